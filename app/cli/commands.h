@@ -1,0 +1,18 @@
+// The subcommands of attnviz-cli. Each returns the process exit code and
+// reports errors through fail().
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace attnviz::cli {
+
+int runTokens(const std::vector<std::string>& args);
+int runAttention(const std::vector<std::string>& args);
+int runBench(const std::vector<std::string>& args);
+int runMakeModel(const std::vector<std::string>& args);
+
+// Prints "attnviz-cli: error: <message>" as one line on stderr; returns 1.
+int fail(const std::string& message);
+
+}  // namespace attnviz::cli

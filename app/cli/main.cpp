@@ -1,0 +1,58 @@
+// attnviz-cli: tokens, attention, benchmarks and exports without a window.
+#include "commands.h"
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+namespace {
+
+const char* kUsage = R"(usage: attnviz-cli <command> [options]
+
+commands:
+  tokens     --model DIR (--text T [--pair P] | --ids 1,2,3) [--json]
+  attention  --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
+             [--mask default|causal|bidirectional|window:N] [--scores] [-o FILE]
+  bench      --model DIR --tokens N [--repeat K] [--threads N] [--mask M]
+  make-model --preset bert-base|gpt2-small|llama-1b|tiny-bert|tiny-gpt2|tiny-llama --out DIR
+             [--seed S] [--dtype f32|f16|bf16]
+
+Layers and heads are numbered from 0 everywhere (CLI, GUI, exports).
+attention JSON: row = query, column = key; with --scores, masked scores are null.
+Every error: exit status 1 and one line on stderr.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        if (command == "tokens") return attnviz::cli::runTokens(args);
+        if (command == "attention") return attnviz::cli::runAttention(args);
+        if (command == "bench") return attnviz::cli::runBench(args);
+        if (command == "make-model") return attnviz::cli::runMakeModel(args);
+    } catch (const std::bad_alloc&) {
+        return attnviz::cli::fail("out of memory");
+    } catch (const std::exception& e) {
+        return attnviz::cli::fail(std::string("internal error: ") + e.what());
+    }
+    return attnviz::cli::fail("unknown command '" + command + "' (see attnviz-cli --help)");
+}
+
+namespace attnviz::cli {
+
+int fail(const std::string& message) {
+    std::string line = message;
+    for (char& c : line) {
+        if (c == '\n' || c == '\r') c = ' ';
+    }
+    std::fprintf(stderr, "attnviz-cli: error: %s\n", line.c_str());
+    return 1;
+}
+
+}  // namespace attnviz::cli

@@ -1,0 +1,34 @@
+// Scaled dot-product attention of one layer, all query heads, recording the
+// probabilities (and on request the scores) into the trace.
+#pragma once
+
+#include "attnviz/core/attention_trace.h"
+#include "attnviz/core/mask_mode.h"
+#include "attnviz/core/ops.h"
+
+namespace attnviz::core {
+
+// Q, K and V of one layer inside row-major buffers: row t of head h starts at
+// q + t * qStride + h * headDim (K and V likewise with their kv head).
+struct QkvView {
+    const float* q = nullptr;
+    const float* k = nullptr;
+    const float* v = nullptr;
+    int qStride = 0;
+    int kStride = 0;
+    int vStride = 0;
+};
+
+struct HeadLayout {
+    int nHeads = 0;
+    int nKvHeads = 0;   // query head h reads kv head h / (nHeads / nKvHeads)
+    int headDim = 0;
+    float scale = 1.0f; // multiplies QK^T
+};
+
+// context is resized to (seqLen, nHeads * headDim): each head's P V in its slot.
+// `mask` must be concrete (not Default).
+void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, MaskMode mask, int layer,
+                        AttentionTrace& trace, RowMatrix& context);
+
+}  // namespace attnviz::core

@@ -1,0 +1,63 @@
+// The product of one run: for every (layer, query head) a seqLen x seqLen
+// matrix of post-softmax probabilities (row = query, column = key, each row
+// sums to 1, masked entries exactly 0), optionally the raw scores before the
+// softmax (QK^T scaled, mask applied: masked entries are -inf) and the
+// logits of the language-model head.
+#pragma once
+
+#include "attnviz/core/mask_mode.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace attnviz::core {
+
+class AttentionTrace {
+public:
+    AttentionTrace() = default;
+    AttentionTrace(int nLayers, int nHeads, int seqLen, bool withScores);
+
+    int nLayers() const { return m_nLayers; }
+    int nHeads() const { return m_nHeads; }
+    int seqLen() const { return m_seqLen; }
+
+    // (seqLen, seqLen), row-major, row = query.
+    const float* probs(int layer, int head) const { return m_probs.data() + offset(layer, head); }
+    float* probs(int layer, int head) { return m_probs.data() + offset(layer, head); }
+    float prob(int layer, int head, int query, int key) const {
+        return probs(layer, head)[static_cast<std::size_t>(query) * m_seqLen + key];
+    }
+
+    bool hasScores() const { return !m_scores.empty(); }
+    const float* scores(int layer, int head) const { return m_scores.data() + offset(layer, head); }
+    float* scores(int layer, int head) { return m_scores.data() + offset(layer, head); }
+
+    // The mask the run used, already resolved (never Kind::Default).
+    MaskMode mask() const { return m_mask; }
+    void setMask(MaskMode mask) { m_mask = mask; }
+    bool maskIsModelDefault() const { return m_maskIsDefault; }
+    void setMaskIsModelDefault(bool isDefault) { m_maskIsDefault = isDefault; }
+
+    std::vector<std::int32_t> tokenIds;
+    std::vector<std::int32_t> tokenTypeIds;  // empty when the model has no token types
+
+    // (seqLen, vocabSize), only when RunOptions::computeLogits was set.
+    std::vector<float> logits;
+    int vocabSize = 0;
+
+private:
+    std::size_t offset(int layer, int head) const {
+        return (static_cast<std::size_t>(layer) * m_nHeads + head) * m_seqLen * m_seqLen;
+    }
+
+    int m_nLayers = 0;
+    int m_nHeads = 0;
+    int m_seqLen = 0;
+    MaskMode m_mask;
+    bool m_maskIsDefault = true;
+    std::vector<float> m_probs;   // (nLayers, nHeads, seqLen, seqLen)
+    std::vector<float> m_scores;  // (nLayers, nHeads, seqLen, seqLen) or empty
+};
+
+}  // namespace attnviz::core

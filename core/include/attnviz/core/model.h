@@ -1,0 +1,58 @@
+// A loaded transformer: config, weights, and a forward pass that records the
+// attention of every layer and query head.
+//
+//   auto model = loadModel("models/stories260K");
+//   if (!model) return fail(model.error());
+//   Result<AttentionTrace> trace = (*model)->run(ids, RunOptions{});
+#pragma once
+
+#include "attnviz/core/attention_trace.h"
+#include "attnviz/core/model_config.h"
+#include "attnviz/core/result.h"
+#include "attnviz/core/run_options.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace attnviz::core {
+
+// Called with (done, total); return false to cancel.
+using ProgressFn = std::function<bool(std::size_t done, std::size_t total)>;
+
+class Model {
+public:
+    virtual ~Model() = default;
+
+    const ModelConfig& config() const { return m_config; }
+    const std::string& name() const { return m_name; }
+    void setName(std::string name) { m_name = std::move(name); }
+
+    // The mask the model was trained with (causal, bidirectional, window).
+    MaskMode defaultMask() const;
+    bool hasTokenTypes() const { return m_config.typeVocabSize > 1; }
+
+    // Validates the ids, token types and length, then runs the forward pass.
+    // Thread-safe: several runs may go on at once.
+    Result<AttentionTrace> run(std::span<const std::int32_t> ids, const RunOptions& options) const;
+
+protected:
+    explicit Model(ModelConfig config) : m_config(std::move(config)) {}
+
+    // `mask` is resolved; `types` has one entry per id. Returns an error only
+    // when cancelled.
+    virtual Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types,
+                           MaskMode mask, const RunOptions& options, AttentionTrace& trace) const = 0;
+
+private:
+    ModelConfig m_config;
+    std::string m_name;
+};
+
+// Reads config.json and the safetensors weights of a Hugging Face folder.
+Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const ProgressFn& progress = {});
+
+}  // namespace attnviz::core

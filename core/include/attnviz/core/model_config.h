@@ -1,0 +1,71 @@
+// config.json of a Hugging Face model folder, read into one typed struct.
+// Field names differ per family (hidden_size / n_embd / dim ...); they are
+// mapped here and nowhere else.
+#pragma once
+
+#include "attnviz/core/result.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace attnviz::core {
+
+enum class Architecture { Bert, Roberta, DistilBert, Gpt2, Llama, Mistral, Qwen2 };
+
+// Rotary position embedding scaling (config "rope_scaling").
+struct RopeScaling {
+    enum class Type { None, Linear, Llama3 };
+    Type type = Type::None;
+    double factor = 1.0;
+    double lowFreqFactor = 1.0;           // llama3
+    double highFreqFactor = 4.0;          // llama3
+    double originalMaxPositions = 8192;   // llama3
+};
+
+struct ModelConfig {
+    std::string modelType;  // as in config.json
+    Architecture architecture = Architecture::Llama;
+
+    int nLayers = 0;
+    int nHeads = 0;
+    int nKvHeads = 0;
+    int headDim = 0;
+    int dModel = 0;
+    int dFF = 0;
+    int vocabSize = 0;
+    int maxPositions = 0;
+    int typeVocabSize = 0;   // BERT-family token types (0: none)
+    double normEps = 1e-5;
+    std::string activation;  // "gelu", "gelu_new", "silu", ...
+    bool tieWordEmbeddings = true;
+
+    // Llama family
+    double ropeTheta = 10000.0;
+    RopeScaling ropeScaling;
+    std::optional<int> slidingWindow;  // keys visible per query, incl. itself
+    bool qkvBias = false;
+    bool outputBias = false;
+    bool mlpBias = false;
+
+    // GPT-2
+    bool scaleAttnWeights = true;           // divide scores by sqrt(headDim)
+    bool scaleAttnByInverseLayerIdx = false;  // and by (layer + 1)
+
+    // BERT family
+    int padTokenId = -1;
+    int positionOffset = 0;  // RoBERTa: positions start at pad id + 1
+
+    int bosTokenId = -1;
+    int eosTokenId = -1;
+
+    bool isEncoder() const;  // bidirectional by training
+    static std::vector<std::string> supportedTypes();
+
+    static Result<ModelConfig> fromJson(std::string_view json, const std::string& source);
+    static Result<ModelConfig> fromFile(const std::filesystem::path& path);
+};
+
+}  // namespace attnviz::core

@@ -1,0 +1,59 @@
+// The numeric building blocks every forward pass shares. Activations are
+// row-major (seqLen, features) matrices; weights are raw float pointers into
+// the weight store, laid out as Hugging Face stores them.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <string_view>
+#include <vector>
+
+namespace attnviz::core {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// A dense layer. Hugging Face nn.Linear stores W as (out, in) and computes
+// y = x W^T + b; GPT-2's Conv1D stores W as (in, out) and computes y = x W + b.
+struct Linear {
+    const float* weight = nullptr;
+    const float* bias = nullptr;  // (out) or null
+    int in = 0;
+    int out = 0;
+    bool inOutLayout = false;     // true for Conv1D
+};
+
+// y (rows, out) = x (rows, in) through `layer`; y is resized.
+void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y);
+
+// Row-wise LayerNorm in place: (x - mean) / sqrt(var + eps) * gain + bias.
+void layerNorm(RowMatrix& x, const float* gain, const float* bias, float eps);
+// Row-wise RMSNorm: y = x / sqrt(mean(x^2) + eps) * gain; y is resized.
+void rmsNorm(const RowMatrix& x, const float* gain, float eps, RowMatrix& y);
+
+enum class Activation { GeluErf, GeluTanh, Relu, Silu };
+Activation activationFromName(std::string_view name);  // "gelu", "gelu_new", "relu", "silu"
+void applyActivation(RowMatrix& x, Activation act);
+
+// Softmax of row[begin, end) in place; entries outside the range become
+// exactly 0. The row must have at least one visible entry.
+void softmaxRange(float* row, int length, int begin, int end);
+
+// Rotary position embedding as Hugging Face applies it (rotate_half layout:
+// dimension i pairs with i + headDim/2). cos/sin are (seqLen, headDim).
+struct RopeScalingParams {
+    enum class Kind { None, Linear, Llama3 } kind = Kind::None;
+    float factor = 1.0f;
+    float lowFreqFactor = 1.0f;
+    float highFreqFactor = 4.0f;
+    float originalMaxPositions = 8192.0f;
+};
+struct RopeTable {
+    RowMatrix cos;  // (seqLen, headDim)
+    RowMatrix sin;  // (seqLen, headDim)
+};
+std::vector<float> ropeInverseFrequencies(int headDim, double theta, const RopeScalingParams& scaling);
+RopeTable makeRopeTable(int seqLen, int headDim, double theta, const RopeScalingParams& scaling);
+// x is (seqLen, nHeads * headDim); every head is rotated in place.
+void applyRope(RowMatrix& x, int nHeads, int headDim, const RopeTable& table);
+
+}  // namespace attnviz::core

@@ -1,0 +1,20 @@
+// What one forward pass should do and record.
+#pragma once
+
+#include "attnviz/core/mask_mode.h"
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+namespace attnviz::core {
+
+struct RunOptions {
+    MaskMode mask;                            // Default: the model's own mask
+    std::vector<std::int32_t> tokenTypeIds;   // BERT segments; empty = all 0
+    bool captureScores = false;               // keep the pre-softmax scores
+    bool computeLogits = false;               // run the last FFN and the LM head too
+    const std::atomic<bool>* cancel = nullptr;  // set to true to stop between layers
+};
+
+}  // namespace attnviz::core

@@ -1,0 +1,34 @@
+// Writes a .safetensors file tensor by tensor (header first, then data), so
+// large random models need no more memory than their largest tensor.
+#pragma once
+
+#include "attnviz/core/dtype.h"
+#include "attnviz/core/result.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace attnviz::core {
+
+class SafetensorsWriter {
+public:
+    struct Entry {
+        std::string name;
+        DType dtype = DType::F32;
+        std::vector<std::int64_t> shape;
+    };
+    // Fills `out` (numel floats) with the values of tensor `index`.
+    using Filler = std::function<void(std::size_t index, std::vector<float>& out)>;
+
+    // Tensors are stored in the order given; F16/BF16 are rounded to nearest even.
+    static Status write(const std::filesystem::path& path, const std::vector<Entry>& entries, const Filler& fill);
+};
+
+std::uint16_t floatToHalf(float value);
+std::uint16_t floatToBfloat16(float value);
+
+}  // namespace attnviz::core

@@ -1,0 +1,31 @@
+// The JSON form of a trace, the contract shared by `attnviz-cli attention`
+// and the GUI's JSON export:
+// {"model", "model_type", "mask", "effective_mask", "tokens": [{"id", "text"}],
+//  "token_type_ids": [...] | null, "n_layers", "n_heads", "seq_len",
+//  "attention": [L][H][T][T]  (row = query, column = key),
+//  "scores": [L][H][T][T]     (only with scores; masked entries are null)}
+// Floats are printed with %.9g so they round-trip float32 exactly.
+#pragma once
+
+#include "attnviz/core/attention_trace.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace attnviz::core {
+
+struct TraceJsonHeader {
+    std::string model;
+    std::string modelType;
+    std::string requestedMask;          // as the user asked: "default", "causal", ...
+    std::vector<std::string> tokenTexts;  // display text of each token
+};
+
+// Writes to an open stdio stream (fast for large traces). Returns false on a write error.
+bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const AttentionTrace& trace, bool withScores);
+
+// Appends a JSON string literal (with quotes), escaping as RFC 8259 requires.
+void appendJsonString(std::string& out, const std::string& text);
+
+}  // namespace attnviz::core

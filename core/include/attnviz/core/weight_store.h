@@ -1,0 +1,42 @@
+// All tensors of a model folder: model.safetensors, or the shards listed in
+// model.safetensors.index.json. Hands out float32 views: F32 data is used in
+// place from the mapping, F16/BF16 are converted once and kept.
+#pragma once
+
+#include "attnviz/core/result.h"
+#include "attnviz/core/safetensors_file.h"
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace attnviz::core {
+
+class WeightStore {
+public:
+    static Result<WeightStore> open(const std::filesystem::path& modelDir);
+
+    bool contains(std::string_view name) const;
+    const TensorInfo* info(std::string_view name) const;
+    std::vector<std::string> names() const;
+    std::uint64_t totalBytes() const;
+
+    // The tensor as float32, checked against the expected shape.
+    // Errors name the tensor, the file and the shapes.
+    Result<const float*> floats(std::string_view name, std::initializer_list<std::int64_t> expectedShape);
+
+private:
+    std::vector<std::unique_ptr<SafetensorsFile>> m_files;
+    std::unordered_map<std::string, const TensorInfo*> m_byName;
+    std::unordered_map<std::string, const SafetensorsFile*> m_fileOf;
+    std::unordered_map<std::string, const float*> m_converted;
+    std::deque<std::vector<float>> m_owned;  // converted or realigned tensors
+};
+
+}  // namespace attnviz::core

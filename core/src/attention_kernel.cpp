@@ -1,0 +1,49 @@
+#include "attnviz/core/attention_kernel.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace attnviz::core {
+
+void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, MaskMode mask, int layer,
+                        AttentionTrace& trace, RowMatrix& context) {
+    using Strided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+    using StridedOut = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+    const int hd = layout.headDim;
+    const int group = layout.nHeads / layout.nKvHeads;
+    const int T = seqLen;
+    context.resize(T, static_cast<Eigen::Index>(layout.nHeads) * hd);
+    constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+#pragma omp parallel for schedule(static)
+    for (int h = 0; h < layout.nHeads; ++h) {
+        const int g = h / group;
+        const Strided q(qkv.q + h * hd, T, hd, Eigen::OuterStride<>(qkv.qStride));  // (seqLen, headDim)
+        const Strided k(qkv.k + g * hd, T, hd, Eigen::OuterStride<>(qkv.kStride));  // (seqLen, headDim)
+        const Strided v(qkv.v + g * hd, T, hd, Eigen::OuterStride<>(qkv.vStride));  // (seqLen, headDim)
+        Eigen::Map<RowMatrix> p(trace.probs(layer, h), T, T);                       // (seqLen, seqLen)
+
+        // 1. scores = Q K^T * scale
+        p.noalias() = q * k.transpose();
+        p *= layout.scale;
+        float* scores = trace.hasScores() ? trace.scores(layer, h) : nullptr;
+        for (int i = 0; i < T; ++i) {
+            float* row = p.data() + static_cast<std::ptrdiff_t>(i) * T;
+            // 2. mask: keys outside [begin, end) are not visible to query i
+            const auto [begin, end] = mask.visibleKeys(i, T);
+            if (scores != nullptr) {
+                float* s = scores + static_cast<std::ptrdiff_t>(i) * T;
+                std::copy(row, row + T, s);
+                std::fill(s, s + begin, kNegInf);
+                std::fill(s + end, s + T, kNegInf);
+            }
+            // 3. softmax over the visible keys; masked entries are exactly 0
+            softmaxRange(row, T, begin, end);
+        }
+        // 4. context of this head = P V
+        StridedOut out(context.data() + h * hd, T, hd, Eigen::OuterStride<>(context.cols()));
+        out.noalias() = p * v;
+    }
+}
+
+}  // namespace attnviz::core

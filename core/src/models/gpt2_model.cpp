@@ -1,0 +1,103 @@
+#include "gpt2_model.h"
+
+#include "attnviz/core/attention_kernel.h"
+#include "weight_loader.h"
+
+#include <cmath>
+
+namespace attnviz::core {
+
+using R = TensorRole;
+
+Result<std::unique_ptr<Model>> Gpt2Model::create(ModelConfig config, std::unique_ptr<WeightStore> store,
+                                                 const ProgressFn& progress) {
+    auto binder = TensorBinder::create(*store, config.architecture);
+    if (!binder) return binder.takeError();
+    WeightLoader w(binder.value());
+    const ModelConfig& c = config;
+    const int d = c.dModel;
+
+    std::unique_ptr<Gpt2Model> m(new Gpt2Model(config));
+    m->m_activation = activationFromName(c.activation);
+    m->m_tokenEmbedding = w.tensor(R::TokenEmbedding, {c.vocabSize, d});
+    m->m_positionEmbedding = w.tensor(R::PositionEmbedding, {c.maxPositions, d});
+    for (int l = 0; l < c.nLayers && w.ok(); ++l) {
+        Layer L;
+        L.attnNormGain = w.tensor(R::AttnNormWeight, l, {d});
+        L.attnNormBias = w.tensor(R::AttnNormBias, l, {d});
+        L.qkv = w.conv1d(R::AttnQkvWeight, R::AttnQkvBias, l, d, 3 * d);
+        L.out = w.conv1d(R::AttnOutWeight, R::AttnOutBias, l, d, d);
+        L.ffnNormGain = w.tensor(R::FfnNormWeight, l, {d});
+        L.ffnNormBias = w.tensor(R::FfnNormBias, l, {d});
+        L.ffnIn = w.conv1d(R::FfnUpWeight, R::FfnUpBias, l, d, c.dFF);
+        L.ffnOut = w.conv1d(R::FfnDownWeight, R::FfnDownBias, l, c.dFF, d);
+        m->m_layers.push_back(L);
+        if (progress && !progress(static_cast<std::size_t>(l + 1), static_cast<std::size_t>(c.nLayers))) {
+            return makeError("loading cancelled");
+        }
+    }
+    m->m_finalNormGain = w.tensor(R::FinalNormWeight, {d});
+    m->m_finalNormBias = w.tensor(R::FinalNormBias, {d});
+    m->m_lmHead.in = d;
+    m->m_lmHead.out = c.vocabSize;
+    m->m_lmHead.weight = (!c.tieWordEmbeddings && w.binder().has(R::LmHeadWeight))
+                             ? w.tensor(R::LmHeadWeight, {c.vocabSize, d})
+                             : m->m_tokenEmbedding;
+    if (!w.ok()) return makeError(w.error());
+    m->m_store = std::move(store);
+    return std::unique_ptr<Model>(std::move(m));
+}
+
+Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std::int32_t>, MaskMode mask,
+                          const RunOptions& options, AttentionTrace& trace) const {
+    const ModelConfig& c = config();
+    const int T = static_cast<int>(ids.size());
+    const int d = c.dModel;
+
+    // 1. Embeddings: token + learned position.
+    RowMatrix x(T, d);  // (seqLen, dModel)
+    for (int t = 0; t < T; ++t) {
+        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_tokenEmbedding + static_cast<std::size_t>(ids[t]) * d, d) +
+                   Eigen::Map<const Eigen::RowVectorXf>(m_positionEmbedding + static_cast<std::size_t>(t) * d, d);
+    }
+
+    RowMatrix h;        // (seqLen, dModel) normalised input of a block
+    RowMatrix qkv;      // (seqLen, 3 dModel): q | k | v
+    RowMatrix context;  // (seqLen, dModel)
+    RowMatrix proj;     // (seqLen, dModel)
+    RowMatrix hidden;   // (seqLen, dFF)
+    for (int l = 0; l < c.nLayers; ++l) {
+        if (options.cancel != nullptr && options.cancel->load()) return makeError("cancelled");
+        const Layer& L = m_layers[l];
+        float scale = c.scaleAttnWeights ? 1.0f / std::sqrt(static_cast<float>(c.headDim)) : 1.0f;
+        if (c.scaleAttnByInverseLayerIdx) scale /= static_cast<float>(l + 1);
+        const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, scale};
+        // 2. Attention block (pre-LN): ln_1, fused QKV, attention (recorded), c_proj, residual.
+        h = x;
+        layerNorm(h, L.attnNormGain, L.attnNormBias, static_cast<float>(c.normEps));
+        linear(h, L.qkv, qkv);
+        multiHeadAttention({qkv.data(), qkv.data() + d, qkv.data() + 2 * d, 3 * d, 3 * d, 3 * d}, T, heads, mask, l,
+                           trace, context);
+        linear(context, L.out, proj);
+        x += proj;
+        if (l == c.nLayers - 1 && !options.computeLogits) break;
+        // 3. MLP block (pre-LN): ln_2, c_fc, GELU, c_proj, residual.
+        h = x;
+        layerNorm(h, L.ffnNormGain, L.ffnNormBias, static_cast<float>(c.normEps));
+        linear(h, L.ffnIn, hidden);
+        applyActivation(hidden, m_activation);
+        linear(hidden, L.ffnOut, proj);
+        x += proj;
+    }
+    if (options.computeLogits) {
+        // 4. Final LayerNorm and LM head.
+        layerNorm(x, m_finalNormGain, m_finalNormBias, static_cast<float>(c.normEps));
+        RowMatrix logits;  // (seqLen, vocab)
+        linear(x, m_lmHead, logits);
+        trace.vocabSize = c.vocabSize;
+        trace.logits.assign(logits.data(), logits.data() + logits.size());
+    }
+    return Status::success();
+}
+
+}  // namespace attnviz::core

@@ -1,0 +1,47 @@
+// GPT-2: pre-LN decoder with learned positions, fused Conv1D c_attn, GELU
+// (tanh approximation), causal by training.
+#pragma once
+
+#include "attnviz/core/model.h"
+#include "attnviz/core/ops.h"
+#include "attnviz/core/weight_store.h"
+
+#include <memory>
+#include <vector>
+
+namespace attnviz::core {
+
+class Gpt2Model final : public Model {
+public:
+    static Result<std::unique_ptr<Model>> create(ModelConfig config, std::unique_ptr<WeightStore> store,
+                                                 const ProgressFn& progress);
+
+protected:
+    Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types, MaskMode mask,
+                   const RunOptions& options, AttentionTrace& trace) const override;
+
+private:
+    struct Layer {
+        const float* attnNormGain = nullptr;  // ln_1
+        const float* attnNormBias = nullptr;
+        Linear qkv;                           // c_attn (dModel -> 3 dModel), Conv1D layout
+        Linear out;                           // attn.c_proj (dModel -> dModel)
+        const float* ffnNormGain = nullptr;   // ln_2
+        const float* ffnNormBias = nullptr;
+        Linear ffnIn;                         // mlp.c_fc (dModel -> dFF)
+        Linear ffnOut;                        // mlp.c_proj (dFF -> dModel)
+    };
+
+    explicit Gpt2Model(ModelConfig config) : Model(std::move(config)) {}
+
+    std::unique_ptr<WeightStore> m_store;
+    const float* m_tokenEmbedding = nullptr;     // (vocab, dModel)
+    const float* m_positionEmbedding = nullptr;  // (maxPositions, dModel)
+    std::vector<Layer> m_layers;
+    const float* m_finalNormGain = nullptr;
+    const float* m_finalNormBias = nullptr;
+    Linear m_lmHead;                             // (dModel -> vocab), usually tied to wte
+    Activation m_activation = Activation::GeluTanh;
+};
+
+}  // namespace attnviz::core

@@ -1,0 +1,121 @@
+#include "llama_model.h"
+
+#include "attnviz/core/attention_kernel.h"
+#include "weight_loader.h"
+
+#include <cmath>
+
+namespace attnviz::core {
+
+using R = TensorRole;
+
+Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::unique_ptr<WeightStore> store,
+                                                  const ProgressFn& progress) {
+    auto binder = TensorBinder::create(*store, config.architecture);
+    if (!binder) return binder.takeError();
+    WeightLoader w(binder.value());
+    const ModelConfig& c = config;
+    const int d = c.dModel;
+    const int qDim = c.nHeads * c.headDim;
+    const int kvDim = c.nKvHeads * c.headDim;
+
+    std::unique_ptr<LlamaModel> m(new LlamaModel(config));
+    switch (c.ropeScaling.type) {
+    case RopeScaling::Type::None: m->m_rope.kind = RopeScalingParams::Kind::None; break;
+    case RopeScaling::Type::Linear: m->m_rope.kind = RopeScalingParams::Kind::Linear; break;
+    case RopeScaling::Type::Llama3: m->m_rope.kind = RopeScalingParams::Kind::Llama3; break;
+    }
+    m->m_rope.factor = static_cast<float>(c.ropeScaling.factor);
+    m->m_rope.lowFreqFactor = static_cast<float>(c.ropeScaling.lowFreqFactor);
+    m->m_rope.highFreqFactor = static_cast<float>(c.ropeScaling.highFreqFactor);
+    m->m_rope.originalMaxPositions = static_cast<float>(c.ropeScaling.originalMaxPositions);
+
+    m->m_tokenEmbedding = w.tensor(R::TokenEmbedding, {c.vocabSize, d});
+    for (int l = 0; l < c.nLayers && w.ok(); ++l) {
+        Layer L;
+        L.attnNormGain = w.tensor(R::AttnNormWeight, l, {d});
+        L.q = w.linear(R::AttnQWeight, R::AttnQBias, l, d, qDim, c.qkvBias);
+        L.k = w.linear(R::AttnKWeight, R::AttnKBias, l, d, kvDim, c.qkvBias);
+        L.v = w.linear(R::AttnVWeight, R::AttnVBias, l, d, kvDim, c.qkvBias);
+        L.out = w.linear(R::AttnOutWeight, R::AttnOutBias, l, qDim, d, c.outputBias);
+        L.ffnNormGain = w.tensor(R::FfnNormWeight, l, {d});
+        L.gate = w.linear(R::FfnGateWeight, R::FfnUpBias, l, d, c.dFF, false);
+        L.up = w.linear(R::FfnUpWeight, R::FfnUpBias, l, d, c.dFF, false);
+        L.down = w.linear(R::FfnDownWeight, R::FfnDownBias, l, c.dFF, d, false);
+        if (c.mlpBias) w.fail("mlp_bias=true is not supported");
+        m->m_layers.push_back(L);
+        if (progress && !progress(static_cast<std::size_t>(l + 1), static_cast<std::size_t>(c.nLayers))) {
+            return makeError("loading cancelled");
+        }
+    }
+    m->m_finalNormGain = w.tensor(R::FinalNormWeight, {d});
+    m->m_lmHead.in = d;
+    m->m_lmHead.out = c.vocabSize;
+    if (c.tieWordEmbeddings) {
+        m->m_lmHead.weight = m->m_tokenEmbedding;
+    } else {
+        m->m_lmHead.weight = w.tensor(R::LmHeadWeight, {c.vocabSize, d});
+    }
+    if (!w.ok()) return makeError(w.error());
+    m->m_store = std::move(store);
+    return std::unique_ptr<Model>(std::move(m));
+}
+
+Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const std::int32_t>, MaskMode mask,
+                           const RunOptions& options, AttentionTrace& trace) const {
+    const ModelConfig& c = config();
+    const int T = static_cast<int>(ids.size());
+    const int d = c.dModel;
+    const int qDim = c.nHeads * c.headDim;
+    const int kvDim = c.nKvHeads * c.headDim;
+
+    // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
+    RowMatrix x(T, d);  // (seqLen, dModel)
+    for (int t = 0; t < T; ++t) {
+        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_tokenEmbedding + static_cast<std::size_t>(ids[t]) * d, d);
+    }
+    const RopeTable rope = makeRopeTable(T, c.headDim, c.ropeTheta, m_rope);  // (seqLen, headDim) each
+    const HeadLayout heads{c.nHeads, c.nKvHeads, c.headDim, 1.0f / std::sqrt(static_cast<float>(c.headDim))};
+
+    RowMatrix h;            // (seqLen, dModel) normalised input of a block
+    RowMatrix q;            // (seqLen, nHeads headDim)
+    RowMatrix k, v;         // (seqLen, nKvHeads headDim)
+    RowMatrix context;      // (seqLen, nHeads headDim)
+    RowMatrix proj;         // (seqLen, dModel)
+    RowMatrix gate, up;     // (seqLen, dFF)
+    for (int l = 0; l < c.nLayers; ++l) {
+        if (options.cancel != nullptr && options.cancel->load()) return makeError("cancelled");
+        const Layer& L = m_layers[l];
+        // 2. Attention block: RMSNorm, q/k/v projections, RoPE on q and k,
+        //    grouped-query attention (recorded), o_proj, residual.
+        rmsNorm(x, L.attnNormGain, static_cast<float>(c.normEps), h);
+        linear(h, L.q, q);
+        linear(h, L.k, k);
+        linear(h, L.v, v);
+        applyRope(q, c.nHeads, c.headDim, rope);
+        applyRope(k, c.nKvHeads, c.headDim, rope);
+        multiHeadAttention({q.data(), k.data(), v.data(), qDim, kvDim, kvDim}, T, heads, mask, l, trace, context);
+        linear(context, L.out, proj);
+        x += proj;
+        if (l == c.nLayers - 1 && !options.computeLogits) break;
+        // 3. MLP block: RMSNorm, down(silu(gate(h)) * up(h)), residual.
+        rmsNorm(x, L.ffnNormGain, static_cast<float>(c.normEps), h);
+        linear(h, L.gate, gate);
+        linear(h, L.up, up);
+        applyActivation(gate, Activation::Silu);
+        gate.array() *= up.array();
+        linear(gate, L.down, proj);
+        x += proj;
+    }
+    if (options.computeLogits) {
+        // 4. Final RMSNorm and LM head.
+        rmsNorm(x, m_finalNormGain, static_cast<float>(c.normEps), h);
+        RowMatrix logits;  // (seqLen, vocab)
+        linear(h, m_lmHead, logits);
+        trace.vocabSize = c.vocabSize;
+        trace.logits.assign(logits.data(), logits.data() + logits.size());
+    }
+    return Status::success();
+}
+
+}  // namespace attnviz::core

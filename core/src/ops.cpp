@@ -1,0 +1,153 @@
+#include "attnviz/core/ops.h"
+
+#include <cblas.h>
+#include <unsupported/Eigen/SpecialFunctions>
+
+#include <cmath>
+#include <limits>
+
+namespace attnviz::core {
+
+void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y) {
+    const int rows = static_cast<int>(x.rows());
+    y.resize(rows, layer.out);
+    if (rows == 0) return;
+    // y = x W^T (Linear) or y = x W (Conv1D), both straight from the stored layout.
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.inOutLayout ? CblasNoTrans : CblasTrans, rows, layer.out, layer.in,
+                1.0f, x.data(), layer.in, layer.weight, layer.inOutLayout ? layer.out : layer.in, 0.0f, y.data(),
+                layer.out);
+    if (layer.bias != nullptr) {
+        y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(layer.bias, layer.out);
+    }
+}
+
+void layerNorm(RowMatrix& x, const float* gain, const float* bias, float eps) {
+    const Eigen::Index n = x.cols();
+    const Eigen::Map<const Eigen::RowVectorXf> g(gain, n);
+    const Eigen::Map<const Eigen::RowVectorXf> b(bias, n);
+    for (Eigen::Index r = 0; r < x.rows(); ++r) {
+        auto row = x.row(r);
+        double sum = 0.0;
+        for (Eigen::Index i = 0; i < n; ++i) sum += row[i];
+        const double mean = sum / static_cast<double>(n);
+        double sq = 0.0;
+        for (Eigen::Index i = 0; i < n; ++i) sq += (row[i] - mean) * (row[i] - mean);
+        const float inv = static_cast<float>(1.0 / std::sqrt(sq / static_cast<double>(n) + eps));
+        const float m = static_cast<float>(mean);
+        row = ((row.array() - m) * inv).matrix().cwiseProduct(g) + b;
+    }
+}
+
+void rmsNorm(const RowMatrix& x, const float* gain, float eps, RowMatrix& y) {
+    const Eigen::Index n = x.cols();
+    const Eigen::Map<const Eigen::RowVectorXf> g(gain, n);
+    y.resize(x.rows(), n);
+    for (Eigen::Index r = 0; r < x.rows(); ++r) {
+        double sq = 0.0;
+        for (Eigen::Index i = 0; i < n; ++i) sq += static_cast<double>(x(r, i)) * x(r, i);
+        const float inv = static_cast<float>(1.0 / std::sqrt(sq / static_cast<double>(n) + eps));
+        // Hugging Face order: (x * rsqrt(var + eps)) then * gain.
+        y.row(r) = (x.row(r) * inv).cwiseProduct(g);
+    }
+}
+
+Activation activationFromName(std::string_view name) {
+    if (name == "gelu_new" || name == "gelu_pytorch_tanh") return Activation::GeluTanh;
+    if (name == "relu") return Activation::Relu;
+    if (name == "silu" || name == "swish") return Activation::Silu;
+    return Activation::GeluErf;
+}
+
+void applyActivation(RowMatrix& x, Activation act) {
+    const Eigen::Index rows = x.rows();
+#pragma omp parallel for schedule(static)
+    for (Eigen::Index r = 0; r < rows; ++r) {
+        auto a = x.row(r).array();
+        switch (act) {
+        case Activation::GeluErf:
+            a = 0.5f * a * (1.0f + (a * static_cast<float>(M_SQRT1_2)).erf());
+            break;
+        case Activation::GeluTanh: {
+            const float c = static_cast<float>(std::sqrt(2.0 / M_PI));
+            a = 0.5f * a * (1.0f + (c * (a + 0.044715f * a.cube())).tanh());
+            break;
+        }
+        case Activation::Relu: a = a.max(0.0f); break;
+        case Activation::Silu: a = a / (1.0f + (-a).exp()); break;
+        }
+    }
+}
+
+void softmaxRange(float* row, int length, int begin, int end) {
+    float maxValue = -std::numeric_limits<float>::infinity();
+    for (int j = begin; j < end; ++j) maxValue = std::max(maxValue, row[j]);
+    Eigen::Map<Eigen::ArrayXf> visible(row + begin, end - begin);
+    visible = (visible - maxValue).exp();
+    const float inv = 1.0f / visible.sum();
+    visible *= inv;
+    for (int j = 0; j < begin; ++j) row[j] = 0.0f;
+    for (int j = end; j < length; ++j) row[j] = 0.0f;
+}
+
+std::vector<float> ropeInverseFrequencies(int headDim, double theta, const RopeScalingParams& scaling) {
+    // Computed in float32 exactly as Hugging Face does, so angles round the same way.
+    const int half = headDim / 2;
+    std::vector<float> inv(half);
+    for (int i = 0; i < half; ++i) {
+        const float exponent = static_cast<float>(2 * i) / static_cast<float>(headDim);
+        inv[i] = 1.0f / static_cast<float>(std::pow(theta, static_cast<double>(exponent)));
+    }
+    if (scaling.kind == RopeScalingParams::Kind::Linear) {
+        for (float& f : inv) f /= scaling.factor;
+    } else if (scaling.kind == RopeScalingParams::Kind::Llama3) {
+        const float lowWavelen = scaling.originalMaxPositions / scaling.lowFreqFactor;
+        const float highWavelen = scaling.originalMaxPositions / scaling.highFreqFactor;
+        for (float& f : inv) {
+            const float wavelen = static_cast<float>(2.0 * M_PI) / f;
+            if (wavelen > lowWavelen) {
+                f = f / scaling.factor;
+            } else if (!(wavelen < highWavelen)) {
+                const float smooth = (scaling.originalMaxPositions / wavelen - scaling.lowFreqFactor) /
+                                     (scaling.highFreqFactor - scaling.lowFreqFactor);
+                f = (1.0f - smooth) * f / scaling.factor + smooth * f;
+            }
+        }
+    }
+    return inv;
+}
+
+RopeTable makeRopeTable(int seqLen, int headDim, double theta, const RopeScalingParams& scaling) {
+    const std::vector<float> inv = ropeInverseFrequencies(headDim, theta, scaling);
+    const int half = headDim / 2;
+    RopeTable t{RowMatrix(seqLen, headDim), RowMatrix(seqLen, headDim)};
+    for (int p = 0; p < seqLen; ++p) {
+        for (int i = 0; i < half; ++i) {
+            const float angle = static_cast<float>(p) * inv[i];  // float32 product, as in HF
+            const float c = static_cast<float>(std::cos(static_cast<double>(angle)));
+            const float s = static_cast<float>(std::sin(static_cast<double>(angle)));
+            t.cos(p, i) = t.cos(p, i + half) = c;
+            t.sin(p, i) = t.sin(p, i + half) = s;
+        }
+    }
+    return t;
+}
+
+void applyRope(RowMatrix& x, int nHeads, int headDim, const RopeTable& table) {
+    const int half = headDim / 2;
+    for (Eigen::Index p = 0; p < x.rows(); ++p) {
+        for (int h = 0; h < nHeads; ++h) {
+            float* v = x.data() + p * x.cols() + h * headDim;
+            const float* c = table.cos.data() + p * headDim;
+            const float* s = table.sin.data() + p * headDim;
+            // x * cos + rotate_half(x) * sin, rotate_half(x) = (-x2, x1)
+            for (int i = 0; i < half; ++i) {
+                const float a = v[i];
+                const float b = v[i + half];
+                v[i] = a * c[i] - b * s[i];
+                v[i + half] = b * c[i + half] + a * s[i + half];
+            }
+        }
+    }
+}
+
+}  // namespace attnviz::core

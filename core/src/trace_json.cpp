@@ -1,0 +1,101 @@
+#include "attnviz/core/trace_json.h"
+
+#include <cmath>
+
+namespace attnviz::core {
+
+void appendJsonString(std::string& out, const std::string& text) {
+    out += '"';
+    for (unsigned char c : text) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    out += '"';
+}
+
+namespace {
+
+// One [L][H][T][T] array; `scores` prints -inf as null.
+void writeMatrices(std::FILE* out, const AttentionTrace& trace, bool scores) {
+    const int T = trace.seqLen();
+    std::fputc('[', out);
+    for (int l = 0; l < trace.nLayers(); ++l) {
+        std::fputs(l ? ",[" : "[", out);
+        for (int h = 0; h < trace.nHeads(); ++h) {
+            std::fputs(h ? ",[" : "[", out);
+            const float* m = scores ? trace.scores(l, h) : trace.probs(l, h);
+            for (int i = 0; i < T; ++i) {
+                std::fputs(i ? ",[" : "[", out);
+                for (int j = 0; j < T; ++j) {
+                    const float v = m[static_cast<std::size_t>(i) * T + j];
+                    if (j) std::fputc(',', out);
+                    if (std::isfinite(v)) std::fprintf(out, "%.9g", static_cast<double>(v));
+                    else std::fputs("null", out);
+                }
+                std::fputc(']', out);
+            }
+            std::fputc(']', out);
+        }
+        std::fputc(']', out);
+    }
+    std::fputc(']', out);
+}
+
+}  // namespace
+
+bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const AttentionTrace& trace, bool withScores) {
+    std::string head = "{\"model\":";
+    appendJsonString(head, header.model);
+    head += ",\"model_type\":";
+    appendJsonString(head, header.modelType);
+    head += ",\"mask\":";
+    appendJsonString(head, header.requestedMask);
+    head += ",\"effective_mask\":";
+    appendJsonString(head, trace.mask().toString());
+    head += ",\"mask_is_model_default\":";
+    head += trace.maskIsModelDefault() ? "true" : "false";
+    head += ",\"tokens\":[";
+    for (std::size_t i = 0; i < trace.tokenIds.size(); ++i) {
+        if (i) head += ',';
+        head += "{\"id\":" + std::to_string(trace.tokenIds[i]) + ",\"text\":";
+        appendJsonString(head, i < header.tokenTexts.size() ? header.tokenTexts[i] : std::string());
+        head += '}';
+    }
+    head += "],\"token_type_ids\":";
+    if (trace.tokenTypeIds.empty()) {
+        head += "null";
+    } else {
+        head += '[';
+        for (std::size_t i = 0; i < trace.tokenTypeIds.size(); ++i) {
+            head += (i ? "," : "") + std::to_string(trace.tokenTypeIds[i]);
+        }
+        head += ']';
+    }
+    head += ",\"n_layers\":" + std::to_string(trace.nLayers()) + ",\"n_heads\":" + std::to_string(trace.nHeads()) +
+            ",\"seq_len\":" + std::to_string(trace.seqLen()) + ",\"attention\":";
+    std::fputs(head.c_str(), out);
+    writeMatrices(out, trace, false);
+    if (withScores && trace.hasScores()) {
+        std::fputs(",\"scores\":", out);
+        writeMatrices(out, trace, true);
+    }
+    std::fputs("}\n", out);
+    return std::ferror(out) == 0;
+}
+
+}  // namespace attnviz::core

@@ -1,0 +1,113 @@
+#include "attnviz/core/weight_store.h"
+
+#include "json_file.h"
+
+#include <cstdint>
+#include <set>
+
+namespace attnviz::core {
+namespace {
+
+std::string shapeText(const std::vector<std::int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+}  // namespace
+
+Result<WeightStore> WeightStore::open(const std::filesystem::path& modelDir) {
+    namespace fs = std::filesystem;
+    WeightStore store;
+    std::vector<fs::path> shardPaths;
+    const fs::path single = modelDir / "model.safetensors";
+    const fs::path index = modelDir / "model.safetensors.index.json";
+    std::error_code ec;
+    if (fs::is_regular_file(single, ec)) {
+        shardPaths.push_back(single);
+    } else if (fs::is_regular_file(index, ec)) {
+        auto json = readJsonFile(index);
+        if (!json) return json.takeError();
+        const auto wm = json->find("weight_map");
+        if (wm == json->end() || !wm->is_object()) {
+            return makeError("'" + index.string() + "' has no \"weight_map\" object");
+        }
+        std::set<std::string> shards;
+        for (auto it = wm->begin(); it != wm->end(); ++it) {
+            if (!it->is_string()) return makeError("'" + index.string() + "': weight_map entry '" + it.key() + "' is not a file name");
+            const std::string shard = it->get<std::string>();
+            if (shard.empty() || shard.find('/') != std::string::npos || shard.find("..") != std::string::npos) {
+                return makeError("'" + index.string() + "': shard name '" + shard + "' is not a plain file name");
+            }
+            shards.insert(shard);
+        }
+        if (shards.empty()) return makeError("'" + index.string() + "' lists no shards");
+        for (const auto& s : shards) shardPaths.push_back(modelDir / s);
+    } else if (fs::is_regular_file(modelDir / "pytorch_model.bin", ec)) {
+        return makeError("'" + modelDir.string() +
+                         "' holds only pytorch_model.bin; attnviz reads safetensors (convert with "
+                         "transformers: model.save_pretrained(dir, safe_serialization=True))");
+    } else {
+        return makeError("no weights in '" + modelDir.string() +
+                         "': expected model.safetensors or model.safetensors.index.json");
+    }
+
+    for (const auto& path : shardPaths) {
+        auto file = SafetensorsFile::open(path);
+        if (!file) return file.takeError();
+        auto owned = std::make_unique<SafetensorsFile>(std::move(file.value()));
+        for (const TensorInfo& t : owned->tensors()) {
+            if (store.m_byName.count(t.name)) {
+                return makeError("tensor '" + t.name + "' appears in more than one shard ('" + path.string() + "')");
+            }
+            store.m_byName.emplace(t.name, &t);
+            store.m_fileOf.emplace(t.name, owned.get());
+        }
+        store.m_files.push_back(std::move(owned));
+    }
+    return store;
+}
+
+bool WeightStore::contains(std::string_view name) const { return m_byName.count(std::string(name)) != 0; }
+
+const TensorInfo* WeightStore::info(std::string_view name) const {
+    auto it = m_byName.find(std::string(name));
+    return it == m_byName.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> WeightStore::names() const {
+    std::vector<std::string> out;
+    for (const auto& [name, info] : m_byName) out.push_back(name);
+    return out;
+}
+
+std::uint64_t WeightStore::totalBytes() const {
+    std::uint64_t total = 0;
+    for (const auto& [name, info] : m_byName) total += info->byteSize;
+    return total;
+}
+
+Result<const float*> WeightStore::floats(std::string_view name, std::initializer_list<std::int64_t> expectedShape) {
+    const std::string key(name);
+    auto it = m_byName.find(key);
+    if (it == m_byName.end()) {
+        return makeError("tensor '" + key + "' is missing from the model's weights");
+    }
+    const TensorInfo& t = *it->second;
+    const std::vector<std::int64_t> expected(expectedShape);
+    if (t.shape != expected) {
+        return makeError("tensor '" + key + "' in '" + m_fileOf.at(key)->path().string() + "' has shape " +
+                         shapeText(t.shape) + ", expected " + shapeText(expected));
+    }
+    if (auto c = m_converted.find(key); c != m_converted.end()) return c->second;
+    const bool aligned = reinterpret_cast<std::uintptr_t>(t.data) % alignof(float) == 0;
+    if (t.dtype == DType::F32 && aligned) {
+        return reinterpret_cast<const float*>(t.data);  // zero copy from the mapping
+    }
+    std::vector<float>& buffer = m_owned.emplace_back(t.numel);
+    convertToFloat(t.dtype, t.data, t.numel, buffer.data());
+    m_converted.emplace(key, buffer.data());
+    return buffer.data();
+}
+
+}  // namespace attnviz::core
