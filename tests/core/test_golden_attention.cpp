@@ -1,0 +1,98 @@
+// Every case of ../shared/golden/attention (Hugging Face eager reference):
+// same ids in, attention within 1e-5 out, masked entries exactly 0, and the
+// LM-head logits of the recorded top-5 ids within 1e-4.
+#include "support/golden_case.h"
+#include "support/test_paths.h"
+
+#include "attnviz/core/model.h"
+
+#include <QtTest>
+
+#include <cmath>
+#include <map>
+#include <memory>
+
+using namespace attnviz;
+
+class TestGoldenAttention : public QObject {
+    Q_OBJECT
+
+private slots:
+    void fromIds_data();
+    void fromIds();
+
+private:
+    const core::Model& model(const std::filesystem::path& dir);
+    std::map<std::string, std::unique_ptr<core::Model>> m_models;
+};
+
+const core::Model& TestGoldenAttention::model(const std::filesystem::path& dir) {
+    auto& slot = m_models[dir.string()];
+    if (!slot) {
+        auto loaded = core::loadModel(dir);
+        if (!loaded) qFatal("%s", loaded.error().c_str());
+        slot = std::move(loaded.value());
+    }
+    return *slot;
+}
+
+void TestGoldenAttention::fromIds_data() {
+    QTest::addColumn<QString>("file");
+    const auto golden = test::goldenDir();
+    if (!golden) return;
+    for (const auto& f : test::goldenCaseFiles(*golden)) {
+        QTest::newRow(f.stem().string().c_str()) << QString::fromStdString(f.string());
+    }
+}
+
+void TestGoldenAttention::fromIds() {
+    ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "golden reference folder");
+    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
+    QFETCH(QString, file);
+    auto c = test::loadGoldenCase(file.toStdString(), golden, models);
+    QVERIFY2(c.ok(), c.ok() ? "" : c.error().c_str());
+
+    const core::Model& m = model(c->modelDir);
+    auto mask = core::MaskMode::parse(c->mask);
+    QVERIFY(mask.ok());
+    core::RunOptions options;
+    options.mask = *mask;
+    options.tokenTypeIds = c->tokenTypeIds;
+    options.computeLogits = !c->top5Ids.empty();
+    auto trace = m.run(c->inputIds, options);
+    QVERIFY2(trace.ok(), trace.ok() ? "" : trace.error().c_str());
+    QCOMPARE(trace->nLayers(), c->nLayers);
+    QCOMPARE(trace->nHeads(), c->nHeads);
+    QCOMPARE(trace->seqLen(), c->seqLen);
+
+    float worst = 0.0f;
+    for (int l = 0; l < c->nLayers; ++l)
+        for (int h = 0; h < c->nHeads; ++h)
+            for (int i = 0; i < c->seqLen; ++i)
+                for (int j = 0; j < c->seqLen; ++j) {
+                    const float expected = c->at(l, h, i, j);
+                    const float got = trace->prob(l, h, i, j);
+                    if (expected == 0.0f && got != 0.0f) {
+                        QFAIL(qPrintable(QString("layer %1 head %2 [%3][%4]: HF masks this entry (0.0), we have %5")
+                                             .arg(l).arg(h).arg(i).arg(j).arg(got)));
+                    }
+                    worst = std::max(worst, std::fabs(got - expected));
+                }
+    QVERIFY2(worst <= 1e-5f, qPrintable(QString("max |attention - HF| = %1").arg(worst)));
+
+    // Logits of the ids HF ranked top-5 at every position.
+    if (options.computeLogits) {
+        QCOMPARE(trace->logits.size(), static_cast<std::size_t>(c->seqLen) * trace->vocabSize);
+        float worstLogit = 0.0f;
+        for (int i = 0; i < c->seqLen; ++i)
+            for (int r = 0; r < 5; ++r) {
+                const std::size_t k = static_cast<std::size_t>(i) * 5 + r;
+                const float got = trace->logits[static_cast<std::size_t>(i) * trace->vocabSize + c->top5Ids[k]];
+                worstLogit = std::max(worstLogit, std::fabs(got - c->top5Logits[k]));
+            }
+        QVERIFY2(worstLogit <= 1e-4f, qPrintable(QString("max |logit - HF| = %1").arg(worstLogit)));
+    }
+}
+
+QTEST_APPLESS_MAIN(TestGoldenAttention)
+#include "test_golden_attention.moc"
