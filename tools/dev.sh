@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for attnviz, then builds, launches or tests it.
+#   tools/dev.sh run [attnviz options]  install missing packages, build, launch the GUI
+#   tools/dev.sh test                   install missing packages, build, run every test
+#   tools/dev.sh deps | build           the single steps
+# ATTNVIZ_BUILD_DIR (default: build) chooses the build folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${ATTNVIZ_BUILD_DIR:-build}
+
+deps() {
+    local pkgs missing=()
+    pkgs=$(grep -v '^\s*#' tools/debian-packages.txt | tr -s ' \t' '\n' | sed '/^$/d')
+    for p in $pkgs; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo=sudo
+        echo "Installing: ${missing[*]}"
+        $sudo apt-get update
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+}
+
+build() {
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+    cmake --build "$BUILD_DIR" -j"$(nproc)"
+}
+
+case "${1:-}" in
+deps) deps ;;
+build) deps; build ;;
+test)
+    deps
+    build
+    QT_QPA_PLATFORM=offscreen ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)"
+    ;;
+run)
+    shift
+    deps
+    build
+    exec "$BUILD_DIR/app/gui/attnviz" "$@"
+    ;;
+*)
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
