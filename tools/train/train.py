@@ -117,7 +117,7 @@ def train_tokenizer(train_books, work, vocab_size, threads, seed):
 def _train_spm(vocab_size, threads):
     spm.SentencePieceTrainer.train(
         input="spm_input.txt", model_prefix="tokenizer", model_type="bpe", vocab_size=vocab_size,
-        character_coverage=0.9995, byte_fallback=True, split_digits=True,
+        character_coverage=0.9995, required_chars="0123456789", byte_fallback=True, split_digits=True,
         normalization_rule_name="identity", remove_extra_whitespaces=False, add_dummy_prefix=True,
         unk_id=UNK, bos_id=BOS, eos_id=EOS, pad_id=PAD,
         unk_piece="<unk>", bos_piece="<s>", eos_piece="</s>", pad_piece="<pad>",
