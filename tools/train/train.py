@@ -83,6 +83,13 @@ def split_heldout(books, frac):
 
 def train_tokenizer(train_books, work, vocab_size, threads, seed):
     path = os.path.join(work, "spm_input.txt")
+    # digits are rare in the corpus: require them as pieces (those that occur at all; SentencePiece
+    # aborts on a required character with zero frequency, which only matters for --max-books runs)
+    present = set()
+    for _, paras in train_books:
+        for p in paras:
+            present.update(c for c in p if "0" <= c <= "9")
+    required = "".join(sorted(present))
     with open(path, "w", encoding="utf-8") as fh:
         for _, paras in train_books:
             for p in paras:
@@ -104,7 +111,7 @@ def train_tokenizer(train_books, work, vocab_size, threads, seed):
     cwd = os.getcwd()
     os.chdir(work)
     try:
-        _train_spm(vocab_size, threads)
+        _train_spm(vocab_size, threads, required)
     finally:
         os.chdir(cwd)
     sp = spm.SentencePieceProcessor(model_file=prefix + ".model")
@@ -114,10 +121,10 @@ def train_tokenizer(train_books, work, vocab_size, threads, seed):
     return prefix + ".model", sp
 
 
-def _train_spm(vocab_size, threads):
+def _train_spm(vocab_size, threads, required):
     spm.SentencePieceTrainer.train(
         input="spm_input.txt", model_prefix="tokenizer", model_type="bpe", vocab_size=vocab_size,
-        character_coverage=0.9995, required_chars="0123456789", byte_fallback=True, split_digits=True,
+        character_coverage=0.9995, required_chars=required, byte_fallback=True, split_digits=True,
         normalization_rule_name="identity", remove_extra_whitespaces=False, add_dummy_prefix=True,
         unk_id=UNK, bos_id=BOS, eos_id=EOS, pad_id=PAD,
         unk_piece="<unk>", bos_piece="<s>", eos_piece="</s>", pad_piece="<pad>",
@@ -577,13 +584,27 @@ def sha256(path):
 
 # ----------------------------------------------------------------------------- reference sentences
 
+ABBREV = re.compile(r"(?:^|\s)(?:Mr|Mrs|Dr|St|Mme|Mlle|Messrs|Capt|Col|Gen|Rev|Lt|Jr|Sr|Prof|No|[A-Z])\.$")
+
+
+def split_sentences(p):
+    """Split a paragraph after . ! ? followed by whitespace, but not after abbreviations like Mr."""
+    out = []
+    for frag in re.split(r"(?<=[.!?])\s+", p):
+        if out and ABBREV.search(out[-1]):
+            out[-1] += " " + frag
+        else:
+            out.append(frag)
+    return out
+
+
 def candidate_sentences(sp, held_books, lo, hi):
     """Short plain-ASCII sentences from the held-out paragraphs, one list per book."""
     per_book = []
     for _, paras in held_books:
         c = []
         for p in paras:
-            for s in re.split(r"(?<=[.!?])\s+", p):
+            for s in split_sentences(p):
                 if not re.fullmatch(r"[A-Z][A-Za-z ,;']+[a-z][.!?]", s):
                     continue
                 if len(s.split()) < 6:
@@ -593,6 +614,20 @@ def candidate_sentences(sp, held_books, lo, hi):
                     c.append(s)
         per_book.append(c)
     return per_book
+
+
+def candidate_pairs(sp, held_books, max_total):
+    """Consecutive sentence pairs (A, B) of one held-out paragraph, plain ASCII, with
+    len(A) + len(B) + 3 specials <= max_total tokens."""
+    out = []
+    for _, paras in held_books:
+        for p in paras:
+            ss = split_sentences(p)
+            for a, b in zip(ss, ss[1:]):
+                if all(re.fullmatch(r"[A-Z][A-Za-z ,;']+[a-z][.!?]", x) and len(x.split()) >= 3 for x in (a, b)):
+                    if len(sp.encode(a)) + len(sp.encode(b)) + 3 <= max_total:
+                        out.append((a, b))
+    return out
 
 
 def pick_sentences(per_book, k, rng):
@@ -897,7 +932,9 @@ def run_bert(args, sp, tok_path, data, seed):
     # ---- reference outputs
     sent_rng = np.random.RandomState(seed + 23)
     per_book = candidate_sentences(sp, data_held_books(args), 8, 20)
-    sents = pick_sentences(per_book, 5, sent_rng)
+    sents = pick_sentences(per_book, 2, sent_rng)
+    pairs = candidate_pairs(sp, data_held_books(args), 24)
+    pair = pairs[sent_rng.randint(0, len(pairs))]
     items = []
     # sentence 0: one word replaced by [MASK] (the middle-most word that is a single piece)
     words = sents[0].rstrip(".!?").split(" ")
@@ -907,7 +944,7 @@ def run_bert(args, sp, tok_path, data, seed):
     masked_text = " ".join(words[:mi] + ["[MASK]"] + words[mi + 1:]) + sents[0][len(sents[0].rstrip(".!?")):]
     items.append({"text": masked_text, "masked_word": masked_word})
     items.append({"text": sents[1]})
-    items.append({"text": sents[2], "text_pair": sents[3]})
+    items.append({"text": pair[0], "text_pair": pair[1]})
     refs = []
     with torch.no_grad():
         for it in items:
