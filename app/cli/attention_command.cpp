@@ -25,9 +25,12 @@ int runAttention(const std::vector<std::string>& argv) {
     auto model = core::loadModel(*dir);
     if (!model) return fail(model.error());
     auto tokenizer = core::loadTokenizer(*dir);
-    if (!tokenizer && args->has("--text")) return fail(tokenizer.error());
     auto input = readInput(*args, tokenizer ? tokenizer->get() : nullptr);
-    if (!input) return fail(input.error());
+    if (!input) {
+        // Without a tokenizer, text input fails; say why the tokenizer is missing.
+        const bool textOnly = args->has("--text") && !args->has("--ids");
+        return fail(!tokenizer && textOnly ? tokenizer.error() : input.error());
+    }
 
     core::RunOptions options;
     options.mask = *mask;

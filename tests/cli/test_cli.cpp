@@ -1,0 +1,164 @@
+// attnviz-cli as outside tools use it: the attention JSON contract, exact
+// float32 round trip, and one clear stderr line with a non-zero exit on errors.
+#include "support/fixture_models.h"
+#include "support/test_paths.h"
+
+#include "attnviz/core/model.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+using namespace attnviz;
+
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+CliResult runCli(const QStringList& args) {
+    QProcess p;
+    p.start(ATTNVIZ_CLI, args);
+    p.waitForFinished(120000);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void attentionJsonContract();
+    void tokenTypesAndScores();
+    void outputFile();
+    void errorsAreOneLine_data();
+    void errorsAreOneLine();
+    void tokensFromText();
+
+private:
+    QTemporaryDir m_tmp;
+    QString m_gpt2;
+    QString m_bert;
+};
+
+void TestCli::initTestCase() {
+    m_gpt2 = QString::fromStdString(test::writeFixture(m_tmp, "tiny-gpt2").string());
+    m_bert = QString::fromStdString(test::writeFixture(m_tmp, "tiny-bert").string());
+}
+
+void TestCli::attentionJsonContract() {
+    const auto r = runCli({"attention", "--model", m_gpt2, "--ids", "3,1,4,1,5", "--mask", "bidirectional"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.err.isEmpty());
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["model"].get<std::string>(), std::string("tiny-gpt2"));
+    QCOMPARE(j["model_type"].get<std::string>(), std::string("gpt2"));
+    QCOMPARE(j["mask"].get<std::string>(), std::string("bidirectional"));
+    QVERIFY(j["token_type_ids"].is_null());
+    QCOMPARE(j["n_layers"].get<int>(), 2);
+    QCOMPARE(j["n_heads"].get<int>(), 2);
+    QCOMPARE(j["tokens"].size(), std::size_t(5));
+    QCOMPARE(j["tokens"][2]["id"].get<int>(), 4);
+    QVERIFY(j["tokens"][2]["text"].is_string());
+    QVERIFY(!j.contains("scores"));
+
+    // The printed numbers are the engine's float32 values, bit for bit.
+    auto model = core::loadModel(m_gpt2.toStdString());
+    QVERIFY(model.ok());
+    core::RunOptions o;
+    o.mask = core::MaskMode::bidirectional();
+    auto trace = (*model)->run(std::vector<std::int32_t>{3, 1, 4, 1, 5}, o);
+    QVERIFY(trace.ok());
+    const auto& att = j["attention"];
+    QCOMPARE(att.size(), std::size_t(2));
+    for (int l = 0; l < 2; ++l)
+        for (int h = 0; h < 2; ++h)
+            for (int i = 0; i < 5; ++i)
+                for (int k = 0; k < 5; ++k) {
+                    QCOMPARE(static_cast<float>(att[l][h][i][k].get<double>()), trace->prob(l, h, i, k));
+                }
+}
+
+void TestCli::tokenTypesAndScores() {
+    const auto r = runCli({"attention", "--model", m_bert, "--ids", "2,5,3,7,3", "--token-types", "0,0,0,1,1",
+                           "--mask", "causal", "--scores"});
+    QCOMPARE(r.exitCode, 0);
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["token_type_ids"].get<std::vector<int>>(), (std::vector<int>{0, 0, 0, 1, 1}));
+    QCOMPARE(j["effective_mask"].get<std::string>(), std::string("causal"));
+    QCOMPARE(j["mask_is_model_default"].get<bool>(), false);
+    const auto& s = j["scores"];
+    for (int i = 0; i < 5; ++i)
+        for (int k = 0; k < 5; ++k) {
+            QCOMPARE(s[1][0][i][k].is_null(), k > i);  // masked scores are null
+            if (k > i) QCOMPARE(j["attention"][1][0][i][k].get<double>(), 0.0);
+        }
+}
+
+void TestCli::outputFile() {
+    const QString out = m_tmp.filePath("trace.json");
+    const auto r = runCli({"attention", "--model", m_gpt2, "--ids", "1,2", "-o", out});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.out.isEmpty());
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto j = nlohmann::json::parse(f.readAll().toStdString());
+    QCOMPARE(j["tokens"].size(), std::size_t(2));
+    QVERIFY(!QFile::exists(out + ".part"));
+}
+
+void TestCli::errorsAreOneLine_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");
+    const QString bogus = m_tmp.filePath("does-not-exist");
+    QTest::newRow("no command") << QStringList{"frobnicate"} << "unknown command";
+    QTest::newRow("missing model") << QStringList{"attention", "--ids", "1"} << "--model";
+    QTest::newRow("unknown option") << QStringList{"attention", "--model", "x", "--bogus"} << "unknown option '--bogus'";
+    QTest::newRow("bad mask") << QStringList{"attention", "--model", "x", "--ids", "1", "--mask", "sideways"} << "unknown mask";
+    QTest::newRow("bad window") << QStringList{"attention", "--model", "x", "--ids", "1", "--mask", "window:0"} << "window";
+    QTest::newRow("no folder") << QStringList{"attention", "--model", bogus, "--ids", "1"} << "is not a folder";
+    QTest::newRow("bad ids") << QStringList{"attention", "--model", "MODEL", "--ids", "1,x"} << "'x' is not an integer";
+    QTest::newRow("id out of range") << QStringList{"attention", "--model", "MODEL", "--ids", "1,999"} << "outside the vocabulary";
+    QTest::newRow("text and ids") << QStringList{"attention", "--model", "MODEL", "--ids", "1", "--text", "a"} << "exactly one";
+    QTest::newRow("no tokenizer") << QStringList{"attention", "--model", "MODEL", "--text", "hello"} << "tokenizer";
+    QTest::newRow("types on gpt2") << QStringList{"attention", "--model", "MODEL", "--ids", "1", "--token-types", "0"} << "no token types";
+    QTest::newRow("bench zero tokens") << QStringList{"bench", "--model", "MODEL", "--tokens", "0"} << "--tokens";
+}
+
+void TestCli::errorsAreOneLine() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    args.replaceInStrings("MODEL", m_gpt2);
+    const auto r = runCli(args);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY(r.out.isEmpty());
+    QVERIFY2(r.err.endsWith('\n') && r.err.count('\n') == 1, r.err.constData());
+    QVERIFY2(r.err.startsWith("attnviz-cli: error: "), r.err.constData());
+    QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
+}
+
+void TestCli::tokensFromText() {
+    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
+    const QString dir = QString::fromStdString((models / "stories260K").string());
+    const auto r = runCli({"tokens", "--model", dir, "--text", "Once upon a time", "--json"});
+    QCOMPARE(r.exitCode, 0);
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    const auto& t = j["tokens"];
+    QCOMPARE(t[0]["id"].get<int>(), 1);  // BOS
+    QCOMPARE(t[0]["special"].get<bool>(), true);
+    QCOMPARE(t[1]["piece"].get<std::string>(), std::string("\u2581Once"));
+    QCOMPARE(t[1]["start"].get<int>(), 0);
+    QCOMPARE(t[1]["end"].get<int>(), 4);
+    const auto bad = runCli({"tokens", "--model", dir, "--text", QString::fromLatin1("caf\xe9")});
+    QCOMPARE(bad.exitCode, 0);  // QString re-encodes Latin-1 as valid UTF-8; invalid bytes are tested in core
+}
+
+QTEST_APPLESS_MAIN(TestCli)
+#include "test_cli.moc"
