@@ -5,8 +5,30 @@
 
 namespace attnviz::core {
 
+namespace {
+
+// ||v_j W_O^h|| for every key j: the size of what head h passes on from j.
+void recordValueNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>& v, const Linear& out, int head,
+                      int headDim, float* norms) {
+    RowMatrix f;  // (seqLen, dModel)
+    if (out.inOutLayout) {
+        // Conv1D (in, out): the head's rows.
+        const Eigen::Map<const RowMatrix> w(out.weight + static_cast<std::ptrdiff_t>(head) * headDim * out.out, headDim,
+                                            out.out);  // (headDim, dModel)
+        f.noalias() = v * w;
+    } else {
+        // nn.Linear (out, in): the head's columns.
+        const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>> w(out.weight + static_cast<std::ptrdiff_t>(head) * headDim,
+                                                                     out.out, headDim, Eigen::OuterStride<>(out.in));  // (dModel, headDim)
+        f.noalias() = v * w.transpose();
+    }
+    for (Eigen::Index j = 0; j < f.rows(); ++j) norms[j] = f.row(j).norm();
+}
+
+}  // namespace
+
 void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, MaskMode mask, int layer,
-                        AttentionTrace& trace, RowMatrix& context) {
+                        AttentionTrace& trace, RowMatrix& context, const Linear* outProjection) {
     using Strided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
     using StridedOut = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
     const int hd = layout.headDim;
@@ -39,6 +61,9 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
             }
             // 3. softmax over the visible keys; masked entries are exactly 0
             softmaxRange(row, T, begin, end);
+        }
+        if (outProjection != nullptr && trace.hasValueNorms()) {
+            recordValueNorms(v, *outProjection, h, hd, trace.valueNorms(layer, h));
         }
         // 4. context of this head = P V
         StridedOut out(context.data() + h * hd, T, hd, Eigen::OuterStride<>(context.cols()));

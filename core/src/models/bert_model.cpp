@@ -90,7 +90,7 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
         linear(x, L.q, q);
         linear(x, L.k, k);
         linear(x, L.v, v);
-        multiHeadAttention({q.data(), k.data(), v.data(), d, d, d}, T, heads, mask, l, trace, context);
+        multiHeadAttention({q.data(), k.data(), v.data(), d, d, d}, T, heads, mask, l, trace, context, &L.out);
         // 3. Output projection, residual, LayerNorm (post-LN).
         linear(context, L.out, proj);
         x += proj;

@@ -77,7 +77,7 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
         layerNorm(h, L.attnNormGain, L.attnNormBias, static_cast<float>(c.normEps));
         linear(h, L.qkv, qkv);
         multiHeadAttention({qkv.data(), qkv.data() + d, qkv.data() + 2 * d, 3 * d, 3 * d, 3 * d}, T, heads, mask, l,
-                           trace, context);
+                           trace, context, &L.out);
         linear(context, L.out, proj);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;

@@ -94,7 +94,7 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         linear(h, L.v, v);
         applyRope(q, c.nHeads, c.headDim, rope);
         applyRope(k, c.nKvHeads, c.headDim, rope);
-        multiHeadAttention({q.data(), k.data(), v.data(), qDim, kvDim, kvDim}, T, heads, mask, l, trace, context);
+        multiHeadAttention({q.data(), k.data(), v.data(), qDim, kvDim, kvDim}, T, heads, mask, l, trace, context, &L.out);
         linear(context, L.out, proj);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;

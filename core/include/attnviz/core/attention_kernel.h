@@ -27,8 +27,9 @@ struct HeadLayout {
 };
 
 // context is resized to (seqLen, nHeads * headDim): each head's P V in its slot.
-// `mask` must be concrete (not Default).
+// `mask` must be concrete (not Default). When the trace records value norms,
+// `outProjection` (nHeads headDim -> dModel) supplies each head's slice W_O^h.
 void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, MaskMode mask, int layer,
-                        AttentionTrace& trace, RowMatrix& context);
+                        AttentionTrace& trace, RowMatrix& context, const Linear* outProjection = nullptr);
 
 }  // namespace attnviz::core

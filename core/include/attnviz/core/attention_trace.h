@@ -16,7 +16,7 @@ namespace attnviz::core {
 class AttentionTrace {
 public:
     AttentionTrace() = default;
-    AttentionTrace(int nLayers, int nHeads, int seqLen, bool withScores);
+    AttentionTrace(int nLayers, int nHeads, int seqLen, bool withScores, bool withValueNorms = false);
 
     int nLayers() const { return m_nLayers; }
     int nHeads() const { return m_nHeads; }
@@ -32,6 +32,13 @@ public:
     bool hasScores() const { return !m_scores.empty(); }
     const float* scores(int layer, int head) const { return m_scores.data() + offset(layer, head); }
     float* scores(int layer, int head) { return m_scores.data() + offset(layer, head); }
+
+    // ||f_lh(x_j)||: the norm of what key j contributes through head h of layer
+    // l before weighting, f(x) = (x W_V^h + b_V^h) W_O^h (Kobayashi et al. 2020).
+    // (seqLen) per head; only when RunOptions::captureValueNorms was set.
+    bool hasValueNorms() const { return !m_valueNorms.empty(); }
+    const float* valueNorms(int layer, int head) const { return m_valueNorms.data() + normOffset(layer, head); }
+    float* valueNorms(int layer, int head) { return m_valueNorms.data() + normOffset(layer, head); }
 
     // The mask the run used, already resolved (never Kind::Default).
     MaskMode mask() const { return m_mask; }
@@ -51,6 +58,10 @@ private:
         return (static_cast<std::size_t>(layer) * m_nHeads + head) * m_seqLen * m_seqLen;
     }
 
+    std::size_t normOffset(int layer, int head) const {
+        return (static_cast<std::size_t>(layer) * m_nHeads + head) * m_seqLen;
+    }
+
     int m_nLayers = 0;
     int m_nHeads = 0;
     int m_seqLen = 0;
@@ -58,6 +69,7 @@ private:
     bool m_maskIsDefault = true;
     std::vector<float> m_probs;   // (nLayers, nHeads, seqLen, seqLen)
     std::vector<float> m_scores;  // (nLayers, nHeads, seqLen, seqLen) or empty
+    std::vector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
 };
 
 }  // namespace attnviz::core

@@ -13,6 +13,7 @@ struct RunOptions {
     MaskMode mask;                            // Default: the model's own mask
     std::vector<std::int32_t> tokenTypeIds;   // BERT segments; empty = all 0
     bool captureScores = false;               // keep the pre-softmax scores
+    bool captureValueNorms = false;           // ||(x W_V + b_V) W_O|| per head and key
     bool computeLogits = false;               // run the last FFN and the LM head too
     const std::atomic<bool>* cancel = nullptr;  // set to true to stop between layers
 };
