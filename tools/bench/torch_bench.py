@@ -109,12 +109,81 @@ def gpt2_forward(w, cfg, ids, types):
     return x, attentions
 
 
+def rope_tables(cfg, T, hd):
+    theta = cfg.get("rope_theta", 10000.0)
+    inv = 1.0 / (theta ** (torch.arange(0, hd, 2, dtype=torch.int64).float() / hd))
+    rs = cfg.get("rope_scaling") or {}
+    kind = rs.get("rope_type", rs.get("type"))
+    if kind == "linear":
+        inv = inv / rs["factor"]
+    elif kind == "llama3":
+        old, lo, hi, f = rs["original_max_position_embeddings"], rs["low_freq_factor"], rs["high_freq_factor"], rs["factor"]
+        wavelen = 2 * math.pi / inv
+        scaled = torch.where(wavelen > old / lo, inv / f, inv)
+        smooth = (old / wavelen - lo) / (hi - lo)
+        smoothed = (1 - smooth) * scaled / f + smooth * scaled
+        medium = ~(wavelen < old / hi) & ~(wavelen > old / lo)
+        inv = torch.where(medium, smoothed, scaled)
+    freqs = torch.arange(T).float()[:, None] * inv[None, :]
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return emb.cos(), emb.sin()
+
+
+def rotate_half(x):
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+def llama_forward(w, cfg, ids, types):
+    d, nh = cfg["hidden_size"], cfg["num_attention_heads"]
+    nkv = cfg.get("num_key_value_heads", nh)
+    hd = cfg.get("head_dim", d // nh)
+    eps, T = cfg.get("rms_norm_eps", 1e-6), ids.shape[1]
+    cos, sin = rope_tables(cfg, T, hd)
+    causal = torch.full((T, T), torch.finfo(torch.float32).min).triu(1)
+
+    def rms(x, g):
+        return g * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
+
+    x = w["embed_tokens.weight"][ids]
+    attentions = []
+    for l in range(cfg["num_hidden_layers"]):
+        p = f"layers.{l}."
+        h = rms(x, w[p + "input_layernorm.weight"])
+        q = F.linear(h, w[p + "self_attn.q_proj.weight"], w.get(p + "self_attn.q_proj.bias")).view(1, T, nh, hd).transpose(1, 2)
+        k = F.linear(h, w[p + "self_attn.k_proj.weight"], w.get(p + "self_attn.k_proj.bias")).view(1, T, nkv, hd).transpose(1, 2)
+        v = F.linear(h, w[p + "self_attn.v_proj.weight"], w.get(p + "self_attn.v_proj.bias")).view(1, T, nkv, hd).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        k = k.repeat_interleave(nh // nkv, dim=1)
+        v = v.repeat_interleave(nh // nkv, dim=1)
+        scores = torch.matmul(q, k.transpose(2, 3)) * hd ** -0.5 + causal
+        probs = torch.softmax(scores, dim=-1, dtype=torch.float32)
+        attentions.append(probs)
+        ctx = torch.matmul(probs, v).transpose(1, 2).reshape(1, T, nh * hd)
+        x = x + F.linear(ctx, w[p + "self_attn.o_proj.weight"])
+        h = rms(x, w[p + "post_attention_layernorm.weight"])
+        x = x + F.linear(F.silu(F.linear(h, w[p + "mlp.gate_proj.weight"])) * F.linear(h, w[p + "mlp.up_proj.weight"]),
+                         w[p + "mlp.down_proj.weight"])
+    return rms(x, w["norm.weight"]), attentions
+
+
+def check_against_attnviz(args, att, ids):
+    """Same weights, same ids: the two implementations must agree."""
+    import subprocess
+    out = subprocess.run([args.check, "attention", "--model", args.model, "--ids", ",".join(map(str, ids[0].tolist()))],
+                         check=True, capture_output=True, text=True).stdout
+    ours = json.loads(out)["attention"]
+    worst = max(float((torch.tensor(ours[l]) - att[l][0]).abs().max()) for l in range(len(att)))
+    print(f"check      max |attnviz - torch| = {worst:.2e}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
     ap.add_argument("--tokens", type=int, default=128)
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--check", metavar="ATTNVIZ_CLI", help="also compare the attention with attnviz-cli's on the same ids")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cfg = json.load(open(os.path.join(args.model, "config.json")))
@@ -125,8 +194,10 @@ def main():
         w, fwd, vocab = strip_prefix(w, ["bert."]), bert_forward, cfg["vocab_size"]
     elif mt == "gpt2":
         w, fwd, vocab = strip_prefix(w, ["transformer."]), gpt2_forward, cfg["vocab_size"]
+    elif mt in ("llama", "mistral", "qwen2"):
+        w, fwd, vocab = strip_prefix(w, ["model."]), llama_forward, cfg["vocab_size"]
     else:
-        raise SystemExit(f"model_type {mt} not covered by this script (bert, gpt2)")
+        raise SystemExit(f"model_type {mt} not covered by this script (bert, gpt2, llama)")
     load_ms = (time.perf_counter() - t0) * 1000
     g = torch.Generator().manual_seed(1234)
     ids = torch.randint(0, vocab, (1, args.tokens), generator=g)
@@ -139,6 +210,8 @@ def main():
             _, att = fwd(w, cfg, ids, types)
             times.append((time.perf_counter() - s) * 1000)
     assert len(att) == (cfg.get("num_hidden_layers") or cfg.get("n_layer"))
+    if args.check:
+        check_against_attnviz(args, att, ids)
     print(f"model      {os.path.basename(os.path.normpath(args.model))} ({mt})")
     print(f"backend    torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
