@@ -1,6 +1,7 @@
 // Readable forms of vocabulary pieces, the same in the UI, the CLI and the
 // exports: word-start markers (▁, Ġ) become a visible space symbol "␣",
-// newlines and tabs become "↵" and "⇥", byte tokens stay "<0xE2>".
+// newlines and tabs become "↵" and "⇥", bytes that are not a whole UTF-8
+// character are shown as "<0xE2>", invisible characters as "<U+200B>".
 #pragma once
 
 #include <string>
@@ -12,7 +13,11 @@ inline constexpr std::string_view kVisibleSpace = "\u2423";  // ␣
 
 // For pieces whose text is the real text with "▁" for spaces (SentencePiece).
 std::string displayFromMetaspace(std::string_view piece);
-// For plain text (already decoded): spaces, newlines, tabs made visible.
+// For plain text (already decoded, valid UTF-8): whitespace and invisible
+// characters made visible.
 std::string displayFromText(std::string_view text);
+// For raw bytes (a byte-level BPE token): complete UTF-8 characters as text,
+// the other bytes as <0xNN>.
+std::string displayFromBytes(std::string_view bytes);
 
 }  // namespace attnviz::core

@@ -1,7 +1,7 @@
 #include "sentencepiece_tokenizer.h"
 
-#include "../json_file.h"
 #include "display_text.h"
+#include "unicode_text.h"
 
 #include <sentencepiece_processor.h>
 
@@ -12,16 +12,32 @@ namespace attnviz::core {
 namespace {
 
 constexpr std::uintmax_t kMaxModelBytes = 64ull << 20;
+constexpr std::string_view kMeta = "\u2581";  // ▁
 
-// A special-token entry of tokenizer_config.json is a string or {"content": ...}.
-std::string tokenContent(const nlohmann::json& config, const char* key, std::string fallback) {
-    auto it = config.find(key);
-    if (it == config.end() || it->is_null()) return fallback;
-    if (it->is_string()) return it->get<std::string>();
-    if (it->is_object() && it->contains("content") && (*it)["content"].is_string()) {
-        return (*it)["content"].get<std::string>();
+// Appending a serialized message to a serialized protobuf merges it into the
+// first: this sets ModelProto.normalizer_spec (field 3).add_dummy_prefix
+// (field 3) = false, as LlamaTokenizer does for legacy=false.
+constexpr std::string_view kNoDummyPrefix("\x1A\x02\x18\x00", 4);
+
+std::vector<ByteSpan> findAll(const std::string& text, std::string_view what) {
+    std::vector<ByteSpan> spans;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) {
+        spans.push_back({at, at + what.size()});
     }
-    return fallback;
+    return spans;
+}
+
+// Lowercases the text outside special tokens, one character at a time, like
+// the do_lower_case pass of PreTrainedTokenizer.tokenize.
+AlignedText lowerOutsideSpecials(const AlignedText& text, const AddedVocabulary& added) {
+    AlignedText out;
+    for (auto& piece : added.split(text, false, false)) {
+        if (piece.token == nullptr) {
+            piece.text.mapChars([](char32_t cp, std::u32string& o) { o += unicode::lowerChar(cp); });
+        }
+        out.appendFrom(piece.text, 0, piece.text.size());
+    }
+    return out;
 }
 
 }  // namespace
@@ -29,7 +45,8 @@ std::string tokenContent(const nlohmann::json& config, const char* key, std::str
 SentencePieceTokenizer::SentencePieceTokenizer() : m_sp(std::make_unique<sentencepiece::SentencePieceProcessor>()) {}
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 
-Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::filesystem::path& dir) {
+Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::filesystem::path& dir,
+                                                                const TokenizerConfig& config) {
     const auto path = dir / "tokenizer.model";
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
@@ -38,82 +55,255 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
     std::ifstream in(path, std::ios::binary);
     std::ostringstream bytes;
     bytes << in.rdbuf();
+    if (!in && !in.eof()) return makeError("cannot read '" + path.string() + "'");
     std::unique_ptr<SentencePieceTokenizer> tok(new SentencePieceTokenizer());
     if (const auto status = tok->m_sp->LoadFromSerializedProto(bytes.str()); !status.ok()) {
         return makeError("'" + path.string() + "' is not a valid SentencePiece model: " + status.ToString());
     }
+    const auto& sp = *tok->m_sp;
+    tok->m_vocabSize = sp.GetPieceSize();
 
-    nlohmann::json config = nlohmann::json::object();
-    if (std::filesystem::is_regular_file(dir / "tokenizer_config.json", ec)) {
-        auto j = readJsonFile(dir / "tokenizer_config.json");
-        if (!j) return j.takeError();
-        if (j->is_object()) config = std::move(j.value());
+    const std::string& cls = config.tokenizerClass();
+    if (cls == "AlbertTokenizer") {
+        tok->m_convention = Convention::Albert;
+    } else if (!cls.empty() && cls != "LlamaTokenizer" && cls != "CodeLlamaTokenizer" && cls != "PreTrainedTokenizer") {
+        return makeError("'" + path.string() + "': tokenizer_class '" + config.tokenizerClass() +
+                         "' is not supported for SentencePiece models (supported: LlamaTokenizer, AlbertTokenizer)");
     }
-    if (config.contains("add_bos_token") && config["add_bos_token"].is_boolean()) {
-        tok->m_addBos = config["add_bos_token"].get<bool>();
+
+    // Ids of the special tokens: added_tokens_decoder, else the SentencePiece
+    // piece, else (as _add_tokens does) a new id after the vocabulary.
+    for (AddedToken t : config.addedTokens()) tok->m_added.add(std::move(t));
+    auto addSpecial = [&](std::optional<AddedToken> token) -> std::optional<std::int32_t> {
+        if (!token || token->content.empty()) return std::nullopt;
+        if (const AddedToken* known = tok->m_added.findByContent(token->content)) return known->id;
+        const int id = sp.PieceToId(token->content);
+        if (sp.IdToPiece(id) == token->content) {
+            token->id = id;
+        } else {
+            token->id = tok->m_vocabSize++;
+        }
+        tok->m_added.add(*token);
+        return token->id;
+    };
+
+    if (tok->m_convention == Convention::Llama) {
+        tok->m_addBos = config.flagOr("add_bos_token", true);
+        tok->m_addEos = config.flagOr("add_eos_token", false);
+        // transformers treats a missing `legacy` as true (with a warning).
+        tok->m_legacy = config.flagOr("legacy", true);
+        tok->m_addPrefixSpace = config.flagOr("add_prefix_space", true);
+        const auto unk = config.specialToken("unk_token", "<unk>");
+        addSpecial(unk);
+        tok->m_bosId = addSpecial(config.specialToken("bos_token", "<s>"));
+        tok->m_eosId = addSpecial(config.specialToken("eos_token", "</s>"));
+        addSpecial(config.specialToken("pad_token", std::nullopt));
+        if (unk) tok->m_unkToken = unk->content;
+        if (!tok->m_legacy) {
+            tok->m_spNoPrefix = std::make_unique<sentencepiece::SentencePieceProcessor>();
+            if (const auto status = tok->m_spNoPrefix->LoadFromSerializedProto(bytes.str() + std::string(kNoDummyPrefix));
+                !status.ok()) {
+                return makeError("'" + path.string() + "': cannot switch off the dummy prefix: " + status.ToString());
+            }
+            std::vector<int> ids;
+            (void)tok->m_spNoPrefix->Encode(tok->m_unkToken, &ids);
+            tok->m_unkPieces = ids.size();
+        }
+    } else {
+        tok->m_lowerCase = config.flagOr("do_lower_case", true);
+        tok->m_keepAccents = config.flagOr("keep_accents", false);
+        tok->m_removeSpace = config.flagOr("remove_space", true);
+        auto mask = config.specialToken("mask_token", "[MASK]");
+        // AlbertTokenizer wraps a plain-string mask token with lstrip=True.
+        if (mask && !config.specialTokenHasFlags("mask_token")) mask->lstrip = true;
+        addSpecial(config.specialToken("unk_token", "<unk>"));
+        addSpecial(config.specialToken("pad_token", "<pad>"));
+        tok->m_clsId = addSpecial(config.specialToken("cls_token", "[CLS]"));
+        tok->m_sepId = addSpecial(config.specialToken("sep_token", "[SEP]"));
+        addSpecial(mask);
+        addSpecial(config.specialToken("bos_token", "[CLS]"));
+        addSpecial(config.specialToken("eos_token", "[SEP]"));
+        if (!tok->m_clsId || !tok->m_sepId) {
+            return makeError("'" + config.source() + "': AlbertTokenizer needs cls_token and sep_token");
+        }
     }
-    if (config.contains("add_eos_token") && config["add_eos_token"].is_boolean()) {
-        tok->m_addEos = config["add_eos_token"].get<bool>();
-    }
-    for (const auto& [key, fallback] : {std::pair{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"unk_token", "<unk>"}}) {
-        const std::string content = tokenContent(config, key, fallback);
-        const int id = tok->m_sp->PieceToId(content);
-        if (!content.empty() && tok->m_sp->IdToPiece(id) == content) tok->m_specials.emplace_back(content, id);
-    }
+    for (AddedToken t : config.additionalSpecialTokens()) addSpecial(std::move(t));
+    for (const AddedToken& t : tok->m_added.tokens()) tok->m_vocabSize = std::max(tok->m_vocabSize, t.id + 1);
     return std::unique_ptr<Tokenizer>(std::move(tok));
 }
 
-Token SentencePieceTokenizer::specialToken(std::int32_t id, int segment) const {
+Token SentencePieceTokenizer::modelToken(std::int32_t id, ByteSpan span) const {
     Token t;
     t.id = id;
-    t.piece = m_sp->IdToPiece(id);
-    t.display = t.piece;
-    t.special = true;
-    t.segment = segment;
-    t.typeId = segment;
+    t.piece = piece(id);
+    t.display = display(id);
+    t.start = span.start;
+    t.end = span.end;
     return t;
 }
 
-Status SentencePieceTokenizer::encodeSegment(std::string_view text, int segment, std::vector<Token>& out) const {
-    // Special tokens typed in the text are recognised first; the text between
-    // them is encoded by SentencePiece piece by piece (LlamaTokenizer, legacy).
-    std::size_t pos = 0;
-    while (pos <= text.size()) {
-        std::size_t next = std::string_view::npos;
-        const std::pair<std::string, std::int32_t>* found = nullptr;
-        for (const auto& special : m_specials) {
-            const std::size_t at = text.find(special.first, pos);
-            if (at != std::string_view::npos && (at < next || (at == next && special.first.size() > found->first.size()))) {
-                next = at;
-                found = &special;
+Token SentencePieceTokenizer::specialToken(std::int32_t id) const {
+    Token t;
+    t.id = id;
+    t.piece = piece(id);
+    t.display = t.piece;
+    t.special = true;
+    return t;
+}
+
+void SentencePieceTokenizer::encodeChunk(const sentencepiece::SentencePieceProcessor& sp, const AlignedText& chunk,
+                                         std::size_t dropPieces, std::string_view prefix,
+                                         std::vector<Token>& out) const {
+    const std::string input = std::string(prefix) + chunk.text();
+    const auto spt = sp.EncodeAsImmutableProto(input);
+    std::size_t index = 0;
+    for (const auto& p : spt.pieces()) {
+        if (index++ < dropPieces) continue;
+        const std::size_t begin = p.begin() > prefix.size() ? p.begin() - prefix.size() : 0;
+        const std::size_t end = p.end() > prefix.size() ? p.end() - prefix.size() : 0;
+        out.push_back(modelToken(static_cast<std::int32_t>(p.id()), chunk.inputSpan(begin, end)));
+    }
+}
+
+AlignedText SentencePieceTokenizer::albertPreprocess(const AlignedText& chunk) const {
+    AlignedText text = chunk;
+    if (m_removeSpace) {
+        // " ".join(text.strip().split()): words joined by one space standing
+        // for the whitespace run it replaces.
+        AlignedText joined;
+        const std::string& s = text.text();
+        std::size_t i = 0;
+        std::size_t spaceStart = std::string::npos;
+        while (i < s.size()) {
+            std::size_t len = 0;
+            const bool space = unicode::isPythonSpace(unicode::decodeAt(s, i, &len));
+            if (space) {
+                if (spaceStart == std::string::npos) spaceStart = i;
+                i += len;
+                continue;
+            }
+            std::size_t end = i;
+            while (end < s.size()) {
+                std::size_t l = 0;
+                if (unicode::isPythonSpace(unicode::decodeAt(s, end, &l))) break;
+                end += l;
+            }
+            if (!joined.empty()) joined.appendMapped(" ", text.inputSpan(spaceStart, i));
+            joined.appendFrom(text, i, end);
+            spaceStart = std::string::npos;
+            i = end;
+        }
+        text = std::move(joined);
+    }
+    text.replaceRanges(findAll(text.text(), "``"), "\"");
+    text.replaceRanges(findAll(text.text(), "''"), "\"");
+    if (!m_keepAccents) {
+        text.normalize(false, true);
+        text.mapChars([](char32_t cp, std::u32string& o) {
+            if (unicode::combiningClass(cp) == 0) o += cp;
+        });
+    }
+    if (m_lowerCase) text.mapChars([](char32_t cp, std::u32string& o) { o += unicode::lowerChar(cp); });
+    return text;
+}
+
+void SentencePieceTokenizer::encodeAlbertChunk(const AlignedText& chunk, std::vector<Token>& out) const {
+    const AlignedText text = albertPreprocess(chunk);
+    if (text.empty()) return;
+    const auto spt = m_sp->EncodeAsImmutableProto(text.text());
+    for (const auto& p : spt.pieces()) {
+        const std::string& pc = p.piece();
+        // AlbertTokenizer re-splits pieces like "▁1999," into "▁1999" ","
+        // (a digit followed by a comma at the end of a piece).
+        std::size_t lastStart = pc.size();
+        if (!pc.empty()) {
+            lastStart = pc.size() - 1;
+            while (lastStart > 0 && (static_cast<unsigned char>(pc[lastStart]) & 0xC0) == 0x80) --lastStart;
+        }
+        std::size_t prevStart = lastStart;
+        if (prevStart > 0) {
+            --prevStart;
+            while (prevStart > 0 && (static_cast<unsigned char>(pc[prevStart]) & 0xC0) == 0x80) --prevStart;
+        }
+        const bool digitComma = lastStart > 0 && pc.compare(lastStart, std::string::npos, ",") == 0 &&
+                                unicode::isPythonDigit(unicode::decodeAt(pc, prevStart, nullptr));
+        if (!digitComma) {
+            out.push_back(modelToken(static_cast<std::int32_t>(p.id()), text.inputSpan(p.begin(), p.end())));
+            continue;
+        }
+        std::string digits = pc.substr(0, lastStart);
+        for (auto at = digits.find(kMeta); at != std::string::npos; at = digits.find(kMeta)) digits.erase(at, kMeta.size());
+        const auto sub = m_sp->EncodeAsImmutableProto(digits);
+        std::vector<std::pair<std::string, ByteSpan>> pieces;
+        // The digits sit just before the comma in the surface text.
+        const std::size_t commaEnd = p.end();
+        const std::size_t digitsStart = commaEnd >= 1 + digits.size() ? commaEnd - 1 - digits.size() : p.begin();
+        for (const auto& q : sub.pieces()) {
+            pieces.emplace_back(q.piece(), ByteSpan{digitsStart + q.begin(), digitsStart + q.end()});
+        }
+        if (pc.compare(0, kMeta.size(), kMeta) != 0 && !pieces.empty() &&
+            pieces.front().first.compare(0, kMeta.size(), kMeta) == 0) {
+            if (pieces.front().first.size() == kMeta.size()) {
+                pieces.erase(pieces.begin());
+            } else {
+                pieces.front().first.erase(0, kMeta.size());
             }
         }
-        const std::string_view chunk = text.substr(pos, next == std::string_view::npos ? text.size() - pos : next - pos);
-        if (!chunk.empty()) {
-            const auto spt = m_sp->EncodeAsImmutableProto(chunk);
-            for (const auto& p : spt.pieces()) {
-                Token t;
-                t.id = static_cast<std::int32_t>(p.id());
-                t.piece = p.piece();
-                t.display = m_sp->IsByte(t.id) ? t.piece : displayFromMetaspace(t.piece);
-                t.start = pos + p.begin();
-                t.end = pos + p.end();
-                t.segment = segment;
-                t.typeId = segment;
-                out.push_back(std::move(t));
-            }
+        pieces.emplace_back(",", ByteSpan{commaEnd - 1, commaEnd});
+        for (const auto& [text_, span] : pieces) {
+            // convert_tokens_to_ids: added tokens first, else the piece (or <unk>).
+            const AddedToken* added = m_added.findByContent(text_);
+            const std::int32_t id = added ? added->id : static_cast<std::int32_t>(m_sp->PieceToId(text_));
+            out.push_back(modelToken(id, text.inputSpan(span.start, span.end)));
         }
-        if (found == nullptr) break;
-        Token t = specialToken(found->second, segment);
-        t.start = next;
-        t.end = next + found->first.size();
-        out.push_back(std::move(t));
-        pos = next + found->first.size();
+    }
+}
+
+Status SentencePieceTokenizer::encodeSegment(std::string_view text, std::vector<Token>& out) const {
+    AlignedText at(text, 0);
+    const bool nonLegacy = m_convention == Convention::Llama && !m_legacy && !text.empty();
+    if (nonLegacy) {
+        // LlamaTokenizer.tokenize: "▁" in the text means a space; one "▁"
+        // marks the start.
+        at.replaceRanges(findAll(at.text(), kMeta), " ");
+        if (m_addPrefixSpace) at.prepend(kMeta);
+    }
+    if (m_convention == Convention::Albert && m_lowerCase) at = lowerOutsideSpecials(at, m_added);
+
+    auto pieces = m_added.split(at, false, false);
+    // lstrip/rstrip left a chunk of only whitespace or nothing: skipped.
+    const std::size_t first = out.size();
+    for (const auto& piece : pieces) {
+        if (piece.token != nullptr) {
+            Token t = specialToken(piece.token->id);
+            t.special = piece.token->special;
+            const ByteSpan span = piece.text.inputSpan();
+            t.start = span.start;
+            t.end = span.end;
+            out.push_back(std::move(t));
+            continue;
+        }
+        if (piece.text.empty()) continue;
+        if (m_convention == Convention::Albert) {
+            encodeAlbertChunk(piece.text, out);
+        } else if (m_legacy) {
+            encodeChunk(*m_sp, piece.text, 0, {}, out);
+        } else if (piece.text.text().compare(0, kMeta.size(), kMeta) == 0 || piece.text.text()[0] == ' ') {
+            // The "<unk>" in front stops SentencePiece from treating the
+            // leading space as removable; its pieces are dropped again.
+            encodeChunk(*m_spNoPrefix, piece.text, m_unkPieces, m_unkToken, out);
+        } else {
+            encodeChunk(*m_spNoPrefix, piece.text, 0, {}, out);
+        }
+    }
+    if (nonLegacy && out.size() >= first + 2 && out[first].piece == kMeta && out[first + 1].special) {
+        out.erase(out.begin() + static_cast<std::ptrdiff_t>(first));
     }
     return Status::success();
 }
 
-Result<Encoding> SentencePieceTokenizer::encode(std::string_view text, std::optional<std::string_view> pair) const {
+Result<Encoding> SentencePieceTokenizer::encode(std::string_view text, std::optional<std::string_view> pair,
+                                                const EncodeOptions& options) const {
     for (const auto& [segmentText, name] : {std::pair{text, "text"}, {pair.value_or(""), "pair text"}}) {
         if (const auto bad = findInvalidUtf8(segmentText)) {
             return makeError(std::string("the ") + name + " is not valid UTF-8 (invalid byte at offset " +
@@ -123,34 +313,72 @@ Result<Encoding> SentencePieceTokenizer::encode(std::string_view text, std::opti
     Encoding enc;
     const int segments = pair ? 2 : 1;
     for (int s = 0; s < segments; ++s) {
-        if (m_addBos && m_sp->bos_id() >= 0) enc.tokens.push_back(specialToken(m_sp->bos_id(), s));
-        if (Status st = encodeSegment(s == 0 ? text : *pair, s, enc.tokens); !st) return st.takeError();
-        if (m_addEos && m_sp->eos_id() >= 0) enc.tokens.push_back(specialToken(m_sp->eos_id(), s));
+        const std::string_view segmentText = s == 0 ? text : *pair;
+        std::vector<Token> tokens;
+        if (Status st = encodeSegment(segmentText, tokens); !st) return st.takeError();
+        for (Token& t : tokens) t.segment = s;
+        auto addSpecial = [&](std::int32_t id, bool atEnd) {
+            if (!options.addSpecialTokens) return;
+            Token t = specialToken(id);
+            t.start = t.end = atEnd ? segmentText.size() : 0;
+            t.segment = s;
+            t.typeId = m_convention == Convention::Albert ? s : 0;
+            enc.tokens.push_back(std::move(t));
+        };
+        if (m_convention == Convention::Llama) {
+            if (m_addBos && m_bosId) addSpecial(*m_bosId, false);
+            enc.tokens.insert(enc.tokens.end(), tokens.begin(), tokens.end());
+            if (m_addEos && m_eosId) addSpecial(*m_eosId, true);
+        } else {
+            if (s == 0) addSpecial(*m_clsId, false);
+            for (Token& t : tokens) t.typeId = s;
+            enc.tokens.insert(enc.tokens.end(), tokens.begin(), tokens.end());
+            addSpecial(*m_sepId, true);
+        }
     }
     return enc;
 }
 
 Result<std::string> SentencePieceTokenizer::decode(std::span<const std::int32_t> ids) const {
-    std::vector<int> v;
+    // Runs between added/control tokens are decoded by SentencePiece, so each
+    // run loses the dummy-prefix space it was encoded with.
+    std::string out;
+    std::vector<int> run;
+    auto flush = [&]() -> Status {
+        if (run.empty()) return Status::success();
+        std::string text;
+        if (const auto status = m_sp->Decode(run, &text); !status.ok()) return makeError(status.ToString());
+        out += text;
+        run.clear();
+        return Status::success();
+    };
     for (std::int32_t id : ids) {
         if (id < 0 || id >= vocabSize()) return makeError("token id " + std::to_string(id) + " is outside the vocabulary");
-        v.push_back(id);
+        const AddedToken* added = m_added.findById(id);
+        if (added != nullptr || id >= m_sp->GetPieceSize() || m_sp->IsControl(id)) {
+            if (Status st = flush(); !st) return st.takeError();
+            out += piece(id);
+            continue;
+        }
+        run.push_back(id);
     }
-    std::string out;
-    if (const auto status = m_sp->Decode(v, &out); !status.ok()) return makeError(status.ToString());
+    if (Status st = flush(); !st) return st.takeError();
     return out;
 }
 
 std::string SentencePieceTokenizer::piece(std::int32_t id) const {
-    return id >= 0 && id < vocabSize() ? m_sp->IdToPiece(id) : std::string();
+    if (const AddedToken* added = m_added.findById(id)) return added->content;
+    return id >= 0 && id < m_sp->GetPieceSize() ? m_sp->IdToPiece(id) : std::string();
 }
 
 std::string SentencePieceTokenizer::display(std::int32_t id) const {
     if (id < 0 || id >= vocabSize()) return {};
+    if (const AddedToken* added = m_added.findById(id)) return added->content;
+    if (id >= m_sp->GetPieceSize()) return {};
     if (m_sp->IsByte(id) || m_sp->IsControl(id) || m_sp->IsUnknown(id)) return m_sp->IdToPiece(id);
     return displayFromMetaspace(m_sp->IdToPiece(id));
 }
 
-std::int32_t SentencePieceTokenizer::vocabSize() const { return m_sp->GetPieceSize(); }
+std::int32_t SentencePieceTokenizer::vocabSize() const { return m_vocabSize; }
 
 }  // namespace attnviz::core

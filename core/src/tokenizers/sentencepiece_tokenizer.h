@@ -1,7 +1,15 @@
-// SentencePiece tokenizer.model through the SentencePiece library, with the
-// Hugging Face LlamaTokenizer conventions read from tokenizer_config.json
-// (BOS/EOS, special tokens typed in the text).
+// SentencePiece tokenizer.model through the SentencePiece library, wrapped
+// the way the Hugging Face slow tokenizers wrap it (tokenizer_config.json):
+// - LlamaTokenizer: special tokens typed in the text are cut out first,
+//   BOS/EOS per add_bos_token/add_eos_token; `legacy: true` encodes every
+//   chunk as a fresh SentencePiece call (with its dummy-prefix "▁"),
+//   `legacy: false` prefixes "▁" once and encodes later chunks without it.
+// - AlbertTokenizer: `[CLS] A [SEP] (B [SEP])` with token types 0/1, and its
+//   preprocessing (remove_space, `` and '' -> ", keep_accents, do_lower_case).
 #pragma once
+
+#include "added_vocabulary.h"
+#include "tokenizer_config.h"
 
 #include "attnviz/core/tokenizer.h"
 
@@ -17,10 +25,11 @@ namespace attnviz::core {
 
 class SentencePieceTokenizer final : public Tokenizer {
 public:
-    static Result<std::unique_ptr<Tokenizer>> load(const std::filesystem::path& dir);
+    static Result<std::unique_ptr<Tokenizer>> load(const std::filesystem::path& dir, const TokenizerConfig& config);
     ~SentencePieceTokenizer() override;
 
-    Result<Encoding> encode(std::string_view text, std::optional<std::string_view> pair) const override;
+    Result<Encoding> encode(std::string_view text, std::optional<std::string_view> pair,
+                            const EncodeOptions& options) const override;
     Result<std::string> decode(std::span<const std::int32_t> ids) const override;
     std::string piece(std::int32_t id) const override;
     std::string display(std::int32_t id) const override;
@@ -29,14 +38,42 @@ public:
     std::string kind() const override { return "sentencepiece"; }
 
 private:
+    enum class Convention { Llama, Albert };
+
     SentencePieceTokenizer();
-    Status encodeSegment(std::string_view text, int segment, std::vector<Token>& out) const;
-    Token specialToken(std::int32_t id, int segment) const;
+    Status encodeSegment(std::string_view text, std::vector<Token>& out) const;
+    // One SentencePiece call on `chunk`; `prefix` is glued in front of the
+    // text and its pieces dropped (the non-legacy "<unk>" trick).
+    void encodeChunk(const sentencepiece::SentencePieceProcessor& sp, const AlignedText& chunk,
+                     std::size_t dropPieces, std::string_view prefix, std::vector<Token>& out) const;
+    void encodeAlbertChunk(const AlignedText& chunk, std::vector<Token>& out) const;
+    AlignedText albertPreprocess(const AlignedText& chunk) const;
+    Token modelToken(std::int32_t id, ByteSpan span) const;
+    Token specialToken(std::int32_t id) const;
 
     std::unique_ptr<sentencepiece::SentencePieceProcessor> m_sp;
+    // The same model with add_dummy_prefix off (LlamaTokenizer, legacy false).
+    std::unique_ptr<sentencepiece::SentencePieceProcessor> m_spNoPrefix;
+    Convention m_convention = Convention::Llama;
+    AddedVocabulary m_added;
+    std::int32_t m_vocabSize = 0;  // SentencePiece pieces plus tokens added beyond them
+
+    // LlamaTokenizer
     bool m_addBos = true;
     bool m_addEos = false;
-    std::vector<std::pair<std::string, std::int32_t>> m_specials;  // typed-in special strings
+    bool m_legacy = true;
+    bool m_addPrefixSpace = true;
+    std::optional<std::int32_t> m_bosId;
+    std::optional<std::int32_t> m_eosId;
+    std::string m_unkToken = "<unk>";
+    std::size_t m_unkPieces = 0;
+
+    // AlbertTokenizer
+    bool m_lowerCase = false;
+    bool m_keepAccents = false;
+    bool m_removeSpace = true;
+    std::optional<std::int32_t> m_clsId;
+    std::optional<std::int32_t> m_sepId;
 };
 
 }  // namespace attnviz::core

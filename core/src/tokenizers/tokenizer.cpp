@@ -1,6 +1,9 @@
 #include "attnviz/core/tokenizer.h"
 
 #include "sentencepiece_tokenizer.h"
+#include "tokenizer_config.h"
+#include "tokenizer_json_loader.h"
+#include "vocab_file_loader.h"
 
 namespace attnviz::core {
 
@@ -15,6 +18,13 @@ std::vector<std::int32_t> Encoding::typeIds() const {
     std::vector<std::int32_t> out;
     out.reserve(tokens.size());
     for (const Token& t : tokens) out.push_back(t.typeId);
+    return out;
+}
+
+std::vector<std::uint8_t> Encoding::specialTokensMask() const {
+    std::vector<std::uint8_t> out;
+    out.reserve(tokens.size());
+    for (const Token& t : tokens) out.push_back(t.special ? 1 : 0);
     return out;
 }
 
@@ -48,9 +58,54 @@ std::optional<std::size_t> findInvalidUtf8(std::string_view s) {
 
 Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir) {
     std::error_code ec;
-    if (std::filesystem::is_regular_file(dir / "tokenizer.model", ec)) return SentencePieceTokenizer::load(dir);
-    return makeError("no supported tokenizer in '" + dir.string() +
-                     "' (looked for tokenizer.model); run the model from token ids with --ids");
+    if (!std::filesystem::is_directory(dir, ec)) return makeError("'" + dir.string() + "' is not a folder");
+    auto config = TokenizerConfig::load(dir);
+    if (!config) return config.takeError();
+    auto has = [&](const char* name) { return std::filesystem::is_regular_file(dir / name, ec); };
+
+    // The slow SentencePiece classes are the reference for their models;
+    // the SentencePiece library reproduces them exactly.
+    const std::string& cls = config->tokenizerClass();
+    const bool sentencePieceClass = cls == "LlamaTokenizer" || cls == "CodeLlamaTokenizer" || cls == "AlbertTokenizer";
+    if (sentencePieceClass && has("tokenizer.model")) return SentencePieceTokenizer::load(dir, config.value());
+
+    std::string skipped;
+    if (has("tokenizer.json")) {
+        bool unsupported = false;
+        auto tok = loadTokenizerJson(dir / "tokenizer.json", config.value(), &unsupported);
+        if (tok) return tok;
+        // A file we cannot read is an error; one that uses features we do not
+        // implement gives way to the other files.
+        if (!unsupported) return tok.takeError();
+        skipped = tok.error();
+    }
+    if (has("tokenizer.model")) return SentencePieceTokenizer::load(dir, config.value());
+    if (has("vocab.txt")) return loadWordPieceVocab(dir, config.value());
+    if (has("vocab.json") && has("merges.txt")) return loadByteLevelBpeVocab(dir, config.value());
+
+    std::string message = "no supported tokenizer in '" + dir.string() +
+                          "' (looked for tokenizer.json, tokenizer.model, vocab.txt, vocab.json + merges.txt)";
+    if (has("vocab.json") != has("merges.txt")) {
+        message += "; " + std::string(has("vocab.json") ? "merges.txt" : "vocab.json") + " is missing";
+    }
+    if (!skipped.empty()) message += "; " + skipped;
+    return makeError(message + "; run the model from token ids with --ids");
+}
+
+Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir, TokenizerFormat format) {
+    auto config = TokenizerConfig::load(dir);
+    if (!config) return config.takeError();
+    switch (format) {
+    case TokenizerFormat::TokenizerJson:
+        return loadTokenizerJson(dir / "tokenizer.json", config.value(), nullptr);
+    case TokenizerFormat::SentencePiece:
+        return SentencePieceTokenizer::load(dir, config.value());
+    case TokenizerFormat::WordPieceVocab:
+        return loadWordPieceVocab(dir, config.value());
+    case TokenizerFormat::ByteLevelBpeVocab:
+        return loadByteLevelBpeVocab(dir, config.value());
+    }
+    return makeError("unknown tokenizer format");
 }
 
 }  // namespace attnviz::core

@@ -24,7 +24,8 @@ struct Token {
     std::string piece;         // the vocabulary string (e.g. "Ġcat", "▁The", "##ing", "<0xE2>")
     std::string display;       // readable form for UI, CLI and exports
     std::size_t start = 0;     // byte span in the text of its segment (text or pair);
-    std::size_t end = 0;       // start == end for added special tokens
+    std::size_t end = 0;       // start == end for specials the tokenizer adds (and for
+                               // byte-fallback pieces that share a character with the next one)
     bool special = false;      // [CLS], <s>, ... (added or typed in the text)
     std::int32_t typeId = 0;   // token type (segment id) as the model sees it
     int segment = 0;           // 0: first text, 1: pair text
@@ -35,15 +36,25 @@ struct Encoding {
 
     std::vector<std::int32_t> ids() const;
     std::vector<std::int32_t> typeIds() const;
+    // 1 for special tokens ([CLS], <s>, ... added or typed), 0 otherwise.
+    std::vector<std::uint8_t> specialTokensMask() const;
+};
+
+struct EncodeOptions {
+    // false: no [CLS]/[SEP]/<s>/... around the text (Hugging Face's
+    // add_special_tokens=False); special tokens typed in the text still count.
+    bool addSpecialTokens = true;
 };
 
 class Tokenizer {
 public:
     virtual ~Tokenizer() = default;
 
-    // `pair` is the second sentence of a sentence pair, if any.
-    virtual Result<Encoding> encode(std::string_view text,
-                                    std::optional<std::string_view> pair = std::nullopt) const = 0;
+    // `pair` is the second sentence of a sentence pair, if any. Text must be
+    // valid UTF-8 (else an error naming the offset). encode is const and safe
+    // to call from several threads at once.
+    virtual Result<Encoding> encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt,
+                                    const EncodeOptions& options = {}) const = 0;
     virtual Result<std::string> decode(std::span<const std::int32_t> ids) const = 0;
 
     // The vocabulary string of an id and its readable form ("" when out of range).
@@ -54,12 +65,25 @@ public:
     virtual std::string kind() const = 0;  // "sentencepiece", "wordpiece", ...
 };
 
-// Chooses the tokenizer from the files in `dir`. Errors say which files were
-// looked for.
+// Chooses the tokenizer from the files in `dir`: tokenizer.json when its
+// features are supported, else tokenizer.model (SentencePiece), vocab.txt
+// (WordPiece), vocab.json + merges.txt (byte-level BPE). tokenizer_config.json
+// sets the conventions (special tokens, lower-casing, ...); for the
+// SentencePiece classes (LlamaTokenizer, AlbertTokenizer) tokenizer.model is
+// preferred. Errors say which files were looked for.
 Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir);
 
-// Encodes `text` in UTF-8 validity: the byte offset of the first invalid
-// sequence, or nullopt when valid.
+// One particular file format of a folder, for comparing them.
+enum class TokenizerFormat {
+    TokenizerJson,      // tokenizer.json
+    SentencePiece,      // tokenizer.model
+    WordPieceVocab,     // vocab.txt
+    ByteLevelBpeVocab,  // vocab.json + merges.txt
+};
+Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir, TokenizerFormat format);
+
+// UTF-8 validity of `text`: the byte offset of the first invalid sequence,
+// or nullopt when valid.
 std::optional<std::size_t> findInvalidUtf8(std::string_view text);
 
 }  // namespace attnviz::core

@@ -1,0 +1,58 @@
+// The settings a Hugging Face tokenizer folder keeps next to its vocabulary:
+// tokenizer_config.json (class, flags, special tokens, added_tokens_decoder)
+// completed by special_tokens_map.json and added_tokens.json. Missing files
+// mean "class defaults".
+#pragma once
+
+#include "added_vocabulary.h"
+
+#include "attnviz/core/result.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnviz::core {
+
+class TokenizerConfig {
+public:
+    static Result<TokenizerConfig> load(const std::filesystem::path& dir);
+
+    // "BertTokenizer", "LlamaTokenizer", ... with any "Fast" suffix removed;
+    // "" when not given.
+    const std::string& tokenizerClass() const { return m_class; }
+    bool has(const char* key) const;
+    std::optional<bool> flag(const char* key) const;
+    bool flagOr(const char* key, bool fallback) const { return flag(key).value_or(fallback); }
+
+    // A special-token attribute ("bos_token", "mask_token", ...): content and
+    // the AddedToken flags written with it; `fallback` when absent. An
+    // explicit null means "none".
+    std::optional<AddedToken> specialToken(const char* key, std::optional<std::string> fallback) const;
+    // Whether that attribute was written as an object with its own flags
+    // (else class defaults such as RoBERTa's lstrip on <mask> apply).
+    bool specialTokenHasFlags(const char* key) const;
+    std::vector<AddedToken> additionalSpecialTokens() const;
+    // added_tokens_decoder (ids given) and added_tokens.json entries.
+    const std::vector<AddedToken>& addedTokens() const { return m_added; }
+    // Whether the class's tokenizer returns token_type_ids (BERT, ALBERT: yes;
+    // DistilBERT, RoBERTa, GPT-2, Llama: no, the model sees type 0).
+    bool returnsTokenTypeIds() const;
+    // Where settings came from, for messages.
+    const std::string& source() const { return m_source; }
+
+private:
+    nlohmann::json m_config = nlohmann::json::object();
+    nlohmann::json m_specialMap = nlohmann::json::object();
+    std::vector<AddedToken> m_added;
+    std::string m_class;
+    std::string m_source;
+};
+
+// Reads a special-token entry: a string or {"content": ..., "lstrip": ...}.
+std::optional<AddedToken> parseAddedToken(const nlohmann::json& entry);
+
+}  // namespace attnviz::core

@@ -1,0 +1,310 @@
+// Every line of ../shared/golden/tokenizers/*.jsonl (Hugging Face slow
+// tokenizers and llama.cpp's vectors) through each file format of the
+// matching tokenizer folder: ids, pieces and token types equal; decode
+// round-trips where the tokenizer keeps every character; byte spans cover the
+// input without overlap.
+#include "support/test_paths.h"
+
+#include "attnviz/core/tokenizer.h"
+
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <map>
+#include <memory>
+
+using namespace attnviz;
+
+namespace {
+
+// What decode(encode(x)) gives back.
+enum class RoundTrip {
+    None,          // WordPiece drops whitespace, lower-cases, strips accents
+    Exact,         // byte-level BPE, SentencePiece with identity normalisation
+    ExceptSpaces,  // SentencePiece with remove_extra_whitespaces: only ASCII spaces change
+};
+
+// Which input bytes the non-special tokens may leave uncovered.
+enum class Coverage {
+    Full,                    // every byte belongs to a token
+    SpacesMayVanish,         // ASCII spaces may be dropped
+    WhitespaceAndControls,   // BERT: whitespace, control/format characters, NUL, U+FFFD, and
+                             // nonspacing marks (accent stripping)
+};
+
+struct FileSpec {
+    const char* file;      // in golden/tokenizers
+    const char* modelDir;  // in models
+    std::vector<std::optional<core::TokenizerFormat>> formats;  // nullopt: loadTokenizer's own choice
+    RoundTrip roundTrip;
+    Coverage coverage;
+};
+
+const std::vector<FileSpec>& specs() {
+    using F = core::TokenizerFormat;
+    static const std::vector<FileSpec> s = {
+        {"bert-base-uncased.jsonl", "tokenizers/bert-base-uncased", {F::WordPieceVocab, F::TokenizerJson, std::nullopt},
+         RoundTrip::None, Coverage::WhitespaceAndControls},
+        {"llamacpp-bert-bge.jsonl", "tokenizers/bert-base-uncased", {F::WordPieceVocab, F::TokenizerJson, std::nullopt},
+         RoundTrip::None, Coverage::WhitespaceAndControls},
+        {"gpt2.jsonl", "tokenizers/gpt2", {F::ByteLevelBpeVocab, F::TokenizerJson, std::nullopt}, RoundTrip::Exact,
+         Coverage::Full},
+        {"llamacpp-gpt-2.jsonl", "tokenizers/gpt2", {F::ByteLevelBpeVocab, F::TokenizerJson, std::nullopt},
+         RoundTrip::Exact, Coverage::Full},
+        {"llama2-32k.jsonl", "tokenizers/llama2-32k", {F::SentencePiece, std::nullopt}, RoundTrip::Exact, Coverage::Full},
+        {"llamacpp-llama-spm.jsonl", "tokenizers/llama2-32k", {F::SentencePiece, std::nullopt}, RoundTrip::Exact,
+         Coverage::Full},
+        // The golden README: tok512 has remove_extra_whitespaces on.
+        {"tok512.jsonl", "stories260K", {F::SentencePiece, std::nullopt}, RoundTrip::ExceptSpaces,
+         Coverage::SpacesMayVanish},
+    };
+    return s;
+}
+
+const char* formatName(const std::optional<core::TokenizerFormat>& f) {
+    if (!f) return "auto";
+    switch (*f) {
+    case core::TokenizerFormat::TokenizerJson: return "tokenizer.json";
+    case core::TokenizerFormat::SentencePiece: return "tokenizer.model";
+    case core::TokenizerFormat::WordPieceVocab: return "vocab.txt";
+    case core::TokenizerFormat::ByteLevelBpeVocab: return "vocab.json";
+    }
+    return "?";
+}
+
+struct GoldenLine {
+    std::string text;
+    std::optional<std::string> pair;
+    std::vector<std::int32_t> ids;
+    std::vector<std::string> tokens;
+    std::vector<std::int32_t> typeIds;
+    bool addSpecialTokens = true;
+};
+
+std::vector<GoldenLine> readGoldenFile(const std::filesystem::path& path) {
+    std::vector<GoldenLine> lines;
+    std::ifstream in(path);
+    std::string raw;
+    while (std::getline(in, raw)) {
+        if (raw.empty()) continue;
+        const auto j = nlohmann::json::parse(raw);
+        GoldenLine g;
+        g.text = j.at("text").get<std::string>();
+        if (j.contains("pair") && !j["pair"].is_null()) g.pair = j["pair"].get<std::string>();
+        g.ids = j.at("ids").get<std::vector<std::int32_t>>();
+        g.tokens = j.at("tokens").get<std::vector<std::string>>();
+        if (j.contains("token_type_ids") && !j["token_type_ids"].is_null()) {
+            g.typeIds = j["token_type_ids"].get<std::vector<std::int32_t>>();
+        }
+        g.addSpecialTokens = j.value("add_special_tokens", true);
+        lines.push_back(std::move(g));
+    }
+    return lines;
+}
+
+template <class T>
+QString listText(const std::vector<T>& v) {
+    QStringList parts;
+    for (const auto& x : v) {
+        if constexpr (std::is_same_v<T, std::string>) {
+            parts << QString::fromStdString(x);
+        } else {
+            parts << QString::number(x);
+        }
+    }
+    return "[" + parts.join(" ") + "]";
+}
+
+// Specials the tokenizer put around the text (not typed in it).
+bool addedByTemplate(const core::Token& t) { return t.special && t.start == t.end; }
+
+std::string withoutSpaces(std::string s) {
+    s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
+    return s;
+}
+
+}  // namespace
+
+class TestGoldenTokenizers : public QObject {
+    Q_OBJECT
+
+private slots:
+    void ids_data() { addRows(false); }
+    void ids();
+    void roundTrip_data() { addRows(true); }
+    void roundTrip();
+    void spans_data() { addRows(false); }
+    void spans();
+    void autoChoice();
+
+private:
+    void addRows(bool onlyLossless);
+    const core::Tokenizer& tokenizer(const std::filesystem::path& dir, const std::optional<core::TokenizerFormat>& f);
+    struct Row {
+        const FileSpec* spec;
+        std::size_t format;
+        GoldenLine line;
+    };
+    Row fetchRow();
+
+    std::map<std::string, std::unique_ptr<core::Tokenizer>> m_tokenizers;
+    std::map<std::string, std::vector<GoldenLine>> m_lines;
+};
+
+void TestGoldenTokenizers::addRows(bool onlyLossless) {
+    QTest::addColumn<int>("spec");
+    QTest::addColumn<int>("format");
+    QTest::addColumn<int>("line");
+    const auto golden = test::goldenDir();
+    if (!golden) return;
+    for (std::size_t s = 0; s < specs().size(); ++s) {
+        const FileSpec& spec = specs()[s];
+        if (onlyLossless && spec.roundTrip == RoundTrip::None) continue;
+        auto& lines = m_lines[spec.file];
+        if (lines.empty()) lines = readGoldenFile(*golden / "tokenizers" / spec.file);
+        for (std::size_t f = 0; f < spec.formats.size(); ++f) {
+            for (std::size_t i = 0; i < lines.size(); ++i) {
+                const std::string name = std::string(spec.file) + "/" + formatName(spec.formats[f]) + "/" +
+                                         std::to_string(i + 1);
+                QTest::newRow(name.c_str()) << static_cast<int>(s) << static_cast<int>(f) << static_cast<int>(i);
+            }
+        }
+    }
+}
+
+const core::Tokenizer& TestGoldenTokenizers::tokenizer(const std::filesystem::path& dir,
+                                                       const std::optional<core::TokenizerFormat>& f) {
+    auto& slot = m_tokenizers[dir.string() + "|" + formatName(f)];
+    if (!slot) {
+        auto loaded = f ? core::loadTokenizer(dir, *f) : core::loadTokenizer(dir);
+        if (!loaded) qFatal("%s", loaded.error().c_str());
+        slot = std::move(loaded.value());
+    }
+    return *slot;
+}
+
+TestGoldenTokenizers::Row TestGoldenTokenizers::fetchRow() {
+    QFETCH(int, spec);
+    QFETCH(int, format);
+    QFETCH(int, line);
+    const FileSpec& s = specs()[static_cast<std::size_t>(spec)];
+    return {&s, static_cast<std::size_t>(format), m_lines.at(s.file)[static_cast<std::size_t>(line)]};
+}
+
+void TestGoldenTokenizers::ids() {
+    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
+    const Row row = fetchRow();
+    const core::Tokenizer& tok = tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]);
+    core::EncodeOptions options;
+    options.addSpecialTokens = row.line.addSpecialTokens;
+    const auto enc = row.line.pair ? tok.encode(row.line.text, std::string_view(*row.line.pair), options)
+                                   : tok.encode(row.line.text, std::nullopt, options);
+    QVERIFY2(enc.ok(), enc.ok() ? "" : enc.error().c_str());
+
+    std::vector<std::string> pieces;
+    for (const core::Token& t : enc->tokens) pieces.push_back(t.piece);
+    const auto ids = enc->ids();
+    QVERIFY2(ids == row.line.ids, qPrintable("ids " + listText(ids) + " " + listText(pieces) + "\nHF  " +
+                                            listText(row.line.ids) + " " + listText(row.line.tokens)));
+    QVERIFY2(pieces == row.line.tokens, qPrintable(listText(pieces) + " vs " + listText(row.line.tokens)));
+    if (!row.line.typeIds.empty()) QCOMPARE(enc->typeIds(), row.line.typeIds);
+
+    // The readable form is the same through the token and through the id.
+    for (const core::Token& t : enc->tokens) {
+        QCOMPARE(QString::fromStdString(t.display), QString::fromStdString(tok.display(t.id)));
+        QCOMPARE(QString::fromStdString(t.piece), QString::fromStdString(tok.piece(t.id)));
+        QVERIFY(!t.display.empty());
+    }
+}
+
+void TestGoldenTokenizers::roundTrip() {
+    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
+    const Row row = fetchRow();
+    const core::Tokenizer& tok = tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]);
+    const auto enc = tok.encode(row.line.text);
+    QVERIFY2(enc.ok(), enc.ok() ? "" : enc.error().c_str());
+    std::vector<std::int32_t> ids;
+    for (const core::Token& t : enc->tokens) {
+        if (!addedByTemplate(t)) ids.push_back(t.id);
+    }
+    const auto decoded = tok.decode(ids);
+    QVERIFY2(decoded.ok(), decoded.ok() ? "" : decoded.error().c_str());
+    if (row.spec->roundTrip == RoundTrip::Exact) {
+        QCOMPARE(QString::fromStdString(decoded.value()), QString::fromStdString(row.line.text));
+    } else {
+        QCOMPARE(QString::fromStdString(withoutSpaces(decoded.value())),
+                 QString::fromStdString(withoutSpaces(row.line.text)));
+    }
+}
+
+void TestGoldenTokenizers::spans() {
+    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
+    const Row row = fetchRow();
+    const core::Tokenizer& tok = tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]);
+    const auto enc = row.line.pair ? tok.encode(row.line.text, std::string_view(*row.line.pair))
+                                   : tok.encode(row.line.text);
+    QVERIFY2(enc.ok(), enc.ok() ? "" : enc.error().c_str());
+    for (int segment = 0; segment < (row.line.pair ? 2 : 1); ++segment) {
+        const std::string& text = segment == 0 ? row.line.text : *row.line.pair;
+        std::vector<bool> covered(text.size(), false);
+        std::size_t previousStart = 0;
+        std::size_t previousEnd = 0;
+        for (const core::Token& t : enc->tokens) {
+            if (t.segment != segment || addedByTemplate(t)) continue;
+            QVERIFY2(t.start <= t.end && t.end <= text.size(),
+                     qPrintable(QString("span [%1, %2) of '%3'").arg(t.start).arg(t.end).arg(t.piece.c_str())));
+            // Several tokens can come from one input character (a Hangul
+            // syllable decomposed into jamo): they share its span exactly.
+            const bool sameCharacter = t.start == previousStart && t.end == previousEnd;
+            QVERIFY2(t.start >= previousEnd || t.start == t.end || sameCharacter,
+                     qPrintable(QString("'%1' [%2, %3) overlaps the previous token (ends at %4)")
+                                    .arg(t.piece.c_str()).arg(t.start).arg(t.end).arg(previousEnd)));
+            for (std::size_t b = t.start; b < t.end; ++b) covered[b] = true;
+            if (t.start != t.end) previousStart = t.start;
+            previousEnd = std::max(previousEnd, t.end);
+        }
+        // Bytes no token covers must be ones the tokenizer is known to drop.
+        for (std::size_t b = 0; b < text.size();) {
+            std::size_t len = 1;
+            while (b + len < text.size() && (static_cast<unsigned char>(text[b + len]) & 0xC0) == 0x80) ++len;
+            if (!covered[b]) {
+                const QString c = QString::fromUtf8(text.data() + b, static_cast<int>(len));
+                const char32_t cp = c.toUcs4().value(0);
+                bool allowed = false;
+                switch (row.spec->coverage) {
+                case Coverage::Full: allowed = false; break;
+                case Coverage::SpacesMayVanish: allowed = cp == U' '; break;
+                case Coverage::WhitespaceAndControls: {
+                    const auto cat = QChar::category(cp);
+                    allowed = QChar::isSpace(cp) || cat == QChar::Other_Control || cat == QChar::Other_Format ||
+                              cat == QChar::Mark_NonSpacing ||
+                              cat == QChar::Other_PrivateUse || cat == QChar::Other_NotAssigned || cp == 0xFFFD;
+                    break;
+                }
+                }
+                QVERIFY2(allowed, qPrintable(QString("byte %1 (U+%2) is not covered by any token")
+                                                 .arg(b).arg(static_cast<uint>(cp), 4, 16, QChar('0'))));
+            }
+            b += len;
+        }
+    }
+}
+
+void TestGoldenTokenizers::autoChoice() {
+    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
+    // Folders with a tokenizer.json use it; SentencePiece-only folders use tokenizer.model.
+    const std::pair<const char*, const char*> expected[] = {{"tokenizers/bert-base-uncased", "wordpiece"},
+                                                            {"tokenizers/gpt2", "byte-level-bpe"},
+                                                            {"tokenizers/llama2-32k", "sentencepiece"},
+                                                            {"stories260K", "sentencepiece"}};
+    for (const auto& [dir, kind] : expected) {
+        auto tok = core::loadTokenizer(models / dir);
+        QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
+        QCOMPARE(QString::fromStdString((*tok)->kind()), QString(kind));
+    }
+}
+
+QTEST_APPLESS_MAIN(TestGoldenTokenizers)
+#include "test_golden_tokenizers.moc"
