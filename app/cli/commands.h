@@ -9,8 +9,11 @@ namespace attnviz::cli {
 
 int runTokens(const std::vector<std::string>& args);
 int runAttention(const std::vector<std::string>& args);
+int runAnalyze(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
 int runMakeModel(const std::vector<std::string>& args);
+// Only in builds with the GUI (ATTNVIZ_BUILD_GUI): it draws with attnviz_ui.
+int runExport(const std::vector<std::string>& args);
 
 // Prints "attnviz-cli: error: <message>" as one line on stderr; returns 1.
 int fail(const std::string& message);

@@ -13,12 +13,28 @@ commands:
   tokens     --model DIR (--text T [--pair P] | --ids 1,2,3) [--json]
   attention  --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
              [--mask default|causal|bidirectional|window:N] [--scores] [-o FILE]
+  analyze    --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
+             [--mask M] [--sort STAT] [--csv] [-o FILE]
   bench      --model DIR --tokens N [--repeat K] [--threads N] [--mask M]
   make-model --preset bert-base|gpt2-small|llama-1b|tiny-bert|tiny-gpt2|tiny-llama --out DIR
              [--seed S] [--dtype f32|f16|bf16]
+  export     --model DIR (--text T [--pair P] | --ids 1,2,3) [--mask M]
+             [--view head|overview|compare|difference] [--layer L --head H] [--heads l:h,l:h]
+             [--source mask|heads] [--colormap viridis|magma|greys] [--range head|shared|fixed]
+             [--hide-special] [--steps] [--format png|svg|pdf|csv|json] [--scale S]
+             [--width W --height H] (-o FILE | --all DIR)
+             the figures of the GUI's File > Export, drawn by the same code; --all DIR
+             writes every head (--view head) as DIR/<model>-L<l>H<h>.<format>
 
 Layers and heads are numbered from 0 everywhere (CLI, GUI, exports).
 attention JSON: row = query, column = key; with --scores, masked scores are null.
+analyze JSON: {"tokens", "mean_heads" [L][T][T], "rollout" [T][T], "value_norms" [L][H][T][T],
+  "head_stats" [{"layer", "head", "entropy", "mean_distance", "sink", "prev_token", "diagonal",
+  "induction"}], "formulas" {name: definition}, "induction_seed", "induction_repeat_length",
+  "induction_ids"}; undefined statistics are null. --csv prints the head_stats table instead
+  (undefined = empty field); --sort STAT orders it by one statistic, largest first.
+  Induction runs the model once more on [BOS] + r + r, r = 50 seeded ordinary tokens
+  (fewer when the model's position table is shorter).
 Every error: exit status 1 and one line on stderr.
 )";
 
@@ -34,8 +50,16 @@ int main(int argc, char** argv) {
     try {
         if (command == "tokens") return attnviz::cli::runTokens(args);
         if (command == "attention") return attnviz::cli::runAttention(args);
+        if (command == "analyze") return attnviz::cli::runAnalyze(args);
         if (command == "bench") return attnviz::cli::runBench(args);
         if (command == "make-model") return attnviz::cli::runMakeModel(args);
+        if (command == "export") {
+#ifdef ATTNVIZ_CLI_EXPORT
+            return attnviz::cli::runExport(args);
+#else
+            return attnviz::cli::fail("this attnviz-cli was built without the GUI (ATTNVIZ_BUILD_GUI=OFF): export is not available");
+#endif
+        }
     } catch (const std::bad_alloc&) {
         return attnviz::cli::fail("out of memory");
     } catch (const std::exception& e) {

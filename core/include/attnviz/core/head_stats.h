@@ -1,0 +1,61 @@
+// One number per (layer, head) that says what kind of head it is: how spread
+// out (entropy), how far it looks (mean distance), whether it parks on the
+// first token (sink), looks one back (previous token), at itself (diagonal),
+// or copies after an earlier occurrence (induction, measured separately on a
+// repeated random sequence: see induction.h).
+//
+//   std::vector<HeadStats> stats = computeHeadStats(trace);   // layer-major
+//   double x = stats[0].value(HeadStatistic::PrevToken);      // NaN when undefined
+#pragma once
+
+#include "attnviz/core/attention_trace.h"
+
+#include <array>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace attnviz::core {
+
+enum class HeadStatistic { Entropy, MeanDistance, Sink, PrevToken, Diagonal, Induction };
+
+inline constexpr std::array<HeadStatistic, 6> kAllHeadStatistics = {
+    HeadStatistic::Entropy, HeadStatistic::MeanDistance, HeadStatistic::Sink,
+    HeadStatistic::PrevToken, HeadStatistic::Diagonal, HeadStatistic::Induction};
+
+// "entropy", "mean_distance", "sink", "prev_token", "diagonal", "induction":
+// the JSON keys, CSV columns and CLI names.
+std::string_view statisticName(HeadStatistic statistic);
+std::optional<HeadStatistic> statisticFromName(std::string_view name);
+// The definition, for tooltips and exports.
+std::string_view statisticFormula(HeadStatistic statistic);
+
+struct HeadStats {
+    static constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
+
+    int layer = 0;
+    int head = 0;
+    double entropy = kUndefined;
+    double meanDistance = kUndefined;
+    double sink = kUndefined;
+    double prevToken = kUndefined;   // NaN for a one-token sequence (no query has a previous token)
+    double diagonal = kUndefined;
+    double induction = kUndefined;   // NaN until measured (induction.h)
+
+    double value(HeadStatistic statistic) const;
+};
+
+// The statistics of one (seqLen, seqLen) probability matrix, row = query,
+// computed in double precision. Rows are all queries 0..seqLen-1.
+double attentionEntropy(const float* probs, int seqLen);
+double meanAttentionDistance(const float* probs, int seqLen);
+double sinkAttention(const float* probs, int seqLen);
+double previousTokenAttention(const float* probs, int seqLen);  // NaN when seqLen < 2
+double diagonalAttention(const float* probs, int seqLen);
+
+// Every statistic except induction for every head, layer-major
+// (index = layer * nHeads + head); induction is left NaN.
+std::vector<HeadStats> computeHeadStats(const AttentionTrace& trace);
+
+}  // namespace attnviz::core

@@ -1,0 +1,137 @@
+#include "attnviz/core/head_stats.h"
+
+#include "attnviz/core/induction.h"
+
+#include <cassert>
+#include <cmath>
+#include <cstddef>
+#include <cstdlib>
+
+namespace attnviz::core {
+
+namespace {
+
+struct StatisticInfo {
+    HeadStatistic statistic;
+    std::string_view name;
+    std::string_view formula;
+};
+
+constexpr StatisticInfo kInfo[] = {
+    {HeadStatistic::Entropy, "entropy",
+     "entropy = (1/T) * sum_i ( -sum_j a_ij ln a_ij )  (nats, over the keys row i may see; 0 ln 0 = 0, so masked keys "
+     "add nothing; a row with one visible key has entropy 0)"},
+    {HeadStatistic::MeanDistance, "mean_distance",
+     "mean_distance = (1/T) * sum_i sum_j a_ij |i - j|  (in tokens)"},
+    {HeadStatistic::Sink, "sink", "sink = (1/T) * sum_i a_i0  (attention to the first token)"},
+    {HeadStatistic::PrevToken, "prev_token",
+     "prev_token = (1/(T-1)) * sum_{i>=1} a_{i,i-1}  (attention to the previous token; undefined (null) when T = 1)"},
+    {HeadStatistic::Diagonal, "diagonal", "diagonal = (1/T) * sum_i a_ii  (attention of each token to itself)"},
+    {HeadStatistic::Induction, "induction", kInductionFormula},
+};
+
+const StatisticInfo& info(HeadStatistic statistic) {
+    for (const auto& i : kInfo) {
+        if (i.statistic == statistic) return i;
+    }
+    std::abort();  // every enumerator is in kInfo
+}
+
+// Row i of a (seqLen, seqLen) row-major matrix.
+const float* row(const float* probs, int seqLen, int i) { return probs + static_cast<std::size_t>(i) * seqLen; }
+
+}  // namespace
+
+std::string_view statisticName(HeadStatistic statistic) { return info(statistic).name; }
+
+std::optional<HeadStatistic> statisticFromName(std::string_view name) {
+    for (const auto& i : kInfo) {
+        if (i.name == name) return i.statistic;
+    }
+    return std::nullopt;
+}
+
+std::string_view statisticFormula(HeadStatistic statistic) { return info(statistic).formula; }
+
+double HeadStats::value(HeadStatistic statistic) const {
+    switch (statistic) {
+    case HeadStatistic::Entropy: return entropy;
+    case HeadStatistic::MeanDistance: return meanDistance;
+    case HeadStatistic::Sink: return sink;
+    case HeadStatistic::PrevToken: return prevToken;
+    case HeadStatistic::Diagonal: return diagonal;
+    case HeadStatistic::Induction: return induction;
+    }
+    return kUndefined;
+}
+
+double attentionEntropy(const float* probs, int seqLen) {
+    assert(seqLen > 0);
+    double total = 0.0;
+    for (int i = 0; i < seqLen; ++i) {
+        const float* a = row(probs, seqLen, i);
+        double h = 0.0;
+        for (int j = 0; j < seqLen; ++j) {
+            // Masked keys are exactly 0 and a visible key whose probability
+            // underflowed to 0 contributes lim p->0 of p ln p = 0 too.
+            if (a[j] > 0.0f) h -= static_cast<double>(a[j]) * std::log(static_cast<double>(a[j]));
+        }
+        total += h;
+    }
+    return total / seqLen;
+}
+
+double meanAttentionDistance(const float* probs, int seqLen) {
+    assert(seqLen > 0);
+    double total = 0.0;
+    for (int i = 0; i < seqLen; ++i) {
+        const float* a = row(probs, seqLen, i);
+        for (int j = 0; j < seqLen; ++j) total += static_cast<double>(a[j]) * std::abs(i - j);
+    }
+    return total / seqLen;
+}
+
+double sinkAttention(const float* probs, int seqLen) {
+    assert(seqLen > 0);
+    double total = 0.0;
+    for (int i = 0; i < seqLen; ++i) total += row(probs, seqLen, i)[0];
+    return total / seqLen;
+}
+
+double previousTokenAttention(const float* probs, int seqLen) {
+    assert(seqLen > 0);
+    if (seqLen < 2) return HeadStats::kUndefined;
+    double total = 0.0;
+    for (int i = 1; i < seqLen; ++i) total += row(probs, seqLen, i)[i - 1];
+    return total / (seqLen - 1);
+}
+
+double diagonalAttention(const float* probs, int seqLen) {
+    assert(seqLen > 0);
+    double total = 0.0;
+    for (int i = 0; i < seqLen; ++i) total += row(probs, seqLen, i)[i];
+    return total / seqLen;
+}
+
+std::vector<HeadStats> computeHeadStats(const AttentionTrace& trace) {
+    std::vector<HeadStats> out;
+    out.reserve(static_cast<std::size_t>(trace.nLayers()) * trace.nHeads());
+    const int T = trace.seqLen();
+    for (int l = 0; l < trace.nLayers(); ++l) {
+        for (int h = 0; h < trace.nHeads(); ++h) {
+            const float* a = trace.probs(l, h);  // (seqLen, seqLen)
+            HeadStats s;
+            s.layer = l;
+            s.head = h;
+            s.entropy = attentionEntropy(a, T);
+            s.meanDistance = meanAttentionDistance(a, T);
+            s.sink = sinkAttention(a, T);
+            s.prevToken = previousTokenAttention(a, T);
+            s.diagonal = diagonalAttention(a, T);
+            out.push_back(s);
+        }
+    }
+    return out;
+}
+
+}  // namespace attnviz::core
