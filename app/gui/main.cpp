@@ -1,0 +1,35 @@
+// attnviz: type a sentence, see every attention head.
+#include "attnviz/ui/main_window.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("attnviz"));
+    QApplication::setOrganizationName(QStringLiteral("attnviz"));
+    QApplication::setApplicationVersion(QStringLiteral(ATTNVIZ_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Attention visualizer: every layer and head of a transformer as you type.\n"
+        "Layers and heads are numbered from 0."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption model(QStringLiteral("model"),
+                                   QStringLiteral("Open this model folder (config.json + model.safetensors)."),
+                                   QStringLiteral("DIR"));
+    const QCommandLineOption text(QStringLiteral("text"), QStringLiteral("Start with this text."), QStringLiteral("T"));
+    parser.addOption(model);
+    parser.addOption(text);
+    parser.process(app);
+
+    attnviz::ui::MainWindow window;
+    attnviz::ui::StartOptions options;
+    options.modelDir = parser.value(model);
+    options.hasText = parser.isSet(text);
+    options.text = parser.value(text);
+    window.show();
+    window.start(options);
+    return QApplication::exec();
+}

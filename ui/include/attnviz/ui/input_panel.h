@@ -1,0 +1,48 @@
+// Where the user types: the sentence, an optional second sentence for models
+// with token types (BERT pairs), and the tokens the model sees.
+#pragma once
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QPlainTextEdit;
+
+namespace attnviz::ui {
+
+class TokenStrip;
+
+class InputPanel : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit InputPanel(QWidget* parent = nullptr);
+
+    QString text() const;
+    void setText(const QString& text);
+    QString pairText() const;
+    void setPairText(const QString& text);
+    bool pairEnabled() const;
+
+    // Shows the pair box only for models that take sentence pairs.
+    void setPairAvailable(bool available);
+    // Without a tokenizer the text box takes token ids.
+    void setIdInput(bool ids, const QString& why);
+
+    TokenStrip* tokenStrip() const { return m_strip; }
+    QPlainTextEdit* textEdit() const { return m_text; }
+
+signals:
+    void textChanged(const QString& text);
+    void pairTextChanged(const QString& text);
+    void pairEnabledChanged(bool enabled);
+
+private:
+    QPlainTextEdit* m_text = nullptr;
+    QPlainTextEdit* m_pair = nullptr;
+    QCheckBox* m_pairBox = nullptr;
+    QLabel* m_hint = nullptr;
+    TokenStrip* m_strip = nullptr;
+};
+
+}  // namespace attnviz::ui

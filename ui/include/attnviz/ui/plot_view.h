@@ -1,0 +1,116 @@
+// Base of the figure views (head, overview, compare, difference): holds the
+// current result and style, draws into one QCustomPlot (kept out of this
+// header), shows a message instead of the plot when there is nothing to draw,
+// and renders the figure for the exporters at a size of its own choosing.
+#pragma once
+
+#include "attnviz/ui/matrix.h"
+#include "attnviz/ui/session_result.h"
+#include "attnviz/ui/view_style.h"
+
+#include <QImage>
+#include <QWidget>
+
+#include <memory>
+#include <optional>
+
+class QCustomPlot;
+class QCPColorScale;
+class QCPTextElement;
+class QCPLayoutGrid;
+class QIODevice;
+class QLabel;
+class QKeyEvent;
+class QMouseEvent;
+class QStackedLayout;
+
+namespace attnviz::ui {
+
+class PlotCanvas;
+
+// One matrix with its labels, for CSV export.
+struct LabeledMatrix {
+    QString title;
+    Matrix matrix;
+    QStringList rowLabels;  // queries
+    QStringList colLabels;  // keys
+};
+
+class PlotView : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit PlotView(QWidget* parent = nullptr);
+    ~PlotView() override;
+
+    void setResult(std::shared_ptr<const SessionResult> result);
+    const std::shared_ptr<const SessionResult>& result() const { return m_result; }
+    void setViewStyle(const ViewStyle& style);
+    const ViewStyle& viewStyle() const { return m_style; }
+    // Highlights the row and column of run token `token` (-1: none).
+    void setHighlightToken(int token);
+    int highlightToken() const { return m_highlight; }
+    // Shown instead of the plot while there is no result.
+    void setPlaceholder(const QString& text);
+
+    QCustomPlot* plot() const;
+
+    // "head", "overview", "compare", "difference".
+    virtual QString viewName() const = 0;
+    // The figure's title line, as drawn.
+    QString figureTitle() const;
+    // Export size in logical pixels, from the content (not the window).
+    virtual QSize figureSize() const = 0;
+    // The one matrix a CSV export writes; nullopt when the view has none.
+    virtual std::optional<LabeledMatrix> csvMatrix() const { return std::nullopt; }
+    // Why there is nothing to export ("" when there is).
+    virtual QString exportProblem() const;
+
+    QImage renderImage(QSize size, double scale);
+    bool writeSvg(QIODevice* device, QSize size);
+    bool writePdf(QIODevice* device, QSize size);
+
+signals:
+    void tokenClicked(int token);
+    void hoverText(const QString& text);
+
+protected:
+    PlotCanvas* canvas() const { return m_canvas; }
+    // The grid below the title lines that a view fills.
+    QCPLayoutGrid* body() const { return m_body; }
+    // Rebuilds the figure from result and style; called by the setters.
+    virtual void rebuild() = 0;
+    void refresh();
+    // rebuild() when there is a result, then show the plot or the view's message.
+    void redraw();
+    void setTitles(const QString& title, const QString& subtitle);
+    // Replaces the plot by a message while there is nothing to draw for this
+    // view ("" shows the plot again).
+    void setMessage(const QString& message);
+    const QString& message() const { return m_message; }
+    // The subtitle notes every view shares (mask, hidden special tokens).
+    QString standardNotes(bool renormalised) const;
+
+    virtual void hover(const QPointF& pos) = 0;
+    virtual void click(const QPointF& pos, Qt::KeyboardModifiers modifiers) = 0;
+    virtual void resetZoom() {}
+    virtual void clearHover() {}
+    virtual void applyHighlight() {}
+    virtual bool handleKey(QKeyEvent*) { return false; }
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    std::shared_ptr<const SessionResult> m_result;
+    ViewStyle m_style;
+    int m_highlight = -1;
+    QString m_message;
+    QString m_placeholderText;
+    PlotCanvas* m_canvas = nullptr;
+    QLabel* m_placeholder = nullptr;
+    QStackedLayout* m_stack = nullptr;
+    QCPTextElement* m_title = nullptr;
+    QCPTextElement* m_subtitle = nullptr;
+    QCPLayoutGrid* m_body = nullptr;
+};
+
+}  // namespace attnviz::ui

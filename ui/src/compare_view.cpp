@@ -1,0 +1,217 @@
+#include "attnviz/ui/compare_view.h"
+
+#include "attnviz/ui/view_data.h"
+#include "heatmap_panel.h"
+#include "plot_canvas.h"
+#include "qcp_style.h"
+
+#include <QToolTip>
+
+namespace attnviz::ui {
+
+namespace {
+
+// The number of columns that gives the largest square panels in `area`
+// (a row of up to four when the area is unknown, as for exports).
+int columnsFor(int n, QSize area) {
+    if (area.width() < 100 || area.height() < 100) return n <= 4 ? n : (n + 1) / 2;
+    int best = 1;
+    double bestSide = 0;
+    for (int c = 1; c <= n; ++c) {
+        const int rows = (n + c - 1) / c;
+        // Room per panel minus labels, titles and the colour scale.
+        const double side = std::min((area.width() - 160.0) / c - 70.0, (area.height() - 80.0) / rows - 90.0);
+        if (side > bestSide + 1) {
+            bestSide = side;
+            best = c;
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+struct CompareView::Impl {
+    std::vector<std::unique_ptr<HeatmapPanel>> panels;
+    std::vector<HeadRef> shownHeads;
+    QCPColorScale* scale = nullptr;
+    QCPMarginGroup* margins = nullptr;
+    int columns = 0;
+};
+
+CompareView::CompareView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
+    d->margins = new QCPMarginGroup(canvas());
+    canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    canvas()->setLayoutHooks(
+        [this] {
+            for (auto& p : d->panels) p->clearSizeLimit();
+        },
+        [this] {
+            bool changed = false;
+            for (auto& p : d->panels) changed |= p->fitSquare();
+            for (auto& p : d->panels) changed |= p->fitLabels();
+            return changed;
+        });
+    setPlaceholder(tr("Open a model and type a sentence, then add heads to compare."));
+}
+
+CompareView::~CompareView() = default;
+
+int CompareView::panelCount() const { return static_cast<int>(d->panels.size()); }
+
+QCPColorMap* CompareView::colorMap(int panel) const {
+    return panel >= 0 && panel < panelCount() ? d->panels[panel]->colorMap() : nullptr;
+}
+
+void CompareView::resizeEvent(QResizeEvent* event) {
+    PlotView::resizeEvent(event);
+    if (!d->panels.empty() && columnsFor(static_cast<int>(d->panels.size()), canvas()->size()) != d->columns) redraw();
+}
+
+void CompareView::setHeads(const std::vector<HeadRef>& heads) {
+    m_heads = heads;
+    if (m_heads.size() > kMaxHeads) m_heads.resize(kMaxHeads);
+    redraw();
+}
+
+void CompareView::rebuild() {
+    const auto& r = result();
+    if (!r) return;
+    const core::AttentionTrace& trace = *r->trace;
+    std::vector<HeadRef> heads;
+    for (const HeadRef& h : m_heads) {
+        if (h.layer >= 0 && h.layer < trace.nLayers() && h.head >= -1 && h.head < trace.nHeads()) heads.push_back(h);
+    }
+    if (heads.empty()) {
+        setMessage(tr("Pick heads to compare: type them above as layer:head (0-based, e.g. 0:1, 2:3), "
+                      "press \"Add current head\", or Ctrl+click thumbnails in the overview."));
+        return;
+    }
+
+    const int n = static_cast<int>(heads.size());
+    const int columns = columnsFor(n, canvas()->size());
+    if (static_cast<int>(d->panels.size()) != n || d->columns != columns) {
+        body()->clear();
+        d->panels.clear();
+        auto* grid = new QCPLayoutGrid;
+        grid->setColumnSpacing(18);
+        grid->setRowSpacing(12);
+        body()->addElement(0, 0, makeSpacer(canvas()));
+        body()->addElement(0, 1, grid);
+        for (int i = 0; i < n; ++i) {
+            auto panel = std::make_unique<HeatmapPanel>(canvas(), grid, i / columns, i % columns);
+            panel->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+            d->panels.push_back(std::move(panel));
+        }
+        d->scale = makeColorScale(canvas(), QStringLiteral("attention"));
+        d->scale->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+        body()->addElement(0, 2, d->scale);
+        body()->addElement(0, 3, makeSpacer(canvas()));
+        body()->setColumnStretchFactors({1.0, 1000.0, 0.001, 1.0});
+        d->columns = columns;
+    }
+    d->shownHeads = heads;
+
+    const ViewStyle& style = viewStyle();
+    const std::vector<int> keep = shownTokens(*r, style);
+    const QStringList labels = r->labels(keep);
+    std::vector<Matrix> matrices;
+    float ownMax = 0.0f;
+    for (const HeadRef& h : heads) {
+        matrices.push_back(shownAttention(*r, trace, h, style));
+        ownMax = std::max(ownMax, maxFinite(matrices.back()));
+    }
+    // One range for every panel: the largest value among the compared heads
+    // (or 0..1 when fixed).
+    const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Head, ownMax, ownMax);
+    d->scale->setGradient(makeGradient(style.colormap));
+    d->scale->setDataRange(QCPRange(lo, hi));
+    for (int i = 0; i < n; ++i) {
+        HeatmapPanel* p = d->panels[i].get();
+        p->setData(matrices[i], labels, keep);
+        p->setColorScale(d->scale);
+        p->setTitle(heads[i].isMean() ? QStringLiteral("L%1 mean").arg(heads[i].layer) : heads[i].label());
+        p->setAxisTitles(false);
+        p->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(i % columns == 0);
+    }
+    d->scale->setDataRange(QCPRange(lo, hi));
+    QStringList names;
+    for (const HeadRef& h : heads) names << h.label();
+    setTitles(QStringLiteral("%1 · %2").arg(r->modelName, names.join(QStringLiteral(", "))),
+              standardNotes(true) + QStringLiteral("   ·   rows: query, columns: key; one colour scale"));
+    applyHighlight();
+}
+
+QString CompareView::cellText(int row, int col) const {
+    if (d->panels.empty()) return {};
+    const HeatmapPanel& first = *d->panels.front();
+    if (row < 0 || col < 0 || row >= first.matrix().rows() || col >= first.matrix().cols()) return {};
+    QString text = QStringLiteral("query '%1' -> key '%2':").arg(first.labels().value(row), first.labels().value(col));
+    for (std::size_t i = 0; i < d->panels.size(); ++i) {
+        text += QStringLiteral("\n%1: %2").arg(d->shownHeads[i].label()).arg(d->panels[i]->matrix().at(row, col), 0, 'f', 4);
+    }
+    return text;
+}
+
+void CompareView::hover(const QPointF& pos) {
+    for (const auto& p : d->panels) {
+        int row = 0;
+        int col = 0;
+        if (p->cellAt(pos, &row, &col)) {
+            for (const auto& q : d->panels) q->setMarker(row, col);
+            const QString text = cellText(row, col);
+            QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), text, canvas());
+            emit hoverText(QString(text).replace(QLatin1Char('\n'), QStringLiteral("  ")));
+            refresh();
+            return;
+        }
+    }
+    clearHover();
+    QToolTip::hideText();
+    emit hoverText(QString());
+    refresh();
+}
+
+void CompareView::click(const QPointF& pos, Qt::KeyboardModifiers) {
+    for (const auto& p : d->panels) {
+        const int token = p->tokenAt(pos);
+        if (token >= 0) {
+            const int next = token == highlightToken() ? -1 : token;
+            setHighlightToken(next);
+            emit tokenClicked(next);
+            return;
+        }
+    }
+}
+
+void CompareView::resetZoom() {
+    for (const auto& p : d->panels) p->resetZoom();
+}
+
+void CompareView::clearHover() {
+    for (const auto& p : d->panels) p->setMarker(-1, -1);
+}
+
+void CompareView::applyHighlight() {
+    for (const auto& p : d->panels) p->setHighlightToken(highlightToken());
+}
+
+QSize CompareView::figureSize() const {
+    const auto& r = result();
+    const int n = std::max<int>(1, static_cast<int>(d->panels.size()));
+    const int columns = std::max(1, d->columns);
+    const int rows = (n + columns - 1) / columns;
+    const int tokens = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
+    int labels = 60;
+    if (r) {
+        const QFontMetrics fm(PlotCanvas::font(12));
+        labels = 0;
+        for (const QString& l : r->labels(shownTokens(*r, viewStyle()))) {
+            labels = std::max(labels, fm.horizontalAdvance(l.size() > 16 ? l.left(15) + QStringLiteral("…") : l));
+        }
+    }
+    const int side = std::clamp(tokens * 15, 220, columns > 2 ? 420 : 560);
+    return {columns * (side + 24) + labels + 110 + 60, rows * (side + labels + 40) + 90};
+}
+
+}  // namespace attnviz::ui

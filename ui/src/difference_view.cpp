@@ -1,0 +1,220 @@
+#include "attnviz/ui/difference_view.h"
+
+#include "attnviz/ui/view_data.h"
+#include "heatmap_panel.h"
+#include "plot_canvas.h"
+#include "qcp_style.h"
+
+#include <QToolTip>
+
+namespace attnviz::ui {
+
+struct DifferenceView::Impl {
+    std::vector<std::unique_ptr<HeatmapPanel>> panels;  // A, B, A - B
+    QCPColorScale* valueScale = nullptr;
+    QCPColorScale* diffScale = nullptr;
+    QString nameA;
+    QString nameB;
+};
+
+DifferenceView::DifferenceView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
+    canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    canvas()->setLayoutHooks(
+        [this] {
+            for (auto& p : d->panels) p->clearSizeLimit();
+        },
+        [this] {
+            bool changed = false;
+            for (auto& p : d->panels) changed |= p->fitSquare();
+            for (auto& p : d->panels) changed |= p->fitLabels();
+            return changed;
+        });
+    setPlaceholder(tr("Open a model and type a sentence to see what a mask change or a second head changes."));
+}
+
+DifferenceView::~DifferenceView() = default;
+
+QCPColorMap* DifferenceView::colorMap(int panel) const {
+    if (!message().isEmpty() || panel < 0 || panel >= static_cast<int>(d->panels.size())) return nullptr;
+    return d->panels[panel]->colorMap();
+}
+
+void DifferenceView::setSource(Source source) {
+    if (source == m_source) return;
+    m_source = source;
+    redraw();
+}
+
+void DifferenceView::setHead(HeadRef head) {
+    if (head == m_head) return;
+    m_head = head;
+    redraw();
+}
+
+void DifferenceView::setHeads(HeadRef a, HeadRef b) {
+    if (a == m_a && b == m_b) return;
+    m_a = a;
+    m_b = b;
+    redraw();
+}
+
+void DifferenceView::rebuild() {
+    const auto& r = result();
+    if (!r) return;
+    const core::AttentionTrace& trace = *r->trace;
+    const auto valid = [&](HeadRef h) {
+        return h.layer >= 0 && h.layer < trace.nLayers() && h.head >= -1 && h.head < trace.nHeads();
+    };
+    const ViewStyle& style = viewStyle();
+    Matrix a;
+    Matrix b;
+    QString title;
+    if (m_source == Source::MaskVsDefault) {
+        m_head.layer = std::clamp(m_head.layer, 0, trace.nLayers() - 1);
+        m_head.head = std::clamp(m_head.head, -1, trace.nHeads() - 1);
+        if (r->maskIsDefault()) {
+            setMessage(tr("The mask in use is the model's own (%1).\nChoose another one in the Mask box above to "
+                          "see what it changes in this head.")
+                           .arg(maskLabel(r->defaultMask)));
+            return;
+        }
+        a = shownAttention(*r, trace, m_head, style);
+        b = shownAttention(*r, *r->defaultTrace, m_head, style);
+        d->nameA = maskLabel(trace.mask());
+        d->nameB = maskLabel(r->defaultMask) + QStringLiteral(" (model's own)");
+        title = QStringLiteral("%1 · %2 · %3 \u2212 %4")
+                    .arg(r->modelName, m_head.label(), maskLabel(trace.mask()), maskLabel(r->defaultMask));
+    } else {
+        if (!valid(m_a) || !valid(m_b)) {
+            setMessage(tr("Pick two heads in the Compare tab: the difference shows the first minus the second."));
+            return;
+        }
+        a = shownAttention(*r, trace, m_a, style);
+        b = shownAttention(*r, trace, m_b, style);
+        d->nameA = m_a.label();
+        d->nameB = m_b.label();
+        title = QStringLiteral("%1 · %2 \u2212 %3").arg(r->modelName, m_a.label(), m_b.label());
+    }
+
+    if (d->panels.empty()) {
+        auto* margins = new QCPMarginGroup(canvas());
+        int col = 0;
+        body()->addElement(0, col++, makeSpacer(canvas()));
+        for (int i = 0; i < 3; ++i) {
+            auto panel = std::make_unique<HeatmapPanel>(canvas(), body(), 0, col++);
+            panel->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+            if (i > 0) panel->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(false);
+            d->panels.push_back(std::move(panel));
+            if (i == 1) {
+                d->valueScale = makeColorScale(canvas(), QStringLiteral("attention"));
+                d->valueScale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+                body()->addElement(0, col++, d->valueScale);
+            }
+        }
+        d->diffScale = makeColorScale(canvas(), QStringLiteral("A \u2212 B"));
+        d->diffScale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+        body()->addElement(0, col++, d->diffScale);
+        body()->addElement(0, col++, makeSpacer(canvas()));
+        body()->setColumnStretchFactors({1.0, 1000.0, 1000.0, 0.001, 1000.0, 0.001, 1.0});
+    }
+
+    const Matrix diff = subtract(a, b);
+    const std::vector<int> keep = shownTokens(*r, style);
+    const QStringList labels = r->labels(keep);
+    const float both = std::max(maxFinite(a), maxFinite(b));
+    const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Head, both, both);
+    d->panels[0]->setData(a, labels, keep);
+    d->panels[1]->setData(b, labels, keep);
+    d->panels[2]->setData(diff, labels, keep);
+    for (int i = 0; i < 2; ++i) d->panels[i]->setColorScale(d->valueScale);
+    d->panels[2]->setColorScale(d->diffScale);
+    d->valueScale->setGradient(makeGradient(style.colormap));
+    d->valueScale->setDataRange(QCPRange(lo, hi));
+    // Centred at 0 so white means "no change" and the colours are comparable in sign.
+    const float biggest = maxAbsFinite(diff);
+    const double limit = style.range == RangeMode::Fixed ? 1.0 : (biggest > 0 ? biggest : 1e-6);
+    d->diffScale->setGradient(makeGradient(Colormap::Diverging));
+    d->diffScale->setDataRange(QCPRange(-limit, limit));
+    d->panels[0]->setTitle(QStringLiteral("A: %1").arg(d->nameA));
+    d->panels[1]->setTitle(QStringLiteral("B: %1").arg(d->nameB));
+    d->panels[2]->setTitle(QStringLiteral("A \u2212 B"));
+    for (auto& p : d->panels) p->setAxisTitles(false);
+    QString subtitle = standardNotes(true);
+    subtitle += QStringLiteral("   ·   max |A \u2212 B| = %1").arg(biggest, 0, 'f', 4);
+    setTitles(title, subtitle);
+    applyHighlight();
+}
+
+void DifferenceView::hover(const QPointF& pos) {
+    for (const auto& p : d->panels) {
+        int row = 0;
+        int col = 0;
+        if (p->cellAt(pos, &row, &col)) {
+            for (const auto& q : d->panels) q->setMarker(row, col);
+            const QString text = QStringLiteral("query '%1' -> key '%2': A %3, B %4, A \u2212 B %5")
+                                     .arg(p->labels().value(row), p->labels().value(col))
+                                     .arg(d->panels[0]->matrix().at(row, col), 0, 'f', 4)
+                                     .arg(d->panels[1]->matrix().at(row, col), 0, 'f', 4)
+                                     .arg(d->panels[2]->matrix().at(row, col), 0, 'f', 4);
+            QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), text, canvas());
+            emit hoverText(text);
+            refresh();
+            return;
+        }
+    }
+    clearHover();
+    QToolTip::hideText();
+    emit hoverText(QString());
+    refresh();
+}
+
+void DifferenceView::click(const QPointF& pos, Qt::KeyboardModifiers) {
+    for (const auto& p : d->panels) {
+        const int token = p->tokenAt(pos);
+        if (token >= 0) {
+            const int next = token == highlightToken() ? -1 : token;
+            setHighlightToken(next);
+            emit tokenClicked(next);
+            return;
+        }
+    }
+}
+
+void DifferenceView::resetZoom() {
+    for (const auto& p : d->panels) p->resetZoom();
+}
+
+void DifferenceView::clearHover() {
+    for (const auto& p : d->panels) p->setMarker(-1, -1);
+}
+
+void DifferenceView::applyHighlight() {
+    for (const auto& p : d->panels) p->setHighlightToken(highlightToken());
+}
+
+QSize DifferenceView::figureSize() const {
+    const auto& r = result();
+    const int tokens = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
+    int labels = 60;
+    if (r) {
+        const QFontMetrics fm(PlotCanvas::font(12));
+        labels = 0;
+        for (const QString& l : r->labels(shownTokens(*r, viewStyle()))) {
+            labels = std::max(labels, fm.horizontalAdvance(l.size() > 16 ? l.left(15) + QStringLiteral("…") : l));
+        }
+    }
+    const int side = std::clamp(tokens * 15, 240, 600);
+    return {3 * (side + 16) + labels + 2 * 110 + 60, side + labels + 40 + 90};
+}
+
+std::optional<LabeledMatrix> DifferenceView::csvMatrix() const {
+    if (!result() || !message().isEmpty() || d->panels.size() != 3) return std::nullopt;
+    LabeledMatrix m;
+    m.title = figureTitle();
+    m.matrix = d->panels[2]->matrix();
+    m.rowLabels = d->panels[2]->labels();
+    m.colLabels = d->panels[2]->labels();
+    return m;
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,264 @@
+#include "attnviz/ui/head_view.h"
+
+#include "attnviz/ui/view_data.h"
+#include "heatmap_panel.h"
+#include "plot_canvas.h"
+#include "qcp_style.h"
+
+#include <QKeyEvent>
+#include <QToolTip>
+
+namespace attnviz::ui {
+namespace {
+
+// Raw scores at masked positions are not recorded by the engine.
+const QColor kNotRecorded(226, 226, 226);
+// Masked scores are -inf.
+const QColor kMinusInfinity(40, 40, 40);
+
+int labelRoom(const QStringList& labels) {
+    const QFontMetrics fm(PlotCanvas::font(12));
+    int widest = 0;
+    for (const QString& l : labels) {
+        const QString shown = l.size() > 16 ? l.left(15) + QStringLiteral("…") : l;
+        widest = std::max(widest, fm.horizontalAdvance(shown));
+    }
+    return widest;
+}
+
+}  // namespace
+
+struct HeadView::Impl {
+    std::vector<std::unique_ptr<HeatmapPanel>> panels;  // steps: raw, masked, probs; else probs
+    QCPColorScale* probScale = nullptr;
+    QCPColorScale* scoreScale = nullptr;
+    QCPMarginGroup* margins = nullptr;
+    int layoutKind = -1;  // 0: single, 1: steps
+
+    HeatmapPanel* probs() const { return panels.empty() ? nullptr : panels.back().get(); }
+};
+
+HeadView::HeadView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
+    d->margins = new QCPMarginGroup(canvas());
+    canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    canvas()->setLayoutHooks(
+        [this] {
+            for (auto& p : d->panels) p->clearSizeLimit();
+        },
+        [this] {
+            bool changed = false;
+            for (auto& p : d->panels) changed |= p->fitSquare();
+            for (auto& p : d->panels) changed |= p->fitLabels();
+            return changed;
+        });
+    setPlaceholder(tr("Open a model and type a sentence to see one head's attention."));
+}
+
+HeadView::~HeadView() = default;
+
+QCPColorMap* HeadView::colorMap() const { return d->probs() ? d->probs()->colorMap() : nullptr; }
+
+QCPColorMap* HeadView::stepMap(int step) const {
+    if (d->layoutKind != 1 || step < 0 || step >= static_cast<int>(d->panels.size())) return nullptr;
+    return d->panels[step]->colorMap();
+}
+
+QString HeadView::cellText(int row, int col) const { return d->probs() ? d->probs()->cellText(row, col) : QString(); }
+
+void HeadView::setHead(HeadRef head) {
+    if (head == m_head) return;
+    m_head = head;
+    redraw();
+}
+
+void HeadView::setShowSteps(bool show) {
+    if (show == m_showSteps) return;
+    m_showSteps = show;
+    redraw();
+}
+
+void HeadView::rebuild() {
+    const auto& r = result();
+    if (!r) return;
+    const core::AttentionTrace& trace = *r->trace;
+    m_head.layer = std::clamp(m_head.layer, 0, trace.nLayers() - 1);
+    m_head.head = std::clamp(m_head.head, -1, trace.nHeads() - 1);
+    const bool steps = m_showSteps && !m_head.isMean() && trace.hasScores();
+
+    if (d->layoutKind != (steps ? 1 : 0)) {
+        body()->clear();
+        d->panels.clear();
+        const int panelCount = steps ? 3 : 1;
+        int col = 0;
+        body()->addElement(0, col++, makeSpacer(canvas()));
+        QList<double> stretch{1.0};
+        for (int i = 0; i < panelCount; ++i) {
+            auto panel = std::make_unique<HeatmapPanel>(canvas(), body(), 0, col++);
+            panel->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+            stretch << 1000.0;
+            if (steps && i == 1) {
+                d->scoreScale = makeColorScale(canvas(), QStringLiteral("score"));
+                d->scoreScale->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+                body()->addElement(0, col++, d->scoreScale);
+                stretch << 0.001;
+            }
+            if (i > 0) {
+                panel->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(false);
+            }
+            d->panels.push_back(std::move(panel));
+        }
+        d->probScale = makeColorScale(canvas(), QStringLiteral("attention"));
+        d->probScale->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+        body()->addElement(0, col++, d->probScale);
+        stretch << 0.001;
+        body()->addElement(0, col++, makeSpacer(canvas()));
+        stretch << 1.0;
+        body()->setColumnStretchFactors(stretch);
+        if (!steps) d->scoreScale = nullptr;
+        d->layoutKind = steps ? 1 : 0;
+    }
+
+    const ViewStyle& style = viewStyle();
+    const std::vector<int> keep = shownTokens(*r, style);
+    const QStringList labels = r->labels(keep);
+    const Matrix probs = shownAttention(*r, trace, m_head, style);
+    const auto [lo, hi] = attentionRange(style.range, maxFinite(probs), sharedMaximum(*r, trace, style));
+    HeatmapPanel* probPanel = d->probs();
+    probPanel->setData(probs, labels, keep);
+    probPanel->setColorScale(d->probScale);
+    d->probScale->setGradient(makeGradient(style.colormap));
+    d->probScale->setDataRange(QCPRange(lo, hi));
+    probPanel->setAxisTitles(!steps);
+
+    QString subtitle = standardNotes(true);
+    if (steps) {
+        const Matrix scores = shownScores(*r, m_head, style);
+        const double sLo = minFinite(scores);
+        const double sHi = std::max(maxFinite(scores), minFinite(scores) + 1e-6f);
+        for (int i = 0; i < 2; ++i) {
+            HeatmapPanel* p = d->panels[i].get();
+            p->setData(scores, labels, keep);
+            QCPColorGradient g = makeGradient(style.colormap);
+            g.setNanColor(i == 0 ? kNotRecorded : kMinusInfinity);
+            p->setGradient(g);
+            p->setDataRange(sLo, sHi);
+            p->setAxisTitles(false);
+        }
+        // The scale shows the masked-score panel's colours; the raw panel
+        // shares gradient and range but marks unrecorded cells differently.
+        d->panels[1]->setColorScale(d->scoreScale);
+        d->scoreScale->setGradient(makeGradient(style.colormap));
+        d->scoreScale->setDataRange(QCPRange(sLo, sHi));
+        {
+            QCPColorGradient g = makeGradient(style.colormap);
+            g.setNanColor(kMinusInfinity);
+            d->scoreScale->setGradient(g);
+        }
+        d->panels[0]->setTitle(QStringLiteral("1 · scores QK\u1d40/\u221ad"));
+        d->panels[1]->setTitle(QStringLiteral("2 · masked scores (dark: \u2212\u221e)"));
+        d->panels[2]->setTitle(QStringLiteral("3 · softmax: attention"));
+        if (trace.mask().kind != core::MaskMode::Kind::Bidirectional) {
+            subtitle += QStringLiteral("   ·   grey in 1: score hidden by the mask (the engine does not record it)");
+        }
+    } else {
+        probPanel->setTitle(QString());
+    }
+    const QString headText = m_head.isMean() ? QStringLiteral("layer %1 mean over heads").arg(m_head.layer)
+                                             : m_head.label();
+    setTitles(QStringLiteral("%1 · %2").arg(r->modelName, headText), subtitle);
+    applyHighlight();
+}
+
+void HeadView::hover(const QPointF& pos) {
+    for (const auto& p : d->panels) {
+        int row = 0;
+        int col = 0;
+        if (p->cellAt(pos, &row, &col)) {
+            for (const auto& q : d->panels) q->setMarker(row, col);
+            QString text = p->cellText(row, col);
+            if (d->layoutKind == 1 && p.get() != d->probs()) {
+                text += QStringLiteral("  (attention %1)").arg(d->probs()->matrix().at(row, col), 0, 'f', 4);
+            }
+            QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), text, canvas());
+            emit hoverText(text);
+            refresh();
+            return;
+        }
+    }
+    clearHover();
+    QToolTip::hideText();
+    emit hoverText(QString());
+    refresh();
+}
+
+void HeadView::click(const QPointF& pos, Qt::KeyboardModifiers) {
+    for (const auto& p : d->panels) {
+        const int token = p->tokenAt(pos);
+        if (token >= 0) {
+            const int next = token == highlightToken() ? -1 : token;
+            setHighlightToken(next);
+            emit tokenClicked(next);
+            return;
+        }
+    }
+}
+
+void HeadView::resetZoom() {
+    for (const auto& p : d->panels) p->resetZoom();
+}
+
+void HeadView::clearHover() {
+    for (const auto& p : d->panels) p->setMarker(-1, -1);
+}
+
+void HeadView::applyHighlight() {
+    for (const auto& p : d->panels) p->setHighlightToken(highlightToken());
+}
+
+bool HeadView::handleKey(QKeyEvent* event) {
+    const auto& r = result();
+    if (!r) return false;
+    HeadRef next = m_head;
+    switch (event->key()) {
+    case Qt::Key_Left: --next.head; break;
+    case Qt::Key_Right: ++next.head; break;
+    case Qt::Key_Up:
+    case Qt::Key_PageUp: --next.layer; break;
+    case Qt::Key_Down:
+    case Qt::Key_PageDown: ++next.layer; break;
+    default: return false;
+    }
+    next.layer = std::clamp(next.layer, 0, r->trace->nLayers() - 1);
+    next.head = std::clamp(next.head, -1, r->trace->nHeads() - 1);
+    if (next != m_head) {
+        setHead(next);
+        emit headChanged(next);
+    }
+    return true;
+}
+
+QSize HeadView::figureSize() const {
+    const auto& r = result();
+    const int n = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
+    const int labels = r ? labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
+    const int titles = 80;
+    if (d->layoutKind == 1) {
+        const int side = std::clamp(n * 16, 240, 640);
+        return {3 * side + labels + 2 * 110 + 60, titles + side + labels + 40};
+    }
+    const int side = std::clamp(n * 22, 360, 1000);
+    return {side + labels + 30 + 110 + 40, titles + side + labels + 50};
+}
+
+std::optional<LabeledMatrix> HeadView::csvMatrix() const {
+    const auto& r = result();
+    if (!r || !d->probs()) return std::nullopt;
+    LabeledMatrix m;
+    m.title = figureTitle();
+    m.matrix = d->probs()->matrix();
+    m.rowLabels = d->probs()->labels();
+    m.colLabels = d->probs()->labels();
+    return m;
+}
+
+}  // namespace attnviz::ui
