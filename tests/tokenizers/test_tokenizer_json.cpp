@@ -1,0 +1,516 @@
+// tokenizer.json variants on tiny vocabularies written in code, with ids
+// worked out by hand from the merge ranks: Llama-3 style (Split regex +
+// ByteLevel, ignore_merges, template), Llama-2 style (Prepend/Replace "▁",
+// byte fallback, fuse_unk, decoder chain), Qwen2 style NFC, Metaspace
+// prepend schemes, WordPiece with BertNormalizer, added-token flags, and the
+// files or features that must be refused with a clear message.
+#include "tiny_files.h"
+
+#include "attnviz/core/tokenizer.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace attnviz;
+using Json = nlohmann::json;
+using Ids = std::vector<std::int32_t>;
+
+namespace {
+
+// Llama-3's pre-tokenization pattern.
+constexpr const char* kLlama3Pattern =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+Json vocabOf(const std::vector<std::string>& tokens) {
+    Json v = Json::object();
+    for (std::size_t i = 0; i < tokens.size(); ++i) v[tokens[i]] = static_cast<int>(i);
+    return v;
+}
+
+Json addedToken(int id, const std::string& content, bool special = true) {
+    return Json{{"id", id},       {"content", content}, {"single_word", false}, {"lstrip", false},
+                {"rstrip", false}, {"normalized", false}, {"special", special}};
+}
+
+// Byte-level symbols: "Ġ" is the space byte, "Ċ" the newline, "Ã" "©" the
+// two bytes of "é".
+Json llama3Style(bool ignoreMerges) {
+    const std::vector<std::string> tokens = {"H",  "e",    "l",     "o",     "\u0120", "w",  "r",  "d",      "I",
+                                             "T",  "'",    "S",     "1",     "2",      "3",  "4",  "5",      "He",
+                                             "ll", "Hell", "Hello", "\u0120w", "or",   "\u0120world", "12", "123", "\u010a",
+                                             "\u00c3", "\u00a9"};
+    Json j;
+    j["version"] = "1.0";
+    j["added_tokens"] = Json::array({addedToken(100, "<|begin_of_text|>"), addedToken(101, "<|eot_id|>")});
+    j["normalizer"] = nullptr;
+    j["pre_tokenizer"] = {{"type", "Sequence"},
+                          {"pretokenizers",
+                           Json::array({{{"type", "Split"},
+                                         {"pattern", {{"Regex", kLlama3Pattern}}},
+                                         {"behavior", "Isolated"},
+                                         {"invert", false}},
+                                        {{"type", "ByteLevel"},
+                                         {"add_prefix_space", false},
+                                         {"trim_offsets", true},
+                                         {"use_regex", false}}})}};
+    j["post_processor"] = {
+        {"type", "Sequence"},
+        {"processors",
+         Json::array({{{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", false}, {"use_regex", true}},
+                      {{"type", "TemplateProcessing"},
+                       {"single", Json::array({{{"SpecialToken", {{"id", "<|begin_of_text|>"}, {"type_id", 0}}}},
+                                               {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
+                       {"pair", Json::array({{{"SpecialToken", {{"id", "<|begin_of_text|>"}, {"type_id", 0}}}},
+                                             {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                                             {{"SpecialToken", {{"id", "<|begin_of_text|>"}, {"type_id", 1}}}},
+                                             {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}})},
+                       {"special_tokens",
+                        {{"<|begin_of_text|>",
+                          {{"id", "<|begin_of_text|>"}, {"ids", {100}}, {"tokens", {"<|begin_of_text|>"}}}}}}}})}};
+    j["decoder"] = {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
+    j["model"] = {{"type", "BPE"},
+                  {"dropout", nullptr},
+                  {"unk_token", nullptr},
+                  {"continuing_subword_prefix", nullptr},
+                  {"end_of_word_suffix", nullptr},
+                  {"fuse_unk", false},
+                  {"byte_fallback", false},
+                  {"ignore_merges", ignoreMerges},
+                  {"vocab", vocabOf(tokens)},
+                  {"merges", Json::array({"H e", "l l", "He ll", "Hell o", "\u0120 w", "o r", "1 2", "12 3"})}};
+    return j;
+}
+
+// ids: 0 <unk>, 1 <s>, 2 </s>, 3..258 <0x00>..<0xFF>, then pieces.
+Json llama2Style() {
+    std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
+    for (int b = 0; b < 256; ++b) {
+        char name[8];
+        std::snprintf(name, sizeof(name), "<0x%02X>", b);
+        tokens.push_back(name);
+    }
+    for (const char* t : {"\u2581", "H", "e", "l", "o", "\u2581H", "\u2581He", "ll", "\u2581Hell", "\u2581Hello", "w",
+                          "\u2581w"}) {
+        tokens.push_back(t);
+    }
+    Json j;
+    j["version"] = "1.0";
+    j["added_tokens"] = Json::array({addedToken(0, "<unk>"), addedToken(1, "<s>"), addedToken(2, "</s>")});
+    j["normalizer"] = {{"type", "Sequence"},
+                       {"normalizers", Json::array({{{"type", "Prepend"}, {"prepend", "\u2581"}},
+                                                    {{"type", "Replace"},
+                                                     {"pattern", {{"String", " "}}},
+                                                     {"content", "\u2581"}}})}};
+    j["pre_tokenizer"] = nullptr;
+    j["post_processor"] = {{"type", "TemplateProcessing"},
+                           {"single", Json::array({{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+                                                   {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
+                           {"pair", Json::array({{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+                                                 {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                                                 {{"SpecialToken", {{"id", "<s>"}, {"type_id", 1}}}},
+                                                 {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}})},
+                           {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {1}}, {"tokens", {"<s>"}}}}}}};
+    j["decoder"] = {{"type", "Sequence"},
+                    {"decoders", Json::array({{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
+                                              {{"type", "ByteFallback"}},
+                                              {{"type", "Fuse"}},
+                                              {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}})}};
+    j["model"] = {{"type", "BPE"},
+                  {"dropout", nullptr},
+                  {"unk_token", "<unk>"},
+                  {"continuing_subword_prefix", nullptr},
+                  {"end_of_word_suffix", nullptr},
+                  {"fuse_unk", true},
+                  {"byte_fallback", true},
+                  {"vocab", vocabOf(tokens)},
+                  {"merges", Json::array({Json::array({"\u2581", "H"}), Json::array({"\u2581H", "e"}),
+                                          Json::array({"l", "l"}), Json::array({"\u2581He", "ll"}),
+                                          Json::array({"\u2581Hell", "o"}), Json::array({"\u2581", "w"})})}};
+    return j;
+}
+constexpr std::int32_t kL2Hello = 268, kL2w = 270, kL2Meta = 259, kL2H = 260, kL2e = 261, kL2ll = 266, kL2o = 263;
+std::int32_t byteId(int b) { return 3 + b; }
+
+Json wordPieceStyle() {
+    Json j;
+    j["version"] = "1.0";
+    j["added_tokens"] = Json::array(
+        {addedToken(0, "[PAD]"), addedToken(1, "[UNK]"), addedToken(2, "[CLS]"), addedToken(3, "[SEP]")});
+    j["normalizer"] = {{"type", "BertNormalizer"},
+                       {"clean_text", true},
+                       {"handle_chinese_chars", true},
+                       {"strip_accents", nullptr},
+                       {"lowercase", true}};
+    j["pre_tokenizer"] = {{"type", "BertPreTokenizer"}};
+    j["post_processor"] = {{"type", "BertProcessing"}, {"sep", {"[SEP]", 3}}, {"cls", {"[CLS]", 2}}};
+    j["decoder"] = {{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", true}};
+    j["model"] = {{"type", "WordPiece"},
+                  {"unk_token", "[UNK]"},
+                  {"continuing_subword_prefix", "##"},
+                  {"max_input_chars_per_word", 5},
+                  {"vocab", vocabOf({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "hel", "##lo", "world", "!", "a",
+                                     "##a", "\u4e2d"})}};
+    return j;
+}
+
+// Byte-level BPE without regex surprises, for added-token flags.
+Json addedFlagsStyle(const Json& maskToken, bool lowercase) {
+    Json j;
+    j["version"] = "1.0";
+    j["added_tokens"] = Json::array({maskToken});
+    j["normalizer"] = lowercase ? Json{{"type", "Lowercase"}} : Json();
+    j["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
+    j["post_processor"] = nullptr;
+    j["decoder"] = {{"type", "ByteLevel"}};
+    j["model"] = {{"type", "BPE"},
+                  {"vocab", vocabOf({"a", "b", "\u0120", "\u0120b", "<", "m", ">", "x", "y", "\u0120a"})},
+                  {"merges", Json::array({"\u0120 b", "\u0120 a"})}};
+    return j;
+}
+
+}  // namespace
+
+class TestTokenizerJson : public QObject {
+    Q_OBJECT
+
+private slots:
+    void llama3_data();
+    void llama3();
+    void llama3PairSpansDisplay();
+    void llama2_data();
+    void llama2();
+    void llama2DecodeDisplay();
+    void fuseUnk();
+    void nfcBeforeByteLevel();
+    void metaspace_data();
+    void metaspace();
+    void wordPiece_data();
+    void wordPiece();
+    void addedTokenFlags_data();
+    void addedTokenFlags();
+    void refused_data();
+    void refused();
+    void fallsBackOnlyForUnsupported();
+
+private:
+    std::filesystem::path folder(const Json& tokenizerJson, const Json& config = Json());
+    QTemporaryDir m_root;
+    int m_count = 0;
+};
+
+std::filesystem::path TestTokenizerJson::folder(const Json& tokenizerJson, const Json& config) {
+    const std::filesystem::path dir = std::filesystem::path(m_root.path().toStdString()) / std::to_string(m_count++);
+    std::filesystem::create_directories(dir);
+    if (!tokenizerJson.is_null()) test::writeJson(dir / "tokenizer.json", tokenizerJson);
+    if (!config.is_null()) test::writeJson(dir / "tokenizer_config.json", config);
+    return dir;
+}
+
+#define LOAD_OR_FAIL(var, dir)                                    \
+    auto var##Result = core::loadTokenizer(dir);                  \
+    QVERIFY2(var##Result.ok(), var##Result.ok() ? "" : var##Result.error().c_str()); \
+    const core::Tokenizer& var = *var##Result.value()
+
+#define ENCODE_OR_FAIL(var, ...)                                  \
+    const auto var = __VA_ARGS__;                                 \
+    QVERIFY2(var.ok(), var.ok() ? "" : var.error().c_str())
+
+void TestTokenizerJson::llama3_data() {
+    QTest::addColumn<bool>("ignoreMerges");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<Ids>("expected");
+    // "Hello" merges to one piece; "Ġworld" is a vocabulary entry the merges
+    // cannot reach, so only ignore_merges keeps it whole.
+    QTest::newRow("ignore_merges") << true << "Hello world" << Ids{100, 20, 23};
+    QTest::newRow("merges") << false << "Hello world" << Ids{100, 20, 21, 22, 2, 7};
+    // \p{N}{1,3}: "123" "45".
+    QTest::newRow("digits by three") << true << "12345" << Ids{100, 25, 15, 16};
+    QTest::newRow("contraction") << true << "IT'S" << Ids{100, 8, 9, 10, 11};
+    QTest::newRow("typed special") << true << "Hello<|eot_id|>" << Ids{100, 20, 101};
+    QTest::newRow("newline") << true << "Hello\n" << Ids{100, 20, 26};
+    QTest::newRow("split character") << true << "\u00e9" << Ids{100, 27, 28};
+    QTest::newRow("empty") << true << "" << Ids{100};
+}
+
+void TestTokenizerJson::llama3() {
+    QFETCH(bool, ignoreMerges);
+    QFETCH(QString, text);
+    QFETCH(Ids, expected);
+    LOAD_OR_FAIL(tok, folder(llama3Style(ignoreMerges)));
+    QCOMPARE(tok.kind(), std::string("byte-level-bpe"));
+    ENCODE_OR_FAIL(enc, tok.encode(text.toStdString()));
+    QCOMPARE(enc->ids(), expected);
+}
+
+void TestTokenizerJson::llama3PairSpansDisplay() {
+    LOAD_OR_FAIL(tok, folder(llama3Style(true)));
+    ENCODE_OR_FAIL(enc, tok.encode("Hello", std::string_view("world")));
+    QCOMPARE(enc->ids(), (Ids{100, 20, 100, 5, 22, 2, 7}));
+    QCOMPARE(enc->typeIds(), (Ids{0, 0, 1, 1, 1, 1, 1}));
+    QCOMPARE(enc->tokens[2].segment, 1);
+
+    ENCODE_OR_FAIL(one, tok.encode("Hello world\n\u00e9"));
+    QCOMPARE(one->ids(), (Ids{100, 20, 23, 26, 27, 28}));
+    const std::vector<std::pair<std::size_t, std::size_t>> spans = {{0, 0}, {0, 5}, {5, 11}, {11, 12}, {12, 13}, {13, 14}};
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+        QCOMPARE(one->tokens[i].start, spans[i].first);
+        QCOMPARE(one->tokens[i].end, spans[i].second);
+    }
+    QCOMPARE(one->tokens[2].display, std::string("\u2423world"));
+    QCOMPARE(one->tokens[3].display, std::string("\u21b5"));
+    // Half of "é" alone is not text: shown as its byte.
+    QCOMPARE(one->tokens[4].display, std::string("<0xC3>"));
+    QCOMPARE(one->tokens[5].display, std::string("<0xA9>"));
+    const auto decoded = tok.decode(Ids{20, 23, 26, 27, 28});
+    QVERIFY(decoded.ok());
+    QCOMPARE(decoded.value(), std::string("Hello world\n\u00e9"));
+}
+
+void TestTokenizerJson::llama2_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<Ids>("expected");
+    QTest::newRow("merges to one piece") << "Hello" << Ids{1, kL2Hello};
+    // No pre-tokenizer: the whole text is one word; "é" falls back to bytes.
+    QTest::newRow("byte fallback") << "Hello w\u00e9" << Ids{1, kL2Hello, kL2w, byteId(0xC3), byteId(0xA9)};
+    QTest::newRow("typed special") << "Hello</s>" << Ids{1, kL2Hello, 2};
+    QTest::newRow("empty") << "" << Ids{1};
+}
+
+void TestTokenizerJson::llama2() {
+    QFETCH(QString, text);
+    QFETCH(Ids, expected);
+    LOAD_OR_FAIL(tok, folder(llama2Style()));
+    QCOMPARE(tok.kind(), std::string("bpe"));
+    ENCODE_OR_FAIL(enc, tok.encode(text.toStdString()));
+    QCOMPARE(enc->ids(), expected);
+}
+
+void TestTokenizerJson::llama2DecodeDisplay() {
+    LOAD_OR_FAIL(tok, folder(llama2Style()));
+    ENCODE_OR_FAIL(enc, tok.encode("Hello w\u00e9"));
+    QCOMPARE(enc->tokens[1].display, std::string("\u2423Hello"));
+    QCOMPARE(enc->tokens[3].display, std::string("<0xC3>"));
+    // "▁Hello" covers "Hello" (the "▁" was inserted), "▁w" covers " w".
+    QCOMPARE(enc->tokens[1].start, std::size_t(0));
+    QCOMPARE(enc->tokens[1].end, std::size_t(5));
+    QCOMPARE(enc->tokens[2].start, std::size_t(5));
+    QCOMPARE(enc->tokens[2].end, std::size_t(7));
+    QCOMPARE(enc->tokens[3].start, std::size_t(7));
+    QCOMPARE(enc->tokens[4].end, std::size_t(9));
+    const auto decoded = tok.decode(Ids{kL2Hello, kL2w, byteId(0xC3), byteId(0xA9)});
+    QVERIFY(decoded.ok());
+    QCOMPARE(decoded.value(), std::string("Hello w\u00e9"));
+    // A lone lead byte is not UTF-8: ByteFallback writes U+FFFD.
+    const auto broken = tok.decode(Ids{kL2Hello, byteId(0xC3)});
+    QVERIFY(broken.ok());
+    QCOMPARE(broken.value(), std::string("Hello\xEF\xBF\xBD"));
+    QVERIFY(!tok.decode(Ids{5000}).ok());
+}
+
+void TestTokenizerJson::fuseUnk() {
+    // Without byte fallback, unknown characters become <unk>: one per run
+    // with fuse_unk, one per character without.
+    Json j = llama2Style();
+    j["model"]["byte_fallback"] = false;
+    LOAD_OR_FAIL(fused, folder(j));
+    ENCODE_OR_FAIL(a, fused.encode("\u00e9\u00e9"));
+    QCOMPARE(a->ids(), (Ids{1, kL2Meta, 0}));
+    j["model"]["fuse_unk"] = false;
+    LOAD_OR_FAIL(separate, folder(j));
+    ENCODE_OR_FAIL(b, separate.encode("\u00e9\u00e9"));
+    QCOMPARE(b->ids(), (Ids{1, kL2Meta, 0, 0}));
+}
+
+void TestTokenizerJson::nfcBeforeByteLevel() {
+    // "e" + U+0301 composes to "é" (bytes C3 A9 = "Ã©") under NFC; without
+    // it the three bytes 65 CC 81 stay apart ("e", "Ì", "ģ").
+    Json j;
+    j["normalizer"] = {{"type", "NFC"}};
+    j["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}};
+    j["model"] = {{"type", "BPE"},
+                  {"vocab", vocabOf({"\u00c3", "\u00a9", "\u00c3\u00a9", "e", "\u00cc", "\u0123"})},
+                  {"merges", Json::array({"\u00c3 \u00a9"})}};
+    LOAD_OR_FAIL(nfc, folder(j));
+    ENCODE_OR_FAIL(composed, nfc.encode("e\u0301"));
+    QCOMPARE(composed->ids(), (Ids{2}));
+    QCOMPARE(composed->tokens[0].start, std::size_t(0));
+    QCOMPARE(composed->tokens[0].end, std::size_t(3));
+    QCOMPARE(composed->tokens[0].display, std::string("\u00e9"));
+    j["normalizer"] = nullptr;
+    LOAD_OR_FAIL(plain, folder(j));
+    ENCODE_OR_FAIL(apart, plain.encode("e\u0301"));
+    QCOMPARE(apart->ids(), (Ids{3, 4, 5}));
+}
+
+void TestTokenizerJson::metaspace_data() {
+    QTest::addColumn<QString>("scheme");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<Ids>("expected");
+    QTest::newRow("first") << "first" << "Hello w" << Ids{kL2Hello, kL2w};
+    // "first": only the text at offset 0 gets the "▁"; after a special it does not.
+    QTest::newRow("first after special") << "first" << "</s>Hello" << Ids{2, kL2H, kL2e, kL2ll, kL2o};
+    QTest::newRow("always after special") << "always" << "</s>Hello" << Ids{2, kL2Hello};
+    QTest::newRow("never") << "never" << "Hello" << Ids{kL2H, kL2e, kL2ll, kL2o};
+}
+
+void TestTokenizerJson::metaspace() {
+    QFETCH(QString, scheme);
+    QFETCH(QString, text);
+    QFETCH(Ids, expected);
+    Json j = llama2Style();
+    j["normalizer"] = nullptr;
+    j["post_processor"] = nullptr;
+    j["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", scheme.toStdString()},
+                          {"split", true}};
+    j["decoder"] = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", scheme.toStdString()},
+                    {"split", true}};
+    LOAD_OR_FAIL(tok, folder(j));
+    ENCODE_OR_FAIL(enc, tok.encode(text.toStdString()));
+    QCOMPARE(enc->ids(), expected);
+}
+
+void TestTokenizerJson::wordPiece_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("pair");
+    QTest::addColumn<Ids>("expected");
+    // Accent stripped, lower-cased, punctuation split, "," unknown.
+    QTest::newRow("normalise") << "H\u00e9llo, WORLD!" << QString() << Ids{2, 4, 1, 7, 8, 3};
+    // max_input_chars_per_word is 5 here.
+    QTest::newRow("five chars") << "aaaaa" << QString() << Ids{2, 9, 10, 10, 10, 10, 3};
+    QTest::newRow("six chars") << "aaaaaa" << QString() << Ids{2, 1, 3};
+    // "hel" matches but "##o" does not exist: the whole word is unknown.
+    QTest::newRow("no continuation") << "helo" << QString() << Ids{2, 1, 3};
+    QTest::newRow("cjk split") << "\u4e2da" << QString() << Ids{2, 11, 9, 3};
+    QTest::newRow("zero width removed") << "hel\u200blo" << QString() << Ids{2, 4, 3};
+    QTest::newRow("typed sep") << "hello[SEP]world" << QString() << Ids{2, 4, 3, 7, 3};
+    QTest::newRow("pair") << "hello" << "world" << Ids{2, 4, 3, 7, 3};
+}
+
+void TestTokenizerJson::wordPiece() {
+    QFETCH(QString, text);
+    QFETCH(QString, pair);
+    QFETCH(Ids, expected);
+    LOAD_OR_FAIL(tok, folder(wordPieceStyle()));
+    QCOMPARE(tok.kind(), std::string("wordpiece"));
+    const std::string p = pair.toStdString();
+    ENCODE_OR_FAIL(enc, pair.isNull() ? tok.encode(text.toStdString()) : tok.encode(text.toStdString(), std::string_view(p)));
+    QCOMPARE(enc->ids(), expected);
+    if (!pair.isNull()) QCOMPARE(enc->typeIds(), (Ids{0, 0, 0, 1, 1}));
+}
+
+void TestTokenizerJson::addedTokenFlags_data() {
+    QTest::addColumn<bool>("lstrip");
+    QTest::addColumn<bool>("rstrip");
+    QTest::addColumn<bool>("singleWord");
+    QTest::addColumn<bool>("normalized");
+    QTest::addColumn<bool>("lowercase");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<Ids>("expected");
+    // vocabulary: 0 a, 1 b, 2 Ġ, 3 Ġb, 4 <, 5 m, 6 >, 7 x, 8 y; <m> is 10.
+    QTest::newRow("plain") << false << false << false << false << false << "a <m> b" << Ids{0, 2, 10, 3};
+    QTest::newRow("lstrip") << true << false << false << false << false << "a <m> b" << Ids{0, 10, 3};
+    QTest::newRow("rstrip") << false << true << false << false << false << "a <m> b" << Ids{0, 2, 10, 1};
+    QTest::newRow("single word inside") << false << false << true << false << false << "x<m>y" << Ids{7, 4, 5, 6, 8};
+    QTest::newRow("single word alone") << false << false << true << false << false << "x <m> y" << Ids{7, 2, 10, 2, 8};
+    // A normalized token is looked for after lower-casing.
+    QTest::newRow("normalized") << false << false << false << true << true << "a <M> b" << Ids{0, 2, 10, 3};
+    QTest::newRow("not normalized") << false << false << false << false << true << "a <M> b" << Ids{0, 2, 4, 5, 6, 3};
+}
+
+void TestTokenizerJson::addedTokenFlags() {
+    QFETCH(bool, lstrip);
+    QFETCH(bool, rstrip);
+    QFETCH(bool, singleWord);
+    QFETCH(bool, normalized);
+    QFETCH(bool, lowercase);
+    QFETCH(QString, text);
+    QFETCH(Ids, expected);
+    Json mask = addedToken(10, "<m>");
+    mask["lstrip"] = lstrip;
+    mask["rstrip"] = rstrip;
+    mask["single_word"] = singleWord;
+    mask["normalized"] = normalized;
+    LOAD_OR_FAIL(tok, folder(addedFlagsStyle(mask, lowercase)));
+    ENCODE_OR_FAIL(enc, tok.encode(text.toStdString()));
+    QCOMPARE(enc->ids(), expected);
+}
+
+void TestTokenizerJson::refused_data() {
+    QTest::addColumn<QString>("content");
+    QTest::addColumn<QString>("message");
+    auto withModel = [](Json model) {
+        Json j = wordPieceStyle();
+        j["model"] = std::move(model);
+        return QString::fromStdString(j.dump());
+    };
+    auto with = [](const char* key, Json value) {
+        Json j = wordPieceStyle();
+        j[key] = std::move(value);
+        return QString::fromStdString(j.dump());
+    };
+    const QString full = QString::fromStdString(wordPieceStyle().dump());
+    QTest::newRow("unigram") << withModel({{"type", "Unigram"}, {"vocab", Json::array()}})
+                             << "unsupported tokenizer.json feature: model type Unigram";
+    QTest::newRow("precompiled") << with("normalizer", {{"type", "Precompiled"}, {"precompiled_charsmap", "AAAA"}})
+                                 << "unsupported tokenizer.json feature: normalizer Precompiled";
+    QTest::newRow("unicode scripts") << with("pre_tokenizer", {{"type", "UnicodeScripts"}})
+                                     << "unsupported tokenizer.json feature: pre_tokenizer UnicodeScripts";
+    QTest::newRow("post-processor") << with("post_processor", {{"type", "Mystery"}})
+                                    << "unsupported tokenizer.json feature: post_processor Mystery";
+    QTest::newRow("decoder") << with("decoder", {{"type", "CTC"}}) << "unsupported tokenizer.json feature: decoder CTC";
+    QTest::newRow("dropout") << withModel({{"type", "BPE"}, {"dropout", 0.1}, {"vocab", {{"a", 0}}}, {"merges", Json::array()}})
+                             << "unsupported tokenizer.json feature: BPE dropout";
+    QTest::newRow("bad regex") << with("pre_tokenizer", {{"type", "Split"}, {"pattern", {{"Regex", "(a"}}},
+                                                         {"behavior", "Isolated"}})
+                               << "invalid regular expression '(a'";
+    QTest::newRow("truncated") << full.left(full.size() / 2) << "is not valid JSON";
+    QTest::newRow("merge of unknown tokens")
+        << withModel({{"type", "BPE"}, {"vocab", {{"a", 0}}}, {"merges", Json::array({"a q"})}})
+        << "merge 1 ('a' 'q') uses a token that is not in the vocabulary";
+    QTest::newRow("merge result missing")
+        << withModel({{"type", "BPE"}, {"vocab", {{"a", 0}, {"b", 1}}}, {"merges", Json::array({"a b"})}})
+        << "makes 'ab', which is not in the vocabulary";
+    QTest::newRow("vocab not an object") << withModel({{"type", "WordPiece"}, {"vocab", Json::array()}})
+                                         << "model.vocab is not an object";
+    QTest::newRow("unknown template token")
+        << with("post_processor", {{"type", "TemplateProcessing"},
+                                   {"single", Json::array({{{"SpecialToken", {{"id", "[X]"}, {"type_id", 0}}}}})},
+                                   {"pair", Json::array()},
+                                   {"special_tokens", Json::object()}})
+        << "uses special token '[X]', which it does not define";
+    QTest::newRow("no unk in vocab") << withModel({{"type", "WordPiece"}, {"unk_token", "[UNK]"}, {"vocab", {{"a", 0}}}})
+                                     << "has no unknown token '[UNK]'";
+}
+
+void TestTokenizerJson::refused() {
+    QFETCH(QString, content);
+    QFETCH(QString, message);
+    const std::filesystem::path dir = folder(Json());
+    test::writeFile(dir / "tokenizer.json", content.toStdString());
+    const auto tok = core::loadTokenizer(dir);
+    QVERIFY(!tok.ok());
+    QVERIFY2(QString::fromStdString(tok.error()).contains(message), tok.error().c_str());
+    QVERIFY2(QString::fromStdString(tok.error()).contains("tokenizer.json"), tok.error().c_str());
+}
+
+void TestTokenizerJson::fallsBackOnlyForUnsupported() {
+    // An unsupported tokenizer.json gives way to vocab.txt next to it...
+    Json unigram = wordPieceStyle();
+    unigram["model"] = {{"type", "Unigram"}, {"vocab", Json::array()}};
+    const auto dir = folder(unigram);
+    test::writeFile(dir / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n");
+    LOAD_OR_FAIL(tok, dir);
+    QCOMPARE(tok.kind(), std::string("wordpiece"));
+    ENCODE_OR_FAIL(enc, tok.encode("Hello"));
+    QCOMPARE(enc->ids(), (Ids{2, 4, 3}));
+    // ...but a broken one is reported, not skipped.
+    const auto broken = folder(Json());
+    test::writeFile(broken / "tokenizer.json", "{\"model\": {");
+    test::writeFile(broken / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n");
+    const auto failed = core::loadTokenizer(broken);
+    QVERIFY(!failed.ok());
+    QVERIFY2(QString::fromStdString(failed.error()).contains("not valid JSON"), failed.error().c_str());
+}
+
+QTEST_APPLESS_MAIN(TestTokenizerJson)
+#include "test_tokenizer_json.moc"
