@@ -138,6 +138,8 @@ private slots:
     void spans_data() { addRows(false); }
     void spans();
     void autoChoice();
+    void pairLayouts_data();
+    void pairLayouts();
 
 private:
     void addRows(bool onlyLossless);
@@ -303,6 +305,56 @@ void TestGoldenTokenizers::autoChoice() {
         auto tok = core::loadTokenizer(models / dir);
         QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
         QCOMPARE(QString::fromStdString((*tok)->kind()), QString(kind));
+    }
+}
+
+void TestGoldenTokenizers::pairLayouts_data() {
+    QTest::addColumn<QString>("fixture");
+    QTest::addColumn<std::vector<std::int32_t>>("before");   // specials before A
+    QTest::addColumn<std::vector<std::int32_t>>("between");  // specials between A and B
+    QTest::addColumn<std::vector<std::int32_t>>("after");    // specials after B
+    QTest::addColumn<bool>("typesFromSegments");
+    // From each fixture's tokenizer_config.json and the slow classes'
+    // build_inputs_with_special_tokens: RoBERTa <s>=0 </s>=2, BERT [CLS]=101
+    // [SEP]=102, Llama <s>=1 (add_bos_token, no eos).
+    using V = std::vector<std::int32_t>;
+    QTest::newRow("roberta") << "roberta" << V{0} << V{2, 2} << V{2} << false;
+    QTest::newRow("bert") << "bert" << V{101} << V{102} << V{102} << true;
+    QTest::newRow("distilbert") << "distilbert" << V{101} << V{102} << V{102} << false;
+    QTest::newRow("llama") << "llama" << V{1} << V{1} << V{} << false;
+    QTest::newRow("gpt2") << "gpt2" << V{} << V{} << V{} << false;
+}
+
+void TestGoldenTokenizers::pairLayouts() {
+    ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "golden reference folder");
+    QFETCH(QString, fixture);
+    QFETCH(std::vector<std::int32_t>, before);
+    QFETCH(std::vector<std::int32_t>, between);
+    QFETCH(std::vector<std::int32_t>, after);
+    QFETCH(bool, typesFromSegments);
+    auto tok = core::loadTokenizer(golden / "fixtures" / fixture.toStdString());
+    QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
+    core::EncodeOptions plain;
+    plain.addSpecialTokens = false;
+    const auto a = (*tok)->encode("The cat sat.", std::nullopt, plain);
+    const auto b = (*tok)->encode("A dog ran!", std::nullopt, plain);
+    const auto pair = (*tok)->encode("The cat sat.", std::string_view("A dog ran!"));
+    QVERIFY(a.ok() && b.ok() && pair.ok());
+    std::vector<std::int32_t> expected = before;
+    const auto aIds = a->ids();
+    const auto bIds = b->ids();
+    expected.insert(expected.end(), aIds.begin(), aIds.end());
+    expected.insert(expected.end(), between.begin(), between.end());
+    const std::size_t bStart = expected.size();
+    expected.insert(expected.end(), bIds.begin(), bIds.end());
+    expected.insert(expected.end(), after.begin(), after.end());
+    QCOMPARE(pair->ids(), expected);
+    for (std::size_t i = 0; i < pair->tokens.size(); ++i) {
+        const core::Token& t = pair->tokens[i];
+        const bool inB = i >= bStart && i < bStart + bIds.size();
+        if (!t.special) QCOMPARE(t.segment, inB ? 1 : 0);
+        // BERT: 0 up to the first [SEP], 1 after; the others return no types.
+        QCOMPARE(t.typeId, typesFromSegments && i >= before.size() + aIds.size() + between.size() ? 1 : 0);
     }
 }
 

@@ -110,4 +110,16 @@ std::vector<AddedVocabulary::Piece> AddedVocabulary::split(const AlignedText& te
     return pieces;
 }
 
+AlignedText AddedVocabulary::lowercaseOutsideTokens(const AlignedText& text) const {
+    AlignedText out;
+    for (auto& piece : split(text, false, false)) {
+        if (piece.token == nullptr) {
+            piece.text.mapChars([](char32_t cp, std::u32string& o) { o += unicode::lowerChar(cp); });
+        }
+        out.appendFrom(piece.text, 0, piece.text.size());
+    }
+    if (out.empty()) return text;
+    return out;
+}
+
 }  // namespace attnviz::core

@@ -43,6 +43,11 @@ public:
     // `normalizedTokens`. Whitespace for lstrip/rstrip is Python's
     // str.isspace() or, with `rustWhitespace`, the Unicode White_Space set.
     std::vector<Piece> split(const AlignedText& text, bool normalizedTokens, bool rustWhitespace) const;
+    // The text with everything outside added tokens lower-cased one
+    // character at a time: PreTrainedTokenizer.tokenize's do_lower_case pass,
+    // which runs before special tokens are looked for (so a typed "<UNK>"
+    // becomes "<unk>" and then matches).
+    AlignedText lowercaseOutsideTokens(const AlignedText& text) const;
 
 private:
     std::vector<AddedToken> m_tokens;

@@ -42,6 +42,7 @@ Status PipelineTokenizer::encodePlain(const AlignedText& text, std::vector<Token
 Status PipelineTokenizer::encodeSegment(std::string_view text, std::vector<Token>& out) const {
     AlignedText at(text, 0);
     if (!m_parts.textPrefix.empty()) at.prepend(m_parts.textPrefix);
+    if (m_parts.lowercaseFirst) at = m_parts.added.lowercaseOutsideTokens(at);
     for (auto& piece : m_parts.added.split(at, false, m_parts.rustWhitespace)) {
         if (piece.token != nullptr) {
             out.push_back(addedToken(*piece.token, piece.text.inputSpan()));

@@ -33,6 +33,7 @@ public:
         bool matchNormalizedAdded = true;
         bool rustWhitespace = true;  // for added-token lstrip/rstrip
         std::string textPrefix;      // slow GPT-2/RoBERTa add_prefix_space: " " before the whole text
+        bool lowercaseFirst = false;  // slow do_lower_case pass before added tokens are matched
         Normalizer normalizer;
         PreTokenizer preTokenizer;
         std::unique_ptr<SubwordModel> model;

@@ -27,19 +27,6 @@ std::vector<ByteSpan> findAll(const std::string& text, std::string_view what) {
     return spans;
 }
 
-// Lowercases the text outside special tokens, one character at a time, like
-// the do_lower_case pass of PreTrainedTokenizer.tokenize.
-AlignedText lowerOutsideSpecials(const AlignedText& text, const AddedVocabulary& added) {
-    AlignedText out;
-    for (auto& piece : added.split(text, false, false)) {
-        if (piece.token == nullptr) {
-            piece.text.mapChars([](char32_t cp, std::u32string& o) { o += unicode::lowerChar(cp); });
-        }
-        out.appendFrom(piece.text, 0, piece.text.size());
-    }
-    return out;
-}
-
 }  // namespace
 
 SentencePieceTokenizer::SentencePieceTokenizer() : m_sp(std::make_unique<sentencepiece::SentencePieceProcessor>()) {}
@@ -268,7 +255,7 @@ Status SentencePieceTokenizer::encodeSegment(std::string_view text, std::vector<
         at.replaceRanges(findAll(at.text(), kMeta), " ");
         if (m_addPrefixSpace) at.prepend(kMeta);
     }
-    if (m_convention == Convention::Albert && m_lowerCase) at = lowerOutsideSpecials(at, m_added);
+    if (m_convention == Convention::Albert && m_lowerCase) at = m_added.lowercaseOutsideTokens(at);
 
     auto pieces = m_added.split(at, false, false);
     // lstrip/rstrip left a chunk of only whitespace or nothing: skipped.

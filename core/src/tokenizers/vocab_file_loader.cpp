@@ -93,6 +93,8 @@ Result<std::unique_ptr<Tokenizer>> loadWordPieceVocab(const std::filesystem::pat
     parts.kind = "wordpiece";
     parts.matchNormalizedAdded = false;
     parts.rustWhitespace = false;
+    // BertTokenizer.do_lower_case exists only with the basic tokenizer.
+    parts.lowercaseFirst = config.flagOr("do_lower_case", true) && config.flagOr("do_basic_tokenize", true);
 
     // BertTokenizer's BasicTokenizer, step by step: clean, CJK, NFC, (split
     // on whitespace), lowercase, strip accents, split punctuation.
