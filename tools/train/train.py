@@ -1228,7 +1228,7 @@ def main():
     ap.add_argument("--ctx", type=int, default=128)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--gpt-steps", type=int, default=4000)
-    ap.add_argument("--bert-steps", type=int, default=4000)
+    ap.add_argument("--bert-steps", type=int, default=3000)
     ap.add_argument("--gpt-lr", type=float, default=1e-3)
     ap.add_argument("--bert-lr", type=float, default=7e-4)
     ap.add_argument("--warmup", type=int, default=300)
