@@ -43,9 +43,7 @@ std::unique_ptr<ui::PlotView> makeView(const ExportSettings& s, std::shared_ptr<
         v->setHead(s.head);
         view = std::move(v);
     } else if (s.view == QLatin1String("overview")) {
-        auto v = std::make_unique<ui::HeadGridView>();
-        v->setCurrentHead({-1, -1});
-        view = std::move(v);
+        view = std::make_unique<ui::HeadGridView>();
     } else if (s.view == QLatin1String("compare")) {
         auto v = std::make_unique<ui::CompareView>();
         v->setHeads(s.heads);

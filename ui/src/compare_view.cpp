@@ -57,7 +57,7 @@ CompareView::CompareView(QWidget* parent) : PlotView(parent), d(std::make_unique
 
 CompareView::~CompareView() = default;
 
-int CompareView::panelCount() const { return static_cast<int>(d->panels.size()); }
+int CompareView::panelCount() const { return message().isEmpty() ? static_cast<int>(d->panels.size()) : 0; }
 
 QCPColorMap* CompareView::colorMap(int panel) const {
     return panel >= 0 && panel < panelCount() ? d->panels[panel]->colorMap() : nullptr;
@@ -65,6 +65,20 @@ QCPColorMap* CompareView::colorMap(int panel) const {
 
 void CompareView::resizeEvent(QResizeEvent* event) {
     PlotView::resizeEvent(event);
+    if (!m_exporting && !d->panels.empty() &&
+        columnsFor(static_cast<int>(d->panels.size()), canvas()->size()) != d->columns) {
+        redraw();
+    }
+}
+
+void CompareView::beginExport() {
+    // Exports use the canonical layout (a row of up to four), whatever the window's shape.
+    m_exporting = true;
+    if (!d->panels.empty() && columnsFor(static_cast<int>(d->panels.size()), QSize()) != d->columns) redraw();
+}
+
+void CompareView::endExport() {
+    m_exporting = false;
     if (!d->panels.empty() && columnsFor(static_cast<int>(d->panels.size()), canvas()->size()) != d->columns) redraw();
 }
 
@@ -89,7 +103,7 @@ void CompareView::rebuild() {
     }
 
     const int n = static_cast<int>(heads.size());
-    const int columns = columnsFor(n, canvas()->size());
+    const int columns = columnsFor(n, m_exporting ? QSize() : canvas()->size());
     if (static_cast<int>(d->panels.size()) != n || d->columns != columns) {
         body()->clear();
         d->panels.clear();
@@ -199,7 +213,7 @@ void CompareView::applyHighlight() {
 QSize CompareView::figureSize() const {
     const auto& r = result();
     const int n = std::max<int>(1, static_cast<int>(d->panels.size()));
-    const int columns = std::max(1, d->columns);
+    const int columns = columnsFor(n, QSize());
     const int rows = (n + columns - 1) / columns;
     const int tokens = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
     int labels = 60;

@@ -250,6 +250,12 @@ void HeadGridView::click(const QPointF& pos, Qt::KeyboardModifiers modifiers) {
     }
 }
 
+void HeadGridView::beginExport() {
+    if (d->currentBox) d->currentBox->setVisible(false);
+}
+
+void HeadGridView::endExport() { setCurrentHead(m_current); }
+
 void HeadGridView::clearHover() {
     if (d->hoverBox) d->hoverBox->setVisible(false);
 }

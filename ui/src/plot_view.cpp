@@ -156,7 +156,10 @@ QString PlotView::standardNotes(bool renormalised) const {
 
 QImage PlotView::renderImage(QSize size, double scale) {
     clearHover();
-    return m_canvas->renderImage(size, scale);
+    beginExport();
+    QImage image = m_canvas->renderImage(size, scale);
+    endExport();
+    return image;
 }
 
 bool PlotView::writeSvg(QIODevice* device, QSize size) {
@@ -170,7 +173,9 @@ bool PlotView::writeSvg(QIODevice* device, QSize size) {
     generator.setDescription(QStringLiteral("attnviz %1 view").arg(viewName()));
     QCPPainter painter;
     if (!painter.begin(&generator)) return false;
+    beginExport();
     m_canvas->renderVector(&painter, size);
+    endExport();
     return painter.end();
 }
 
@@ -185,7 +190,9 @@ bool PlotView::writePdf(QIODevice* device, QSize size) {
     QCPPainter painter;
     if (!painter.begin(&writer)) return false;
     painter.setWindow(QRect(QPoint(0, 0), size));
+    beginExport();
     m_canvas->renderVector(&painter, size);
+    endExport();
     return painter.end();
 }
 

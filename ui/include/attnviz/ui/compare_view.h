@@ -40,11 +40,14 @@ protected:
     void clearHover() override;
     void applyHighlight() override;
     void resizeEvent(QResizeEvent* event) override;
+    void beginExport() override;
+    void endExport() override;
 
 private:
     struct Impl;
     std::unique_ptr<Impl> d;
     std::vector<HeadRef> m_heads;
+    bool m_exporting = false;
 };
 
 }  // namespace attnviz::ui

@@ -39,6 +39,9 @@ protected:
     void hover(const QPointF& pos) override;
     void click(const QPointF& pos, Qt::KeyboardModifiers modifiers) override;
     void clearHover() override;
+    // The outline of the current head is a screen aid: exports leave it out.
+    void beginExport() override;
+    void endExport() override;
 
 private:
     struct Impl;

@@ -63,6 +63,8 @@ public:
     virtual QSize figureSize() const = 0;
     // The one matrix a CSV export writes; nullopt when the view has none.
     virtual std::optional<LabeledMatrix> csvMatrix() const { return std::nullopt; }
+    // What the view says instead of a plot ("" while it shows one).
+    const QString& message() const { return m_message; }
     // Why there is nothing to export ("" when there is).
     virtual QString exportProblem() const;
 
@@ -87,7 +89,6 @@ protected:
     // Replaces the plot by a message while there is nothing to draw for this
     // view ("" shows the plot again).
     void setMessage(const QString& message);
-    const QString& message() const { return m_message; }
     // The subtitle notes every view shares (mask, hidden special tokens).
     QString standardNotes(bool renormalised) const;
 
@@ -97,6 +98,10 @@ protected:
     virtual void clearHover() {}
     virtual void applyHighlight() {}
     virtual bool handleKey(QKeyEvent*) { return false; }
+    // Around every export: a view whose layout follows the window (compare's
+    // columns) switches to the layout figureSize() describes, and back.
+    virtual void beginExport() {}
+    virtual void endExport() {}
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:

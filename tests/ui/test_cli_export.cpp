@@ -1,0 +1,193 @@
+// attnviz-cli export draws the same figures as the window's File > Export:
+// for each view, the CLI's PNG equals, pixel for pixel, the PNG the GUI writes
+// for the same model, input and view settings.
+#include "ui_fixture.h"
+
+#include "attnviz/ui/compare_page.h"
+#include "attnviz/ui/compare_view.h"
+#include "attnviz/ui/difference_page.h"
+#include "attnviz/ui/difference_view.h"
+#include "attnviz/ui/exporters.h"
+#include "attnviz/ui/head_grid_view.h"
+#include "attnviz/ui/head_view.h"
+#include "attnviz/ui/input_panel.h"
+#include "attnviz/ui/main_window.h"
+#include "attnviz/ui/session_model.h"
+#include "attnviz/ui/view_controls.h"
+#include "support/test_paths.h"
+
+#include <QPlainTextEdit>
+#include <QProcess>
+#include <QtTest>
+
+using namespace attnviz;
+
+namespace {
+
+struct CliRun {
+    int exitCode = -1;
+    QString error;
+};
+
+CliRun runCli(const QStringList& args) {
+    QProcess cli;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));  // the CLI chooses offscreen itself
+    env.remove(QStringLiteral("DISPLAY"));
+    cli.setProcessEnvironment(env);
+    cli.start(QStringLiteral(ATTNVIZ_CLI_PATH), QStringList{QStringLiteral("export")} + args);
+    if (!cli.waitForFinished(60000)) return {-1, QStringLiteral("attnviz-cli did not finish")};
+    return {cli.exitCode(), QString::fromUtf8(cli.readAllStandardError())};
+}
+
+QImage load(const QString& path) { return QImage(path).convertToFormat(QImage::Format_ARGB32); }
+
+}  // namespace
+
+class TestCliExport : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void sameImagesAsGui_data();
+    void sameImagesAsGui();
+    void sameSvgAsGui();
+    void realTokenizerSameImage();
+    void allWritesEveryHead();
+    void errorsAreOneLine();
+
+private:
+    // Opens the fixture in a window, types the ids and waits for the result.
+    std::unique_ptr<ui::MainWindow> openWindow(const QString& modelDir, const QString& text);
+
+    QTemporaryDir m_tmp;
+    QTemporaryDir m_out;
+    QTemporaryDir m_settingsDir;
+    QString m_modelDir;
+    // Typed into the window (no tokenizer: ids) and given to --ids.
+    const QString m_ids = QStringLiteral("5 17 2 33 8 41 12 29 3");
+    const QString m_cliIds = QStringLiteral("5,17,2,33,8,41,12,29,3");
+};
+
+void TestCliExport::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    qputenv("XDG_CONFIG_HOME", m_settingsDir.path().toUtf8());
+    m_modelDir = test::loadFixture(m_tmp, "tiny-gpt2").dir;
+}
+
+std::unique_ptr<ui::MainWindow> TestCliExport::openWindow(const QString& modelDir, const QString& text) {
+    auto window = std::make_unique<ui::MainWindow>();
+    ui::SessionModel* session = window->session();
+    QSignalSpy ready(session, &ui::SessionModel::resultReady);
+    QSignalSpy loaded(session, &ui::SessionModel::modelChanged);
+    window->inputPanel()->textEdit()->setPlainText(text);
+    window->openModelFolder(modelDir);
+    if (!loaded.wait(10000)) qFatal("model did not load");
+    if (!ready.wait(10000)) qFatal("no result");
+    return window;
+}
+
+void TestCliExport::sameImagesAsGui_data() {
+    QTest::addColumn<QString>("view");
+    QTest::addColumn<QStringList>("cliArgs");
+    QTest::addRow("head L1 H0") << "head" << QStringList{"--view", "head", "--layer", "1", "--head", "0"};
+    QTest::addRow("overview") << "overview" << QStringList{"--view", "overview"};
+    QTest::addRow("compare") << "compare" << QStringList{"--view", "compare", "--heads", "0:1,1:0,1:mean"};
+    QTest::addRow("difference bidirectional - causal")
+        << "difference" << QStringList{"--view", "difference", "--mask", "bidirectional", "--layer", "1", "--head", "0"};
+}
+
+void TestCliExport::sameImagesAsGui() {
+    QFETCH(QString, view);
+    QFETCH(QStringList, cliArgs);
+    auto window = openWindow(m_modelDir, m_ids);
+    ui::PlotView* target = nullptr;
+    if (view == QLatin1String("head")) {
+        window->headView()->setHead({1, 0});
+        target = window->headView();
+    } else if (view == QLatin1String("overview")) {
+        target = window->overview();
+    } else if (view == QLatin1String("compare")) {
+        window->comparePage()->setHeads({{0, 1}, {1, 0}, {1, -1}});
+        target = window->comparePage()->view();
+    } else {
+        QSignalSpy ready(window->session(), &ui::SessionModel::resultReady);
+        window->session()->setMask(core::MaskMode::bidirectional());
+        QVERIFY(ready.wait(10000));
+        window->headView()->setHead({1, 0});
+        window->differencePage()->view()->setHead({1, 0});
+        target = window->differencePage()->view();
+    }
+    QVERIFY(target->exportProblem().isEmpty());
+    const QString guiPath = m_out.filePath(view + QStringLiteral("-gui.png"));
+    const core::Status status = ui::exportView(*target, guiPath, ui::ExportFormat::Png, {QSize(), 1.0});
+    QVERIFY2(status, status ? "" : status.error().c_str());
+
+    const QString cliPath = m_out.filePath(view + QStringLiteral("-cli.png"));
+    const CliRun run = runCli(QStringList{"--model", m_modelDir, "--ids", m_cliIds} + cliArgs +
+                              QStringList{"--scale", "1", "-o", cliPath});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.error));
+    const QImage gui = load(guiPath);
+    const QImage cli = load(cliPath);
+    QVERIFY(!gui.isNull());
+    QCOMPARE(cli.size(), gui.size());
+    QVERIFY2(cli == gui, "the CLI and the GUI drew different pixels");
+}
+
+void TestCliExport::sameSvgAsGui() {
+    auto window = openWindow(m_modelDir, m_ids);
+    window->headView()->setHead({0, 1});
+    const QString guiPath = m_out.filePath(QStringLiteral("head-gui.svg"));
+    QVERIFY(ui::exportView(*window->headView(), guiPath, ui::ExportFormat::Svg));
+    const QString cliPath = m_out.filePath(QStringLiteral("head-cli.svg"));
+    const CliRun run = runCli({"--model", m_modelDir, "--ids", m_cliIds, "--layer", "0", "--head", "1", "-o", cliPath});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.error));
+    QFile a(guiPath);
+    QFile b(cliPath);
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    QCOMPARE(b.readAll(), a.readAll());
+}
+
+void TestCliExport::realTokenizerSameImage() {
+    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "../shared/models");
+    const QString dir = QString::fromStdString((models / "stories260K").string());
+    if (!QFileInfo(dir).isDir()) QSKIP("stories260K not found");
+    const QString text = QStringLiteral("Once upon a time, a little cat sat on the mat.");
+    auto window = openWindow(dir, text);
+    ui::ViewStyle style;
+    style.colormap = ui::Colormap::Magma;
+    style.range = ui::RangeMode::Head;
+    style.hideSpecial = true;
+    window->controls()->setViewStyle(style);
+    for (ui::PlotView* v : std::initializer_list<ui::PlotView*>{window->headView()}) v->setViewStyle(style);
+    window->headView()->setShowSteps(true);
+    window->headView()->setHead({3, 6});
+    const QString guiPath = m_out.filePath(QStringLiteral("stories-gui.png"));
+    QVERIFY(ui::exportView(*window->headView(), guiPath, ui::ExportFormat::Png, {QSize(), 2.0}));
+    const QString cliPath = m_out.filePath(QStringLiteral("stories-cli.png"));
+    const CliRun run = runCli({"--model", dir, "--text", text, "--layer", "3", "--head", "6", "--colormap", "magma",
+                               "--range", "head", "--hide-special", "--steps", "-o", cliPath});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.error));
+    QVERIFY(load(cliPath) == load(guiPath));
+}
+
+void TestCliExport::allWritesEveryHead() {
+    const QString dir = m_out.filePath(QStringLiteral("all"));
+    const CliRun run = runCli({"--model", m_modelDir, "--ids", "1,2,3", "--all", dir, "--format", "csv"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.error));
+    const QStringList files = QDir(dir).entryList(QDir::Files, QDir::Name);
+    QCOMPARE(files, (QStringList{"tiny-gpt2-L0H0.csv", "tiny-gpt2-L0H1.csv", "tiny-gpt2-L1H0.csv", "tiny-gpt2-L1H1.csv"}));
+}
+
+void TestCliExport::errorsAreOneLine() {
+    const CliRun noHeads = runCli({"--model", m_modelDir, "--ids", "1,2", "--view", "compare", "-o", m_out.filePath("x.png")});
+    QCOMPARE(noHeads.exitCode, 1);
+    QCOMPARE(noHeads.error, QStringLiteral("attnviz-cli: error: --view compare needs --heads l:h,l:h\n"));
+    const CliRun badLayer = runCli({"--model", m_modelDir, "--ids", "1,2", "--layer", "2", "-o", m_out.filePath("x.png")});
+    QCOMPARE(badLayer.exitCode, 1);
+    QVERIFY(badLayer.error.contains(QStringLiteral("--layer must be an integer from 0 to 1")));
+    QVERIFY(!QFileInfo::exists(m_out.filePath("x.png")));
+}
+
+QTEST_MAIN(TestCliExport)
+#include "test_cli_export.moc"

@@ -1,0 +1,89 @@
+// The difference view shows A - B: two heads of one run, or one head under the
+// chosen mask minus the same head under the model's own mask, on a diverging
+// range centred at 0.
+#include "ui_fixture.h"
+
+#include "attnviz/ui/difference_view.h"
+
+#include <QtTest>
+#include <qcustomplot.h>
+
+using namespace attnviz;
+
+class TestDifferenceView : public QObject {
+    Q_OBJECT
+
+private slots:
+    void twoHeads();
+    void maskAgainstDefault();
+    void defaultMaskHasNoDifference();
+
+private:
+    QTemporaryDir m_tmp;
+};
+
+void TestDifferenceView::twoHeads() {
+    const auto model = test::loadFixture(m_tmp, "tiny-bert");
+    const auto result = test::runIds(model, {2, 30, 4, 11, 27, 9});
+    ui::DifferenceView view;
+    view.setSource(ui::DifferenceView::Source::TwoHeads);
+    view.setHeads({0, 0}, {1, 1});
+    view.setResult(result);
+    QVERIFY(view.colorMap(2) != nullptr);
+    const core::AttentionTrace& trace = *result->trace;
+    double biggest = 0;
+    for (int q = 0; q < 6; ++q) {
+        for (int k = 0; k < 6; ++k) {
+            const float a = trace.prob(0, 0, q, k);
+            const float b = trace.prob(1, 1, q, k);
+            QCOMPARE(test::cellAt(view.colorMap(0), q, k), static_cast<double>(a));
+            QCOMPARE(test::cellAt(view.colorMap(1), q, k), static_cast<double>(b));
+            QCOMPARE(test::cellAt(view.colorMap(2), q, k), static_cast<double>(a - b));
+            biggest = std::max(biggest, std::abs(static_cast<double>(a - b)));
+        }
+    }
+    QVERIFY(biggest > 0.01);
+    const QCPRange range = view.colorMap(2)->dataRange();
+    QCOMPARE(range.upper, biggest);
+    QCOMPARE(range.lower, -biggest);  // centred at 0
+    const auto csv = view.csvMatrix();
+    QVERIFY(csv.has_value());
+    QCOMPARE(static_cast<double>(csv->matrix.at(3, 2)), static_cast<double>(trace.prob(0, 0, 3, 2) - trace.prob(1, 1, 3, 2)));
+}
+
+void TestDifferenceView::maskAgainstDefault() {
+    const auto model = test::loadFixture(m_tmp, "tiny-llama");
+    const std::vector<int> ids{8, 1, 44, 3, 20, 6, 15};
+    const auto result = test::runIds(model, ids, core::MaskMode::bidirectional());
+    ui::DifferenceView view;
+    view.setHead({1, 0});
+    view.setResult(result);
+    QVERIFY(view.message().isEmpty());
+
+    // B is the model's own (causal) run, computed here independently.
+    const std::vector<std::int32_t> ids32(ids.begin(), ids.end());
+    auto causal = model.model->run(ids32, core::RunOptions{});
+    QVERIFY(causal);
+    for (int q = 0; q < 7; ++q) {
+        for (int k = 0; k < 7; ++k) {
+            const double a = result->trace->prob(1, 0, q, k);
+            const double b = causal->prob(1, 0, q, k);
+            QCOMPARE(test::cellAt(view.colorMap(0), q, k), a);
+            QVERIFY(std::abs(test::cellAt(view.colorMap(1), q, k) - b) < 1e-6);
+            QVERIFY(std::abs(test::cellAt(view.colorMap(2), q, k) - (a - b)) < 1e-6);
+        }
+    }
+    QVERIFY(view.figureTitle().contains(QStringLiteral("bidirectional")));
+}
+
+void TestDifferenceView::defaultMaskHasNoDifference() {
+    const auto model = test::loadFixture(m_tmp, "tiny-gpt2");
+    ui::DifferenceView view;
+    view.setResult(test::runIds(model, {1, 2, 3}));
+    QVERIFY(view.message().contains(QStringLiteral("model's own")));
+    QVERIFY(!view.exportProblem().isEmpty());
+    QCOMPARE(view.colorMap(2), nullptr);
+}
+
+QTEST_MAIN(TestDifferenceView)
+#include "test_difference_view.moc"

@@ -1,0 +1,165 @@
+// The session behind the window: the mask toggle re-runs the model (the
+// cells change exactly as the core says), typing is debounced into one run,
+// a newer edit supersedes an older one, and errors keep the last good result.
+#include "ui_fixture.h"
+
+#include "attnviz/ui/head_view.h"
+#include "attnviz/ui/input_panel.h"
+#include "attnviz/ui/main_window.h"
+#include "attnviz/ui/session_model.h"
+
+#include <QPlainTextEdit>
+#include <QtTest>
+#include <qcustomplot.h>
+
+using namespace attnviz;
+
+class TestSessionModel : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void maskToggleReruns();
+    void typingIsDebounced();
+    void newerEditSupersedes();
+    void errorsKeepLastResult();
+    void badModelFolderKeepsModel();
+
+private:
+    QTemporaryDir m_tmp;
+    QTemporaryDir m_settingsDir;
+};
+
+void TestSessionModel::initTestCase() {
+    // QSettings away from the user's own.
+    QStandardPaths::setTestModeEnabled(true);
+    qputenv("XDG_CONFIG_HOME", m_settingsDir.path().toUtf8());
+}
+
+void TestSessionModel::maskToggleReruns() {
+    ui::SessionModel session;
+    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    QSignalSpy ready(&session, &ui::SessionModel::resultReady);
+    session.setText(QStringLiteral("3 14 15 9 26 5 35"));
+    session.recompute();
+    QVERIFY(ready.wait(5000));
+    ui::HeadView view;
+    view.setResult(session.result());
+    view.setHead({1, 1});
+    QVERIFY(session.result()->maskIsDefault());
+    const int T = 7;
+    for (int q = 0; q < T; ++q) {
+        for (int k = q + 1; k < T; ++k) QCOMPARE(test::cellAt(view.colorMap(), q, k), 0.0);  // causal
+    }
+
+    session.setMask(core::MaskMode::bidirectional());
+    QVERIFY(session.isComputing());
+    QVERIFY(ready.wait(5000));
+    QCOMPARE(ready.count(), 2);
+    const auto result = session.result();
+    QVERIFY(!result->maskIsDefault());
+    QCOMPARE(result->trace->mask(), core::MaskMode::bidirectional());
+    view.setResult(result);
+
+    // The same run straight from the core: every layer sees the new mask.
+    core::RunOptions options;
+    options.mask = core::MaskMode::bidirectional();
+    const std::vector<std::int32_t> ids{3, 14, 15, 9, 26, 5, 35};
+    auto expected = session.model().model->run(ids, options);
+    QVERIFY(expected);
+    bool upperNonZero = false;
+    bool changed = false;
+    for (int q = 0; q < T; ++q) {
+        for (int k = 0; k < T; ++k) {
+            const double cell = test::cellAt(view.colorMap(), q, k);
+            QCOMPARE(cell, static_cast<double>(expected->prob(1, 1, q, k)));
+            upperNonZero |= k > q && cell > 0;
+            changed |= std::abs(cell - result->defaultTrace->prob(1, 1, q, k)) > 1e-4;
+        }
+    }
+    QVERIFY(upperNonZero);
+    QVERIFY(changed);
+    // The default-mask trace is kept for the difference view.
+    QCOMPARE(result->defaultTrace->mask(), core::MaskMode::causal());
+}
+
+void TestSessionModel::typingIsDebounced() {
+    ui::MainWindow window;
+    ui::SessionModel* session = window.session();
+    session->setModel(test::loadFixture(m_tmp, "tiny-llama"));
+    QSignalSpy started(session, &ui::SessionModel::computeStarted);
+    QSignalSpy ready(session, &ui::SessionModel::resultReady);
+    const int before = session->computeCount();
+    QPlainTextEdit* edit = window.inputPanel()->textEdit();
+    QTest::keyClicks(edit, QStringLiteral("7 8 9 10"));  // eight keystrokes, well inside 150 ms
+    QCOMPARE(session->input().text, QStringLiteral("7 8 9 10"));
+    QCOMPARE(started.count(), 0);
+    QVERIFY(ready.wait(5000));
+    QTest::qWait(2 * ui::SessionModel::kDefaultDebounceMs);
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(ready.count(), 1);
+    QCOMPARE(session->computeCount() - before, 1);
+    QCOMPARE(session->result()->trace->tokenIds, (std::vector<std::int32_t>{7, 8, 9, 10}));
+    QCOMPARE(window.headView()->result(), session->result());
+}
+
+void TestSessionModel::newerEditSupersedes() {
+    ui::SessionModel session;
+    session.setModel(test::loadFixture(m_tmp, "tiny-bert"));
+    QSignalSpy ready(&session, &ui::SessionModel::resultReady);
+    session.setText(QStringLiteral("1 2 3"));
+    session.recompute();
+    session.setText(QStringLiteral("4 5 6 7"));
+    session.recompute();
+    QVERIFY(ready.wait(5000));
+    QTest::qWait(300);
+    QCOMPARE(ready.count(), 1);  // the first run's result never reaches the screen
+    QCOMPARE(session.result()->trace->tokenIds, (std::vector<std::int32_t>{4, 5, 6, 7}));
+}
+
+void TestSessionModel::errorsKeepLastResult() {
+    ui::SessionModel session;
+    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    QSignalSpy ready(&session, &ui::SessionModel::resultReady);
+    QSignalSpy failed(&session, &ui::SessionModel::computeFailed);
+    session.setText(QStringLiteral("1 2 3"));
+    session.recompute();
+    QVERIFY(ready.wait(5000));
+    const auto good = session.result();
+
+    session.setText(QStringLiteral("1 2 999"));  // outside the 50-token vocabulary
+    session.recompute();
+    QVERIFY(failed.wait(5000));
+    QVERIFY2(failed.last().at(0).toString().contains(QStringLiteral("999")), qPrintable(failed.last().at(0).toString()));
+    QCOMPARE(session.result(), good);
+
+    session.setText(QStringLiteral("one two"));  // not ids, and this model has no tokenizer
+    session.recompute();
+    QVERIFY(failed.wait(5000));
+    QVERIFY(failed.last().at(0).toString().contains(QStringLiteral("token ids")));
+    QCOMPARE(session.result(), good);
+
+    QString huge;
+    for (int i = 0; i < 2000; ++i) huge += QStringLiteral("1 ");
+    session.setText(huge);
+    session.recompute();
+    QVERIFY(failed.wait(5000));
+    QVERIFY(failed.last().at(0).toString().contains(QStringLiteral("tokens")));
+    QCOMPARE(session.result(), good);
+}
+
+void TestSessionModel::badModelFolderKeepsModel() {
+    ui::SessionModel session;
+    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    const auto before = session.model().model;
+    QSignalSpy failed(&session, &ui::SessionModel::loadFailed);
+    QTemporaryDir empty;
+    session.openModel(empty.path());
+    QVERIFY(failed.wait(5000));
+    QVERIFY(failed.last().at(1).toString().contains(QStringLiteral("config.json")));
+    QCOMPARE(session.model().model, before);
+    QVERIFY(!session.isLoading());
+}
+
+QTEST_MAIN(TestSessionModel)
+#include "test_session_model.moc"
