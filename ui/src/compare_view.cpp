@@ -66,7 +66,7 @@ QCPColorMap* CompareView::colorMap(int panel) const {
 void CompareView::resizeEvent(QResizeEvent* event) {
     PlotView::resizeEvent(event);
     if (!m_exporting && !d->panels.empty() &&
-        columnsFor(static_cast<int>(d->panels.size()), canvas()->size()) != d->columns) {
+        columnsFor(static_cast<int>(d->panels.size()), size()) != d->columns) {
         redraw();
     }
 }
@@ -79,7 +79,7 @@ void CompareView::beginExport() {
 
 void CompareView::endExport() {
     m_exporting = false;
-    if (!d->panels.empty() && columnsFor(static_cast<int>(d->panels.size()), canvas()->size()) != d->columns) redraw();
+    if (!d->panels.empty() && columnsFor(static_cast<int>(d->panels.size()), size()) != d->columns) redraw();
 }
 
 void CompareView::setHeads(const std::vector<HeadRef>& heads) {
@@ -103,7 +103,7 @@ void CompareView::rebuild() {
     }
 
     const int n = static_cast<int>(heads.size());
-    const int columns = columnsFor(n, m_exporting ? QSize() : canvas()->size());
+    const int columns = columnsFor(n, m_exporting ? QSize() : size());
     if (static_cast<int>(d->panels.size()) != n || d->columns != columns) {
         body()->clear();
         d->panels.clear();

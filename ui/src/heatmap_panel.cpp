@@ -119,10 +119,17 @@ bool HeatmapPanel::fitLabels() {
         const double pixels = axis->orientation() == Qt::Horizontal ? m_rect->width() : m_rect->height();
         const double cells = std::max(1.0, axis->range().size());
         const double perCell = pixels / cells;
-        const int fontPx = std::clamp(static_cast<int>(std::floor(perCell * 1.1)), kMinTickFont, kMaxTickFont);
+        // The largest font whose capitals fit a cell with a little air; below
+        // the smallest font, label every step-th token instead.
+        int fontPx = kMinTickFont;
+        for (int px = kMaxTickFont; px >= kMinTickFont; --px) {
+            if (QFontMetrics(PlotCanvas::font(px)).capHeight() + 2 <= perCell) {
+                fontPx = px;
+                break;
+            }
+        }
         const QFont font = PlotCanvas::font(fontPx);
-        // Rotated or stacked labels need about their ascent of room each.
-        const int room = QFontMetrics(font).ascent() + 1;
+        const int room = QFontMetrics(font).capHeight() + 2;
         const int step = std::max(1, static_cast<int>(std::ceil(room / std::max(perCell, 0.01))));
         if (axis->tickLabelFont().pixelSize() != fontPx) {
             axis->setTickLabelFont(font);

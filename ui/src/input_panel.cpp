@@ -16,19 +16,26 @@ QPlainTextEdit* makeEdit(QWidget* parent, const QString& name, int lines) {
     edit->setObjectName(name);
     edit->setTabChangesFocus(true);
     const int lineHeight = edit->fontMetrics().lineSpacing();
-    edit->setFixedHeight(lineHeight * lines + 14);
+    edit->setMinimumHeight(lineHeight * lines + 14);
+    edit->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     return edit;
+}
+
+QLabel* heading(const QString& text, QWidget* parent) {
+    auto* l = new QLabel(text, parent);
+    l->setStyleSheet(QStringLiteral("QLabel { color: #555; font-weight: bold; }"));
+    return l;
 }
 
 }  // namespace
 
 InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
-    m_text = makeEdit(this, QStringLiteral("textEdit"), 2);
+    m_text = makeEdit(this, QStringLiteral("textEdit"), 4);
     m_text->setPlaceholderText(tr("Type a sentence: attention updates as you type"));
     m_pairBox = new QCheckBox(tr("Second sentence (pair)"), this);
     m_pairBox->setObjectName(QStringLiteral("pairCheck"));
     m_pairBox->setToolTip(tr("Models with token types (BERT) read two sentences as segments A and B"));
-    m_pair = makeEdit(this, QStringLiteral("pairEdit"), 1);
+    m_pair = makeEdit(this, QStringLiteral("pairEdit"), 2);
     m_pair->setPlaceholderText(tr("Second sentence (segment B)"));
     m_pair->setVisible(false);
     m_hint = new QLabel(this);
@@ -42,22 +49,19 @@ InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    // As tall as the chips need, up to three rows; longer inputs scroll.
-    const int rowHeight = m_strip->fontMetrics().height() + 8;
-    scroll->setFixedHeight(rowHeight);
-    connect(m_strip, &TokenStrip::contentHeightChanged, scroll, [scroll, rowHeight](int height) {
-        scroll->setFixedHeight(std::clamp(height, rowHeight - 4, 3 * rowHeight));
-    });
+    scroll->setMinimumHeight(m_strip->fontMetrics().height() * 3);
     scroll->setToolTip(tr("The tokens the model sees; click one to highlight its row and column"));
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 4, 6, 4);
     layout->setSpacing(4);
-    layout->addWidget(m_text);
+    layout->addWidget(m_text, 2);
     layout->addWidget(m_pairBox);
-    layout->addWidget(m_pair);
+    layout->addWidget(m_pair, 1);
     layout->addWidget(m_hint);
-    layout->addWidget(scroll);
+    layout->addSpacing(4);
+    layout->addWidget(heading(tr("Tokens (click to highlight)"), this));
+    layout->addWidget(scroll, 3);
 
     connect(m_text, &QPlainTextEdit::textChanged, this, [this] { emit textChanged(m_text->toPlainText()); });
     connect(m_pair, &QPlainTextEdit::textChanged, this, [this] { emit pairTextChanged(m_pair->toPlainText()); });

@@ -29,6 +29,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -63,7 +64,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_settings(std::m
     inputDock->setObjectName(QStringLiteral("inputDock"));
     inputDock->setWidget(m_input);
     inputDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
-    addDockWidget(Qt::TopDockWidgetArea, inputDock);
+    // On the left: the square heatmaps get the window's full height.
+    addDockWidget(Qt::LeftDockWidgetArea, inputDock);
+    resizeDocks({inputDock}, {300}, Qt::Horizontal);
 
     m_controls = new ViewControls(this);
     auto* toolbar = new QToolBar(tr("View"), this);
@@ -107,7 +110,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_settings(std::m
     m_headView->setShowSteps(m_settings->showSteps());
     for (PlotView* v : views()) v->setViewStyle(style);
 
-    resize(1280, 800);
+    // First start: most of the screen, at least 1280x800 where the screen allows.
+    if (const QScreen* screen = QGuiApplication::primaryScreen()) {
+        const QSize available = screen->availableSize();
+        const QSize wanted = (available * 0.85).expandedTo(QSize(1280, 800)).boundedTo(available);
+        resize(wanted);
+    } else {
+        resize(1280, 800);
+    }
     if (const QByteArray g = m_settings->windowGeometry(); !g.isEmpty()) restoreGeometry(g);
     if (const QByteArray s = m_settings->windowState(); !s.isEmpty()) restoreState(s);
 }

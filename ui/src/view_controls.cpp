@@ -47,6 +47,7 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
 
     m_mask = new QComboBox(this);
     m_mask->setObjectName(QStringLiteral("maskCombo"));
+    m_mask->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_mask->addItems({tr("model default"), tr("causal"), tr("bidirectional"), tr("sliding window")});
     m_mask->setToolTip(tr("Which keys each query may see. Anything but the model's own mask re-runs the model "
                           "with a mask it was not trained with."));
