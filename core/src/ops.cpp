@@ -1,5 +1,7 @@
 #include "attnviz/core/ops.h"
 
+#include "attnviz/core/aligned_buffer.h"
+
 #include <cblas.h>
 #include <unsupported/Eigen/SpecialFunctions>
 
@@ -78,13 +80,39 @@ void applyActivation(RowMatrix& x, Activation act) {
     }
 }
 
+namespace {
+
+// Sum with a fixed lane layout counted from the first element, so the result
+// does not depend on the address of `v` (Eigen's sum() peels to alignment).
+float laneSum(const float* v, int n) {
+    constexpr int kLanes = 16;
+    float lanes[kLanes] = {};
+    int j = 0;
+    for (; j + kLanes <= n; j += kLanes) {
+        for (int k = 0; k < kLanes; ++k) lanes[k] += v[j + k];
+    }
+    for (int k = 0; j < n; ++j, ++k) lanes[k] += v[j];
+    for (int width = kLanes / 2; width > 0; width /= 2) {
+        for (int k = 0; k < width; ++k) lanes[k] += lanes[k + width];
+    }
+    return lanes[0];
+}
+
+}  // namespace
+
 void softmaxRange(float* row, int length, int begin, int end) {
     float maxValue = -std::numeric_limits<float>::infinity();
     for (int j = begin; j < end; ++j) maxValue = std::max(maxValue, row[j]);
-    Eigen::Map<Eigen::ArrayXf> visible(row + begin, end - begin);
-    visible = (visible - maxValue).exp();
-    const float inv = 1.0f / visible.sum();
-    visible *= inv;
+    // exp() runs in an aligned scratch buffer: on a row at an arbitrary address
+    // Eigen would compute the unaligned head with scalar exp and the rest with
+    // its vector exp, and the bits would depend on where the row lies.
+    const int n = end - begin;
+    thread_local AlignedVector<float> scratch;
+    if (static_cast<int>(scratch.size()) < n) scratch.resize(static_cast<std::size_t>(n));
+    Eigen::Map<Eigen::ArrayXf, Eigen::Aligned64> e(scratch.data(), n);
+    e = (Eigen::Map<const Eigen::ArrayXf>(row + begin, n) - maxValue).exp();
+    e *= 1.0f / laneSum(scratch.data(), n);
+    std::copy(scratch.data(), scratch.data() + n, row + begin);
     for (int j = 0; j < begin; ++j) row[j] = 0.0f;
     for (int j = end; j < length; ++j) row[j] = 0.0f;
 }

@@ -104,7 +104,7 @@ Result<const float*> WeightStore::floats(std::string_view name, std::initializer
     if (t.dtype == DType::F32 && aligned) {
         return reinterpret_cast<const float*>(t.data);  // zero copy from the mapping
     }
-    std::vector<float>& buffer = m_owned.emplace_back(t.numel);
+    AlignedVector<float>& buffer = m_owned.emplace_back(t.numel);
     convertToFloat(t.dtype, t.data, t.numel, buffer.data());
     m_converted.emplace(key, buffer.data());
     return buffer.data();

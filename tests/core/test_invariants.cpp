@@ -9,6 +9,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
 
 using namespace attnviz;
 
@@ -22,6 +23,7 @@ private slots:
     void overrideReachesLaterLayers_data();
     void overrideReachesLaterLayers();
     void defaultMaskPerArchitecture();
+    void runsAreReproducible();
 
 private:
     QTemporaryDir m_tmp;
@@ -131,6 +133,32 @@ void TestInvariants::defaultMaskPerArchitecture() {
     check("tiny-llama", core::MaskMode::causal());
     check("tiny-qwen2", core::MaskMode::causal());
     check("tiny-mistral", core::MaskMode::slidingWindow(3));
+}
+
+void TestInvariants::runsAreReproducible() {
+    // A run is a pure function of (model, ids, options): bit-for-bit equal
+    // results whatever the heap looks like around it.
+    for (const char* preset : {"tiny-llama", "tiny-gpt2", "tiny-bert"}) {
+        auto model = core::loadModel(m_dirs.at(preset));
+        QVERIFY(model.ok());
+        std::vector<std::int32_t> ids;
+        for (int t = 0; t < 37; ++t) ids.push_back((11 * t + 5) % 50);
+        core::RunOptions o;
+        o.captureScores = true;
+        o.captureValueNorms = true;
+        auto first = (*model)->run(ids, o);
+        QVERIFY(first.ok());
+        std::vector<std::vector<char>> clutter;
+        for (int r = 0; r < 10; ++r) {
+            clutter.emplace_back(static_cast<std::size_t>(1 + 13 * r));  // shift later allocations
+            auto again = (*model)->run(ids, o);
+            QVERIFY(again.ok());
+            const std::size_t n = std::size_t(2) * 2 * 37 * 37;
+            QVERIFY(std::memcmp(first->probs(0, 0), again->probs(0, 0), n * sizeof(float)) == 0);
+            QVERIFY(std::memcmp(first->scores(0, 0), again->scores(0, 0), n * sizeof(float)) == 0);
+            QVERIFY(std::memcmp(first->valueNorms(0, 0), again->valueNorms(0, 0), 2 * 2 * 37 * sizeof(float)) == 0);
+        }
+    }
 }
 
 QTEST_APPLESS_MAIN(TestInvariants)

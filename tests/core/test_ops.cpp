@@ -5,6 +5,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -38,6 +39,7 @@ private slots:
     void rmsNormMatchesFormula();
     void activationsMatchFormulas();
     void softmaxRangeZeroesOutside();
+    void softmaxIgnoresAlignment();
     void ropeMatchesRotateHalf();
     void ropeScalingFrequencies();
     void attentionMatchesNaive_data();
@@ -131,6 +133,25 @@ void TestOps::softmaxRangeZeroesOutside() {
     std::vector<float> big = {1e4f, 1e4f};
     softmaxRange(big.data(), 2, 0, 2);
     QCOMPARE(big[0], 0.5f);
+}
+
+void TestOps::softmaxIgnoresAlignment() {
+    // The same row at any address gives the same bits: vectorised sums must
+    // not split their work by where the row happens to lie in memory.
+    std::mt19937 rng(9);
+    std::normal_distribution<float> n(0.0f, 3.0f);
+    std::vector<float> row(77);
+    for (auto& x : row) x = n(rng);
+    std::vector<float> reference;
+    std::vector<float> buffer(row.size() + 32);
+    for (int offset = 0; offset < 16; ++offset) {
+        float* p = buffer.data() + offset;
+        std::copy(row.begin(), row.end(), p);
+        softmaxRange(p, 77, 3, 71);
+        std::vector<float> got(p, p + 77);
+        if (reference.empty()) reference = got;
+        QVERIFY2(std::memcmp(got.data(), reference.data(), 77 * sizeof(float)) == 0, qPrintable(QString::number(offset)));
+    }
 }
 
 void TestOps::ropeMatchesRotateHalf() {

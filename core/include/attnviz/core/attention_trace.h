@@ -5,6 +5,7 @@
 // logits of the language-model head.
 #pragma once
 
+#include "attnviz/core/aligned_buffer.h"
 #include "attnviz/core/mask_mode.h"
 
 #include <cstddef>
@@ -67,9 +68,9 @@ private:
     int m_seqLen = 0;
     MaskMode m_mask;
     bool m_maskIsDefault = true;
-    std::vector<float> m_probs;   // (nLayers, nHeads, seqLen, seqLen)
-    std::vector<float> m_scores;  // (nLayers, nHeads, seqLen, seqLen) or empty
-    std::vector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
+    AlignedVector<float> m_probs;       // (nLayers, nHeads, seqLen, seqLen)
+    AlignedVector<float> m_scores;      // (nLayers, nHeads, seqLen, seqLen) or empty
+    AlignedVector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
 };
 
 }  // namespace attnviz::core

@@ -3,6 +3,7 @@
 // place from the mapping, F16/BF16 are converted once and kept.
 #pragma once
 
+#include "attnviz/core/aligned_buffer.h"
 #include "attnviz/core/result.h"
 #include "attnviz/core/safetensors_file.h"
 
@@ -36,7 +37,7 @@ private:
     std::unordered_map<std::string, const TensorInfo*> m_byName;
     std::unordered_map<std::string, const SafetensorsFile*> m_fileOf;
     std::unordered_map<std::string, const float*> m_converted;
-    std::deque<std::vector<float>> m_owned;  // converted or realigned tensors
+    std::deque<AlignedVector<float>> m_owned;  // converted or realigned tensors
 };
 
 }  // namespace attnviz::core
