@@ -53,11 +53,11 @@ shoot() {  # shoot <display> <width> <height> <suffix>
     sleep 1.5
     import -window root "$OUT/screenshot-overview-$suffix.png"
 
-    # Compare: four heads from three layers and a layer mean.
+    # Compare: three heads from three layers and a layer mean.
     xdotool key ctrl+3
     sleep 0.5
     xdotool mousemove 500 89 click 1 key ctrl+a
-    xdotool type "0:3, 1:6, 3:6, 4:mean"
+    xdotool type "0:1, 1:2, 3:0, 3:mean"
     xdotool key Return
     sleep 1.5
     xdotool mousemove $((w - 20)) $((h - 60))
