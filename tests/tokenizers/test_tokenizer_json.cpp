@@ -396,6 +396,11 @@ void TestTokenizerJson::wordPiece() {
     ENCODE_OR_FAIL(enc, pair.isNull() ? tok.encode(text.toStdString()) : tok.encode(text.toStdString(), std::string_view(p)));
     QCOMPARE(enc->ids(), expected);
     if (!pair.isNull()) QCOMPARE(enc->typeIds(), (Ids{0, 0, 0, 1, 1}));
+    // WordPiece decoding: "##" pieces glue to the word, the rest is spaced.
+    const auto decoded = tok.decode(enc->ids());
+    QVERIFY(decoded.ok());
+    if (text == "aaaaa") QCOMPARE(decoded.value(), std::string("[CLS] aaaaa [SEP]"));
+    if (text == "hello[SEP]world") QCOMPARE(decoded.value(), std::string("[CLS] hello [SEP] world [SEP]"));
 }
 
 void TestTokenizerJson::addedTokenFlags_data() {

@@ -96,21 +96,29 @@ Result<Encoding> PipelineTokenizer::encode(std::string_view text, std::optional<
 
 Result<std::string> PipelineTokenizer::decode(std::span<const std::int32_t> ids) const {
     // Added tokens are written as they are; the model tokens between them go
-    // through the decoder as one run each.
+    // through the decoder as one run each. WordPiece text is words joined by
+    // spaces, so added tokens get spaces around them there too.
+    bool spaced = false;
+    for (const auto& step : m_parts.decoder.steps()) spaced = spaced || step.kind == TokenDecoder::Kind::WordPiece;
     std::string out;
+    auto append = [&](const std::string& piece) {
+        if (piece.empty()) return;
+        if (spaced && !out.empty()) out += ' ';
+        out += piece;
+    };
     std::vector<std::string> run;
     for (std::int32_t id : ids) {
         if (const AddedToken* added = m_parts.added.findById(id)) {
-            out += m_parts.decoder.decode(std::move(run));
+            if (!run.empty()) append(m_parts.decoder.decode(std::move(run)));
             run.clear();
-            out += added->content;
+            append(added->content);
             continue;
         }
         std::string token = m_parts.model->idToToken(id);
         if (token.empty()) return makeError("token id " + std::to_string(id) + " is outside the vocabulary");
         run.push_back(std::move(token));
     }
-    out += m_parts.decoder.decode(std::move(run));
+    if (!run.empty()) append(m_parts.decoder.decode(std::move(run)));
     return out;
 }
 

@@ -55,6 +55,10 @@ public:
     // to call from several threads at once.
     virtual Result<Encoding> encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt,
                                     const EncodeOptions& options = {}) const = 0;
+    // The text the ids stand for: special tokens as their text, the tokens
+    // between them decoded as one run each (so encode then decode without
+    // the added specials gives the input back where the tokenizer is
+    // lossless); bytes that are not UTF-8 become U+FFFD. Unknown ids: error.
     virtual Result<std::string> decode(std::span<const std::int32_t> ids) const = 0;
 
     // The vocabulary string of an id and its readable form ("" when out of range).
@@ -62,7 +66,7 @@ public:
     virtual std::string display(std::int32_t id) const = 0;
     virtual std::int32_t vocabSize() const = 0;
     virtual bool supportsPairs() const = 0;
-    virtual std::string kind() const = 0;  // "sentencepiece", "wordpiece", ...
+    virtual std::string kind() const = 0;  // "sentencepiece", "wordpiece", "byte-level-bpe", "bpe"
 };
 
 // Chooses the tokenizer from the files in `dir`: tokenizer.json when its
