@@ -57,6 +57,8 @@ private slots:
     void threads();
     void badFiles_data();
     void badFiles();
+    void wordPieceLongWords_data();
+    void wordPieceLongWords();
     void decodeOutOfRange_data() { addFolderRows(); }
     void decodeOutOfRange();
 
@@ -239,6 +241,8 @@ void TestTokenizerRobustness::badFiles_data() {
     QTest::newRow("merges.txt malformed") << QByteArrayList{"vocab.json={\"a\": 0, \"b\": 1, \"ab\": 2}",
                                                          "merges.txt=#version: 0.2\na b c\n"}
                                           << "merges.txt' line 2: expected two tokens";
+    QTest::newRow("absurd id in vocab.json") << QByteArrayList{"vocab.json={\"a\": 2000000000}", "merges.txt=#version: 0.2\n"}
+                                             << "has id 2000000000, outside";
     QTest::newRow("truncated vocab.json") << QByteArrayList{"vocab.json={\"a\": 0, \"b", "merges.txt=#version: 0.2\n"}
                                           << "vocab.json' is not valid JSON";
     QTest::newRow("corrupt tokenizer_config.json") << QByteArrayList{"tokenizer_config.json={oops", "vocab.txt=[UNK]\n"}
@@ -262,6 +266,29 @@ void TestTokenizerRobustness::badFiles() {
     QVERIFY(!tok.ok());
     QVERIFY2(QString::fromStdString(tok.error()).contains(message), tok.error().c_str());
     QVERIFY(!core::loadTokenizer(root / "does-not-exist").ok());
+}
+
+void TestTokenizerRobustness::wordPieceLongWords_data() {
+    QTest::addColumn<int>("folder");
+    QTest::newRow("vocab.txt") << 0;
+    QTest::newRow("tokenizer.json") << 1;
+}
+
+void TestTokenizerRobustness::wordPieceLongWords() {
+    // BERT: a word of more than 100 characters is [UNK] (100), shorter ones are split.
+    QFETCH(int, folder);
+    REQUIRE_TOKENIZER(tok, folder);
+    const std::string hundred(100, 'a');
+    const auto ok = tok->encode(hundred);
+    QVERIFY(ok.ok());
+    QVERIFY(ok->tokens.size() > 3);
+    for (const core::Token& t : ok->tokens) QVERIFY(t.id != 100);
+    const auto unk = tok->encode(hundred + "a and more");
+    QVERIFY(unk.ok());
+    QCOMPARE(unk->ids().at(1), 100);
+    QCOMPARE(unk->tokens.at(1).start, std::size_t(0));
+    QCOMPARE(unk->tokens.at(1).end, std::size_t(101));
+    QCOMPARE(tok->piece(unk->ids().at(2)), std::string("and"));
 }
 
 void TestTokenizerRobustness::decodeOutOfRange() {

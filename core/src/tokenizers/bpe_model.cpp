@@ -13,8 +13,13 @@ Result<std::unique_ptr<BpeModel>> BpeModel::create(const std::vector<std::pair<s
                                                    Options options, const std::string& source) {
     std::unique_ptr<BpeModel> model(new BpeModel());
     std::int32_t maxId = -1;
+    // Ids index a table: refuse values no real vocabulary uses.
+    constexpr std::int32_t kMaxId = 1 << 26;
     for (const auto& [token, id] : vocab) {
-        if (id < 0) return makeError(source + ": token '" + token + "' has a negative id");
+        if (id < 0 || id > kMaxId) {
+            return makeError(source + ": token '" + token + "' has id " + std::to_string(id) + ", outside 0.." +
+                             std::to_string(kMaxId));
+        }
         maxId = std::max(maxId, id);
     }
     model->m_tokens.resize(static_cast<std::size_t>(maxId + 1));
