@@ -35,10 +35,9 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
                              " is outside the vocabulary (0.." + std::to_string(c.vocabSize - 1) + ")");
         }
     }
-    const bool learnedPositions = c.isEncoder() || c.architecture == Architecture::Gpt2;
-    if (learnedPositions && T + c.positionOffset > c.maxPositions) {
+    if (T > c.maxSequenceLength()) {
         return makeError("the input has " + std::to_string(T) + " tokens; this model takes at most " +
-                         std::to_string(c.maxPositions - c.positionOffset));
+                         std::to_string(c.maxSequenceLength()));
     }
     const std::uint64_t traceBytes = static_cast<std::uint64_t>(c.nLayers) * c.nHeads * T * T * sizeof(float) *
                                      (options.captureScores ? 2 : 1);

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
+
 namespace attnviz::core {
 namespace {
 
@@ -208,6 +210,11 @@ void readLlamaFamily(const json& j, ConfigReader& r, ModelConfig& c) {
 bool ModelConfig::isEncoder() const {
     return architecture == Architecture::Bert || architecture == Architecture::Roberta ||
            architecture == Architecture::DistilBert;
+}
+
+int ModelConfig::maxSequenceLength() const {
+    const bool learnedPositions = isEncoder() || architecture == Architecture::Gpt2;
+    return learnedPositions ? maxPositions - positionOffset : std::numeric_limits<int>::max();
 }
 
 std::vector<std::string> ModelConfig::supportedTypes() {

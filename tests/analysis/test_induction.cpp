@@ -129,7 +129,7 @@ void TestInduction::sequenceFromConfig() {
     core::ModelConfig c = tinyConfig("tiny-llama");  // rotary: no length limit
     c.bosTokenId = 1;
     c.eosTokenId = 2;
-    QCOMPARE(core::maxSequenceLength(c), INT_MAX);
+    QCOMPARE(c.maxSequenceLength(), INT_MAX);
     const auto ordinary = core::ordinaryTokenIds(c, nullptr);
     QCOMPARE(ordinary.size(), std::size_t(48));  // 50 ids minus BOS and EOS
     QVERIFY(std::find(ordinary.begin(), ordinary.end(), 1) == ordinary.end());
@@ -184,7 +184,7 @@ void TestInduction::sequenceWithReplacementWhenFewIds() {
 // tiny-gpt2 has learned positions for 64 tokens and no BOS: r + r fits for n <= 32.
 void TestInduction::sequenceFitsPositionTable() {
     core::ModelConfig c = tinyConfig("tiny-gpt2");
-    QCOMPARE(core::maxSequenceLength(c), 64);
+    QCOMPARE(c.maxSequenceLength(), 64);
     auto strict = core::makeInductionSequence(c, nullptr, {});
     QVERIFY(!strict.ok());
     QVERIFY2(strict.error().find("takes at most 64") != std::string::npos, strict.error().c_str());
@@ -201,7 +201,7 @@ void TestInduction::sequenceFitsPositionTable() {
     QCOMPARE(fit->repeatLength, 31);
     QCOMPARE(fit->ids.size(), std::size_t(63));
     // RoBERTa's positions start at pad + 1 = 2: 66 - 2 = 64 tokens.
-    QCOMPARE(core::maxSequenceLength(tinyConfig("tiny-roberta")), 64);
+    QCOMPARE(tinyConfig("tiny-roberta").maxSequenceLength(), 64);
 }
 
 void TestInduction::measuresOnModelWithMask() {

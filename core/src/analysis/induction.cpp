@@ -48,12 +48,6 @@ std::vector<std::int32_t> ordinaryTokenIds(const ModelConfig& config, const Toke
     return ids;
 }
 
-int maxSequenceLength(const ModelConfig& config) {
-    // Mirrors Model::run: only learned position tables bound the length.
-    const bool learnedPositions = config.isEncoder() || config.architecture == Architecture::Gpt2;
-    return learnedPositions ? config.maxPositions - config.positionOffset : INT_MAX;
-}
-
 Result<InductionSequence> makeInductionSequence(const ModelConfig& config, const Tokenizer* tokenizer,
                                                 const InductionOptions& options) {
     InductionSequence seq;
@@ -61,7 +55,7 @@ Result<InductionSequence> makeInductionSequence(const ModelConfig& config, const
     seq.prefixLength = hasBos(config) ? 1 : 0;
     int n = options.repeatLength;
     if (n < 1) return makeError("the induction sequence needs a repeat length of at least 1, got " + std::to_string(n));
-    const int limit = maxSequenceLength(config);
+    const int limit = config.maxSequenceLength();
     if (static_cast<long long>(seq.prefixLength) + 2LL * n > limit) {
         if (!options.shrinkToFit || (limit - seq.prefixLength) / 2 < 1) {
             return makeError("the induction sequence has " + std::to_string(seq.prefixLength + 2LL * n) +

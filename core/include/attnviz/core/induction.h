@@ -63,16 +63,11 @@ bool isMarkerOrBytePiece(std::string_view piece);
 // The ids kOrdinaryTokenRule allows, ascending. `tokenizer` may be null.
 std::vector<std::int32_t> ordinaryTokenIds(const ModelConfig& config, const Tokenizer* tokenizer);
 
-// The longest sequence the model accepts: maxPositions - positionOffset for
-// learned position embeddings (BERT family, GPT-2); unlimited (INT_MAX) for
-// rotary positions (Llama family).
-int maxSequenceLength(const ModelConfig& config);
-
 // r is drawn without replacement (so every position of the second copy has
 // exactly one earlier occurrence) from the ordinary ids; with replacement
 // only when fewer than n ordinary ids exist. The draw uses only
 // std::mt19937_64 outputs, so the sequence is the same on every platform.
-// Errors when the sequence would not fit maxSequenceLength (unless
+// Errors when the sequence would not fit ModelConfig::maxSequenceLength() (unless
 // shrinkToFit), when n < 1 or when no ordinary id exists.
 Result<InductionSequence> makeInductionSequence(const ModelConfig& config, const Tokenizer* tokenizer,
                                                 const InductionOptions& options);

@@ -62,6 +62,9 @@ struct ModelConfig {
     int eosTokenId = -1;
 
     bool isEncoder() const;  // bidirectional by training
+    // The most tokens a run takes: learned position tables (BERT family,
+    // GPT-2) bound it; rotary models have no hard limit (INT_MAX).
+    int maxSequenceLength() const;
     static std::vector<std::string> supportedTypes();
 
     static Result<ModelConfig> fromJson(std::string_view json, const std::string& source);
