@@ -316,7 +316,7 @@ void MainWindow::start(const StartOptions& options) {
     const QString welcome =
         tr("No model is open.\n\nFile > Open Model Folder... (Ctrl+O) or drop a model folder on this window.\n"
            "attnviz reads Hugging Face folders: config.json and model.safetensors (BERT, RoBERTa, DistilBERT, "
-           "GPT-2, Llama, Mistral, Qwen2), with a tokenizer.model to type text.");
+           "GPT-2, Llama, Mistral, Qwen2), with the model's tokenizer files to type text.");
     for (PlotView* v : views()) v->setPlaceholder(welcome);
     if (!dir.isEmpty()) openModelFolder(dir);
 }
