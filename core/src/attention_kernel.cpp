@@ -35,7 +35,6 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
     const int group = layout.nHeads / layout.nKvHeads;
     const int T = seqLen;
     context.resize(T, static_cast<Eigen::Index>(layout.nHeads) * hd);
-    constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 #pragma omp parallel for schedule(static)
     for (int h = 0; h < layout.nHeads; ++h) {
@@ -48,17 +47,11 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
         // 1. scores = Q K^T * scale
         p.noalias() = q * k.transpose();
         p *= layout.scale;
-        float* scores = trace.hasScores() ? trace.scores(layer, h) : nullptr;
+        if (trace.hasScores()) std::copy(p.data(), p.data() + p.size(), trace.rawScores(layer, h));
         for (int i = 0; i < T; ++i) {
             float* row = p.data() + static_cast<std::ptrdiff_t>(i) * T;
             // 2. mask: keys outside [begin, end) are not visible to query i
             const auto [begin, end] = mask.visibleKeys(i, T);
-            if (scores != nullptr) {
-                float* s = scores + static_cast<std::ptrdiff_t>(i) * T;
-                std::copy(row, row + T, s);
-                std::fill(s, s + begin, kNegInf);
-                std::fill(s + end, s + T, kNegInf);
-            }
             // 3. softmax over the visible keys; masked entries are exactly 0
             softmaxRange(row, T, begin, end);
         }

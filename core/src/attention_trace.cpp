@@ -1,5 +1,7 @@
 #include "attnviz/core/attention_trace.h"
 
+#include <limits>
+
 namespace attnviz::core {
 
 AttentionTrace::AttentionTrace(int nLayers, int nHeads, int seqLen, bool withScores, bool withValueNorms)
@@ -8,6 +10,11 @@ AttentionTrace::AttentionTrace(int nLayers, int nHeads, int seqLen, bool withSco
     m_probs.assign(n, 0.0f);
     if (withScores) m_scores.assign(n, 0.0f);
     if (withValueNorms) m_valueNorms.assign(static_cast<std::size_t>(nLayers) * nHeads * seqLen, 0.0f);
+}
+
+float AttentionTrace::maskedScore(int layer, int head, int query, int key) const {
+    if (!m_mask.allows(query, key)) return -std::numeric_limits<float>::infinity();
+    return rawScores(layer, head)[static_cast<std::size_t>(query) * m_seqLen + key];
 }
 
 }  // namespace attnviz::core

@@ -30,7 +30,7 @@ void appendJsonString(std::string& out, const std::string& text) {
 
 namespace {
 
-// One [L][H][T][T] array; `scores` prints -inf as null.
+// One [L][H][T][T] array; `scores` prints the masked scores, -inf as null.
 void writeMatrices(std::FILE* out, const AttentionTrace& trace, bool scores) {
     const int T = trace.seqLen();
     std::fputc('[', out);
@@ -38,11 +38,11 @@ void writeMatrices(std::FILE* out, const AttentionTrace& trace, bool scores) {
         std::fputs(l ? ",[" : "[", out);
         for (int h = 0; h < trace.nHeads(); ++h) {
             std::fputs(h ? ",[" : "[", out);
-            const float* m = scores ? trace.scores(l, h) : trace.probs(l, h);
+            const float* m = trace.probs(l, h);
             for (int i = 0; i < T; ++i) {
                 std::fputs(i ? ",[" : "[", out);
                 for (int j = 0; j < T; ++j) {
-                    const float v = m[static_cast<std::size_t>(i) * T + j];
+                    const float v = scores ? trace.maskedScore(l, h, i, j) : m[static_cast<std::size_t>(i) * T + j];
                     if (j) std::fputc(',', out);
                     if (std::isfinite(v)) std::fprintf(out, "%.9g", static_cast<double>(v));
                     else std::fputs("null", out);

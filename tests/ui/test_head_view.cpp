@@ -102,14 +102,16 @@ void TestHeadView::stepsShowScores() {
     QCOMPARE(view.stepMap(2), view.colorMap());
     const core::AttentionTrace& trace = *result->trace;
     QVERIFY(trace.hasScores());
-    const float* scores = trace.scores(1, 0);
+    const float* scores = trace.rawScores(1, 0);
     for (int q = 0; q < 5; ++q) {
         for (int k = 0; k < 5; ++k) {
             const float s = scores[q * 5 + k];
+            // Step 1 shows every raw score, step 2 hides what the causal mask hides.
+            QCOMPARE(test::cellAt(view.stepMap(0), q, k), static_cast<double>(s));
             const double shown = test::cellAt(view.stepMap(1), q, k);
             if (k > q) {
                 QVERIFY2(std::isnan(shown), "masked scores are drawn as masked cells");
-                QVERIFY(std::isinf(s));
+                QVERIFY(std::isinf(trace.maskedScore(1, 0, q, k)));
             } else {
                 QCOMPARE(shown, static_cast<double>(s));
             }

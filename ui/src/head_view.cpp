@@ -11,8 +11,6 @@
 namespace attnviz::ui {
 namespace {
 
-// Raw scores at masked positions are not recorded by the engine.
-const QColor kNotRecorded(226, 226, 226);
 // Masked scores are -inf.
 const QColor kMinusInfinity(40, 40, 40);
 
@@ -132,20 +130,21 @@ void HeadView::rebuild() {
 
     QString subtitle = standardNotes(true);
     if (steps) {
-        const Matrix scores = shownScores(*r, m_head, style);
-        const double sLo = minFinite(scores);
-        const double sHi = std::max(maxFinite(scores), minFinite(scores) + 1e-6f);
+        // Raw and masked scores share one colour range (that of the raw scores).
+        const Matrix raw = shownScores(*r, m_head, style, false);
+        const Matrix masked = shownScores(*r, m_head, style, true);
+        const double sLo = minFinite(raw);
+        const double sHi = std::max(maxFinite(raw), minFinite(raw) + 1e-6f);
         for (int i = 0; i < 2; ++i) {
             HeatmapPanel* p = d->panels[i].get();
-            p->setData(scores, labels, keep);
+            p->setData(i == 0 ? raw : masked, labels, keep);
             QCPColorGradient g = makeGradient(style.colormap);
-            g.setNanColor(i == 0 ? kNotRecorded : kMinusInfinity);
+            g.setNanColor(kMinusInfinity);
             p->setGradient(g);
             p->setDataRange(sLo, sHi);
             p->setAxisTitles(false);
         }
-        // The scale shows the masked-score panel's colours; the raw panel
-        // shares gradient and range but marks unrecorded cells differently.
+        // The scale belongs to the masked-score panel; the raw panel shares it.
         d->panels[1]->setColorScale(d->scoreScale);
         d->scoreScale->setGradient(makeGradient(style.colormap));
         d->scoreScale->setDataRange(QCPRange(sLo, sHi));
@@ -157,9 +156,6 @@ void HeadView::rebuild() {
         d->panels[0]->setTitle(QStringLiteral("1 · scores QK\u1d40/\u221ad"));
         d->panels[1]->setTitle(QStringLiteral("2 · masked scores (dark: \u2212\u221e)"));
         d->panels[2]->setTitle(QStringLiteral("3 · softmax: attention"));
-        if (trace.mask().kind != core::MaskMode::Kind::Bidirectional) {
-            subtitle += QStringLiteral("   ·   grey in 1: score hidden by the mask (the engine does not record it)");
-        }
     } else {
         probPanel->setTitle(QString());
     }

@@ -34,14 +34,14 @@ Matrix attentionMatrix(const core::AttentionTrace& trace, int layer, int head) {
     return m;
 }
 
-Matrix scoreMatrix(const core::AttentionTrace& trace, int layer, int head) {
+Matrix scoreMatrix(const core::AttentionTrace& trace, int layer, int head, bool masked) {
     if (!trace.hasScores() || head < 0) return {};
     const int T = trace.seqLen();
     Matrix m(T, T);
-    const float* s = trace.scores(layer, head);
+    const float* s = trace.rawScores(layer, head);
     for (int i = 0; i < T; ++i) {
         for (int j = 0; j < T; ++j) {
-            const float v = s[static_cast<std::size_t>(i) * T + j];
+            const float v = masked ? trace.maskedScore(layer, head, i, j) : s[static_cast<std::size_t>(i) * T + j];
             m.at(i, j) = std::isfinite(v) ? v : std::numeric_limits<float>::quiet_NaN();
         }
     }

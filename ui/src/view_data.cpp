@@ -17,8 +17,8 @@ Matrix shownAttention(const SessionResult& result, const core::AttentionTrace& t
     return selectTokens(full, keep, true);
 }
 
-Matrix shownScores(const SessionResult& result, HeadRef head, const ViewStyle& style) {
-    const Matrix full = scoreMatrix(*result.trace, head.layer, head.head);
+Matrix shownScores(const SessionResult& result, HeadRef head, const ViewStyle& style, bool masked) {
+    const Matrix full = scoreMatrix(*result.trace, head.layer, head.head, masked);
     if (full.empty()) return full;
     const std::vector<int> keep = shownTokens(result, style);
     if (static_cast<int>(keep.size()) == full.rows()) return full;

@@ -1,8 +1,8 @@
 // The product of one run: for every (layer, query head) a seqLen x seqLen
 // matrix of post-softmax probabilities (row = query, column = key, each row
-// sums to 1, masked entries exactly 0), optionally the raw scores before the
-// softmax (QK^T scaled, mask applied: masked entries are -inf) and the
-// logits of the language-model head.
+// sums to 1, masked entries exactly 0), optionally the scores before the
+// softmax (QK^T scaled; recorded for every entry, so both the raw and the
+// masked step can be shown) and the logits of the language-model head.
 #pragma once
 
 #include "attnviz/core/aligned_buffer.h"
@@ -30,9 +30,12 @@ public:
         return probs(layer, head)[static_cast<std::size_t>(query) * m_seqLen + key];
     }
 
+    // Scaled scores QK^T / sqrt(d) before the mask, (seqLen, seqLen) row-major.
     bool hasScores() const { return !m_scores.empty(); }
-    const float* scores(int layer, int head) const { return m_scores.data() + offset(layer, head); }
-    float* scores(int layer, int head) { return m_scores.data() + offset(layer, head); }
+    const float* rawScores(int layer, int head) const { return m_scores.data() + offset(layer, head); }
+    float* rawScores(int layer, int head) { return m_scores.data() + offset(layer, head); }
+    // The score after the mask: -inf where the mask hides the key.
+    float maskedScore(int layer, int head, int query, int key) const;
 
     // ||f_lh(x_j)||: the norm of what key j contributes through head h of layer
     // l before weighting, f(x) = (x W_V^h + b_V^h) W_O^h (Kobayashi et al. 2020).
@@ -69,7 +72,7 @@ private:
     MaskMode m_mask;
     bool m_maskIsDefault = true;
     AlignedVector<float> m_probs;       // (nLayers, nHeads, seqLen, seqLen)
-    AlignedVector<float> m_scores;      // (nLayers, nHeads, seqLen, seqLen) or empty
+    AlignedVector<float> m_scores;      // (nLayers, nHeads, seqLen, seqLen) unmasked, or empty
     AlignedVector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
 };
 

@@ -31,8 +31,9 @@ private:
 
 // Probabilities of (layer, head); head < 0 is the mean over the layer's heads.
 Matrix attentionMatrix(const core::AttentionTrace& trace, int layer, int head);
-// Pre-softmax scores of (layer, head), masked entries as NaN; empty without scores.
-Matrix scoreMatrix(const core::AttentionTrace& trace, int layer, int head);
+// Pre-softmax scores QK^T/sqrt(d) of (layer, head): with `masked`, entries
+// the mask hides are NaN (drawn as -inf); empty without scores.
+Matrix scoreMatrix(const core::AttentionTrace& trace, int layer, int head, bool masked);
 
 // Keeps rows and columns `keep` (in order). With `renormaliseRows`, each kept
 // row is divided by its sum over the kept columns (rows summing to 0 stay 0).

@@ -21,7 +21,7 @@ std::vector<int> shownTokens(const SessionResult& result, const ViewStyle& style
 Matrix shownAttention(const SessionResult& result, const core::AttentionTrace& trace, HeadRef head,
                       const ViewStyle& style);
 // Scores over the shown tokens (masked = NaN); empty for a layer mean.
-Matrix shownScores(const SessionResult& result, HeadRef head, const ViewStyle& style);
+Matrix shownScores(const SessionResult& result, HeadRef head, const ViewStyle& style, bool masked);
 
 // The largest shown probability over every head of `trace` (layer means
 // never exceed it).
