@@ -7,6 +7,9 @@ namespace attnviz::core {
 
 namespace {
 
+// Multiply-adds of one layer's Q K^T below which the heads run on one thread.
+constexpr double kParallelAttentionWork = 1 << 20;
+
 // ||v_j W_O^h|| for every key j: the size of what head h passes on from j.
 void recordValueNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>& v, const Linear& out, int head,
                       int headDim, float* norms) {
@@ -36,7 +39,13 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
     const int T = seqLen;
     context.resize(T, static_cast<Eigen::Index>(layout.nHeads) * hd);
 
-#pragma omp parallel for schedule(static)
+    // Threads only pay off for real work: a short sentence runs on one thread
+    // (starting and joining a team costs more than its heads). Heads are
+    // handed out one at a time, so a thread the OS delays on a busy machine
+    // holds up one head, not half of them.
+    const double work = static_cast<double>(layout.nHeads) * T * T * hd;
+    const bool parallel = work >= kParallelAttentionWork;
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
     for (int h = 0; h < layout.nHeads; ++h) {
         const int g = h / group;
         const Strided q(qkv.q + h * hd, T, hd, Eigen::OuterStride<>(qkv.qStride));  // (seqLen, headDim)

@@ -62,7 +62,10 @@ Activation activationFromName(std::string_view name) {
 
 void applyActivation(RowMatrix& x, Activation act) {
     const Eigen::Index rows = x.rows();
-#pragma omp parallel for schedule(static)
+    // As in the attention kernel: one thread for small inputs, dynamic chunks
+    // so a delayed thread does not hold up the rest.
+    const bool parallel = x.size() >= (1 << 16);
+#pragma omp parallel for schedule(dynamic, 8) if (parallel)
     for (Eigen::Index r = 0; r < rows; ++r) {
         auto a = x.row(r).array();
         switch (act) {
