@@ -10,6 +10,7 @@ namespace attnviz::cli {
 int runTokens(const std::vector<std::string>& args);
 int runAttention(const std::vector<std::string>& args);
 int runAnalyze(const std::vector<std::string>& args);
+int runPredict(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
 int runMakeModel(const std::vector<std::string>& args);
 // Only in builds with the GUI (ATTNVIZ_BUILD_GUI): it draws with attnviz_ui.

@@ -15,6 +15,9 @@ commands:
              [--mask default|causal|bidirectional|window:N] [--scores] [-o FILE]
   analyze    --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
              [--mask M] [--sort STAT] [--csv] [-o FILE]
+  predict    --model DIR (--text T [--pair P] | --ids 1,2,3) [--top K] [--mask M] [--json]
+             causal models: the top-K next tokens after the text; masked LMs: the top-K
+             fillers of every [MASK] (or <mask>) in the text; probabilities = softmax(logits)
   bench      --model DIR --tokens N [--repeat K] [--threads N] [--mask M]
   make-model --preset bert-base|gpt2-small|llama-1b|tiny-bert|tiny-gpt2|tiny-llama --out DIR
              [--seed S] [--dtype f32|f16|bf16]
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
         if (command == "tokens") return attnviz::cli::runTokens(args);
         if (command == "attention") return attnviz::cli::runAttention(args);
         if (command == "analyze") return attnviz::cli::runAnalyze(args);
+        if (command == "predict") return attnviz::cli::runPredict(args);
         if (command == "bench") return attnviz::cli::runBench(args);
         if (command == "make-model") return attnviz::cli::runMakeModel(args);
         if (command == "export") {

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 using namespace attnviz;
 
 namespace {
@@ -41,6 +43,8 @@ private slots:
     void errorsAreOneLine_data();
     void errorsAreOneLine();
     void tokensFromText();
+    void predictNextToken();
+    void predictNeedsMaskForMaskedModels();
 
 private:
     QTemporaryDir m_tmp;
@@ -158,6 +162,39 @@ void TestCli::tokensFromText() {
     QCOMPARE(t[1]["end"].get<int>(), 4);
     const auto bad = runCli({"tokens", "--model", dir, "--text", QString::fromLatin1("caf\xe9")});
     QCOMPARE(bad.exitCode, 0);  // QString re-encodes Latin-1 as valid UTF-8; invalid bytes are tested in core
+}
+
+void TestCli::predictNextToken() {
+    const auto r = runCli({"predict", "--model", m_gpt2, "--ids", "3,1,4", "--top", "3", "--json"});
+    QCOMPARE(r.exitCode, 0);
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["kind"].get<std::string>(), std::string("next-token"));
+    QCOMPARE(j["predictions"].size(), std::size_t(1));
+    const auto& p = j["predictions"][0];
+    QCOMPARE(p["position"].get<int>(), 2);
+    QCOMPARE(p["top"].size(), std::size_t(3));
+    // The same numbers as the core's softmax over the last position's logits.
+    auto model = core::loadModel(m_gpt2.toStdString());
+    QVERIFY(model.ok());
+    core::RunOptions o;
+    o.computeLogits = true;
+    auto trace = (*model)->run(std::vector<std::int32_t>{3, 1, 4}, o);
+    QVERIFY(trace.ok());
+    const float* row = trace->logits.data() + 2 * trace->vocabSize;
+    double z = 0;
+    for (int v = 0; v < trace->vocabSize; ++v) z += std::exp(double(row[v]));
+    for (int k = 0; k < 3; ++k) {
+        const int id = p["top"][k]["id"].get<int>();
+        QVERIFY(std::fabs(p["top"][k]["probability"].get<double>() - std::exp(double(row[id])) / z) < 1e-6);
+        if (k) QVERIFY(p["top"][k]["probability"].get<double>() <= p["top"][k - 1]["probability"].get<double>());
+    }
+}
+
+void TestCli::predictNeedsMaskForMaskedModels() {
+    const auto r = runCli({"predict", "--model", m_bert, "--ids", "2,5,3"});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY(QString::fromUtf8(r.err).contains("[MASK]"));
+    QCOMPARE(r.err.count('\n'), 1);
 }
 
 QTEST_APPLESS_MAIN(TestCli)
