@@ -72,4 +72,31 @@ core::Result<ModelInput> readInput(const ArgParser& args, const core::Tokenizer*
     return input;
 }
 
+core::Result<ModelRun> openModelRun(const ArgParser& args) {
+    auto dir = args.required("--model");
+    if (!dir) return dir.takeError();
+    auto mask = core::MaskMode::parse(args.value("--mask").value_or("default"));
+    if (!mask) return mask.takeError();
+    auto model = core::loadModel(*dir);
+    if (!model) return model.takeError();
+    auto tokenizer = core::loadTokenizer(*dir);
+    auto input = readInput(args, tokenizer ? tokenizer->get() : nullptr);
+    if (!input) {
+        // Without a tokenizer, text input fails; say why the tokenizer is missing.
+        const bool textOnly = args.has("--text") && !args.has("--ids");
+        return !tokenizer && textOnly ? tokenizer.takeError() : input.takeError();
+    }
+    ModelRun run;
+    run.model = std::move(model.value());
+    if (tokenizer) run.tokenizer = std::move(tokenizer.value());
+    run.input = std::move(input.value());
+    run.options.mask = *mask;
+    if (run.model->hasTokenTypes()) {
+        run.options.tokenTypeIds = run.input.typeIds();
+    } else if (args.has("--token-types")) {
+        return makeError("this model has no token types; drop --token-types");
+    }
+    return run;
+}
+
 }  // namespace attnviz::cli

@@ -3,6 +3,7 @@
 
 #include "arg_parser.h"
 
+#include "attnviz/core/model.h"
 #include "attnviz/core/tokenizer.h"
 
 #include <memory>
@@ -25,5 +26,15 @@ std::vector<OptionSpec> inputOptions();
 
 // `tokenizer` may be null; then only --ids works.
 core::Result<ModelInput> readInput(const ArgParser& args, const core::Tokenizer* tokenizer);
+
+// A model folder opened for one run: --model, --mask and the input options.
+struct ModelRun {
+    std::unique_ptr<core::Model> model;
+    std::unique_ptr<core::Tokenizer> tokenizer;  // null when the folder has none
+    ModelInput input;
+    core::RunOptions options;  // mask and token types set
+};
+
+core::Result<ModelRun> openModelRun(const ArgParser& args);
 
 }  // namespace attnviz::cli

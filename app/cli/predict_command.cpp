@@ -18,50 +18,42 @@ int runPredict(const std::vector<std::string>& argv) {
     specs.push_back({"--json", false});
     auto args = ArgParser::parse(argv, specs);
     if (!args) return fail(args.error());
-    auto dir = args->required("--model");
-    if (!dir) return fail(dir.error());
     auto top = args->intValue("--top", 5, 1, 100);
     if (!top) return fail(top.error());
-    auto mask = core::MaskMode::parse(args->value("--mask").value_or("default"));
-    if (!mask) return fail(mask.error());
-
-    auto model = core::loadModel(*dir);
-    if (!model) return fail(model.error());
-    auto tokenizer = core::loadTokenizer(*dir);
-    auto input = readInput(*args, tokenizer ? tokenizer->get() : nullptr);
-    if (!input) return fail(!tokenizer && args->has("--text") && !args->has("--ids") ? tokenizer.error() : input.error());
+    auto run = openModelRun(*args);
+    if (!run) return fail(run.error());
+    const core::Model& model = *run->model;
+    const core::Tokenizer* tokenizer = run->tokenizer.get();
+    ModelInput& input = run->input;
     // Tokens typed as ids: mark mask tokens so the positions can be found.
-    if (!input->fromText && tokenizer) {
-        for (auto& t : input->tokens) t.special = t.special || core::isMaskPiece(t.piece);
+    if (!input.fromText && tokenizer != nullptr) {
+        for (auto& t : input.tokens) t.special = t.special || core::isMaskPiece(t.piece);
     }
 
-    const core::ModelConfig& config = (*model)->config();
-    const std::vector<int> positions = core::predictionPositions(config, input->tokens);
+    const core::ModelConfig& config = model.config();
+    const std::vector<int> positions = core::predictionPositions(config, input.tokens);
     if (positions.empty()) {
         return fail("this is a masked language model: put [MASK] (or <mask>) in the text where a token should be predicted");
     }
-    core::RunOptions options;
-    options.mask = *mask;
-    options.computeLogits = true;
-    if ((*model)->hasTokenTypes()) options.tokenTypeIds = input->typeIds();
-    auto trace = (*model)->run(input->ids(), options);
+    run->options.computeLogits = true;
+    auto trace = model.run(input.ids(), run->options);
     if (!trace) return fail(trace.error());
     auto predictions = core::topPredictions(*trace, positions, *top);
     if (!predictions) return fail(predictions.error());
 
     auto text = [&](std::int32_t id) {
-        const std::string d = tokenizer ? (*tokenizer)->display(id) : std::string();
+        const std::string d = tokenizer != nullptr ? tokenizer->display(id) : std::string();
         return d.empty() ? "#" + std::to_string(id) : d;
     };
     const bool masked = config.isEncoder();
     if (args->has("--json")) {
         std::string out = "{\"model\":";
-        core::appendJsonString(out, (*model)->name());
+        core::appendJsonString(out, model.name());
         out += std::string(",\"kind\":\"") + (masked ? "masked-lm" : "next-token") + "\",\"predictions\":[";
         for (std::size_t i = 0; i < predictions->size(); ++i) {
             const auto& p = (*predictions)[i];
             out += (i ? ",{" : "{") + std::string("\"position\":") + std::to_string(p.position) + ",\"token\":";
-            core::appendJsonString(out, input->tokens[static_cast<std::size_t>(p.position)].display);
+            core::appendJsonString(out, input.tokens[static_cast<std::size_t>(p.position)].display);
             out += ",\"top\":[";
             for (std::size_t r = 0; r < p.top.size(); ++r) {
                 char prob[32];
@@ -76,7 +68,7 @@ int runPredict(const std::vector<std::string>& argv) {
         std::fputs(out.c_str(), stdout);
     } else {
         for (const auto& p : *predictions) {
-            const std::string& at = input->tokens[static_cast<std::size_t>(p.position)].display;
+            const std::string& at = input.tokens[static_cast<std::size_t>(p.position)].display;
             if (masked) std::printf("position %d (%s):\n", p.position, at.c_str());
             else std::printf("next token after '%s' (position %d):\n", at.c_str(), p.position);
             for (std::size_t r = 0; r < p.top.size(); ++r) {
