@@ -1,5 +1,6 @@
 // attnviz-cli analyze as outside tools use it: the JSON schema, numbers equal
 // to the core analyses of the same run, the CSV table, and one-line errors.
+#include "support/cli_runner.h"
 #include "support/fixture_models.h"
 #include "support/test_paths.h"
 
@@ -10,7 +11,6 @@
 #include "attnviz/core/rollout.h"
 #include "attnviz/core/value_weighted.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -21,18 +21,9 @@ using namespace attnviz;
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using test::CliResult;
 
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(ATTNVIZ_CLI, args);
-    p.waitForFinished(120000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-}
+CliResult runCli(const QStringList& args) { return test::runCli(ATTNVIZ_CLI, args); }
 
 // The CLI's run and the test's run of the same ids agree to rounding, not
 // bit for bit: the forward pass's float sums vary in the last bits with where

@@ -1,11 +1,11 @@
 // attnviz-cli as outside tools use it: the attention JSON contract, exact
 // float32 round trip, and one clear stderr line with a non-zero exit on errors.
+#include "support/cli_runner.h"
 #include "support/fixture_models.h"
 #include "support/test_paths.h"
 
 #include "attnviz/core/model.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -17,18 +17,9 @@ using namespace attnviz;
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using test::CliResult;
 
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(ATTNVIZ_CLI, args);
-    p.waitForFinished(120000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-}
+CliResult runCli(const QStringList& args) { return test::runCli(ATTNVIZ_CLI, args); }
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 // same ids in, attention within 1e-5 out, masked entries exactly 0, and the
 // LM-head logits of the recorded top-5 ids within 1e-4.
 #include "support/golden_case.h"
+#include "support/golden_compare.h"
 #include "support/test_paths.h"
 
 #include "attnviz/core/model.h"
@@ -61,24 +62,8 @@ void TestGoldenAttention::fromIds() {
     options.computeLogits = !c->top5Ids.empty();
     auto trace = m.run(c->inputIds, options);
     QVERIFY2(trace.ok(), trace.ok() ? "" : trace.error().c_str());
-    QCOMPARE(trace->nLayers(), c->nLayers);
-    QCOMPARE(trace->nHeads(), c->nHeads);
-    QCOMPARE(trace->seqLen(), c->seqLen);
-
-    float worst = 0.0f;
-    for (int l = 0; l < c->nLayers; ++l)
-        for (int h = 0; h < c->nHeads; ++h)
-            for (int i = 0; i < c->seqLen; ++i)
-                for (int j = 0; j < c->seqLen; ++j) {
-                    const float expected = c->at(l, h, i, j);
-                    const float got = trace->prob(l, h, i, j);
-                    if (expected == 0.0f && got != 0.0f) {
-                        QFAIL(qPrintable(QString("layer %1 head %2 [%3][%4]: HF masks this entry (0.0), we have %5")
-                                             .arg(l).arg(h).arg(i).arg(j).arg(got)));
-                    }
-                    worst = std::max(worst, std::fabs(got - expected));
-                }
-    QVERIFY2(worst <= 1e-5f, qPrintable(QString("max |attention - HF| = %1").arg(worst)));
+    const QString mismatch = test::goldenMismatch(*c, *trace);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
 
     // Logits of the ids HF ranked top-5 at every position.
     if (options.computeLogits) {

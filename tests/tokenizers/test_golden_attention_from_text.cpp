@@ -3,6 +3,7 @@
 // types and pieces, and the model run on those ids must give HF's attention
 // within 1e-5 (entries HF masks exactly 0).
 #include "support/golden_case.h"
+#include "support/golden_compare.h"
 #include "support/test_paths.h"
 
 #include "attnviz/core/model.h"
@@ -73,23 +74,8 @@ void TestGoldenAttentionFromText::fromText() {
     const auto ids = enc->ids();
     auto trace = modelSlot->run(ids, options);
     QVERIFY2(trace.ok(), trace.ok() ? "" : trace.error().c_str());
-    QCOMPARE(trace->nLayers(), c->nLayers);
-    QCOMPARE(trace->nHeads(), c->nHeads);
-    QCOMPARE(trace->seqLen(), c->seqLen);
-    float worst = 0.0f;
-    for (int l = 0; l < c->nLayers; ++l)
-        for (int h = 0; h < c->nHeads; ++h)
-            for (int i = 0; i < c->seqLen; ++i)
-                for (int j = 0; j < c->seqLen; ++j) {
-                    const float expected = c->at(l, h, i, j);
-                    const float got = trace->prob(l, h, i, j);
-                    if (expected == 0.0f && got != 0.0f) {
-                        QFAIL(qPrintable(QString("layer %1 head %2 [%3][%4]: HF masks this entry (0.0), we have %5")
-                                             .arg(l).arg(h).arg(i).arg(j).arg(got)));
-                    }
-                    worst = std::max(worst, std::fabs(got - expected));
-                }
-    QVERIFY2(worst <= 1e-5f, qPrintable(QString("max |attention - HF| = %1").arg(worst)));
+    const QString mismatch = test::goldenMismatch(*c, *trace);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
 }
 
 QTEST_APPLESS_MAIN(TestGoldenAttentionFromText)
