@@ -1,13 +1,17 @@
-// attnviz-cli export: the GUI's figures (head, overview, compare, difference)
-// as PNG, SVG, PDF, CSV or JSON, drawn by the same views and exporters as
-// File > Export, without a window.
+// attnviz-cli export: the GUI's figures (head, overview, compare, difference,
+// and the aggregates: rollout, value-weighted norms, means and maxima) as
+// PNG, SVG, PDF, CSV or JSON, and the head statistics table (stats) as CSV
+// or JSON, drawn and written by the same views and exporters as the window,
+// without one.
 #include "commands.h"
 #include "model_input.h"
 
+#include "attnviz/ui/analysis_view.h"
 #include "attnviz/ui/compare_view.h"
 #include "attnviz/ui/difference_view.h"
 #include "attnviz/ui/exporters.h"
 #include "attnviz/ui/head_grid_view.h"
+#include "attnviz/ui/head_stats_model.h"
 #include "attnviz/ui/head_view.h"
 #include "attnviz/ui/loaded_model.h"
 #include "attnviz/ui/session_compute.h"
@@ -19,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 namespace attnviz::cli {
 namespace {
@@ -32,7 +37,10 @@ struct ExportSettings {
     std::vector<ui::HeadRef> heads;
     bool steps = false;
     ui::DifferenceView::Source source = ui::DifferenceView::Source::MaskVsDefault;
+    int rolloutLast = -1;  // rollout through this layer; -1: all
 };
+
+bool isAggregate(const QString& view) { return ui::analysisKindFromName(view).has_value(); }
 
 // The view, set up exactly as the window sets up its own.
 std::unique_ptr<ui::PlotView> makeView(const ExportSettings& s, std::shared_ptr<const ui::SessionResult> result) {
@@ -44,6 +52,12 @@ std::unique_ptr<ui::PlotView> makeView(const ExportSettings& s, std::shared_ptr<
         view = std::move(v);
     } else if (s.view == QLatin1String("overview")) {
         view = std::make_unique<ui::HeadGridView>();
+    } else if (const auto kind = ui::analysisKindFromName(s.view)) {
+        auto v = std::make_unique<ui::AnalysisView>();
+        v->setKind(*kind);
+        v->setHead(s.head);
+        v->setRolloutLastLayer(s.rolloutLast);
+        view = std::move(v);
     } else if (s.view == QLatin1String("compare")) {
         auto v = std::make_unique<ui::CompareView>();
         v->setHeads(s.heads);
@@ -74,8 +88,10 @@ int runExport(const std::vector<std::string>& argv) {
                              "--format", "--scale", "--width", "--height", "-o", "--all"}) {
         specs.push_back({name});
     }
+    specs.push_back({"--sort"});
     specs.push_back({"--hide-special", false});
     specs.push_back({"--steps", false});
+    specs.push_back({"--ascending", false});
     auto args = ArgParser::parse(argv, specs);
     if (!args) return fail(args.error());
     auto dir = args->required("--model");
@@ -85,9 +101,13 @@ int runExport(const std::vector<std::string>& argv) {
 
     ExportSettings s;
     s.view = QString::fromStdString(args->value("--view").value_or("head"));
-    if (!QStringList{"head", "overview", "compare", "difference"}.contains(s.view)) {
-        return fail("--view must be head, overview, compare or difference, got '" + s.view.toStdString() + "'");
+    const QStringList viewNames = QStringList{"head", "overview", "compare", "difference"} + ui::analysisKindNames() +
+                                  QStringList{"stats"};
+    if (!viewNames.contains(s.view)) {
+        return fail("--view must be one of " + viewNames.join(QStringLiteral(", ")).toStdString() + ", got '" +
+                    s.view.toStdString() + "'");
     }
+    const bool stats = s.view == QLatin1String("stats");
     const auto out = args->value("-o");
     const auto all = args->value("--all");
     if (out.has_value() == all.has_value()) return fail("give exactly one of -o FILE or --all DIR");
@@ -101,6 +121,22 @@ int runExport(const std::vector<std::string>& argv) {
         if (!format) return fail("cannot tell the format from '" + *out + "': add --format png|svg|pdf|csv|json");
         s.format = *format;
     }
+    if (stats && s.format != ui::ExportFormat::Csv && s.format != ui::ExportFormat::Json) {
+        return fail("--view stats writes the head statistics as csv (the table) or json (every analysis)");
+    }
+    std::optional<core::HeadStatistic> sortBy;
+    if (const auto name = args->value("--sort")) {
+        if (!stats) return fail("--sort orders the statistics table: use it with --view stats");
+        sortBy = core::statisticFromName(*name);
+        if (!sortBy) {
+            std::string names;
+            for (core::HeadStatistic st : core::kAllHeadStatistics) {
+                names += (names.empty() ? "" : ", ") + std::string(core::statisticName(st));
+            }
+            return fail("--sort: unknown statistic '" + *name + "'; expected one of " + names);
+        }
+    }
+    if (args->has("--ascending") && !sortBy) return fail("--ascending needs --sort STAT");
     if (const auto c = args->value("--colormap")) {
         auto map = ui::colormapFromName(QString::fromStdString(*c));
         if (!map || *map == ui::Colormap::Diverging) return fail("--colormap must be viridis, magma or greys, got '" + *c + "'");
@@ -160,6 +196,8 @@ int runExport(const std::vector<std::string>& argv) {
     const core::ModelConfig& config = loaded->model->config();
     auto layer = args->intValue("--layer", 0, 0, config.nLayers - 1);
     if (!layer) return fail(layer.error());
+    // Rollout reads --layer as its last layer; without it, every layer.
+    if (s.view == QLatin1String("rollout") && args->has("--layer")) s.rolloutLast = *layer;
     auto head = args->intValue("--head", 0, -1, config.nHeads - 1);
     if (!head) return fail(head.error());
     s.head = {*layer, *head};
@@ -176,11 +214,34 @@ int runExport(const std::vector<std::string>& argv) {
         return fail("--source heads needs two heads in --heads (the difference is the first minus the second)");
     }
 
-    auto result = ui::runSession(*loaded, input->tokens, *mask);
-    if (!result) return fail(result.error());
+    auto run = ui::runSession(*loaded, input->tokens, *mask);
+    if (!run) return fail(run.error());
+    std::shared_ptr<const ui::SessionResult> result = run.value();
+    // The aggregates' JSON and the statistics carry the induction scores,
+    // measured by the same extra run as in the window.
+    if (stats || isAggregate(s.view)) {
+        auto induction = ui::measureSessionInduction(*loaded, *result);
+        result = induction ? ui::withInduction(*result, induction.value())
+                           : ui::withInductionProblem(*result, QString::fromStdString(induction.error()));
+    }
+
+    if (stats) {
+        // The table as the window's Heads panel shows it after a click on
+        // the statistic's column title.
+        ui::HeadStatsModel table;
+        table.setStats(result->headStats, config.nHeads);
+        if (sortBy) {
+            table.sort(ui::HeadStatsModel::statisticColumn(*sortBy),
+                       args->has("--ascending") ? Qt::AscendingOrder : Qt::DescendingOrder);
+        }
+        const QString path = QString::fromStdString(*out);
+        const core::Status status = s.format == ui::ExportFormat::Csv ? ui::exportHeadStatsCsv(table.orderedStats(), path)
+                                                                       : ui::exportAnalysisJson(*result, path);
+        return status ? 0 : fail(status.error());
+    }
 
     if (out) {
-        auto view = makeView(s, result.value());
+        auto view = makeView(s, result);
         return exportOne(*view, s, QString::fromStdString(*out));
     }
     const QDir target(QString::fromStdString(*all));
@@ -189,7 +250,7 @@ int runExport(const std::vector<std::string>& argv) {
     for (int l = 0; l < config.nLayers; ++l) {
         for (int h = 0; h < config.nHeads; ++h) {
             s.head = {l, h};
-            auto view = makeView(s, result.value());
+            auto view = makeView(s, result);
             const QString name = QStringLiteral("%1-L%2H%3.%4").arg(loaded->name()).arg(l).arg(h).arg(suffix);
             if (const int code = exportOne(*view, s, target.filePath(name)); code != 0) return code;
         }

@@ -40,6 +40,10 @@ double AppSettings::exportScale() const { return m_settings.value("export/scale"
 void AppSettings::setExportScale(double scale) { m_settings.setValue("export/scale", scale); }
 bool AppSettings::showSteps() const { return m_settings.value("view/showSteps", false).toBool(); }
 void AppSettings::setShowSteps(bool show) { m_settings.setValue("view/showSteps", show); }
+bool AppSettings::predictionsWanted() const { return m_settings.value("view/predictions", true).toBool(); }
+void AppSettings::setPredictionsWanted(bool wanted) { m_settings.setValue("view/predictions", wanted); }
+QString AppSettings::analysisKind() const { return m_settings.value("view/analysisKind").toString(); }
+void AppSettings::setAnalysisKind(const QString& name) { m_settings.setValue("view/analysisKind", name); }
 
 QStringList AppSettings::recentModels() const { return m_settings.value("session/recentModels").toStringList(); }
 

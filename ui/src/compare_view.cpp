@@ -1,5 +1,6 @@
 #include "attnviz/ui/compare_view.h"
 
+#include "attnviz/ui/analysis_kind.h"
 #include "attnviz/ui/view_data.h"
 #include "heatmap_panel.h"
 #include "plot_canvas.h"
@@ -153,6 +154,8 @@ void CompareView::rebuild() {
     for (const HeadRef& h : heads) names << h.label();
     setTitles(QStringLiteral("%1 · %2").arg(r->modelName, names.join(QStringLiteral(", "))),
               standardNotes(true) + QStringLiteral("   ·   rows: query, columns: key; one colour scale"));
+    const bool anyMean = std::any_of(heads.begin(), heads.end(), [](const HeadRef& h) { return h.isMean(); });
+    setFormula(anyMean ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)) : QString());
     applyHighlight();
 }
 
@@ -225,7 +228,8 @@ QSize CompareView::figureSize() const {
         }
     }
     const int side = std::clamp(tokens * 15, 220, columns > 2 ? 420 : 560);
-    return {columns * (side + 24) + labels + 110 + 60, rows * (side + labels + 40) + 90};
+    return {columns * (side + 24) + labels + 110 + 60,
+            rows * (side + labels + 40) + 90 + (figureFormula().isEmpty() ? 0 : 36)};
 }
 
 }  // namespace attnviz::ui

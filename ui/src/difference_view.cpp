@@ -1,5 +1,6 @@
 #include "attnviz/ui/difference_view.h"
 
+#include "attnviz/ui/analysis_kind.h"
 #include "attnviz/ui/view_data.h"
 #include "heatmap_panel.h"
 #include "plot_canvas.h"
@@ -142,6 +143,8 @@ void DifferenceView::rebuild() {
     QString subtitle = standardNotes(true);
     subtitle += QStringLiteral("   ·   max |A \u2212 B| = %1").arg(biggest, 0, 'f', 4);
     setTitles(title, subtitle);
+    const bool anyMean = m_source == Source::MaskVsDefault ? m_head.isMean() : (m_a.isMean() || m_b.isMean());
+    setFormula(anyMean ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)) : QString());
     applyHighlight();
 }
 
@@ -204,7 +207,7 @@ QSize DifferenceView::figureSize() const {
         }
     }
     const int side = std::clamp(tokens * 15, 240, 600);
-    return {3 * (side + 16) + labels + 2 * 110 + 60, side + labels + 40 + 90};
+    return {3 * (side + 16) + labels + 2 * 110 + 60, side + labels + 40 + 90 + (figureFormula().isEmpty() ? 0 : 36)};
 }
 
 std::optional<LabeledMatrix> DifferenceView::csvMatrix() const {

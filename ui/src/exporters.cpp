@@ -1,5 +1,6 @@
 #include "attnviz/ui/exporters.h"
 
+#include "attnviz/core/analysis_json.h"
 #include "attnviz/core/trace_json.h"
 
 #include <QBuffer>
@@ -10,6 +11,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 
 namespace attnviz::ui {
 namespace {
@@ -38,6 +40,27 @@ QString csvField(const QString& text) {
     QString quoted = text;
     quoted.replace(QLatin1Char('"'), QStringLiteral("\"\""));
     return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+// Collects what a core writer puts on a stdio stream, then saves it atomically.
+core::Status saveFromStream(const QString& path, const QString& what, const std::function<bool(std::FILE*)>& write) {
+    char* buffer = nullptr;
+    std::size_t length = 0;
+    std::FILE* stream = open_memstream(&buffer, &length);
+    if (stream == nullptr) return failure(path, QStringLiteral("out of memory"));
+    const bool ok = write(stream);
+    std::fclose(stream);
+    const QByteArray bytes = ok ? QByteArray(buffer, static_cast<qsizetype>(length)) : QByteArray();
+    std::free(buffer);
+    if (!ok) return failure(path, QStringLiteral("%1 could not be serialised").arg(what));
+
+    QSaveFile file;
+    if (auto s = openSave(file, path); !s) return s;
+    if (file.write(bytes) != bytes.size()) {
+        file.cancelWriting();
+        return failure(path, file.errorString());
+    }
+    return commit(file, path);
 }
 
 QString csvNumber(float v) {
@@ -122,7 +145,10 @@ core::Status exportCsv(const LabeledMatrix& m, const QString& path) {
     QSaveFile file;
     if (auto s = openSave(file, path); !s) return s;
     QString text;
-    text += csvField(QStringLiteral("query \\ key"));
+    // The corner cell names the axes and, for an aggregate, its formula:
+    // the file stays one rectangular table that any CSV reader takes.
+    text += csvField(m.formula.isEmpty() ? QStringLiteral("query \\ key")
+                                         : QStringLiteral("query \\ key; %1").arg(m.formula));
     for (const QString& k : m.colLabels) text += QLatin1Char(',') + csvField(k);
     text += QLatin1Char('\n');
     for (int r = 0; r < m.matrix.rows(); ++r) {
@@ -154,25 +180,26 @@ core::Status exportTraceJson(const SessionResult& result, const QString& path) {
     header.modelType = result.modelType.toStdString();
     header.requestedMask = result.requestedMask.toString();
     for (const TokenLabel& t : result.tokens) header.tokenTexts.push_back(t.text.toStdString());
+    return saveFromStream(path, QStringLiteral("the trace"), [&](std::FILE* out) {
+        return core::writeTraceJson(out, header, *result.trace, result.trace->hasScores());
+    });
+}
 
-    // writeTraceJson writes to a stdio stream; collect it in memory, then save atomically.
-    char* buffer = nullptr;
-    std::size_t length = 0;
-    std::FILE* stream = open_memstream(&buffer, &length);
-    if (stream == nullptr) return failure(path, QStringLiteral("out of memory"));
-    const bool ok = core::writeTraceJson(stream, header, *result.trace, result.trace->hasScores());
-    std::fclose(stream);
-    const QByteArray bytes = ok ? QByteArray(buffer, static_cast<qsizetype>(length)) : QByteArray();
-    std::free(buffer);
-    if (!ok) return failure(path, QStringLiteral("the trace could not be serialised"));
+core::Status exportAnalysisJson(const SessionResult& result, const QString& path) {
+    core::AnalysisJsonHeader header;
+    header.model = result.modelName.toStdString();
+    header.modelType = result.modelType.toStdString();
+    header.requestedMask = result.requestedMask.toString();
+    for (const TokenLabel& t : result.tokens) header.tokenTexts.push_back(t.text.toStdString());
+    const core::InductionSequence* induction = result.induction ? &result.induction->sequence : nullptr;
+    return saveFromStream(path, QStringLiteral("the analyses"), [&](std::FILE* out) {
+        return core::writeAnalysisJson(out, header, *result.trace, result.headStats, induction);
+    });
+}
 
-    QSaveFile file;
-    if (auto s = openSave(file, path); !s) return s;
-    if (file.write(bytes) != bytes.size()) {
-        file.cancelWriting();
-        return failure(path, file.errorString());
-    }
-    return commit(file, path);
+core::Status exportHeadStatsCsv(std::span<const core::HeadStats> stats, const QString& path) {
+    return saveFromStream(path, QStringLiteral("the head statistics"),
+                          [&](std::FILE* out) { return core::writeHeadStatsCsv(out, stats); });
 }
 
 core::Status exportView(PlotView& view, const QString& path, ExportFormat format, const FigureOptions& options) {
@@ -180,6 +207,7 @@ core::Status exportView(PlotView& view, const QString& path, ExportFormat format
     case ExportFormat::Csv: return exportCsv(view, path);
     case ExportFormat::Json:
         if (!view.result()) return core::makeError(view.exportProblem().toStdString());
+        if (view.jsonContent() == PlotView::JsonContent::Analysis) return exportAnalysisJson(*view.result(), path);
         return exportTraceJson(*view.result(), path);
     default: return exportFigure(view, path, format, options);
     }

@@ -1,5 +1,6 @@
 #include "attnviz/ui/head_grid_view.h"
 
+#include "attnviz/ui/analysis_kind.h"
 #include "attnviz/ui/view_data.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
@@ -185,6 +186,7 @@ void HeadGridView::rebuild() {
     subtitle += QStringLiteral("   ·   one colour scale for all heads");
     if (style.range == RangeMode::Head) subtitle += QStringLiteral(" (per-head ranges apply to the head view)");
     setTitles(QStringLiteral("%1 · all %2 layers x %3 heads").arg(r->modelName).arg(d->nLayers).arg(d->nHeads), subtitle);
+    setFormula(QStringLiteral("Column \u201cmean\u201d: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)));
     setCurrentHead(m_current);
 }
 
@@ -213,6 +215,7 @@ void HeadGridView::hover(const QPointF& pos) {
         clearHover();
         QToolTip::hideText();
         emit hoverText(QString());
+        emit headHovered({-1, -1});
         refresh();
         return;
     }
@@ -234,7 +237,9 @@ void HeadGridView::hover(const QPointF& pos) {
                     .arg(m.at(q, k), 0, 'f', 4);
     }
     emit hoverText(text + QStringLiteral("  (click: open, Ctrl+click: add to Compare)"));
-    QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), text, canvas());
+    emit headHovered(h);
+    const QString tip = h.isMean() ? text + QLatin1Char('\n') + analysisFormula(AnalysisKind::MeanOverHeads) : text;
+    QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), tip, canvas());
     refresh();
 }
 
@@ -257,7 +262,10 @@ void HeadGridView::beginExport() {
 void HeadGridView::endExport() { setCurrentHead(m_current); }
 
 void HeadGridView::clearHover() {
-    if (d->hoverBox) d->hoverBox->setVisible(false);
+    if (d->hoverBox && d->hoverBox->visible()) {
+        d->hoverBox->setVisible(false);
+        emit headHovered({-1, -1});
+    }
 }
 
 QSize HeadGridView::figureSize() const {
@@ -265,7 +273,7 @@ QSize HeadGridView::figureSize() const {
     const int rows = std::max(1, d->nLayers);
     const int thumb = std::clamp(std::min(1100 / std::max(cols, 1), 800 / rows), 44, 120);
     const int w = static_cast<int>(thumb * (d->columnX(d->nHeads) + 1 + 2 * kGap)) + 60 + 110 + 40;
-    const int h = static_cast<int>(thumb * (d->rowY(rows - 1) + 1 + 2 * kGap)) + 80 + 60;
+    const int h = static_cast<int>(thumb * (d->rowY(rows - 1) + 1 + 2 * kGap)) + 80 + 60 + 36;
     return {std::max(w, 560), h};
 }
 

@@ -1,5 +1,6 @@
 #include "attnviz/ui/head_view.h"
 
+#include "attnviz/ui/analysis_kind.h"
 #include "attnviz/ui/view_data.h"
 #include "heatmap_panel.h"
 #include "plot_canvas.h"
@@ -162,6 +163,8 @@ void HeadView::rebuild() {
     const QString headText = m_head.isMean() ? QStringLiteral("layer %1 mean over heads").arg(m_head.layer)
                                              : m_head.label();
     setTitles(QStringLiteral("%1 · %2").arg(r->modelName, headText), subtitle);
+    setFormula(m_head.isMean() ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads))
+                               : QString());
     applyHighlight();
 }
 
@@ -175,7 +178,8 @@ void HeadView::hover(const QPointF& pos) {
             if (d->layoutKind == 1 && p.get() != d->probs()) {
                 text += QStringLiteral("  (attention %1)").arg(d->probs()->matrix().at(row, col), 0, 'f', 4);
             }
-            QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), text, canvas());
+            const QString tip = figureFormula().isEmpty() ? text : text + QLatin1Char('\n') + figureFormula();
+            QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), tip, canvas());
             emit hoverText(text);
             refresh();
             return;
@@ -237,7 +241,7 @@ QSize HeadView::figureSize() const {
     const auto& r = result();
     const int n = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
     const int labels = r ? labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
-    const int titles = 80;
+    const int titles = 80 + (figureFormula().isEmpty() ? 0 : 36);
     if (d->layoutKind == 1) {
         const int side = std::clamp(n * 16, 240, 640);
         return {3 * side + labels + 2 * 110 + 60, titles + side + labels + 40};

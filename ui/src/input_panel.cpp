@@ -1,5 +1,6 @@
 #include "attnviz/ui/input_panel.h"
 
+#include "attnviz/ui/predictions_panel.h"
 #include "attnviz/ui/token_strip.h"
 
 #include <QCheckBox>
@@ -51,6 +52,8 @@ InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setMinimumHeight(m_strip->fontMetrics().height() * 3);
     scroll->setToolTip(tr("The tokens the model sees; click one to highlight its row and column"));
+    m_predictions = new PredictionsPanel(this);
+    m_predictions->setObjectName(QStringLiteral("predictionsPanel"));
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 4, 6, 4);
@@ -62,6 +65,8 @@ InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
     layout->addSpacing(4);
     layout->addWidget(heading(tr("Tokens (click to highlight)"), this));
     layout->addWidget(scroll, 3);
+    layout->addSpacing(4);
+    layout->addWidget(m_predictions, 3);
 
     connect(m_text, &QPlainTextEdit::textChanged, this, [this] { emit textChanged(m_text->toPlainText()); });
     connect(m_pair, &QPlainTextEdit::textChanged, this, [this] { emit pairTextChanged(m_pair->toPlainText()); });

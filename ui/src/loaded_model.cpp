@@ -1,5 +1,7 @@
 #include "attnviz/ui/loaded_model.h"
 
+#include "attnviz/core/predictions.h"
+
 #include <QDir>
 
 namespace attnviz::ui {
@@ -25,6 +27,14 @@ core::Result<LoadedModel> loadModelFolder(const QString& dir, const core::Progre
     auto tokenizer = core::loadTokenizer(path);
     if (tokenizer) {
         out.tokenizer = std::shared_ptr<const core::Tokenizer>(std::move(tokenizer.value()));
+        // The text a user types for a masked position (the hint names it).
+        for (std::int32_t id = 0; id < out.tokenizer->vocabSize(); ++id) {
+            const std::string piece = out.tokenizer->piece(id);
+            if (core::isMaskPiece(piece)) {
+                out.maskToken = QString::fromStdString(piece);
+                break;
+            }
+        }
     } else {
         out.tokenizerProblem = QString::fromStdString(tokenizer.error());
     }

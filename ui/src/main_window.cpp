@@ -1,5 +1,7 @@
 #include "attnviz/ui/main_window.h"
 
+#include "attnviz/ui/analysis_page.h"
+#include "attnviz/ui/analysis_view.h"
 #include "attnviz/ui/app_settings.h"
 #include "attnviz/ui/compare_page.h"
 #include "attnviz/ui/compare_view.h"
@@ -9,13 +11,16 @@
 #include "attnviz/ui/export_dialog.h"
 #include "attnviz/ui/exporters.h"
 #include "attnviz/ui/head_grid_view.h"
+#include "attnviz/ui/head_stats_panel.h"
 #include "attnviz/ui/head_view.h"
 #include "attnviz/ui/input_panel.h"
+#include "attnviz/ui/predictions_panel.h"
 #include "attnviz/ui/session_model.h"
 #include "attnviz/ui/token_strip.h"
 #include "attnviz/ui/view_controls.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
@@ -66,7 +71,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_settings(std::m
     inputDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     // On the left: the square heatmaps get the window's full height.
     addDockWidget(Qt::LeftDockWidgetArea, inputDock);
-    resizeDocks({inputDock}, {300}, Qt::Horizontal);
 
     m_controls = new ViewControls(this);
     auto* toolbar = new QToolBar(tr("View"), this);
@@ -79,6 +83,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_settings(std::m
     m_overview = new HeadGridView(this);
     m_compare = new ComparePage(this);
     m_difference = new DifferencePage(this);
+    m_analysis = new AnalysisPage(this);
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
     m_tabs->setDocumentMode(true);
@@ -86,6 +91,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_settings(std::m
     m_tabs->addTab(m_overview, tr("Overview"));
     m_tabs->addTab(m_compare, tr("Compare"));
     m_tabs->addTab(m_difference, tr("Difference"));
+    m_tabs->addTab(m_analysis, tr("Aggregates"));
+    m_tabs->setTabToolTip(4, tr("Attention rollout, value-weighted norms, means and maxima over heads and layers, "
+                                "each with its formula"));
+
+    // Head statistics on the right, next to whatever view is open: selecting
+    // a row shows that head, hovering a thumbnail marks its row.
+    m_stats = new HeadStatsPanel(this);
+    m_statsDock = new QDockWidget(tr("Heads"), this);
+    m_statsDock->setObjectName(QStringLiteral("headStatsDock"));
+    m_statsDock->setWidget(m_stats);
+    m_statsDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                             QDockWidget::DockWidgetClosable);
+    addDockWidget(Qt::RightDockWidgetArea, m_statsDock);
 
     m_banner = new QLabel(this);
     m_banner->setObjectName(QStringLiteral("banner"));
@@ -100,6 +118,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_settings(std::m
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
 
+    resizeDocks({inputDock, m_statsDock}, {300, 360}, Qt::Horizontal);
     buildMenus();
     buildStatusBar();
     wire();
@@ -109,6 +128,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_settings(std::m
     m_controls->setShowSteps(m_settings->showSteps());
     m_headView->setShowSteps(m_settings->showSteps());
     for (PlotView* v : views()) v->setViewStyle(style);
+    if (auto kind = analysisKindFromName(m_settings->analysisKind())) m_analysis->setKind(*kind);
+    m_input->predictionsPanel()->setPredictionsWanted(m_settings->predictionsWanted());
+    RunFeatures features;
+    features.predictions = m_settings->predictionsWanted();
+    m_session->setFeatures(features);
 
     // First start: most of the screen, at least 1280x800 where the screen allows.
     if (const QScreen* screen = QGuiApplication::primaryScreen()) {
@@ -125,13 +149,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_settings(std::m
 MainWindow::~MainWindow() = default;
 
 std::vector<PlotView*> MainWindow::views() const {
-    return {m_headView, m_overview, m_compare->view(), m_difference->view()};
+    return {m_headView, m_overview, m_compare->view(), m_difference->view(), m_analysis->view()};
 }
 
 PlotView* MainWindow::currentView() const {
     QWidget* w = m_tabs->currentWidget();
     if (w == m_compare) return m_compare->view();
     if (w == m_difference) return m_difference->view();
+    if (w == m_analysis) return m_analysis->view();
     return qobject_cast<PlotView*>(w);
 }
 
@@ -155,11 +180,16 @@ void MainWindow::buildMenus() {
     quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const QStringList names{tr("&Head"), tr("&Overview"), tr("&Compare"), tr("&Difference")};
+    const QStringList names{tr("&Head"), tr("&Overview"), tr("&Compare"), tr("&Difference"), tr("&Aggregates")};
     for (int i = 0; i < names.size(); ++i) {
         QAction* a = view->addAction(names[i], this, [this, i] { m_tabs->setCurrentIndex(i); });
         a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
     }
+    view->addSeparator();
+    QAction* statsToggle = m_statsDock->toggleViewAction();
+    statsToggle->setText(tr("Head &Statistics"));
+    statsToggle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    view->addAction(statsToggle);
     view->addSeparator();
     QAction* full = view->addAction(tr("&Full Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     full->setShortcut(QKeySequence(Qt::Key_F11));
@@ -204,9 +234,16 @@ void MainWindow::rebuildModelMenus() {
         QAction* none = m_modelsMenu->addAction(tr("No embedded models found"));
         none->setEnabled(false);
     }
+    const QString current = m_session->model().isValid() ? QDir::cleanPath(m_session->model().dir) : QString();
+    auto* group = new QActionGroup(m_modelsMenu);
     for (const DefaultModel& m : defaults) {
         const QString label = QStringLiteral("%1  (%2, %3)").arg(m.name, m.modelType, m.causal ? tr("causal") : tr("masked LM"));
-        m_modelsMenu->addAction(label, this, [this, dir = m.dir] { openModelFolder(dir); });
+        QAction* a = m_modelsMenu->addAction(label, this, [this, dir = m.dir] { openModelFolder(dir); });
+        a->setCheckable(true);
+        a->setChecked(QDir::cleanPath(m.dir) == current);
+        a->setToolTip(QDir::toNativeSeparators(m.dir));
+        a->setData(m.dir);
+        group->addAction(a);
     }
     m_modelsMenu->addSeparator();
     m_modelsMenu->addAction(tr("Open Folder..."), this, [this] {
@@ -263,7 +300,31 @@ void MainWindow::wire() {
     }
     connect(m_input->tokenStrip(), &TokenStrip::tokenClicked, this, &MainWindow::setHighlight);
 
+    connect(m_stats, &HeadStatsPanel::headSelected, this, [this](HeadRef h) {
+        setHead(h);
+        // Tabs that do not show one chosen head switch to the head view.
+        QWidget* tab = m_tabs->currentWidget();
+        const bool followsHead = tab == m_headView || tab == m_difference ||
+                                 (tab == m_analysis && analysisUsesHead(m_analysis->view()->kind()));
+        if (!followsHead) m_tabs->setCurrentWidget(m_headView);
+    });
+    connect(m_overview, &HeadGridView::headHovered, m_stats, &HeadStatsPanel::setHoveredHead);
+    connect(m_analysis, &AnalysisPage::kindChanged, this,
+            [this](AnalysisKind kind) { m_settings->setAnalysisKind(analysisKindName(kind)); });
+    PredictionsPanel* predictions = m_input->predictionsPanel();
+    connect(predictions, &PredictionsPanel::predictionsWantedChanged, this, [this](bool wanted) {
+        RunFeatures features = m_session->features();
+        features.predictions = wanted;
+        m_session->setFeatures(features);
+        m_settings->setPredictionsWanted(wanted);
+    });
+    connect(predictions, &PredictionsPanel::exampleRequested, this, [this](const QString& text) {
+        m_input->setText(text);
+        m_session->recompute();
+    });
+
     connect(m_session, &SessionModel::resultReady, this, &MainWindow::onResult);
+    connect(m_session, &SessionModel::resultUpdated, this, &MainWindow::onResultUpdated);
     connect(m_session, &SessionModel::computeStarted, this, [this] { m_timeLabel->setText(tr("computing...")); });
     connect(m_session, &SessionModel::computeFailed, this, [this](const QString& message) {
         const bool hint = message.startsWith(tr("Type "));
@@ -334,6 +395,7 @@ void MainWindow::onModelChanged() {
     m_modelLabel->setToolTip(QDir::toNativeSeparators(m.dir));
     m_controls->setModelShape(c.nLayers, c.nHeads, m.model->defaultMask());
     m_compare->setModelShape(c.nLayers, c.nHeads);
+    m_analysis->setLayerCount(c.nLayers);
     m_input->setPairAvailable(m.takesPairs());
     m_input->setIdInput(!m.tokenizer, m.tokenizerProblem);
     if (!m.tokenizer) showBanner(tr("This model has no tokenizer attnviz can read (%1): type token ids separated by spaces.")
@@ -361,6 +423,10 @@ void MainWindow::onResult() {
     m_headView->setHead(head);
     m_overview->setCurrentHead(m_headView->head());
     m_difference->view()->setHead(m_headView->head());
+    m_analysis->view()->setHead(m_headView->head());
+    m_stats->setCurrentHead(m_headView->head());
+    m_stats->setResult(result);
+    m_input->predictionsPanel()->setResult(result);
     m_input->tokenStrip()->setTokens(result->tokens);
     m_input->tokenStrip()->setHighlightToken(m_headView->highlightToken());
     m_tokensLabel->setText(tr("%n token(s)", nullptr, result->tokenCount()));
@@ -376,12 +442,24 @@ void MainWindow::onResult() {
     }
 }
 
+void MainWindow::onResultUpdated() {
+    // The same run, now with its induction scores: the views that read the
+    // statistics (and their exports) take the new copy.
+    const auto result = m_session->result();
+    if (!result) return;
+    for (PlotView* v : views()) v->setResult(result);
+    m_stats->setResult(result);
+    m_input->predictionsPanel()->setResult(result);
+}
+
 void MainWindow::setHead(HeadRef head) {
     m_headView->setHead(head);
     const HeadRef shown = m_headView->head();
     m_controls->setHead(shown);
     m_overview->setCurrentHead(shown);
     m_difference->view()->setHead(shown);
+    m_analysis->view()->setHead(shown);
+    m_stats->setCurrentHead(shown);
 }
 
 void MainWindow::setHighlight(int token) {

@@ -24,12 +24,15 @@ void PlotCanvas::setLayoutHooks(std::function<void()> reset, std::function<bool(
     m_fix = std::move(fix);
 }
 
+void PlotCanvas::setPrepareHook(std::function<void()> prepare) { m_prepare = std::move(prepare); }
+
 void PlotCanvas::updateLayout() {
     if (m_inLayout) {
         QCustomPlot::updateLayout();
         return;
     }
     m_inLayout = true;
+    if (m_prepare) m_prepare();
     if (m_reset) m_reset();
     QCustomPlot::updateLayout();
     for (int pass = 0; pass < 4 && m_fix && m_fix(); ++pass) QCustomPlot::updateLayout();

@@ -20,6 +20,9 @@ public:
     // `reset` runs before a layout (drop size constraints); `fix` runs after
     // it and returns true when it changed constraints, so the layout runs again.
     void setLayoutHooks(std::function<void()> reset, std::function<bool()> fix);
+    // Runs first in every layout pass, with the viewport already at the size
+    // being drawn (screen or export): for text that wraps to the width.
+    void setPrepareHook(std::function<void()> prepare);
 
     // The figure at `size` logical pixels, scaled by `scale` (hi-DPI).
     QImage renderImage(QSize size, double scale);
@@ -34,6 +37,7 @@ protected:
 private:
     std::function<void()> m_reset;
     std::function<bool()> m_fix;
+    std::function<void()> m_prepare;
     bool m_inLayout = false;
 };
 

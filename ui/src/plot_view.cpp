@@ -10,6 +10,29 @@
 #include <QSvgGenerator>
 
 namespace attnviz::ui {
+namespace {
+
+constexpr int kFormulaFont = 11;
+
+// Greedy word wrap to `width` pixels; a word longer than a line gets its own.
+QString wrapText(const QString& text, const QFont& font, int width) {
+    const QFontMetrics fm(font);
+    QStringList lines;
+    QString line;
+    for (const QString& word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        const QString candidate = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+        if (!line.isEmpty() && fm.horizontalAdvance(candidate) > width) {
+            lines << line;
+            line = word;
+        } else {
+            line = candidate;
+        }
+    }
+    if (!line.isEmpty()) lines << line;
+    return lines.join(QLatin1Char('\n'));
+}
+
+}  // namespace
 
 PlotView::PlotView(QWidget* parent) : QWidget(parent) {
     m_canvas = new PlotCanvas(this);
@@ -33,6 +56,11 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent) {
     m_subtitle = new QCPTextElement(m_canvas, QString(), PlotCanvas::font(12));
     m_subtitle->setTextColor(QColor(90, 90, 90));
     m_subtitle->setMargins(QMargins(8, 2, 8, 4));
+    m_formula = new QCPTextElement(m_canvas, QString(), PlotCanvas::font(kFormulaFont));
+    m_formula->setTextColor(QColor(105, 105, 105));
+    m_formula->setMargins(QMargins(12, 0, 12, 6));
+    m_formula->setTextFlags(Qt::AlignCenter);
+    m_formula->setVisible(false);  // outside the layout until a view sets a formula
     m_body = new QCPLayoutGrid;
     root->addElement(0, 0, new QCPLayoutElement(m_canvas));
     root->addElement(1, 0, m_title);
@@ -58,6 +86,12 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent) {
     });
     m_canvas->setFocusPolicy(Qt::StrongFocus);
     m_canvas->installEventFilter(this);
+    m_canvas->setPrepareHook([this] {
+        if (m_formulaText.isEmpty()) return;
+        const int width = std::max(200, m_canvas->viewport().width() - 40);
+        const QString wrapped = wrapText(m_formulaText, m_formula->font(), width);
+        if (wrapped != m_formula->text()) m_formula->setText(wrapped);
+    });
 }
 
 bool PlotView::eventFilter(QObject* watched, QEvent* event) {
@@ -125,7 +159,30 @@ void PlotView::setTitles(const QString& title, const QString& subtitle) {
     m_subtitle->setMargins(subtitle.isEmpty() ? QMargins(0, 0, 0, 0) : QMargins(8, 2, 8, 6));
 }
 
+void PlotView::setFormula(const QString& formula) {
+    if (formula == m_formulaText) return;
+    const bool wasShown = !m_formulaText.isEmpty();
+    m_formulaText = formula;
+    m_formula->setText(formula);
+    QCPLayoutGrid* root = m_canvas->plotLayout();
+    // The formula's row exists only while there is one, so figures without
+    // an aggregate keep their layout to the pixel.
+    if (formula.isEmpty() && wasShown) {
+        root->take(m_formula);
+        root->simplify();
+        m_formula->setVisible(false);
+        root->setRowStretchFactors({1.0, 0.001, 0.001, 1000.0, 1.0});
+    } else if (!formula.isEmpty() && !wasShown) {
+        root->insertRow(3);
+        root->addElement(3, 0, m_formula);
+        m_formula->setVisible(true);
+        root->setRowStretchFactors({1.0, 0.001, 0.001, 0.001, 1000.0, 1.0});
+    }
+}
+
 QString PlotView::figureTitle() const { return m_title->text(); }
+
+QString PlotView::figureSubtitle() const { return m_subtitle->text(); }
 
 QString PlotView::exportProblem() const {
     if (!m_result) return tr("There is nothing to export yet: open a model and type a sentence.");

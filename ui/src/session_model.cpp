@@ -16,6 +16,7 @@ struct PendingJobs {
         LoadedModel model;
         SessionInput input;
         core::MaskMode mask;
+        RunFeatures features;
         std::shared_ptr<std::atomic<bool>> cancel;
         std::shared_ptr<const SessionResult> previous;
     };
@@ -155,6 +156,13 @@ void SessionModel::setMask(core::MaskMode mask) {
     recompute();
 }
 
+void SessionModel::setFeatures(const RunFeatures& features) {
+    if (features == m_features) return;
+    const bool more = features.predictions && !m_features.predictions;
+    m_features = features;
+    if (more && m_result && !m_result->predictionsComputed) recompute();
+}
+
 void SessionModel::setDebounceInterval(int ms) { m_debounce->setInterval(ms); }
 
 void SessionModel::scheduleCompute() { m_debounce->start(); }
@@ -182,7 +190,7 @@ void SessionModel::startCompute() {
     ++m_computeCount;
     {
         std::lock_guard lock(m_pending->mutex);
-        m_pending->job = PendingJobs::Job{generation, m_model, m_input, m_mask, m_cancelRun, m_result};
+        m_pending->job = PendingJobs::Job{generation, m_model, m_input, m_mask, m_features, m_cancelRun, m_result};
     }
     setComputing(true);
     emit computeStarted();
@@ -201,7 +209,8 @@ void SessionModel::startCompute() {
             if (!tokens) {
                 error = QString::fromStdString(tokens.error());
             } else {
-                auto run = runSession(job->model, tokens.value(), job->mask, job->cancel.get(), job->previous.get());
+                auto run = runSession(job->model, tokens.value(), job->mask, job->cancel.get(), job->previous.get(),
+                                      job->features);
                 if (run) {
                     result = std::move(run.value());
                 } else {
@@ -211,6 +220,17 @@ void SessionModel::startCompute() {
             if (job->cancel->load()) return;
             QMetaObject::invokeMethod(
                 this, [this, generation = job->generation, result, error] { finishCompute(generation, result, error); },
+                Qt::QueuedConnection);
+            // The second stage: the extra pass for the induction statistic.
+            // A newer edit cancels it; the next run then measures again.
+            if (!result || !needsInduction(*result)) return;
+            auto induction = measureSessionInduction(job->model, *result, job->cancel.get());
+            if (job->cancel->load()) return;
+            std::shared_ptr<const InductionMeasurement> measured = induction ? induction.value() : nullptr;
+            const QString problem = induction ? QString() : QString::fromStdString(induction.error());
+            QMetaObject::invokeMethod(
+                this,
+                [this, generation = job->generation, measured, problem] { finishInduction(generation, measured, problem); },
                 Qt::QueuedConnection);
         },
         Qt::QueuedConnection);
@@ -227,6 +247,13 @@ void SessionModel::finishCompute(quint64 generation, std::shared_ptr<const Sessi
     m_lastError.clear();
     m_result = std::move(result);
     emit resultReady();
+}
+
+void SessionModel::finishInduction(quint64 generation, std::shared_ptr<const InductionMeasurement> induction,
+                                   const QString& problem) {
+    if (generation != m_generation || !m_result) return;
+    m_result = induction ? withInduction(*m_result, std::move(induction)) : withInductionProblem(*m_result, problem);
+    emit resultUpdated();
 }
 
 void SessionModel::setComputing(bool computing) {

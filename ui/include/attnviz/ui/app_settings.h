@@ -38,6 +38,10 @@ public:
     void setExportScale(double scale);
     bool showSteps() const;
     void setShowSteps(bool show);
+    bool predictionsWanted() const;
+    void setPredictionsWanted(bool wanted);
+    QString analysisKind() const;  // analysisKindName, "" when never chosen
+    void setAnalysisKind(const QString& name);
 
     QStringList recentModels() const;
     // Moves `dir` to the front of the recent list (at most kMaxRecentModels).

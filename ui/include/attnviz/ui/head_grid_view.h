@@ -33,6 +33,8 @@ public:
 signals:
     void headActivated(attnviz::ui::HeadRef head);
     void headAddedToCompare(attnviz::ui::HeadRef head);
+    // The thumbnail under the mouse ({-1, -1} when it leaves them).
+    void headHovered(attnviz::ui::HeadRef head);
 
 protected:
     void rebuild() override;

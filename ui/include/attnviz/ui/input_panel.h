@@ -1,5 +1,6 @@
 // Where the user types: the sentence, an optional second sentence for models
-// with token types (BERT pairs), and the tokens the model sees.
+// with token types (BERT pairs), the tokens the model sees and what the
+// model predicts.
 #pragma once
 
 #include <QWidget>
@@ -10,6 +11,7 @@ class QPlainTextEdit;
 
 namespace attnviz::ui {
 
+class PredictionsPanel;
 class TokenStrip;
 
 class InputPanel : public QWidget {
@@ -30,6 +32,7 @@ public:
     void setIdInput(bool ids, const QString& why);
 
     TokenStrip* tokenStrip() const { return m_strip; }
+    PredictionsPanel* predictionsPanel() const { return m_predictions; }
     QPlainTextEdit* textEdit() const { return m_text; }
 
 signals:
@@ -43,6 +46,7 @@ private:
     QCheckBox* m_pairBox = nullptr;
     QLabel* m_hint = nullptr;
     TokenStrip* m_strip = nullptr;
+    PredictionsPanel* m_predictions = nullptr;
 };
 
 }  // namespace attnviz::ui

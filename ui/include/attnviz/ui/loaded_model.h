@@ -16,6 +16,7 @@ struct LoadedModel {
     std::shared_ptr<const core::Tokenizer> tokenizer;  // null: input is token ids
     QString dir;
     QString tokenizerProblem;  // set when tokenizer is null
+    QString maskToken;         // "[MASK]" or "<mask>" when the vocabulary has one
 
     bool isValid() const { return model != nullptr; }
     QString name() const;

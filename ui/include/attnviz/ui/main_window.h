@@ -1,5 +1,6 @@
-// The window: input dock, view controls, the four views as tabs, menus,
-// shortcuts and the status line. It only wires the pieces together; the
+// The window: input dock (with the predictions), view controls, the five
+// views as tabs, the head statistics dock, menus, shortcuts and the status
+// line. It only wires the pieces together; the
 // state lives in SessionModel and the drawing in the views.
 #pragma once
 
@@ -7,6 +8,8 @@
 
 #include <QMainWindow>
 
+class QActionGroup;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -15,10 +18,12 @@ class QTabWidget;
 
 namespace attnviz::ui {
 
+class AnalysisPage;
 class AppSettings;
 class ComparePage;
 class DifferencePage;
 class HeadGridView;
+class HeadStatsPanel;
 class HeadView;
 class InputPanel;
 class PlotView;
@@ -51,6 +56,10 @@ public:
     HeadGridView* overview() const { return m_overview; }
     ComparePage* comparePage() const { return m_compare; }
     DifferencePage* differencePage() const { return m_difference; }
+    AnalysisPage* analysisPage() const { return m_analysis; }
+    HeadStatsPanel* headStatsPanel() const { return m_stats; }
+    QDockWidget* headStatsDock() const { return m_statsDock; }
+    QMenu* modelsMenu() const { return m_modelsMenu; }
     QTabWidget* tabs() const { return m_tabs; }
     PlotView* currentView() const;
     // The message shown above the views ("" when none).
@@ -70,6 +79,7 @@ private:
     void setHighlight(int token);
     void showBanner(const QString& text, bool error);
     void onResult();
+    void onResultUpdated();
     void onModelChanged();
     void saveSettings();
     std::vector<PlotView*> views() const;
@@ -83,6 +93,9 @@ private:
     HeadGridView* m_overview = nullptr;
     ComparePage* m_compare = nullptr;
     DifferencePage* m_difference = nullptr;
+    AnalysisPage* m_analysis = nullptr;
+    HeadStatsPanel* m_stats = nullptr;
+    QDockWidget* m_statsDock = nullptr;
     QLabel* m_banner = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_modelsMenu = nullptr;

@@ -31,6 +31,7 @@ class PlotCanvas;
 // One matrix with its labels, for CSV export.
 struct LabeledMatrix {
     QString title;
+    QString formula;  // for aggregates: written into the header's corner cell
     Matrix matrix;
     QStringList rowLabels;  // queries
     QStringList colLabels;  // keys
@@ -59,10 +60,18 @@ public:
     virtual QString viewName() const = 0;
     // The figure's title line, as drawn.
     QString figureTitle() const;
+    QString figureSubtitle() const;
+    // The formula of an aggregate the figure shows, drawn under the subtitle
+    // (wrapped to the width; "" when the figure shows plain heads).
+    QString figureFormula() const { return m_formulaText; }
     // Export size in logical pixels, from the content (not the window).
     virtual QSize figureSize() const = 0;
     // The one matrix a CSV export writes; nullopt when the view has none.
     virtual std::optional<LabeledMatrix> csvMatrix() const { return std::nullopt; }
+    // What a JSON export of the view writes: the run's trace (the
+    // attention contract) or the analyses (aggregates, head statistics).
+    enum class JsonContent { Trace, Analysis };
+    virtual JsonContent jsonContent() const { return JsonContent::Trace; }
     // What the view says instead of a plot ("" while it shows one).
     const QString& message() const { return m_message; }
     // Why there is nothing to export ("" when there is).
@@ -86,6 +95,7 @@ protected:
     // rebuild() when there is a result, then show the plot or the view's message.
     void redraw();
     void setTitles(const QString& title, const QString& subtitle);
+    void setFormula(const QString& formula);
     // Replaces the plot by a message while there is nothing to draw for this
     // view ("" shows the plot again).
     void setMessage(const QString& message);
@@ -115,6 +125,8 @@ private:
     QStackedLayout* m_stack = nullptr;
     QCPTextElement* m_title = nullptr;
     QCPTextElement* m_subtitle = nullptr;
+    QCPTextElement* m_formula = nullptr;
+    QString m_formulaText;
     QCPLayoutGrid* m_body = nullptr;
 };
 

@@ -1,7 +1,9 @@
 // The state behind the window: the open model, the text, the mask and the
 // latest result. Loads models and computes on worker threads; a newer edit
 // cancels the running computation, and the last good result stays until a
-// new one is ready. Text edits are debounced.
+// new one is ready. Text edits are debounced. After a result the worker
+// measures the induction statistic (once per model and mask) and replaces
+// the result by a copy that carries it (resultUpdated).
 #pragma once
 
 #include "attnviz/ui/loaded_model.h"
@@ -48,6 +50,11 @@ public:
     const SessionInput& input() const { return m_input; }
     core::MaskMode mask() const { return m_mask; }
 
+    // What runs compute besides attention (predictions cost the LM head).
+    // Asking for more than the current result has recomputes.
+    void setFeatures(const RunFeatures& features);
+    const RunFeatures& features() const { return m_features; }
+
     void setDebounceInterval(int ms);
     // Starts a computation now (skipping the debounce).
     void recompute();
@@ -67,6 +74,8 @@ signals:
     void modelChanged();
     void computeStarted();
     void resultReady();
+    // result() is now the same run with its induction scores.
+    void resultUpdated();
     void computeFailed(const QString& message);
     void busyChanged(bool busy);
 
@@ -74,6 +83,8 @@ private:
     void scheduleCompute();
     void startCompute();
     void finishCompute(quint64 generation, std::shared_ptr<const SessionResult> result, const QString& error);
+    void finishInduction(quint64 generation, std::shared_ptr<const InductionMeasurement> induction,
+                         const QString& problem);
     void finishLoad(quint64 generation, std::shared_ptr<LoadedModel> model, const QString& error);
     void setComputing(bool computing);
     void stopWorker();
@@ -81,6 +92,7 @@ private:
     LoadedModel m_model;
     SessionInput m_input;
     core::MaskMode m_mask;
+    RunFeatures m_features;
     std::shared_ptr<const SessionResult> m_result;
     QString m_lastError;
 

@@ -1,8 +1,11 @@
 // What the views draw: one run's trace (plus the same tokens under the
-// model's own mask, for the difference view) and the token labels.
+// model's own mask, for the difference view), the token labels, the head
+// statistics and, when asked for, the model's predictions.
 #pragma once
 
 #include "attnviz/core/attention_trace.h"
+#include "attnviz/core/head_stats.h"
+#include "attnviz/core/induction.h"
 #include "attnviz/core/mask_mode.h"
 #include "attnviz/core/model.h"
 
@@ -21,6 +24,28 @@ struct TokenLabel {
     std::int32_t id = 0;
 };
 
+// One of the top-k tokens the model predicts at a position.
+struct PredictedToken {
+    std::int32_t id = 0;
+    QString text;  // the tokenizer's display form, "#id" without a tokenizer
+    float probability = 0.0f;
+};
+
+// The top-k at one position: the next token after the last one (causal
+// models) or the fillers of one mask token (masked language models).
+struct PositionPredictions {
+    int position = 0;
+    std::vector<PredictedToken> top;  // most probable first
+};
+
+// The induction scores of every head, measured on a sequence of their own
+// (core/induction.h): a property of (model, mask), not of the text.
+struct InductionMeasurement {
+    core::InductionSequence sequence;
+    std::vector<double> scores;  // layer-major
+    core::MaskMode mask;         // resolved, as the run used it
+};
+
 struct SessionResult {
     std::shared_ptr<const core::Model> model;  // the model that produced the trace
     QString modelName;
@@ -31,6 +56,20 @@ struct SessionResult {
     std::shared_ptr<const core::AttentionTrace> defaultTrace;  // == trace when the mask is the default
     std::vector<TokenLabel> tokens;
     double computeMs = 0;
+
+    // core::computeHeadStats of `trace`, layer-major; induction is NaN until
+    // `induction` is set (the session measures it after the first result).
+    std::vector<core::HeadStats> headStats;
+    std::shared_ptr<const InductionMeasurement> induction;
+    QString inductionProblem;  // why induction could not be measured ("" otherwise)
+
+    // Predictions are computed only when asked for (RunFeatures::predictions).
+    bool predictionsComputed = false;
+    bool maskedLm = false;  // fillers of mask tokens, else the next token
+    QString maskToken;      // what to type for a masked position ("[MASK]"), "" when unknown
+    std::vector<PositionPredictions> predictions;
+    QString predictionProblem;  // why there are none ("" otherwise)
+    bool predictionNeedsMask = false;  // a masked LM and no mask token in the text
 
     int tokenCount() const { return static_cast<int>(tokens.size()); }
     bool maskIsDefault() const { return trace->maskIsModelDefault(); }
