@@ -3,12 +3,16 @@
 // for the same model, input and view settings.
 #include "ui_fixture.h"
 
+#include "attnviz/ui/analysis_page.h"
+#include "attnviz/ui/analysis_view.h"
 #include "attnviz/ui/compare_page.h"
 #include "attnviz/ui/compare_view.h"
 #include "attnviz/ui/difference_page.h"
 #include "attnviz/ui/difference_view.h"
 #include "attnviz/ui/exporters.h"
 #include "attnviz/ui/head_grid_view.h"
+#include "attnviz/ui/head_stats_model.h"
+#include "attnviz/ui/head_stats_panel.h"
 #include "attnviz/ui/head_view.h"
 #include "attnviz/ui/input_panel.h"
 #include "attnviz/ui/main_window.h"
@@ -17,6 +21,7 @@
 #include "support/test_paths.h"
 
 #include <QPlainTextEdit>
+#include <QSpinBox>
 #include <QProcess>
 #include <QtTest>
 
@@ -52,6 +57,10 @@ private slots:
     void sameImagesAsGui_data();
     void sameImagesAsGui();
     void sameSvgAsGui();
+    void aggregatesSameAsGui_data();
+    void aggregatesSameAsGui();
+    void statsSameAsGui_data();
+    void statsSameAsGui();
     void realTokenizerSameImage();
     void allWritesEveryHead();
     void errorsAreOneLine();
@@ -148,6 +157,103 @@ void TestCliExport::sameSvgAsGui() {
     QCOMPARE(b.readAll(), a.readAll());
 }
 
+void TestCliExport::aggregatesSameAsGui_data() {
+    QTest::addColumn<QString>("view");
+    QTest::addColumn<int>("layer");
+    QTest::addColumn<int>("head");
+    QTest::addColumn<QString>("format");
+    for (const QString& view : ui::analysisKindNames()) {
+        QTest::addRow("%s png", qPrintable(view)) << view << 1 << 0 << QStringLiteral("png");
+    }
+    QTest::addRow("rollout through L0 png") << QStringLiteral("rollout") << 0 << 0 << QStringLiteral("png");
+    QTest::addRow("value-norms L0 H1 csv") << QStringLiteral("value-norms") << 0 << 1 << QStringLiteral("csv");
+    QTest::addRow("rollout json") << QStringLiteral("rollout") << 1 << 0 << QStringLiteral("json");
+    QTest::addRow("value-norms-normalized svg") << QStringLiteral("value-norms-normalized") << 1 << 1 << QStringLiteral("svg");
+}
+
+void TestCliExport::aggregatesSameAsGui() {
+    QFETCH(QString, view);
+    QFETCH(int, layer);
+    QFETCH(int, head);
+    QFETCH(QString, format);
+    auto window = openWindow(m_modelDir, m_ids);
+    // The JSON carries the induction scores the window measures after the result.
+    QTRY_VERIFY_WITH_TIMEOUT(window->session()->result()->induction != nullptr, 10000);
+    ui::AnalysisPage* page = window->analysisPage();
+    page->setKind(*ui::analysisKindFromName(view));
+    window->controls()->setHead({layer, head});
+    emit window->controls()->headChanged({layer, head});
+    QStringList layerArgs{"--layer", QString::number(layer), "--head", QString::number(head)};
+    if (view == QLatin1String("rollout")) {
+        page->rolloutSpin()->setValue(layer);  // rollout: layers 0..L (here the last layer is 1)
+        if (layer == 1) layerArgs.clear();     // the CLI's default: every layer
+    }
+    ui::AnalysisView* target = page->view();
+    QVERIFY2(target->exportProblem().isEmpty(), qPrintable(target->exportProblem()));
+    const auto fmt = *ui::exportFormatFromName(format);
+    const QString guiPath = m_out.filePath(QStringLiteral("%1-%2-gui.%3").arg(view, QTest::currentDataTag(), format));
+    const core::Status status = ui::exportView(*target, guiPath, fmt, {QSize(), 1.0});
+    QVERIFY2(status, status ? "" : status.error().c_str());
+    const QString cliPath = m_out.filePath(QStringLiteral("%1-%2-cli.%3").arg(view, QTest::currentDataTag(), format));
+    const CliRun run = runCli(QStringList{"--model", m_modelDir, "--ids", m_cliIds, "--view", view} + layerArgs +
+                              QStringList{"--scale", "1", "-o", cliPath});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.error));
+    if (fmt == ui::ExportFormat::Png) {
+        const QImage gui = load(guiPath);
+        QVERIFY(!gui.isNull());
+        QVERIFY2(load(cliPath) == gui, "the CLI and the GUI drew different pixels");
+    } else {
+        QFile a(guiPath);
+        QFile b(cliPath);
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        const QByteArray bytes = a.readAll();
+        QVERIFY(bytes.contains(ui::analysisFormula(*ui::analysisKindFromName(view)).left(40).toUtf8()) ||
+                fmt == ui::ExportFormat::Svg);
+        QCOMPARE(b.readAll(), bytes);
+    }
+}
+
+void TestCliExport::statsSameAsGui_data() {
+    QTest::addColumn<QString>("sort");
+    QTest::addColumn<bool>("ascending");
+    QTest::addColumn<QString>("format");
+    QTest::addRow("csv by head") << QString() << false << QStringLiteral("csv");
+    QTest::addRow("csv by prev_token") << QStringLiteral("prev_token") << false << QStringLiteral("csv");
+    QTest::addRow("csv by entropy ascending") << QStringLiteral("entropy") << true << QStringLiteral("csv");
+    QTest::addRow("json") << QString() << false << QStringLiteral("json");
+}
+
+void TestCliExport::statsSameAsGui() {
+    QFETCH(QString, sort);
+    QFETCH(bool, ascending);
+    QFETCH(QString, format);
+    auto window = openWindow(m_modelDir, m_ids);
+    QTRY_VERIFY_WITH_TIMEOUT(window->session()->result()->induction != nullptr, 10000);
+    ui::HeadStatsPanel* panel = window->headStatsPanel();
+    QCOMPARE(panel->result(), window->session()->result());
+    QStringList sortArgs;
+    if (!sort.isEmpty()) {
+        const auto stat = core::statisticFromName(sort.toStdString());
+        QVERIFY(stat.has_value());
+        panel->model()->sort(ui::HeadStatsModel::statisticColumn(*stat), ascending ? Qt::AscendingOrder : Qt::DescendingOrder);
+        sortArgs << "--sort" << sort;
+        if (ascending) sortArgs << "--ascending";
+    }
+    const QString guiPath = m_out.filePath(QStringLiteral("stats-%1-gui.%2").arg(QTest::currentDataTag(), format));
+    const core::Status status = panel->exportTo(guiPath);
+    QVERIFY2(status, status ? "" : status.error().c_str());
+    const QString cliPath = m_out.filePath(QStringLiteral("stats-%1-cli.%2").arg(QTest::currentDataTag(), format));
+    const CliRun run = runCli(QStringList{"--model", m_modelDir, "--ids", m_cliIds, "--view", "stats"} + sortArgs +
+                              QStringList{"-o", cliPath});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.error));
+    QFile a(guiPath);
+    QFile b(cliPath);
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    const QByteArray bytes = a.readAll();
+    QVERIFY(bytes.size() > 200);
+    QCOMPARE(b.readAll(), bytes);
+}
+
 void TestCliExport::realTokenizerSameImage() {
     ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "../shared/models");
     const QString dir = QString::fromStdString((models / "stories260K").string());
@@ -186,6 +292,19 @@ void TestCliExport::errorsAreOneLine() {
     const CliRun badLayer = runCli({"--model", m_modelDir, "--ids", "1,2", "--layer", "2", "-o", m_out.filePath("x.png")});
     QCOMPARE(badLayer.exitCode, 1);
     QVERIFY(badLayer.error.contains(QStringLiteral("--layer must be an integer from 0 to 1")));
+    QVERIFY(!QFileInfo::exists(m_out.filePath("x.png")));
+    const CliRun statsPng = runCli({"--model", m_modelDir, "--ids", "1,2", "--view", "stats", "-o", m_out.filePath("x.png")});
+    QCOMPARE(statsPng.exitCode, 1);
+    QVERIFY(statsPng.error.contains(QStringLiteral("csv")));
+    const CliRun badSort = runCli({"--model", m_modelDir, "--ids", "1,2", "--view", "stats", "--sort", "bogus", "-o",
+                                   m_out.filePath("x.csv")});
+    QCOMPARE(badSort.exitCode, 1);
+    QVERIFY(badSort.error.contains(QStringLiteral("prev_token")));
+    const CliRun meanNorms = runCli({"--model", m_modelDir, "--ids", "1,2", "--view", "value-norms", "--head", "-1", "-o",
+                                     m_out.filePath("x.png")});
+    QCOMPARE(meanNorms.exitCode, 1);
+    QVERIFY2(meanNorms.error.contains(QStringLiteral("pick a head")), qPrintable(meanNorms.error));
+    QCOMPARE(meanNorms.error.count(QLatin1Char('\n')), 1);
     QVERIFY(!QFileInfo::exists(m_out.filePath("x.png")));
 }
 

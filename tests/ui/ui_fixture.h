@@ -3,12 +3,15 @@
 #pragma once
 
 #include "attnviz/ui/loaded_model.h"
+#include "attnviz/ui/session_compute.h"
 #include "attnviz/ui/session_result.h"
 
 #include <QTemporaryDir>
 
 #include <memory>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 class QCPColorMap;
@@ -18,12 +21,22 @@ namespace attnviz::test {
 // Writes the tiny preset into `root` and loads it (fails the test on error).
 ui::LoadedModel loadFixture(const QTemporaryDir& root, const std::string& preset);
 
+// A seeded random model of any config.json text, written as `name` under
+// `root` (fixture weights: peaky attention), and loaded. Extra files (a
+// vocab.txt, ...) are written next to it first.
+ui::LoadedModel loadConfigModel(const QTemporaryDir& root, const std::string& name, const std::string& configJson,
+                                const std::vector<std::pair<std::string, std::string>>& extraFiles = {},
+                                std::uint64_t seed = 7);
+
 // Token ids 0..n-1 spread over the vocabulary (no tokenizer needed).
 std::vector<core::Token> idTokens(const std::vector<int>& ids);
 
 // runSession on `ids` with `mask`.
 std::shared_ptr<const ui::SessionResult> runIds(const ui::LoadedModel& model, const std::vector<int>& ids,
                                                 core::MaskMode mask = core::MaskMode::defaultMode());
+// runSession on the tokenizer's encoding of `text`, with `features`.
+std::shared_ptr<const ui::SessionResult> runText(const ui::LoadedModel& model, const QString& text,
+                                                 const ui::RunFeatures& features = {});
 
 // Cell (key, query) of a colour map, as the test wants to read it: (query, key).
 double cellAt(QCPColorMap* map, int query, int key);

@@ -24,13 +24,19 @@ QString headerText(int column) {
     if (column == HeadStatsModel::kSimilarityColumn) return QStringLiteral("similarity");
     switch (core::kAllHeadStatistics[column - 1]) {
     case core::HeadStatistic::Entropy: return QStringLiteral("entropy");
-    case core::HeadStatistic::MeanDistance: return QStringLiteral("mean dist.");
+    case core::HeadStatistic::MeanDistance: return QStringLiteral("dist.");
     case core::HeadStatistic::Sink: return QStringLiteral("sink");
-    case core::HeadStatistic::PrevToken: return QStringLiteral("prev. token");
-    case core::HeadStatistic::Diagonal: return QStringLiteral("diagonal");
-    case core::HeadStatistic::Induction: return QStringLiteral("induction");
+    case core::HeadStatistic::PrevToken: return QStringLiteral("prev");
+    case core::HeadStatistic::Diagonal: return QStringLiteral("diag.");
+    case core::HeadStatistic::Induction: return QStringLiteral("induct.");
     }
     return {};
+}
+
+// The statistic's own name (the JSON key), for tooltips.
+QString fullName(int column) {
+    if (column == HeadStatsModel::kSimilarityColumn) return QStringLiteral("similarity");
+    return toQString(core::statisticName(core::kAllHeadStatistics[column - 1]));
 }
 
 }  // namespace
@@ -192,8 +198,10 @@ QVariant HeadStatsModel::data(const QModelIndex& index, int role) const {
             if (induction && m_inductionMeasuring) return QStringLiteral("…");
             return QStringLiteral("\u2014");
         }
-        const int decimals = columnStatistic(column) == core::HeadStatistic::MeanDistance ? 2 : 3;
-        return QString::number(v, 'f', decimals);
+        // Few digits keep the columns narrow; the tooltip has them all.
+        const auto stat = columnStatistic(column);
+        const bool unbounded = stat == core::HeadStatistic::Entropy || stat == core::HeadStatistic::MeanDistance;
+        return QString::number(v, 'f', unbounded ? 2 : 3);
     }
     if (role == Qt::ToolTipRole) {
         if (std::isnan(v)) {
@@ -202,7 +210,7 @@ QVariant HeadStatsModel::data(const QModelIndex& index, int role) const {
             if (column == kSimilarityColumn) return tr("Computing the similarity...");
             return tr("Undefined for this input (e.g. prev_token of a one-token text)");
         }
-        return QStringLiteral("%1 of %2: %3").arg(headerText(column), head.label()).arg(v, 0, 'g', 9);
+        return QStringLiteral("%1 of %2: %3").arg(fullName(column), head.label()).arg(v, 0, 'g', 9);
     }
     return {};
 }
@@ -211,7 +219,7 @@ QVariant HeadStatsModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal) return QAbstractTableModel::headerData(section, orientation, role);
     if (section < 0 || section >= columnCount()) return {};
     if (role == Qt::DisplayRole) {
-        if (section == kSimilarityColumn && m_reference) return QStringLiteral("like %1").arg(m_reference->label());
+        if (section == kSimilarityColumn && m_reference) return QStringLiteral("~%1").arg(m_reference->label());
         return headerText(section);
     }
     if (role == Qt::ToolTipRole) {

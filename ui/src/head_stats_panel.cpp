@@ -33,7 +33,11 @@ HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
     m_table->sortByColumn(HeadStatsModel::kHeadColumn, Qt::AscendingOrder);
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // The columns share the dock's width (titles elide; their tooltips hold
+    // the formulas); the head names keep their size.
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->horizontalHeader()->setMinimumSectionSize(34);
+    m_table->horizontalHeader()->setTextElideMode(Qt::ElideRight);
     m_table->horizontalHeader()->setHighlightSections(false);
     m_table->setAlternatingRowColors(false);
     m_table->setShowGrid(false);
@@ -65,6 +69,9 @@ HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_table, 1);
     layout->addWidget(m_status);
 
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        m_table->horizontalHeader()->setSectionResizeMode(HeadStatsModel::kHeadColumn, QHeaderView::ResizeToContents);
+    });
     connect(m_find, &QPushButton::clicked, this, [this] { findSimilar(m_current); });
     connect(m_clear, &QPushButton::clicked, this, &HeadStatsPanel::clearSimilar);
     connect(m_export, &QPushButton::clicked, this, &HeadStatsPanel::exportDialog);

@@ -64,7 +64,7 @@ InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_hint);
     layout->addSpacing(4);
     layout->addWidget(heading(tr("Tokens (click to highlight)"), this));
-    layout->addWidget(scroll, 3);
+    layout->addWidget(scroll, 2);
     layout->addSpacing(4);
     layout->addWidget(m_predictions, 3);
 

@@ -118,7 +118,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_settings(std::m
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
 
-    resizeDocks({inputDock, m_statsDock}, {300, 360}, Qt::Horizontal);
+    resizeDocks({inputDock, m_statsDock}, {300, 390}, Qt::Horizontal);
     buildMenus();
     buildStatusBar();
     wire();

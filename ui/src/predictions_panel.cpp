@@ -11,21 +11,22 @@
 namespace attnviz::ui {
 namespace {
 
-enum Column { kToken, kProbability };
+enum Column { kToken, kBar, kProbability };
+constexpr int kBarWidth = 72;
 
-// The probability column: a bar as long as the probability behind the number.
-class ProbabilityDelegate : public QStyledItemDelegate {
+// The bar column: as long as the probability (the full column is 100 %).
+class ProbabilityBar : public QStyledItemDelegate {
 public:
     using QStyledItemDelegate::QStyledItemDelegate;
 
     void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override {
         const QVariant p = index.data(PredictionsPanel::kProbabilityRole);
-        if (p.isValid()) {
-            QRectF bar = QRectF(option.rect).adjusted(2, 3, -2, -3);
-            bar.setWidth(bar.width() * std::clamp(p.toDouble(), 0.0, 1.0));
-            painter->fillRect(bar, QColor(52, 120, 246, 70));
-        }
-        QStyledItemDelegate::paint(painter, option, index);
+        if (!p.isValid()) return;
+        const QRectF track = QRectF(option.rect).adjusted(3, 4, -3, -4);
+        painter->fillRect(track, QColor(236, 238, 242));
+        QRectF bar = track;
+        bar.setWidth(std::max(1.0, track.width() * std::clamp(p.toDouble(), 0.0, 1.0)));
+        painter->fillRect(bar, QColor(52, 120, 246));
     }
 };
 
@@ -51,7 +52,7 @@ PredictionsPanel::PredictionsPanel(QWidget* parent) : QWidget(parent) {
     m_message->setVisible(false);
     m_tree = new QTreeWidget(this);
     m_tree->setObjectName(QStringLiteral("predictionsTree"));
-    m_tree->setColumnCount(2);
+    m_tree->setColumnCount(3);
     m_tree->setHeaderHidden(true);
     m_tree->setRootIsDecorated(false);
     m_tree->setItemsExpandable(false);
@@ -59,11 +60,13 @@ PredictionsPanel::PredictionsPanel(QWidget* parent) : QWidget(parent) {
     m_tree->setFocusPolicy(Qt::NoFocus);
     m_tree->setIndentation(8);
     m_tree->setUniformRowHeights(true);
-    m_tree->setItemDelegateForColumn(kProbability, new ProbabilityDelegate(m_tree));
+    m_tree->setItemDelegateForColumn(kBar, new ProbabilityBar(m_tree));
     m_tree->header()->setStretchLastSection(false);
     m_tree->header()->setSectionResizeMode(kToken, QHeaderView::Stretch);
+    m_tree->header()->setSectionResizeMode(kBar, QHeaderView::Fixed);
     m_tree->header()->setSectionResizeMode(kProbability, QHeaderView::Fixed);
-    m_tree->header()->resizeSection(kProbability, m_tree->fontMetrics().horizontalAdvance(QStringLiteral("100.00 %")) + 40);
+    m_tree->header()->resizeSection(kBar, kBarWidth);
+    m_tree->header()->resizeSection(kProbability, m_tree->fontMetrics().horizontalAdvance(QStringLiteral("100.00 %")) + 12);
     m_tree->setFrameShape(QFrame::NoFrame);
 
     auto* layout = new QVBoxLayout(this);
@@ -87,7 +90,7 @@ bool PredictionsPanel::predictionsWanted() const { return m_enabled->isChecked()
 
 void PredictionsPanel::setPredictionsWanted(bool wanted) { m_enabled->setChecked(wanted); }
 
-QString PredictionsPanel::message() const { return m_message->isVisible() ? m_message->text() : QString(); }
+QString PredictionsPanel::message() const { return m_message->isHidden() ? QString() : m_message->text(); }
 
 void PredictionsPanel::setResult(std::shared_ptr<const SessionResult> result) {
     m_result = std::move(result);
@@ -122,6 +125,7 @@ void PredictionsPanel::rebuild() {
     }
     m_message->setText(note);
     m_message->setVisible(!note.isEmpty());
+    m_tree->setVisible(r != nullptr && !r->predictions.empty());
     if (r == nullptr || !r->predictionsComputed) return;
 
     QFont headingFont = m_tree->font();
@@ -145,10 +149,12 @@ void PredictionsPanel::rebuild() {
             item->setText(kToken, QStringLiteral("%1.  %2").arg(k + 1).arg(t.text));
             item->setText(kProbability, percent(t.probability));
             item->setTextAlignment(kProbability, Qt::AlignRight | Qt::AlignVCenter);
-            item->setData(kToken, kIdRole, t.id);
-            item->setData(kProbability, kIdRole, t.id);
-            item->setData(kProbability, kProbabilityRole, t.probability);
+            for (int c : {kToken, kBar, kProbability}) {
+                item->setData(c, kIdRole, t.id);
+                item->setData(c, kProbabilityRole, t.probability);
+            }
             item->setToolTip(kToken, tr("token id %1, probability %2").arg(t.id).arg(static_cast<double>(t.probability), 0, 'g', 6));
+            item->setToolTip(kBar, item->toolTip(kToken));
             item->setToolTip(kProbability, item->toolTip(kToken));
         }
     }

@@ -120,9 +120,8 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
         } else if (positions.empty()) {
             needsMask = true;
             const QString mask = model.maskToken.isEmpty() ? QStringLiteral("[MASK]") : model.maskToken;
-            predictionProblem = QStringLiteral("This is a masked language model: type %1 where a word should be "
-                                               "filled in, e.g. \u201cThe %1 sat on the mat.\u201d")
-                                    .arg(mask);
+            predictionProblem =
+                QStringLiteral("This is a masked language model: type %1 where a word should be filled in.").arg(mask);
         } else if (entries > kMaxLogitEntries) {
             predictionProblem = QStringLiteral("Predictions skipped: %1 tokens x %2 vocabulary entries of logits "
                                                "would take %3 MB; shorten the text")
