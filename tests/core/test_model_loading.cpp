@@ -113,8 +113,9 @@ void TestModelLoading::unprefixedNamesGiveSameAttention() {
         const std::vector<std::int32_t> ids = {2, 7, 11, 4, 30};
         auto t1 = (*before)->run(ids, {});
         before.value().reset();
+        const std::string strip = prefix;  // clang 14 cannot capture structured bindings
         rewriteTensors(dir, [&](const std::string& n) {
-            return n.rfind(prefix, 0) == 0 ? n.substr(prefix.size()) : n;
+            return n.rfind(strip, 0) == 0 ? n.substr(strip.size()) : n;
         });
         auto after = core::loadModel(dir);
         QVERIFY2(after.ok(), after.ok() ? "" : after.error().c_str());
