@@ -27,16 +27,15 @@ void layerNorm(RowMatrix& x, const float* gain, const float* bias, float eps) {
     const Eigen::Index n = x.cols();
     const Eigen::Map<const Eigen::RowVectorXf> g(gain, n);
     const Eigen::Map<const Eigen::RowVectorXf> b(bias, n);
+    const float invN = 1.0f / static_cast<float>(n);
+    // Vectorised float reductions, as torch does; a row's address (and so the
+    // summation order) depends only on its index and the width.
     for (Eigen::Index r = 0; r < x.rows(); ++r) {
-        auto row = x.row(r);
-        double sum = 0.0;
-        for (Eigen::Index i = 0; i < n; ++i) sum += row[i];
-        const double mean = sum / static_cast<double>(n);
-        double sq = 0.0;
-        for (Eigen::Index i = 0; i < n; ++i) sq += (row[i] - mean) * (row[i] - mean);
-        const float inv = static_cast<float>(1.0 / std::sqrt(sq / static_cast<double>(n) + eps));
-        const float m = static_cast<float>(mean);
-        row = ((row.array() - m) * inv).matrix().cwiseProduct(g) + b;
+        auto row = x.row(r).array();
+        const float mean = row.sum() * invN;
+        const float var = (row - mean).square().sum() * invN;  // biased, as torch.nn.LayerNorm
+        const float inv = 1.0f / std::sqrt(var + eps);
+        row = (row - mean) * inv * g.array() + b.array();
     }
 }
 
@@ -44,10 +43,9 @@ void rmsNorm(const RowMatrix& x, const float* gain, float eps, RowMatrix& y) {
     const Eigen::Index n = x.cols();
     const Eigen::Map<const Eigen::RowVectorXf> g(gain, n);
     y.resize(x.rows(), n);
+    const float invN = 1.0f / static_cast<float>(n);
     for (Eigen::Index r = 0; r < x.rows(); ++r) {
-        double sq = 0.0;
-        for (Eigen::Index i = 0; i < n; ++i) sq += static_cast<double>(x(r, i)) * x(r, i);
-        const float inv = static_cast<float>(1.0 / std::sqrt(sq / static_cast<double>(n) + eps));
+        const float inv = 1.0f / std::sqrt(x.row(r).squaredNorm() * invN + eps);
         // Hugging Face order: (x * rsqrt(var + eps)) then * gain.
         y.row(r) = (x.row(r) * inv).cwiseProduct(g);
     }
