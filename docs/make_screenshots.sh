@@ -3,7 +3,8 @@
 # and 1920x1080, driven with xdotool, captured with ImageMagick's import.
 #   docs/make_screenshots.sh [build dir] [model dir]
 # Defaults: build/ and the embedded causal model (resources/models/*), else
-# ../shared/models/stories260K. Needs xvfb, xdotool, imagemagick.
+# ../shared/models/stories260K; the embedded masked model (if trained) for the
+# [MASK] predictions shot. Needs xvfb, xdotool, imagemagick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -17,6 +18,11 @@ if [ -z "$MODEL" ]; then
     done
 fi
 [ -n "$MODEL" ] || MODEL=../shared/models/stories260K
+MASKED=""
+for d in resources/models/*/; do
+    [ -f "$d/config.json" ] || continue
+    grep -q '"model_type": *"bert"' "$d/config.json" && MASKED=${d%/} && break
+done
 APP=$BUILD/app/gui/attnviz
 TEXT=${ATTNVIZ_SCREENSHOT_TEXT:-"Once upon a time, a little cat named Tom sat on the mat. He saw a big red ball and he was happy."}
 OUT=docs
@@ -44,7 +50,7 @@ shoot() {  # shoot <display> <width> <height> <suffix>
     xdotool mousemove 127 35 click --repeat 3 1 type "1"
     xdotool key Tab
     sleep 1
-    xdotool mousemove $((300 + (w - 300) * 45 / 100)) $((h * 62 / 100))
+    xdotool mousemove $((300 + (w - 690) * 40 / 100)) $((h * 62 / 100))
     sleep 1.5
     import -window root "$OUT/screenshot-head-$suffix.png"
 
@@ -72,6 +78,56 @@ shoot() {  # shoot <display> <width> <height> <suffix>
     xdotool mousemove $((w - 20)) $((h - 60)) key ctrl+4
     sleep 1.5
     import -window root "$OUT/screenshot-difference-$suffix.png"
+
+    # Back to the model's own mask.
+    xdotool mousemove 298 35 click 1
+    sleep 0.5
+    xdotool key Up Up Return
+    sleep 1.5
+
+    # Aggregates: rollout, the Heads table (right dock, 390 px) sorted by the
+    # previous-token statistic, a cell's tooltip with the formula.
+    xdotool mousemove $((w - 20)) $((h - 60)) key ctrl+5
+    sleep 1
+    xdotool mousemove $((w - 140)) 112 click 1
+    sleep 0.5
+    local cx=$((300 + (w - 690) * 45 / 100)) cy=$((h * 55 / 100))
+    xdotool mousemove $cx $cy
+    sleep 0.3
+    xdotool mousemove $((cx + 4)) $((cy + 4))
+    sleep 1.5
+    import -window root "$OUT/screenshot-aggregates-$suffix.png"
+
+    # Head search: the head view's head (L2 H1), "Find heads like L2 H1".
+    xdotool mousemove $((w - 20)) $((h - 60)) key ctrl+1
+    sleep 0.5
+    xdotool mousemove $((w - 305)) 87 click 1
+    sleep 1.5
+    xdotool mousemove $((w - 20)) $((h - 60))
+    sleep 0.5
+    import -window root "$OUT/screenshot-heads-$suffix.png"
+
+    # Predictions of the causal model: the next token after the text.
+    xdotool mousemove 150 150 click 1 key ctrl+a
+    xdotool type --delay 20 "Once upon a time, there was a little"
+    sleep 2
+    xdotool mousemove $((w - 20)) $((h - 60))
+    sleep 0.5
+    import -window root "$OUT/screenshot-predictions-causal-$suffix.png"
+
+    # The masked model, one click away in the Models menu: fillers of [MASK].
+    if [ -n "$MASKED" ]; then
+        xdotool mousemove 65 8 click 1
+        sleep 0.7
+        xdotool key Down Down Return
+        sleep 3
+        xdotool mousemove 150 150 click 1 key ctrl+a
+        xdotool type --delay 20 "The [MASK] sat on the [MASK] and looked at the dog."
+        sleep 2
+        xdotool mousemove $((w - 20)) $((h - 60))
+        sleep 0.5
+        import -window root "$OUT/screenshot-predictions-masked-$suffix.png"
+    fi
 
     kill "$app"
     wait "$app" 2>/dev/null || true

@@ -257,11 +257,11 @@ void TestHeadStatsPanel::formulasInHeaderTooltips() {
     model.setStats(handStats(), 4);
     for (core::HeadStatistic stat : core::kAllHeadStatistics) {
         const QString tip = model.headerData(ui::HeadStatsModel::statisticColumn(stat), Qt::Horizontal, Qt::ToolTipRole).toString();
-        QVERIFY2(tip.contains(ui::toQString(core::statisticFormula(stat))), qPrintable(tip));
+        QVERIFY2(tip.simplified().contains(ui::toQString(core::statisticFormula(stat)).simplified()), qPrintable(tip));
     }
     model.setSimilarity({0, 1}, {});
     const QString tip = model.headerData(ui::HeadStatsModel::kSimilarityColumn, Qt::Horizontal, Qt::ToolTipRole).toString();
-    QVERIFY(tip.contains(ui::toQString(core::kHeadSimilarityFormula)));
+    QVERIFY(tip.simplified().contains(ui::toQString(core::kHeadSimilarityFormula).simplified()));
     QVERIFY(tip.contains(QStringLiteral("L0 H1")));
 }
 

@@ -19,6 +19,23 @@ Matrix fromCore(const core::RowMatrix& m) {
 
 QString toQString(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 
+QString wrapToolTip(const QString& text, int maxChars) {
+    QStringList out;
+    for (const QString& paragraph : text.split(QLatin1Char('\n'))) {
+        QString line;
+        for (const QString& word : paragraph.split(QLatin1Char(' '))) {
+            if (!line.isEmpty() && line.size() + 1 + word.size() > maxChars) {
+                out << line;
+                line = word;
+            } else {
+                line = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+            }
+        }
+        out << line;
+    }
+    return out.join(QLatin1Char('\n'));
+}
+
 QString analysisKindName(AnalysisKind kind) {
     switch (kind) {
     case AnalysisKind::MeanOverHeads: return QStringLiteral("mean-heads");

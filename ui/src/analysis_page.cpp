@@ -16,7 +16,7 @@ AnalysisPage::AnalysisPage(QWidget* parent) : QWidget(parent) {
     m_kind->setObjectName(QStringLiteral("analysisKind"));
     for (AnalysisKind k : kAllAnalysisKinds) {
         m_kind->addItem(analysisKindLabel(k), static_cast<int>(k));
-        m_kind->setItemData(m_kind->count() - 1, analysisFormula(k), Qt::ToolTipRole);
+        m_kind->setItemData(m_kind->count() - 1, wrapToolTip(analysisFormula(k)), Qt::ToolTipRole);
     }
     m_rolloutLabel = new QLabel(tr("through layer"), this);
     m_rolloutLayers = new QSpinBox(this);
@@ -70,7 +70,7 @@ void AnalysisPage::updateControls() {
     const bool rollout = kind == AnalysisKind::Rollout;
     m_rolloutLabel->setVisible(rollout);
     m_rolloutLayers->setVisible(rollout);
-    m_kind->setToolTip(analysisFormula(kind));
+    m_kind->setToolTip(wrapToolTip(analysisFormula(kind)));
     if (analysisUsesHead(kind)) {
         m_usesHead->setText(tr("for the head chosen above (layer and head)"));
     } else if (analysisUsesLayer(kind) && !rollout) {

@@ -67,7 +67,7 @@ QString AnalysisView::cellText(int row, int col) const {
 QString AnalysisView::cellToolTip(int row, int col) const {
     const QString text = cellText(row, col);
     if (text.isEmpty()) return {};
-    return QStringLiteral("%1\n%2: %3").arg(text, analysisKindLabel(m_kind), analysisFormula(m_kind));
+    return text + QLatin1Char('\n') + wrapToolTip(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), analysisFormula(m_kind)));
 }
 
 void AnalysisView::setKind(AnalysisKind kind) {

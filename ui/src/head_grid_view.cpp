@@ -238,7 +238,7 @@ void HeadGridView::hover(const QPointF& pos) {
     }
     emit hoverText(text + QStringLiteral("  (click: open, Ctrl+click: add to Compare)"));
     emit headHovered(h);
-    const QString tip = h.isMean() ? text + QLatin1Char('\n') + analysisFormula(AnalysisKind::MeanOverHeads) : text;
+    const QString tip = h.isMean() ? text + QLatin1Char('\n') + wrapToolTip(analysisFormula(AnalysisKind::MeanOverHeads)) : text;
     QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), tip, canvas());
     refresh();
 }

@@ -225,14 +225,14 @@ QVariant HeadStatsModel::headerData(int section, Qt::Orientation orientation, in
     if (role == Qt::ToolTipRole) {
         if (section == kHeadColumn) return tr("Layer and head, numbered from 0");
         if (section == kSimilarityColumn) {
-            return tr("Similarity to %1: %2").arg(m_reference ? m_reference->label() : QString(),
-                                                  toQString(core::kHeadSimilarityFormula));
+            return wrapToolTip(tr("Similarity to %1: %2").arg(m_reference ? m_reference->label() : QString(),
+                                                              toQString(core::kHeadSimilarityFormula)));
         }
         QString tip = toQString(core::statisticFormula(*columnStatistic(section)));
         if (columnStatistic(section) == core::HeadStatistic::Induction && !m_inductionProblem.isEmpty()) {
             tip += QStringLiteral("\n\n") + m_inductionProblem;
         }
-        return tip;
+        return wrapToolTip(tip);
     }
     if (role == Qt::InitialSortOrderRole) {
         return section == kHeadColumn ? Qt::AscendingOrder : Qt::DescendingOrder;

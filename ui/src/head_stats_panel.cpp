@@ -46,8 +46,8 @@ HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
 
     m_find = new QPushButton(tr("Find heads like L0 H0"), this);
     m_find->setObjectName(QStringLiteral("findSimilarButton"));
-    m_find->setToolTip(tr("Rank every head by how alike its attention is to the current head's:\n%1")
-                           .arg(toQString(core::kHeadSimilarityFormula)));
+    m_find->setToolTip(wrapToolTip(tr("Rank every head by how alike its attention is to the current head's:\n%1")
+                                       .arg(toQString(core::kHeadSimilarityFormula))));
     m_clear = new QPushButton(tr("Clear"), this);
     m_clear->setToolTip(tr("Remove the similarity column"));
     m_export = new QPushButton(tr("Export..."), this);

@@ -178,7 +178,7 @@ void HeadView::hover(const QPointF& pos) {
             if (d->layoutKind == 1 && p.get() != d->probs()) {
                 text += QStringLiteral("  (attention %1)").arg(d->probs()->matrix().at(row, col), 0, 'f', 4);
             }
-            const QString tip = figureFormula().isEmpty() ? text : text + QLatin1Char('\n') + figureFormula();
+            const QString tip = figureFormula().isEmpty() ? text : text + QLatin1Char('\n') + wrapToolTip(figureFormula());
             QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), tip, canvas());
             emit hoverText(text);
             refresh();

@@ -61,6 +61,9 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent) {
     m_formula->setMargins(QMargins(12, 0, 12, 6));
     m_formula->setTextFlags(Qt::AlignCenter);
     m_formula->setVisible(false);  // outside the layout until a view sets a formula
+    // The formula wraps to whatever width there is (prepare hook below), so
+    // its one-line width must not become the plot's minimum width.
+    m_formula->setMinimumSize(1, 0);
     m_body = new QCPLayoutGrid;
     root->addElement(0, 0, new QCPLayoutElement(m_canvas));
     root->addElement(1, 0, m_title);
@@ -86,6 +89,10 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent) {
     });
     m_canvas->setFocusPolicy(Qt::StrongFocus);
     m_canvas->installEventFilter(this);
+    // QCustomPlot's minimum size hint is its layout's (titles at full length,
+    // every panel's labels): left to the window, the widest view would push
+    // the docks aside. The figure squeezes instead; exports use their own size.
+    m_canvas->setMinimumSize(240, 240);
     m_canvas->setPrepareHook([this] {
         if (m_formulaText.isEmpty()) return;
         const int width = std::max(200, m_canvas->viewport().width() - 40);

@@ -117,6 +117,9 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
         const long long entries = static_cast<long long>(tokens.size()) * config.vocabSize;
         if (headMissing) {
             predictionProblem = previous->predictionProblem;
+        } else if (positions.empty() && config.isEncoder() && !model.tokenizer) {
+            predictionProblem = QStringLiteral("Predictions of a masked language model fill its mask tokens, and "
+                                               "without a tokenizer attnviz cannot tell which typed id is one.");
         } else if (positions.empty()) {
             needsMask = true;
             const QString mask = model.maskToken.isEmpty() ? QStringLiteral("[MASK]") : model.maskToken;

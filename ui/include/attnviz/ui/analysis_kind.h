@@ -55,6 +55,9 @@ bool analysisIsBounded(AnalysisKind kind);
 bool analysisRowsSumToOne(AnalysisKind kind);
 
 QString toQString(std::string_view text);
+// Breaks long text into lines of at most `maxChars` at spaces (plain-text
+// tooltips do not wrap by themselves). Existing line breaks stay.
+QString wrapToolTip(const QString& text, int maxChars = 100);
 
 // The full (seqLen, seqLen) matrix, row = query, computed by the core.
 // `head` picks the layer (mean/max, value norms; for rollout the last layer
