@@ -50,6 +50,12 @@ int main(int argc, char** argv) {
     }
     const std::string command = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
+    for (const std::string& a : args) {  // `attnviz-cli analyze --help` shows the same page
+        if (a == "--help" || a == "-h") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+    }
     try {
         if (command == "tokens") return attnviz::cli::runTokens(args);
         if (command == "attention") return attnviz::cli::runAttention(args);

@@ -36,6 +36,7 @@ private slots:
     void tokensFromText();
     void predictNextToken();
     void predictNeedsMaskForMaskedModels();
+    void helpAfterCommand();
 
 private:
     QTemporaryDir m_tmp;
@@ -186,6 +187,18 @@ void TestCli::predictNeedsMaskForMaskedModels() {
     QCOMPARE(r.exitCode, 1);
     QVERIFY(QString::fromUtf8(r.err).contains("[MASK]"));
     QCOMPARE(r.err.count('\n'), 1);
+}
+
+void TestCli::helpAfterCommand() {
+    // `attnviz-cli <command> --help` prints the usage page, like `attnviz-cli --help`.
+    const auto top = runCli({"--help"});
+    QCOMPARE(top.exitCode, 0);
+    for (const char* command : {"analyze", "attention", "export"}) {
+        const auto r = runCli({command, "--model", m_gpt2, "--help"});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, top.out);
+        QVERIFY(r.err.isEmpty());
+    }
 }
 
 QTEST_APPLESS_MAIN(TestCli)
