@@ -1,11 +1,9 @@
 #include "attnviz/ui/analysis_view.h"
 
 #include "attnviz/ui/view_data.h"
-#include "heatmap_panel.h"
+#include "heatmap_panels.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
-
-#include <QToolTip>
 
 namespace attnviz::ui {
 namespace {
@@ -27,8 +25,8 @@ Matrix shownPart(const Matrix& full, const std::vector<int>& keep, AnalysisKind 
 
 }  // namespace
 
+// panels(): one panel, made by the first rebuild that has a matrix.
 struct AnalysisView::Impl {
-    std::unique_ptr<HeatmapPanel> panel;
     QCPColorScale* scale = nullptr;
     // The largest shown value over every layer / head of the current kind,
     // remembered per (trace, kind, hideSpecial).
@@ -40,16 +38,6 @@ struct AnalysisView::Impl {
 
 AnalysisView::AnalysisView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    canvas()->setLayoutHooks(
-        [this] {
-            if (d->panel) d->panel->clearSizeLimit();
-        },
-        [this] {
-            if (!d->panel) return false;
-            bool changed = d->panel->fitSquare();
-            changed |= d->panel->fitLabels();
-            return changed;
-        });
     setPlaceholder(tr("Open a model and type a sentence to see attention rollout, value-weighted norms and the "
                       "means over heads and layers."));
 }
@@ -57,11 +45,11 @@ AnalysisView::AnalysisView(QWidget* parent) : PlotView(parent), d(std::make_uniq
 AnalysisView::~AnalysisView() = default;
 
 QCPColorMap* AnalysisView::colorMap() const {
-    return d->panel && message().isEmpty() ? d->panel->colorMap() : nullptr;
+    return panels().back() && message().isEmpty() ? panels().back()->colorMap() : nullptr;
 }
 
 QString AnalysisView::cellText(int row, int col) const {
-    return d->panel && message().isEmpty() ? d->panel->cellText(row, col) : QString();
+    return panels().back() && message().isEmpty() ? panels().back()->cellText(row, col) : QString();
 }
 
 QString AnalysisView::cellToolTip(int row, int col) const {
@@ -132,11 +120,10 @@ void AnalysisView::rebuild() {
         setMessage(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), QString::fromStdString(full.error())));
         return;
     }
-    if (!d->panel) {
+    if (panels().empty()) {
         auto* margins = new QCPMarginGroup(canvas());
         body()->addElement(0, 0, makeSpacer(canvas()));
-        d->panel = std::make_unique<HeatmapPanel>(canvas(), body(), 0, 1);
-        d->panel->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+        panels().add(canvas(), body(), 0, 1)->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
         d->scale = makeColorScale(canvas(), QString());
         d->scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
         body()->addElement(0, 2, d->scale);
@@ -163,10 +150,11 @@ void AnalysisView::rebuild() {
     }
     if (!(upper > 0.0)) upper = 1.0;
 
-    d->panel->setData(shown, r->labels(keep), keep);
-    d->panel->setColorScale(d->scale);
-    d->panel->setAxisTitles(true);
-    d->panel->setTitle(QString());
+    HeatmapPanel* panel = panels().back();
+    panel->setData(shown, r->labels(keep), keep);
+    panel->setColorScale(d->scale);
+    panel->setAxisTitles(true);
+    panel->setTitle(QString());
     d->scale->setGradient(makeGradient(style.colormap));
     d->scale->setDataRange(QCPRange(0.0, upper));
     d->scale->setLabel(analysisValueName(m_kind));
@@ -198,40 +186,12 @@ void AnalysisView::rebuild() {
 }
 
 void AnalysisView::hover(const QPointF& pos) {
-    int row = 0;
-    int col = 0;
-    if (d->panel && message().isEmpty() && d->panel->cellAt(pos, &row, &col)) {
-        d->panel->setMarker(row, col);
-        QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), cellToolTip(row, col), canvas());
-        emit hoverText(cellText(row, col));
-        refresh();
+    const auto hit = message().isEmpty() ? panels().hitCell(pos) : std::nullopt;
+    if (!hit) {
+        endHover();
         return;
     }
-    clearHover();
-    QToolTip::hideText();
-    emit hoverText(QString());
-    refresh();
-}
-
-void AnalysisView::click(const QPointF& pos, Qt::KeyboardModifiers) {
-    if (!d->panel) return;
-    const int token = d->panel->tokenAt(pos);
-    if (token < 0) return;
-    const int next = token == highlightToken() ? -1 : token;
-    setHighlightToken(next);
-    emit tokenClicked(next);
-}
-
-void AnalysisView::resetZoom() {
-    if (d->panel) d->panel->resetZoom();
-}
-
-void AnalysisView::clearHover() {
-    if (d->panel) d->panel->setMarker(-1, -1);
-}
-
-void AnalysisView::applyHighlight() {
-    if (d->panel) d->panel->setHighlightToken(highlightToken());
+    showHover(pos, cellToolTip(hit->row, hit->col), cellText(hit->row, hit->col));
 }
 
 QSize AnalysisView::figureSize() const {
@@ -246,13 +206,14 @@ QSize AnalysisView::figureSize() const {
 }
 
 std::optional<LabeledMatrix> AnalysisView::csvMatrix() const {
-    if (!result() || !d->panel || !message().isEmpty()) return std::nullopt;
+    const HeatmapPanel* panel = panels().back();
+    if (!result() || !panel || !message().isEmpty()) return std::nullopt;
     LabeledMatrix m;
     m.title = figureTitle();
     m.formula = QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), analysisFormula(m_kind));
-    m.matrix = d->panel->matrix();
-    m.rowLabels = d->panel->labels();
-    m.colLabels = d->panel->labels();
+    m.matrix = panel->matrix();
+    m.rowLabels = panel->labels();
+    m.colLabels = panel->labels();
     return m;
 }
 

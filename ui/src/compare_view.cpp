@@ -2,11 +2,9 @@
 
 #include "attnviz/ui/analysis_kind.h"
 #include "attnviz/ui/view_data.h"
-#include "heatmap_panel.h"
+#include "heatmap_panels.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
-
-#include <QToolTip>
 
 namespace attnviz::ui {
 
@@ -33,7 +31,6 @@ int columnsFor(int n, QSize area) {
 }  // namespace
 
 struct CompareView::Impl {
-    std::vector<std::unique_ptr<HeatmapPanel>> panels;
     std::vector<HeadRef> shownHeads;
     QCPColorScale* scale = nullptr;
     QCPMarginGroup* margins = nullptr;
@@ -43,44 +40,31 @@ struct CompareView::Impl {
 CompareView::CompareView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
     d->margins = new QCPMarginGroup(canvas());
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    canvas()->setLayoutHooks(
-        [this] {
-            for (auto& p : d->panels) p->clearSizeLimit();
-        },
-        [this] {
-            bool changed = false;
-            for (auto& p : d->panels) changed |= p->fitSquare();
-            for (auto& p : d->panels) changed |= p->fitLabels();
-            return changed;
-        });
     setPlaceholder(tr("Open a model and type a sentence, then add heads to compare."));
 }
 
 CompareView::~CompareView() = default;
 
-int CompareView::panelCount() const { return message().isEmpty() ? static_cast<int>(d->panels.size()) : 0; }
+int CompareView::panelCount() const { return message().isEmpty() ? panels().size() : 0; }
 
 QCPColorMap* CompareView::colorMap(int panel) const {
-    return panel >= 0 && panel < panelCount() ? d->panels[panel]->colorMap() : nullptr;
+    return panel >= 0 && panel < panelCount() ? panels().at(panel)->colorMap() : nullptr;
 }
 
 void CompareView::resizeEvent(QResizeEvent* event) {
     PlotView::resizeEvent(event);
-    if (!m_exporting && !d->panels.empty() &&
-        columnsFor(static_cast<int>(d->panels.size()), size()) != d->columns) {
-        redraw();
-    }
+    if (!m_exporting && !panels().empty() && columnsFor(panels().size(), size()) != d->columns) redraw();
 }
 
 void CompareView::beginExport() {
     // Exports use the canonical layout (a row of up to four), whatever the window's shape.
     m_exporting = true;
-    if (!d->panels.empty() && columnsFor(static_cast<int>(d->panels.size()), QSize()) != d->columns) redraw();
+    if (!panels().empty() && columnsFor(panels().size(), QSize()) != d->columns) redraw();
 }
 
 void CompareView::endExport() {
     m_exporting = false;
-    if (!d->panels.empty() && columnsFor(static_cast<int>(d->panels.size()), size()) != d->columns) redraw();
+    if (!panels().empty() && columnsFor(panels().size(), size()) != d->columns) redraw();
 }
 
 void CompareView::setHeads(const std::vector<HeadRef>& heads) {
@@ -105,18 +89,17 @@ void CompareView::rebuild() {
 
     const int n = static_cast<int>(heads.size());
     const int columns = columnsFor(n, m_exporting ? QSize() : size());
-    if (static_cast<int>(d->panels.size()) != n || d->columns != columns) {
+    if (panels().size() != n || d->columns != columns) {
         body()->clear();
-        d->panels.clear();
+        panels().clear();
         auto* grid = new QCPLayoutGrid;
         grid->setColumnSpacing(18);
         grid->setRowSpacing(12);
         body()->addElement(0, 0, makeSpacer(canvas()));
         body()->addElement(0, 1, grid);
         for (int i = 0; i < n; ++i) {
-            auto panel = std::make_unique<HeatmapPanel>(canvas(), grid, i / columns, i % columns);
+            HeatmapPanel* panel = panels().add(canvas(), grid, i / columns, i % columns);
             panel->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
-            d->panels.push_back(std::move(panel));
         }
         d->scale = makeColorScale(canvas(), QStringLiteral("attention"));
         d->scale->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
@@ -142,7 +125,7 @@ void CompareView::rebuild() {
     d->scale->setGradient(makeGradient(style.colormap));
     d->scale->setDataRange(QCPRange(lo, hi));
     for (int i = 0; i < n; ++i) {
-        HeatmapPanel* p = d->panels[i].get();
+        HeatmapPanel* p = panels().at(i);
         p->setData(matrices[i], labels, keep);
         p->setColorScale(d->scale);
         p->setTitle(heads[i].isMean() ? QStringLiteral("L%1 mean").arg(heads[i].layer) : heads[i].label());
@@ -160,62 +143,29 @@ void CompareView::rebuild() {
 }
 
 QString CompareView::cellText(int row, int col) const {
-    if (d->panels.empty()) return {};
-    const HeatmapPanel& first = *d->panels.front();
+    if (panels().empty()) return {};
+    const HeatmapPanel& first = *panels().at(0);
     if (row < 0 || col < 0 || row >= first.matrix().rows() || col >= first.matrix().cols()) return {};
     QString text = QStringLiteral("query '%1' -> key '%2':").arg(first.labels().value(row), first.labels().value(col));
-    for (std::size_t i = 0; i < d->panels.size(); ++i) {
-        text += QStringLiteral("\n%1: %2").arg(d->shownHeads[i].label()).arg(d->panels[i]->matrix().at(row, col), 0, 'f', 4);
+    for (int i = 0; i < panels().size(); ++i) {
+        text += QStringLiteral("\n%1: %2").arg(d->shownHeads[i].label()).arg(panels().at(i)->matrix().at(row, col), 0, 'f', 4);
     }
     return text;
 }
 
 void CompareView::hover(const QPointF& pos) {
-    for (const auto& p : d->panels) {
-        int row = 0;
-        int col = 0;
-        if (p->cellAt(pos, &row, &col)) {
-            for (const auto& q : d->panels) q->setMarker(row, col);
-            const QString text = cellText(row, col);
-            QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), text, canvas());
-            emit hoverText(QString(text).replace(QLatin1Char('\n'), QStringLiteral("  ")));
-            refresh();
-            return;
-        }
+    const auto hit = panels().hitCell(pos);
+    if (!hit) {
+        endHover();
+        return;
     }
-    clearHover();
-    QToolTip::hideText();
-    emit hoverText(QString());
-    refresh();
-}
-
-void CompareView::click(const QPointF& pos, Qt::KeyboardModifiers) {
-    for (const auto& p : d->panels) {
-        const int token = p->tokenAt(pos);
-        if (token >= 0) {
-            const int next = token == highlightToken() ? -1 : token;
-            setHighlightToken(next);
-            emit tokenClicked(next);
-            return;
-        }
-    }
-}
-
-void CompareView::resetZoom() {
-    for (const auto& p : d->panels) p->resetZoom();
-}
-
-void CompareView::clearHover() {
-    for (const auto& p : d->panels) p->setMarker(-1, -1);
-}
-
-void CompareView::applyHighlight() {
-    for (const auto& p : d->panels) p->setHighlightToken(highlightToken());
+    const QString text = cellText(hit->row, hit->col);
+    showHover(pos, text, QString(text).replace(QLatin1Char('\n'), QStringLiteral("  ")));
 }
 
 QSize CompareView::figureSize() const {
     const auto& r = result();
-    const int n = std::max<int>(1, static_cast<int>(d->panels.size()));
+    const int n = std::max(1, panels().size());
     const int columns = columnsFor(n, QSize());
     const int rows = (n + columns - 1) / columns;
     const int tokens = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;

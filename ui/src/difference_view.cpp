@@ -2,16 +2,14 @@
 
 #include "attnviz/ui/analysis_kind.h"
 #include "attnviz/ui/view_data.h"
-#include "heatmap_panel.h"
+#include "heatmap_panels.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
 
-#include <QToolTip>
-
 namespace attnviz::ui {
 
+// panels(): A, B, A - B.
 struct DifferenceView::Impl {
-    std::vector<std::unique_ptr<HeatmapPanel>> panels;  // A, B, A - B
     QCPColorScale* valueScale = nullptr;
     QCPColorScale* diffScale = nullptr;
     QString nameA;
@@ -20,24 +18,14 @@ struct DifferenceView::Impl {
 
 DifferenceView::DifferenceView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    canvas()->setLayoutHooks(
-        [this] {
-            for (auto& p : d->panels) p->clearSizeLimit();
-        },
-        [this] {
-            bool changed = false;
-            for (auto& p : d->panels) changed |= p->fitSquare();
-            for (auto& p : d->panels) changed |= p->fitLabels();
-            return changed;
-        });
     setPlaceholder(tr("Open a model and type a sentence to see what a mask change or a second head changes."));
 }
 
 DifferenceView::~DifferenceView() = default;
 
 QCPColorMap* DifferenceView::colorMap(int panel) const {
-    if (!message().isEmpty() || panel < 0 || panel >= static_cast<int>(d->panels.size())) return nullptr;
-    return d->panels[panel]->colorMap();
+    if (!message().isEmpty() || panel < 0 || panel >= panels().size()) return nullptr;
+    return panels().at(panel)->colorMap();
 }
 
 void DifferenceView::setSource(Source source) {
@@ -97,15 +85,14 @@ void DifferenceView::rebuild() {
         title = QStringLiteral("%1 · %2 \u2212 %3").arg(r->modelName, m_a.label(), m_b.label());
     }
 
-    if (d->panels.empty()) {
+    if (panels().empty()) {
         auto* margins = new QCPMarginGroup(canvas());
         int col = 0;
         body()->addElement(0, col++, makeSpacer(canvas()));
         for (int i = 0; i < 3; ++i) {
-            auto panel = std::make_unique<HeatmapPanel>(canvas(), body(), 0, col++);
+            HeatmapPanel* panel = panels().add(canvas(), body(), 0, col++);
             panel->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
             if (i > 0) panel->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(false);
-            d->panels.push_back(std::move(panel));
             if (i == 1) {
                 d->valueScale = makeColorScale(canvas(), QStringLiteral("attention"));
                 d->valueScale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
@@ -124,11 +111,11 @@ void DifferenceView::rebuild() {
     const QStringList labels = r->labels(keep);
     const float both = std::max(maxFinite(a), maxFinite(b));
     const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Head, both, both);
-    d->panels[0]->setData(a, labels, keep);
-    d->panels[1]->setData(b, labels, keep);
-    d->panels[2]->setData(diff, labels, keep);
-    for (int i = 0; i < 2; ++i) d->panels[i]->setColorScale(d->valueScale);
-    d->panels[2]->setColorScale(d->diffScale);
+    panels().at(0)->setData(a, labels, keep);
+    panels().at(1)->setData(b, labels, keep);
+    panels().at(2)->setData(diff, labels, keep);
+    for (int i = 0; i < 2; ++i) panels().at(i)->setColorScale(d->valueScale);
+    panels().at(2)->setColorScale(d->diffScale);
     d->valueScale->setGradient(makeGradient(style.colormap));
     d->valueScale->setDataRange(QCPRange(lo, hi));
     // Centred at 0 so white means "no change" and the colours are comparable in sign.
@@ -136,10 +123,10 @@ void DifferenceView::rebuild() {
     const double limit = style.range == RangeMode::Fixed ? 1.0 : (biggest > 0 ? biggest : 1e-6);
     d->diffScale->setGradient(makeGradient(Colormap::Diverging));
     d->diffScale->setDataRange(QCPRange(-limit, limit));
-    d->panels[0]->setTitle(QStringLiteral("A: %1").arg(d->nameA));
-    d->panels[1]->setTitle(QStringLiteral("B: %1").arg(d->nameB));
-    d->panels[2]->setTitle(QStringLiteral("A \u2212 B"));
-    for (auto& p : d->panels) p->setAxisTitles(false);
+    panels().at(0)->setTitle(QStringLiteral("A: %1").arg(d->nameA));
+    panels().at(1)->setTitle(QStringLiteral("B: %1").arg(d->nameB));
+    panels().at(2)->setTitle(QStringLiteral("A \u2212 B"));
+    for (auto& p : panels()) p->setAxisTitles(false);
     QString subtitle = standardNotes(true);
     subtitle += QStringLiteral("   ·   max |A \u2212 B| = %1").arg(biggest, 0, 'f', 4);
     setTitles(title, subtitle);
@@ -149,50 +136,18 @@ void DifferenceView::rebuild() {
 }
 
 void DifferenceView::hover(const QPointF& pos) {
-    for (const auto& p : d->panels) {
-        int row = 0;
-        int col = 0;
-        if (p->cellAt(pos, &row, &col)) {
-            for (const auto& q : d->panels) q->setMarker(row, col);
-            const QString text = QStringLiteral("query '%1' -> key '%2': A %3, B %4, A \u2212 B %5")
-                                     .arg(p->labels().value(row), p->labels().value(col))
-                                     .arg(d->panels[0]->matrix().at(row, col), 0, 'f', 4)
-                                     .arg(d->panels[1]->matrix().at(row, col), 0, 'f', 4)
-                                     .arg(d->panels[2]->matrix().at(row, col), 0, 'f', 4);
-            QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), text, canvas());
-            emit hoverText(text);
-            refresh();
-            return;
-        }
+    const auto hit = panels().hitCell(pos);
+    if (!hit) {
+        endHover();
+        return;
     }
-    clearHover();
-    QToolTip::hideText();
-    emit hoverText(QString());
-    refresh();
-}
-
-void DifferenceView::click(const QPointF& pos, Qt::KeyboardModifiers) {
-    for (const auto& p : d->panels) {
-        const int token = p->tokenAt(pos);
-        if (token >= 0) {
-            const int next = token == highlightToken() ? -1 : token;
-            setHighlightToken(next);
-            emit tokenClicked(next);
-            return;
-        }
-    }
-}
-
-void DifferenceView::resetZoom() {
-    for (const auto& p : d->panels) p->resetZoom();
-}
-
-void DifferenceView::clearHover() {
-    for (const auto& p : d->panels) p->setMarker(-1, -1);
-}
-
-void DifferenceView::applyHighlight() {
-    for (const auto& p : d->panels) p->setHighlightToken(highlightToken());
+    const auto [panel, row, col] = *hit;
+    const QString text = QStringLiteral("query '%1' -> key '%2': A %3, B %4, A \u2212 B %5")
+                             .arg(panel->labels().value(row), panel->labels().value(col))
+                             .arg(panels().at(0)->matrix().at(row, col), 0, 'f', 4)
+                             .arg(panels().at(1)->matrix().at(row, col), 0, 'f', 4)
+                             .arg(panels().at(2)->matrix().at(row, col), 0, 'f', 4);
+    showHover(pos, text, text);
 }
 
 QSize DifferenceView::figureSize() const {
@@ -211,12 +166,12 @@ QSize DifferenceView::figureSize() const {
 }
 
 std::optional<LabeledMatrix> DifferenceView::csvMatrix() const {
-    if (!result() || !message().isEmpty() || d->panels.size() != 3) return std::nullopt;
+    if (!result() || !message().isEmpty() || panels().size() != 3) return std::nullopt;
     LabeledMatrix m;
     m.title = figureTitle();
-    m.matrix = d->panels[2]->matrix();
-    m.rowLabels = d->panels[2]->labels();
-    m.colLabels = d->panels[2]->labels();
+    m.matrix = panels().at(2)->matrix();
+    m.rowLabels = panels().at(2)->labels();
+    m.colLabels = panels().at(2)->labels();
     return m;
 }
 

@@ -2,12 +2,11 @@
 
 #include "attnviz/ui/analysis_kind.h"
 #include "attnviz/ui/view_data.h"
-#include "heatmap_panel.h"
+#include "heatmap_panels.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
 
 #include <QKeyEvent>
-#include <QToolTip>
 
 namespace attnviz::ui {
 namespace {
@@ -27,42 +26,33 @@ int labelRoom(const QStringList& labels) {
 
 }  // namespace
 
+// panels(): with the steps raw scores, masked scores and probabilities; else
+// the probabilities alone. The probabilities are always the last panel.
 struct HeadView::Impl {
-    std::vector<std::unique_ptr<HeatmapPanel>> panels;  // steps: raw, masked, probs; else probs
     QCPColorScale* probScale = nullptr;
     QCPColorScale* scoreScale = nullptr;
     QCPMarginGroup* margins = nullptr;
     int layoutKind = -1;  // 0: single, 1: steps
-
-    HeatmapPanel* probs() const { return panels.empty() ? nullptr : panels.back().get(); }
 };
 
 HeadView::HeadView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
     d->margins = new QCPMarginGroup(canvas());
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    canvas()->setLayoutHooks(
-        [this] {
-            for (auto& p : d->panels) p->clearSizeLimit();
-        },
-        [this] {
-            bool changed = false;
-            for (auto& p : d->panels) changed |= p->fitSquare();
-            for (auto& p : d->panels) changed |= p->fitLabels();
-            return changed;
-        });
     setPlaceholder(tr("Open a model and type a sentence to see one head's attention."));
 }
 
 HeadView::~HeadView() = default;
 
-QCPColorMap* HeadView::colorMap() const { return d->probs() ? d->probs()->colorMap() : nullptr; }
+QCPColorMap* HeadView::colorMap() const { return panels().back() ? panels().back()->colorMap() : nullptr; }
 
 QCPColorMap* HeadView::stepMap(int step) const {
-    if (d->layoutKind != 1 || step < 0 || step >= static_cast<int>(d->panels.size())) return nullptr;
-    return d->panels[step]->colorMap();
+    if (d->layoutKind != 1 || step < 0 || step >= panels().size()) return nullptr;
+    return panels().at(step)->colorMap();
 }
 
-QString HeadView::cellText(int row, int col) const { return d->probs() ? d->probs()->cellText(row, col) : QString(); }
+QString HeadView::cellText(int row, int col) const {
+    return panels().back() ? panels().back()->cellText(row, col) : QString();
+}
 
 void HeadView::setHead(HeadRef head) {
     if (head == m_head) return;
@@ -86,13 +76,13 @@ void HeadView::rebuild() {
 
     if (d->layoutKind != (steps ? 1 : 0)) {
         body()->clear();
-        d->panels.clear();
+        panels().clear();
         const int panelCount = steps ? 3 : 1;
         int col = 0;
         body()->addElement(0, col++, makeSpacer(canvas()));
         QList<double> stretch{1.0};
         for (int i = 0; i < panelCount; ++i) {
-            auto panel = std::make_unique<HeatmapPanel>(canvas(), body(), 0, col++);
+            HeatmapPanel* panel = panels().add(canvas(), body(), 0, col++);
             panel->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
             stretch << 1000.0;
             if (steps && i == 1) {
@@ -104,7 +94,6 @@ void HeadView::rebuild() {
             if (i > 0) {
                 panel->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(false);
             }
-            d->panels.push_back(std::move(panel));
         }
         d->probScale = makeColorScale(canvas(), QStringLiteral("attention"));
         d->probScale->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
@@ -122,7 +111,7 @@ void HeadView::rebuild() {
     const QStringList labels = r->labels(keep);
     const Matrix probs = shownAttention(*r, trace, m_head, style);
     const auto [lo, hi] = attentionRange(style.range, maxFinite(probs), sharedMaximum(*r, trace, style));
-    HeatmapPanel* probPanel = d->probs();
+    HeatmapPanel* probPanel = panels().back();
     probPanel->setData(probs, labels, keep);
     probPanel->setColorScale(d->probScale);
     d->probScale->setGradient(makeGradient(style.colormap));
@@ -137,7 +126,7 @@ void HeadView::rebuild() {
         const double sLo = minFinite(raw);
         const double sHi = std::max(maxFinite(raw), minFinite(raw) + 1e-6f);
         for (int i = 0; i < 2; ++i) {
-            HeatmapPanel* p = d->panels[i].get();
+            HeatmapPanel* p = panels().at(i);
             p->setData(i == 0 ? raw : masked, labels, keep);
             QCPColorGradient g = makeGradient(style.colormap);
             g.setNanColor(kMinusInfinity);
@@ -146,7 +135,7 @@ void HeadView::rebuild() {
             p->setAxisTitles(false);
         }
         // The scale belongs to the masked-score panel; the raw panel shares it.
-        d->panels[1]->setColorScale(d->scoreScale);
+        panels().at(1)->setColorScale(d->scoreScale);
         d->scoreScale->setGradient(makeGradient(style.colormap));
         d->scoreScale->setDataRange(QCPRange(sLo, sHi));
         {
@@ -154,9 +143,9 @@ void HeadView::rebuild() {
             g.setNanColor(kMinusInfinity);
             d->scoreScale->setGradient(g);
         }
-        d->panels[0]->setTitle(QStringLiteral("1 · scores QK\u1d40/\u221ad"));
-        d->panels[1]->setTitle(QStringLiteral("2 · masked scores (dark: \u2212\u221e)"));
-        d->panels[2]->setTitle(QStringLiteral("3 · softmax: attention"));
+        panels().at(0)->setTitle(QStringLiteral("1 · scores QK\u1d40/\u221ad"));
+        panels().at(1)->setTitle(QStringLiteral("2 · masked scores (dark: \u2212\u221e)"));
+        panels().at(2)->setTitle(QStringLiteral("3 · softmax: attention"));
     } else {
         probPanel->setTitle(QString());
     }
@@ -169,50 +158,18 @@ void HeadView::rebuild() {
 }
 
 void HeadView::hover(const QPointF& pos) {
-    for (const auto& p : d->panels) {
-        int row = 0;
-        int col = 0;
-        if (p->cellAt(pos, &row, &col)) {
-            for (const auto& q : d->panels) q->setMarker(row, col);
-            QString text = p->cellText(row, col);
-            if (d->layoutKind == 1 && p.get() != d->probs()) {
-                text += QStringLiteral("  (attention %1)").arg(d->probs()->matrix().at(row, col), 0, 'f', 4);
-            }
-            const QString tip = figureFormula().isEmpty() ? text : text + QLatin1Char('\n') + wrapToolTip(figureFormula());
-            QToolTip::showText(canvas()->mapToGlobal(pos.toPoint()), tip, canvas());
-            emit hoverText(text);
-            refresh();
-            return;
-        }
+    const auto hit = panels().hitCell(pos);
+    if (!hit) {
+        endHover();
+        return;
     }
-    clearHover();
-    QToolTip::hideText();
-    emit hoverText(QString());
-    refresh();
-}
-
-void HeadView::click(const QPointF& pos, Qt::KeyboardModifiers) {
-    for (const auto& p : d->panels) {
-        const int token = p->tokenAt(pos);
-        if (token >= 0) {
-            const int next = token == highlightToken() ? -1 : token;
-            setHighlightToken(next);
-            emit tokenClicked(next);
-            return;
-        }
+    const HeatmapPanel* probs = panels().back();
+    QString text = hit->panel->cellText(hit->row, hit->col);
+    if (d->layoutKind == 1 && hit->panel != probs) {
+        text += QStringLiteral("  (attention %1)").arg(probs->matrix().at(hit->row, hit->col), 0, 'f', 4);
     }
-}
-
-void HeadView::resetZoom() {
-    for (const auto& p : d->panels) p->resetZoom();
-}
-
-void HeadView::clearHover() {
-    for (const auto& p : d->panels) p->setMarker(-1, -1);
-}
-
-void HeadView::applyHighlight() {
-    for (const auto& p : d->panels) p->setHighlightToken(highlightToken());
+    const QString tip = figureFormula().isEmpty() ? text : text + QLatin1Char('\n') + wrapToolTip(figureFormula());
+    showHover(pos, tip, text);
 }
 
 bool HeadView::handleKey(QKeyEvent* event) {
@@ -252,12 +209,13 @@ QSize HeadView::figureSize() const {
 
 std::optional<LabeledMatrix> HeadView::csvMatrix() const {
     const auto& r = result();
-    if (!r || !d->probs()) return std::nullopt;
+    const HeatmapPanel* probs = panels().back();
+    if (!r || !probs) return std::nullopt;
     LabeledMatrix m;
     m.title = figureTitle();
-    m.matrix = d->probs()->matrix();
-    m.rowLabels = d->probs()->labels();
-    m.colLabels = d->probs()->labels();
+    m.matrix = probs->matrix();
+    m.rowLabels = probs->labels();
+    m.colLabels = probs->labels();
     return m;
 }
 

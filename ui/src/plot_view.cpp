@@ -1,5 +1,6 @@
 #include "attnviz/ui/plot_view.h"
 
+#include "heatmap_panels.h"
 #include "plot_canvas.h"
 
 #include <QKeyEvent>
@@ -8,6 +9,7 @@
 #include <QPdfWriter>
 #include <QStackedLayout>
 #include <QSvgGenerator>
+#include <QToolTip>
 
 namespace attnviz::ui {
 namespace {
@@ -34,7 +36,7 @@ QString wrapText(const QString& text, const QFont& font, int width) {
 
 }  // namespace
 
-PlotView::PlotView(QWidget* parent) : QWidget(parent) {
+PlotView::PlotView(QWidget* parent) : QWidget(parent), m_panels(std::make_unique<HeatmapPanels>()) {
     m_canvas = new PlotCanvas(this);
     m_placeholder = new QLabel(this);
     m_placeholder->setAlignment(Qt::AlignCenter);
@@ -93,6 +95,7 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent) {
     // every panel's labels): left to the window, the widest view would push
     // the docks aside. The figure squeezes instead; exports use their own size.
     m_canvas->setMinimumSize(240, 240);
+    m_canvas->setLayoutHooks([this] { m_panels->clearSizeLimits(); }, [this] { return m_panels->fitLayout(); });
     m_canvas->setPrepareHook([this] {
         if (m_formulaText.isEmpty()) return;
         const int width = std::max(200, m_canvas->viewport().width() - 40);
@@ -159,6 +162,34 @@ void PlotView::redraw() {
 }
 
 void PlotView::refresh() { m_canvas->replot(QCustomPlot::rpQueuedReplot); }
+
+void PlotView::showHover(const QPointF& pos, const QString& toolTip, const QString& statusText) {
+    QToolTip::showText(m_canvas->mapToGlobal(pos.toPoint()), toolTip, m_canvas);
+    emit hoverText(statusText);
+    refresh();
+}
+
+void PlotView::endHover() {
+    clearHover();
+    QToolTip::hideText();
+    emit hoverText(QString());
+    refresh();
+}
+
+void PlotView::toggleHighlight(int token) {
+    if (token < 0) return;
+    const int next = token == m_highlight ? -1 : token;
+    setHighlightToken(next);
+    emit tokenClicked(next);
+}
+
+void PlotView::click(const QPointF& pos, Qt::KeyboardModifiers) { toggleHighlight(m_panels->tokenAt(pos)); }
+
+void PlotView::resetZoom() { m_panels->resetZoom(); }
+
+void PlotView::clearHover() { m_panels->clearMarkers(); }
+
+void PlotView::applyHighlight() { m_panels->setHighlightToken(m_highlight); }
 
 void PlotView::setTitles(const QString& title, const QString& subtitle) {
     m_title->setText(title);

@@ -43,10 +43,6 @@ public:
 protected:
     void rebuild() override;
     void hover(const QPointF& pos) override;
-    void click(const QPointF& pos, Qt::KeyboardModifiers modifiers) override;
-    void resetZoom() override;
-    void clearHover() override;
-    void applyHighlight() override;
 
 private:
     // What the matrix call reads for the current kind.

@@ -35,10 +35,6 @@ public:
 protected:
     void rebuild() override;
     void hover(const QPointF& pos) override;
-    void click(const QPointF& pos, Qt::KeyboardModifiers modifiers) override;
-    void resetZoom() override;
-    void clearHover() override;
-    void applyHighlight() override;
     void resizeEvent(QResizeEvent* event) override;
     void beginExport() override;
     void endExport() override;

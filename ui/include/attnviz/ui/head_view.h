@@ -41,10 +41,6 @@ signals:
 protected:
     void rebuild() override;
     void hover(const QPointF& pos) override;
-    void click(const QPointF& pos, Qt::KeyboardModifiers modifiers) override;
-    void resetZoom() override;
-    void clearHover() override;
-    void applyHighlight() override;
     bool handleKey(QKeyEvent* event) override;
 
 private:

@@ -2,6 +2,8 @@
 // current result and style, draws into one QCustomPlot (kept out of this
 // header), shows a message instead of the plot when there is nothing to draw,
 // and renders the figure for the exporters at a size of its own choosing.
+// A view that draws heatmap panels keeps them in panels(); their zoom, hover
+// markers, highlight, token clicks and square layout are handled here.
 #pragma once
 
 #include "attnviz/ui/matrix.h"
@@ -26,6 +28,7 @@ class QStackedLayout;
 
 namespace attnviz::ui {
 
+class HeatmapPanels;
 class PlotCanvas;
 
 // One matrix with its labels, for CSV export.
@@ -87,6 +90,7 @@ signals:
 
 protected:
     PlotCanvas* canvas() const { return m_canvas; }
+    HeatmapPanels& panels() const { return *m_panels; }
     // The grid below the title lines that a view fills.
     QCPLayoutGrid* body() const { return m_body; }
     // Rebuilds the figure from result and style; called by the setters.
@@ -102,11 +106,18 @@ protected:
     // The subtitle notes every view shares (mask, hidden special tokens).
     QString standardNotes(bool renormalised) const;
 
+    // Hover feedback for a cell under `pos`: `toolTip` there, `statusText`
+    // through hoverText().
+    void showHover(const QPointF& pos, const QString& toolTip, const QString& statusText);
+    // Nothing under the mouse: clears the markers, the tooltip and the status text.
+    void endHover();
+
     virtual void hover(const QPointF& pos) = 0;
-    virtual void click(const QPointF& pos, Qt::KeyboardModifiers modifiers) = 0;
-    virtual void resetZoom() {}
-    virtual void clearHover() {}
-    virtual void applyHighlight() {}
+    // The defaults act on panels(): a click on a token toggles its highlight.
+    virtual void click(const QPointF& pos, Qt::KeyboardModifiers modifiers);
+    virtual void resetZoom();
+    virtual void clearHover();
+    virtual void applyHighlight();
     virtual bool handleKey(QKeyEvent*) { return false; }
     // Around every export: a view whose layout follows the window (compare's
     // columns) switches to the layout figureSize() describes, and back.
@@ -115,6 +126,10 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    // Highlights run token `token`, or drops the highlight when it is the
+    // highlighted one, and emits tokenClicked (-1: no token, ignored).
+    void toggleHighlight(int token);
+
     std::shared_ptr<const SessionResult> m_result;
     ViewStyle m_style;
     int m_highlight = -1;
@@ -128,6 +143,7 @@ private:
     QCPTextElement* m_formula = nullptr;
     QString m_formulaText;
     QCPLayoutGrid* m_body = nullptr;
+    std::unique_ptr<HeatmapPanels> m_panels;
 };
 
 }  // namespace attnviz::ui
