@@ -21,6 +21,8 @@
 
 #include <QHeaderView>
 #include <QPushButton>
+#include <QScrollBar>
+#include <QStyleOptionHeader>
 #include <QPlainTextEdit>
 #include <QTableView>
 #include <QtTest>
@@ -84,6 +86,7 @@ private slots:
     void sortByClickingTheHeader();
     void findSimilarOrderEqualsCore();
     void formulasInHeaderTooltips();
+    void columnsReadableAtDockWidth();
     void selectingRowShowsHead();
     void overviewHoverMarksRow();
     void exportsAreAnalyzeFormats();
@@ -263,6 +266,63 @@ void TestHeadStatsPanel::formulasInHeaderTooltips() {
     const QString tip = model.headerData(ui::HeadStatsModel::kSimilarityColumn, Qt::Horizontal, Qt::ToolTipRole).toString();
     QVERIFY(tip.simplified().contains(ui::toQString(core::kHeadSimilarityFormula).simplified()));
     QVERIFY(tip.contains(QStringLiteral("L0 H1")));
+}
+
+// At the dock's default width (390 px) every title and number shows whole:
+// no elided or clipped header (the sorted one keeps room for its arrow), no
+// cell wider than its column, no horizontal scrolling.
+void TestHeadStatsPanel::columnsReadableAtDockWidth() {
+    auto first = test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11, 30, 1});
+    auto measured = ui::measureSessionInduction(m_model, *first);
+    QVERIFY(measured);
+    ui::HeadStatsPanel panel;
+    panel.resize(390, 600);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    panel.setResult(ui::withInduction(*first, measured.value()));
+    panel.setCurrentHead({1, 2});
+    QSignalSpy ready(&panel, &ui::HeadStatsPanel::similarityReady);
+    panel.findSimilar({1, 2});
+    QVERIFY(ready.wait(10000));
+    QCOMPARE(panel.model()->columnCount(), 8);
+    QTableView* table = panel.table();
+    QHeaderView* header = table->horizontalHeader();
+    const auto check = [&](const char* when) {
+        QCoreApplication::processEvents();
+        int total = 0;
+        for (int c = 0; c < header->count(); ++c) total += header->sectionSize(c);
+        QVERIFY2(total <= table->viewport()->width(), when);
+        QVERIFY2(!table->horizontalScrollBar()->isVisible(), when);
+        const QFontMetrics fm(table->font());
+        for (int c = 0; c < header->count(); ++c) {
+            QStyleOptionHeader opt;
+            opt.initFrom(header);
+            opt.state |= QStyle::State_Horizontal;
+            opt.orientation = Qt::Horizontal;
+            opt.section = c;
+            opt.text = panel.model()->headerData(c, Qt::Horizontal).toString();
+            opt.rect = QRect(0, 0, header->sectionSize(c), header->height());
+            if (header->sortIndicatorSection() == c) {
+                opt.sortIndicator = header->sortIndicatorOrder() == Qt::AscendingOrder ? QStyleOptionHeader::SortDown
+                                                                                      : QStyleOptionHeader::SortUp;
+            }
+            const QRect label = header->style()->subElementRect(QStyle::SE_HeaderLabel, &opt, header);
+            QVERIFY2(header->fontMetrics().horizontalAdvance(opt.text) <= label.width(),
+                     qPrintable(QStringLiteral("%1: title '%2' in %3 px").arg(when, opt.text).arg(label.width())));
+            for (int row = 0; row < panel.model()->rowCount(); ++row) {
+                const QString text = panel.model()->index(row, c).data().toString();
+                QVERIFY2(fm.horizontalAdvance(text) + 6 <= header->sectionSize(c),
+                         qPrintable(QStringLiteral("%1: cell '%2' in %3 px").arg(when, text).arg(header->sectionSize(c))));
+            }
+        }
+    };
+    check("sorted by similarity");
+    table->sortByColumn(ui::HeadStatsModel::statisticColumn(core::HeadStatistic::Entropy), Qt::DescendingOrder);
+    check("sorted by entropy");
+    table->sortByColumn(ui::HeadStatsModel::statisticColumn(core::HeadStatistic::Induction), Qt::DescendingOrder);
+    check("sorted by induction");
+    panel.clearSimilar();
+    check("without the similarity column");
 }
 
 void TestHeadStatsPanel::selectingRowShowsHead() {

@@ -4,19 +4,10 @@
 #include "heatmap_panels.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
+#include "token_ticker.h"
 
 namespace attnviz::ui {
 namespace {
-
-int labelRoom(const QStringList& labels) {
-    const QFontMetrics fm(PlotCanvas::font(12));
-    int widest = 0;
-    for (const QString& l : labels) {
-        const QString shown = l.size() > 16 ? l.left(15) + QStringLiteral("…") : l;
-        widest = std::max(widest, fm.horizontalAdvance(shown));
-    }
-    return widest;
-}
 
 Matrix shownPart(const Matrix& full, const std::vector<int>& keep, AnalysisKind kind) {
     if (static_cast<int>(keep.size()) == full.rows()) return full;
@@ -197,7 +188,7 @@ void AnalysisView::hover(const QPointF& pos) {
 QSize AnalysisView::figureSize() const {
     const auto& r = result();
     const int n = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
-    const int labels = r ? labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
+    const int labels = r ? TokenTicker::labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
     const int side = std::clamp(n * 22, 360, 1000);
     const int width = std::max(side + labels + 30 + 110 + 40, 720);
     // Title, subtitle and the formula (wrapped to the width: up to four lines).

@@ -5,6 +5,7 @@
 #include "heatmap_panels.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
+#include "token_ticker.h"
 
 namespace attnviz::ui {
 
@@ -169,14 +170,7 @@ QSize CompareView::figureSize() const {
     const int columns = columnsFor(n, QSize());
     const int rows = (n + columns - 1) / columns;
     const int tokens = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
-    int labels = 60;
-    if (r) {
-        const QFontMetrics fm(PlotCanvas::font(12));
-        labels = 0;
-        for (const QString& l : r->labels(shownTokens(*r, viewStyle()))) {
-            labels = std::max(labels, fm.horizontalAdvance(l.size() > 16 ? l.left(15) + QStringLiteral("…") : l));
-        }
-    }
+    const int labels = r ? TokenTicker::labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
     const int side = std::clamp(tokens * 15, 220, columns > 2 ? 420 : 560);
     return {columns * (side + 24) + labels + 110 + 60,
             rows * (side + labels + 40) + 90 + (figureFormula().isEmpty() ? 0 : 36)};

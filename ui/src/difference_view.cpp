@@ -5,6 +5,7 @@
 #include "heatmap_panels.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
+#include "token_ticker.h"
 
 namespace attnviz::ui {
 
@@ -153,14 +154,7 @@ void DifferenceView::hover(const QPointF& pos) {
 QSize DifferenceView::figureSize() const {
     const auto& r = result();
     const int tokens = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
-    int labels = 60;
-    if (r) {
-        const QFontMetrics fm(PlotCanvas::font(12));
-        labels = 0;
-        for (const QString& l : r->labels(shownTokens(*r, viewStyle()))) {
-            labels = std::max(labels, fm.horizontalAdvance(l.size() > 16 ? l.left(15) + QStringLiteral("…") : l));
-        }
-    }
+    const int labels = r ? TokenTicker::labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
     const int side = std::clamp(tokens * 15, 240, 600);
     return {3 * (side + 16) + labels + 2 * 110 + 60, side + labels + 40 + 90 + (figureFormula().isEmpty() ? 0 : 36)};
 }

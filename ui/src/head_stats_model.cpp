@@ -23,7 +23,7 @@ QString headerText(int column) {
     if (column == HeadStatsModel::kHeadColumn) return QStringLiteral("head");
     if (column == HeadStatsModel::kSimilarityColumn) return QStringLiteral("similarity");
     switch (core::kAllHeadStatistics[column - 1]) {
-    case core::HeadStatistic::Entropy: return QStringLiteral("entropy");
+    case core::HeadStatistic::Entropy: return QStringLiteral("entr.");
     case core::HeadStatistic::MeanDistance: return QStringLiteral("dist.");
     case core::HeadStatistic::Sink: return QStringLiteral("sink");
     case core::HeadStatistic::PrevToken: return QStringLiteral("prev");

@@ -6,6 +6,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -15,9 +16,13 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QStandardPaths>
+#include <QStyle>
 #include <QTableView>
 #include <QThread>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <numeric>
 
 namespace attnviz::ui {
 
@@ -33,10 +38,10 @@ HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
     m_table->sortByColumn(HeadStatsModel::kHeadColumn, Qt::AscendingOrder);
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    // The columns share the dock's width (titles elide; their tooltips hold
-    // the formulas); the head names keep their size.
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_table->horizontalHeader()->setMinimumSectionSize(34);
+    // fitColumns sizes the columns to their texts and shares out the rest of
+    // the width (titles are short; their tooltips hold the formulas).
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->horizontalHeader()->setMinimumSectionSize(16);
     m_table->horizontalHeader()->setTextElideMode(Qt::ElideRight);
     m_table->horizontalHeader()->setHighlightSections(false);
     m_table->setAlternatingRowColors(false);
@@ -69,9 +74,14 @@ HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_table, 1);
     layout->addWidget(m_status);
 
-    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
-        m_table->horizontalHeader()->setSectionResizeMode(HeadStatsModel::kHeadColumn, QHeaderView::ResizeToContents);
-    });
+    m_table->viewport()->installEventFilter(this);
+    const auto fit = [this] { fitColumns(); };
+    connect(m_model, &QAbstractItemModel::modelReset, this, fit);
+    connect(m_model, &QAbstractItemModel::columnsInserted, this, fit);
+    connect(m_model, &QAbstractItemModel::columnsRemoved, this, fit);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, fit);
+    connect(m_model, &QAbstractItemModel::headerDataChanged, this, fit);
+    connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, fit);
     connect(m_find, &QPushButton::clicked, this, [this] { findSimilar(m_current); });
     connect(m_clear, &QPushButton::clicked, this, &HeadStatsPanel::clearSimilar);
     connect(m_export, &QPushButton::clicked, this, &HeadStatsPanel::exportDialog);
@@ -195,6 +205,68 @@ void HeadStatsPanel::finishSearch(quint64 generation, HeadRef head, bool sortByS
     if (sortBySimilarity) m_table->sortByColumn(HeadStatsModel::kSimilarityColumn, Qt::DescendingOrder);
     updateControls();
     emit similarityReady();
+}
+
+bool HeadStatsPanel::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_table->viewport() && event->type() == QEvent::Resize) fitColumns();
+    return QWidget::eventFilter(watched, event);
+}
+
+void HeadStatsPanel::fitColumns() {
+    QHeaderView* header = m_table->horizontalHeader();
+    const int columns = m_model->columnCount();
+    if (columns < 2 || header->count() != columns) return;
+    // What a column needs: its widest cell (measured bold: the hovered row)
+    // with the view's text margins, and its title with the header's margins
+    // and, on the sorted column, the arrow (half the header's height wide).
+    QFont bold = m_table->font();
+    bold.setBold(true);
+    const QFontMetrics cellMetrics(bold);
+    const QFontMetrics titleMetrics(header->font());
+    const int cellPadding = 2 * (m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_table) + 1);
+    const int margin = header->style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, header);
+    const int arrow = std::max(header->height(), header->sizeHint().height()) / 2 + 2 * margin;
+    const auto n = static_cast<std::size_t>(columns);
+    std::vector<int> widths(n);
+    std::vector<int> titleExcess(n);
+    int total = 0;
+    for (std::size_t c = 0; c < n; ++c) {
+        const int column = static_cast<int>(c);
+        int cells = 0;
+        for (int row = 0; row < m_model->rowCount(); ++row) {
+            cells = std::max(cells, cellMetrics.horizontalAdvance(m_model->index(row, column).data().toString()));
+        }
+        cells += cellPadding;
+        const bool sorted = header->isSortIndicatorShown() && header->sortIndicatorSection() == column;
+        const int title = titleMetrics.horizontalAdvance(m_model->headerData(column, Qt::Horizontal).toString()) +
+                          4 * margin + 2 + (sorted ? arrow : 0);
+        widths[c] = cells;
+        titleExcess[c] = std::max(0, title - cells);
+        total += cells;
+    }
+    // The numbers always get their room. Then the titles that want more,
+    // the smallest wish first, so that as many as possible show whole (the
+    // others elide; their tooltips name them). Narrower still, the table scrolls.
+    int spare = m_table->viewport()->width() - total;
+    std::vector<std::size_t> byExcess(n);
+    std::iota(byExcess.begin(), byExcess.end(), std::size_t{0});
+    std::stable_sort(byExcess.begin(), byExcess.end(),
+                     [&](std::size_t a, std::size_t b) { return titleExcess[a] < titleExcess[b]; });
+    for (std::size_t c : byExcess) {
+        const int extra = std::min(titleExcess[c], std::max(0, spare));
+        widths[c] += extra;
+        spare -= extra;
+    }
+    // What is left goes to the statistics, evenly (the head names keep theirs).
+    if (spare > 0) {
+        const int shared = columns - 1;
+        for (int c = 1; c < columns; ++c) {
+            widths[static_cast<std::size_t>(c)] += spare / shared + (c - 1 < spare % shared ? 1 : 0);
+        }
+    }
+    for (std::size_t c = 0; c < n; ++c) {
+        if (header->sectionSize(static_cast<int>(c)) != widths[c]) header->resizeSection(static_cast<int>(c), widths[c]);
+    }
 }
 
 QString HeadStatsPanel::statusText() const { return m_status->text(); }

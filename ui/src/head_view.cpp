@@ -5,6 +5,7 @@
 #include "heatmap_panels.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
+#include "token_ticker.h"
 
 #include <QKeyEvent>
 
@@ -13,16 +14,6 @@ namespace {
 
 // Masked scores are -inf.
 const QColor kMinusInfinity(40, 40, 40);
-
-int labelRoom(const QStringList& labels) {
-    const QFontMetrics fm(PlotCanvas::font(12));
-    int widest = 0;
-    for (const QString& l : labels) {
-        const QString shown = l.size() > 16 ? l.left(15) + QStringLiteral("…") : l;
-        widest = std::max(widest, fm.horizontalAdvance(shown));
-    }
-    return widest;
-}
 
 }  // namespace
 
@@ -197,7 +188,7 @@ bool HeadView::handleKey(QKeyEvent* event) {
 QSize HeadView::figureSize() const {
     const auto& r = result();
     const int n = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
-    const int labels = r ? labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
+    const int labels = r ? TokenTicker::labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
     const int titles = 80 + (figureFormula().isEmpty() ? 0 : 36);
     if (d->layoutKind == 1) {
         const int side = std::clamp(n * 16, 240, 640);

@@ -1,14 +1,28 @@
 #include "token_ticker.h"
 
+#include "plot_canvas.h"
+
+#include <QFontMetrics>
+
+#include <algorithm>
 #include <cmath>
 
 namespace attnviz::ui {
 
+QString TokenTicker::shownLabel(const QString& label) {
+    return label.size() > kMaxLabelChars ? label.left(kMaxLabelChars - 1) + QStringLiteral("…") : label;
+}
+
+int TokenTicker::labelRoom(const QStringList& labels) {
+    const QFontMetrics fm(PlotCanvas::font(12));
+    int widest = 0;
+    for (const QString& l : labels) widest = std::max(widest, fm.horizontalAdvance(shownLabel(l)));
+    return widest;
+}
+
 void TokenTicker::setLabels(const QStringList& labels) {
     m_labels.clear();
-    for (const QString& l : labels) {
-        m_labels << (l.size() > kMaxLabelChars ? l.left(kMaxLabelChars - 1) + QStringLiteral("…") : l);
-    }
+    for (const QString& l : labels) m_labels << shownLabel(l);
 }
 
 double TokenTicker::getTickStep(const QCPRange&) { return m_step; }

@@ -13,6 +13,12 @@ public:
     // Labels longer than this many characters are shortened with "…".
     static constexpr int kMaxLabelChars = 16;
 
+    // A label as the axes show it: longer than kMaxLabelChars, shortened with "…".
+    static QString shownLabel(const QString& label);
+    // The widest of `labels` as the axes show them, in pixels at the 12 px
+    // axis font: the room a figure keeps for its token labels (0 for none).
+    static int labelRoom(const QStringList& labels);
+
     void setLabels(const QStringList& labels);
     const QStringList& labels() const { return m_labels; }
     void setStep(int step) { m_step = step < 1 ? 1 : step; }

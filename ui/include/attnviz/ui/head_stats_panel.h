@@ -59,7 +59,12 @@ signals:
     void headSelected(attnviz::ui::HeadRef head);
     void similarityReady();
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    // Every column as wide as its cells and title need, the spare width shared.
+    void fitColumns();
     void startSearch(HeadRef head, bool sortBySimilarity);
     void finishSearch(quint64 generation, HeadRef head, bool sortBySimilarity,
                       std::shared_ptr<const std::vector<core::HeadScore>> ranking);
