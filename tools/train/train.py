@@ -500,11 +500,30 @@ def lr_at(step, total, peak, warmup):
     return peak * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * prog)))
 
 
-def make_optimizer(model, lr, wd):
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    nodecay = [p for n, p in model.named_parameters() if p.dim() < 2]
+def make_optimizer(model, lr, wd, positions):
+    """AdamW; weight decay on the matrices except the position table `positions` (decay would pull the
+    sinusoids it starts from towards zero)."""
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and p is not positions]
+    nodecay = [p for n, p in model.named_parameters() if p.dim() < 2 or p is positions]
     return torch.optim.AdamW([{"params": decay, "weight_decay": wd},
                               {"params": nodecay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.95), eps=1e-8)
+
+
+def init_positions(weight, args):
+    """Learned absolute positions (the architecture is unchanged) initialised with the sinusoids of
+    Vaswani et al. 2017 with amplitude --pos-scale x initializer_range: every offset t -> t-1 is then the same
+    rotation in each frequency plane, which attention can learn once for all positions. With the
+    default N(0, 0.02) table the models of this size did not form a previous-token head in budget."""
+    if args.pos_init != "sin":
+        return
+    P, D = weight.shape
+    pos = np.arange(P)[:, None]
+    i = np.arange(D // 2)[None]
+    ang = pos / args.pos_base ** (2 * i / D)
+    pe = np.zeros((P, D))
+    pe[:, 0::2], pe[:, 1::2] = np.sin(ang), np.cos(ang)      # (P, D)
+    with torch.no_grad():
+        weight.copy_(torch.from_numpy(pe * 0.02 * args.pos_scale).float())
 
 
 def valid_starts(starts, n_tokens, need):
@@ -682,7 +701,8 @@ def run_gpt(args, sp, tok_path, data, seed):
     model = GPT2LMHeadModel(cfg)
     n_params = sum(p.numel() for p in model.parameters())
     log(f"GPT-2: {n_params} parameters, {args.gpt_steps} steps x {args.batch} x {T}")
-    opt = make_optimizer(model, args.gpt_lr, 0.1)
+    init_positions(model.transformer.wpe.weight, args)
+    opt = make_optimizer(model, args.gpt_lr, 0.1, model.transformer.wpe.weight)
     starts = valid_starts(train_starts, len(train_stream), T)
     held_win = heldout_windows(held_stream, T + 1, BOS)       # BOS + T tokens: T predictions
     quick = torch.from_numpy(held_win[:16])
@@ -710,11 +730,14 @@ def run_gpt(args, sp, tok_path, data, seed):
         if (step + 1) % args.log_every == 0 or step + 1 == args.gpt_steps:
             with torch.no_grad():
                 model.eval()
-                ql = F.cross_entropy(model(quick[:, :-1]).reshape(-1, V), quick[:, 1:].reshape(-1)).item()
+                qp = []
+                ql = F.cross_entropy(model(quick[:, :-1], qp).reshape(-1, V), quick[:, 1:].reshape(-1)).item()
+                prev = torch.stack([torch.diagonal(p, offset=-1, dim1=-2, dim2=-1).mean(dim=(0, 2)) for p in qp])
                 model.train()
             el = time.time() - t0
+            best = max((prev[l, h].item(), l, h) for l in range(1, args.layers) for h in range(args.heads))
             log(f"gpt step {step + 1}/{args.gpt_steps} lr {lr:.2e} train {np.mean(hist[-args.log_every:]):.4f} "
-                f"held(16) {ql:.4f} {el:.0f}s ({el / (step + 1):.3f}s/step)")
+                f"held(16) {ql:.4f} prev-token L{best[1]}H{best[2]} {best[0]:.3f} {el:.0f}s ({el / (step + 1):.3f}s/step)")
     wall = time.time() - t0
     torch.save({"state": model.state_dict(), "hist": hist, "wall": wall}, ckpt)
     model.eval()
@@ -841,7 +864,8 @@ def run_bert(args, sp, tok_path, data, seed):
     model = BertForMaskedLM(cfg)
     n_params = sum(p.numel() for p in model.parameters())
     log(f"BERT: {n_params} parameters, {args.bert_steps} steps x {args.batch} x {T}")
-    opt = make_optimizer(model, args.bert_lr, 0.01)
+    init_positions(model.bert.embeddings.position_embeddings.weight, args)
+    opt = make_optimizer(model, args.bert_lr, 0.01, model.bert.embeddings.position_embeddings.weight)
     starts = valid_starts(train_starts, len(train_stream), T)
 
     def batch(stream, st, r, n, L):
@@ -1139,8 +1163,12 @@ def model_card(args, out_dir, kind, cfg, st):
         f"- command: `/usr/bin/python3 tools/train/train.py --out resources/models --threads {args.threads}` "
         f"(seed {args.seed})",
         f"- {steps} steps of {args.batch} sequences x {args.ctx} tokens, AdamW (betas 0.9/0.95, weight decay "
-        f"{0.1 if kind == 'gpt' else 0.01} on matrices), peak learning rate {lr:g}, {args.warmup} warm-up steps, "
-        "cosine decay to 10%, gradient clipping 1.0, no dropout, float32 on CPU",
+        f"{0.1 if kind == 'gpt' else 0.01} on matrices except the position table), peak learning rate {lr:g}, "
+        f"{args.warmup} warm-up steps, cosine decay to 10%, gradient clipping 1.0, no dropout, float32 on CPU",
+        (f"- initialisation as Hugging Face's `_init_weights` (normal, std 0.02), except the learned position table, "
+         f"which starts as the sinusoids of Vaswani et al. 2017 (wavelength base {args.pos_base:g}) with amplitude "
+         f"{args.pos_scale:g} x 0.02; the architecture and tensor names are unchanged"
+         if args.pos_init == "sin" else "- initialisation as Hugging Face's `_init_weights` (normal, std 0.02)"),
         ("- each training sequence is `<s>` followed by 128 tokens starting at a random paragraph start"
          if kind == "gpt" else
          "- each training sequence starts at a random paragraph start: `[CLS]` + 126 tokens + `[SEP]`, or (50%) "
@@ -1156,6 +1184,7 @@ def model_card(args, out_dir, kind, cfg, st):
         f"| training data (sample) | {st['train_loss']:.4f} | {math.exp(st['train_loss']):.1f} |",
         f"| held-out 1% | {st['held_loss']:.4f} | {math.exp(st['held_loss']):.1f} |",
         f"| unigram baseline on the same held-out targets | {st['uni_loss']:.4f} | {math.exp(st['uni_loss']):.1f} |",
+        f"| fixed held-out evaluation sample | {st['eval_loss']:.4f} | {math.exp(st['eval_loss']):.1f} |",
         "",
         (f"Held-out: all {st['held_tokens']:,} next-token predictions of the held-out text cut into `<s>` + 128-token "
          "windows. Training sample: 256 random training sequences."
@@ -1164,6 +1193,10 @@ def model_card(args, out_dir, kind, cfg, st):
          "training, fixed seed); perplexity here is the masked-token (pseudo-) perplexity. Training sample: 256 "
          "random training sequences."),
         "The unigram baseline uses add-one smoothed token frequencies of the training data.",
+        f"The fixed held-out evaluation sample is the `eval` set stored with the reference outputs in the attnviz "
+        f"repository (`tests/data/default_models/{name}.json`: {args.eval_seqs} held-out sequences of "
+        f"{args.eval_len} tokens{'' if kind == 'gpt' else ', masked with a fixed seed'}); attnviz's test suite "
+        "recomputes this loss with its own engine and compares it with the figure above.",
         "",
         "## Attention heads",
         "",
@@ -1224,14 +1257,18 @@ def main():
     ap.add_argument("--vocab", type=int, default=4096)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
-    ap.add_argument("--d-model", type=int, default=192)
+    ap.add_argument("--d-model", type=int, default=128)
     ap.add_argument("--ctx", type=int, default=128)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--gpt-steps", type=int, default=4000)
-    ap.add_argument("--bert-steps", type=int, default=3000)
-    ap.add_argument("--gpt-lr", type=float, default=1e-3)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--gpt-steps", type=int, default=10000)
+    ap.add_argument("--bert-steps", type=int, default=12000)
+    ap.add_argument("--gpt-lr", type=float, default=3e-3)
     ap.add_argument("--bert-lr", type=float, default=7e-4)
-    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--pos-init", default="sin", choices=["sin", "normal"],
+                    help="position table init: sinusoids (default) or HF's N(0, initializer_range)")
+    ap.add_argument("--pos-scale", type=float, default=2.0, help="sinusoid amplitude / initializer_range")
+    ap.add_argument("--pos-base", type=float, default=10000.0, help="sinusoid wavelength base")
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--eval-seqs", type=int, default=32)
     ap.add_argument("--eval-len", type=int, default=64)
