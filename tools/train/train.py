@@ -514,26 +514,16 @@ def position_init(args, kind):
 
 
 def init_positions(weight, args, kind):
-    """Learned absolute positions (the architecture is unchanged) initialised with sinusoids, amplitude
-    --pos-scale x initializer_range; every offset t -> t-1 is then the same rotation in each frequency
-    plane, which attention can learn once for all positions.
-    - `vaswani`: angle(t, i) = t / 10000^(2i/D) (Vaswani et al. 2017; wavelengths 2 pi .. ~2 pi 10^4).
-    - `sin`: wavelengths geometric from --pos-min-wavelength to --pos-max-wavelength positions. The short
-      wavelengths let attention tell t-1 from t and t-2: with `vaswani` the causal model's best heads
-      stayed a blur over t, t-1, t-2 (~0.17/0.33/0.17 after 10000 steps).
-    - `normal`: Hugging Face's N(0, initializer_range), left as initialised."""
-    mode = position_init(args, kind)
-    if mode == "normal":
+    """Learned absolute positions (the architecture is unchanged) initialised with the sinusoids of
+    Vaswani et al. 2017 (angle t / 10000^(2i/D)), amplitude --pos-scale x initializer_range: every offset
+    t -> t-1 is then the same rotation in each frequency plane, which attention can learn once for all
+    positions. With HF's N(0, 0.02) table (`normal`) neither model formed positional heads in budget."""
+    if position_init(args, kind) == "normal":
         return
     P, D = weight.shape
     pos = np.arange(P)[:, None]
-    if mode == "vaswani":
-        i = np.arange(D // 2)[None]
-        ang = pos / 10000.0 ** (2 * i / D)                      # (P, D/2)
-    else:
-        k = np.arange(D // 2)[None] / max(1, D // 2 - 1)
-        lam = args.pos_min_wavelength * (args.pos_max_wavelength / args.pos_min_wavelength) ** k
-        ang = 2 * math.pi * pos / lam                           # (P, D/2)
+    i = np.arange(D // 2)[None]
+    ang = pos / 10000.0 ** (2 * i / D)                          # (P, D/2)
     pe = np.zeros((P, D))
     pe[:, 0::2], pe[:, 1::2] = np.sin(ang), np.cos(ang)      # (P, D)
     with torch.no_grad():
@@ -1183,9 +1173,6 @@ def model_card(args, out_dir, kind, cfg, st):
             "normal": "",
             "vaswani": (", except the learned position table, which starts as the sinusoids of Vaswani et al. 2017 "
                         f"(angle t / 10000^(2i/d)) with amplitude {args.pos_scale:g} x 0.02"),
-            "sin": (", except the learned position table, which starts as sinusoids with wavelengths geometric from "
-                    f"{args.pos_min_wavelength:g} to {args.pos_max_wavelength:g} positions and amplitude "
-                    f"{args.pos_scale:g} x 0.02"),
         }[position_init(args, kind)] + "; the architecture and tensor names are unchanged",
         ("- each training sequence is `<s>` followed by 128 tokens starting at a random paragraph start"
          if kind == "gpt" else
@@ -1283,13 +1270,11 @@ def main():
     ap.add_argument("--gpt-lr", type=float, default=3e-3)
     ap.add_argument("--bert-lr", type=float, default=7e-4)
     ap.add_argument("--warmup", type=int, default=200)
-    ap.add_argument("--gpt-pos-init", default="sin", choices=["sin", "vaswani", "normal"],
+    ap.add_argument("--gpt-pos-init", default="vaswani", choices=["vaswani", "normal"],
                     help="position table init of the causal model (see init_positions)")
-    ap.add_argument("--bert-pos-init", default="vaswani", choices=["sin", "vaswani", "normal"],
+    ap.add_argument("--bert-pos-init", default="vaswani", choices=["vaswani", "normal"],
                     help="position table init of the masked model (see init_positions)")
     ap.add_argument("--pos-scale", type=float, default=2.0, help="sinusoid amplitude / initializer_range")
-    ap.add_argument("--pos-min-wavelength", type=float, default=2.5, help="shortest sinusoid wavelength (positions)")
-    ap.add_argument("--pos-max-wavelength", type=float, default=512.0, help="longest sinusoid wavelength (positions)")
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--eval-seqs", type=int, default=32)
     ap.add_argument("--eval-len", type=int, default=64)
