@@ -27,6 +27,15 @@ APP=$BUILD/app/gui/attnviz
 TEXT=${ATTNVIZ_SCREENSHOT_TEXT:-"Once upon a time, a little cat named Tom sat on the mat. He saw a big red ball and he was happy."}
 OUT=docs
 
+retype_and_shoot() {  # retype_and_shoot <text> <view name>: replace the input text, wait, capture
+    xdotool mousemove 150 150 click 1 key ctrl+a
+    xdotool type --delay 20 "$1"
+    sleep 2
+    xdotool mousemove $((w - 20)) $((h - 60))
+    sleep 0.5
+    import -window root "$OUT/screenshot-$2-$suffix.png"
+}
+
 shoot() {  # shoot <display> <width> <height> <suffix>
     local display=$1 w=$2 h=$3 suffix=$4
     Xvfb ":$display" -screen 0 "${w}x${h}x24" -nolisten tcp &
@@ -108,12 +117,7 @@ shoot() {  # shoot <display> <width> <height> <suffix>
     import -window root "$OUT/screenshot-heads-$suffix.png"
 
     # Predictions of the causal model: the next token after the text.
-    xdotool mousemove 150 150 click 1 key ctrl+a
-    xdotool type --delay 20 "Once upon a time, there was a little"
-    sleep 2
-    xdotool mousemove $((w - 20)) $((h - 60))
-    sleep 0.5
-    import -window root "$OUT/screenshot-predictions-causal-$suffix.png"
+    retype_and_shoot "Once upon a time, there was a little" predictions-causal
 
     # The masked model, one click away in the Models menu: fillers of [MASK].
     if [ -n "$MASKED" ]; then
@@ -121,12 +125,7 @@ shoot() {  # shoot <display> <width> <height> <suffix>
         sleep 0.7
         xdotool key Down Down Return
         sleep 3
-        xdotool mousemove 150 150 click 1 key ctrl+a
-        xdotool type --delay 20 "The [MASK] sat on the [MASK] and looked at the dog."
-        sleep 2
-        xdotool mousemove $((w - 20)) $((h - 60))
-        sleep 0.5
-        import -window root "$OUT/screenshot-predictions-masked-$suffix.png"
+        retype_and_shoot "The [MASK] sat on the [MASK] and looked at the dog." predictions-masked
     fi
 
     kill "$app"
