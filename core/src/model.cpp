@@ -65,7 +65,9 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
     }
 
     const MaskMode mask = options.mask.kind == MaskMode::Kind::Default ? defaultMask() : options.mask;
-    AttentionTrace trace(c.nLayers, c.nHeads, static_cast<int>(T), options.captureScores, options.captureValueNorms);
+    // forward() writes every probability, score and norm of the trace.
+    AttentionTrace trace = AttentionTrace::forOverwrite(c.nLayers, c.nHeads, static_cast<int>(T), options.captureScores,
+                                                        options.captureValueNorms);
     trace.setMask(mask);
     trace.setMaskIsModelDefault(mask == defaultMask());
     trace.tokenIds.assign(ids.begin(), ids.end());

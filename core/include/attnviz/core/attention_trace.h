@@ -17,7 +17,12 @@ namespace attnviz::core {
 class AttentionTrace {
 public:
     AttentionTrace() = default;
+    // All probabilities, scores and norms start at 0.
     AttentionTrace(int nLayers, int nHeads, int seqLen, bool withScores, bool withValueNorms = false);
+    // The same shape with the buffers left unwritten, for a producer that
+    // writes every element (the forward pass): zeroing a trace of a long text
+    // first costs as much as a tenth of the run.
+    static AttentionTrace forOverwrite(int nLayers, int nHeads, int seqLen, bool withScores, bool withValueNorms);
 
     int nLayers() const { return m_nLayers; }
     int nHeads() const { return m_nHeads; }
@@ -71,9 +76,9 @@ private:
     int m_seqLen = 0;
     MaskMode m_mask;
     bool m_maskIsDefault = true;
-    AlignedVector<float> m_probs;       // (nLayers, nHeads, seqLen, seqLen)
-    AlignedVector<float> m_scores;      // (nLayers, nHeads, seqLen, seqLen) unmasked, or empty
-    AlignedVector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
+    OverwriteVector<float> m_probs;       // (nLayers, nHeads, seqLen, seqLen)
+    OverwriteVector<float> m_scores;      // (nLayers, nHeads, seqLen, seqLen) unmasked, or empty
+    OverwriteVector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
 };
 
 }  // namespace attnviz::core
