@@ -16,11 +16,30 @@ import math
 import os
 import statistics
 import struct
+import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+
+def _pin_blas_threads():
+    """torch.set_num_threads() does not reach Debian's OpenBLAS: its thread pool
+    is sized from OPENBLAS_NUM_THREADS when the library loads (default: every
+    core). Set it from --threads before numpy and torch load OpenBLAS, so both
+    sides of the comparison really run on the same number of threads."""
+    threads = "2"
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            threads = sys.argv[i + 1]
+        elif a.startswith("--threads="):
+            threads = a.split("=", 1)[1]
+    os.environ["OPENBLAS_NUM_THREADS"] = threads
+    os.environ["OMP_NUM_THREADS"] = threads
+
+
+_pin_blas_threads()
+
+import numpy as np  # noqa: E402  (after the thread pinning above)
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 def load_safetensors(path):
@@ -214,6 +233,7 @@ def main():
         check_against_attnviz(args, att, ids)
     print(f"model      {os.path.basename(os.path.normpath(args.model))} ({mt})")
     print(f"backend    torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     print(f"load       {load_ms:.1f} ms")
     print(f"tokens     {args.tokens}\nrepeat     {args.repeat}")
