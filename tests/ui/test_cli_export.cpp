@@ -19,6 +19,7 @@
 #include "attnviz/ui/session_model.h"
 #include "attnviz/ui/view_controls.h"
 #include "support/test_paths.h"
+#include "support/test_settings.h"
 
 #include <QPlainTextEdit>
 #include <QSpinBox>
@@ -79,8 +80,8 @@ private:
 };
 
 void TestCliExport::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    qputenv("XDG_CONFIG_HOME", m_settingsDir.path().toUtf8());
+    // QSettings away from the user's own and from tests running alongside.
+    QVERIFY(test::isolateSettings(m_settingsDir.path()));
     m_modelDir = test::loadFixture(m_tmp, "tiny-gpt2").dir;
 }
 

@@ -4,6 +4,7 @@
 // heads like this one" orders them as core::rankHeadsBySimilarity, selecting
 // a row shows that head, hovering a thumbnail in the overview marks its row,
 // and the CSV / JSON exports are attnviz-cli analyze's formats.
+#include "support/test_settings.h"
 #include "ui_fixture.h"
 
 #include "attnviz/core/analysis_json.h"
@@ -99,8 +100,8 @@ private:
 };
 
 void TestHeadStatsPanel::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    qputenv("XDG_CONFIG_HOME", m_settingsDir.path().toUtf8());
+    // QSettings away from the user's own and from tests running alongside.
+    QVERIFY(test::isolateSettings(m_settingsDir.path()));
     m_model = test::loadConfigModel(m_tmp, "wide-gpt2", kWideGpt2);
 }
 

@@ -3,6 +3,7 @@
 // [MASK] of a masked model (a tiny BERT with a WordPiece vocabulary written
 // here), with the same ids and probabilities; runs skip the LM head when the
 // panel is off; a masked model without [MASK] says what to type.
+#include "support/test_settings.h"
 #include "ui_fixture.h"
 
 #include "attnviz/core/predictions.h"
@@ -93,8 +94,8 @@ private:
 };
 
 void TestPredictionsPanel::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    qputenv("XDG_CONFIG_HOME", m_settingsDir.path().toUtf8());
+    // QSettings away from the user's own and from tests running alongside.
+    QVERIFY(test::isolateSettings(m_settingsDir.path()));
     m_gpt2 = test::loadFixture(m_tmp, "tiny-gpt2");
     m_bert = test::loadConfigModel(m_tmp, "tiny-bert-mlm", kTinyBertMlm, {{"vocab.txt", tinyVocab()}});
     QVERIFY(m_bert.tokenizer != nullptr);
@@ -201,6 +202,7 @@ void TestPredictionsPanel::defaultMaskedModelOneClickAway() {
     if (masked == models.end()) QSKIP("no masked default model in resources/models yet");
     ui::MainWindow window;
     ui::SessionModel* session = window.session();
+    window.inputPanel()->predictionsPanel()->setPredictionsWanted(true);
     QSignalSpy loaded(session, &ui::SessionModel::modelChanged);
     QSignalSpy ready(session, &ui::SessionModel::resultReady);
     window.inputPanel()->textEdit()->setPlainText(QStringLiteral("The [MASK] sat on the mat."));

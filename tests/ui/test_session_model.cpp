@@ -1,6 +1,7 @@
 // The session behind the window: the mask toggle re-runs the model (the
 // cells change exactly as the core says), typing is debounced into one run,
 // a newer edit supersedes an older one, and errors keep the last good result.
+#include "support/test_settings.h"
 #include "ui_fixture.h"
 
 #include "attnviz/ui/head_view.h"
@@ -31,9 +32,8 @@ private:
 };
 
 void TestSessionModel::initTestCase() {
-    // QSettings away from the user's own.
-    QStandardPaths::setTestModeEnabled(true);
-    qputenv("XDG_CONFIG_HOME", m_settingsDir.path().toUtf8());
+    // QSettings away from the user's own and from tests running alongside.
+    QVERIFY(test::isolateSettings(m_settingsDir.path()));
 }
 
 void TestSessionModel::maskToggleReruns() {
