@@ -70,6 +70,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--d-model", type=int, default=192)
     ap.add_argument("--no-wpe-decay", action="store_true", help="no weight decay on the position table")
+    ap.add_argument("--repeat-prob", type=float, default=0.0, help="share of self-repeating rows (gpt_batch)")
+    ap.add_argument("--repeat-from", type=int, default=0, help="first step with --repeat-prob (natural text before)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     ts, tst, hs, hst = load_data(args)
@@ -175,7 +177,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         if args.kind == "gpt":
-            x, y = T.gpt_batch(ts, starts, rng, args.batch, S)
+            x, y = T.gpt_batch(ts, starts, rng, args.batch, S, args.repeat_prob if step >= args.repeat_from else 0.0)
             loss = F.cross_entropy(model(x).view(-1, V), y.reshape(-1))
         else:
             mids, tt, lab = bert_batch(args.batch, S)

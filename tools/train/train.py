@@ -534,13 +534,24 @@ def valid_starts(starts, n_tokens, need):
     return starts[starts + need <= n_tokens]
 
 
-def gpt_batch(stream, starts, rng, bsz, T):
-    """[BOS] + T tokens from paragraph starts -> inputs (T) and targets (T)."""
+def gpt_batch(stream, starts, rng, bsz, T, repeat_prob=0.0):
+    """[BOS] + T tokens from paragraph starts -> inputs (T) and targets (T).
+
+    With repeat_prob > 0, that share of the rows repeats itself: its first k tokens (k drawn from
+    [T/8, T/2]) come again and again until the row is full. Predicting the repeats rewards looking up
+    the token after the previous occurrence of the current one (an induction head), which needs a
+    head that moves each token's identity to the next position (a previous-token head). k varies so
+    that a fixed positional offset cannot do the same job."""
     sel = starts[rng.randint(0, len(starts), size=bsz)]
     seq = np.empty((bsz, T + 1), dtype=np.int64)
     seq[:, 0] = BOS
     for i, s in enumerate(sel):
         seq[i, 1:] = stream[s:s + T]
+    if repeat_prob > 0:
+        rows = np.nonzero(rng.random_sample(bsz) < repeat_prob)[0]
+        for i in rows:
+            k = int(rng.randint(T // 8, T // 2 + 1))
+            seq[i, 1:] = np.resize(seq[i, 1:k + 1], T)
     return torch.from_numpy(seq[:, :-1].copy()), torch.from_numpy(seq[:, 1:].copy())
 
 
