@@ -72,6 +72,11 @@ def main():
     ap.add_argument("--no-wpe-decay", action="store_true", help="no weight decay on the position table")
     ap.add_argument("--repeat-prob", type=float, default=0.0, help="share of self-repeating rows (gpt_batch)")
     ap.add_argument("--repeat-from", type=int, default=0, help="first step with --repeat-prob (natural text before)")
+    ap.add_argument("--repeat-until", type=int, default=0, help="first step without --repeat-prob again (0: never)")
+    ap.add_argument("--start-layers", type=int, default=0,
+                    help="gpt: train this many layers until --grow-at, then insert the rest at the bottom as "
+                         "identity blocks (zero output projections); 0: all 4 from the start")
+    ap.add_argument("--grow-at", type=int, default=0)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     ts, tst, hs, hst = load_data(args)
@@ -79,7 +84,7 @@ def main():
     torch.manual_seed(args.seed)
     rng = np.random.RandomState(args.seed)
     if args.kind == "gpt":
-        cfg = {"vocab_size": V, "n_embd": D, "n_positions": P, "n_head": H, "n_layer": L,
+        cfg = {"vocab_size": V, "n_embd": D, "n_positions": P, "n_head": H, "n_layer": args.start_layers or L,
                "layer_norm_epsilon": 1e-5, "initializer_range": 0.02}
         model = T.GPT2LMHeadModel(cfg)
         wpe = model.transformer.wpe.weight
@@ -163,7 +168,7 @@ def main():
                 rec["bos"] = np.round(A[..., 1:, 0].mean(dim=(1, 3)).numpy(), 3).tolist()
         model.train()
         pm = np.array(prev)
-        best = max(((pm[l, h], l, h) for l in range(1, L) for h in range(H)))
+        best = max(((pm[l, h], l, h) for l in range(1, pm.shape[0]) for h in range(H)))
         print(f"{args.tag} step {step} train {train_loss:.3f} held {loss:.3f} best prev L>=1 "
               f"{best[0]:.3f} (L{best[1]}H{best[2]}) max prev L0 {pm[0].max():.3f} {el:.0f}s", flush=True)
         with open(args.jsonl, "a") as fh:
@@ -173,11 +178,17 @@ def main():
     hist = []
     model.train()
     for step in range(args.steps):
+        if args.start_layers and step == args.grow_at:
+            opt = T.grow_bottom(model, L - args.start_layers, opt, args.lr, args.wd,
+                                wpe if args.no_wpe_decay else None)
+            for g in opt.param_groups:
+                g["betas"] = (0.9, args.beta2)
         lr = T.lr_at(step, sched, args.lr, args.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
         if args.kind == "gpt":
-            x, y = T.gpt_batch(ts, starts, rng, args.batch, S, args.repeat_prob if step >= args.repeat_from else 0.0)
+            rep = step >= args.repeat_from and not (args.repeat_until and step >= args.repeat_until)
+            x, y = T.gpt_batch(ts, starts, rng, args.batch, S, args.repeat_prob if rep else 0.0)
             loss = F.cross_entropy(model(x).view(-1, V), y.reshape(-1))
         else:
             mids, tt, lab = bert_batch(args.batch, S)

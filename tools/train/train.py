@@ -509,6 +509,31 @@ def make_optimizer(model, lr, wd, positions):
                               {"params": nodecay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.95), eps=1e-8)
 
 
+def grow_bottom(model, n_new, opt, lr, wd, positions):
+    """Insert n_new GPT-2 blocks below the existing ones, each starting as the identity: its output
+    projections (`attn.c_proj`, `mlp.c_proj`) and all biases are zero, so the residual stream and the
+    trained layers above see exactly what they saw before. The other new weights are initialised as
+    `_init_weights` does. Returns a new optimizer that keeps the AdamW state of the old weights."""
+    tr = model.transformer
+    d, cfg = tr.wte.weight.shape[1], model.cfg
+    for _ in range(n_new):
+        blk = GPT2Block(d, cfg["n_head"], cfg["n_positions"], cfg["layer_norm_epsilon"])
+        with torch.no_grad():
+            for n, p in blk.named_parameters():
+                if n.startswith(("ln_1", "ln_2")) and n.endswith(".weight"):
+                    p.fill_(1.0)
+                elif n.endswith(".bias") or n.endswith("c_proj.weight"):
+                    p.zero_()
+                else:
+                    p.normal_(0.0, cfg["initializer_range"])
+        tr.h.insert(0, blk)
+    cfg["n_layer"] = len(tr.h)
+    new = make_optimizer(model, lr, wd, positions)
+    for p, state in opt.state.items():
+        new.state[p] = state
+    return new
+
+
 def position_init(args, kind):
     return args.gpt_pos_init if kind == "gpt" else args.bert_pos_init
 
@@ -713,28 +738,39 @@ def run_gpt(args, sp, tok_path, data, seed):
     }
     torch.manual_seed(seed)
     rng = np.random.RandomState(seed)
-    model = GPT2LMHeadModel(cfg)
-    n_params = sum(p.numel() for p in model.parameters())
-    log(f"GPT-2: {n_params} parameters, {args.gpt_steps} steps x {args.batch} x {T}")
+    grow = 0 < args.gpt_grow_from < args.layers
+    model = GPT2LMHeadModel(dict(cfg, n_layer=args.gpt_grow_from) if grow else dict(cfg))
     init_positions(model.transformer.wpe.weight, args, "gpt")
     opt = make_optimizer(model, args.gpt_lr, 0.1, model.transformer.wpe.weight)
+    log(f"GPT-2: {sum(p.numel() for p in model.parameters())} parameters, {args.gpt_steps} steps x "
+        f"{args.batch} x {T}" + (f"; {args.gpt_grow_from} layers until step {args.gpt_grow_at}, then "
+                                 f"{args.layers}" if grow else ""))
     starts = valid_starts(train_starts, len(train_stream), T)
     held_win = heldout_windows(held_stream, T + 1, BOS)       # BOS + T tokens: T predictions
     quick = torch.from_numpy(held_win[:16])
     t0 = time.time()
     hist = []
     model.train()
-    ckpt = os.path.join(args.work, f"gpt_trained_{args.gpt_steps}.pt")
+    ckpt = os.path.join(args.work, f"gpt_trained_{args.gpt_steps}" + (
+        f"_grow{args.gpt_grow_from}at{args.gpt_grow_at}" if grow else "") + f"_rep{args.gpt_repeat_prob:g}.pt")
     if args.reuse_trained and os.path.exists(ckpt):
+        if grow:
+            opt = grow_bottom(model, args.layers - args.gpt_grow_from, opt, args.gpt_lr, 0.1,
+                              model.transformer.wpe.weight)
         c = torch.load(ckpt)
         model.load_state_dict(c["state"])
         hist, t0 = c["hist"], time.time() - c["wall"]
         log(f"reusing trained weights from {ckpt}")
     for step in range(len(hist), args.gpt_steps):
+        if grow and step == args.gpt_grow_at:
+            opt = grow_bottom(model, args.layers - args.gpt_grow_from, opt, args.gpt_lr, 0.1,
+                              model.transformer.wpe.weight)
+            log(f"step {step}: inserted {args.layers - args.gpt_grow_from} identity layer(s) at the bottom")
         lr = lr_at(step, args.gpt_steps, args.gpt_lr, args.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = gpt_batch(train_stream, starts, rng, args.batch, T)
+        x, y = gpt_batch(train_stream, starts, rng, args.batch, T,
+                         args.gpt_repeat_prob if step < args.gpt_repeat_until else 0.0)
         logits = model(x)
         loss = F.cross_entropy(logits.view(-1, V), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
@@ -750,11 +786,12 @@ def run_gpt(args, sp, tok_path, data, seed):
                 prev = torch.stack([torch.diagonal(p, offset=-1, dim1=-2, dim2=-1).mean(dim=(0, 2)) for p in qp])
                 model.train()
             el = time.time() - t0
-            best = max((prev[l, h].item(), l, h) for l in range(1, args.layers) for h in range(args.heads))
+            best = max((prev[l, h].item(), l, h) for l in range(1, prev.shape[0]) for h in range(args.heads))
             log(f"gpt step {step + 1}/{args.gpt_steps} lr {lr:.2e} train {np.mean(hist[-args.log_every:]):.4f} "
                 f"held(16) {ql:.4f} prev-token L{best[1]}H{best[2]} {best[0]:.3f} {el:.0f}s ({el / (step + 1):.3f}s/step)")
     wall = time.time() - t0
     torch.save({"state": model.state_dict(), "hist": hist, "wall": wall}, ckpt)
+    n_params = sum(p.numel() for p in model.parameters())
     model.eval()
     weights = export_fp16(model)      # module now holds the fp16-rounded weights
     out_dir = os.path.join(args.out, GPT_NAME)
@@ -1109,6 +1146,25 @@ def write_model_folder(args, out_dir, tok_path, kind, cfg, st):
     write_text(os.path.join(out_dir, "README.md"), model_card(args, out_dir, kind, cfg, st))
 
 
+def gpt_schedule_note(args):
+    """Model-card text for the causal model's two-stage schedule (empty without one)."""
+    grow = 0 < args.gpt_grow_from < args.layers
+    parts = []
+    if args.gpt_repeat_prob > 0 and args.gpt_repeat_until > 0:
+        parts.append(f"until step {args.gpt_repeat_until}, {args.gpt_repeat_prob:.0%} of the sequences repeat "
+                     f"their first k tokens (k drawn from {args.ctx // 8}..{args.ctx // 2}) until the row is full, "
+                     "which rewards copying "
+                     "(an induction head, fed by a previous-token head); after that, natural text only")
+    if grow:
+        n_new = args.layers - args.gpt_grow_from
+        parts.append(f"the first {args.gpt_grow_at} steps train {args.gpt_grow_from} layers; then "
+                     f"{n_new} new layer{'s are' if n_new > 1 else ' is'} inserted at the bottom, starting as the "
+                     "identity (zero output projections and biases, other weights as `_init_weights`), the AdamW "
+                     "state of the trained weights is kept, and all layers train on, so the first-stage layers "
+                     f"become layers {n_new}..{args.layers - 1}")
+    return "".join(f"; {p}" for p in parts)
+
+
 def model_card(args, out_dir, kind, cfg, st):
     size = os.path.getsize(os.path.join(out_dir, "model.safetensors"))
     L, H = args.layers, args.heads
@@ -1186,6 +1242,7 @@ def model_card(args, out_dir, kind, cfg, st):
                         f"(angle t / 10000^(2i/d)) with amplitude {args.pos_scale:g} x 0.02"),
         }[position_init(args, kind)] + "; the architecture and tensor names are unchanged",
         ("- each training sequence is `<s>` followed by 128 tokens starting at a random paragraph start"
+         + gpt_schedule_note(args)
          if kind == "gpt" else
          "- each training sequence starts at a random paragraph start: `[CLS]` + 126 tokens + `[SEP]`, or (50%) "
          "the same span split at a random point into `[CLS] A [SEP] B [SEP]` with token type 1 for `B [SEP]`; "
@@ -1281,6 +1338,13 @@ def main():
     ap.add_argument("--gpt-lr", type=float, default=3e-3)
     ap.add_argument("--bert-lr", type=float, default=7e-4)
     ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--gpt-grow-from", type=int, default=3,
+                    help="train the causal model with this many layers until --gpt-grow-at, then insert the "
+                         "missing ones at the bottom as identity blocks (0: all --layers from the start)")
+    ap.add_argument("--gpt-grow-at", type=int, default=4500)
+    ap.add_argument("--gpt-repeat-prob", type=float, default=0.5,
+                    help="share of self-repeating training rows (gpt_batch) before --gpt-repeat-until")
+    ap.add_argument("--gpt-repeat-until", type=int, default=4500)
     ap.add_argument("--gpt-pos-init", default="vaswani", choices=["vaswani", "normal"],
                     help="position table init of the causal model (see init_positions)")
     ap.add_argument("--bert-pos-init", default="vaswani", choices=["vaswani", "normal"],
