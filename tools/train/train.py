@@ -1147,22 +1147,22 @@ def write_model_folder(args, out_dir, tok_path, kind, cfg, st):
 
 
 def gpt_schedule_note(args):
-    """Model-card text for the causal model's two-stage schedule (empty without one)."""
-    grow = 0 < args.gpt_grow_from < args.layers
+    """Model-card bullets (each starting with a newline) for the causal model's two-stage schedule."""
     parts = []
     if args.gpt_repeat_prob > 0 and args.gpt_repeat_until > 0:
-        parts.append(f"until step {args.gpt_repeat_until}, {args.gpt_repeat_prob:.0%} of the sequences repeat "
-                     f"their first k tokens (k drawn from {args.ctx // 8}..{args.ctx // 2}) until the row is full, "
-                     "which rewards copying "
-                     "(an induction head, fed by a previous-token head); after that, natural text only")
-    if grow:
+        parts.append(f"steps 0-{args.gpt_repeat_until - 1}: {args.gpt_repeat_prob:.0%} of the sequences repeat "
+                     f"their first k tokens (k drawn from {args.ctx // 8}..{args.ctx // 2}) until the row is "
+                     "full, which rewards copying (an induction head, fed by a previous-token head); later "
+                     "steps: natural text only")
+    if 0 < args.gpt_grow_from < args.layers:
         n_new = args.layers - args.gpt_grow_from
-        parts.append(f"the first {args.gpt_grow_at} steps train {args.gpt_grow_from} layers; then "
-                     f"{n_new} new layer{'s are' if n_new > 1 else ' is'} inserted at the bottom, starting as the "
-                     "identity (zero output projections and biases, other weights as `_init_weights`), the AdamW "
-                     "state of the trained weights is kept, and all layers train on, so the first-stage layers "
-                     f"become layers {n_new}..{args.layers - 1}")
-    return "".join(f"; {p}" for p in parts)
+        parts.append(f"steps 0-{args.gpt_grow_at - 1} train {args.gpt_grow_from} layers; at step "
+                     f"{args.gpt_grow_at}, {n_new} new layer{'s are' if n_new > 1 else ' is'} inserted at the "
+                     "bottom, starting as the identity (zero output projections and biases, other weights as "
+                     "`_init_weights`), so the first-stage layers become layers "
+                     f"{n_new}-{args.layers - 1}; the AdamW state of the trained weights is kept and all "
+                     f"{args.layers} layers train on")
+    return "".join("\n- " + p for p in parts)
 
 
 def model_card(args, out_dir, kind, cfg, st):
