@@ -17,6 +17,7 @@ private slots:
     void twoHeads();
     void maskAgainstDefault();
     void defaultMaskHasNoDifference();
+    void layoutFollowsTheWindow();
 
 private:
     QTemporaryDir m_tmp;
@@ -83,6 +84,42 @@ void TestDifferenceView::defaultMaskHasNoDifference() {
     QVERIFY(view.message().contains(QStringLiteral("model's own")));
     QVERIFY(!view.exportProblem().isEmpty());
     QCOMPARE(view.colorMap(2), nullptr);
+}
+
+void TestDifferenceView::layoutFollowsTheWindow() {
+    // A narrow view stacks A - B under A (two panels per row), a wide one
+    // puts all three in a row; exports use the row whatever the window.
+    const auto model = test::loadFixture(m_tmp, "tiny-llama");
+    const auto result = test::runIds(model, {8, 1, 44, 3, 20, 6, 15}, core::MaskMode::bidirectional());
+    ui::DifferenceView view;
+    view.resize(600, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setHead({1, 0});
+    view.setResult(result);
+    QCOMPARE(view.columns(), 2);
+    const auto checkCells = [&] {
+        for (int q = 0; q < 7; ++q) {
+            const double a = result->trace->prob(1, 0, q, 0);
+            const double b = result->defaultTrace->prob(1, 0, q, 0);
+            QCOMPARE(test::cellAt(view.colorMap(0), q, 0), a);
+            QCOMPARE(test::cellAt(view.colorMap(1), q, 0), b);
+            QCOMPARE(test::cellAt(view.colorMap(2), q, 0), static_cast<double>(static_cast<float>(a) - static_cast<float>(b)));
+        }
+    };
+    checkCells();
+    // The long subtitle wraps on screen; the figure's subtitle is the text itself.
+    QVERIFY(!view.figureSubtitle().contains(QLatin1Char('\n')));
+
+    const QImage image = view.renderImage(QSize(1500, 500), 1.0);
+    QVERIFY(!image.isNull());
+    QCOMPARE(view.columns(), 2);  // back to the window's layout after the export
+
+    view.resize(1600, 600);
+    QCOMPARE(view.columns(), 3);
+    checkCells();
+    view.resize(600, 700);
+    QCOMPARE(view.columns(), 2);
 }
 
 QTEST_MAIN(TestDifferenceView)

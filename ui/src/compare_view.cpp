@@ -3,33 +3,12 @@
 #include "attnviz/ui/analysis_kind.h"
 #include "attnviz/ui/view_data.h"
 #include "heatmap_panels.h"
+#include "panel_columns.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
 #include "token_ticker.h"
 
 namespace attnviz::ui {
-
-namespace {
-
-// The number of columns that gives the largest square panels in `area`
-// (a row of up to four when the area is unknown, as for exports).
-int columnsFor(int n, QSize area) {
-    if (area.width() < 100 || area.height() < 100) return n <= 4 ? n : (n + 1) / 2;
-    int best = 1;
-    double bestSide = 0;
-    for (int c = 1; c <= n; ++c) {
-        const int rows = (n + c - 1) / c;
-        // Room per panel minus labels, titles and the colour scale.
-        const double side = std::min((area.width() - 160.0) / c - 70.0, (area.height() - 80.0) / rows - 90.0);
-        if (side > bestSide + 1) {
-            bestSide = side;
-            best = c;
-        }
-    }
-    return best;
-}
-
-}  // namespace
 
 struct CompareView::Impl {
     std::vector<HeadRef> shownHeads;
@@ -54,18 +33,18 @@ QCPColorMap* CompareView::colorMap(int panel) const {
 
 void CompareView::resizeEvent(QResizeEvent* event) {
     PlotView::resizeEvent(event);
-    if (!m_exporting && !panels().empty() && columnsFor(panels().size(), size()) != d->columns) redraw();
+    if (!m_exporting && !panels().empty() && panelColumnsFor(panels().size(), size()) != d->columns) redraw();
 }
 
 void CompareView::beginExport() {
     // Exports use the canonical layout (a row of up to four), whatever the window's shape.
     m_exporting = true;
-    if (!panels().empty() && columnsFor(panels().size(), QSize()) != d->columns) redraw();
+    if (!panels().empty() && panelColumnsFor(panels().size(), QSize()) != d->columns) redraw();
 }
 
 void CompareView::endExport() {
     m_exporting = false;
-    if (!panels().empty() && columnsFor(panels().size(), size()) != d->columns) redraw();
+    if (!panels().empty() && panelColumnsFor(panels().size(), size()) != d->columns) redraw();
 }
 
 void CompareView::setHeads(const std::vector<HeadRef>& heads) {
@@ -89,7 +68,7 @@ void CompareView::rebuild() {
     }
 
     const int n = static_cast<int>(heads.size());
-    const int columns = columnsFor(n, m_exporting ? QSize() : size());
+    const int columns = panelColumnsFor(n, m_exporting ? QSize() : size());
     if (panels().size() != n || d->columns != columns) {
         body()->clear();
         panels().clear();
@@ -167,7 +146,7 @@ void CompareView::hover(const QPointF& pos) {
 QSize CompareView::figureSize() const {
     const auto& r = result();
     const int n = std::max(1, panels().size());
-    const int columns = columnsFor(n, QSize());
+    const int columns = panelColumnsFor(n, QSize());
     const int rows = (n + columns - 1) / columns;
     const int tokens = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
     const int labels = r ? TokenTicker::labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;

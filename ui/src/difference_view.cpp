@@ -3,6 +3,7 @@
 #include "attnviz/ui/analysis_kind.h"
 #include "attnviz/ui/view_data.h"
 #include "heatmap_panels.h"
+#include "panel_columns.h"
 #include "plot_canvas.h"
 #include "qcp_style.h"
 #include "token_ticker.h"
@@ -13,11 +14,14 @@ namespace attnviz::ui {
 struct DifferenceView::Impl {
     QCPColorScale* valueScale = nullptr;
     QCPColorScale* diffScale = nullptr;
+    QCPMarginGroup* margins = nullptr;
+    int columns = 0;
     QString nameA;
     QString nameB;
 };
 
 DifferenceView::DifferenceView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
+    d->margins = new QCPMarginGroup(canvas());
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setPlaceholder(tr("Open a model and type a sentence to see what a mask change or a second head changes."));
 }
@@ -86,26 +90,8 @@ void DifferenceView::rebuild() {
         title = QStringLiteral("%1 · %2 \u2212 %3").arg(r->modelName, m_a.label(), m_b.label());
     }
 
-    if (panels().empty()) {
-        auto* margins = new QCPMarginGroup(canvas());
-        int col = 0;
-        body()->addElement(0, col++, makeSpacer(canvas()));
-        for (int i = 0; i < 3; ++i) {
-            HeatmapPanel* panel = panels().add(canvas(), body(), 0, col++);
-            panel->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
-            if (i > 0) panel->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(false);
-            if (i == 1) {
-                d->valueScale = makeColorScale(canvas(), QStringLiteral("attention"));
-                d->valueScale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
-                body()->addElement(0, col++, d->valueScale);
-            }
-        }
-        d->diffScale = makeColorScale(canvas(), QStringLiteral("A \u2212 B"));
-        d->diffScale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
-        body()->addElement(0, col++, d->diffScale);
-        body()->addElement(0, col++, makeSpacer(canvas()));
-        body()->setColumnStretchFactors({1.0, 1000.0, 1000.0, 0.001, 1000.0, 0.001, 1.0});
-    }
+    const int columns = wantedColumns();
+    if (panels().empty() || columns != d->columns) buildLayout(columns);
 
     const Matrix diff = subtract(a, b);
     const std::vector<int> keep = shownTokens(*r, style);
@@ -129,11 +115,84 @@ void DifferenceView::rebuild() {
     panels().at(2)->setTitle(QStringLiteral("A \u2212 B"));
     for (auto& p : panels()) p->setAxisTitles(false);
     QString subtitle = standardNotes(true);
-    subtitle += QStringLiteral("   ·   max |A \u2212 B| = %1").arg(biggest, 0, 'f', 4);
+    // No-break spaces: a wrapped subtitle keeps "max |A - B| = x" on one line.
+    subtitle += QStringLiteral("   ·   max\u00a0|A\u00a0\u2212\u00a0B|\u00a0=\u00a0%1").arg(biggest, 0, 'f', 4);
     setTitles(title, subtitle);
     const bool anyMean = m_source == Source::MaskVsDefault ? m_head.isMean() : (m_a.isMean() || m_b.isMean());
     setFormula(anyMean ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)) : QString());
     applyHighlight();
+}
+
+int DifferenceView::columns() const { return d->columns; }
+
+int DifferenceView::wantedColumns() const {
+    return panelColumnsFor(3, m_exporting ? QSize() : size()) >= 3 ? 3 : 2;
+}
+
+void DifferenceView::buildLayout(int columns) {
+    body()->clear();
+    panels().clear();
+    const auto scale = [this](const QString& label) {
+        QCPColorScale* s = makeColorScale(canvas(), label);
+        s->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+        return s;
+    };
+    const auto panel = [this](QCPLayoutGrid* grid, int row, int col) {
+        HeatmapPanel* p = panels().add(canvas(), grid, row, col);
+        p->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+        p->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(col == 0);
+        return p;
+    };
+    // Spacers left and right take what the square panels leave, so the
+    // figure stays centred.
+    auto* grid = new QCPLayoutGrid;
+    grid->setColumnSpacing(columns == 3 ? 4 : 18);
+    grid->setRowSpacing(12);
+    body()->addElement(0, 0, makeSpacer(canvas()));
+    body()->addElement(0, 1, grid);
+    body()->addElement(0, 2, makeSpacer(canvas()));
+    body()->setColumnStretchFactors({1.0, 1000.0, 1.0});
+    d->valueScale = scale(QStringLiteral("attention"));
+    d->diffScale = scale(QStringLiteral("A \u2212 B"));
+    if (columns == 3) {
+        // A  B  |attention|  A - B  |A - B|
+        panel(grid, 0, 0);
+        panel(grid, 0, 1);
+        grid->addElement(0, 2, d->valueScale);
+        panel(grid, 0, 3);
+        grid->addElement(0, 4, d->diffScale);
+        grid->setColumnStretchFactors({1000.0, 1000.0, 0.001, 1000.0, 0.001});
+    } else {
+        // A      B  |attention|
+        // A - B |A - B|
+        // The diverging scale sits in B's column, at its left edge.
+        panel(grid, 0, 0);
+        panel(grid, 0, 1);
+        grid->addElement(0, 2, d->valueScale);
+        panel(grid, 1, 0);
+        auto* cell = new QCPLayoutGrid;
+        cell->addElement(0, 0, d->diffScale);
+        cell->addElement(0, 1, makeSpacer(canvas()));
+        cell->setColumnStretchFactors({0.001, 1000.0});
+        grid->addElement(1, 1, cell);
+        grid->setColumnStretchFactors({1000.0, 1000.0, 0.001});
+    }
+    d->columns = columns;
+}
+
+void DifferenceView::resizeEvent(QResizeEvent* event) {
+    PlotView::resizeEvent(event);
+    if (!m_exporting && !panels().empty() && wantedColumns() != d->columns) redraw();
+}
+
+void DifferenceView::beginExport() {
+    m_exporting = true;
+    if (!panels().empty() && wantedColumns() != d->columns) redraw();
+}
+
+void DifferenceView::endExport() {
+    m_exporting = false;
+    if (!panels().empty() && wantedColumns() != d->columns) redraw();
 }
 
 void DifferenceView::hover(const QPointF& pos) {

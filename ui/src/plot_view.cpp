@@ -17,8 +17,10 @@ namespace {
 constexpr int kFormulaFont = 11;
 
 // Greedy word wrap to `width` pixels; a word longer than a line gets its own.
+// Text that fits stays as it is (runs of spaces included).
 QString wrapText(const QString& text, const QFont& font, int width) {
     const QFontMetrics fm(font);
+    if (!text.contains(QLatin1Char('\n')) && fm.horizontalAdvance(text) <= width) return text;
     QStringList lines;
     QString line;
     for (const QString& word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
@@ -58,6 +60,9 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent), m_panels(std::make_unique
     m_subtitle = new QCPTextElement(m_canvas, QString(), PlotCanvas::font(12));
     m_subtitle->setTextColor(QColor(90, 90, 90));
     m_subtitle->setMargins(QMargins(8, 2, 8, 4));
+    m_subtitle->setTextFlags(Qt::AlignCenter);
+    // Wrapped like the formula (prepare hook below).
+    m_subtitle->setMinimumSize(1, 0);
     m_formula = new QCPTextElement(m_canvas, QString(), PlotCanvas::font(kFormulaFont));
     m_formula->setTextColor(QColor(105, 105, 105));
     m_formula->setMargins(QMargins(12, 0, 12, 6));
@@ -97,10 +102,12 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent), m_panels(std::make_unique
     m_canvas->setMinimumSize(240, 240);
     m_canvas->setLayoutHooks([this] { m_panels->clearSizeLimits(); }, [this] { return m_panels->fitLayout(); });
     m_canvas->setPrepareHook([this] {
-        if (m_formulaText.isEmpty()) return;
         const int width = std::max(200, m_canvas->viewport().width() - 40);
-        const QString wrapped = wrapText(m_formulaText, m_formula->font(), width);
-        if (wrapped != m_formula->text()) m_formula->setText(wrapped);
+        for (auto [element, text] : {std::pair{m_subtitle, &m_subtitleText}, std::pair{m_formula, &m_formulaText}}) {
+            if (text->isEmpty()) continue;
+            const QString wrapped = wrapText(*text, element->font(), width);
+            if (wrapped != element->text()) element->setText(wrapped);
+        }
     });
 }
 
@@ -193,6 +200,7 @@ void PlotView::applyHighlight() { m_panels->setHighlightToken(m_highlight); }
 
 void PlotView::setTitles(const QString& title, const QString& subtitle) {
     m_title->setText(title);
+    m_subtitleText = subtitle;
     m_subtitle->setText(subtitle);
     m_subtitle->setMargins(subtitle.isEmpty() ? QMargins(0, 0, 0, 0) : QMargins(8, 2, 8, 6));
 }
@@ -220,7 +228,7 @@ void PlotView::setFormula(const QString& formula) {
 
 QString PlotView::figureTitle() const { return m_title->text(); }
 
-QString PlotView::figureSubtitle() const { return m_subtitle->text(); }
+QString PlotView::figureSubtitle() const { return m_subtitleText; }
 
 QString PlotView::exportProblem() const {
     if (!m_result) return tr("There is nothing to export yet: open a model and type a sentence.");

@@ -37,13 +37,25 @@ public:
     QSize figureSize() const override;
     std::optional<LabeledMatrix> csvMatrix() const override;
 
+    // Panels per row: 3 (A, B, A - B side by side) or 2 (A and B above,
+    // A - B below), whichever gives the larger panels in the view's area;
+    // exports always use the row of three.
+    int columns() const;
+
 protected:
     void rebuild() override;
     void hover(const QPointF& pos) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void beginExport() override;
+    void endExport() override;
 
 private:
+    int wantedColumns() const;
+    void buildLayout(int columns);
+
     struct Impl;
     std::unique_ptr<Impl> d;
+    bool m_exporting = false;
     Source m_source = Source::MaskVsDefault;
     HeadRef m_head;
     HeadRef m_a;
