@@ -53,10 +53,11 @@ shoot() {  # shoot <display> <width> <height> <suffix>
     sleep 2
     xdotool windowfocus --sync "$win"
 
-    # Head view: layer 2, head 1, hovering a cell.
-    xdotool mousemove 70 35 click --repeat 3 1 type "2"
+    # Head view: layer 1, head 0 (the causal default model's previous-token
+    # head), hovering a cell.
+    xdotool mousemove 70 35 click --repeat 3 1 type "1"
     xdotool key Tab
-    xdotool mousemove 127 35 click --repeat 3 1 type "1"
+    xdotool mousemove 127 35 click --repeat 3 1 type "0"
     xdotool key Tab
     sleep 1
     xdotool mousemove $((300 + (w - 690) * 40 / 100)) $((h * 62 / 100))
@@ -72,14 +73,14 @@ shoot() {  # shoot <display> <width> <height> <suffix>
     xdotool key ctrl+3
     sleep 0.5
     xdotool mousemove 500 89 click 1 key ctrl+a
-    xdotool type "0:1, 1:2, 3:0, 3:mean"
+    xdotool type "1:0, 2:0, 3:1, 3:mean"
     xdotool key Return
     sleep 1.5
     xdotool mousemove $((w - 20)) $((h - 60))
     sleep 0.5
     import -window root "$OUT/screenshot-compare-$suffix.png"
 
-    # Difference: bidirectional instead of the model's causal mask, layer 2 head 1.
+    # Difference: bidirectional instead of the model's causal mask, layer 1 head 0.
     xdotool mousemove 298 35 click 1
     sleep 0.5
     xdotool key Down Down Return
@@ -107,7 +108,7 @@ shoot() {  # shoot <display> <width> <height> <suffix>
     sleep 1.5
     import -window root "$OUT/screenshot-aggregates-$suffix.png"
 
-    # Head search: the head view's head (L2 H1), "Find heads like L2 H1".
+    # Head search: the head view's head (L1 H0), "Find heads like L1 H0".
     xdotool mousemove $((w - 20)) $((h - 60)) key ctrl+1
     sleep 0.5
     xdotool mousemove $((w - 305)) 87 click 1
