@@ -752,7 +752,8 @@ def run_gpt(args, sp, tok_path, data, seed):
     hist = []
     model.train()
     ckpt = os.path.join(args.work, f"gpt_trained_{args.gpt_steps}" + (
-        f"_grow{args.gpt_grow_from}at{args.gpt_grow_at}" if grow else "") + f"_rep{args.gpt_repeat_prob:g}.pt")
+        f"_grow{args.gpt_grow_from}at{args.gpt_grow_at}" if grow else "") +
+        f"_rep{args.gpt_repeat_prob:g}until{args.gpt_repeat_until}.pt")
     if args.reuse_trained and os.path.exists(ckpt):
         if grow:
             opt = grow_bottom(model, args.layers - args.gpt_grow_from, opt, args.gpt_lr, 0.1,
@@ -1359,6 +1360,10 @@ def main():
                     help="skip training when --work holds weights from an identical earlier run (re-export only)")
     ap.add_argument("--max-books", type=int, default=0, help="smoke tests: use only the first N books")
     args = ap.parse_args()
+    if 0 < args.gpt_grow_from < args.layers and not 0 < args.gpt_grow_at < args.gpt_steps:
+        # Otherwise the causal model would end with fewer layers than its config.json says.
+        ap.error(f"--gpt-grow-at {args.gpt_grow_at} must lie in 1..{args.gpt_steps - 1} (--gpt-steps "
+                 f"{args.gpt_steps}), or pass --gpt-grow-from 0 to train all {args.layers} layers from the start")
 
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
