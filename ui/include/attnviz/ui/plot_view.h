@@ -120,7 +120,8 @@ protected:
     virtual void applyHighlight();
     virtual bool handleKey(QKeyEvent*) { return false; }
     // Around every export: a view whose layout follows the window (compare's
-    // columns) switches to the layout figureSize() describes, and back.
+    // columns, difference's row or stack) switches to the layout
+    // figureSize() describes, and back.
     virtual void beginExport() {}
     virtual void endExport() {}
     bool eventFilter(QObject* watched, QEvent* event) override;
