@@ -17,6 +17,7 @@ private slots:
     void headsShareOneRange();
     void atMostEightHeads();
     void linkedHoverListsEveryHead();
+    void columnsFollowTheWindow();
 
 private:
     QTemporaryDir m_tmp;
@@ -90,6 +91,30 @@ void TestCompareView::linkedHoverListsEveryHead() {
     QVERIFY(text.startsWith(QStringLiteral("query '#7' -> key '#6':")));
     QVERIFY(text.contains(QStringLiteral("L0 H0: %1").arg(result->trace->prob(0, 0, 2, 1), 0, 'f', 4)));
     QVERIFY(text.contains(QStringLiteral("L1 H1: %1").arg(result->trace->prob(1, 1, 2, 1), 0, 'f', 4)));
+}
+
+void TestCompareView::columnsFollowTheWindow() {
+    // Four heads: a 2x2 grid in a narrow window, one row in a wide one; an
+    // export leaves the window's layout as it was.
+    const auto model = test::loadFixture(m_tmp, "tiny-mistral");
+    ui::CompareView view;
+    view.resize(600, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setHeads({{0, 0}, {0, 1}, {1, 0}, {1, 1}});
+    view.setResult(test::runIds(model, {12, 4, 33, 7, 19, 2}));
+    // Heads 0 and 2 share a row exactly when all four are in one row.
+    const auto oneRow = [&] {
+        view.plot()->replot();
+        return view.colorMap(0)->keyAxis()->axisRect()->top() == view.colorMap(2)->keyAxis()->axisRect()->top();
+    };
+    QVERIFY(!oneRow());
+    QVERIFY(!view.renderImage(QSize(1500, 500), 1.0).isNull());
+    QVERIFY(!oneRow());
+    view.resize(1800, 600);
+    QVERIFY(oneRow());
+    view.resize(600, 700);
+    QVERIFY(!oneRow());
 }
 
 QTEST_MAIN(TestCompareView)

@@ -88,7 +88,7 @@ void TestDifferenceView::defaultMaskHasNoDifference() {
 
 void TestDifferenceView::layoutFollowsTheWindow() {
     // A narrow view stacks A - B under A (two panels per row), a wide one
-    // puts all three in a row; exports use the row whatever the window.
+    // puts all three in a row; an export leaves the window's layout as it was.
     const auto model = test::loadFixture(m_tmp, "tiny-llama");
     const auto result = test::runIds(model, {8, 1, 44, 3, 20, 6, 15}, core::MaskMode::bidirectional());
     ui::DifferenceView view;

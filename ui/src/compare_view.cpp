@@ -31,20 +31,8 @@ QCPColorMap* CompareView::colorMap(int panel) const {
     return panel >= 0 && panel < panelCount() ? panels().at(panel)->colorMap() : nullptr;
 }
 
-void CompareView::resizeEvent(QResizeEvent* event) {
-    PlotView::resizeEvent(event);
-    if (!m_exporting && !panels().empty() && panelColumnsFor(panels().size(), size()) != d->columns) redraw();
-}
-
-void CompareView::beginExport() {
-    // Exports use the canonical layout (a row of up to four), whatever the window's shape.
-    m_exporting = true;
-    if (!panels().empty() && panelColumnsFor(panels().size(), QSize()) != d->columns) redraw();
-}
-
-void CompareView::endExport() {
-    m_exporting = false;
-    if (!panels().empty() && panelColumnsFor(panels().size(), size()) != d->columns) redraw();
+bool CompareView::layoutOutdated() const {
+    return !panels().empty() && panelColumnsFor(panels().size(), layoutArea()) != d->columns;
 }
 
 void CompareView::setHeads(const std::vector<HeadRef>& heads) {
@@ -68,7 +56,7 @@ void CompareView::rebuild() {
     }
 
     const int n = static_cast<int>(heads.size());
-    const int columns = panelColumnsFor(n, m_exporting ? QSize() : size());
+    const int columns = panelColumnsFor(n, layoutArea());
     if (panels().size() != n || d->columns != columns) {
         body()->clear();
         panels().clear();

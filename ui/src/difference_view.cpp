@@ -126,7 +126,7 @@ void DifferenceView::rebuild() {
 int DifferenceView::columns() const { return d->columns; }
 
 int DifferenceView::wantedColumns() const {
-    return panelColumnsFor(3, m_exporting ? QSize() : size()) >= 3 ? 3 : 2;
+    return panelColumnsFor(3, layoutArea()) >= 3 ? 3 : 2;
 }
 
 void DifferenceView::buildLayout(int columns) {
@@ -180,20 +180,7 @@ void DifferenceView::buildLayout(int columns) {
     d->columns = columns;
 }
 
-void DifferenceView::resizeEvent(QResizeEvent* event) {
-    PlotView::resizeEvent(event);
-    if (!m_exporting && !panels().empty() && wantedColumns() != d->columns) redraw();
-}
-
-void DifferenceView::beginExport() {
-    m_exporting = true;
-    if (!panels().empty() && wantedColumns() != d->columns) redraw();
-}
-
-void DifferenceView::endExport() {
-    m_exporting = false;
-    if (!panels().empty() && wantedColumns() != d->columns) redraw();
-}
+bool DifferenceView::layoutOutdated() const { return !panels().empty() && wantedColumns() != d->columns; }
 
 void DifferenceView::hover(const QPointF& pos) {
     const auto hit = panels().hitCell(pos);

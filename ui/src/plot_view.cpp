@@ -257,11 +257,30 @@ QString PlotView::standardNotes(bool renormalised) const {
     return notes.join(QStringLiteral("   ·   "));
 }
 
+QSize PlotView::layoutArea() const { return m_exporting ? QSize() : size(); }
+
+void PlotView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    if (layoutOutdated()) redraw();
+}
+
+void PlotView::enterExport() {
+    m_exporting = true;
+    beginExport();
+    if (layoutOutdated()) redraw();
+}
+
+void PlotView::leaveExport() {
+    m_exporting = false;
+    endExport();
+    if (layoutOutdated()) redraw();
+}
+
 QImage PlotView::renderImage(QSize size, double scale) {
     clearHover();
-    beginExport();
+    enterExport();
     QImage image = m_canvas->renderImage(size, scale);
-    endExport();
+    leaveExport();
     return image;
 }
 
@@ -276,9 +295,9 @@ bool PlotView::writeSvg(QIODevice* device, QSize size) {
     generator.setDescription(QStringLiteral("attnviz %1 view").arg(viewName()));
     QCPPainter painter;
     if (!painter.begin(&generator)) return false;
-    beginExport();
+    enterExport();
     m_canvas->renderVector(&painter, size);
-    endExport();
+    leaveExport();
     return painter.end();
 }
 
@@ -293,9 +312,9 @@ bool PlotView::writePdf(QIODevice* device, QSize size) {
     QCPPainter painter;
     if (!painter.begin(&writer)) return false;
     painter.setWindow(QRect(QPoint(0, 0), size));
-    beginExport();
+    enterExport();
     m_canvas->renderVector(&painter, size);
-    endExport();
+    leaveExport();
     return painter.end();
 }
 

@@ -35,15 +35,12 @@ public:
 protected:
     void rebuild() override;
     void hover(const QPointF& pos) override;
-    void resizeEvent(QResizeEvent* event) override;
-    void beginExport() override;
-    void endExport() override;
+    bool layoutOutdated() const override;
 
 private:
     struct Impl;
     std::unique_ptr<Impl> d;
     std::vector<HeadRef> m_heads;
-    bool m_exporting = false;
 };
 
 }  // namespace attnviz::ui

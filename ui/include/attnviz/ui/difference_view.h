@@ -45,9 +45,7 @@ public:
 protected:
     void rebuild() override;
     void hover(const QPointF& pos) override;
-    void resizeEvent(QResizeEvent* event) override;
-    void beginExport() override;
-    void endExport() override;
+    bool layoutOutdated() const override;
 
 private:
     int wantedColumns() const;
@@ -55,7 +53,6 @@ private:
 
     struct Impl;
     std::unique_ptr<Impl> d;
-    bool m_exporting = false;
     Source m_source = Source::MaskVsDefault;
     HeadRef m_head;
     HeadRef m_a;

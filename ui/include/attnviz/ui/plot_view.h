@@ -119,21 +119,32 @@ protected:
     virtual void clearHover();
     virtual void applyHighlight();
     virtual bool handleKey(QKeyEvent*) { return false; }
-    // Around every export: a view whose layout follows the window (compare's
-    // columns, difference's row or stack) switches to the layout
-    // figureSize() describes, and back.
+    // Around every export (after the export flag is set, before it is
+    // cleared): for what the figure must not show, such as a selection box.
     virtual void beginExport() {}
     virtual void endExport() {}
+    // For views whose layout follows the window (compare's columns,
+    // difference's row or stack): the area to lay out for, which is unknown
+    // (QSize()) during an export, so exports get the canonical layout that
+    // figureSize() describes.
+    QSize layoutArea() const;
+    // True when the layout built last does not suit layoutArea() any more;
+    // PlotView then redraws on resizes and around exports.
+    virtual bool layoutOutdated() const { return false; }
+    void resizeEvent(QResizeEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     // Highlights run token `token`, or drops the highlight when it is the
     // highlighted one, and emits tokenClicked (-1: no token, ignored).
     void toggleHighlight(int token);
+    void enterExport();
+    void leaveExport();
 
     std::shared_ptr<const SessionResult> m_result;
     ViewStyle m_style;
     int m_highlight = -1;
+    bool m_exporting = false;
     QString m_message;
     QString m_placeholderText;
     PlotCanvas* m_canvas = nullptr;
