@@ -1,26 +1,53 @@
 // Result<T> and Status: how every fallible core call reports failure.
-// No exception leaves attnviz_core; callers get a value or a message that names
-// the file, tensor or field and what was expected.
+// No exception leaves attnviz_core; callers get a value or an Error: a code
+// that says what kind of failure it is (callers branch on it, never on the
+// text) and a message that names the file, tensor or field and what was
+// expected (for people).
 //
 //   Result<ModelConfig> cfg = ModelConfig::fromFile(dir / "config.json");
 //   if (!cfg) { std::cerr << cfg.error() << "\n"; return 1; }
+//   if (cfg.code() == ErrorCode::Unsupported) offerTheListOfSupportedTypes();
 //   use(cfg.value());
 #pragma once
 
 #include <cassert>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
 namespace attnviz::core {
 
-// The failure half of a Result: a human-readable message.
+enum class ErrorCode {
+    InvalidInput,  // what the user typed or passed (text, ids, options, arguments) is not acceptable
+    Unsupported,   // a valid file or request that attnviz does not handle (architecture, tokenizer feature)
+    Cancelled,     // the caller's cancel flag stopped the work
+    OutOfMemory,   // an allocation failed or would exceed a budget
+    Io,            // a file or folder could not be opened, read or written
+    CorruptFile,   // a file's content is malformed, truncated or inconsistent
+    Internal,      // a broken invariant of attnviz itself (a bug)
+};
+
+// "invalid input", "unsupported", "cancelled", ...
+std::string_view errorCodeName(ErrorCode code);
+
+// The failure half of a Result.
 struct Error {
+    ErrorCode code = ErrorCode::Internal;
     std::string message;
 };
 
-inline Error makeError(std::string message) { return Error{std::move(message)}; }
+inline Error makeError(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+// Transitional: sites that do not name their code yet. Removed once every
+// site does.
+inline Error makeError(std::string message) { return Error{ErrorCode::InvalidInput, std::move(message)}; }
+
+// The same kind of failure with more context in front: "induction: " + message.
+inline Error prefixError(std::string_view prefix, Error error) {
+    error.message.insert(0, prefix);
+    return error;
+}
 
 template <class T>
 class [[nodiscard]] Result {
@@ -40,6 +67,7 @@ public:
     const T& operator*() const& { return value(); }
 
     const std::string& error() const { assert(!ok()); return std::get<1>(m_state).message; }
+    ErrorCode code() const { assert(!ok()); return std::get<1>(m_state).code; }
     Error takeError() const { return std::get<1>(m_state); }
 
 private:
@@ -50,16 +78,17 @@ private:
 class [[nodiscard]] Status {
 public:
     Status() = default;
-    Status(Error error) : m_error(std::move(error.message)) {}
+    Status(Error error) : m_error(std::move(error)) {}
     static Status success() { return {}; }
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }
-    const std::string& error() const { assert(!ok()); return *m_error; }
-    Error takeError() const { return Error{*m_error}; }
+    const std::string& error() const { assert(!ok()); return m_error->message; }
+    ErrorCode code() const { assert(!ok()); return m_error->code; }
+    Error takeError() const { return *m_error; }
 
 private:
-    std::optional<std::string> m_error;
+    std::optional<Error> m_error;
 };
 
 }  // namespace attnviz::core
