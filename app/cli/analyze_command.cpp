@@ -7,22 +7,10 @@
 #include "attnviz/core/analysis_json.h"
 #include "attnviz/core/head_search.h"
 #include "attnviz/core/head_stats.h"
-#include "attnviz/core/induction.h"
-#include "attnviz/core/model.h"
 
 #include <cstdio>
 
 namespace attnviz::cli {
-
-namespace {
-
-std::string statisticNames() {
-    std::string names;
-    for (core::HeadStatistic s : core::kAllHeadStatistics) names += (names.empty() ? "" : ", ") + std::string(core::statisticName(s));
-    return names;
-}
-
-}  // namespace
 
 int runAnalyze(const std::vector<std::string>& argv) {
     auto specs = inputOptions();
@@ -35,31 +23,29 @@ int runAnalyze(const std::vector<std::string>& argv) {
     std::optional<core::HeadStatistic> sortBy;
     if (const auto name = args->value("--sort")) {
         sortBy = core::statisticFromName(*name);
-        if (!sortBy) return fail("--sort: unknown statistic '" + *name + "'; expected one of " + statisticNames());
+        if (!sortBy) {
+            return fail("--sort: unknown statistic '" + *name + "'; expected one of " + core::statisticNamesList());
+        }
     }
 
-    auto run = openModelRun(*args);
+    auto opened = openSession(*args);
+    if (!opened) return fail(opened.error());
+    // Induction is a property of the heads, not of this text: the session
+    // measures it with one more run on [BOS] + r + r under the same mask.
+    core::RunRequest request;
+    request.mask = opened->mask;
+    request.valueNorms = true;
+    request.headStatistics = true;
+    request.induction = true;
+    auto run = opened->session->run(opened->tokens, request);
     if (!run) return fail(run.error());
-    const core::Model& model = *run->model;
-    const core::MaskMode mask = run->options.mask;
-    run->options.captureValueNorms = true;
-    auto trace = model.run(run->input.ids(), run->options);
-    if (!trace) return fail(trace.error());
-    std::vector<core::HeadStats> stats = core::computeHeadStats(*trace);
+    const core::RunResult& result = **run;
+    if (!result.induction) return fail(result.inductionProblem);
 
-    // Induction is a property of the heads, not of this text: one more run on
-    // [BOS] + r + r under the same mask.
-    core::InductionOptions inductionOptions;
-    inductionOptions.shrinkToFit = true;
-    auto sequence = core::makeInductionSequence(model.config(), run->tokenizer.get(), inductionOptions);
-    if (!sequence) return fail("induction: " + sequence.error());
-    auto induction = core::measureInduction(model, *sequence, mask);
-    if (!induction) return fail(induction.error());
-    core::applyInduction(stats, *induction);
-
+    std::vector<core::HeadStats> stats = result.headStats;
     if (sortBy) {
         std::vector<core::HeadStats> sorted;
-        const int nHeads = trace->nHeads();
+        const int nHeads = result.trace->nHeads();
         for (const core::HeadScore& s : core::rankHeadsByStatistic(stats, *sortBy)) {
             sorted.push_back(stats[static_cast<std::size_t>(s.layer) * nHeads + s.head]);
         }
@@ -69,10 +55,11 @@ int runAnalyze(const std::vector<std::string>& argv) {
     if (args->has("--csv")) {
         return writeOutput(args->value("-o"), [&](std::FILE* f) { return core::writeHeadStatsCsv(f, stats); });
     }
-    const core::AnalysisJsonHeader header{model.name(), model.config().modelType, mask.toString(),
-                                          run->input.displayTexts()};
+    const core::Model& model = opened->session->model();
+    const core::AnalysisJsonHeader header{model.name(), model.config().modelType, request.mask.toString(),
+                                          result.displayTexts()};
     return writeOutput(args->value("-o"), [&](std::FILE* f) {
-        return core::writeAnalysisJson(f, header, *trace, stats, &*sequence);
+        return core::writeAnalysisJson(f, header, *result.trace, stats, &result.induction->sequence);
     });
 }
 

@@ -3,7 +3,6 @@
 #include "model_input.h"
 #include "output_file.h"
 
-#include "attnviz/core/model.h"
 #include "attnviz/core/trace_json.h"
 
 #include <cstdio>
@@ -17,18 +16,20 @@ int runAttention(const std::vector<std::string>& argv) {
     specs.push_back({"-o"});
     auto args = ArgParser::parse(argv, specs);
     if (!args) return fail(args.error());
-    auto run = openModelRun(*args);
+    auto opened = openSession(*args);
+    if (!opened) return fail(opened.error());
+    core::RunRequest request;
+    request.mask = opened->mask;
+    request.scores = args->has("--scores");
+    auto run = opened->session->run(opened->tokens, request);
     if (!run) return fail(run.error());
-    core::RunOptions& options = run->options;
-    options.captureScores = args->has("--scores");
-    const core::Model& model = *run->model;
-    auto trace = model.run(run->input.ids(), options);
-    if (!trace) return fail(trace.error());
+    const core::RunResult& result = **run;
 
-    const core::TraceJsonHeader header{model.name(), model.config().modelType, options.mask.toString(),
-                                       run->input.displayTexts()};
+    const core::Model& model = opened->session->model();
+    const core::TraceJsonHeader header{model.name(), model.config().modelType, request.mask.toString(),
+                                       result.displayTexts()};
     return writeOutput(args->value("-o"), [&](std::FILE* out) {
-        return core::writeTraceJson(out, header, *trace, options.captureScores);
+        return core::writeTraceJson(out, header, *result.trace, request.scores);
     });
 }
 

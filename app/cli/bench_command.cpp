@@ -1,9 +1,10 @@
-// attnviz-cli bench: milliseconds per forward pass with full attention capture.
+// attnviz-cli bench: milliseconds per run with full attention capture, through
+// the same Session as every other command.
 #include "arg_parser.h"
 #include "commands.h"
 
 #include "attnviz/core/compute_threads.h"
-#include "attnviz/core/model.h"
+#include "attnviz/core/session.h"
 
 #include <algorithm>
 #include <chrono>
@@ -29,32 +30,36 @@ int runBench(const std::vector<std::string>& argv) {
 
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
-    auto model = core::loadModel(*dir);
-    if (!model) return fail(model.error());
+    auto session = core::Session::open(*dir);
+    if (!session) return fail(session.error());
     const double loadMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    const core::ModelConfig& c = (*model)->config();
+    (*session)->setLimits(core::SessionLimits::none());
+    const core::Session& s = **session;
+    const core::ModelConfig& c = s.model().config();
 
-    // Seeded random ordinary ids: attention cost does not depend on which ids.
+    // Seeded random ids: attention cost does not depend on which ids.
     std::mt19937 rng(1234);
     std::uniform_int_distribution<int> pick(0, c.vocabSize - 1);
     std::vector<std::int32_t> ids(static_cast<std::size_t>(*tokens));
     for (auto& id : ids) id = pick(rng);
-    core::RunOptions options;
-    options.mask = *mask;
-    options.captureScores = args->has("--scores");
+    auto input = s.tokensFromIds(ids);
+    if (!input) return fail(input.error());
+    core::RunRequest request;
+    request.mask = *mask;
+    request.scores = args->has("--scores");
 
-    std::printf("model      %s (%s, %d layers x %d heads, d_model %d)\n", (*model)->name().c_str(), c.modelType.c_str(),
+    std::printf("model      %s (%s, %d layers x %d heads, d_model %d)\n", s.name().c_str(), c.modelType.c_str(),
                 c.nLayers, c.nHeads, c.dModel);
     std::printf("backend    %s\n", core::computeBackendInfo().c_str());
     std::printf("load       %.1f ms\n", loadMs);
-    auto warm = (*model)->run(ids, options);  // first touch of the mapped weights
+    auto warm = s.run(*input, request);  // first touch of the mapped weights
     if (!warm) return fail(warm.error());
     std::vector<double> ms;
     for (int r = 0; r < *repeat; ++r) {
-        const auto s = Clock::now();
-        auto trace = (*model)->run(ids, options);
-        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
-        if (!trace) return fail(trace.error());
+        const auto start = Clock::now();
+        auto result = s.run(*input, request);
+        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        if (!result) return fail(result.error());
     }
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);

@@ -13,8 +13,7 @@
 #include "attnviz/ui/head_grid_view.h"
 #include "attnviz/ui/head_stats_model.h"
 #include "attnviz/ui/head_view.h"
-#include "attnviz/ui/loaded_model.h"
-#include "attnviz/ui/session_compute.h"
+#include "attnviz/ui/session_result.h"
 
 #include <QApplication>
 #include <QDir>
@@ -94,10 +93,8 @@ int runExport(const std::vector<std::string>& argv) {
     specs.push_back({"--ascending", false});
     auto args = ArgParser::parse(argv, specs);
     if (!args) return fail(args.error());
-    auto dir = args->required("--model");
-    if (!dir) return fail(dir.error());
-    auto mask = core::MaskMode::parse(args->value("--mask").value_or("default"));
-    if (!mask) return fail(mask.error());
+    if (auto dir = args->required("--model"); !dir) return fail(dir.error());
+    if (auto mask = core::MaskMode::parse(args->value("--mask").value_or("default")); !mask) return fail(mask.error());
 
     ExportSettings s;
     s.view = QString::fromStdString(args->value("--view").value_or("head"));
@@ -129,11 +126,7 @@ int runExport(const std::vector<std::string>& argv) {
         if (!stats) return fail("--sort orders the statistics table: use it with --view stats");
         sortBy = core::statisticFromName(*name);
         if (!sortBy) {
-            std::string names;
-            for (core::HeadStatistic st : core::kAllHeadStatistics) {
-                names += (names.empty() ? "" : ", ") + std::string(core::statisticName(st));
-            }
-            return fail("--sort: unknown statistic '" + *name + "'; expected one of " + names);
+            return fail("--sort: unknown statistic '" + *name + "'; expected one of " + core::statisticNamesList());
         }
     }
     if (args->has("--ascending") && !sortBy) return fail("--ascending needs --sort STAT");
@@ -183,17 +176,10 @@ int runExport(const std::vector<std::string>& argv) {
     static char* qtArgv[] = {qtName, nullptr};
     QApplication app(qtArgc, qtArgv);
 
-    auto loaded = ui::loadModelFolder(QString::fromStdString(*dir));
-    if (!loaded) return fail(loaded.error());
-    if (!loaded->tokenizer && args->has("--text")) {
-        return fail(loaded->tokenizerProblem.toStdString());
-    }
-    auto input = readInput(*args, loaded->tokenizer.get());
-    if (!input) return fail(input.error());
-    if (!loaded->model->hasTokenTypes() && args->has("--token-types")) {
-        return fail("this model has no token types; drop --token-types");
-    }
-    const core::ModelConfig& config = loaded->model->config();
+    auto opened = openSession(*args);
+    if (!opened) return fail(opened.error());
+    const core::Session& session = *opened->session;
+    const core::ModelConfig& config = session.model().config();
     auto layer = args->intValue("--layer", 0, 0, config.nLayers - 1);
     if (!layer) return fail(layer.error());
     // Rollout reads --layer as its last layer; without it, every layer.
@@ -214,16 +200,13 @@ int runExport(const std::vector<std::string>& argv) {
         return fail("--source heads needs two heads in --heads (the difference is the first minus the second)");
     }
 
-    auto run = ui::runSession(*loaded, input->tokens, *mask);
+    // What the window computes, and the induction scores the aggregates'
+    // JSON and the statistics carry (the same extra run as in the window).
+    core::RunRequest request = core::RunRequest::forViews(opened->mask, false);
+    request.induction = stats || isAggregate(s.view);
+    auto run = session.run(opened->tokens, request);
     if (!run) return fail(run.error());
-    std::shared_ptr<const ui::SessionResult> result = run.value();
-    // The aggregates' JSON and the statistics carry the induction scores,
-    // measured by the same extra run as in the window.
-    if (stats || isAggregate(s.view)) {
-        auto induction = ui::measureSessionInduction(*loaded, *result);
-        result = induction ? ui::withInduction(*result, induction.value())
-                           : ui::withInductionProblem(*result, QString::fromStdString(induction.error()));
-    }
+    std::shared_ptr<const ui::SessionResult> result = ui::toSessionResult(std::move(run.value()));
 
     if (stats) {
         // The table as the window's Heads panel shows it after a click on
@@ -251,7 +234,7 @@ int runExport(const std::vector<std::string>& argv) {
         for (int h = 0; h < config.nHeads; ++h) {
             s.head = {l, h};
             auto view = makeView(s, result);
-            const QString name = QStringLiteral("%1-L%2H%3.%4").arg(loaded->name()).arg(l).arg(h).arg(suffix);
+            const QString name = QStringLiteral("%1-L%2H%3.%4").arg(QString::fromStdString(session.name())).arg(l).arg(h).arg(suffix);
             if (const int code = exportOne(*view, s, target.filePath(name)); code != 0) return code;
         }
     }

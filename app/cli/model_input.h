@@ -1,10 +1,11 @@
-// Turns --text/--pair or --ids/--token-types into the tokens a command runs on.
+// The options every command that runs a model shares (--model, --mask,
+// --text/--pair or --ids/--token-types), turned into a core::Session and the
+// tokens to run on.
 #pragma once
 
 #include "arg_parser.h"
 
-#include "attnviz/core/model.h"
-#include "attnviz/core/tokenizer.h"
+#include "attnviz/core/session.h"
 
 #include <memory>
 #include <string>
@@ -12,29 +13,21 @@
 
 namespace attnviz::cli {
 
-struct ModelInput {
-    std::vector<core::Token> tokens;   // ids, pieces, display, spans, types
-    bool fromText = false;
-
-    std::vector<std::int32_t> ids() const;
-    std::vector<std::int32_t> typeIds() const;
-    std::vector<std::string> displayTexts() const;
-};
-
 // Options every command that takes input accepts.
 std::vector<OptionSpec> inputOptions();
 
-// `tokenizer` may be null; then only --ids works.
-core::Result<ModelInput> readInput(const ArgParser& args, const core::Tokenizer* tokenizer);
+// --text/--pair through `tokenizer`, or --ids/--token-types (named by the
+// tokenizer when there is one; `tokenizer` may be null).
+core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const core::Tokenizer* tokenizer);
 
-// A model folder opened for one run: --model, --mask and the input options.
-struct ModelRun {
-    std::unique_ptr<core::Model> model;
-    std::unique_ptr<core::Tokenizer> tokenizer;  // null when the folder has none
-    ModelInput input;
-    core::RunOptions options;  // mask and token types set
+// A model folder opened for one command.
+struct CliSession {
+    std::shared_ptr<core::Session> session;
+    std::vector<core::Token> tokens;
+    core::MaskMode mask;
+    bool fromText = false;
 };
 
-core::Result<ModelRun> openModelRun(const ArgParser& args);
+core::Result<CliSession> openSession(const ArgParser& args);
 
 }  // namespace attnviz::cli

@@ -3,7 +3,6 @@
 #include "commands.h"
 #include "model_input.h"
 
-#include "attnviz/core/model.h"
 #include "attnviz/core/predictions.h"
 #include "attnviz/core/trace_json.h"
 
@@ -20,46 +19,38 @@ int runPredict(const std::vector<std::string>& argv) {
     if (!args) return fail(args.error());
     auto top = args->intValue("--top", 5, 1, 100);
     if (!top) return fail(top.error());
-    auto run = openModelRun(*args);
-    if (!run) return fail(run.error());
-    const core::Model& model = *run->model;
-    const core::Tokenizer* tokenizer = run->tokenizer.get();
-    ModelInput& input = run->input;
-    // Tokens typed as ids: mark mask tokens so the positions can be found.
-    if (!input.fromText && tokenizer != nullptr) {
-        for (auto& t : input.tokens) t.special = t.special || core::isMaskPiece(t.piece);
-    }
-
-    const core::ModelConfig& config = model.config();
-    const std::vector<int> positions = core::predictionPositions(config, input.tokens);
-    if (positions.empty()) {
+    auto opened = openSession(*args);
+    if (!opened) return fail(opened.error());
+    const core::Session& session = *opened->session;
+    const std::vector<core::Token>& tokens = opened->tokens;
+    const core::ModelConfig& config = session.model().config();
+    if (core::predictionPositions(config, tokens).empty()) {
         return fail("this is a masked language model: put [MASK] (or <mask>) in the text where a token should be predicted");
     }
-    run->options.computeLogits = true;
-    auto trace = model.run(input.ids(), run->options);
-    if (!trace) return fail(trace.error());
-    auto predictions = core::topPredictions(*trace, positions, *top);
-    if (!predictions) return fail(predictions.error());
+    core::RunRequest request;
+    request.mask = opened->mask;
+    request.predictions = true;
+    request.topK = *top;
+    auto run = session.run(tokens, request);
+    if (!run) return fail(run.error());
+    if (!(*run)->predictionProblem.empty()) return fail((*run)->predictionProblem);
+    const std::vector<core::PositionPredictions>& predictions = (*run)->predictions;
 
-    auto text = [&](std::int32_t id) {
-        const std::string d = tokenizer != nullptr ? tokenizer->display(id) : std::string();
-        return d.empty() ? "#" + std::to_string(id) : d;
-    };
-    const bool masked = config.isEncoder();
+    const bool masked = (*run)->maskedLm;
     if (args->has("--json")) {
         std::string out = "{\"model\":";
-        core::appendJsonString(out, model.name());
+        core::appendJsonString(out, session.name());
         out += std::string(",\"kind\":\"") + (masked ? "masked-lm" : "next-token") + "\",\"predictions\":[";
-        for (std::size_t i = 0; i < predictions->size(); ++i) {
-            const auto& p = (*predictions)[i];
+        for (std::size_t i = 0; i < predictions.size(); ++i) {
+            const auto& p = predictions[i];
             out += (i ? ",{" : "{") + std::string("\"position\":") + std::to_string(p.position) + ",\"token\":";
-            core::appendJsonString(out, input.tokens[static_cast<std::size_t>(p.position)].display);
+            core::appendJsonString(out, tokens[static_cast<std::size_t>(p.position)].display);
             out += ",\"top\":[";
             for (std::size_t r = 0; r < p.top.size(); ++r) {
                 char prob[32];
                 std::snprintf(prob, sizeof prob, "%.9g", static_cast<double>(p.top[r].probability));
                 out += (r ? ",{" : "{") + std::string("\"id\":") + std::to_string(p.top[r].id) + ",\"text\":";
-                core::appendJsonString(out, text(p.top[r].id));
+                core::appendJsonString(out, p.top[r].text);
                 out += std::string(",\"probability\":") + prob + "}";
             }
             out += "]}";
@@ -67,12 +58,12 @@ int runPredict(const std::vector<std::string>& argv) {
         out += "]}\n";
         std::fputs(out.c_str(), stdout);
     } else {
-        for (const auto& p : *predictions) {
-            const std::string& at = input.tokens[static_cast<std::size_t>(p.position)].display;
+        for (const auto& p : predictions) {
+            const std::string& at = tokens[static_cast<std::size_t>(p.position)].display;
             if (masked) std::printf("position %d (%s):\n", p.position, at.c_str());
             else std::printf("next token after '%s' (position %d):\n", at.c_str(), p.position);
             for (std::size_t r = 0; r < p.top.size(); ++r) {
-                std::printf("  %zu. %-20s %6.2f%%  (id %d)\n", r + 1, text(p.top[r].id).c_str(),
+                std::printf("  %zu. %-20s %6.2f%%  (id %d)\n", r + 1, p.top[r].text.c_str(),
                             100.0 * p.top[r].probability, p.top[r].id);
             }
         }

@@ -4,7 +4,6 @@
 #include "attnviz/ui/exporters.h"
 #include "attnviz/ui/head_stats_model.h"
 
-#include <QCoreApplication>
 #include <QDir>
 #include <QEvent>
 #include <QFileDialog>
@@ -13,12 +12,10 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QMessageBox>
-#include <QPointer>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QStyle>
 #include <QTableView>
-#include <QThread>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -27,6 +24,7 @@
 namespace attnviz::ui {
 
 HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
+    m_search = new LatestJob(QStringLiteral("attnviz-similarity"), this);
     m_model = new HeadStatsModel(this);
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("headStatsTable"));
@@ -102,15 +100,6 @@ HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
     updateControls();
 }
 
-HeadStatsPanel::~HeadStatsPanel() {
-    // A search reads the trace it was given (kept alive by its own pointer);
-    // wait for it so no thread outlives the window.
-    for (QThread* t : m_threads) {
-        t->wait();
-        delete t;
-    }
-}
-
 void HeadStatsPanel::setResult(std::shared_ptr<const SessionResult> result) {
     m_result = std::move(result);
     if (!m_result) return;
@@ -165,7 +154,7 @@ void HeadStatsPanel::findSimilar(HeadRef head) {
 }
 
 void HeadStatsPanel::clearSimilar() {
-    ++m_searchGeneration;
+    m_search->cancel();
     m_searching = false;
     m_model->clearSimilarity();
     syncSortIndicator();
@@ -173,38 +162,27 @@ void HeadStatsPanel::clearSimilar() {
 }
 
 void HeadStatsPanel::startSearch(HeadRef head, bool sortBySimilarity) {
-    const quint64 generation = ++m_searchGeneration;
     m_searching = true;
     updateControls();
-    QPointer<HeadStatsPanel> self(this);
-    std::shared_ptr<const core::AttentionTrace> trace = m_result->trace;
-    QThread* thread = QThread::create([self, trace, head, generation, sortBySimilarity] {
-        auto ranking = std::make_shared<const std::vector<core::HeadScore>>(
-            core::rankHeadsBySimilarity(*trace, head.layer, head.head));
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(),
-            [self, generation, head, sortBySimilarity, ranking] {
-                if (self) self->finishSearch(generation, head, sortBySimilarity, ranking);
-            },
-            Qt::QueuedConnection);
-    });
-    thread->setObjectName(QStringLiteral("attnviz-similarity"));
-    m_threads.push_back(thread);
-    connect(thread, &QThread::finished, this, [this, thread] {
-        m_threads.erase(std::remove(m_threads.begin(), m_threads.end(), thread), m_threads.end());
-        thread->deleteLater();
-    });
-    thread->start(QThread::LowPriority);
-}
-
-void HeadStatsPanel::finishSearch(quint64 generation, HeadRef head, bool sortBySimilarity,
-                                  std::shared_ptr<const std::vector<core::HeadScore>> ranking) {
-    if (generation != m_searchGeneration) return;  // a newer search or a clear
-    m_searching = false;
-    m_model->setSimilarity(head, *ranking);
-    if (sortBySimilarity) m_table->sortByColumn(HeadStatsModel::kSimilarityColumn, Qt::DescendingOrder);
-    updateControls();
-    emit similarityReady();
+    using Ranking = std::shared_ptr<const std::vector<core::HeadScore>>;
+    m_search->submit<Ranking>(
+        [trace = m_result->trace, head](const std::atomic<bool>&) -> core::Result<Ranking> {
+            return std::make_shared<const std::vector<core::HeadScore>>(
+                core::rankHeadsBySimilarity(*trace, head.layer, head.head));
+        },
+        [this, head, sortBySimilarity](core::Result<Ranking> ranking) {
+            m_searching = false;
+            if (!ranking) {
+                m_searchProblem = QString::fromStdString(ranking.error());
+                updateControls();
+                return;
+            }
+            m_searchProblem.clear();
+            m_model->setSimilarity(head, **ranking);
+            if (sortBySimilarity) m_table->sortByColumn(HeadStatsModel::kSimilarityColumn, Qt::DescendingOrder);
+            updateControls();
+            emit similarityReady();
+        });
 }
 
 bool HeadStatsPanel::eventFilter(QObject* watched, QEvent* event) {
@@ -295,16 +273,17 @@ void HeadStatsPanel::updateControls() {
         parts << tr("measuring induction...");
     }
     if (m_searching) parts << tr("ranking by similarity...");
+    if (!m_searchProblem.isEmpty()) parts << m_searchProblem;
     parts << tr("hover a column title for its formula");
     m_status->setText(parts.join(QStringLiteral(" · ")));
 }
 
 core::Status HeadStatsPanel::exportTo(const QString& path) const {
-    if (!m_result) return core::makeError("there is nothing to export yet: open a model and type a sentence");
+    if (!m_result) return core::makeError(core::ErrorCode::InvalidInput, "there is nothing to export yet: open a model and type a sentence");
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix == QLatin1String("csv")) return exportHeadStatsCsv(m_model->orderedStats(), path);
     if (suffix == QLatin1String("json")) return exportAnalysisJson(*m_result, path);
-    return core::makeError("the head statistics export as .csv (the table) or .json (every analysis), not '" +
+    return core::makeError(core::ErrorCode::InvalidInput, "the head statistics export as .csv (the table) or .json (every analysis), not '" +
                            QFileInfo(path).fileName().toStdString() + "'");
 }
 

@@ -1,7 +1,5 @@
 #include "attnviz/ui/loaded_model.h"
 
-#include "attnviz/core/predictions.h"
-
 #include <QDir>
 
 namespace attnviz::ui {
@@ -13,32 +11,21 @@ QString LoadedModel::shapeText() const {
     return QStringLiteral("%1 layers x %2 heads").arg(model->config().nLayers).arg(model->config().nHeads);
 }
 
-bool LoadedModel::takesPairs() const {
-    return model && tokenizer && model->hasTokenTypes() && tokenizer->supportsPairs();
+LoadedModel loadedModel(std::shared_ptr<core::Session> session) {
+    LoadedModel out;
+    out.model = session->modelPtr();
+    out.tokenizer = session->tokenizerPtr();
+    out.dir = QDir(QString::fromStdString(session->dir().string())).absolutePath();
+    out.tokenizerProblem = QString::fromStdString(session->tokenizerProblem());
+    out.maskToken = QString::fromStdString(session->maskToken());
+    out.session = std::move(session);
+    return out;
 }
 
 core::Result<LoadedModel> loadModelFolder(const QString& dir, const core::ProgressFn& progress) {
-    const std::filesystem::path path = QDir::cleanPath(dir).toStdString();
-    auto model = core::loadModel(path, progress);
-    if (!model) return model.takeError();
-    LoadedModel out;
-    out.model = std::shared_ptr<const core::Model>(std::move(model.value()));
-    out.dir = QDir(dir).absolutePath();
-    auto tokenizer = core::loadTokenizer(path);
-    if (tokenizer) {
-        out.tokenizer = std::shared_ptr<const core::Tokenizer>(std::move(tokenizer.value()));
-        // The text a user types for a masked position (the hint names it).
-        for (std::int32_t id = 0; id < out.tokenizer->vocabSize(); ++id) {
-            const std::string piece = out.tokenizer->piece(id);
-            if (core::isMaskPiece(piece)) {
-                out.maskToken = QString::fromStdString(piece);
-                break;
-            }
-        }
-    } else {
-        out.tokenizerProblem = QString::fromStdString(tokenizer.error());
-    }
-    return out;
+    auto session = core::Session::open(QDir::cleanPath(dir).toStdString(), progress);
+    if (!session) return session.takeError();
+    return loadedModel(std::move(session.value()));
 }
 
 }  // namespace attnviz::ui

@@ -1,129 +1,64 @@
 #include "attnviz/ui/session_model.h"
 
-#include <QThread>
 #include <QTimer>
-
-#include <mutex>
-#include <optional>
 
 namespace attnviz::ui {
 
-// The newest computation waiting for the worker. Older requests are simply
-// overwritten: the worker always takes the latest.
-struct PendingJobs {
-    struct Job {
-        quint64 generation = 0;
-        LoadedModel model;
-        SessionInput input;
-        core::MaskMode mask;
-        RunFeatures features;
-        std::shared_ptr<std::atomic<bool>> cancel;
-        std::shared_ptr<const SessionResult> previous;
-    };
-    std::mutex mutex;
-    std::optional<Job> job;
-};
-
 SessionModel::SessionModel(QObject* parent)
-    : QObject(parent), m_debounce(new QTimer(this)), m_pending(std::make_shared<PendingJobs>()) {
+    : QObject(parent),
+      m_debounce(new QTimer(this)),
+      m_loads(new LatestJob(QStringLiteral("attnviz-load"), this)),
+      m_runs(new LatestJob(QStringLiteral("attnviz-compute"), this)),
+      m_induction(new LatestJob(QStringLiteral("attnviz-induction"), this)) {
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(kDefaultDebounceMs);
     connect(m_debounce, &QTimer::timeout, this, &SessionModel::startCompute);
-
-    m_computeThread = new QThread(this);
-    m_computeThread->setObjectName(QStringLiteral("attnviz-compute"));
-    m_computeContext = new QObject;
-    m_computeContext->moveToThread(m_computeThread);
-    connect(m_computeThread, &QThread::finished, m_computeContext, &QObject::deleteLater);
-    m_computeThread->start();
+    connect(m_loads, &LatestJob::busyChanged, this, &SessionModel::emitBusy);
+    connect(m_runs, &LatestJob::busyChanged, this, &SessionModel::emitBusy);
 }
 
-SessionModel::~SessionModel() {
-    if (m_cancelLoad) m_cancelLoad->store(true);
-    if (m_loadThread != nullptr) {
-        m_loadThread->wait();
-        delete m_loadThread;
-        m_loadThread = nullptr;
-    }
-    stopWorker();
-}
+// The runners (children) cancel and join their workers as they go.
+SessionModel::~SessionModel() = default;
 
-void SessionModel::stopWorker() {
-    if (m_cancelRun) m_cancelRun->store(true);
-    {
-        std::lock_guard lock(m_pending->mutex);
-        m_pending->job.reset();
-    }
-    m_computeThread->quit();
-    m_computeThread->wait();
-}
+void SessionModel::emitBusy() { emit busyChanged(m_loads->isBusy() || m_runs->isBusy()); }
 
 void SessionModel::openModel(const QString& dir) {
-    if (m_loadThread != nullptr) {
-        m_cancelLoad->store(true);
-        m_loadThread->wait();
-        delete m_loadThread;
-        m_loadThread = nullptr;
-    }
-    const quint64 generation = ++m_loadGeneration;
-    auto cancel = std::make_shared<std::atomic<bool>>(false);
-    m_cancelLoad = cancel;
     m_loadingDir = dir;
-    m_loadThread = QThread::create([this, dir, cancel, generation] {
-        int lastPercent = -1;
-        const core::ProgressFn progress = [&](std::size_t done, std::size_t total) {
-            const int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
-            if (percent != lastPercent) {
-                lastPercent = percent;
-                QMetaObject::invokeMethod(
-                    this, [this, percent, generation] {
-                        if (generation == m_loadGeneration) emit loadProgress(percent, 100);
-                    },
-                    Qt::QueuedConnection);
-            }
-            return !cancel->load();
-        };
-        auto loaded = loadModelFolder(dir, progress);
-        std::shared_ptr<LoadedModel> model;
-        QString error;
-        if (loaded) {
-            model = std::make_shared<LoadedModel>(std::move(loaded.value()));
-        } else {
-            error = QString::fromStdString(loaded.error());
-        }
-        QMetaObject::invokeMethod(
-            this, [this, generation, model, error, cancelled = cancel->load()] {
-                finishLoad(generation, cancelled ? nullptr : model, cancelled ? QString() : error);
-            },
-            Qt::QueuedConnection);
-    });
-    m_loadThread->setObjectName(QStringLiteral("attnviz-load"));
-    m_loadThread->start();
     emit loadStarted(dir);
-    emit busyChanged(true);
+    m_loads->submit<LoadedModel>(
+        [this, dir](const std::atomic<bool>& cancel) {
+            int lastPercent = -1;
+            const core::ProgressFn progress = [&](std::size_t done, std::size_t total) {
+                const int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
+                if (percent != lastPercent) {
+                    lastPercent = percent;
+                    // Queued to this object, so dropped if it is gone.
+                    QMetaObject::invokeMethod(
+                        this, [this, percent] { if (isLoading()) emit loadProgress(percent, 100); },
+                        Qt::QueuedConnection);
+                }
+                return !cancel.load();
+            };
+            return loadModelFolder(dir, progress);
+        },
+        [this, dir](core::Result<LoadedModel> loaded) {
+            if (!loaded) {
+                if (loaded.code() == core::ErrorCode::Cancelled) {
+                    emit loadCancelled();
+                } else {
+                    emit loadFailed(dir, QString::fromStdString(loaded.error()));
+                }
+                return;
+            }
+            setModel(std::move(loaded.value()));
+        });
+    emitBusy();
 }
 
 void SessionModel::cancelLoad() {
-    if (m_cancelLoad) m_cancelLoad->store(true);
-}
-
-void SessionModel::finishLoad(quint64 generation, std::shared_ptr<LoadedModel> model, const QString& error) {
-    if (generation != m_loadGeneration) return;
-    if (m_loadThread != nullptr) {
-        m_loadThread->wait();
-        delete m_loadThread;
-        m_loadThread = nullptr;
-    }
-    emit busyChanged(m_computing);
-    if (!model) {
-        if (error.isEmpty()) {
-            emit loadCancelled();
-        } else {
-            emit loadFailed(m_loadingDir, error);
-        }
-        return;
-    }
-    setModel(std::move(*model));
+    if (!m_loads->isBusy()) return;
+    m_loads->cancel();
+    emit loadCancelled();
 }
 
 void SessionModel::setModel(LoadedModel model) {
@@ -174,92 +109,58 @@ void SessionModel::recompute() {
 
 void SessionModel::startCompute() {
     if (!m_model.isValid()) return;
-    if (m_cancelRun) m_cancelRun->store(true);
+    m_induction->cancel();
     if (m_input.text.trimmed().isEmpty()) {
         // Nothing to look at; the previous picture stays.
-        ++m_generation;
-        setComputing(false);
-        m_lastError = m_model.tokenizer ? tr("Type a sentence to see its attention.")
-                                        : tr("Type token ids separated by spaces (this model has no tokenizer "
-                                             "attnviz can read).");
-        emit computeFailed(m_lastError);
+        m_runs->cancel();
+        m_lastError.clear();
+        emit inputNeeded(m_model.tokenizer ? tr("Type a sentence to see its attention.")
+                                           : tr("Type token ids separated by spaces (this model has no tokenizer "
+                                                "attnviz can read)."));
         return;
     }
-    m_cancelRun = std::make_shared<std::atomic<bool>>(false);
-    const quint64 generation = ++m_generation;
     ++m_computeCount;
-    {
-        std::lock_guard lock(m_pending->mutex);
-        m_pending->job = PendingJobs::Job{generation, m_model, m_input, m_mask, m_features, m_cancelRun, m_result};
-    }
-    setComputing(true);
     emit computeStarted();
-    QMetaObject::invokeMethod(
-        m_computeContext,
-        [this, pending = m_pending] {
-            std::optional<PendingJobs::Job> job;
-            {
-                std::lock_guard lock(pending->mutex);
-                job.swap(pending->job);
-            }
-            if (!job) return;  // a newer request already took it
-            std::shared_ptr<const SessionResult> result;
-            QString error;
-            auto tokens = tokenizeInput(job->model, job->input);
-            if (!tokens) {
-                error = QString::fromStdString(tokens.error());
-            } else {
-                auto run = runSession(job->model, tokens.value(), job->mask, job->cancel.get(), job->previous.get(),
-                                      job->features);
-                if (run) {
-                    result = std::move(run.value());
-                } else {
-                    error = QString::fromStdString(run.error());
-                }
-            }
-            if (job->cancel->load()) return;
-            QMetaObject::invokeMethod(
-                this, [this, generation = job->generation, result, error] { finishCompute(generation, result, error); },
-                Qt::QueuedConnection);
-            // The second stage: the extra pass for the induction statistic.
-            // A newer edit cancels it; the next run then measures again.
-            if (!result || !needsInduction(*result)) return;
-            auto induction = measureSessionInduction(job->model, *result, job->cancel.get());
-            if (job->cancel->load()) return;
-            std::shared_ptr<const InductionMeasurement> measured = induction ? induction.value() : nullptr;
-            const QString problem = induction ? QString() : QString::fromStdString(induction.error());
-            QMetaObject::invokeMethod(
-                this,
-                [this, generation = job->generation, measured, problem] { finishInduction(generation, measured, problem); },
-                Qt::QueuedConnection);
+    m_runs->submit<std::shared_ptr<const SessionResult>>(
+        [model = m_model, input = m_input, mask = m_mask, features = m_features,
+         hook = m_workerHook](const std::atomic<bool>& cancel) -> core::Result<std::shared_ptr<const SessionResult>> {
+            if (hook) hook();
+            auto tokens = tokenizeInput(model, input);
+            if (!tokens) return tokens.takeError();
+            return runSession(model, tokens.value(), mask, &cancel, features);
         },
-        Qt::QueuedConnection);
+        [this](core::Result<std::shared_ptr<const SessionResult>> run) {
+            if (!run) {
+                m_lastError = QString::fromStdString(run.error());
+                emit computeFailed(m_lastError);
+                return;
+            }
+            m_lastError.clear();
+            m_result = std::move(run.value());
+            emit resultReady();
+            startInduction();
+        });
 }
 
-void SessionModel::finishCompute(quint64 generation, std::shared_ptr<const SessionResult> result, const QString& error) {
-    if (generation != m_generation) return;  // superseded by a newer edit
-    setComputing(false);
-    if (!result) {
-        m_lastError = error;
-        emit computeFailed(error);
-        return;
-    }
-    m_lastError.clear();
-    m_result = std::move(result);
-    emit resultReady();
-}
-
-void SessionModel::finishInduction(quint64 generation, std::shared_ptr<const InductionMeasurement> induction,
-                                   const QString& problem) {
-    if (generation != m_generation || !m_result) return;
-    m_result = induction ? withInduction(*m_result, std::move(induction)) : withInductionProblem(*m_result, problem);
-    emit resultUpdated();
-}
-
-void SessionModel::setComputing(bool computing) {
-    if (computing == m_computing) return;
-    m_computing = computing;
-    emit busyChanged(computing || isLoading());
+// The second stage: the extra pass for the induction statistic. A newer run
+// cancels it; the session then measures again (or takes its cached scores).
+void SessionModel::startInduction() {
+    if (!m_result || !needsInduction(*m_result)) return;
+    m_induction->submit<std::shared_ptr<const SessionResult>>(
+        [model = m_model, result = m_result](const std::atomic<bool>& cancel) {
+            return completeInduction(model, *result, &cancel);
+        },
+        [this](core::Result<std::shared_ptr<const SessionResult>> completed) {
+            if (completed) {
+                m_result = std::move(completed.value());
+            } else {
+                // (Cancelled jobs deliver nothing.) Say why in the Heads table.
+                auto copy = std::make_shared<SessionResult>(*m_result);
+                copy->inductionProblem = QString::fromStdString(completed.error());
+                m_result = std::move(copy);
+            }
+            emit resultUpdated();
+        });
 }
 
 }  // namespace attnviz::ui

@@ -51,6 +51,12 @@ std::optional<HeadStatistic> statisticFromName(std::string_view name) {
     return std::nullopt;
 }
 
+std::string statisticNamesList() {
+    std::string names;
+    for (const auto& i : kInfo) names += (names.empty() ? "" : ", ") + std::string(i.name);
+    return names;
+}
+
 std::string_view statisticFormula(HeadStatistic statistic) { return info(statistic).formula; }
 
 double HeadStats::value(HeadStatistic statistic) const {

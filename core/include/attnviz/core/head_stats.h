@@ -13,6 +13,7 @@
 #include <array>
 #include <limits>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,8 @@ inline constexpr std::array<HeadStatistic, 6> kAllHeadStatistics = {
 // the JSON keys, CSV columns and CLI names.
 std::string_view statisticName(HeadStatistic statistic);
 std::optional<HeadStatistic> statisticFromName(std::string_view name);
+// "entropy, mean_distance, ...": every name, for messages.
+std::string statisticNamesList();
 // The definition, for tooltips and exports.
 std::string_view statisticFormula(HeadStatistic statistic);
 

@@ -9,6 +9,7 @@
 #include "attnviz/core/head_search.h"
 #include "attnviz/core/result.h"
 #include "attnviz/ui/head_ref.h"
+#include "attnviz/ui/latest_job.h"
 #include "attnviz/ui/session_result.h"
 
 #include <QWidget>
@@ -18,7 +19,6 @@
 class QLabel;
 class QPushButton;
 class QTableView;
-class QThread;
 
 namespace attnviz::ui {
 
@@ -29,7 +29,6 @@ class HeadStatsPanel : public QWidget {
 
 public:
     explicit HeadStatsPanel(QWidget* parent = nullptr);
-    ~HeadStatsPanel() override;
 
     void setResult(std::shared_ptr<const SessionResult> result);
     const std::shared_ptr<const SessionResult>& result() const { return m_result; }
@@ -66,8 +65,6 @@ private:
     // Every column as wide as its cells and title need, the spare width shared.
     void fitColumns();
     void startSearch(HeadRef head, bool sortBySimilarity);
-    void finishSearch(quint64 generation, HeadRef head, bool sortBySimilarity,
-                      std::shared_ptr<const std::vector<core::HeadScore>> ranking);
     void updateControls();
     void syncSortIndicator();
     void exportDialog();
@@ -82,8 +79,8 @@ private:
     HeadRef m_current;
     bool m_updatingSelection = false;
     bool m_searching = false;
-    quint64 m_searchGeneration = 0;
-    std::vector<QThread*> m_threads;  // similarity searches still running
+    LatestJob* m_search = nullptr;  // the similarity ranking, off the GUI thread
+    QString m_searchProblem;        // why the last ranking failed ("" otherwise)
 };
 
 }  // namespace attnviz::ui

@@ -1,9 +1,8 @@
-// A model folder opened for the UI: the model, its tokenizer when attnviz can
-// read it, and why not otherwise (the input is then typed as token ids).
+// A model folder opened for the UI: the core::Session that runs it, and the
+// Qt forms of what the window shows about it.
 #pragma once
 
-#include "attnviz/core/model.h"
-#include "attnviz/core/tokenizer.h"
+#include "attnviz/core/session.h"
 
 #include <QString>
 
@@ -12,19 +11,24 @@
 namespace attnviz::ui {
 
 struct LoadedModel {
+    std::shared_ptr<core::Session> session;
+    // The session's parts, for code that reads them directly.
     std::shared_ptr<const core::Model> model;
     std::shared_ptr<const core::Tokenizer> tokenizer;  // null: input is token ids
     QString dir;
     QString tokenizerProblem;  // set when tokenizer is null
     QString maskToken;         // "[MASK]" or "<mask>" when the vocabulary has one
 
-    bool isValid() const { return model != nullptr; }
+    bool isValid() const { return session != nullptr; }
     QString name() const;
     // "5 layers x 8 heads"
     QString shapeText() const;
     // True when the model has token types (BERT segments) and the tokenizer takes pairs.
-    bool takesPairs() const;
+    bool takesPairs() const { return session && session->takesPairs(); }
 };
+
+// The UI's view of an opened session.
+LoadedModel loadedModel(std::shared_ptr<core::Session> session);
 
 // Loads config, weights and tokenizer of `dir`. `progress` may cancel.
 core::Result<LoadedModel> loadModelFolder(const QString& dir, const core::ProgressFn& progress = {});

@@ -1,7 +1,7 @@
-// One run for the UI, as plain functions: text (or typed token ids) to
-// tokens, tokens to a SessionResult, and the induction pass that completes
-// the head statistics. The session's worker thread and attnviz-cli export
-// both call these.
+// The window's runs, as plain functions over core::Session (which holds the
+// run policy): typed text to tokens, tokens to the Qt view of a run, and the
+// second stage that adds the induction scores. SessionModel's worker and
+// attnviz-cli export both call these.
 #pragma once
 
 #include "attnviz/ui/loaded_model.h"
@@ -23,16 +23,9 @@ struct SessionInput {
     friend bool operator==(const SessionInput&, const SessionInput&) = default;
 };
 
-// Limits that keep the window responsive; longer inputs get a message.
-inline constexpr int kMaxTokens = 1024;
-inline constexpr int kMaxTextChars = 200000;
-// The LM head writes (tokens x vocabulary) logits: above this many the
-// predictions are skipped with a message (256 MB of floats).
-inline constexpr long long kMaxLogitEntries = 64LL * 1024 * 1024;
 inline constexpr int kTopPredictions = 5;
 
-// What a run computes beyond the attention of every head (which, with the
-// scores, the value norms and the head statistics, it always records).
+// What a run computes beyond what every view needs (core::RunRequest::forViews).
 struct RunFeatures {
     // The LM head's top-k (next token, or fillers of each mask token). Costs
     // the last FFN and a (tokens x vocabulary) product.
@@ -43,33 +36,24 @@ struct RunFeatures {
 };
 
 // Tokenizes with the model's tokenizer, or reads token ids ("1 15 27" or
-// "1,15,27") when the model has none.
+// "1,15,27") when the model has none. The pair is used when the model takes
+// pairs.
 core::Result<std::vector<core::Token>> tokenizeInput(const LoadedModel& model, const SessionInput& input);
 
-// Runs the model on `tokens` with `mask`, recording scores and value norms,
-// and computes the head statistics (with the induction scores of `previous`
-// when it measured them for the same model and mask) and, with
-// features.predictions, the top-k predictions. When the mask is not the
-// model's own, the same tokens are also run with the default mask (reused
-// from `previous` when it holds the same tokens). Returns an error
-// "cancelled" when *cancel became true.
+// Runs what the views draw (core::RunRequest::forViews) on `tokens` with
+// `mask`. Errors with ErrorCode::Cancelled when *cancel became true.
 core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel& model,
                                                               const std::vector<core::Token>& tokens,
                                                               core::MaskMode mask,
                                                               const std::atomic<bool>* cancel = nullptr,
-                                                              const SessionResult* previous = nullptr,
                                                               const RunFeatures& features = {});
 
-// The extra forward pass of the induction statistic (core/induction.h, the
-// same sequence and seed as attnviz-cli analyze) under the result's mask.
-core::Result<std::shared_ptr<const InductionMeasurement>> measureSessionInduction(
-    const LoadedModel& model, const SessionResult& result, const std::atomic<bool>* cancel = nullptr);
-
-// A copy of `result` whose head statistics carry the induction scores.
-std::shared_ptr<const SessionResult> withInduction(const SessionResult& result,
-                                                   std::shared_ptr<const InductionMeasurement> induction);
-// A copy that records why induction could not be measured.
-std::shared_ptr<const SessionResult> withInductionProblem(const SessionResult& result, const QString& problem);
+// `result` with its induction scores (core::Session::withInduction: the extra
+// pass of core/induction.h, once per model and mask), or with the reason
+// they cannot be had.
+core::Result<std::shared_ptr<const SessionResult>> completeInduction(const LoadedModel& model,
+                                                                     const SessionResult& result,
+                                                                     const std::atomic<bool>* cancel = nullptr);
 
 // True when `result` still lacks the induction scores it could have.
 bool needsInduction(const SessionResult& result);

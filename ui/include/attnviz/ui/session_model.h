@@ -1,11 +1,13 @@
-// The state behind the window: the open model, the text, the mask and the
-// latest result. Loads models and computes on worker threads; a newer edit
-// cancels the running computation, and the last good result stays until a
-// new one is ready. Text edits are debounced. After a result the worker
-// measures the induction statistic (once per model and mask) and replaces
-// the result by a copy that carries it (resultUpdated).
+// The state behind the window: the open model (a core::Session), the text,
+// the mask and the latest result. Loads models and computes on worker
+// threads (LatestJob: a newer edit cancels the running computation, and the
+// last good result stays until a new one is ready). Text edits are
+// debounced. After a result the session adds the induction scores (once per
+// model and mask) and replaces the result by a copy that carries them
+// (resultUpdated).
 #pragma once
 
+#include "attnviz/ui/latest_job.h"
 #include "attnviz/ui/loaded_model.h"
 #include "attnviz/ui/session_compute.h"
 #include "attnviz/ui/session_result.h"
@@ -13,15 +15,12 @@
 #include <QObject>
 #include <QString>
 
-#include <atomic>
+#include <functional>
 #include <memory>
 
-class QThread;
 class QTimer;
 
 namespace attnviz::ui {
-
-struct PendingJobs;
 
 class SessionModel : public QObject {
     Q_OBJECT
@@ -36,7 +35,7 @@ public:
     // modelChanged or loadFailed). A load in progress is cancelled first.
     void openModel(const QString& dir);
     void cancelLoad();
-    bool isLoading() const { return m_loadThread != nullptr; }
+    bool isLoading() const { return m_loads->isBusy(); }
     QString loadingDir() const { return m_loadingDir; }
     // Installs an already loaded model and recomputes.
     void setModel(LoadedModel model);
@@ -60,11 +59,14 @@ public:
     void recompute();
 
     std::shared_ptr<const SessionResult> result() const { return m_result; }
-    bool isComputing() const { return m_computing; }
-    // The last error message ("" after a good result).
+    bool isComputing() const { return m_runs->isBusy(); }
+    // The last error message ("" after a good result or while input is awaited).
     QString lastError() const { return m_lastError; }
     // Number of computations started (debounce tests, diagnostics).
     int computeCount() const { return m_computeCount; }
+
+    // Tests: runs on the worker before each computation (e.g. to throw there).
+    void setWorkerHookForTesting(std::function<void()> hook) { m_workerHook = std::move(hook); }
 
 signals:
     void loadStarted(const QString& dir);
@@ -76,18 +78,17 @@ signals:
     void resultReady();
     // result() is now the same run with its induction scores.
     void resultUpdated();
+    // A run failed (message in place of the views; the last result stays).
     void computeFailed(const QString& message);
+    // Nothing to run: the text is empty. `hint` says what to type.
+    void inputNeeded(const QString& hint);
     void busyChanged(bool busy);
 
 private:
     void scheduleCompute();
     void startCompute();
-    void finishCompute(quint64 generation, std::shared_ptr<const SessionResult> result, const QString& error);
-    void finishInduction(quint64 generation, std::shared_ptr<const InductionMeasurement> induction,
-                         const QString& problem);
-    void finishLoad(quint64 generation, std::shared_ptr<LoadedModel> model, const QString& error);
-    void setComputing(bool computing);
-    void stopWorker();
+    void startInduction();
+    void emitBusy();
 
     LoadedModel m_model;
     SessionInput m_input;
@@ -95,20 +96,14 @@ private:
     RunFeatures m_features;
     std::shared_ptr<const SessionResult> m_result;
     QString m_lastError;
+    QString m_loadingDir;
+    int m_computeCount = 0;
+    std::function<void()> m_workerHook;
 
     QTimer* m_debounce = nullptr;
-    QThread* m_computeThread = nullptr;
-    QObject* m_computeContext = nullptr;  // lives on m_computeThread
-    std::shared_ptr<PendingJobs> m_pending;
-    std::shared_ptr<std::atomic<bool>> m_cancelRun;
-    quint64 m_generation = 0;
-    bool m_computing = false;
-    int m_computeCount = 0;
-
-    QThread* m_loadThread = nullptr;
-    std::shared_ptr<std::atomic<bool>> m_cancelLoad;
-    quint64 m_loadGeneration = 0;
-    QString m_loadingDir;
+    LatestJob* m_loads = nullptr;
+    LatestJob* m_runs = nullptr;
+    LatestJob* m_induction = nullptr;  // the second stage; a newer run cancels it
 };
 
 }  // namespace attnviz::ui

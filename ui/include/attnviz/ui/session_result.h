@@ -8,6 +8,7 @@
 #include "attnviz/core/induction.h"
 #include "attnviz/core/mask_mode.h"
 #include "attnviz/core/model.h"
+#include "attnviz/core/run_result.h"
 
 #include <QString>
 #include <QStringList>
@@ -38,15 +39,12 @@ struct PositionPredictions {
     std::vector<PredictedToken> top;  // most probable first
 };
 
-// The induction scores of every head, measured on a sequence of their own
-// (core/induction.h): a property of (model, mask), not of the text.
-struct InductionMeasurement {
-    core::InductionSequence sequence;
-    std::vector<double> scores;  // layer-major
-    core::MaskMode mask;         // resolved, as the run used it
-};
+using InductionMeasurement = core::InductionMeasurement;
 
+// A core::RunResult in the forms the views read (Qt strings); made by
+// toSessionResult, nothing here is computed.
 struct SessionResult {
+    std::shared_ptr<const core::RunResult> run;  // what this was made from
     std::shared_ptr<const core::Model> model;  // the model that produced the trace
     QString modelName;
     QString modelType;
@@ -85,6 +83,8 @@ struct SessionResult {
     QString maskDescription() const;
     QString maskShortText() const;  // "causal" / "bidirectional (not the model's causal)"
 };
+
+std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core::RunResult> run);
 
 // A readable name of a concrete mask: "causal", "bidirectional", "sliding window 4".
 QString maskLabel(core::MaskMode mask);
