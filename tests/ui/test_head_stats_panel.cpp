@@ -136,9 +136,9 @@ void TestHeadStatsPanel::cellsEqualCore() {
 
 void TestHeadStatsPanel::inductionColumnEqualsCore() {
     const auto first = test::runIds(m_model, {3, 17, 5, 42, 8});
-    auto measured = ui::measureSessionInduction(m_model, *first);
+    auto measured = ui::completeInduction(m_model, *first);
     QVERIFY2(measured, measured ? "" : measured.error().c_str());
-    const auto result = ui::withInduction(*first, measured.value());
+    const auto result = measured.value();
     // The same sequence and scores as attnviz-cli analyze computes.
     core::InductionOptions options;
     options.shrinkToFit = true;
@@ -156,7 +156,7 @@ void TestHeadStatsPanel::inductionColumnEqualsCore() {
     }
     QVERIFY(panel.statusText().contains(QStringLiteral("seed %1").arg(core::kInductionSeed)));
     // A later run of the same model and mask reuses the scores.
-    auto next = ui::runSession(m_model, test::idTokens({9, 8, 7}), core::MaskMode::defaultMode(), nullptr, result.get());
+    auto next = ui::runSession(m_model, test::idTokens({9, 8, 7}), core::MaskMode::defaultMode());
     QVERIFY(next);
     QCOMPARE(next.value()->induction, result->induction);
     QCOMPARE(next.value()->headStats[5].induction, (*scores)[5]);
@@ -188,9 +188,9 @@ void TestHeadStatsPanel::sortOrderEqualsCore() {
     std::vector<core::HeadStats> stats;
     if (fromModel) {
         auto first = test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11});
-        auto measured = ui::measureSessionInduction(m_model, *first);
+        auto measured = ui::completeInduction(m_model, *first);
         QVERIFY(measured);
-        stats = ui::withInduction(*first, measured.value())->headStats;
+        stats = measured.value()->headStats;
     } else {
         stats = handStats();
     }
@@ -274,13 +274,13 @@ void TestHeadStatsPanel::formulasInHeaderTooltips() {
 // cell wider than its column, no horizontal scrolling.
 void TestHeadStatsPanel::columnsReadableAtDockWidth() {
     auto first = test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11, 30, 1});
-    auto measured = ui::measureSessionInduction(m_model, *first);
+    auto measured = ui::completeInduction(m_model, *first);
     QVERIFY(measured);
     ui::HeadStatsPanel panel;
     panel.resize(390, 600);
     panel.show();
     QVERIFY(QTest::qWaitForWindowExposed(&panel));
-    panel.setResult(ui::withInduction(*first, measured.value()));
+    panel.setResult(measured.value());
     panel.setCurrentHead({1, 2});
     QSignalSpy ready(&panel, &ui::HeadStatsPanel::similarityReady);
     panel.findSimilar({1, 2});
@@ -391,9 +391,9 @@ void TestHeadStatsPanel::overviewHoverMarksRow() {
 
 void TestHeadStatsPanel::exportsAreAnalyzeFormats() {
     auto first = test::runIds(m_model, {3, 17, 5, 42, 8});
-    auto measured = ui::measureSessionInduction(m_model, *first);
+    auto measured = ui::completeInduction(m_model, *first);
     QVERIFY(measured);
-    const auto result = ui::withInduction(*first, measured.value());
+    const auto result = measured.value();
     ui::HeadStatsPanel panel;
     panel.setResult(result);
     panel.model()->sort(ui::HeadStatsModel::statisticColumn(core::HeadStatistic::PrevToken), Qt::DescendingOrder);

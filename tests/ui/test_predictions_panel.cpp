@@ -106,7 +106,7 @@ void TestPredictionsPanel::causalNextToken() {
     ui::RunFeatures features;
     features.predictions = true;
     const std::vector<int> ids{5, 17, 2, 33, 8};
-    auto run = ui::runSession(m_gpt2, test::idTokens(ids), core::MaskMode::defaultMode(), nullptr, nullptr, features);
+    auto run = ui::runSession(m_gpt2, test::idTokens(ids), core::MaskMode::defaultMode(), nullptr, features);
     QVERIFY(run);
     const auto result = run.value();
     QVERIFY(result->predictionsComputed);

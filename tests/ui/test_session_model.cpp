@@ -25,6 +25,8 @@ private slots:
     void newerEditSupersedes();
     void errorsKeepLastResult();
     void badModelFolderKeepsModel();
+    void workerExceptionIsShownInPlace();
+    void emptyTextAsksForInput();
 
 private:
     QTemporaryDir m_tmp;
@@ -159,6 +161,46 @@ void TestSessionModel::badModelFolderKeepsModel() {
     QVERIFY(failed.last().at(1).toString().contains(QStringLiteral("config.json")));
     QCOMPARE(session.model().model, before);
     QVERIFY(!session.isLoading());
+}
+
+void TestSessionModel::workerExceptionIsShownInPlace() {
+    ui::SessionModel session;
+    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    QSignalSpy ready(&session, &ui::SessionModel::resultReady);
+    QSignalSpy failed(&session, &ui::SessionModel::computeFailed);
+    session.setText(QStringLiteral("1 2 3"));
+    session.recompute();
+    QVERIFY(ready.wait(5000));
+    const auto good = session.result();
+
+    // A failed allocation on the worker: an error in place, not the end of the app.
+    session.setWorkerHookForTesting([] { throw std::bad_alloc(); });
+    session.setText(QStringLiteral("1 2 3 4"));
+    session.recompute();
+    QVERIFY(failed.wait(5000));
+    QVERIFY2(failed.last().at(0).toString().contains(QStringLiteral("out of memory")),
+             qPrintable(failed.last().at(0).toString()));
+    QCOMPARE(session.result(), good);
+    QVERIFY(!session.isComputing());
+
+    session.setWorkerHookForTesting({});
+    session.recompute();
+    QVERIFY(ready.wait(5000));
+    QCOMPARE(session.result()->tokenCount(), 4);
+}
+
+void TestSessionModel::emptyTextAsksForInput() {
+    ui::SessionModel session;
+    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    QSignalSpy needed(&session, &ui::SessionModel::inputNeeded);
+    QSignalSpy failed(&session, &ui::SessionModel::computeFailed);
+    session.setText(QStringLiteral("   "));
+    session.recompute();
+    QCOMPARE(needed.count(), 1);
+    QVERIFY(needed.last().at(0).toString().contains(QStringLiteral("token ids")));  // no tokenizer
+    QCOMPARE(failed.count(), 0);
+    QVERIFY(session.lastError().isEmpty());
+    QVERIFY(!session.isComputing());
 }
 
 QTEST_MAIN(TestSessionModel)

@@ -57,7 +57,7 @@ std::shared_ptr<const ui::SessionResult> runText(const ui::LoadedModel& model, c
                                                  const ui::RunFeatures& features) {
     auto tokens = ui::tokenizeInput(model, ui::SessionInput{text, {}, false});
     if (!tokens) qFatal("tokenize: %s", tokens.error().c_str());
-    auto result = ui::runSession(model, tokens.value(), core::MaskMode::defaultMode(), nullptr, nullptr, features);
+    auto result = ui::runSession(model, tokens.value(), core::MaskMode::defaultMode(), nullptr, features);
     if (!result) qFatal("runSession: %s", result.error().c_str());
     return result.value();
 }
