@@ -6,14 +6,14 @@
 #include "commands.h"
 #include "model_input.h"
 
-#include "attnviz/ui/analysis_view.h"
-#include "attnviz/ui/compare_view.h"
-#include "attnviz/ui/difference_view.h"
-#include "attnviz/ui/exporters.h"
-#include "attnviz/ui/head_grid_view.h"
-#include "attnviz/ui/head_stats_model.h"
-#include "attnviz/ui/head_view.h"
-#include "attnviz/ui/session_result.h"
+#include "attnviz/ui/export/exporters.h"
+#include "attnviz/ui/panels/head_stats_model.h"
+#include "attnviz/ui/session/session_result.h"
+#include "attnviz/ui/views/analysis_view.h"
+#include "attnviz/ui/views/compare_view.h"
+#include "attnviz/ui/views/difference_view.h"
+#include "attnviz/ui/views/head_grid_view.h"
+#include "attnviz/ui/views/head_view.h"
 
 #include <QApplication>
 #include <QDir>

@@ -1,5 +1,5 @@
 // attnviz: type a sentence, see every attention head.
-#include "attnviz/ui/main_window.h"
+#include "attnviz/ui/window/main_window.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -8,11 +8,11 @@
 #include "attnviz/core/aggregates.h"
 #include "attnviz/core/rollout.h"
 #include "attnviz/core/value_weighted.h"
-#include "attnviz/ui/analysis_page.h"
-#include "attnviz/ui/analysis_view.h"
-#include "attnviz/ui/exporters.h"
-#include "attnviz/ui/head_view.h"
-#include "attnviz/ui/head_grid_view.h"
+#include "attnviz/ui/export/exporters.h"
+#include "attnviz/ui/views/analysis_view.h"
+#include "attnviz/ui/views/head_grid_view.h"
+#include "attnviz/ui/views/head_view.h"
+#include "panels/analysis_page.h"
 
 #include <QComboBox>
 #include <QJsonArray>

@@ -2,7 +2,7 @@
 // range, and draws each head's own numbers.
 #include "ui_fixture.h"
 
-#include "attnviz/ui/compare_view.h"
+#include "attnviz/ui/views/compare_view.h"
 
 #include <QtTest>
 #include <qcustomplot.h>

@@ -3,7 +3,7 @@
 // range centred at 0.
 #include "ui_fixture.h"
 
-#include "attnviz/ui/difference_view.h"
+#include "attnviz/ui/views/difference_view.h"
 
 #include <QtTest>
 #include <qcustomplot.h>

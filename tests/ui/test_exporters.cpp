@@ -3,11 +3,11 @@
 // JSON trace contract; writes are atomic and refuse what cannot be written.
 #include "ui_fixture.h"
 
-#include "attnviz/ui/compare_view.h"
-#include "attnviz/ui/exporters.h"
-#include "attnviz/ui/head_grid_view.h"
-#include "attnviz/ui/head_view.h"
-#include "attnviz/ui/session_compute.h"
+#include "attnviz/ui/export/exporters.h"
+#include "attnviz/ui/session/session_compute.h"
+#include "attnviz/ui/views/compare_view.h"
+#include "attnviz/ui/views/head_grid_view.h"
+#include "attnviz/ui/views/head_view.h"
 #include "support/test_paths.h"
 
 #include <QImageReader>

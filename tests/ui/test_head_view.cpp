@@ -3,9 +3,9 @@
 // layer means and hidden special tokens included.
 #include "ui_fixture.h"
 
-#include "attnviz/ui/head_grid_view.h"
-#include "attnviz/ui/head_view.h"
-#include "attnviz/ui/session_compute.h"
+#include "attnviz/ui/session/session_compute.h"
+#include "attnviz/ui/views/head_grid_view.h"
+#include "attnviz/ui/views/head_view.h"
 #include "support/test_paths.h"
 
 #include <QtTest>

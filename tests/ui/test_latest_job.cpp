@@ -2,7 +2,7 @@
 // outcome is delivered, a newer submit cancels the running job, cancel()
 // delivers nothing, and an exception thrown by a job (std::bad_alloc
 // included) arrives as an Error instead of ending the process.
-#include "attnviz/ui/latest_job.h"
+#include "attnviz/ui/session/latest_job.h"
 
 #include <QSignalSpy>
 #include <QtTest>

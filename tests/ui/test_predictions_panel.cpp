@@ -7,11 +7,11 @@
 #include "ui_fixture.h"
 
 #include "attnviz/core/predictions.h"
-#include "attnviz/ui/default_models.h"
-#include "attnviz/ui/input_panel.h"
-#include "attnviz/ui/main_window.h"
-#include "attnviz/ui/predictions_panel.h"
-#include "attnviz/ui/session_model.h"
+#include "attnviz/ui/session/session_model.h"
+#include "attnviz/ui/window/main_window.h"
+#include "panels/input_panel.h"
+#include "panels/predictions_panel.h"
+#include "window/default_models.h"
 
 #include <QAction>
 #include <QLabel>

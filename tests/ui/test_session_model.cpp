@@ -4,10 +4,10 @@
 #include "support/test_settings.h"
 #include "ui_fixture.h"
 
-#include "attnviz/ui/head_view.h"
-#include "attnviz/ui/input_panel.h"
-#include "attnviz/ui/main_window.h"
-#include "attnviz/ui/session_model.h"
+#include "attnviz/ui/session/session_model.h"
+#include "attnviz/ui/views/head_view.h"
+#include "attnviz/ui/window/main_window.h"
+#include "panels/input_panel.h"
 
 #include <QPlainTextEdit>
 #include <QtTest>

@@ -1,7 +1,7 @@
 #include "ui_fixture.h"
 
 #include "attnviz/core/random_model.h"
-#include "attnviz/ui/session_compute.h"
+#include "attnviz/ui/session/session_compute.h"
 #include "support/fixture_models.h"
 
 #include <QtTest>

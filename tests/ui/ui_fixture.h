@@ -2,9 +2,9 @@
 // opens models, and runs on given token ids.
 #pragma once
 
-#include "attnviz/ui/loaded_model.h"
-#include "attnviz/ui/session_compute.h"
-#include "attnviz/ui/session_result.h"
+#include "attnviz/ui/session/loaded_model.h"
+#include "attnviz/ui/session/session_compute.h"
+#include "attnviz/ui/session/session_result.h"
 
 #include <QTemporaryDir>
 

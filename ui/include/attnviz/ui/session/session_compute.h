@@ -1,0 +1,61 @@
+// The window's runs, as plain functions over core::Session (which holds the
+// run policy): typed text to tokens, tokens to the Qt view of a run, and the
+// second stage that adds the induction scores. SessionModel's worker and
+// attnviz-cli export both call these.
+#pragma once
+
+#include "attnviz/ui/session/loaded_model.h"
+#include "attnviz/ui/session/session_result.h"
+
+#include <QString>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace attnviz::ui {
+
+struct SessionInput {
+    QString text;
+    QString pair;          // second sentence, used when usePair
+    bool usePair = false;
+
+    friend bool operator==(const SessionInput&, const SessionInput&) = default;
+};
+
+inline constexpr int kTopPredictions = 5;
+
+// What a run computes beyond what every view needs (core::RunRequest::forViews).
+struct RunFeatures {
+    // The LM head's top-k (next token, or fillers of each mask token). Costs
+    // the last FFN and a (tokens x vocabulary) product.
+    bool predictions = false;
+    int topK = kTopPredictions;
+
+    friend bool operator==(const RunFeatures&, const RunFeatures&) = default;
+};
+
+// Tokenizes with the model's tokenizer, or reads token ids ("1 15 27" or
+// "1,15,27") when the model has none. The pair is used when the model takes
+// pairs.
+core::Result<std::vector<core::Token>> tokenizeInput(const LoadedModel& model, const SessionInput& input);
+
+// Runs what the views draw (core::RunRequest::forViews) on `tokens` with
+// `mask`. Errors with ErrorCode::Cancelled when *cancel became true.
+core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel& model,
+                                                              const std::vector<core::Token>& tokens,
+                                                              core::MaskMode mask,
+                                                              const std::atomic<bool>* cancel = nullptr,
+                                                              const RunFeatures& features = {});
+
+// `result` with its induction scores (core::Session::withInduction: the extra
+// pass of core/induction.h, once per model and mask), or with the reason
+// they cannot be had.
+core::Result<std::shared_ptr<const SessionResult>> completeInduction(const LoadedModel& model,
+                                                                     const SessionResult& result,
+                                                                     const std::atomic<bool>* cancel = nullptr);
+
+// True when `result` still lacks the induction scores it could have.
+bool needsInduction(const SessionResult& result);
+
+}  // namespace attnviz::ui

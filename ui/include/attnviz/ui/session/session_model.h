@@ -1,0 +1,109 @@
+// The state behind the window: the open model (a core::Session), the text,
+// the mask and the latest result. Loads models and computes on worker
+// threads (LatestJob: a newer edit cancels the running computation, and the
+// last good result stays until a new one is ready). Text edits are
+// debounced. After a result the session adds the induction scores (once per
+// model and mask) and replaces the result by a copy that carries them
+// (resultUpdated).
+#pragma once
+
+#include "attnviz/ui/session/latest_job.h"
+#include "attnviz/ui/session/loaded_model.h"
+#include "attnviz/ui/session/session_compute.h"
+#include "attnviz/ui/session/session_result.h"
+
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <memory>
+
+class QTimer;
+
+namespace attnviz::ui {
+
+class SessionModel : public QObject {
+    Q_OBJECT
+
+public:
+    static constexpr int kDefaultDebounceMs = 150;
+
+    explicit SessionModel(QObject* parent = nullptr);
+    ~SessionModel() override;
+
+    // Loads a model folder on a worker thread (loadStarted, loadProgress, then
+    // modelChanged or loadFailed). A load in progress is cancelled first.
+    void openModel(const QString& dir);
+    void cancelLoad();
+    bool isLoading() const { return m_loads->isBusy(); }
+    QString loadingDir() const { return m_loadingDir; }
+    // Installs an already loaded model and recomputes.
+    void setModel(LoadedModel model);
+    const LoadedModel& model() const { return m_model; }
+
+    // Edits are debounced; setMask recomputes at once.
+    void setText(const QString& text);
+    void setPairText(const QString& pair);
+    void setPairEnabled(bool enabled);
+    void setMask(core::MaskMode mask);
+    const SessionInput& input() const { return m_input; }
+    core::MaskMode mask() const { return m_mask; }
+
+    // What runs compute besides attention (predictions cost the LM head).
+    // Asking for more than the current result has recomputes.
+    void setFeatures(const RunFeatures& features);
+    const RunFeatures& features() const { return m_features; }
+
+    void setDebounceInterval(int ms);
+    // Starts a computation now (skipping the debounce).
+    void recompute();
+
+    std::shared_ptr<const SessionResult> result() const { return m_result; }
+    bool isComputing() const { return m_runs->isBusy(); }
+    // The last error message ("" after a good result or while input is awaited).
+    QString lastError() const { return m_lastError; }
+    // Number of computations started (debounce tests, diagnostics).
+    int computeCount() const { return m_computeCount; }
+
+    // Tests: runs on the worker before each computation (e.g. to throw there).
+    void setWorkerHookForTesting(std::function<void()> hook) { m_workerHook = std::move(hook); }
+
+signals:
+    void loadStarted(const QString& dir);
+    void loadProgress(int done, int total);
+    void loadFailed(const QString& dir, const QString& message);
+    void loadCancelled();
+    void modelChanged();
+    void computeStarted();
+    void resultReady();
+    // result() is now the same run with its induction scores.
+    void resultUpdated();
+    // A run failed (message in place of the views; the last result stays).
+    void computeFailed(const QString& message);
+    // Nothing to run: the text is empty. `hint` says what to type.
+    void inputNeeded(const QString& hint);
+    void busyChanged(bool busy);
+
+private:
+    void scheduleCompute();
+    void startCompute();
+    void startInduction();
+    void emitBusy();
+
+    LoadedModel m_model;
+    SessionInput m_input;
+    core::MaskMode m_mask;
+    RunFeatures m_features;
+    std::shared_ptr<const SessionResult> m_result;
+    QString m_lastError;
+    QString m_loadingDir;
+    int m_computeCount = 0;
+    std::function<void()> m_workerHook;
+
+    QTimer* m_debounce = nullptr;
+    LatestJob* m_loads = nullptr;
+    LatestJob* m_runs = nullptr;
+    LatestJob* m_induction = nullptr;  // the second stage; a newer run cancels it
+};
+
+}  // namespace attnviz::ui

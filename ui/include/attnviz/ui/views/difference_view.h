@@ -1,0 +1,62 @@
+// A signed difference A - B on a diverging colormap centred at 0, next to A
+// and B: either one head under the chosen mask minus the same head under the
+// model's own mask, or two heads of the comparison.
+#pragma once
+
+#include "attnviz/ui/plot/plot_view.h"
+#include "attnviz/ui/session/head_ref.h"
+
+class QCPColorMap;
+
+namespace attnviz::ui {
+
+class DifferenceView : public PlotView {
+    Q_OBJECT
+
+public:
+    enum class Source {
+        MaskVsDefault,  // head under the chosen mask - same head under the model's mask
+        TwoHeads,       // head A - head B, same run
+    };
+
+    explicit DifferenceView(QWidget* parent = nullptr);
+    ~DifferenceView() override;
+
+    void setSource(Source source);
+    Source source() const { return m_source; }
+    // The head for MaskVsDefault.
+    void setHead(HeadRef head);
+    HeadRef head() const { return m_head; }
+    // The heads for TwoHeads.
+    void setHeads(HeadRef a, HeadRef b);
+
+    // 0: A, 1: B, 2: A - B (null while the view shows a message).
+    QCPColorMap* colorMap(int panel) const;
+
+    QString viewName() const override { return QStringLiteral("difference"); }
+    QSize figureSize() const override;
+    std::optional<LabeledMatrix> csvMatrix() const override;
+
+    // Panels per row: 3 (A, B, A - B side by side) or 2 (A and B above,
+    // A - B below), whichever gives the larger panels in the view's area;
+    // exports always use the row of three.
+    int columns() const;
+
+protected:
+    void rebuild() override;
+    void hover(const QPointF& pos) override;
+    bool layoutOutdated() const override;
+
+private:
+    int wantedColumns() const;
+    void buildLayout(int columns);
+
+    struct Impl;
+    std::unique_ptr<Impl> d;
+    Source m_source = Source::MaskVsDefault;
+    HeadRef m_head;
+    HeadRef m_a;
+    HeadRef m_b{0, 1};
+};
+
+}  // namespace attnviz::ui

@@ -1,0 +1,216 @@
+#include "attnviz/ui/export/exporters.h"
+
+#include "attnviz/core/analysis_json.h"
+#include "attnviz/core/trace_json.h"
+
+#include <QBuffer>
+#include <cmath>
+#include <QFileInfo>
+#include <QImageWriter>
+#include <QSaveFile>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+
+namespace attnviz::ui {
+namespace {
+
+core::Status failure(const QString& path, const QString& why) {
+    return core::makeError("cannot write '" + path.toStdString() + "': " + why.toStdString());
+}
+
+// Opens `path` for an atomic write; commit() moves it into place.
+core::Status openSave(QSaveFile& file, const QString& path) {
+    file.setFileName(path);
+    if (!file.open(QIODevice::WriteOnly)) return failure(path, file.errorString());
+    return {};
+}
+
+core::Status commit(QSaveFile& file, const QString& path) {
+    if (!file.commit()) return failure(path, file.errorString());
+    return {};
+}
+
+QString csvField(const QString& text) {
+    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n')) &&
+        !text.contains(QLatin1Char('\r')) && text.trimmed() == text) {
+        return text;
+    }
+    QString quoted = text;
+    quoted.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+    return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+// Collects what a core writer puts on a stdio stream, then saves it atomically.
+core::Status saveFromStream(const QString& path, const QString& what, const std::function<bool(std::FILE*)>& write) {
+    char* buffer = nullptr;
+    std::size_t length = 0;
+    std::FILE* stream = open_memstream(&buffer, &length);
+    if (stream == nullptr) return failure(path, QStringLiteral("out of memory"));
+    const bool ok = write(stream);
+    std::fclose(stream);
+    const QByteArray bytes = ok ? QByteArray(buffer, static_cast<qsizetype>(length)) : QByteArray();
+    std::free(buffer);
+    if (!ok) return failure(path, QStringLiteral("%1 could not be serialised").arg(what));
+
+    QSaveFile file;
+    if (auto s = openSave(file, path); !s) return s;
+    if (file.write(bytes) != bytes.size()) {
+        file.cancelWriting();
+        return failure(path, file.errorString());
+    }
+    return commit(file, path);
+}
+
+QString csvNumber(float v) {
+    if (std::isnan(v)) return {};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    return QString::fromLatin1(buf);
+}
+
+}  // namespace
+
+QString exportFormatName(ExportFormat format) {
+    switch (format) {
+    case ExportFormat::Png: return QStringLiteral("png");
+    case ExportFormat::Svg: return QStringLiteral("svg");
+    case ExportFormat::Pdf: return QStringLiteral("pdf");
+    case ExportFormat::Csv: return QStringLiteral("csv");
+    case ExportFormat::Json: return QStringLiteral("json");
+    }
+    return {};
+}
+
+std::optional<ExportFormat> exportFormatFromName(const QString& name) {
+    for (ExportFormat f : {ExportFormat::Png, ExportFormat::Svg, ExportFormat::Pdf, ExportFormat::Csv, ExportFormat::Json}) {
+        if (name.compare(exportFormatName(f), Qt::CaseInsensitive) == 0) return f;
+    }
+    return std::nullopt;
+}
+
+std::optional<ExportFormat> exportFormatForPath(const QString& path) {
+    return exportFormatFromName(QFileInfo(path).suffix());
+}
+
+core::Status exportFigure(PlotView& view, const QString& path, ExportFormat format, const FigureOptions& options) {
+    if (const QString problem = view.exportProblem(); !problem.isEmpty()) return core::makeError(problem.toStdString());
+    const QSize size = options.size.isEmpty() ? view.figureSize() : options.size;
+    if (size.width() < 16 || size.height() < 16 || size.width() > 20000 || size.height() > 20000) {
+        return core::makeError("figure size " + std::to_string(size.width()) + "x" + std::to_string(size.height()) +
+                               " is outside 16..20000 pixels");
+    }
+    QSaveFile file;
+    if (auto s = openSave(file, path); !s) return s;
+    switch (format) {
+    case ExportFormat::Png: {
+        if (!(options.scale >= 0.25 && options.scale <= 8.0)) return core::makeError("the PNG scale must be 0.25..8");
+        QImage image = view.renderImage(size, options.scale);
+        if (image.isNull()) return failure(path, QStringLiteral("the figure could not be drawn (too large?)"));
+        // Record the scale so the image prints at the figure's logical size.
+        const int dotsPerMeter = qRound(96.0 * options.scale / 0.0254);
+        image.setDotsPerMeterX(dotsPerMeter);
+        image.setDotsPerMeterY(dotsPerMeter);
+        QImageWriter writer(&file, "png");
+        writer.setText(QStringLiteral("Title"), view.figureTitle());
+        writer.setText(QStringLiteral("Software"), QStringLiteral("attnviz"));
+        if (!writer.write(image)) {
+            file.cancelWriting();
+            return failure(path, writer.errorString());
+        }
+        break;
+    }
+    case ExportFormat::Svg:
+        if (!view.writeSvg(&file, size)) {
+            file.cancelWriting();
+            return failure(path, QStringLiteral("SVG rendering failed"));
+        }
+        break;
+    case ExportFormat::Pdf:
+        if (!view.writePdf(&file, size)) {
+            file.cancelWriting();
+            return failure(path, QStringLiteral("PDF rendering failed"));
+        }
+        break;
+    case ExportFormat::Csv:
+    case ExportFormat::Json:
+        file.cancelWriting();
+        return core::makeError("internal: exportFigure only writes PNG, SVG and PDF");
+    }
+    return commit(file, path);
+}
+
+core::Status exportCsv(const LabeledMatrix& m, const QString& path) {
+    QSaveFile file;
+    if (auto s = openSave(file, path); !s) return s;
+    QString text;
+    // The corner cell names the axes and, for an aggregate, its formula:
+    // the file stays one rectangular table that any CSV reader takes.
+    text += csvField(m.formula.isEmpty() ? QStringLiteral("query \\ key")
+                                         : QStringLiteral("query \\ key; %1").arg(m.formula));
+    for (const QString& k : m.colLabels) text += QLatin1Char(',') + csvField(k);
+    text += QLatin1Char('\n');
+    for (int r = 0; r < m.matrix.rows(); ++r) {
+        text += csvField(m.rowLabels.value(r));
+        for (int c = 0; c < m.matrix.cols(); ++c) text += QLatin1Char(',') + csvNumber(m.matrix.at(r, c));
+        text += QLatin1Char('\n');
+    }
+    const QByteArray bytes = text.toUtf8();
+    if (file.write(bytes) != bytes.size()) {
+        file.cancelWriting();
+        return failure(path, file.errorString());
+    }
+    return commit(file, path);
+}
+
+core::Status exportCsv(const PlotView& view, const QString& path) {
+    if (const QString problem = view.exportProblem(); !problem.isEmpty()) return core::makeError(problem.toStdString());
+    const auto m = view.csvMatrix();
+    if (!m) {
+        return core::makeError("CSV holds one matrix: export it from the head or difference view (the " +
+                               view.viewName().toStdString() + " view shows several)");
+    }
+    return exportCsv(*m, path);
+}
+
+core::Status exportTraceJson(const SessionResult& result, const QString& path) {
+    core::TraceJsonHeader header;
+    header.model = result.modelName.toStdString();
+    header.modelType = result.modelType.toStdString();
+    header.requestedMask = result.requestedMask.toString();
+    for (const TokenLabel& t : result.tokens) header.tokenTexts.push_back(t.text.toStdString());
+    return saveFromStream(path, QStringLiteral("the trace"), [&](std::FILE* out) {
+        return core::writeTraceJson(out, header, *result.trace, result.trace->hasScores());
+    });
+}
+
+core::Status exportAnalysisJson(const SessionResult& result, const QString& path) {
+    core::AnalysisJsonHeader header;
+    header.model = result.modelName.toStdString();
+    header.modelType = result.modelType.toStdString();
+    header.requestedMask = result.requestedMask.toString();
+    for (const TokenLabel& t : result.tokens) header.tokenTexts.push_back(t.text.toStdString());
+    const core::InductionSequence* induction = result.induction ? &result.induction->sequence : nullptr;
+    return saveFromStream(path, QStringLiteral("the analyses"), [&](std::FILE* out) {
+        return core::writeAnalysisJson(out, header, *result.trace, result.headStats, induction);
+    });
+}
+
+core::Status exportHeadStatsCsv(std::span<const core::HeadStats> stats, const QString& path) {
+    return saveFromStream(path, QStringLiteral("the head statistics"),
+                          [&](std::FILE* out) { return core::writeHeadStatsCsv(out, stats); });
+}
+
+core::Status exportView(PlotView& view, const QString& path, ExportFormat format, const FigureOptions& options) {
+    switch (format) {
+    case ExportFormat::Csv: return exportCsv(view, path);
+    case ExportFormat::Json:
+        if (!view.result()) return core::makeError(view.exportProblem().toStdString());
+        if (view.jsonContent() == PlotView::JsonContent::Analysis) return exportAnalysisJson(*view.result(), path);
+        return exportTraceJson(*view.result(), path);
+    default: return exportFigure(view, path, format, options);
+    }
+}
+
+}  // namespace attnviz::ui

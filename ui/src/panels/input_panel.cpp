@@ -1,0 +1,108 @@
+#include "panels/input_panel.h"
+
+#include "panels/predictions_panel.h"
+#include "panels/token_strip.h"
+
+#include <QCheckBox>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+namespace attnviz::ui {
+namespace {
+
+QPlainTextEdit* makeEdit(QWidget* parent, const QString& name, int lines) {
+    auto* edit = new QPlainTextEdit(parent);
+    edit->setObjectName(name);
+    edit->setTabChangesFocus(true);
+    const int lineHeight = edit->fontMetrics().lineSpacing();
+    edit->setMinimumHeight(lineHeight * lines + 14);
+    edit->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    return edit;
+}
+
+QLabel* heading(const QString& text, QWidget* parent) {
+    auto* l = new QLabel(text, parent);
+    l->setStyleSheet(QStringLiteral("QLabel { color: #555; font-weight: bold; }"));
+    return l;
+}
+
+}  // namespace
+
+InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
+    m_text = makeEdit(this, QStringLiteral("textEdit"), 4);
+    m_text->setPlaceholderText(tr("Type a sentence: attention updates as you type"));
+    m_pairBox = new QCheckBox(tr("Second sentence (pair)"), this);
+    m_pairBox->setObjectName(QStringLiteral("pairCheck"));
+    m_pairBox->setToolTip(tr("Models with token types (BERT) read two sentences as segments A and B"));
+    m_pair = makeEdit(this, QStringLiteral("pairEdit"), 2);
+    m_pair->setPlaceholderText(tr("Second sentence (segment B)"));
+    m_pair->setVisible(false);
+    m_hint = new QLabel(this);
+    m_hint->setWordWrap(true);
+    m_hint->setStyleSheet(QStringLiteral("QLabel { color: #8a5a00; }"));
+    m_hint->setVisible(false);
+    m_strip = new TokenStrip(this);
+    m_strip->setObjectName(QStringLiteral("tokenStrip"));
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(m_strip);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumHeight(m_strip->fontMetrics().height() * 3);
+    scroll->setToolTip(tr("The tokens the model sees; click one to highlight its row and column"));
+    m_predictions = new PredictionsPanel(this);
+    m_predictions->setObjectName(QStringLiteral("predictionsPanel"));
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 4, 6, 4);
+    layout->setSpacing(4);
+    layout->addWidget(m_text, 2);
+    layout->addWidget(m_pairBox);
+    layout->addWidget(m_pair, 1);
+    layout->addWidget(m_hint);
+    layout->addSpacing(4);
+    layout->addWidget(heading(tr("Tokens (click to highlight)"), this));
+    layout->addWidget(scroll, 2);
+    layout->addSpacing(4);
+    layout->addWidget(m_predictions, 3);
+
+    connect(m_text, &QPlainTextEdit::textChanged, this, [this] { emit textChanged(m_text->toPlainText()); });
+    connect(m_pair, &QPlainTextEdit::textChanged, this, [this] { emit pairTextChanged(m_pair->toPlainText()); });
+    connect(m_pairBox, &QCheckBox::toggled, this, [this](bool on) {
+        m_pair->setVisible(on);
+        emit pairEnabledChanged(on);
+    });
+    setPairAvailable(false);
+}
+
+QString InputPanel::text() const { return m_text->toPlainText(); }
+
+void InputPanel::setText(const QString& text) {
+    if (text != m_text->toPlainText()) m_text->setPlainText(text);
+}
+
+QString InputPanel::pairText() const { return m_pair->toPlainText(); }
+
+void InputPanel::setPairText(const QString& text) {
+    if (text != m_pair->toPlainText()) m_pair->setPlainText(text);
+}
+
+bool InputPanel::pairEnabled() const { return m_pairBox->isVisible() && m_pairBox->isChecked(); }
+
+void InputPanel::setPairAvailable(bool available) {
+    m_pairBox->setVisible(available);
+    m_pair->setVisible(available && m_pairBox->isChecked());
+    if (!available && m_pairBox->isChecked()) m_pairBox->setChecked(false);
+}
+
+void InputPanel::setIdInput(bool ids, const QString& why) {
+    m_text->setPlaceholderText(ids ? tr("Type token ids separated by spaces, e.g. 1 15 27")
+                                   : tr("Type a sentence: attention updates as you type"));
+    m_hint->setVisible(ids);
+    m_hint->setText(ids ? tr("This model has no tokenizer attnviz can read (%1). Type token ids instead.").arg(why)
+                        : QString());
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,206 @@
+#include "panels/view_controls.h"
+
+#include "attnviz/ui/session/session_result.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPainter>
+#include <QSignalBlocker>
+#include <QSpinBox>
+
+namespace attnviz::ui {
+namespace {
+
+enum MaskItem { kModelDefault, kCausal, kBidirectional, kWindow };
+
+QIcon gradientIcon(Colormap map) {
+    QPixmap pixmap(48, 12);
+    QPainter p(&pixmap);
+    for (int x = 0; x < pixmap.width(); ++x) {
+        p.setPen(colormapColor(map, static_cast<double>(x) / (pixmap.width() - 1)));
+        p.drawLine(x, 0, x, pixmap.height());
+    }
+    return QIcon(pixmap);
+}
+
+QLabel* caption(const QString& text, QWidget* parent) {
+    auto* l = new QLabel(text, parent);
+    l->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
+    return l;
+}
+
+}  // namespace
+
+ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
+    m_layer = new QSpinBox(this);
+    m_layer->setObjectName(QStringLiteral("layerSpin"));
+    m_layer->setPrefix(QStringLiteral("L"));
+    m_layer->setToolTip(tr("Layer, numbered from 0 (Up/Down or PgUp/PgDn on the heatmap)"));
+    m_head = new QSpinBox(this);
+    m_head->setObjectName(QStringLiteral("headSpin"));
+    m_head->setPrefix(QStringLiteral("H"));
+    m_head->setMinimum(-1);
+    m_head->setSpecialValueText(tr("mean"));
+    m_head->setToolTip(tr("Head, numbered from 0; below 0: the mean over the layer's heads (Left/Right on the heatmap)"));
+
+    m_mask = new QComboBox(this);
+    m_mask->setObjectName(QStringLiteral("maskCombo"));
+    m_mask->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_mask->addItems({tr("model default"), tr("causal"), tr("bidirectional"), tr("sliding window")});
+    m_mask->setToolTip(tr("Which keys each query may see. Anything but the model's own mask re-runs the model "
+                          "with a mask it was not trained with."));
+    m_window = new QSpinBox(this);
+    m_window->setObjectName(QStringLiteral("windowSpin"));
+    m_window->setRange(1, 8192);
+    m_window->setValue(4);
+    m_window->setSuffix(tr(" keys"));
+    m_window->setToolTip(tr("Sliding window: each query sees itself and the keys just before it"));
+    m_window->setVisible(false);
+    m_maskWarning = new QLabel(this);
+    m_maskWarning->setObjectName(QStringLiteral("maskWarning"));
+    m_maskWarning->setStyleSheet(QStringLiteral("QLabel { color: #b35900; font-weight: bold; }"));
+    m_maskWarning->setVisible(false);
+
+    m_colormap = new QComboBox(this);
+    m_colormap->setObjectName(QStringLiteral("colormapCombo"));
+    for (Colormap map : {Colormap::Viridis, Colormap::Magma, Colormap::Greys}) {
+        m_colormap->addItem(gradientIcon(map), colormapName(map), static_cast<int>(map));
+    }
+    m_colormap->setIconSize(QSize(48, 12));
+    m_range = new QComboBox(this);
+    m_range->setObjectName(QStringLiteral("rangeCombo"));
+    for (RangeMode mode : {RangeMode::Head, RangeMode::Shared, RangeMode::Fixed}) {
+        m_range->addItem(rangeModeLabel(mode), static_cast<int>(mode));
+    }
+    m_range->setToolTip(tr("Colour range: this head's maximum, the maximum over all heads, or 0..1"));
+    m_hideSpecial = new QCheckBox(tr("Hide special tokens"), this);
+    m_hideSpecial->setObjectName(QStringLiteral("hideSpecialCheck"));
+    m_hideSpecial->setToolTip(tr("Drop [CLS], [SEP], <s> ... and renormalise each row over the remaining keys"));
+    m_steps = new QCheckBox(tr("Show steps"), this);
+    m_steps->setObjectName(QStringLiteral("stepsCheck"));
+    m_steps->setToolTip(tr("Show scores QK\u1d40/\u221ad, masked scores and probabilities side by side"));
+
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(6, 2, 6, 2);
+    layout->setSpacing(6);
+    layout->addWidget(caption(tr("Head"), this));
+    layout->addWidget(m_layer);
+    layout->addWidget(m_head);
+    layout->addSpacing(12);
+    layout->addWidget(caption(tr("Mask"), this));
+    layout->addWidget(m_mask);
+    layout->addWidget(m_window);
+    layout->addSpacing(12);
+    layout->addWidget(caption(tr("Colours"), this));
+    layout->addWidget(m_colormap);
+    layout->addWidget(m_range);
+    layout->addSpacing(12);
+    layout->addWidget(m_hideSpecial);
+    layout->addWidget(m_steps);
+    layout->addSpacing(12);
+    layout->addWidget(m_maskWarning);
+    layout->addStretch(1);
+
+    const auto headChangedSlot = [this] {
+        if (!m_updating) emit headChanged(head());
+    };
+    connect(m_layer, &QSpinBox::valueChanged, this, headChangedSlot);
+    connect(m_head, &QSpinBox::valueChanged, this, headChangedSlot);
+    connect(m_mask, &QComboBox::currentIndexChanged, this, [this](int index) {
+        m_window->setVisible(index == kWindow);
+        emitMask();
+    });
+    connect(m_window, &QSpinBox::valueChanged, this, [this] {
+        if (m_mask->currentIndex() == kWindow) emitMask();
+    });
+    connect(m_colormap, &QComboBox::currentIndexChanged, this, &ViewControls::emitStyle);
+    connect(m_range, &QComboBox::currentIndexChanged, this, &ViewControls::emitStyle);
+    connect(m_hideSpecial, &QCheckBox::toggled, this, &ViewControls::emitStyle);
+    connect(m_steps, &QCheckBox::toggled, this, [this](bool on) {
+        if (!m_updating) emit showStepsChanged(on);
+    });
+    setModelShape(1, 1, core::MaskMode::causal());
+}
+
+void ViewControls::setModelShape(int nLayers, int nHeads, core::MaskMode defaultMask) {
+    m_updating = true;
+    m_layer->setRange(0, std::max(0, nLayers - 1));
+    m_head->setRange(-1, std::max(0, nHeads - 1));
+    m_mask->setItemText(kModelDefault, tr("model default (%1)").arg(maskLabel(defaultMask)));
+    if (defaultMask.kind == core::MaskMode::Kind::Window) m_window->setValue(defaultMask.window);
+    m_updating = false;
+}
+
+HeadRef ViewControls::head() const { return {m_layer->value(), m_head->value()}; }
+
+void ViewControls::setHead(HeadRef head) {
+    m_updating = true;
+    m_layer->setValue(head.layer);
+    m_head->setValue(head.head);
+    m_updating = false;
+}
+
+core::MaskMode ViewControls::mask() const {
+    switch (m_mask->currentIndex()) {
+    case kCausal: return core::MaskMode::causal();
+    case kBidirectional: return core::MaskMode::bidirectional();
+    case kWindow: return core::MaskMode::slidingWindow(m_window->value());
+    default: return core::MaskMode::defaultMode();
+    }
+}
+
+void ViewControls::setMask(core::MaskMode mask) {
+    m_updating = true;
+    switch (mask.kind) {
+    case core::MaskMode::Kind::Default: m_mask->setCurrentIndex(kModelDefault); break;
+    case core::MaskMode::Kind::Causal: m_mask->setCurrentIndex(kCausal); break;
+    case core::MaskMode::Kind::Bidirectional: m_mask->setCurrentIndex(kBidirectional); break;
+    case core::MaskMode::Kind::Window:
+        m_window->setValue(mask.window);
+        m_mask->setCurrentIndex(kWindow);
+        break;
+    }
+    m_window->setVisible(m_mask->currentIndex() == kWindow);
+    m_updating = false;
+}
+
+ViewStyle ViewControls::viewStyle() const {
+    ViewStyle s;
+    s.colormap = static_cast<Colormap>(m_colormap->currentData().toInt());
+    s.range = static_cast<RangeMode>(m_range->currentData().toInt());
+    s.hideSpecial = m_hideSpecial->isChecked();
+    return s;
+}
+
+void ViewControls::setViewStyle(const ViewStyle& style) {
+    m_updating = true;
+    m_colormap->setCurrentIndex(std::max(0, m_colormap->findData(static_cast<int>(style.colormap))));
+    m_range->setCurrentIndex(std::max(0, m_range->findData(static_cast<int>(style.range))));
+    m_hideSpecial->setChecked(style.hideSpecial);
+    m_updating = false;
+}
+
+bool ViewControls::showSteps() const { return m_steps->isChecked(); }
+
+void ViewControls::setShowSteps(bool show) {
+    m_updating = true;
+    m_steps->setChecked(show);
+    m_updating = false;
+}
+
+void ViewControls::setMaskWarning(const QString& text) {
+    m_maskWarning->setText(text);
+    m_maskWarning->setVisible(!text.isEmpty());
+}
+
+void ViewControls::emitMask() {
+    if (!m_updating) emit maskChanged(mask());
+}
+
+void ViewControls::emitStyle() {
+    if (!m_updating) emit viewStyleChanged(viewStyle());
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,61 @@
+// The controls above the views: layer and head (0-based), the attention mask
+// (the model's own, causal, bidirectional or a sliding window), colormap,
+// colour range mode, hiding special tokens and showing the score steps.
+#pragma once
+
+#include "attnviz/core/mask_mode.h"
+#include "attnviz/ui/plot/view_style.h"
+#include "attnviz/ui/session/head_ref.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QSpinBox;
+
+namespace attnviz::ui {
+
+class ViewControls : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit ViewControls(QWidget* parent = nullptr);
+
+    void setModelShape(int nLayers, int nHeads, core::MaskMode defaultMask);
+    HeadRef head() const;
+    void setHead(HeadRef head);
+    core::MaskMode mask() const;
+    void setMask(core::MaskMode mask);
+    ViewStyle viewStyle() const;
+    void setViewStyle(const ViewStyle& style);
+    bool showSteps() const;
+    void setShowSteps(bool show);
+    // A warning next to the mask choice ("" hides it).
+    void setMaskWarning(const QString& text);
+
+    QComboBox* maskCombo() const { return m_mask; }
+
+signals:
+    void headChanged(attnviz::ui::HeadRef head);
+    void maskChanged(attnviz::core::MaskMode mask);
+    void viewStyleChanged(const attnviz::ui::ViewStyle& style);
+    void showStepsChanged(bool show);
+
+private:
+    void emitMask();
+    void emitStyle();
+
+    QSpinBox* m_layer = nullptr;
+    QSpinBox* m_head = nullptr;
+    QComboBox* m_mask = nullptr;
+    QSpinBox* m_window = nullptr;
+    QLabel* m_maskWarning = nullptr;
+    QComboBox* m_colormap = nullptr;
+    QComboBox* m_range = nullptr;
+    QCheckBox* m_hideSpecial = nullptr;
+    QCheckBox* m_steps = nullptr;
+    bool m_updating = false;
+};
+
+}  // namespace attnviz::ui

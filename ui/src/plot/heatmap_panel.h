@@ -1,0 +1,75 @@
+// One matrix drawn as a heatmap inside a PlotCanvas: an axis rect with a
+// QCPColorMap, token labels on both axes (row = query, y grows downwards),
+// row/column highlight of a token and a hover marker. Views place one or
+// more panels in their layout.
+#pragma once
+
+#include "attnviz/ui/plot/matrix.h"
+
+#include <qcustomplot.h>
+
+#include <QSharedPointer>
+#include <QStringList>
+
+#include <vector>
+
+namespace attnviz::ui {
+
+class TokenTicker;
+
+class HeatmapPanel {
+public:
+    // Creates the panel in cell (row, col) of `grid` (QCustomPlot wants the
+    // axis rect in a layout before items are attached to it).
+    HeatmapPanel(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int col);
+
+    QCPAxisRect* axisRect() const { return m_rect; }
+    QCPColorMap* colorMap() const { return m_map; }
+
+    // `labels` name the shown tokens; `tokenIndex` maps a shown row/column to
+    // the token's index in the run (for highlights shared across views).
+    void setData(const Matrix& matrix, const QStringList& labels, const std::vector<int>& tokenIndex);
+    const Matrix& matrix() const { return m_matrix; }
+    const QStringList& labels() const { return m_labels; }
+
+    void setTitle(const QString& title);
+    void setAxisTitles(bool show);
+    void setGradient(const QCPColorGradient& gradient);
+    void setDataRange(double lower, double upper);
+    void setColorScale(QCPColorScale* scale);
+
+    // Label thinning for the current pixel size: true when a step changed.
+    bool fitLabels();
+    // Keeps the cells square: caps the inner rect at its smaller side.
+    bool fitSquare();
+    void clearSizeLimit();
+
+    // The cell under a widget position (row = query, col = key).
+    bool cellAt(const QPointF& pos, int* row, int* col) const;
+    // The run token under a click: a cell's query, or a label on either axis (-1: none).
+    int tokenAt(const QPointF& pos) const;
+    int tokenOfRow(int row) const;
+    // Highlights the row and column of run token `token` (-1: none).
+    void setHighlightToken(int token);
+    void setMarker(int row, int col);  // -1: none
+    void resetZoom();
+    void clampRanges();
+
+    // "query 'cat' -> key 'sat': 0.4231"
+    QString cellText(int row, int col) const;
+
+private:
+    QCustomPlot* m_plot;
+    QCPAxisRect* m_rect;
+    QCPColorMap* m_map;
+    QSharedPointer<TokenTicker> m_xTicker;
+    QSharedPointer<TokenTicker> m_yTicker;
+    QCPItemRect* m_rowBand;
+    QCPItemRect* m_colBand;
+    QCPItemRect* m_marker;
+    Matrix m_matrix;
+    QStringList m_labels;
+    std::vector<int> m_tokenIndex;
+};
+
+}  // namespace attnviz::ui

@@ -1,0 +1,53 @@
+#include "plot/heatmap_panels.h"
+
+namespace attnviz::ui {
+
+HeatmapPanel* HeatmapPanels::add(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int col) {
+    m_panels.push_back(std::make_unique<HeatmapPanel>(plot, grid, row, col));
+    return m_panels.back().get();
+}
+
+std::optional<HeatmapPanels::Hit> HeatmapPanels::hitCell(const QPointF& pos) {
+    for (const auto& p : m_panels) {
+        int row = 0;
+        int col = 0;
+        if (p->cellAt(pos, &row, &col)) {
+            for (const auto& q : m_panels) q->setMarker(row, col);
+            return Hit{p.get(), row, col};
+        }
+    }
+    return std::nullopt;
+}
+
+int HeatmapPanels::tokenAt(const QPointF& pos) const {
+    for (const auto& p : m_panels) {
+        const int token = p->tokenAt(pos);
+        if (token >= 0) return token;
+    }
+    return -1;
+}
+
+void HeatmapPanels::clearMarkers() {
+    for (const auto& p : m_panels) p->setMarker(-1, -1);
+}
+
+void HeatmapPanels::setHighlightToken(int token) {
+    for (const auto& p : m_panels) p->setHighlightToken(token);
+}
+
+void HeatmapPanels::resetZoom() {
+    for (const auto& p : m_panels) p->resetZoom();
+}
+
+void HeatmapPanels::clearSizeLimits() {
+    for (const auto& p : m_panels) p->clearSizeLimit();
+}
+
+bool HeatmapPanels::fitLayout() {
+    bool changed = false;
+    for (const auto& p : m_panels) changed |= p->fitSquare();
+    for (const auto& p : m_panels) changed |= p->fitLabels();
+    return changed;
+}
+
+}  // namespace attnviz::ui

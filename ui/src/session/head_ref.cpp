@@ -1,0 +1,51 @@
+#include "attnviz/ui/session/head_ref.h"
+
+#include <QRegularExpression>
+
+namespace attnviz::ui {
+
+QString HeadRef::label() const {
+    return isMean() ? QStringLiteral("L%1 mean").arg(layer) : QStringLiteral("L%1 H%2").arg(layer).arg(head);
+}
+
+core::Result<std::vector<HeadRef>> parseHeadList(const QString& text, int nLayers, int nHeads) {
+    std::vector<HeadRef> out;
+    const QStringList items = text.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);
+    for (const QString& item : items) {
+        const QStringList parts = item.split(QLatin1Char(':'));
+        bool okLayer = false;
+        bool okHead = false;
+        HeadRef ref;
+        if (parts.size() == 2) {
+            ref.layer = parts[0].toInt(&okLayer);
+            if (parts[1].compare(QStringLiteral("mean"), Qt::CaseInsensitive) == 0) {
+                ref.head = -1;
+                okHead = true;
+            } else {
+                ref.head = parts[1].toInt(&okHead);
+            }
+        }
+        if (!okLayer || !okHead) {
+            return core::makeError("'" + item.toStdString() +
+                                   "' is not a head: write layer:head, 0-based, e.g. 0:1,2:3");
+        }
+        if (ref.layer < 0 || ref.layer >= nLayers) {
+            return core::makeError("'" + item.toStdString() + "': layer must be 0.." + std::to_string(nLayers - 1));
+        }
+        if (ref.head >= nHeads || ref.head < -1) {
+            return core::makeError("'" + item.toStdString() + "': head must be 0.." + std::to_string(nHeads - 1));
+        }
+        out.push_back(ref);
+    }
+    return out;
+}
+
+QString formatHeadList(const std::vector<HeadRef>& heads) {
+    QStringList parts;
+    for (const HeadRef& h : heads) {
+        parts << (h.isMean() ? QStringLiteral("%1:mean").arg(h.layer) : QStringLiteral("%1:%2").arg(h.layer).arg(h.head));
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,166 @@
+#include "attnviz/ui/session/session_model.h"
+
+#include <QTimer>
+
+namespace attnviz::ui {
+
+SessionModel::SessionModel(QObject* parent)
+    : QObject(parent),
+      m_debounce(new QTimer(this)),
+      m_loads(new LatestJob(QStringLiteral("attnviz-load"), this)),
+      m_runs(new LatestJob(QStringLiteral("attnviz-compute"), this)),
+      m_induction(new LatestJob(QStringLiteral("attnviz-induction"), this)) {
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(kDefaultDebounceMs);
+    connect(m_debounce, &QTimer::timeout, this, &SessionModel::startCompute);
+    connect(m_loads, &LatestJob::busyChanged, this, &SessionModel::emitBusy);
+    connect(m_runs, &LatestJob::busyChanged, this, &SessionModel::emitBusy);
+}
+
+// The runners (children) cancel and join their workers as they go.
+SessionModel::~SessionModel() = default;
+
+void SessionModel::emitBusy() { emit busyChanged(m_loads->isBusy() || m_runs->isBusy()); }
+
+void SessionModel::openModel(const QString& dir) {
+    m_loadingDir = dir;
+    emit loadStarted(dir);
+    m_loads->submit<LoadedModel>(
+        [this, dir](const std::atomic<bool>& cancel) {
+            int lastPercent = -1;
+            const core::ProgressFn progress = [&](std::size_t done, std::size_t total) {
+                const int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
+                if (percent != lastPercent) {
+                    lastPercent = percent;
+                    // Queued to this object, so dropped if it is gone.
+                    QMetaObject::invokeMethod(
+                        this, [this, percent] { if (isLoading()) emit loadProgress(percent, 100); },
+                        Qt::QueuedConnection);
+                }
+                return !cancel.load();
+            };
+            return loadModelFolder(dir, progress);
+        },
+        [this, dir](core::Result<LoadedModel> loaded) {
+            if (!loaded) {
+                if (loaded.code() == core::ErrorCode::Cancelled) {
+                    emit loadCancelled();
+                } else {
+                    emit loadFailed(dir, QString::fromStdString(loaded.error()));
+                }
+                return;
+            }
+            setModel(std::move(loaded.value()));
+        });
+    emitBusy();
+}
+
+void SessionModel::cancelLoad() {
+    if (!m_loads->isBusy()) return;
+    m_loads->cancel();
+    emit loadCancelled();
+}
+
+void SessionModel::setModel(LoadedModel model) {
+    m_model = std::move(model);
+    emit modelChanged();
+    recompute();
+}
+
+void SessionModel::setText(const QString& text) {
+    if (text == m_input.text) return;
+    m_input.text = text;
+    scheduleCompute();
+}
+
+void SessionModel::setPairText(const QString& pair) {
+    if (pair == m_input.pair) return;
+    m_input.pair = pair;
+    if (m_input.usePair) scheduleCompute();
+}
+
+void SessionModel::setPairEnabled(bool enabled) {
+    if (enabled == m_input.usePair) return;
+    m_input.usePair = enabled;
+    scheduleCompute();
+}
+
+void SessionModel::setMask(core::MaskMode mask) {
+    if (mask == m_mask) return;
+    m_mask = mask;
+    recompute();
+}
+
+void SessionModel::setFeatures(const RunFeatures& features) {
+    if (features == m_features) return;
+    const bool more = features.predictions && !m_features.predictions;
+    m_features = features;
+    if (more && m_result && !m_result->predictionsComputed) recompute();
+}
+
+void SessionModel::setDebounceInterval(int ms) { m_debounce->setInterval(ms); }
+
+void SessionModel::scheduleCompute() { m_debounce->start(); }
+
+void SessionModel::recompute() {
+    m_debounce->stop();
+    startCompute();
+}
+
+void SessionModel::startCompute() {
+    if (!m_model.isValid()) return;
+    m_induction->cancel();
+    if (m_input.text.trimmed().isEmpty()) {
+        // Nothing to look at; the previous picture stays.
+        m_runs->cancel();
+        m_lastError.clear();
+        emit inputNeeded(m_model.tokenizer ? tr("Type a sentence to see its attention.")
+                                           : tr("Type token ids separated by spaces (this model has no tokenizer "
+                                                "attnviz can read)."));
+        return;
+    }
+    ++m_computeCount;
+    emit computeStarted();
+    m_runs->submit<std::shared_ptr<const SessionResult>>(
+        [model = m_model, input = m_input, mask = m_mask, features = m_features,
+         hook = m_workerHook](const std::atomic<bool>& cancel) -> core::Result<std::shared_ptr<const SessionResult>> {
+            if (hook) hook();
+            auto tokens = tokenizeInput(model, input);
+            if (!tokens) return tokens.takeError();
+            return runSession(model, tokens.value(), mask, &cancel, features);
+        },
+        [this](core::Result<std::shared_ptr<const SessionResult>> run) {
+            if (!run) {
+                m_lastError = QString::fromStdString(run.error());
+                emit computeFailed(m_lastError);
+                return;
+            }
+            m_lastError.clear();
+            m_result = std::move(run.value());
+            emit resultReady();
+            startInduction();
+        });
+}
+
+// The second stage: the extra pass for the induction statistic. A newer run
+// cancels it; the session then measures again (or takes its cached scores).
+void SessionModel::startInduction() {
+    if (!m_result || !needsInduction(*m_result)) return;
+    m_induction->submit<std::shared_ptr<const SessionResult>>(
+        [model = m_model, result = m_result](const std::atomic<bool>& cancel) {
+            return completeInduction(model, *result, &cancel);
+        },
+        [this](core::Result<std::shared_ptr<const SessionResult>> completed) {
+            if (completed) {
+                m_result = std::move(completed.value());
+            } else {
+                // (Cancelled jobs deliver nothing.) Say why in the Heads table.
+                auto copy = std::make_shared<SessionResult>(*m_result);
+                copy->inductionProblem = QString::fromStdString(completed.error());
+                m_result = std::move(copy);
+            }
+            emit resultUpdated();
+        });
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,67 @@
+#include "attnviz/ui/session/session_result.h"
+
+namespace attnviz::ui {
+
+std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core::RunResult> run) {
+    auto out = std::make_shared<SessionResult>();
+    const core::RunResult& r = *run;
+    out->model = r.model;
+    out->modelName = QString::fromStdString(r.model->name());
+    out->modelType = QString::fromStdString(r.model->config().modelType);
+    out->requestedMask = r.requestedMask;
+    out->defaultMask = r.defaultMask;
+    out->trace = r.trace;
+    out->defaultTrace = r.defaultTrace;
+    for (const core::Token& t : r.tokens) out->tokens.push_back({QString::fromStdString(t.display), t.special, t.id});
+    out->computeMs = r.timings.totalMs;
+    out->headStats = r.headStats;
+    out->induction = r.induction;
+    out->inductionProblem = QString::fromStdString(r.inductionProblem);
+    out->predictionsComputed = r.predictionsComputed;
+    out->maskedLm = r.maskedLm;
+    out->maskToken = QString::fromStdString(r.maskToken);
+    for (const core::PositionPredictions& p : r.predictions) {
+        PositionPredictions q;
+        q.position = p.position;
+        for (const core::PredictedToken& t : p.top) q.top.push_back({t.id, QString::fromStdString(t.text), t.probability});
+        out->predictions.push_back(std::move(q));
+    }
+    out->predictionProblem = QString::fromStdString(r.predictionProblem);
+    out->predictionNeedsMask = r.predictionNeedsMask;
+    out->run = std::move(run);
+    return out;
+}
+
+QString maskLabel(core::MaskMode mask) {
+    switch (mask.kind) {
+    case core::MaskMode::Kind::Causal: return QStringLiteral("causal");
+    case core::MaskMode::Kind::Bidirectional: return QStringLiteral("bidirectional");
+    case core::MaskMode::Kind::Window: return QStringLiteral("sliding window %1").arg(mask.window);
+    case core::MaskMode::Kind::Default: return QStringLiteral("model default");
+    }
+    return {};
+}
+
+bool SessionResult::hasSpecialTokens() const { return run->hasSpecialTokens(); }
+
+std::vector<int> SessionResult::visibleTokens(bool hideSpecial) const { return run->visibleTokens(hideSpecial); }
+
+QStringList SessionResult::labels(const std::vector<int>& indices) const {
+    QStringList out;
+    for (int i : indices) out << tokens[i].text;
+    return out;
+}
+
+QString SessionResult::maskDescription() const {
+    const QString used = maskLabel(trace->mask());
+    if (maskIsDefault()) return QStringLiteral("%1 (the model's own mask)").arg(used);
+    return QStringLiteral("%1: NOT the mask this model was trained with (%2)").arg(used, maskLabel(defaultMask));
+}
+
+QString SessionResult::maskShortText() const {
+    const QString used = maskLabel(trace->mask());
+    if (maskIsDefault()) return used;
+    return QStringLiteral("%1 (not the model's %2)").arg(used, maskLabel(defaultMask));
+}
+
+}  // namespace attnviz::ui

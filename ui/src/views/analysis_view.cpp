@@ -1,0 +1,213 @@
+#include "attnviz/ui/views/analysis_view.h"
+
+#include "plot/heatmap_panels.h"
+#include "plot/plot_canvas.h"
+#include "plot/qcp_style.h"
+#include "plot/stretch.h"
+#include "plot/token_ticker.h"
+#include "plot/view_data.h"
+
+namespace attnviz::ui {
+namespace {
+
+Matrix shownPart(const Matrix& full, const std::vector<int>& keep, AnalysisKind kind) {
+    if (static_cast<int>(keep.size()) == full.rows()) return full;
+    return selectTokens(full, keep, analysisRowsSumToOne(kind));
+}
+
+}  // namespace
+
+// panels(): one panel, made by the first rebuild that has a matrix.
+struct AnalysisView::Impl {
+    QCPColorScale* scale = nullptr;
+    // The largest shown value over every layer / head of the current kind,
+    // remembered per (trace, kind, hideSpecial).
+    mutable std::shared_ptr<const core::AttentionTrace> sharedTrace;
+    mutable AnalysisKind sharedKind = AnalysisKind::Rollout;
+    mutable bool sharedHide = false;
+    mutable float sharedValue = 0.0f;
+};
+
+AnalysisView::AnalysisView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
+    canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    setPlaceholder(tr("Open a model and type a sentence to see attention rollout, value-weighted norms and the "
+                      "means over heads and layers."));
+}
+
+AnalysisView::~AnalysisView() = default;
+
+QCPColorMap* AnalysisView::colorMap() const {
+    return panels().back() && message().isEmpty() ? panels().back()->colorMap() : nullptr;
+}
+
+QString AnalysisView::cellText(int row, int col) const {
+    return panels().back() && message().isEmpty() ? panels().back()->cellText(row, col) : QString();
+}
+
+QString AnalysisView::cellToolTip(int row, int col) const {
+    const QString text = cellText(row, col);
+    if (text.isEmpty()) return {};
+    return text + QLatin1Char('\n') + wrapToolTip(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), analysisFormula(m_kind)));
+}
+
+void AnalysisView::setKind(AnalysisKind kind) {
+    if (kind == m_kind) return;
+    m_kind = kind;
+    redraw();
+}
+
+void AnalysisView::setHead(HeadRef head) {
+    if (head == m_head) return;
+    m_head = head;
+    if (analysisUsesLayer(m_kind) && m_kind != AnalysisKind::Rollout) redraw();
+}
+
+void AnalysisView::setRolloutLastLayer(int lastLayer) {
+    if (lastLayer == m_rolloutLast) return;
+    m_rolloutLast = lastLayer;
+    if (m_kind == AnalysisKind::Rollout) redraw();
+}
+
+HeadRef AnalysisView::matrixHead(int nLayers) const {
+    if (m_kind == AnalysisKind::Rollout) {
+        return {m_rolloutLast < 0 || m_rolloutLast >= nLayers ? nLayers - 1 : m_rolloutLast, 0};
+    }
+    return {std::clamp(m_head.layer, 0, std::max(0, nLayers - 1)), m_head.head};
+}
+
+float AnalysisView::sharedMaximum(const SessionResult& r) const {
+    const core::AttentionTrace& trace = *r.trace;
+    const bool hide = viewStyle().hideSpecial;
+    if (d->sharedTrace == r.trace && d->sharedKind == m_kind && d->sharedHide == hide) return d->sharedValue;
+    const std::vector<int> keep = shownTokens(r, viewStyle());
+    float best = 0.0f;
+    const auto consider = [&](HeadRef h) {
+        auto m = analysisMatrix(trace, m_kind, h);
+        if (m) best = std::max(best, maxFinite(shownPart(*m, keep, m_kind)));
+    };
+    if (analysisUsesHead(m_kind)) {
+        for (int l = 0; l < trace.nLayers(); ++l) {
+            for (int h = 0; h < trace.nHeads(); ++h) consider({l, h});
+        }
+    } else if (analysisUsesLayer(m_kind) && m_kind != AnalysisKind::Rollout) {
+        for (int l = 0; l < trace.nLayers(); ++l) consider({l, 0});
+    } else {
+        consider(matrixHead(trace.nLayers()));
+    }
+    d->sharedTrace = r.trace;
+    d->sharedKind = m_kind;
+    d->sharedHide = hide;
+    d->sharedValue = best;
+    return best;
+}
+
+void AnalysisView::rebuild() {
+    const auto& r = result();
+    if (!r) return;
+    const core::AttentionTrace& trace = *r->trace;
+    const HeadRef at = matrixHead(trace.nLayers());
+    auto full = analysisMatrix(trace, m_kind, at);
+    if (!full) {
+        setFormula(QString());
+        setMessage(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), QString::fromStdString(full.error())));
+        return;
+    }
+    if (panels().empty()) {
+        auto* margins = new QCPMarginGroup(canvas());
+        body()->addElement(0, 0, makeSpacer(canvas()));
+        panels().add(canvas(), body(), 0, 1)->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+        d->scale = makeColorScale(canvas(), QString());
+        d->scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+        body()->addElement(0, 2, d->scale);
+        body()->addElement(0, 3, makeSpacer(canvas()));
+        body()->setColumnStretchFactors(stretchFactors(
+            {Stretch::Margin, Stretch::Fill, Stretch::Fixed, Stretch::Margin}));
+    }
+
+    const ViewStyle& style = viewStyle();
+    const std::vector<int> keep = shownTokens(*r, style);
+    const Matrix shown = shownPart(*full, keep, m_kind);
+    const float own = maxFinite(shown);
+    double upper = own;
+    QString rangeNote;
+    switch (style.range) {
+    case RangeMode::Head: break;
+    case RangeMode::Shared: upper = sharedMaximum(*r); break;
+    case RangeMode::Fixed:
+        if (analysisIsBounded(m_kind)) {
+            upper = 1.0;
+        } else {
+            rangeNote = QStringLiteral("norms are unbounded: colours span 0..max, not 0..1");
+        }
+        break;
+    }
+    if (!(upper > 0.0)) upper = 1.0;
+
+    HeatmapPanel* panel = panels().back();
+    panel->setData(shown, r->labels(keep), keep);
+    panel->setColorScale(d->scale);
+    panel->setAxisTitles(true);
+    panel->setTitle(QString());
+    d->scale->setGradient(makeGradient(style.colormap));
+    d->scale->setDataRange(QCPRange(0.0, upper));
+    d->scale->setLabel(analysisValueName(m_kind));
+
+    QString what;
+    switch (m_kind) {
+    case AnalysisKind::MeanOverHeads:
+    case AnalysisKind::MaxOverHeads:
+        what = QStringLiteral("L%1 %2").arg(at.layer).arg(analysisKindLabel(m_kind).toLower());
+        break;
+    case AnalysisKind::MeanOverLayers:
+        what = QStringLiteral("mean over all %1 layers of the head means").arg(trace.nLayers());
+        break;
+    case AnalysisKind::Rollout:
+        what = at.layer == trace.nLayers() - 1
+                   ? QStringLiteral("attention rollout over all %1 layers").arg(trace.nLayers())
+                   : QStringLiteral("attention rollout over layers 0..%1").arg(at.layer);
+        break;
+    case AnalysisKind::ValueNorms:
+    case AnalysisKind::ValueNormsNormalized:
+        what = QStringLiteral("%1 %2").arg(at.label(), analysisKindLabel(m_kind).toLower());
+        break;
+    }
+    QString subtitle = standardNotes(analysisRowsSumToOne(m_kind));
+    if (!rangeNote.isEmpty()) subtitle += QStringLiteral("   ·   ") + rangeNote;
+    setTitles(QStringLiteral("%1 · %2").arg(r->modelName, what), subtitle);
+    setFormula(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), analysisFormula(m_kind)));
+    applyHighlight();
+}
+
+void AnalysisView::hover(const QPointF& pos) {
+    const auto hit = message().isEmpty() ? panels().hitCell(pos) : std::nullopt;
+    if (!hit) {
+        endHover();
+        return;
+    }
+    showHover(pos, cellToolTip(hit->row, hit->col), cellText(hit->row, hit->col));
+}
+
+QSize AnalysisView::figureSize() const {
+    const auto& r = result();
+    const int n = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
+    const int labels = r ? TokenTicker::labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
+    const int side = std::clamp(n * 22, 360, 1000);
+    const int width = std::max(side + labels + 30 + 110 + 40, 720);
+    // Title, subtitle and the formula (wrapped to the width: up to four lines).
+    const int titles = 80 + 4 * 15;
+    return {width, titles + side + labels + 50};
+}
+
+std::optional<LabeledMatrix> AnalysisView::csvMatrix() const {
+    const HeatmapPanel* panel = panels().back();
+    if (!result() || !panel || !message().isEmpty()) return std::nullopt;
+    LabeledMatrix m;
+    m.title = figureTitle();
+    m.formula = QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), analysisFormula(m_kind));
+    m.matrix = panel->matrix();
+    m.rowLabels = panel->labels();
+    m.colLabels = panel->labels();
+    return m;
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,220 @@
+#include "attnviz/ui/views/difference_view.h"
+
+#include "attnviz/ui/views/analysis_kind.h"
+#include "plot/heatmap_panels.h"
+#include "plot/panel_columns.h"
+#include "plot/plot_canvas.h"
+#include "plot/qcp_style.h"
+#include "plot/stretch.h"
+#include "plot/token_ticker.h"
+#include "plot/view_data.h"
+
+namespace attnviz::ui {
+
+// panels(): A, B, A - B.
+struct DifferenceView::Impl {
+    QCPColorScale* valueScale = nullptr;
+    QCPColorScale* diffScale = nullptr;
+    QCPMarginGroup* margins = nullptr;
+    int columns = 0;
+    QString nameA;
+    QString nameB;
+};
+
+DifferenceView::DifferenceView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
+    d->margins = new QCPMarginGroup(canvas());
+    canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    setPlaceholder(tr("Open a model and type a sentence to see what a mask change or a second head changes."));
+}
+
+DifferenceView::~DifferenceView() = default;
+
+QCPColorMap* DifferenceView::colorMap(int panel) const {
+    if (!message().isEmpty() || panel < 0 || panel >= panels().size()) return nullptr;
+    return panels().at(panel)->colorMap();
+}
+
+void DifferenceView::setSource(Source source) {
+    if (source == m_source) return;
+    m_source = source;
+    redraw();
+}
+
+void DifferenceView::setHead(HeadRef head) {
+    if (head == m_head) return;
+    m_head = head;
+    redraw();
+}
+
+void DifferenceView::setHeads(HeadRef a, HeadRef b) {
+    if (a == m_a && b == m_b) return;
+    m_a = a;
+    m_b = b;
+    redraw();
+}
+
+void DifferenceView::rebuild() {
+    const auto& r = result();
+    if (!r) return;
+    const core::AttentionTrace& trace = *r->trace;
+    const auto valid = [&](HeadRef h) {
+        return h.layer >= 0 && h.layer < trace.nLayers() && h.head >= -1 && h.head < trace.nHeads();
+    };
+    const ViewStyle& style = viewStyle();
+    Matrix a;
+    Matrix b;
+    QString title;
+    if (m_source == Source::MaskVsDefault) {
+        m_head.layer = std::clamp(m_head.layer, 0, trace.nLayers() - 1);
+        m_head.head = std::clamp(m_head.head, -1, trace.nHeads() - 1);
+        if (r->maskIsDefault()) {
+            setMessage(tr("The mask in use is the model's own (%1).\nChoose another one in the Mask box above to "
+                          "see what it changes in this head.")
+                           .arg(maskLabel(r->defaultMask)));
+            return;
+        }
+        a = shownAttention(*r, trace, m_head, style);
+        b = shownAttention(*r, *r->defaultTrace, m_head, style);
+        d->nameA = maskLabel(trace.mask());
+        d->nameB = maskLabel(r->defaultMask) + QStringLiteral(" (model's own)");
+        title = QStringLiteral("%1 · %2 · %3 \u2212 %4")
+                    .arg(r->modelName, m_head.label(), maskLabel(trace.mask()), maskLabel(r->defaultMask));
+    } else {
+        if (!valid(m_a) || !valid(m_b)) {
+            setMessage(tr("Pick two heads in the Compare tab: the difference shows the first minus the second."));
+            return;
+        }
+        a = shownAttention(*r, trace, m_a, style);
+        b = shownAttention(*r, trace, m_b, style);
+        d->nameA = m_a.label();
+        d->nameB = m_b.label();
+        title = QStringLiteral("%1 · %2 \u2212 %3").arg(r->modelName, m_a.label(), m_b.label());
+    }
+
+    const int columns = wantedColumns();
+    if (panels().empty() || columns != d->columns) buildLayout(columns);
+
+    const Matrix diff = subtract(a, b);
+    const std::vector<int> keep = shownTokens(*r, style);
+    const QStringList labels = r->labels(keep);
+    const float both = std::max(maxFinite(a), maxFinite(b));
+    const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Head, both, both);
+    panels().at(0)->setData(a, labels, keep);
+    panels().at(1)->setData(b, labels, keep);
+    panels().at(2)->setData(diff, labels, keep);
+    for (int i = 0; i < 2; ++i) panels().at(i)->setColorScale(d->valueScale);
+    panels().at(2)->setColorScale(d->diffScale);
+    d->valueScale->setGradient(makeGradient(style.colormap));
+    d->valueScale->setDataRange(QCPRange(lo, hi));
+    // Centred at 0 so white means "no change" and the colours are comparable in sign.
+    const float biggest = maxAbsFinite(diff);
+    const double limit = style.range == RangeMode::Fixed ? 1.0 : (biggest > 0 ? biggest : 1e-6);
+    d->diffScale->setGradient(makeGradient(Colormap::Diverging));
+    d->diffScale->setDataRange(QCPRange(-limit, limit));
+    panels().at(0)->setTitle(QStringLiteral("A: %1").arg(d->nameA));
+    panels().at(1)->setTitle(QStringLiteral("B: %1").arg(d->nameB));
+    panels().at(2)->setTitle(QStringLiteral("A \u2212 B"));
+    for (auto& p : panels()) p->setAxisTitles(false);
+    QString subtitle = standardNotes(true);
+    // No-break spaces: a wrapped subtitle keeps "max |A - B| = x" on one line.
+    subtitle += QStringLiteral("   ·   max\u00a0|A\u00a0\u2212\u00a0B|\u00a0=\u00a0%1").arg(biggest, 0, 'f', 4);
+    setTitles(title, subtitle);
+    const bool anyMean = m_source == Source::MaskVsDefault ? m_head.isMean() : (m_a.isMean() || m_b.isMean());
+    setFormula(anyMean ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)) : QString());
+    applyHighlight();
+}
+
+int DifferenceView::columns() const { return d->columns; }
+
+int DifferenceView::wantedColumns() const {
+    return panelColumnsFor(3, layoutArea()) >= 3 ? 3 : 2;
+}
+
+void DifferenceView::buildLayout(int columns) {
+    body()->clear();
+    panels().clear();
+    const auto scale = [this](const QString& label) {
+        QCPColorScale* s = makeColorScale(canvas(), label);
+        s->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+        return s;
+    };
+    const auto panel = [this](QCPLayoutGrid* grid, int row, int col) {
+        HeatmapPanel* p = panels().add(canvas(), grid, row, col);
+        p->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+        p->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(col == 0);
+        return p;
+    };
+    // Spacers left and right take what the square panels leave, so the
+    // figure stays centred.
+    auto* grid = new QCPLayoutGrid;
+    grid->setColumnSpacing(columns == 3 ? 4 : 18);
+    grid->setRowSpacing(12);
+    body()->addElement(0, 0, makeSpacer(canvas()));
+    body()->addElement(0, 1, grid);
+    body()->addElement(0, 2, makeSpacer(canvas()));
+    body()->setColumnStretchFactors(stretchFactors({Stretch::Margin, Stretch::Fill, Stretch::Margin}));
+    d->valueScale = scale(QStringLiteral("attention"));
+    d->diffScale = scale(QStringLiteral("A \u2212 B"));
+    if (columns == 3) {
+        // A  B  |attention|  A - B  |A - B|
+        panel(grid, 0, 0);
+        panel(grid, 0, 1);
+        grid->addElement(0, 2, d->valueScale);
+        panel(grid, 0, 3);
+        grid->addElement(0, 4, d->diffScale);
+        grid->setColumnStretchFactors(stretchFactors(
+            {Stretch::Fill, Stretch::Fill, Stretch::Fixed, Stretch::Fill, Stretch::Fixed}));
+    } else {
+        // A      B  |attention|
+        // A - B |A - B|
+        // The diverging scale sits in B's column, at its left edge.
+        panel(grid, 0, 0);
+        panel(grid, 0, 1);
+        grid->addElement(0, 2, d->valueScale);
+        panel(grid, 1, 0);
+        auto* cell = new QCPLayoutGrid;
+        cell->addElement(0, 0, d->diffScale);
+        cell->addElement(0, 1, makeSpacer(canvas()));
+        cell->setColumnStretchFactors(stretchFactors({Stretch::Fixed, Stretch::Fill}));
+        grid->addElement(1, 1, cell);
+        grid->setColumnStretchFactors(stretchFactors({Stretch::Fill, Stretch::Fill, Stretch::Fixed}));
+    }
+    d->columns = columns;
+}
+
+bool DifferenceView::layoutOutdated() const { return !panels().empty() && wantedColumns() != d->columns; }
+
+void DifferenceView::hover(const QPointF& pos) {
+    const auto hit = panels().hitCell(pos);
+    if (!hit) {
+        endHover();
+        return;
+    }
+    const auto [panel, row, col] = *hit;
+    const QString text = QStringLiteral("query '%1' -> key '%2': A %3, B %4, A \u2212 B %5")
+                             .arg(panel->labels().value(row), panel->labels().value(col))
+                             .arg(panels().at(0)->matrix().at(row, col), 0, 'f', 4)
+                             .arg(panels().at(1)->matrix().at(row, col), 0, 'f', 4)
+                             .arg(panels().at(2)->matrix().at(row, col), 0, 'f', 4);
+    showHover(pos, text, text);
+}
+
+QSize DifferenceView::figureSize() const {
+    const auto& r = result();
+    const int tokens = r ? static_cast<int>(shownTokens(*r, viewStyle()).size()) : 10;
+    const int labels = r ? TokenTicker::labelRoom(r->labels(shownTokens(*r, viewStyle()))) : 60;
+    const int side = std::clamp(tokens * 15, 240, 600);
+    return {3 * (side + 16) + labels + 2 * 110 + 60, side + labels + 40 + 90 + (figureFormula().isEmpty() ? 0 : 36)};
+}
+
+std::optional<LabeledMatrix> DifferenceView::csvMatrix() const {
+    if (!result() || !message().isEmpty() || panels().size() != 3) return std::nullopt;
+    LabeledMatrix m;
+    m.title = figureTitle();
+    m.matrix = panels().at(2)->matrix();
+    m.rowLabels = panels().at(2)->labels();
+    m.colLabels = panels().at(2)->labels();
+    return m;
+}
+
+}  // namespace attnviz::ui

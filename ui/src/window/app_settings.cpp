@@ -1,0 +1,65 @@
+#include "window/app_settings.h"
+
+#include <QDir>
+
+namespace attnviz::ui {
+
+AppSettings::AppSettings() : m_settings(QStringLiteral("attnviz"), QStringLiteral("attnviz")) {}
+
+QByteArray AppSettings::windowGeometry() const { return m_settings.value("window/geometry").toByteArray(); }
+void AppSettings::setWindowGeometry(const QByteArray& geometry) { m_settings.setValue("window/geometry", geometry); }
+QByteArray AppSettings::windowState() const { return m_settings.value("window/state").toByteArray(); }
+void AppSettings::setWindowState(const QByteArray& state) { m_settings.setValue("window/state", state); }
+
+ViewStyle AppSettings::viewStyle() const {
+    ViewStyle style;
+    if (auto map = colormapFromName(m_settings.value("view/colormap").toString()); map && *map != Colormap::Diverging) {
+        style.colormap = *map;
+    }
+    if (auto range = rangeModeFromName(m_settings.value("view/range").toString())) style.range = *range;
+    style.hideSpecial = m_settings.value("view/hideSpecial", false).toBool();
+    return style;
+}
+
+void AppSettings::setViewStyle(const ViewStyle& style) {
+    m_settings.setValue("view/colormap", colormapName(style.colormap));
+    m_settings.setValue("view/range", rangeModeName(style.range));
+    m_settings.setValue("view/hideSpecial", style.hideSpecial);
+}
+
+QString AppSettings::lastModel() const { return m_settings.value("session/lastModel").toString(); }
+void AppSettings::setLastModel(const QString& dir) { m_settings.setValue("session/lastModel", dir); }
+QString AppSettings::lastText() const { return m_settings.value("session/lastText").toString(); }
+void AppSettings::setLastText(const QString& text) { m_settings.setValue("session/lastText", text); }
+QString AppSettings::lastPair() const { return m_settings.value("session/lastPair").toString(); }
+void AppSettings::setLastPair(const QString& text) { m_settings.setValue("session/lastPair", text); }
+
+QString AppSettings::exportDir() const { return m_settings.value("export/dir").toString(); }
+void AppSettings::setExportDir(const QString& dir) { m_settings.setValue("export/dir", dir); }
+double AppSettings::exportScale() const { return m_settings.value("export/scale", 2.0).toDouble(); }
+void AppSettings::setExportScale(double scale) { m_settings.setValue("export/scale", scale); }
+bool AppSettings::showSteps() const { return m_settings.value("view/showSteps", false).toBool(); }
+void AppSettings::setShowSteps(bool show) { m_settings.setValue("view/showSteps", show); }
+bool AppSettings::predictionsWanted() const { return m_settings.value("view/predictions", true).toBool(); }
+void AppSettings::setPredictionsWanted(bool wanted) { m_settings.setValue("view/predictions", wanted); }
+QString AppSettings::analysisKind() const { return m_settings.value("view/analysisKind").toString(); }
+void AppSettings::setAnalysisKind(const QString& name) { m_settings.setValue("view/analysisKind", name); }
+
+QStringList AppSettings::recentModels() const { return m_settings.value("session/recentModels").toStringList(); }
+
+void AppSettings::addRecentModel(const QString& dir) {
+    const QString clean = QDir::cleanPath(dir);
+    QStringList list = recentModels();
+    list.removeAll(clean);
+    list.prepend(clean);
+    while (list.size() > kMaxRecentModels) list.removeLast();
+    m_settings.setValue("session/recentModels", list);
+}
+
+void AppSettings::removeRecentModel(const QString& dir) {
+    QStringList list = recentModels();
+    list.removeAll(QDir::cleanPath(dir));
+    m_settings.setValue("session/recentModels", list);
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,55 @@
+// What the window remembers between runs, stored with QSettings
+// (organisation and application "attnviz").
+#pragma once
+
+#include "attnviz/ui/plot/view_style.h"
+
+#include <QByteArray>
+#include <QSettings>
+#include <QString>
+#include <QStringList>
+
+namespace attnviz::ui {
+
+class AppSettings {
+public:
+    static constexpr int kMaxRecentModels = 8;
+
+    AppSettings();
+
+    QByteArray windowGeometry() const;
+    void setWindowGeometry(const QByteArray& geometry);
+    QByteArray windowState() const;
+    void setWindowState(const QByteArray& state);
+
+    ViewStyle viewStyle() const;
+    void setViewStyle(const ViewStyle& style);
+
+    QString lastModel() const;
+    void setLastModel(const QString& dir);
+    QString lastText() const;
+    void setLastText(const QString& text);
+    QString lastPair() const;
+    void setLastPair(const QString& text);
+
+    QString exportDir() const;
+    void setExportDir(const QString& dir);
+    double exportScale() const;
+    void setExportScale(double scale);
+    bool showSteps() const;
+    void setShowSteps(bool show);
+    bool predictionsWanted() const;
+    void setPredictionsWanted(bool wanted);
+    QString analysisKind() const;  // analysisKindName, "" when never chosen
+    void setAnalysisKind(const QString& name);
+
+    QStringList recentModels() const;
+    // Moves `dir` to the front of the recent list (at most kMaxRecentModels).
+    void addRecentModel(const QString& dir);
+    void removeRecentModel(const QString& dir);
+
+private:
+    QSettings m_settings;
+};
+
+}  // namespace attnviz::ui

@@ -1,0 +1,127 @@
+#include "window/export_dialog.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+
+namespace attnviz::ui {
+
+ExportDialog::ExportDialog(const QString& viewName, QSize figureSize, bool csvAvailable, const QString& suggestedPath,
+                           QWidget* parent)
+    : QDialog(parent), m_figureSize(figureSize) {
+    setWindowTitle(tr("Export the %1 view").arg(viewName));
+    m_format = new QComboBox(this);
+    m_format->addItem(tr("PNG image"), static_cast<int>(ExportFormat::Png));
+    m_format->addItem(tr("SVG (vector)"), static_cast<int>(ExportFormat::Svg));
+    m_format->addItem(tr("PDF (vector)"), static_cast<int>(ExportFormat::Pdf));
+    if (csvAvailable) m_format->addItem(tr("CSV (the matrix)"), static_cast<int>(ExportFormat::Csv));
+    m_format->addItem(tr("JSON (the whole trace)"), static_cast<int>(ExportFormat::Json));
+    m_scale = new QDoubleSpinBox(this);
+    m_scale->setRange(0.5, 6.0);
+    m_scale->setSingleStep(0.5);
+    m_scale->setValue(2.0);
+    m_scale->setSuffix(QStringLiteral(" x"));
+    m_scale->setToolTip(tr("Pixels per figure unit: 2 x for hi-DPI screens and slides"));
+    m_width = new QSpinBox(this);
+    m_height = new QSpinBox(this);
+    for (QSpinBox* s : {m_width, m_height}) {
+        s->setRange(200, 8000);
+        s->setSuffix(tr(" px"));
+    }
+    m_width->setValue(figureSize.width());
+    m_height->setValue(figureSize.height());
+    auto* sizeRow = new QHBoxLayout;
+    sizeRow->addWidget(m_width);
+    sizeRow->addWidget(new QLabel(QStringLiteral("x"), this));
+    sizeRow->addWidget(m_height);
+    auto* reset = new QPushButton(tr("Fit content"), this);
+    sizeRow->addWidget(reset);
+    m_path = new QLineEdit(suggestedPath, this);
+    m_path->setMinimumWidth(360);
+    auto* browseButton = new QPushButton(tr("Browse..."), this);
+    auto* pathRow = new QHBoxLayout;
+    pathRow->addWidget(m_path);
+    pathRow->addWidget(browseButton);
+    m_note = new QLabel(this);
+    m_note->setWordWrap(true);
+    m_note->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Format"), m_format);
+    form->addRow(tr("Figure size"), sizeRow);
+    form->addRow(tr("PNG scale"), m_scale);
+    form->addRow(tr("File"), pathRow);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Export"));
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_note);
+    layout->addWidget(buttons);
+
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(browseButton, &QPushButton::clicked, this, &ExportDialog::browse);
+    connect(reset, &QPushButton::clicked, this, [this] {
+        m_width->setValue(m_figureSize.width());
+        m_height->setValue(m_figureSize.height());
+    });
+    connect(m_format, &QComboBox::currentIndexChanged, this, &ExportDialog::formatChanged);
+    if (auto f = exportFormatForPath(suggestedPath)) m_format->setCurrentIndex(std::max(0, m_format->findData(static_cast<int>(*f))));
+    formatChanged();
+}
+
+QString ExportDialog::path() const { return m_path->text().trimmed(); }
+
+ExportFormat ExportDialog::format() const { return static_cast<ExportFormat>(m_format->currentData().toInt()); }
+
+FigureOptions ExportDialog::figureOptions() const {
+    FigureOptions o;
+    o.size = QSize(m_width->value(), m_height->value());
+    o.scale = m_scale->value();
+    return o;
+}
+
+void ExportDialog::setScale(double scale) { m_scale->setValue(scale); }
+
+void ExportDialog::formatChanged() {
+    const ExportFormat f = format();
+    const bool figure = f == ExportFormat::Png || f == ExportFormat::Svg || f == ExportFormat::Pdf;
+    m_scale->setEnabled(f == ExportFormat::Png);
+    m_width->setEnabled(figure);
+    m_height->setEnabled(figure);
+    switch (f) {
+    case ExportFormat::Png: m_note->setText(tr("A bitmap with title, token labels and colour scale.")); break;
+    case ExportFormat::Svg:
+    case ExportFormat::Pdf: m_note->setText(tr("Vector text and axes; the heatmap cells stay sharp at any zoom.")); break;
+    case ExportFormat::Csv: m_note->setText(tr("The matrix shown (rows: query, columns: key) with token labels.")); break;
+    case ExportFormat::Json:
+        m_note->setText(tr("Every layer and head of this run, in the format of attnviz-cli attention."));
+        break;
+    }
+    // Keep the file name's suffix in step with the format.
+    QString p = path();
+    const QFileInfo info(p);
+    const QString suffix = exportFormatName(f);
+    if (!p.isEmpty() && info.suffix().compare(suffix, Qt::CaseInsensitive) != 0) {
+        p = info.dir().filePath(info.completeBaseName() + QLatin1Char('.') + suffix);
+        m_path->setText(p);
+    }
+}
+
+void ExportDialog::browse() {
+    const QString suffix = exportFormatName(format());
+    const QString chosen = QFileDialog::getSaveFileName(this, tr("Export to"), path(),
+                                                        tr("%1 files (*.%2)").arg(suffix.toUpper(), suffix), nullptr,
+                                                        QFileDialog::DontConfirmOverwrite);
+    if (!chosen.isEmpty()) m_path->setText(chosen);
+}
+
+}  // namespace attnviz::ui
