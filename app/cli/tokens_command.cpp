@@ -17,19 +17,20 @@ int runTokens(const std::vector<std::string>& argv) {
     if (!dir) return fail(dir.error());
     auto tokenizer = core::loadTokenizer(*dir);
     if (!tokenizer && !args->has("--ids")) return fail(tokenizer.error());
-    auto input = readInput(*args, tokenizer ? tokenizer->get() : nullptr);
-    if (!input) return fail(input.error());
+    auto tokens = readTokens(*args, tokenizer ? tokenizer->get() : nullptr);
+    if (!tokens) return fail(tokens.error());
+    const bool fromText = args->has("--text");
 
     if (args->has("--json")) {
         std::string out = "{\"tokens\":[";
-        for (std::size_t i = 0; i < input->tokens.size(); ++i) {
-            const core::Token& t = input->tokens[i];
+        for (std::size_t i = 0; i < tokens->size(); ++i) {
+            const core::Token& t = tokens.value()[i];
             out += i ? ",{" : "{";
             out += "\"id\":" + std::to_string(t.id) + ",\"text\":";
             core::appendJsonString(out, t.display);
             out += ",\"piece\":";
             core::appendJsonString(out, t.piece);
-            if (input->fromText) {
+            if (fromText) {
                 out += ",\"start\":" + std::to_string(t.start) + ",\"end\":" + std::to_string(t.end);
             } else {
                 out += ",\"start\":null,\"end\":null";
@@ -41,8 +42,8 @@ int runTokens(const std::vector<std::string>& argv) {
         std::fputs(out.c_str(), stdout);
     } else {
         std::printf("%5s %8s  %-4s %s\n", "index", "id", "type", "token");
-        for (std::size_t i = 0; i < input->tokens.size(); ++i) {
-            const core::Token& t = input->tokens[i];
+        for (std::size_t i = 0; i < tokens->size(); ++i) {
+            const core::Token& t = tokens.value()[i];
             std::printf("%5zu %8d  %-4d %s%s\n", i, t.id, t.typeId, t.display.c_str(), t.special ? "  (special)" : "");
         }
     }

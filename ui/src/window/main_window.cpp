@@ -327,9 +327,11 @@ void MainWindow::wire() {
     connect(m_session, &SessionModel::resultUpdated, this, &MainWindow::onResultUpdated);
     connect(m_session, &SessionModel::computeStarted, this, [this] { m_timeLabel->setText(tr("computing...")); });
     connect(m_session, &SessionModel::computeFailed, this, [this](const QString& message) {
-        const bool hint = message.startsWith(tr("Type "));
-        showBanner(hint ? message : tr("Could not compute: %1 (the picture below is the last good result)").arg(message),
-                   !hint);
+        showBanner(tr("Could not compute: %1 (the picture below is the last good result)").arg(message), true);
+        m_timeLabel->clear();
+    });
+    connect(m_session, &SessionModel::inputNeeded, this, [this](const QString& hint) {
+        showBanner(hint, false);
         m_timeLabel->clear();
     });
     connect(m_session, &SessionModel::loadStarted, this, [this](const QString& dir) {
