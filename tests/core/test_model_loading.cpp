@@ -303,6 +303,10 @@ void TestModelLoading::traceCapIsOutOfMemory() {
 void TestModelLoading::failedAllocationIsOutOfMemory() {
 #if defined(__SANITIZE_ADDRESS__)
     QSKIP("AddressSanitizer reserves the address space this test limits");
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    QSKIP("AddressSanitizer reserves the address space this test limits");
+#endif
 #endif
     // 12000 tokens of tiny-llama: 2 x 2 x 12000^2 floats = 2.1 GiB of trace,
     // under the cap, with the address space limited to 512 MiB more than the
