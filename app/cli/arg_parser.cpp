@@ -4,6 +4,7 @@
 
 namespace attnviz::cli {
 
+using core::ErrorCode;
 using core::makeError;
 
 core::Result<ArgParser> ArgParser::parse(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {
@@ -14,13 +15,13 @@ core::Result<ArgParser> ArgParser::parse(const std::vector<std::string>& args, c
         for (const auto& s : specs) {
             if (s.name == a) spec = &s;
         }
-        if (spec == nullptr) return makeError("unknown option '" + a + "' (see --help)");
-        if (p.has(a)) return makeError("option '" + a + "' given twice");
+        if (spec == nullptr) return makeError(ErrorCode::InvalidInput, "unknown option '" + a + "' (see --help)");
+        if (p.has(a)) return makeError(ErrorCode::InvalidInput, "option '" + a + "' given twice");
         if (!spec->takesValue) {
             p.m_flags.insert(a);
             continue;
         }
-        if (i + 1 >= args.size()) return makeError("option '" + a + "' needs a value");
+        if (i + 1 >= args.size()) return makeError(ErrorCode::InvalidInput, "option '" + a + "' needs a value");
         p.m_values[a] = args[++i];
     }
     return p;
@@ -34,7 +35,7 @@ std::optional<std::string> ArgParser::value(const std::string& name) const {
 
 core::Result<std::string> ArgParser::required(const std::string& name) const {
     auto v = value(name);
-    if (!v) return makeError("missing required option " + name);
+    if (!v) return makeError(ErrorCode::InvalidInput, "missing required option " + name);
     return *v;
 }
 
@@ -44,8 +45,8 @@ core::Result<int> ArgParser::intValue(const std::string& name, int fallback, int
     int x = 0;
     const auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
     if (ec != std::errc() || ptr != v->data() + v->size() || x < min || x > max) {
-        return makeError(name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
-                         ", got '" + *v + "'");
+        return makeError(ErrorCode::InvalidInput, name + " must be an integer from " + std::to_string(min) + " to " +
+                                                      std::to_string(max) + ", got '" + *v + "'");
     }
     return x;
 }
@@ -62,7 +63,9 @@ core::Result<std::vector<int>> parseIntList(const std::string& text, const std::
         int x = 0;
         const auto [ptr, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), x);
         if (trimmed.empty() || ec != std::errc() || ptr != trimmed.data() + trimmed.size()) {
-            return makeError(option + ": '" + trimmed + "' is not an integer (expected a comma-separated list like 1,2,3)");
+            return makeError(ErrorCode::InvalidInput, option + ": '" + trimmed +
+                                                          "' is not an integer (expected a comma-separated list like "
+                                                          "1,2,3)");
         }
         out.push_back(x);
         if (comma == std::string::npos) break;

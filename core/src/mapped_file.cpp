@@ -12,17 +12,17 @@ namespace attnviz::core {
 Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return makeError("cannot open '" + path.string() + "': " + std::strerror(errno));
+        return makeError(ErrorCode::Io, "cannot open '" + path.string() + "': " + std::strerror(errno));
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
         const int err = errno;
         ::close(fd);
-        return makeError("cannot stat '" + path.string() + "': " + std::strerror(err));
+        return makeError(ErrorCode::Io, "cannot stat '" + path.string() + "': " + std::strerror(err));
     }
     if (!S_ISREG(st.st_mode)) {
         ::close(fd);
-        return makeError("'" + path.string() + "' is not a regular file");
+        return makeError(ErrorCode::Io, "'" + path.string() + "' is not a regular file");
     }
     MappedFile file;
     file.m_path = path;
@@ -32,7 +32,9 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
         if (p == MAP_FAILED) {
             const int err = errno;
             ::close(fd);
-            return makeError("cannot map '" + path.string() + "': " + std::strerror(err));
+            // ENOMEM: no room in the address space (or the mapping limit).
+            return makeError(err == ENOMEM ? ErrorCode::OutOfMemory : ErrorCode::Io,
+                             "cannot map '" + path.string() + "': " + std::strerror(err));
         }
         file.m_data = static_cast<const std::byte*>(p);
     }

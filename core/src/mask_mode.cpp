@@ -14,9 +14,11 @@ Result<MaskMode> MaskMode::parse(std::string_view text) {
         int n = 0;
         const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
         if (ec == std::errc() && ptr == digits.data() + digits.size() && n >= 1) return MaskMode::slidingWindow(n);
-        return makeError("invalid window size in mask '" + std::string(text) + "': expected window:N with N >= 1");
+        return makeError(ErrorCode::InvalidInput,
+                         "invalid window size in mask '" + std::string(text) + "': expected window:N with N >= 1");
     }
-    return makeError("unknown mask '" + std::string(text) + "': expected default, causal, bidirectional or window:N");
+    return makeError(ErrorCode::InvalidInput,
+                     "unknown mask '" + std::string(text) + "': expected default, causal, bidirectional or window:N");
 }
 
 std::string MaskMode::toString() const {

@@ -3,6 +3,7 @@
 #include "models/bert_model.h"
 #include "models/gpt2_model.h"
 #include "models/llama_model.h"
+#include "out_of_memory.h"
 
 #include <cmath>
 
@@ -11,11 +12,9 @@ namespace {
 
 constexpr std::uint64_t kMaxTraceBytes = 4ull << 30;
 
-std::string gib(std::uint64_t bytes) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
-    return buf;
-}
+bool cancelled(const RunOptions& options) { return options.cancel != nullptr && options.cancel->load(); }
+
+Error cancelledError() { return makeError(ErrorCode::Cancelled, "cancelled"); }
 
 }  // namespace
 
@@ -28,35 +27,42 @@ MaskMode Model::defaultMask() const {
 Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOptions& options) const {
     const ModelConfig& c = m_config;
     const auto T = static_cast<std::int64_t>(ids.size());
-    if (T == 0) return makeError("there are no tokens to run");
+    if (T == 0) return makeError(ErrorCode::InvalidInput, "there are no tokens to run");
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (ids[i] < 0 || ids[i] >= c.vocabSize) {
-            return makeError("token id " + std::to_string(ids[i]) + " at position " + std::to_string(i) +
-                             " is outside the vocabulary (0.." + std::to_string(c.vocabSize - 1) + ")");
+            return makeError(ErrorCode::InvalidInput, "token id " + std::to_string(ids[i]) + " at position " +
+                                                          std::to_string(i) + " is outside the vocabulary (0.." +
+                                                          std::to_string(c.vocabSize - 1) + ")");
         }
     }
     if (T > c.maxSequenceLength()) {
-        return makeError("the input has " + std::to_string(T) + " tokens; this model takes at most " +
-                         std::to_string(c.maxSequenceLength()));
+        return makeError(ErrorCode::InvalidInput, "the input has " + std::to_string(T) +
+                                                      " tokens; this model takes at most " +
+                                                      std::to_string(c.maxSequenceLength()));
     }
     const std::uint64_t traceBytes = static_cast<std::uint64_t>(c.nLayers) * c.nHeads * T * T * sizeof(float) *
                                      (options.captureScores ? 2 : 1);
     if (traceBytes > kMaxTraceBytes) {
-        return makeError("the input has " + std::to_string(T) + " tokens; recording every head's attention would need " +
-                         gib(traceBytes) + " (limit " + gib(kMaxTraceBytes) + "): shorten the text");
+        return makeError(ErrorCode::OutOfMemory, "the input has " + std::to_string(T) +
+                                                     " tokens; recording every head's attention would need " +
+                                                     byteSizeText(traceBytes) + " (limit " +
+                                                     byteSizeText(kMaxTraceBytes) + "): shorten the text");
     }
 
     std::vector<std::int32_t> types;
     if (!options.tokenTypeIds.empty()) {
         if (options.tokenTypeIds.size() != ids.size()) {
-            return makeError("got " + std::to_string(options.tokenTypeIds.size()) + " token types for " +
-                             std::to_string(ids.size()) + " tokens");
+            return makeError(ErrorCode::InvalidInput, "got " + std::to_string(options.tokenTypeIds.size()) +
+                                                          " token types for " + std::to_string(ids.size()) +
+                                                          " tokens");
         }
         const int limit = std::max(c.typeVocabSize, 1);
         for (std::size_t i = 0; i < ids.size(); ++i) {
             if (options.tokenTypeIds[i] < 0 || options.tokenTypeIds[i] >= limit) {
-                return makeError("token type " + std::to_string(options.tokenTypeIds[i]) + " at position " +
-                                 std::to_string(i) + " is outside 0.." + std::to_string(limit - 1) + " for this model");
+                return makeError(ErrorCode::InvalidInput,
+                                 "token type " + std::to_string(options.tokenTypeIds[i]) + " at position " +
+                                     std::to_string(i) + " is outside 0.." + std::to_string(limit - 1) +
+                                     " for this model");
             }
         }
         types = options.tokenTypeIds;
@@ -64,40 +70,76 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         types.assign(ids.size(), 0);
     }
 
+    if (cancelled(options)) return cancelledError();
+
     const MaskMode mask = options.mask.kind == MaskMode::Kind::Default ? defaultMask() : options.mask;
-    // forward() writes every probability, score and norm of the trace.
-    AttentionTrace trace = AttentionTrace::forOverwrite(c.nLayers, c.nHeads, static_cast<int>(T), options.captureScores,
-                                                        options.captureValueNorms);
-    trace.setMask(mask);
-    trace.setMaskIsModelDefault(mask == defaultMask());
-    trace.tokenIds.assign(ids.begin(), ids.end());
-    if (hasTokenTypes()) trace.tokenTypeIds = types;
-    if (Status s = forward(ids, types, mask, options, trace); !s) return s.takeError();
-    return trace;
+    // The trace and the logits are the large buffers; the activations of the
+    // forward pass are far smaller but can fail as well.
+    const std::uint64_t logitsBytes =
+        options.computeLogits ? static_cast<std::uint64_t>(T) * c.vocabSize * sizeof(float) : 0;
+    const std::string what = "a run of " + std::to_string(T) + " tokens (attention trace" +
+                             (options.computeLogits ? std::string(" and logits") : std::string()) + ")";
+    return guardAllocation(what, traceBytes + logitsBytes, [&]() -> Result<AttentionTrace> {
+        // forward() writes every probability, score and norm of the trace.
+        AttentionTrace trace = AttentionTrace::forOverwrite(c.nLayers, c.nHeads, static_cast<int>(T),
+                                                            options.captureScores, options.captureValueNorms);
+        trace.setMask(mask);
+        trace.setMaskIsModelDefault(mask == defaultMask());
+        trace.tokenIds.assign(ids.begin(), ids.end());
+        if (hasTokenTypes()) trace.tokenTypeIds = types;
+        if (Status s = forward(ids, types, mask, options, trace); !s) {
+            // forward() stops between layers when the flag is set; whatever
+            // its message, that is a cancellation.
+            if (cancelled(options)) return cancelledError();
+            return s.takeError();
+        }
+        return trace;
+    });
 }
 
 Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const ProgressFn& progress) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {
-        return makeError("'" + dir.string() + "' is not a folder (a model folder holds config.json and model.safetensors)");
+        return makeError(ErrorCode::Io, "'" + dir.string() +
+                                            "' is not a folder (a model folder holds config.json and "
+                                            "model.safetensors)");
     }
     auto config = ModelConfig::fromFile(dir / "config.json");
     if (!config) return config.takeError();
     auto store = WeightStore::open(dir);
     if (!store) return store.takeError();
     auto owned = std::make_unique<WeightStore>(std::move(store.value()));
+    const std::string weightsOnDisk = byteSizeText(owned->totalBytes());
 
-    Result<std::unique_ptr<Model>> model = makeError("internal: architecture without a loader");
-    switch (config->architecture) {
-    case Architecture::Bert:
-    case Architecture::Roberta:
-    case Architecture::DistilBert: model = BertModel::create(config.value(), std::move(owned), progress); break;
-    case Architecture::Gpt2: model = Gpt2Model::create(config.value(), std::move(owned), progress); break;
-    case Architecture::Llama:
-    case Architecture::Mistral:
-    case Architecture::Qwen2: model = LlamaModel::create(config.value(), std::move(owned), progress); break;
+    // The families word a refused progress callback their own way; watching
+    // the callback here makes it a cancellation whatever they say.
+    bool refused = false;
+    ProgressFn watched;
+    if (progress) {
+        watched = [&](std::size_t done, std::size_t total) {
+            const bool goOn = progress(done, total);
+            refused = refused || !goOn;
+            return goOn;
+        };
     }
-    if (!model) return makeError("'" + dir.string() + "': " + model.error());
+    const std::string what = "the weights of '" + dir.string() + "' (" + weightsOnDisk + " on disk)";
+    auto model = guardAllocation(what, std::nullopt, [&]() -> Result<std::unique_ptr<Model>> {
+        switch (config->architecture) {
+        case Architecture::Bert:
+        case Architecture::Roberta:
+        case Architecture::DistilBert: return BertModel::create(config.value(), std::move(owned), watched);
+        case Architecture::Gpt2: return Gpt2Model::create(config.value(), std::move(owned), watched);
+        case Architecture::Llama:
+        case Architecture::Mistral:
+        case Architecture::Qwen2: return LlamaModel::create(config.value(), std::move(owned), watched);
+        }
+        return makeError(ErrorCode::Internal, "architecture without a loader");
+    });
+    if (!model) {
+        Error error = model.takeError();
+        if (refused) error.code = ErrorCode::Cancelled;
+        return prefixError("'" + dir.string() + "': ", std::move(error));
+    }
     auto canonical = std::filesystem::weakly_canonical(dir, ec);
     std::string name = (ec ? dir : canonical).filename().string();
     (*model)->setName(name.empty() ? dir.string() : name);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <optional>
 
 namespace attnviz::core {
 namespace {
@@ -12,12 +13,14 @@ namespace {
 using nlohmann::json;
 
 // Reads typed fields out of config.json with messages that name the field.
+// The first failure is kept: a missing or mistyped field is a corrupt file, a
+// well-formed setting attnviz does not implement is unsupported.
 class ConfigReader {
 public:
     ConfigReader(const json& j, std::string source, std::string modelType)
         : m_json(j), m_source(std::move(source)), m_type(std::move(modelType)) {}
 
-    const std::string& error() const { return m_error; }
+    const std::optional<Error>& error() const { return m_error; }
 
     bool has(const char* key) const {
         auto it = m_json.find(key);
@@ -64,11 +67,14 @@ public:
         return v.get<std::string>();
     }
 
-    void fail(const std::string& what) {
-        if (m_error.empty()) m_error = m_source + " (model_type \"" + m_type + "\"): " + what;
-    }
+    void fail(const std::string& what) { keep(ErrorCode::CorruptFile, what); }
+    void unsupported(const std::string& what) { keep(ErrorCode::Unsupported, what); }
 
 private:
+    void keep(ErrorCode code, const std::string& what) {
+        if (!m_error) m_error = makeError(code, m_source + " (model_type \"" + m_type + "\"): " + what);
+    }
+
     int intAt(const char* key) {
         const json& v = m_json.at(key);
         if (!v.is_number_integer()) {
@@ -86,7 +92,7 @@ private:
     const json& m_json;
     std::string m_source;
     std::string m_type;
-    std::string m_error;
+    std::optional<Error> m_error;
 };
 
 void readBertFamily(ConfigReader& r, ModelConfig& c) {
@@ -111,13 +117,15 @@ void readBertFamily(ConfigReader& r, ModelConfig& c) {
         c.padTokenId = r.optionalInt("pad_token_id", roberta ? 1 : 0);
         if (roberta) c.positionOffset = c.padTokenId + 1;
         const std::string pos = r.optionalString("position_embedding_type", "absolute");
-        if (pos != "absolute") r.fail("position_embedding_type \"" + pos + "\" is not supported (only \"absolute\")");
+        if (pos != "absolute") {
+            r.unsupported("position_embedding_type \"" + pos + "\" is not supported (only \"absolute\")");
+        }
     }
     c.maxPositions = r.requiredInt("max_position_embeddings");
     c.nKvHeads = c.nHeads;
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     if (c.activation != "gelu" && c.activation != "gelu_new" && c.activation != "relu") {
-        r.fail("activation \"" + c.activation + "\" is not supported (gelu, gelu_new, relu)");
+        r.unsupported("activation \"" + c.activation + "\" is not supported (gelu, gelu_new, relu)");
     }
 }
 
@@ -135,7 +143,7 @@ void readGpt2(ConfigReader& r, ModelConfig& c) {
     c.scaleAttnByInverseLayerIdx = r.optionalBool("scale_attn_by_inverse_layer_idx", false);
     if (c.activation != "gelu_new" && c.activation != "gelu" && c.activation != "relu" &&
         c.activation != "gelu_pytorch_tanh") {
-        r.fail("activation_function \"" + c.activation + "\" is not supported (gelu_new, gelu, relu)");
+        r.unsupported("activation_function \"" + c.activation + "\" is not supported (gelu_new, gelu, relu)");
     }
 }
 
@@ -165,7 +173,7 @@ void readRopeScaling(const json& j, ConfigReader& r, ModelConfig& c) {
             r.fail("rope_scaling: high_freq_factor must exceed low_freq_factor");
         }
     } else {
-        r.fail("rope_scaling type \"" + type + "\" is not supported (linear, llama3)");
+        r.unsupported("rope_scaling type \"" + type + "\" is not supported (linear, llama3)");
         return;
     }
     c.ropeScaling.factor = number("factor", 1.0);
@@ -185,7 +193,7 @@ void readLlamaFamily(const json& j, ConfigReader& r, ModelConfig& c) {
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", false);
     if (r.has("head_dim")) c.headDim = r.requiredInt("head_dim");
     readRopeScaling(j, r, c);
-    if (c.activation != "silu") r.fail("hidden_act \"" + c.activation + "\" is not supported (silu)");
+    if (c.activation != "silu") r.unsupported("hidden_act \"" + c.activation + "\" is not supported (silu)");
     switch (c.architecture) {
     case Architecture::Llama:
         c.qkvBias = c.outputBias = r.optionalBool("attention_bias", false);
@@ -197,7 +205,8 @@ void readLlamaFamily(const json& j, ConfigReader& r, ModelConfig& c) {
     case Architecture::Qwen2:
         c.qkvBias = true;
         if (r.optionalBool("use_sliding_window", false)) {
-            r.fail("use_sliding_window=true is not supported for qwen2 (its window depends on max_window_layers)");
+            r.unsupported(
+                "use_sliding_window=true is not supported for qwen2 (its window depends on max_window_layers)");
         }
         break;
     default: break;
@@ -226,12 +235,12 @@ Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::stri
     try {
         j = json::parse(text);
     } catch (const json::exception& e) {
-        return makeError(source + " is not valid JSON: " + e.what());
+        return makeError(ErrorCode::CorruptFile, source + " is not valid JSON: " + e.what());
     }
-    if (!j.is_object()) return makeError(source + " is not a JSON object");
+    if (!j.is_object()) return makeError(ErrorCode::CorruptFile, source + " is not a JSON object");
     auto mt = j.find("model_type");
     if (mt == j.end() || !mt->is_string()) {
-        return makeError(source + ": missing required field \"model_type\"");
+        return makeError(ErrorCode::CorruptFile, source + ": missing required field \"model_type\"");
     }
     ModelConfig c;
     c.modelType = mt->get<std::string>();
@@ -246,7 +255,8 @@ Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::stri
     else {
         std::string list;
         for (const auto& s : supportedTypes()) list += (list.empty() ? "" : ", ") + s;
-        return makeError("unsupported architecture \"" + t + "\" in " + source + "; supported: " + list);
+        return makeError(ErrorCode::Unsupported,
+                         "unsupported architecture \"" + t + "\" in " + source + "; supported: " + list);
     }
 
     ConfigReader r(j, source, t);
@@ -260,9 +270,11 @@ Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::stri
     case Architecture::Gpt2: readGpt2(r, c); break;
     default: readLlamaFamily(j, r, c); break;
     }
-    if (!r.error().empty()) return makeError(r.error());
+    if (r.error()) return *r.error();
 
-    auto bad = [&](const std::string& what) { return makeError(source + " (model_type \"" + t + "\"): " + what); };
+    auto bad = [&](const std::string& what) {
+        return makeError(ErrorCode::CorruptFile, source + " (model_type \"" + t + "\"): " + what);
+    };
     if (c.nLayers <= 0 || c.nHeads <= 0 || c.dModel <= 0 || c.dFF <= 0 || c.vocabSize <= 0 || c.maxPositions <= 0) {
         return bad("layers, heads, hidden size, FFN size, vocab size and positions must all be positive");
     }
@@ -294,7 +306,7 @@ Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::stri
 Result<ModelConfig> ModelConfig::fromFile(const std::filesystem::path& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
-        return makeError("no config.json in '" + path.parent_path().string() + "'");
+        return makeError(ErrorCode::Io, "no config.json in '" + path.parent_path().string() + "'");
     }
     auto j = readJsonFile(path);
     if (!j) return j.takeError();

@@ -9,12 +9,13 @@ namespace {
 
 Status checkLogits(const AttentionTrace& trace, std::span<const int> positions) {
     if (trace.logits.empty() || trace.vocabSize <= 0) {
-        return makeError("the run has no logits (it was not asked to compute the language-model head)");
+        return makeError(ErrorCode::InvalidInput,
+                         "the run has no logits (it was not asked to compute the language-model head)");
     }
     for (int p : positions) {
         if (p < 0 || p >= trace.seqLen()) {
-            return makeError("position " + std::to_string(p) + " is outside the " + std::to_string(trace.seqLen()) +
-                             " tokens");
+            return makeError(ErrorCode::InvalidInput, "position " + std::to_string(p) + " is outside the " +
+                                                          std::to_string(trace.seqLen()) + " tokens");
         }
     }
     return Status::success();
@@ -74,13 +75,17 @@ Result<double> meanCrossEntropy(const AttentionTrace& trace, std::span<const int
                                 std::span<const std::int32_t> targets) {
     if (Status s = checkLogits(trace, positions); !s) return s.takeError();
     if (positions.size() != targets.size() || positions.empty()) {
-        return makeError("need one target per position (got " + std::to_string(targets.size()) + " targets for " +
-                         std::to_string(positions.size()) + " positions)");
+        return makeError(ErrorCode::InvalidInput, "need one target per position (got " +
+                                                      std::to_string(targets.size()) + " targets for " +
+                                                      std::to_string(positions.size()) + " positions)");
     }
     const int V = trace.vocabSize;
     double total = 0.0;
     for (std::size_t i = 0; i < positions.size(); ++i) {
-        if (targets[i] < 0 || targets[i] >= V) return makeError("target id " + std::to_string(targets[i]) + " is outside the vocabulary");
+        if (targets[i] < 0 || targets[i] >= V) {
+            return makeError(ErrorCode::InvalidInput,
+                             "target id " + std::to_string(targets[i]) + " is outside the vocabulary");
+        }
         const float* row = trace.logits.data() + static_cast<std::size_t>(positions[i]) * V;
         total += logSumExp(row, V) - row[targets[i]];
     }

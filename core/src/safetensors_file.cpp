@@ -1,6 +1,7 @@
 #include "attnviz/core/safetensors_file.h"
 
 #include "checked_math.h"
+#include "out_of_memory.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,55 +21,58 @@ std::string shapeText(const std::vector<std::int64_t>& shape) {
 }
 
 // Parses one header entry into `info` (data pointer relative to the data
-// section start). Returns an error message or an empty string.
-std::string parseEntry(const std::string& name, const nlohmann::json& entry, std::uint64_t dataSize,
-                       const std::byte* dataStart, TensorInfo& info, std::uint64_t& begin) {
+// section start). A dtype attnviz does not read is unsupported; anything else
+// wrong is a corrupt file.
+Status parseEntry(const std::string& name, const nlohmann::json& entry, std::uint64_t dataSize,
+                  const std::byte* dataStart, TensorInfo& info, std::uint64_t& begin) {
     const std::string where = "tensor '" + name + "'";
-    if (!entry.is_object()) return where + ": header entry is not an object";
+    auto corrupt = [](std::string what) { return makeError(ErrorCode::CorruptFile, std::move(what)); };
+    if (!entry.is_object()) return corrupt(where + ": header entry is not an object");
     const auto dt = entry.find("dtype");
-    if (dt == entry.end() || !dt->is_string()) return where + ": missing \"dtype\"";
+    if (dt == entry.end() || !dt->is_string()) return corrupt(where + ": missing \"dtype\"");
     const auto dtype = parseDType(dt->get<std::string>());
     if (!dtype) {
-        return where + " has dtype " + dt->get<std::string>() + "; supported: F32, F16, BF16";
+        return makeError(ErrorCode::Unsupported,
+                         where + " has dtype " + dt->get<std::string>() + "; supported: F32, F16, BF16");
     }
     const auto sh = entry.find("shape");
-    if (sh == entry.end() || !sh->is_array()) return where + ": missing \"shape\"";
-    if (sh->size() > 8) return where + ": shape has " + std::to_string(sh->size()) + " dimensions";
+    if (sh == entry.end() || !sh->is_array()) return corrupt(where + ": missing \"shape\"");
+    if (sh->size() > 8) return corrupt(where + ": shape has " + std::to_string(sh->size()) + " dimensions");
     std::uint64_t numel = 1;
     for (const auto& d : *sh) {
-        if (!d.is_number_unsigned()) return where + ": shape entries must be non-negative integers";
+        if (!d.is_number_unsigned()) return corrupt(where + ": shape entries must be non-negative integers");
         const auto dim = d.get<std::uint64_t>();
-        if (dim > static_cast<std::uint64_t>(INT64_MAX)) return where + ": dimension too large";
+        if (dim > static_cast<std::uint64_t>(INT64_MAX)) return corrupt(where + ": dimension too large");
         const auto n = checkedMul(numel, dim);
-        if (!n) return where + ": element count overflows";
+        if (!n) return corrupt(where + ": element count overflows");
         numel = *n;
         info.shape.push_back(static_cast<std::int64_t>(dim));
     }
     const auto bytes = checkedMul(numel, dtypeSize(*dtype));
-    if (!bytes) return where + ": byte size overflows";
+    if (!bytes) return corrupt(where + ": byte size overflows");
     const auto off = entry.find("data_offsets");
     if (off == entry.end() || !off->is_array() || off->size() != 2 || !(*off)[0].is_number_unsigned() ||
         !(*off)[1].is_number_unsigned()) {
-        return where + ": \"data_offsets\" must be two non-negative integers";
+        return corrupt(where + ": \"data_offsets\" must be two non-negative integers");
     }
     begin = (*off)[0].get<std::uint64_t>();
     const auto end = (*off)[1].get<std::uint64_t>();
-    if (end < begin) return where + ": data_offsets end before they begin";
+    if (end < begin) return corrupt(where + ": data_offsets end before they begin");
     if (end > dataSize) {
-        return where + " data [" + std::to_string(begin) + ", " + std::to_string(end) +
-               ") is not within the file's data section of " + std::to_string(dataSize) +
-               " bytes: the file is corrupted or truncated";
+        return corrupt(where + " data [" + std::to_string(begin) + ", " + std::to_string(end) +
+                       ") is not within the file's data section of " + std::to_string(dataSize) +
+                       " bytes: the file is corrupted or truncated");
     }
     if (end - begin != *bytes) {
-        return where + ": shape " + shapeText(info.shape) + " x " + std::string(dtypeName(*dtype)) + " needs " +
-               std::to_string(*bytes) + " bytes but data_offsets span " + std::to_string(end - begin);
+        return corrupt(where + ": shape " + shapeText(info.shape) + " x " + std::string(dtypeName(*dtype)) + " needs " +
+                       std::to_string(*bytes) + " bytes but data_offsets span " + std::to_string(end - begin));
     }
     info.name = name;
     info.dtype = *dtype;
     info.numel = numel;
     info.byteSize = *bytes;
     info.data = dataStart + begin;
-    return {};
+    return Status::success();
 }
 
 }  // namespace
@@ -82,34 +86,38 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
     const auto bytes = file.m_file.bytes();
 
     if (bytes.size() < 8) {
-        return makeError(where + " is " + std::to_string(bytes.size()) +
-                         " bytes long, too short for a safetensors header");
+        return makeError(ErrorCode::CorruptFile, where + " is " + std::to_string(bytes.size()) +
+                                                     " bytes long, too short for a safetensors header");
     }
     std::uint64_t headerLen = 0;
     std::memcpy(&headerLen, bytes.data(), 8);  // little-endian host
     if (headerLen > kMaxHeaderBytes) {
-        return makeError(where + ": header length " + std::to_string(headerLen) + " exceeds the " +
-                         std::to_string(kMaxHeaderBytes) + "-byte limit (not a safetensors file?)");
+        return makeError(ErrorCode::CorruptFile, where + ": header length " + std::to_string(headerLen) +
+                                                     " exceeds the " + std::to_string(kMaxHeaderBytes) +
+                                                     "-byte limit (not a safetensors file?)");
     }
     if (headerLen > bytes.size() - 8) {
-        return makeError(where + ": header length " + std::to_string(headerLen) + " reaches beyond the end of the " +
-                         std::to_string(bytes.size()) + "-byte file (truncated?)");
+        return makeError(ErrorCode::CorruptFile, where + ": header length " + std::to_string(headerLen) +
+                                                     " reaches beyond the end of the " + std::to_string(bytes.size()) +
+                                                     "-byte file (truncated?)");
     }
     const char* headerStart = reinterpret_cast<const char*>(bytes.data() + 8);
     nlohmann::json header;
     try {
         header = nlohmann::json::parse(headerStart, headerStart + headerLen);
     } catch (const nlohmann::json::exception& e) {
-        return makeError(where + ": header is not valid JSON (" + e.what() + ")");
+        return makeError(ErrorCode::CorruptFile, where + ": header is not valid JSON (" + e.what() + ")");
+    } catch (const std::bad_alloc&) {
+        return outOfMemory("the header of " + where, headerLen);
     }
-    if (!header.is_object()) return makeError(where + ": header is not a JSON object");
+    if (!header.is_object()) return makeError(ErrorCode::CorruptFile, where + ": header is not a JSON object");
 
     const std::byte* dataStart = bytes.data() + 8 + headerLen;
     const std::uint64_t dataSize = bytes.size() - 8 - headerLen;
     std::vector<std::pair<std::uint64_t, std::size_t>> spans;  // (begin, index)
     for (auto it = header.begin(); it != header.end(); ++it) {
         if (it.key() == "__metadata__") {
-            if (!it->is_object()) return makeError(where + ": __metadata__ is not an object");
+            if (!it->is_object()) return makeError(ErrorCode::CorruptFile, where + ": __metadata__ is not an object");
             for (auto m = it->begin(); m != it->end(); ++m) {
                 if (m->is_string()) file.m_metadata[m.key()] = m->get<std::string>();
             }
@@ -117,8 +125,9 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
         }
         TensorInfo info;
         std::uint64_t begin = 0;
-        const std::string err = parseEntry(it.key(), it.value(), dataSize, dataStart, info, begin);
-        if (!err.empty()) return makeError(where + ": " + err);
+        if (Status st = parseEntry(it.key(), it.value(), dataSize, dataStart, info, begin); !st) {
+            return prefixError(where + ": ", st.takeError());
+        }
         spans.emplace_back(begin, file.m_tensors.size());
         file.m_tensors.push_back(std::move(info));
     }
@@ -131,7 +140,8 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
         const TensorInfo& t = file.m_tensors[index];
         if (t.byteSize == 0) continue;
         if (begin < prevEnd) {
-            return makeError(where + ": tensor '" + t.name + "' overlaps tensor '" + prevName + "'");
+            return makeError(ErrorCode::CorruptFile,
+                             where + ": tensor '" + t.name + "' overlaps tensor '" + prevName + "'");
         }
         prevEnd = begin + t.byteSize;
         prevName = t.name;

@@ -1,5 +1,7 @@
 #include "attnviz/core/safetensors_writer.h"
 
+#include "out_of_memory.h"
+
 #include <nlohmann/json.hpp>
 
 #include <bit>
@@ -47,7 +49,7 @@ Status SafetensorsWriter::write(const std::filesystem::path& path, const std::ve
     while (text.size() % 8 != 0) text += ' ';
 
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) return makeError("cannot write '" + path.string() + "'");
+    if (!out) return makeError(ErrorCode::Io, "cannot write '" + path.string() + "'");
     const std::uint64_t len = text.size();
     out.write(reinterpret_cast<const char*>(&len), 8);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
@@ -56,20 +58,24 @@ Status SafetensorsWriter::write(const std::filesystem::path& path, const std::ve
     for (std::size_t i = 0; i < entries.size(); ++i) {
         std::uint64_t numel = 1;
         for (auto d : entries[i].shape) numel *= static_cast<std::uint64_t>(d);
-        values.assign(numel, 0.0f);
-        fill(i, values);
-        if (entries[i].dtype == DType::F32) {
-            out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(numel * 4));
-        } else {
-            halves.resize(numel);
-            for (std::size_t k = 0; k < numel; ++k) {
-                halves[k] = entries[i].dtype == DType::F16 ? floatToHalf(values[k]) : floatToBfloat16(values[k]);
+        const Status written = guardAllocation("tensor '" + entries[i].name + "'", numel * sizeof(float), [&] {
+            values.assign(numel, 0.0f);
+            fill(i, values);
+            if (entries[i].dtype == DType::F32) {
+                out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(numel * 4));
+            } else {
+                halves.resize(numel);
+                for (std::size_t k = 0; k < numel; ++k) {
+                    halves[k] = entries[i].dtype == DType::F16 ? floatToHalf(values[k]) : floatToBfloat16(values[k]);
+                }
+                out.write(reinterpret_cast<const char*>(halves.data()), static_cast<std::streamsize>(numel * 2));
             }
-            out.write(reinterpret_cast<const char*>(halves.data()), static_cast<std::streamsize>(numel * 2));
-        }
+            return Status::success();
+        });
+        if (!written) return written;
     }
     out.close();
-    if (!out) return makeError("writing '" + path.string() + "' failed (disk full?)");
+    if (!out) return makeError(ErrorCode::Io, "writing '" + path.string() + "' failed (disk full?)");
     return Status::success();
 }
 

@@ -1,6 +1,7 @@
 #include "attnviz/core/weight_store.h"
 
 #include "json_file.h"
+#include "out_of_memory.h"
 
 #include <cstdint>
 #include <set>
@@ -30,26 +31,31 @@ Result<WeightStore> WeightStore::open(const std::filesystem::path& modelDir) {
         if (!json) return json.takeError();
         const auto wm = json->find("weight_map");
         if (wm == json->end() || !wm->is_object()) {
-            return makeError("'" + index.string() + "' has no \"weight_map\" object");
+            return makeError(ErrorCode::CorruptFile, "'" + index.string() + "' has no \"weight_map\" object");
         }
         std::set<std::string> shards;
         for (auto it = wm->begin(); it != wm->end(); ++it) {
-            if (!it->is_string()) return makeError("'" + index.string() + "': weight_map entry '" + it.key() + "' is not a file name");
+            if (!it->is_string()) {
+                return makeError(ErrorCode::CorruptFile,
+                                 "'" + index.string() + "': weight_map entry '" + it.key() + "' is not a file name");
+            }
             const std::string shard = it->get<std::string>();
             if (shard.empty() || shard.find('/') != std::string::npos || shard.find("..") != std::string::npos) {
-                return makeError("'" + index.string() + "': shard name '" + shard + "' is not a plain file name");
+                return makeError(ErrorCode::CorruptFile,
+                                 "'" + index.string() + "': shard name '" + shard + "' is not a plain file name");
             }
             shards.insert(shard);
         }
-        if (shards.empty()) return makeError("'" + index.string() + "' lists no shards");
+        if (shards.empty()) return makeError(ErrorCode::CorruptFile, "'" + index.string() + "' lists no shards");
         for (const auto& s : shards) shardPaths.push_back(modelDir / s);
     } else if (fs::is_regular_file(modelDir / "pytorch_model.bin", ec)) {
-        return makeError("'" + modelDir.string() +
-                         "' holds only pytorch_model.bin; attnviz reads safetensors (convert with "
-                         "transformers: model.save_pretrained(dir, safe_serialization=True))");
+        return makeError(ErrorCode::Unsupported,
+                         "'" + modelDir.string() +
+                             "' holds only pytorch_model.bin; attnviz reads safetensors (convert with "
+                             "transformers: model.save_pretrained(dir, safe_serialization=True))");
     } else {
-        return makeError("no weights in '" + modelDir.string() +
-                         "': expected model.safetensors or model.safetensors.index.json");
+        return makeError(ErrorCode::Io, "no weights in '" + modelDir.string() +
+                                            "': expected model.safetensors or model.safetensors.index.json");
     }
 
     for (const auto& path : shardPaths) {
@@ -58,7 +64,8 @@ Result<WeightStore> WeightStore::open(const std::filesystem::path& modelDir) {
         auto owned = std::make_unique<SafetensorsFile>(std::move(file.value()));
         for (const TensorInfo& t : owned->tensors()) {
             if (store.m_byName.count(t.name)) {
-                return makeError("tensor '" + t.name + "' appears in more than one shard ('" + path.string() + "')");
+                return makeError(ErrorCode::CorruptFile,
+                                 "tensor '" + t.name + "' appears in more than one shard ('" + path.string() + "')");
             }
             store.m_byName.emplace(t.name, &t);
             store.m_fileOf.emplace(t.name, owned.get());
@@ -91,23 +98,27 @@ Result<const float*> WeightStore::floats(std::string_view name, std::initializer
     const std::string key(name);
     auto it = m_byName.find(key);
     if (it == m_byName.end()) {
-        return makeError("tensor '" + key + "' is missing from the model's weights");
+        return makeError(ErrorCode::CorruptFile, "tensor '" + key + "' is missing from the model's weights");
     }
     const TensorInfo& t = *it->second;
     const std::vector<std::int64_t> expected(expectedShape);
     if (t.shape != expected) {
-        return makeError("tensor '" + key + "' in '" + m_fileOf.at(key)->path().string() + "' has shape " +
-                         shapeText(t.shape) + ", expected " + shapeText(expected));
+        return makeError(ErrorCode::CorruptFile, "tensor '" + key + "' in '" + m_fileOf.at(key)->path().string() +
+                                                     "' has shape " + shapeText(t.shape) + ", expected " +
+                                                     shapeText(expected));
     }
     if (auto c = m_converted.find(key); c != m_converted.end()) return c->second;
     const bool aligned = reinterpret_cast<std::uintptr_t>(t.data) % alignof(float) == 0;
     if (t.dtype == DType::F32 && aligned) {
         return reinterpret_cast<const float*>(t.data);  // zero copy from the mapping
     }
-    AlignedVector<float>& buffer = m_owned.emplace_back(t.numel);
-    convertToFloat(t.dtype, t.data, t.numel, buffer.data());
-    m_converted.emplace(key, buffer.data());
-    return buffer.data();
+    const std::string what = "tensor '" + key + "' as float32";
+    return guardAllocation(what, t.numel * sizeof(float), [&]() -> Result<const float*> {
+        AlignedVector<float>& buffer = m_owned.emplace_back(t.numel);
+        convertToFloat(t.dtype, t.data, t.numel, buffer.data());
+        m_converted.emplace(key, buffer.data());
+        return buffer.data();
+    });
 }
 
 }  // namespace attnviz::core

@@ -1,5 +1,6 @@
 // Loading model folders: configs, tensor names (with and without head-model
-// prefixes), tied embeddings, and every kind of bad folder with a clear error.
+// prefixes), tied embeddings, and every kind of bad folder with a clear error
+// and the code that says what kind of failure it is.
 #include "support/fixture_models.h"
 
 #include "attnviz/core/model.h"
@@ -11,9 +12,12 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace attnviz;
 using core::DType;
+using core::ErrorCode;
 
 namespace {
 
@@ -50,7 +54,20 @@ QString loadError(const std::filesystem::path& dir) {
     return m.ok() ? QString() : QString::fromStdString(m.error());
 }
 
+// Codes compared by name, so a failure prints "I/O error" and not a number.
+QString codeName(ErrorCode code) { return QString::fromUtf8(core::errorCodeName(code).data()); }
+
+// The process's address-space size in bytes (Linux), 0 when unknown.
+std::uint64_t addressSpaceBytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t pages = 0;
+    statm >> pages;
+    return pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
 }  // namespace
+
+Q_DECLARE_METATYPE(attnviz::core::ErrorCode)
 
 class TestModelLoading : public QObject {
     Q_OBJECT
@@ -64,6 +81,10 @@ private slots:
     void badFolders();
     void runRejectsBadInput();
     void cancelStopsARun();
+    void cancelStopsLoading();
+    void traceCapIsOutOfMemory();
+    void failedAllocationIsOutOfMemory();
+    void errorCodeNames();
 };
 
 void TestModelLoading::everyTinyPresetLoads() {
@@ -149,23 +170,33 @@ void TestModelLoading::tiedAndUntiedEmbeddings() {
 void TestModelLoading::badFolders_data() {
     QTest::addColumn<QString>("breakage");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("not a folder") << "file" << "is not a folder";
-    QTest::newRow("no config") << "no-config" << "no config.json";
-    QTest::newRow("config not json") << "config-garbage" << "not valid JSON";
-    QTest::newRow("config missing field") << "config-missing" << "missing required field \"num_hidden_layers\"";
-    QTest::newRow("config bad type") << "config-type" << "must be an integer";
-    QTest::newRow("unknown model_type") << "unknown-type" << "unsupported architecture \"mamba\"";
-    QTest::newRow("no weights") << "no-weights" << "no weights";
-    QTest::newRow("missing tensor") << "missing-tensor" << "'model.layers.1.self_attn.k_proj.weight' is missing";
-    QTest::newRow("wrong shape") << "wrong-shape" << "has shape [4, 8], expected [8, 8]";
-    QTest::newRow("truncated weights") << "truncated" << "model.safetensors";
-    QTest::newRow("heads not dividing") << "bad-heads" << "not a multiple of num_key_value_heads";
-    QTest::newRow("unsupported rope scaling") << "rope-yarn" << "rope_scaling type \"yarn\" is not supported";
+    QTest::addColumn<ErrorCode>("code");
+    const ErrorCode corrupt = ErrorCode::CorruptFile;
+    QTest::newRow("not a folder") << "file" << "is not a folder" << ErrorCode::Io;
+    QTest::newRow("no config") << "no-config" << "no config.json" << ErrorCode::Io;
+    QTest::newRow("config not json") << "config-garbage" << "not valid JSON" << corrupt;
+    QTest::newRow("config missing field") << "config-missing" << "missing required field \"num_hidden_layers\""
+                                          << corrupt;
+    QTest::newRow("config bad type") << "config-type" << "must be an integer" << corrupt;
+    QTest::newRow("unknown model_type") << "unknown-type" << "unsupported architecture \"mamba\""
+                                        << ErrorCode::Unsupported;
+    QTest::newRow("unsupported activation") << "gelu-llama" << "hidden_act \"gelu\" is not supported"
+                                            << ErrorCode::Unsupported;
+    QTest::newRow("no weights") << "no-weights" << "no weights" << ErrorCode::Io;
+    QTest::newRow("only pytorch weights") << "pytorch" << "holds only pytorch_model.bin" << ErrorCode::Unsupported;
+    QTest::newRow("missing tensor") << "missing-tensor" << "'model.layers.1.self_attn.k_proj.weight' is missing"
+                                    << corrupt;
+    QTest::newRow("wrong shape") << "wrong-shape" << "has shape [4, 8], expected [8, 8]" << corrupt;
+    QTest::newRow("truncated weights") << "truncated" << "model.safetensors" << corrupt;
+    QTest::newRow("heads not dividing") << "bad-heads" << "not a multiple of num_key_value_heads" << corrupt;
+    QTest::newRow("unsupported rope scaling") << "rope-yarn" << "rope_scaling type \"yarn\" is not supported"
+                                              << ErrorCode::Unsupported;
 }
 
 void TestModelLoading::badFolders() {
     QFETCH(QString, breakage);
     QFETCH(QString, expected);
+    QFETCH(ErrorCode, code);
     QTemporaryDir tmp;
     const auto dir = test::writeFixture(tmp, "tiny-llama");
     auto editConfig = [&](const std::function<void(nlohmann::json&)>& edit) {
@@ -180,17 +211,27 @@ void TestModelLoading::badFolders() {
     else if (breakage == "config-missing") editConfig([](auto& j) { j.erase("num_hidden_layers"); });
     else if (breakage == "config-type") editConfig([](auto& j) { j["num_attention_heads"] = "two"; });
     else if (breakage == "unknown-type") editConfig([](auto& j) { j["model_type"] = "mamba"; });
+    else if (breakage == "gelu-llama") editConfig([](auto& j) { j["hidden_act"] = "gelu"; });
     else if (breakage == "no-weights") std::filesystem::remove(dir / "model.safetensors");
+    else if (breakage == "pytorch") {
+        std::filesystem::rename(dir / "model.safetensors", dir / "pytorch_model.bin");
+    }
     else if (breakage == "missing-tensor")
         rewriteTensors(dir, [](const std::string& n) { return n == "model.layers.1.self_attn.k_proj.weight" ? "" : n; });
     else if (breakage == "wrong-shape") editConfig([](auto& j) { j["num_key_value_heads"] = 2; });
     else if (breakage == "truncated") std::filesystem::resize_file(dir / "model.safetensors", 600);
     else if (breakage == "bad-heads") editConfig([](auto& j) { j["num_attention_heads"] = 2; j["num_key_value_heads"] = 3; });
     else if (breakage == "rope-yarn") editConfig([](auto& j) { j["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 2.0}}; });
-    const QString error = loadError(target);
-    QVERIFY2(!error.isEmpty(), "the broken folder must not load");
+    auto model = core::loadModel(target);
+    QVERIFY2(!model.ok(), "the broken folder must not load");
+    const QString error = QString::fromStdString(model.error());
     QVERIFY2(error.contains(expected), qPrintable(error));
     if (breakage == "unknown-type") QVERIFY(error.contains("supported: bert"));
+    // The families bind their tensors in core/src/models, which still re-wraps
+    // WeightStore's error without its code.
+    QEXPECT_FAIL("missing tensor", "core/src/models drops the code of a weight error", Continue);
+    QEXPECT_FAIL("wrong shape", "core/src/models drops the code of a weight error", Continue);
+    QCOMPARE(codeName(model.code()), codeName(code));
 }
 
 void TestModelLoading::runRejectsBadInput() {
@@ -201,6 +242,7 @@ void TestModelLoading::runRejectsBadInput() {
         auto r = (*bert)->run(ids, o);
         QVERIFY(!r.ok());
         QVERIFY2(QString::fromStdString(r.error()).contains(expected), r.error().c_str());
+        QCOMPARE(codeName(r.code()), codeName(ErrorCode::InvalidInput));
     };
     expectError({}, {}, "no tokens");
     expectError({1, 50}, {}, "outside the vocabulary");
@@ -225,6 +267,84 @@ void TestModelLoading::cancelStopsARun() {
     auto r = (*m)->run(std::vector<std::int32_t>{1, 2}, o);
     QVERIFY(!r.ok());
     QVERIFY(QString::fromStdString(r.error()).contains("cancelled"));
+    QCOMPARE(codeName(r.code()), codeName(ErrorCode::Cancelled));
+}
+
+void TestModelLoading::cancelStopsLoading() {
+    QTemporaryDir tmp;
+    for (const std::string preset : {"tiny-bert", "tiny-gpt2", "tiny-llama"}) {
+        const auto dir = test::writeFixture(tmp, preset);
+        int calls = 0;
+        auto refused = core::loadModel(dir, [&](std::size_t, std::size_t) {
+            ++calls;
+            return false;
+        });
+        QVERIFY2(!refused.ok(), preset.c_str());
+        QVERIFY2(calls >= 1, preset.c_str());
+        QVERIFY2(QString::fromStdString(refused.error()).contains("cancelled"), refused.error().c_str());
+        QCOMPARE(codeName(refused.code()), codeName(ErrorCode::Cancelled));
+        // Watching the callback leaves a load that goes on untouched.
+        QVERIFY(core::loadModel(dir, [](std::size_t, std::size_t) { return true; }).ok());
+    }
+}
+
+void TestModelLoading::traceCapIsOutOfMemory() {
+    // tiny-llama has no learned positions, so only the trace cap stops 16500
+    // tokens: 2 layers x 2 heads x 16500^2 floats is 4.1 GiB, over the 4 GiB.
+    QTemporaryDir tmp;
+    auto m = core::loadModel(test::writeFixture(tmp, "tiny-llama"));
+    QVERIFY(m.ok());
+    auto r = (*m)->run(std::vector<std::int32_t>(16500, 1), core::RunOptions{});
+    QVERIFY(!r.ok());
+    QVERIFY2(QString::fromStdString(r.error()).contains("would need 4.1 GiB (limit 4.0 GiB)"), r.error().c_str());
+    QCOMPARE(codeName(r.code()), codeName(ErrorCode::OutOfMemory));
+}
+
+void TestModelLoading::failedAllocationIsOutOfMemory() {
+#if defined(__SANITIZE_ADDRESS__)
+    QSKIP("AddressSanitizer reserves the address space this test limits");
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    QSKIP("AddressSanitizer reserves the address space this test limits");
+#endif
+#endif
+    // 12000 tokens of tiny-llama: 2 x 2 x 12000^2 floats = 2.1 GiB of trace,
+    // under the cap, with the address space limited to 512 MiB more than the
+    // process holds. The allocation fails; the run must say so, not throw.
+    QTemporaryDir tmp;
+    auto m = core::loadModel(test::writeFixture(tmp, "tiny-llama"));
+    QVERIFY(m.ok());
+    const std::vector<std::int32_t> ids(12000, 1);
+    const std::uint64_t used = addressSpaceBytes();
+    QVERIFY(used > 0);
+    rlimit saved{};
+    QVERIFY(::getrlimit(RLIMIT_AS, &saved) == 0);
+    rlimit tight = saved;
+    tight.rlim_cur = used + (512ull << 20);
+    if (saved.rlim_cur != RLIM_INFINITY && saved.rlim_cur < tight.rlim_cur) QSKIP("the address space is limited already");
+    QVERIFY(::setrlimit(RLIMIT_AS, &tight) == 0);
+    auto r = (*m)->run(ids, core::RunOptions{});
+    QVERIFY(::setrlimit(RLIMIT_AS, &saved) == 0);
+    QVERIFY2(!r.ok(), "the trace should not fit under the limit");
+    QCOMPARE(codeName(r.code()), codeName(ErrorCode::OutOfMemory));
+    QVERIFY2(QString::fromStdString(r.error()).contains("not enough memory for a run of 12000 tokens"),
+             r.error().c_str());
+    QVERIFY2(QString::fromStdString(r.error()).contains("2.1 GiB asked for"), r.error().c_str());
+    // With the memory back the same run succeeds: the failure left nothing behind.
+    QVERIFY((*m)->run(std::vector<std::int32_t>{1, 2, 3}, core::RunOptions{}).ok());
+}
+
+void TestModelLoading::errorCodeNames() {
+    // What callers print beside a message; each code has its own.
+    const std::pair<ErrorCode, const char*> names[] = {
+        {ErrorCode::InvalidInput, "invalid input"}, {ErrorCode::Unsupported, "unsupported"},
+        {ErrorCode::Cancelled, "cancelled"},         {ErrorCode::OutOfMemory, "out of memory"},
+        {ErrorCode::Io, "I/O error"},                {ErrorCode::CorruptFile, "corrupt file"},
+        {ErrorCode::Internal, "internal error"},
+    };
+    for (const auto& [code, name] : names) QCOMPARE(codeName(code), QString(name));
+    // A value outside the enumeration (a bug) still gets a name, not garbage.
+    QCOMPARE(codeName(static_cast<ErrorCode>(99)), QString("internal error"));
 }
 
 QTEST_APPLESS_MAIN(TestModelLoading)

@@ -44,6 +44,7 @@ private slots:
     void ropeScalingFrequencies();
     void attentionMatchesNaive_data();
     void attentionMatchesNaive();
+    void badMaskIsInvalidInput();
 };
 
 void TestOps::linearBothLayouts() {
@@ -261,6 +262,16 @@ void TestOps::attentionMatchesNaive() {
                 QVERIFY(std::fabs(context(i, h * hd + d) - ref) < 1e-5);
             }
         }
+    }
+}
+
+void TestOps::badMaskIsInvalidInput() {
+    for (const char* text : {"sideways", "window:0", "window:x", "window:"}) {
+        const auto mode = MaskMode::parse(text);
+        QVERIFY2(!mode.ok(), text);
+        QVERIFY2(QString::fromStdString(mode.error()).contains(text), mode.error().c_str());
+        QCOMPARE(QString::fromUtf8(errorCodeName(mode.code()).data()),
+                 QString::fromUtf8(errorCodeName(ErrorCode::InvalidInput).data()));
     }
 }
 

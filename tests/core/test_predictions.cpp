@@ -66,8 +66,12 @@ void TestPredictions::crossEntropyFromHandLogits() {
     auto ce = core::meanCrossEntropy(t, positions, targets);
     QVERIFY(ce.ok());
     QVERIFY(std::fabs(*ce - 0.5 * (std::log(4.0) + std::log(10.0 / 4.0))) < 1e-6);
-    QVERIFY(!core::meanCrossEntropy(t, positions, std::vector<std::int32_t>{1}).ok());
-    QVERIFY(!core::meanCrossEntropy(t, positions, std::vector<std::int32_t>{1, 4}).ok());
+    const auto tooFew = core::meanCrossEntropy(t, positions, std::vector<std::int32_t>{1});
+    QVERIFY(!tooFew.ok());
+    QCOMPARE(tooFew.code(), core::ErrorCode::InvalidInput);
+    const auto outside = core::meanCrossEntropy(t, positions, std::vector<std::int32_t>{1, 4});
+    QVERIFY(!outside.ok());
+    QCOMPARE(outside.code(), core::ErrorCode::InvalidInput);
 }
 
 void TestPredictions::positionsPerModelKind() {
@@ -92,8 +96,11 @@ void TestPredictions::needsLogits() {
     auto p = core::topPredictions(t, std::vector<int>{0}, 5);
     QVERIFY(!p.ok());
     QVERIFY(QString::fromStdString(p.error()).contains("no logits"));
+    QCOMPARE(p.code(), core::ErrorCode::InvalidInput);
     auto withLogits = traceWithLogits(std::vector<float>(6, 0.0f), 3, 2);
-    QVERIFY(!core::topPredictions(withLogits, std::vector<int>{3}, 1).ok());
+    const auto outside = core::topPredictions(withLogits, std::vector<int>{3}, 1);
+    QVERIFY(!outside.ok());
+    QCOMPARE(outside.code(), core::ErrorCode::InvalidInput);
 }
 
 void TestPredictions::fixtureModelProbabilitiesSumToOne() {

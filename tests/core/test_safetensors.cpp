@@ -1,5 +1,6 @@
 // safetensors parsing: round trip of every dtype, sharded checkpoints, and
-// corrupt files, each rejected with a message that names the problem.
+// corrupt files, each rejected with a message that names the problem and the
+// code that says what kind of failure it is.
 #include "attnviz/core/safetensors_file.h"
 #include "attnviz/core/safetensors_writer.h"
 #include "attnviz/core/weight_store.h"
@@ -29,7 +30,12 @@ std::filesystem::path writeRaw(const QTemporaryDir& dir, const std::string& name
     return path;
 }
 
+// Codes compared by name, so a failure prints "I/O error" and not a number.
+QString codeName(ErrorCode code) { return QString::fromUtf8(errorCodeName(code).data()); }
+
 }  // namespace
+
+Q_DECLARE_METATYPE(attnviz::core::ErrorCode)
 
 class TestSafetensors : public QObject {
     Q_OBJECT
@@ -39,6 +45,7 @@ private slots:
     void halfConversionEdgeCases();
     void rejectsCorruptFiles_data();
     void rejectsCorruptFiles();
+    void missingFileIsIo();
     void shardedCheckpoint();
     void shardedCheckpointErrors();
     void storeChecksShapes();
@@ -94,29 +101,31 @@ void TestSafetensors::rejectsCorruptFiles_data() {
     QTest::addColumn<int>("dataBytes");
     QTest::addColumn<qint64>("lengthField");  // -1: the header's size
     QTest::addColumn<QString>("expected");
+    QTest::addColumn<ErrorCode>("code");
+    const ErrorCode corrupt = ErrorCode::CorruptFile;
     const QString ok = R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})";
-    QTest::newRow("truncated header") << ok.left(20) << 0 << qint64(ok.size()) << "beyond the end";
-    QTest::newRow("length beyond file") << ok << 16 << qint64(1 << 20) << "beyond the end";
-    QTest::newRow("length over cap") << ok << 16 << qint64(1) << "limit";
-    QTest::newRow("not json") << "{not json at all}" << 0 << qint64(-1) << "not valid JSON";
-    QTest::newRow("not an object") << "[1,2,3]" << 0 << qint64(-1) << "not a JSON object";
+    QTest::newRow("truncated header") << ok.left(20) << 0 << qint64(ok.size()) << "beyond the end" << corrupt;
+    QTest::newRow("length beyond file") << ok << 16 << qint64(1 << 20) << "beyond the end" << corrupt;
+    QTest::newRow("length over cap") << ok << 16 << qint64(1) << "limit" << corrupt;
+    QTest::newRow("not json") << "{not json at all}" << 0 << qint64(-1) << "not valid JSON" << corrupt;
+    QTest::newRow("not an object") << "[1,2,3]" << 0 << qint64(-1) << "not a JSON object" << corrupt;
     QTest::newRow("unknown dtype") << R"({"w":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})" << 16 << qint64(-1)
-                                   << "dtype I64";
+                                   << "dtype I64" << ErrorCode::Unsupported;
     QTest::newRow("span too small") << R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}})" << 16
-                                    << qint64(-1) << "needs 16 bytes";
+                                    << qint64(-1) << "needs 16 bytes" << corrupt;
     QTest::newRow("out of file") << R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[8,24]}})" << 16 << qint64(-1)
-                                 << "not within the file";
+                                 << "not within the file" << corrupt;
     QTest::newRow("end before begin") << R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})" << 16
-                                      << qint64(-1) << "end before";
+                                      << qint64(-1) << "end before" << corrupt;
     QTest::newRow("overlap") << R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})"
-                             << 16 << qint64(-1) << "overlaps";
+                             << 16 << qint64(-1) << "overlaps" << corrupt;
     QTest::newRow("negative shape") << R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})" << 4 << qint64(-1)
-                                    << "non-negative";
+                                    << "non-negative" << corrupt;
     QTest::newRow("overflowing shape") << R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}})"
-                                       << 4 << qint64(-1) << "overflows";
+                                       << 4 << qint64(-1) << "overflows" << corrupt;
     QTest::newRow("offset overflow") << R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[18446744073709551612,18446744073709551616]}})"
-                                     << 4 << qint64(-1) << "data_offsets";
-    QTest::newRow("missing offsets") << R"({"w":{"dtype":"F32","shape":[1]}})" << 4 << qint64(-1) << "data_offsets";
+                                     << 4 << qint64(-1) << "data_offsets" << corrupt;
+    QTest::newRow("missing offsets") << R"({"w":{"dtype":"F32","shape":[1]}})" << 4 << qint64(-1) << "data_offsets" << corrupt;
 }
 
 void TestSafetensors::rejectsCorruptFiles() {
@@ -124,6 +133,7 @@ void TestSafetensors::rejectsCorruptFiles() {
     QFETCH(int, dataBytes);
     QFETCH(qint64, lengthField);
     QFETCH(QString, expected);
+    QFETCH(ErrorCode, code);
     std::optional<std::uint64_t> len;
     if (lengthField >= 0) len = static_cast<std::uint64_t>(lengthField);
     if (QString(QTest::currentDataTag()) == "length over cap") len = SafetensorsFile::kMaxHeaderBytes + 1;
@@ -132,6 +142,21 @@ void TestSafetensors::rejectsCorruptFiles() {
     QVERIFY(!file.ok());
     QVERIFY2(QString::fromStdString(file.error()).contains(expected), file.error().c_str());
     QVERIFY2(QString::fromStdString(file.error()).contains("bad.safetensors"), "the message names the file");
+    QCOMPARE(codeName(file.code()), codeName(code));
+}
+
+void TestSafetensors::missingFileIsIo() {
+    QTemporaryDir dir;
+    const std::filesystem::path root = dir.path().toStdString();
+    auto missing = SafetensorsFile::open(root / "absent.safetensors");
+    QVERIFY(!missing.ok());
+    QCOMPARE(codeName(missing.code()), codeName(ErrorCode::Io));
+    QVERIFY2(QString::fromStdString(missing.error()).contains("absent.safetensors"), missing.error().c_str());
+    // A folder where the file should be cannot be read as one either.
+    std::filesystem::create_directory(root / "folder.safetensors");
+    auto folder = SafetensorsFile::open(root / "folder.safetensors");
+    QVERIFY(!folder.ok());
+    QCOMPARE(codeName(folder.code()), codeName(ErrorCode::Io));
 }
 
 void TestSafetensors::shardedCheckpoint() {
@@ -159,15 +184,30 @@ void TestSafetensors::shardedCheckpointErrors() {
     auto bad = WeightStore::open(root);
     QVERIFY(!bad.ok());
     QVERIFY(QString::fromStdString(bad.error()).contains("plain file name"));
+    QCOMPARE(codeName(bad.code()), codeName(ErrorCode::CorruptFile));
     std::ofstream(root / "model.safetensors.index.json") << R"({"weight_map":{"x":"missing.safetensors"}})";
     auto missing = WeightStore::open(root);
     QVERIFY(!missing.ok());
     QVERIFY(QString::fromStdString(missing.error()).contains("missing.safetensors"));
+    QCOMPARE(codeName(missing.code()), codeName(ErrorCode::Io));
+    std::ofstream(root / "model.safetensors.index.json") << R"({"weight_map":{}})";
+    auto noShards = WeightStore::open(root);
+    QVERIFY(!noShards.ok());
+    QCOMPARE(codeName(noShards.code()), codeName(ErrorCode::CorruptFile));
 
     QTemporaryDir empty;
     auto none = WeightStore::open(empty.path().toStdString());
     QVERIFY(!none.ok());
     QVERIFY(QString::fromStdString(none.error()).contains("no weights"));
+    QCOMPARE(codeName(none.code()), codeName(ErrorCode::Io));
+
+    // Weights attnviz cannot read (pickled PyTorch) are unsupported, not missing.
+    QTemporaryDir pickled;
+    std::ofstream(std::filesystem::path(pickled.path().toStdString()) / "pytorch_model.bin") << "PK";
+    auto torch = WeightStore::open(pickled.path().toStdString());
+    QVERIFY(!torch.ok());
+    QVERIFY(QString::fromStdString(torch.error()).contains("pytorch_model.bin"));
+    QCOMPARE(codeName(torch.code()), codeName(ErrorCode::Unsupported));
 }
 
 void TestSafetensors::storeChecksShapes() {
@@ -180,9 +220,11 @@ void TestSafetensors::storeChecksShapes() {
     auto wrong = store->floats("w", {3, 2});
     QVERIFY(!wrong.ok());
     QVERIFY(QString::fromStdString(wrong.error()).contains("has shape [2, 3], expected [3, 2]"));
+    QCOMPARE(codeName(wrong.code()), codeName(ErrorCode::CorruptFile));
     auto absent = store->floats("nope", {1});
     QVERIFY(!absent.ok());
     QVERIFY(QString::fromStdString(absent.error()).contains("'nope' is missing"));
+    QCOMPARE(codeName(absent.code()), codeName(ErrorCode::CorruptFile));
 }
 
 void TestSafetensors::survivesRandomCorruption() {
@@ -223,6 +265,10 @@ void TestSafetensors::survivesRandomCorruption() {
         } else {
             ++rejected;
             QVERIFY(!file.error().empty());
+            // Damage is a corrupt file; a dtype name hit by an edit can also
+            // read as a dtype attnviz does not know.
+            QVERIFY2(file.code() == ErrorCode::CorruptFile || file.code() == ErrorCode::Unsupported,
+                     qPrintable(codeName(file.code()) + ": " + QString::fromStdString(file.error())));
         }
     }
     QVERIFY(parsed > 0 && rejected > 0);

@@ -3,8 +3,9 @@
 // from the scores: the segmentation with the best total score wins):
 // LlamaTokenizer (BOS/EOS, legacy true/false, typed special tokens) and
 // AlbertTokenizer ([CLS] A [SEP] B [SEP], remove_space, `` '' -> ",
-// keep_accents, do_lower_case, the digit-comma rule, [MASK] lstrip).
-// Then the project's own default models, when their folders exist.
+// keep_accents, do_lower_case, the digit-comma rule, [MASK] lstrip), and
+// the codes of the errors: bad text or ids, unsupported classes, corrupt
+// models. Then the project's own default models, when their folders exist.
 #include "tiny_files.h"
 
 #include "support/test_paths.h"
@@ -66,6 +67,9 @@ std::filesystem::path writeFolder(const QTemporaryDir& root, const std::string& 
     return dir;
 }
 
+// Codes compared by name, so a failure prints "I/O error" and not a number.
+QString codeName(core::ErrorCode code) { return QString::fromUtf8(core::errorCodeName(code).data()); }
+
 }  // namespace
 
 class TestSentencePieceConventions : public QObject {
@@ -79,6 +83,7 @@ private slots:
     void albert_data();
     void albert();
     void albertPair();
+    void errorCodes();
     void defaultModels_data();
     void defaultModels();
 
@@ -218,6 +223,36 @@ void TestSentencePieceConventions::albertPair() {
     QCOMPARE(enc->tokens[1].end, std::size_t(5));
     QCOMPARE(enc->tokens[3].segment, 1);
     QCOMPARE(enc->tokens[3].end, std::size_t(5));
+}
+
+void TestSentencePieceConventions::errorCodes() {
+    const auto dir = writeFolder(m_root, "llama-errors", llamaModel(), nlohmann::json{{"tokenizer_class", "LlamaTokenizer"}});
+    auto tok = core::loadTokenizer(dir);
+    QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
+    // What the user typed or passed: text that is not UTF-8, ids past the vocabulary.
+    const auto text = (*tok)->encode("Hello \xc3(");
+    QVERIFY(!text.ok());
+    QVERIFY2(QString::fromStdString(text.error()).contains("not valid UTF-8"), text.error().c_str());
+    QCOMPARE(codeName(text.code()), codeName(core::ErrorCode::InvalidInput));
+    const auto ids = (*tok)->decode(Ids{kHello, (*tok)->vocabSize()});
+    QVERIFY(!ids.ok());
+    QCOMPARE(codeName(ids.code()), codeName(core::ErrorCode::InvalidInput));
+    const auto negative = (*tok)->decode(Ids{-1});
+    QVERIFY(!negative.ok());
+    QCOMPARE(codeName(negative.code()), codeName(core::ErrorCode::InvalidInput));
+
+    // A valid model under a class attnviz has no conventions for.
+    const auto xlnet = writeFolder(m_root, "xlnet", llamaModel(), nlohmann::json{{"tokenizer_class", "XLNetTokenizer"}});
+    const auto unsupported = core::loadTokenizer(xlnet);
+    QVERIFY(!unsupported.ok());
+    QCOMPARE(codeName(unsupported.code()), codeName(core::ErrorCode::Unsupported));
+    // A file that is no SentencePiece model at all.
+    const auto garbage = writeFolder(m_root, "garbage", "\x01\x02garbage", nlohmann::json());
+    const auto corrupt = core::loadTokenizer(garbage);
+    QVERIFY(!corrupt.ok());
+    QVERIFY2(QString::fromStdString(corrupt.error()).contains("is not a valid SentencePiece model"),
+             corrupt.error().c_str());
+    QCOMPARE(codeName(corrupt.code()), codeName(core::ErrorCode::CorruptFile));
 }
 
 void TestSentencePieceConventions::defaultModels_data() {

@@ -3,7 +3,8 @@
 // ByteLevel, ignore_merges, template), Llama-2 style (Prepend/Replace "▁",
 // byte fallback, fuse_unk, decoder chain), Qwen2 style NFC, Metaspace
 // prepend schemes, WordPiece with BertNormalizer, added-token flags, and the
-// files or features that must be refused with a clear message.
+// files or features that must be refused with a clear message and the right
+// code (unsupported features let the folder fall back to another file).
 #include "tiny_files.h"
 
 #include "attnviz/core/tokenizer.h"
@@ -168,7 +169,12 @@ Json addedFlagsStyle(const Json& maskToken, bool lowercase) {
     return j;
 }
 
+// Codes compared by name, so a failure prints "I/O error" and not a number.
+QString codeName(core::ErrorCode code) { return QString::fromUtf8(core::errorCodeName(code).data()); }
+
 }  // namespace
+
+Q_DECLARE_METATYPE(attnviz::core::ErrorCode)
 
 class TestTokenizerJson : public QObject {
     Q_OBJECT
@@ -191,6 +197,9 @@ private slots:
     void refused_data();
     void refused();
     void fallsBackOnlyForUnsupported();
+    void fallsBackToSentencePiece();
+    void missingFilesAreIo();
+    void badTextAndIdsAreInvalidInput();
 
 private:
     std::filesystem::path folder(const Json& tokenizerJson, const Json& config = Json());
@@ -443,6 +452,9 @@ void TestTokenizerJson::addedTokenFlags() {
 void TestTokenizerJson::refused_data() {
     QTest::addColumn<QString>("content");
     QTest::addColumn<QString>("message");
+    QTest::addColumn<core::ErrorCode>("code");
+    const core::ErrorCode unsupported = core::ErrorCode::Unsupported;
+    const core::ErrorCode corrupt = core::ErrorCode::CorruptFile;
     auto withModel = [](Json model) {
         Json j = wordPieceStyle();
         j["model"] = std::move(model);
@@ -455,47 +467,57 @@ void TestTokenizerJson::refused_data() {
     };
     const QString full = QString::fromStdString(wordPieceStyle().dump());
     QTest::newRow("unigram") << withModel({{"type", "Unigram"}, {"vocab", Json::array()}})
-                             << "unsupported tokenizer.json feature: model type Unigram";
+                             << "unsupported tokenizer.json feature: model type Unigram" << unsupported;
     QTest::newRow("precompiled") << with("normalizer", {{"type", "Precompiled"}, {"precompiled_charsmap", "AAAA"}})
-                                 << "unsupported tokenizer.json feature: normalizer Precompiled";
+                                 << "unsupported tokenizer.json feature: normalizer Precompiled" << unsupported;
     QTest::newRow("unicode scripts") << with("pre_tokenizer", {{"type", "UnicodeScripts"}})
-                                     << "unsupported tokenizer.json feature: pre_tokenizer UnicodeScripts";
+                                     << "unsupported tokenizer.json feature: pre_tokenizer UnicodeScripts" << unsupported;
     QTest::newRow("post-processor") << with("post_processor", {{"type", "Mystery"}})
-                                    << "unsupported tokenizer.json feature: post_processor Mystery";
-    QTest::newRow("decoder") << with("decoder", {{"type", "CTC"}}) << "unsupported tokenizer.json feature: decoder CTC";
+                                    << "unsupported tokenizer.json feature: post_processor Mystery" << unsupported;
+    QTest::newRow("decoder") << with("decoder", {{"type", "CTC"}}) << "unsupported tokenizer.json feature: decoder CTC"
+                             << unsupported;
     QTest::newRow("dropout") << withModel({{"type", "BPE"}, {"dropout", 0.1}, {"vocab", {{"a", 0}}}, {"merges", Json::array()}})
-                             << "unsupported tokenizer.json feature: BPE dropout";
+                             << "unsupported tokenizer.json feature: BPE dropout" << unsupported;
     QTest::newRow("bad regex") << with("pre_tokenizer", {{"type", "Split"}, {"pattern", {{"Regex", "(a"}}},
                                                          {"behavior", "Isolated"}})
-                               << "invalid regular expression '(a'";
-    QTest::newRow("truncated") << full.left(full.size() / 2) << "is not valid JSON";
+                               << "invalid regular expression '(a'" << unsupported;
+    QTest::newRow("truncated") << full.left(full.size() / 2) << "is not valid JSON" << corrupt;
     QTest::newRow("merge of unknown tokens")
         << withModel({{"type", "BPE"}, {"vocab", {{"a", 0}}}, {"merges", Json::array({"a q"})}})
-        << "merge 1 ('a' 'q') uses a token that is not in the vocabulary";
+        << "merge 1 ('a' 'q') uses a token that is not in the vocabulary" << corrupt;
     QTest::newRow("merge result missing")
         << withModel({{"type", "BPE"}, {"vocab", {{"a", 0}, {"b", 1}}}, {"merges", Json::array({"a b"})}})
-        << "makes 'ab', which is not in the vocabulary";
+        << "makes 'ab', which is not in the vocabulary" << corrupt;
     QTest::newRow("vocab not an object") << withModel({{"type", "WordPiece"}, {"vocab", Json::array()}})
-                                         << "model.vocab is not an object";
+                                         << "model.vocab is not an object" << corrupt;
     QTest::newRow("unknown template token")
         << with("post_processor", {{"type", "TemplateProcessing"},
                                    {"single", Json::array({{{"SpecialToken", {{"id", "[X]"}, {"type_id", 0}}}}})},
                                    {"pair", Json::array()},
                                    {"special_tokens", Json::object()}})
-        << "uses special token '[X]', which it does not define";
+        << "uses special token '[X]', which it does not define" << corrupt;
     QTest::newRow("no unk in vocab") << withModel({{"type", "WordPiece"}, {"unk_token", "[UNK]"}, {"vocab", {{"a", 0}}}})
-                                     << "has no unknown token '[UNK]'";
+                                     << "has no unknown token '[UNK]'" << corrupt;
 }
 
 void TestTokenizerJson::refused() {
     QFETCH(QString, content);
     QFETCH(QString, message);
+    QFETCH(core::ErrorCode, code);
     const std::filesystem::path dir = folder(Json());
     test::writeFile(dir / "tokenizer.json", content.toStdString());
     const auto tok = core::loadTokenizer(dir);
     QVERIFY(!tok.ok());
     QVERIFY2(QString::fromStdString(tok.error()).contains(message), tok.error().c_str());
     QVERIFY2(QString::fromStdString(tok.error()).contains("tokenizer.json"), tok.error().c_str());
+    // With nothing to fall back to, an unsupported file leaves the folder
+    // unsupported; a broken one is reported as it is.
+    QCOMPARE(codeName(tok.code()), codeName(code));
+    // Asked for tokenizer.json by name, there is no fallback either way.
+    const auto named = core::loadTokenizer(dir, core::TokenizerFormat::TokenizerJson);
+    QVERIFY(!named.ok());
+    QVERIFY2(QString::fromStdString(named.error()).contains(message), named.error().c_str());
+    QCOMPARE(codeName(named.code()), codeName(code));
 }
 
 void TestTokenizerJson::fallsBackOnlyForUnsupported() {
@@ -515,6 +537,60 @@ void TestTokenizerJson::fallsBackOnlyForUnsupported() {
     const auto failed = core::loadTokenizer(broken);
     QVERIFY(!failed.ok());
     QVERIFY2(QString::fromStdString(failed.error()).contains("not valid JSON"), failed.error().c_str());
+    QCOMPARE(codeName(failed.code()), codeName(core::ErrorCode::CorruptFile));
+    // ...and so is a broken file met after the fallback.
+    const auto brokenVocab = folder(unigram);
+    test::writeFile(brokenVocab / "vocab.txt", "");
+    const auto empty = core::loadTokenizer(brokenVocab);
+    QVERIFY(!empty.ok());
+    QVERIFY2(QString::fromStdString(empty.error()).contains("vocab.txt' has no tokens"), empty.error().c_str());
+    QCOMPARE(codeName(empty.code()), codeName(core::ErrorCode::CorruptFile));
+}
+
+void TestTokenizerJson::fallsBackToSentencePiece() {
+    // An unsupported tokenizer.json next to a tokenizer.model gives way to it.
+    Json unigram = wordPieceStyle();
+    unigram["model"] = {{"type", "Unigram"}, {"vocab", Json::array()}};
+    const auto dir = folder(unigram);
+    test::SpModelSpec spec;
+    spec.pieces = {{"<unk>", 0, test::SpPiece::Unknown},
+                   {"<s>", 0, test::SpPiece::Control},
+                   {"</s>", 0, test::SpPiece::Control},
+                   {"\u2581hello", -1}};
+    test::writeFile(dir / "tokenizer.model", test::sentencePieceModel(spec));
+    LOAD_OR_FAIL(tok, dir);
+    QCOMPARE(tok.kind(), std::string("sentencepiece"));
+    ENCODE_OR_FAIL(enc, tok.encode("hello"));
+    QCOMPARE(enc->ids(), (Ids{1, 3}));
+}
+
+void TestTokenizerJson::missingFilesAreIo() {
+    const auto missing = core::loadTokenizer(std::filesystem::path(m_root.path().toStdString()) / "absent");
+    QVERIFY(!missing.ok());
+    QCOMPARE(codeName(missing.code()), codeName(core::ErrorCode::Io));
+    // A folder without any tokenizer file is a missing file, not an unsupported one.
+    const auto empty = core::loadTokenizer(folder(Json()));
+    QVERIFY(!empty.ok());
+    QVERIFY2(QString::fromStdString(empty.error()).contains("no supported tokenizer"), empty.error().c_str());
+    QCOMPARE(codeName(empty.code()), codeName(core::ErrorCode::Io));
+    const auto named = core::loadTokenizer(folder(Json()), core::TokenizerFormat::TokenizerJson);
+    QVERIFY(!named.ok());
+    QCOMPARE(codeName(named.code()), codeName(core::ErrorCode::Io));
+}
+
+void TestTokenizerJson::badTextAndIdsAreInvalidInput() {
+    LOAD_OR_FAIL(tok, folder(wordPieceStyle()));
+    const auto text = tok.encode("hello \xff");
+    QVERIFY(!text.ok());
+    QVERIFY2(QString::fromStdString(text.error()).contains("not valid UTF-8"), text.error().c_str());
+    QCOMPARE(codeName(text.code()), codeName(core::ErrorCode::InvalidInput));
+    const auto pair = tok.encode("hello", std::string_view("\xc3"));
+    QVERIFY(!pair.ok());
+    QCOMPARE(codeName(pair.code()), codeName(core::ErrorCode::InvalidInput));
+    const auto ids = tok.decode(Ids{4, tok.vocabSize() + 10});
+    QVERIFY(!ids.ok());
+    QVERIFY2(QString::fromStdString(ids.error()).contains("outside the vocabulary"), ids.error().c_str());
+    QCOMPARE(codeName(ids.code()), codeName(core::ErrorCode::InvalidInput));
 }
 
 QTEST_APPLESS_MAIN(TestTokenizerJson)

@@ -2,7 +2,7 @@
 // the offset), empty text (just the specials), megabyte texts that would be
 // quadratic in a naive BPE or regex loop (the ctest TIMEOUT bounds them),
 // encode from several threads at once, and missing or corrupt vocabulary
-// files (errors naming the file).
+// files (errors naming the file, with the code of the failure).
 #include "tiny_files.h"
 
 #include "support/test_paths.h"
@@ -41,7 +41,12 @@ const std::vector<Folder>& folders() {
     return f;
 }
 
+// Codes compared by name, so a failure prints "I/O error" and not a number.
+QString codeName(core::ErrorCode code) { return QString::fromUtf8(core::errorCodeName(code).data()); }
+
 }  // namespace
+
+Q_DECLARE_METATYPE(attnviz::core::ErrorCode)
 
 class TestTokenizerRobustness : public QObject {
     Q_OBJECT
@@ -124,6 +129,7 @@ void TestTokenizerRobustness::invalidUtf8() {
     QVERIFY2(message.contains("not valid UTF-8"), qPrintable(message));
     QVERIFY2(message.contains(QString("offset %1").arg(offset)), qPrintable(message));
     QVERIFY2(message.contains(inPair ? "pair" : "the text"), qPrintable(message));
+    QCOMPARE(codeName(enc.code()), codeName(core::ErrorCode::InvalidInput));
 }
 
 void TestTokenizerRobustness::emptyText_data() {
@@ -226,35 +232,41 @@ void TestTokenizerRobustness::badFiles_data() {
     const QByteArray validModel(model.data(), static_cast<qsizetype>(model.size()));
     QTest::addColumn<QByteArrayList>("files");  // name=content pairs
     QTest::addColumn<QString>("message");
+    QTest::addColumn<core::ErrorCode>("code");
+    const core::ErrorCode corrupt = core::ErrorCode::CorruptFile;
+    const core::ErrorCode io = core::ErrorCode::Io;
     QTest::newRow("empty folder") << QByteArrayList{}
-                                  << "looked for tokenizer.json, tokenizer.model, vocab.txt, vocab.json + merges.txt";
-    QTest::newRow("vocab.json without merges") << QByteArrayList{"vocab.json={\"a\": 0}"} << "merges.txt is missing";
+                                  << "looked for tokenizer.json, tokenizer.model, vocab.txt, vocab.json + merges.txt"
+                                  << io;
+    QTest::newRow("vocab.json without merges") << QByteArrayList{"vocab.json={\"a\": 0}"} << "merges.txt is missing"
+                                               << io;
     QTest::newRow("corrupt tokenizer.model") << QByteArrayList{"tokenizer.model=\x01\x02garbage"}
-                                             << "is not a valid SentencePiece model";
-    QTest::newRow("empty tokenizer.model") << QByteArrayList{"tokenizer.model="} << "tokenizer.model";
+                                             << "is not a valid SentencePiece model" << corrupt;
+    QTest::newRow("empty tokenizer.model") << QByteArrayList{"tokenizer.model="} << "tokenizer.model" << corrupt;
     QTest::newRow("vocab.txt without [UNK]") << QByteArrayList{"vocab.txt=[CLS]\n[SEP]\nhello\n"}
-                                             << "has no unknown token '[UNK]'";
-    QTest::newRow("empty vocab.txt") << QByteArrayList{"vocab.txt="} << "has no tokens";
-    QTest::newRow("vocab.txt not UTF-8") << QByteArrayList{"vocab.txt=[UNK]\n\xff\n"} << "is not valid UTF-8";
+                                             << "has no unknown token '[UNK]'" << corrupt;
+    QTest::newRow("empty vocab.txt") << QByteArrayList{"vocab.txt="} << "has no tokens" << corrupt;
+    QTest::newRow("vocab.txt not UTF-8") << QByteArrayList{"vocab.txt=[UNK]\n\xff\n"} << "is not valid UTF-8" << corrupt;
     QTest::newRow("vocab.json not an object") << QByteArrayList{"vocab.json=[1, 2]", "merges.txt=#version: 0.2\n"}
-                                              << "is not a JSON object of token -> id";
+                                              << "is not a JSON object of token -> id" << corrupt;
     QTest::newRow("merges.txt malformed") << QByteArrayList{"vocab.json={\"a\": 0, \"b\": 1, \"ab\": 2}",
                                                          "merges.txt=#version: 0.2\na b c\n"}
-                                          << "merges.txt' line 2: expected two tokens";
+                                          << "merges.txt' line 2: expected two tokens" << corrupt;
     QTest::newRow("absurd id in vocab.json") << QByteArrayList{"vocab.json={\"a\": 2000000000}", "merges.txt=#version: 0.2\n"}
-                                             << "has id 2000000000, outside";
+                                             << "has id 2000000000, outside" << corrupt;
     QTest::newRow("truncated vocab.json") << QByteArrayList{"vocab.json={\"a\": 0, \"b", "merges.txt=#version: 0.2\n"}
-                                          << "vocab.json' is not valid JSON";
+                                          << "vocab.json' is not valid JSON" << corrupt;
     QTest::newRow("corrupt tokenizer_config.json") << QByteArrayList{"tokenizer_config.json={oops", "vocab.txt=[UNK]\n"}
-                                                   << "tokenizer_config.json' is not valid JSON";
+                                                   << "tokenizer_config.json' is not valid JSON" << corrupt;
     QTest::newRow("unknown SentencePiece class")
         << QByteArrayList{"tokenizer_config.json={\"tokenizer_class\": \"XLNetTokenizer\"}", "tokenizer.model=" + validModel}
-        << "tokenizer_class 'XLNetTokenizer' is not supported for SentencePiece models";
+        << "tokenizer_class 'XLNetTokenizer' is not supported for SentencePiece models" << core::ErrorCode::Unsupported;
 }
 
 void TestTokenizerRobustness::badFiles() {
     QFETCH(QByteArrayList, files);
     QFETCH(QString, message);
+    QFETCH(core::ErrorCode, code);
     QTemporaryDir dir;
     const std::filesystem::path root = dir.path().toStdString();
     for (const QByteArray& entry : files) {
@@ -265,7 +277,10 @@ void TestTokenizerRobustness::badFiles() {
     const auto tok = core::loadTokenizer(root);
     QVERIFY(!tok.ok());
     QVERIFY2(QString::fromStdString(tok.error()).contains(message), tok.error().c_str());
-    QVERIFY(!core::loadTokenizer(root / "does-not-exist").ok());
+    QCOMPARE(codeName(tok.code()), codeName(code));
+    const auto missing = core::loadTokenizer(root / "does-not-exist");
+    QVERIFY(!missing.ok());
+    QCOMPARE(codeName(missing.code()), codeName(core::ErrorCode::Io));
 }
 
 void TestTokenizerRobustness::wordPieceLongWords_data() {
@@ -294,8 +309,12 @@ void TestTokenizerRobustness::wordPieceLongWords() {
 void TestTokenizerRobustness::decodeOutOfRange() {
     QFETCH(int, folder);
     REQUIRE_TOKENIZER(tok, folder);
-    QVERIFY(!tok->decode(Ids{tok->vocabSize() + 10}).ok());
-    QVERIFY(!tok->decode(Ids{-1}).ok());
+    const auto past = tok->decode(Ids{tok->vocabSize() + 10});
+    QVERIFY(!past.ok());
+    QCOMPARE(codeName(past.code()), codeName(core::ErrorCode::InvalidInput));
+    const auto negative = tok->decode(Ids{-1});
+    QVERIFY(!negative.ok());
+    QCOMPARE(codeName(negative.code()), codeName(core::ErrorCode::InvalidInput));
     QCOMPARE(tok->piece(-1), std::string());
     QCOMPARE(tok->display(tok->vocabSize() + 10), std::string());
 }

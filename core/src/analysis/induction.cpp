@@ -54,20 +54,27 @@ Result<InductionSequence> makeInductionSequence(const ModelConfig& config, const
     seq.seed = options.seed;
     seq.prefixLength = hasBos(config) ? 1 : 0;
     int n = options.repeatLength;
-    if (n < 1) return makeError("the induction sequence needs a repeat length of at least 1, got " + std::to_string(n));
+    if (n < 1) {
+        return makeError(ErrorCode::InvalidInput,
+                         "the induction sequence needs a repeat length of at least 1, got " + std::to_string(n));
+    }
     const int limit = config.maxSequenceLength();
     if (static_cast<long long>(seq.prefixLength) + 2LL * n > limit) {
         if (!options.shrinkToFit || (limit - seq.prefixLength) / 2 < 1) {
-            return makeError("the induction sequence has " + std::to_string(seq.prefixLength + 2LL * n) +
-                             " tokens ([BOS] + 2 x " + std::to_string(n) + "); this model takes at most " +
-                             std::to_string(limit));
+            return makeError(ErrorCode::InvalidInput,
+                             "the induction sequence has " + std::to_string(seq.prefixLength + 2LL * n) +
+                                 " tokens ([BOS] + 2 x " + std::to_string(n) + "); this model takes at most " +
+                                 std::to_string(limit));
         }
         n = (limit - seq.prefixLength) / 2;
     }
     seq.repeatLength = n;
 
     std::vector<std::int32_t> pool = ordinaryTokenIds(config, tokenizer);
-    if (pool.empty()) return makeError("the model has no ordinary tokens to build the induction sequence from");
+    if (pool.empty()) {
+        return makeError(ErrorCode::Unsupported,
+                         "the model has no ordinary tokens to build the induction sequence from");
+    }
     std::mt19937_64 rng(options.seed);
     std::vector<std::int32_t> r;
     r.reserve(static_cast<std::size_t>(n));
@@ -116,7 +123,7 @@ Result<std::vector<double>> measureInduction(const Model& model, const Induction
     options.mask = mask;
     options.cancel = cancel;
     auto trace = model.run(sequence.ids, options);
-    if (!trace) return makeError("induction run: " + trace.error());
+    if (!trace) return prefixError("induction run: ", trace.takeError());
     return inductionScores(*trace, sequence);
 }
 

@@ -17,8 +17,8 @@ Result<std::unique_ptr<BpeModel>> BpeModel::create(const std::vector<std::pair<s
     constexpr std::int32_t kMaxId = 1 << 26;
     for (const auto& [token, id] : vocab) {
         if (id < 0 || id > kMaxId) {
-            return makeError(source + ": token '" + token + "' has id " + std::to_string(id) + ", outside 0.." +
-                             std::to_string(kMaxId));
+            return makeError(ErrorCode::CorruptFile, source + ": token '" + token + "' has id " + std::to_string(id) +
+                                                         ", outside 0.." + std::to_string(kMaxId));
         }
         maxId = std::max(maxId, id);
     }
@@ -33,16 +33,17 @@ Result<std::unique_ptr<BpeModel>> BpeModel::create(const std::vector<std::pair<s
         const auto ia = model->m_ids.find(a);
         const auto ib = model->m_ids.find(b);
         if (ia == model->m_ids.end() || ib == model->m_ids.end()) {
-            return makeError(source + ": merge " + std::to_string(rank + 1) + " ('" + a + "' '" + b +
-                             "') uses a token that is not in the vocabulary");
+            return makeError(ErrorCode::CorruptFile, source + ": merge " + std::to_string(rank + 1) + " ('" + a +
+                                                         "' '" + b + "') uses a token that is not in the vocabulary");
         }
         const std::string merged = a + (b.size() >= prefixLen && b.compare(0, prefixLen, options.continuingSubwordPrefix) == 0
                                             ? b.substr(prefixLen)
                                             : b);
         const auto im = model->m_ids.find(merged);
         if (im == model->m_ids.end()) {
-            return makeError(source + ": merge " + std::to_string(rank + 1) + " ('" + a + "' '" + b + "') makes '" +
-                             merged + "', which is not in the vocabulary");
+            return makeError(ErrorCode::CorruptFile, source + ": merge " + std::to_string(rank + 1) + " ('" + a +
+                                                         "' '" + b + "') makes '" + merged +
+                                                         "', which is not in the vocabulary");
         }
         // A repeated pair keeps its last rank, as the Python and Rust loaders do.
         model->m_merges.insert_or_assign(pairKey(ia->second, ib->second), Merge{static_cast<std::uint32_t>(rank), im->second});
@@ -50,7 +51,8 @@ Result<std::unique_ptr<BpeModel>> BpeModel::create(const std::vector<std::pair<s
     if (options.unkToken) {
         const auto unk = model->m_ids.find(*options.unkToken);
         if (unk == model->m_ids.end()) {
-            return makeError(source + ": the unknown token '" + *options.unkToken + "' is not in the vocabulary");
+            return makeError(ErrorCode::CorruptFile,
+                             source + ": the unknown token '" + *options.unkToken + "' is not in the vocabulary");
         }
         model->m_unkId = unk->second;
     }

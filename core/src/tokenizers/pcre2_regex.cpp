@@ -72,8 +72,11 @@ Result<std::shared_ptr<const Pcre2Regex>> Pcre2Regex::compile(std::string_view p
     if (code == nullptr) {
         PCRE2_UCHAR message[256];
         pcre2_get_error_message(errorCode, message, sizeof(message));
-        return makeError("invalid regular expression '" + std::string(pattern) + "': " +
-                         reinterpret_cast<const char*>(message) + " (at offset " + std::to_string(errorOffset) + ")");
+        // Tokenizer files carry their patterns; one that PCRE2 refuses is
+        // a pattern attnviz cannot run.
+        return makeError(ErrorCode::Unsupported, "invalid regular expression '" + std::string(pattern) + "': " +
+                                                     reinterpret_cast<const char*>(message) + " (at offset " +
+                                                     std::to_string(errorOffset) + ")");
     }
     // JIT is an optimisation only; without it the interpreter runs.
     (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
@@ -89,7 +92,7 @@ Result<std::vector<ByteSpan>> Pcre2Regex::findAll(std::string_view text) const {
     auto* code = static_cast<pcre2_code*>(m_code);
     std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> data(
         pcre2_match_data_create_from_pattern(code, nullptr), &pcre2_match_data_free);
-    if (!data) return makeError("out of memory for a regular expression match");
+    if (!data) return makeError(ErrorCode::OutOfMemory, "out of memory for a regular expression match");
     std::vector<ByteSpan> matches;
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     std::size_t pos = 0;
@@ -103,8 +106,14 @@ Result<std::vector<ByteSpan>> Pcre2Regex::findAll(std::string_view text) const {
         if (rc < 0) {
             PCRE2_UCHAR message[256];
             pcre2_get_error_message(rc, message, sizeof(message));
-            return makeError("regular expression '" + m_pattern + "' failed on the text: " +
-                             reinterpret_cast<const char*>(message));
+            // Memory and match limits are the text's size or shape; anything
+            // else means the pattern or our call is wrong.
+            const ErrorCode code = rc == PCRE2_ERROR_NOMEMORY || rc == PCRE2_ERROR_HEAPLIMIT ? ErrorCode::OutOfMemory
+                                   : rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT
+                                       ? ErrorCode::InvalidInput
+                                       : ErrorCode::Internal;
+            return makeError(code, "regular expression '" + m_pattern + "' failed on the text: " +
+                                       reinterpret_cast<const char*>(message));
         }
         const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data.get());
         const std::size_t start = ovector[0];

@@ -1,5 +1,6 @@
 #include "pipeline_tokenizer.h"
 
+#include "../out_of_memory.h"
 #include "byte_level.h"
 #include "display_text.h"
 
@@ -67,10 +68,18 @@ Status PipelineTokenizer::encodeSegment(std::string_view text, std::vector<Token
 
 Result<Encoding> PipelineTokenizer::encode(std::string_view text, std::optional<std::string_view> pair,
                                            const EncodeOptions& options) const {
+    // A text of many megabytes makes as many tokens, spans and pieces.
+    return guardAllocation("encoding " + byteSizeText(text.size() + pair.value_or("").size()) + " of text",
+                           std::nullopt, [&] { return encodeText(text, pair, options); });
+}
+
+Result<Encoding> PipelineTokenizer::encodeText(std::string_view text, std::optional<std::string_view> pair,
+                                               const EncodeOptions& options) const {
     for (const auto& [segmentText, name] : {std::pair{text, "text"}, {pair.value_or(""), "pair text"}}) {
         if (const auto bad = findInvalidUtf8(segmentText)) {
-            return makeError(std::string("the ") + name + " is not valid UTF-8 (invalid byte at offset " +
-                             std::to_string(*bad) + ")");
+            return makeError(ErrorCode::InvalidInput, std::string("the ") + name +
+                                                          " is not valid UTF-8 (invalid byte at offset " +
+                                                          std::to_string(*bad) + ")");
         }
     }
     std::vector<Token> a;
@@ -115,7 +124,9 @@ Result<std::string> PipelineTokenizer::decode(std::span<const std::int32_t> ids)
             continue;
         }
         std::string token = m_parts.model->idToToken(id);
-        if (token.empty()) return makeError("token id " + std::to_string(id) + " is outside the vocabulary");
+        if (token.empty()) {
+            return makeError(ErrorCode::InvalidInput, "token id " + std::to_string(id) + " is outside the vocabulary");
+        }
         run.push_back(std::move(token));
     }
     if (!run.empty()) append(m_parts.decoder.decode(std::move(run)));

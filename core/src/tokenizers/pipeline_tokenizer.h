@@ -54,6 +54,9 @@ public:
     std::string kind() const override { return m_parts.kind; }
 
 private:
+    // encode() without the guard that turns a failed allocation into an error.
+    Result<Encoding> encodeText(std::string_view text, std::optional<std::string_view> pair,
+                                const EncodeOptions& options) const;
     Status encodeSegment(std::string_view text, std::vector<Token>& out) const;
     Status encodePlain(const AlignedText& text, std::vector<Token>& out) const;
     Token addedToken(const AddedToken& token, ByteSpan span) const;

@@ -16,18 +16,20 @@ Status PostProcessor::validate(const std::string& source) const {
     for (const auto* items : {&m_single, &m_pair}) {
         for (const Item& item : *items) {
             if (item.isSequence && item.sequence == 1 && items == &m_single) {
-                return makeError(source + ": the single-sequence template refers to a second sequence ($B)");
+                return makeError(ErrorCode::CorruptFile,
+                                 source + ": the single-sequence template refers to a second sequence ($B)");
             }
             if (item.isSequence) continue;
             const auto it = m_specials.find(item.special);
             if (it == m_specials.end()) {
-                return makeError(source + ": the post-processor template uses special token '" + item.special +
-                                 "', which it does not define");
+                return makeError(ErrorCode::CorruptFile, source + ": the post-processor template uses special token '" +
+                                                             item.special + "', which it does not define");
             }
             if (it->second.ids.size() != it->second.tokens.size() || it->second.ids.empty()) {
-                return makeError(source + ": special token '" + item.special + "' of the template has " +
-                                 std::to_string(it->second.ids.size()) + " ids and " +
-                                 std::to_string(it->second.tokens.size()) + " tokens");
+                return makeError(ErrorCode::CorruptFile, source + ": special token '" + item.special +
+                                                             "' of the template has " +
+                                                             std::to_string(it->second.ids.size()) + " ids and " +
+                                                             std::to_string(it->second.tokens.size()) + " tokens");
             }
         }
     }

@@ -1,5 +1,6 @@
 #include "sentencepiece_tokenizer.h"
 
+#include "../out_of_memory.h"
 #include "display_text.h"
 #include "unicode_text.h"
 
@@ -37,15 +38,18 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
     const auto path = dir / "tokenizer.model";
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
-    if (ec) return makeError("cannot read '" + path.string() + "': " + ec.message());
-    if (size > kMaxModelBytes) return makeError("'" + path.string() + "' is too large for a SentencePiece model");
+    if (ec) return makeError(ErrorCode::Io, "cannot read '" + path.string() + "': " + ec.message());
+    if (size > kMaxModelBytes) {
+        return makeError(ErrorCode::CorruptFile, "'" + path.string() + "' is too large for a SentencePiece model");
+    }
     std::ifstream in(path, std::ios::binary);
     std::ostringstream bytes;
     bytes << in.rdbuf();
-    if (!in && !in.eof()) return makeError("cannot read '" + path.string() + "'");
+    if (!in && !in.eof()) return makeError(ErrorCode::Io, "cannot read '" + path.string() + "'");
     std::unique_ptr<SentencePieceTokenizer> tok(new SentencePieceTokenizer());
     if (const auto status = tok->m_sp->LoadFromSerializedProto(bytes.str()); !status.ok()) {
-        return makeError("'" + path.string() + "' is not a valid SentencePiece model: " + status.ToString());
+        return makeError(ErrorCode::CorruptFile,
+                         "'" + path.string() + "' is not a valid SentencePiece model: " + status.ToString());
     }
     const auto& sp = *tok->m_sp;
     tok->m_vocabSize = sp.GetPieceSize();
@@ -54,8 +58,10 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
     if (cls == "AlbertTokenizer") {
         tok->m_convention = Convention::Albert;
     } else if (!cls.empty() && cls != "LlamaTokenizer" && cls != "CodeLlamaTokenizer" && cls != "PreTrainedTokenizer") {
-        return makeError("'" + path.string() + "': tokenizer_class '" + config.tokenizerClass() +
-                         "' is not supported for SentencePiece models (supported: LlamaTokenizer, AlbertTokenizer)");
+        return makeError(ErrorCode::Unsupported,
+                         "'" + path.string() + "': tokenizer_class '" + config.tokenizerClass() +
+                             "' is not supported for SentencePiece models (supported: LlamaTokenizer, "
+                             "AlbertTokenizer)");
     }
 
     // Ids of the special tokens: added_tokens_decoder, else the SentencePiece
@@ -90,7 +96,9 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
             tok->m_spNoPrefix = std::make_unique<sentencepiece::SentencePieceProcessor>();
             if (const auto status = tok->m_spNoPrefix->LoadFromSerializedProto(bytes.str() + std::string(kNoDummyPrefix));
                 !status.ok()) {
-                return makeError("'" + path.string() + "': cannot switch off the dummy prefix: " + status.ToString());
+                // The model loaded once; only our own edit of it can fail here.
+                return makeError(ErrorCode::Internal,
+                                 "'" + path.string() + "': cannot switch off the dummy prefix: " + status.ToString());
             }
             std::vector<int> ids;
             (void)tok->m_spNoPrefix->Encode(tok->m_unkToken, &ids);
@@ -111,7 +119,8 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
         addSpecial(config.specialToken("bos_token", "[CLS]"));
         addSpecial(config.specialToken("eos_token", "[SEP]"));
         if (!tok->m_clsId || !tok->m_sepId) {
-            return makeError("'" + config.source() + "': AlbertTokenizer needs cls_token and sep_token");
+            return makeError(ErrorCode::CorruptFile,
+                             "'" + config.source() + "': AlbertTokenizer needs cls_token and sep_token");
         }
     }
     for (AddedToken t : config.additionalSpecialTokens()) addSpecial(std::move(t));
@@ -291,10 +300,18 @@ Status SentencePieceTokenizer::encodeSegment(std::string_view text, std::vector<
 
 Result<Encoding> SentencePieceTokenizer::encode(std::string_view text, std::optional<std::string_view> pair,
                                                 const EncodeOptions& options) const {
+    // A text of many megabytes makes as many tokens, spans and pieces.
+    return guardAllocation("encoding " + byteSizeText(text.size() + pair.value_or("").size()) + " of text",
+                           std::nullopt, [&] { return encodeText(text, pair, options); });
+}
+
+Result<Encoding> SentencePieceTokenizer::encodeText(std::string_view text, std::optional<std::string_view> pair,
+                                                    const EncodeOptions& options) const {
     for (const auto& [segmentText, name] : {std::pair{text, "text"}, {pair.value_or(""), "pair text"}}) {
         if (const auto bad = findInvalidUtf8(segmentText)) {
-            return makeError(std::string("the ") + name + " is not valid UTF-8 (invalid byte at offset " +
-                             std::to_string(*bad) + ")");
+            return makeError(ErrorCode::InvalidInput, std::string("the ") + name +
+                                                          " is not valid UTF-8 (invalid byte at offset " +
+                                                          std::to_string(*bad) + ")");
         }
     }
     Encoding enc;
@@ -334,13 +351,18 @@ Result<std::string> SentencePieceTokenizer::decode(std::span<const std::int32_t>
     auto flush = [&]() -> Status {
         if (run.empty()) return Status::success();
         std::string text;
-        if (const auto status = m_sp->Decode(run, &text); !status.ok()) return makeError(status.ToString());
+        // The ids were checked against the vocabulary already.
+        if (const auto status = m_sp->Decode(run, &text); !status.ok()) {
+            return makeError(ErrorCode::Internal, status.ToString());
+        }
         out += text;
         run.clear();
         return Status::success();
     };
     for (std::int32_t id : ids) {
-        if (id < 0 || id >= vocabSize()) return makeError("token id " + std::to_string(id) + " is outside the vocabulary");
+        if (id < 0 || id >= vocabSize()) {
+            return makeError(ErrorCode::InvalidInput, "token id " + std::to_string(id) + " is outside the vocabulary");
+        }
         const AddedToken* added = m_added.findById(id);
         if (added != nullptr || id >= m_sp->GetPieceSize() || m_sp->IsControl(id)) {
             if (Status st = flush(); !st) return st.takeError();

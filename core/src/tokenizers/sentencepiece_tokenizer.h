@@ -41,6 +41,9 @@ private:
     enum class Convention { Llama, Albert };
 
     SentencePieceTokenizer();
+    // encode() without the guard that turns a failed allocation into an error.
+    Result<Encoding> encodeText(std::string_view text, std::optional<std::string_view> pair,
+                                const EncodeOptions& options) const;
     Status encodeSegment(std::string_view text, std::vector<Token>& out) const;
     // One SentencePiece call on `chunk`; `prefix` is glued in front of the
     // text and its pieces dropped (the non-legacy "<unk>" trick).

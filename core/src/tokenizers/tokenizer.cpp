@@ -1,5 +1,6 @@
 #include "attnviz/core/tokenizer.h"
 
+#include "../out_of_memory.h"
 #include "sentencepiece_tokenizer.h"
 #include "tokenizer_config.h"
 #include "tokenizer_json_loader.h"
@@ -56,9 +57,13 @@ std::optional<std::size_t> findInvalidUtf8(std::string_view s) {
     return std::nullopt;
 }
 
-Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir) {
+namespace {
+
+Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::path& dir) {
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) return makeError("'" + dir.string() + "' is not a folder");
+    if (!std::filesystem::is_directory(dir, ec)) {
+        return makeError(ErrorCode::Io, "'" + dir.string() + "' is not a folder");
+    }
     auto config = TokenizerConfig::load(dir);
     if (!config) return config.takeError();
     auto has = [&](const char* name) { return std::filesystem::is_regular_file(dir / name, ec); };
@@ -71,12 +76,11 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& di
 
     std::string skipped;
     if (has("tokenizer.json")) {
-        bool unsupported = false;
-        auto tok = loadTokenizerJson(dir / "tokenizer.json", config.value(), &unsupported);
+        auto tok = loadTokenizerJson(dir / "tokenizer.json", config.value());
         if (tok) return tok;
         // A file we cannot read is an error; one that uses features we do not
         // implement gives way to the other files.
-        if (!unsupported) return tok.takeError();
+        if (tok.code() != ErrorCode::Unsupported) return tok.takeError();
         skipped = tok.error();
     }
     if (has("tokenizer.model")) return SentencePieceTokenizer::load(dir, config.value());
@@ -89,15 +93,17 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& di
         message += "; " + std::string(has("vocab.json") ? "merges.txt" : "vocab.json") + " is missing";
     }
     if (!skipped.empty()) message += "; " + skipped;
-    return makeError(message + "; run the model from token ids with --ids");
+    // Nothing there is a missing file; only files we do not handle is unsupported.
+    return makeError(skipped.empty() ? ErrorCode::Io : ErrorCode::Unsupported,
+                     message + "; run the model from token ids with --ids");
 }
 
-Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir, TokenizerFormat format) {
+Result<std::unique_ptr<Tokenizer>> loadTokenizerOfFormat(const std::filesystem::path& dir, TokenizerFormat format) {
     auto config = TokenizerConfig::load(dir);
     if (!config) return config.takeError();
     switch (format) {
     case TokenizerFormat::TokenizerJson:
-        return loadTokenizerJson(dir / "tokenizer.json", config.value(), nullptr);
+        return loadTokenizerJson(dir / "tokenizer.json", config.value());
     case TokenizerFormat::SentencePiece:
         return SentencePieceTokenizer::load(dir, config.value());
     case TokenizerFormat::WordPieceVocab:
@@ -105,7 +111,21 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& di
     case TokenizerFormat::ByteLevelBpeVocab:
         return loadByteLevelBpeVocab(dir, config.value());
     }
-    return makeError("unknown tokenizer format");
+    return makeError(ErrorCode::Internal, "unknown tokenizer format");
+}
+
+std::string loadingWhat(const std::filesystem::path& dir) { return "the tokenizer of '" + dir.string() + "'"; }
+
+}  // namespace
+
+// Vocabularies, merge tables and their JSON run to hundreds of megabytes in
+// memory; a failed allocation is reported, not thrown.
+Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir) {
+    return guardAllocation(loadingWhat(dir), std::nullopt, [&] { return findAndLoadTokenizer(dir); });
+}
+
+Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir, TokenizerFormat format) {
+    return guardAllocation(loadingWhat(dir), std::nullopt, [&] { return loadTokenizerOfFormat(dir, format); });
 }
 
 }  // namespace attnviz::core

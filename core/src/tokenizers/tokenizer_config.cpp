@@ -33,7 +33,9 @@ Result<TokenizerConfig> TokenizerConfig::load(const std::filesystem::path& dir) 
     if (std::filesystem::is_regular_file(configPath, ec)) {
         auto j = readJsonFile(configPath);
         if (!j) return j.takeError();
-        if (!j->is_object()) return makeError("'" + configPath.string() + "' is not a JSON object");
+        if (!j->is_object()) {
+            return makeError(ErrorCode::CorruptFile, "'" + configPath.string() + "' is not a JSON object");
+        }
         cfg.m_config = std::move(j.value());
         cfg.m_source = configPath.string();
     }
@@ -52,13 +54,17 @@ Result<TokenizerConfig> TokenizerConfig::load(const std::filesystem::path& dir) 
     if (const auto it = cfg.m_config.find("added_tokens_decoder"); it != cfg.m_config.end() && it->is_object()) {
         for (const auto& [key, value] : it->items()) {
             auto token = parseAddedToken(value);
-            if (!token) return makeError("'" + configPath.string() + "': added_tokens_decoder entry '" + key + "' has no content");
+            if (!token) {
+                return makeError(ErrorCode::CorruptFile, "'" + configPath.string() + "': added_tokens_decoder entry '" +
+                                                             key + "' has no content");
+            }
             try {
                 std::size_t used = 0;
                 token->id = std::stoi(key, &used);
                 if (used != key.size() || token->id < 0) throw std::invalid_argument(key);
             } catch (const std::exception&) {
-                return makeError("'" + configPath.string() + "': added_tokens_decoder key '" + key + "' is not an id");
+                return makeError(ErrorCode::CorruptFile,
+                                 "'" + configPath.string() + "': added_tokens_decoder key '" + key + "' is not an id");
             }
             cfg.m_added.push_back(std::move(*token));
         }
@@ -69,7 +75,10 @@ Result<TokenizerConfig> TokenizerConfig::load(const std::filesystem::path& dir) 
         if (!j) return j.takeError();
         if (j->is_object()) {
             for (const auto& [content, id] : j->items()) {
-                if (!id.is_number_integer()) return makeError("'" + addedPath.string() + "': the id of '" + content + "' is not an integer");
+                if (!id.is_number_integer()) {
+                    return makeError(ErrorCode::CorruptFile,
+                                     "'" + addedPath.string() + "': the id of '" + content + "' is not an integer");
+                }
                 AddedToken token;
                 token.content = content;
                 token.id = id.get<std::int32_t>();

@@ -15,18 +15,19 @@ using Json = nlohmann::json;
 // joiners), for the Whitespace pre-tokenizer's `\w+|[^\w\s]+`.
 constexpr std::string_view kWordChars = R"(\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\x{200C}\x{200D})";
 
-// Parsing context: the file name for messages and whether a failure means
-// "a feature we do not implement" (the caller may fall back) or "broken".
+// Parsing context: the file name for messages. A failure is either "a
+// feature we do not implement" (Unsupported: the caller may fall back to
+// another file) or "broken" (CorruptFile).
 class JsonReader {
 public:
     explicit JsonReader(std::string source) : m_source(std::move(source)) {}
 
-    Error broken(const std::string& what) const { return makeError("'" + m_source + "': " + what); }
-    Error unsupported(const std::string& what) {
-        m_unsupported = true;
-        return makeError("'" + m_source + "': unsupported tokenizer.json feature: " + what);
+    Error broken(const std::string& what) const {
+        return makeError(ErrorCode::CorruptFile, "'" + m_source + "': " + what);
     }
-    bool wasUnsupported() const { return m_unsupported; }
+    Error unsupported(const std::string& what) const {
+        return makeError(ErrorCode::Unsupported, "'" + m_source + "': unsupported tokenizer.json feature: " + what);
+    }
     const std::string& source() const { return m_source; }
 
     static std::string type(const Json& j) {
@@ -62,8 +63,15 @@ public:
 
 private:
     std::string m_source;
-    bool m_unsupported = false;
 };
+
+// The pre-tokenizers' own patterns: one that does not compile is a bug here,
+// not a feature of the file (and must not send the caller to another file).
+Result<std::shared_ptr<const Pcre2Regex>> builtInRegex(std::string_view pattern) {
+    auto regex = Pcre2Regex::compile(pattern);
+    if (!regex) return makeError(ErrorCode::Internal, "built-in pattern: " + regex.error());
+    return regex;
+}
 
 Status readNormalizer(JsonReader& r, const Json& j, Normalizer& out) {
     if (j.is_null()) return Status::success();
@@ -156,7 +164,7 @@ Status readPreTokenizer(JsonReader& r, const Json& j, PreTokenizer& out) {
     } else if (type == "Whitespace") {
         step.kind = K::SplitRegex;
         const std::string w(kWordChars);
-        auto regex = Pcre2Regex::compile("[" + w + "]+|[^" + w + "\\s]+");
+        auto regex = builtInRegex("[" + w + "]+|[^" + w + "\\s]+");
         if (!regex) return regex.takeError();
         step.regex = regex.value();
         step.invert = true;
@@ -165,7 +173,7 @@ Status readPreTokenizer(JsonReader& r, const Json& j, PreTokenizer& out) {
         step.kind = K::ByteLevel;
         step.addPrefixSpace = JsonReader::boolean(j, "add_prefix_space", true);
         step.useRegex = JsonReader::boolean(j, "use_regex", true);
-        auto regex = Pcre2Regex::compile(byte_level::kGpt2Pattern);
+        auto regex = builtInRegex(byte_level::kGpt2Pattern);
         if (!regex) return regex.takeError();
         step.regex = regex.value();
     } else if (type == "Metaspace") {
@@ -386,7 +394,7 @@ Result<std::unique_ptr<SubwordModel>> readModel(JsonReader& r, const Json& model
         auto created = WordPieceModel::create(std::move(byId), JsonReader::string(model, "unk_token").value_or("[UNK]"),
                                               JsonReader::string(model, "continuing_subword_prefix").value_or("##"),
                                               model.value("max_input_chars_per_word", 100u));
-        if (!created) return r.broken(created.error());
+        if (!created) return prefixError("'" + r.source() + "': ", created.takeError());
         kind = "wordpiece";
         return std::unique_ptr<SubwordModel>(std::move(created.value()));
     }
@@ -459,40 +467,35 @@ PipelineTokenizer::DisplayStyle chooseDisplay(const PipelineTokenizer::Parts& pa
 
 }  // namespace
 
-Result<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::filesystem::path& file, const TokenizerConfig& config,
-                                                     bool* unsupported) {
+Result<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::filesystem::path& file, const TokenizerConfig& config) {
     JsonReader r(file.string());
-    auto finish = [&](Error e) -> Result<std::unique_ptr<Tokenizer>> {
-        if (unsupported != nullptr) *unsupported = r.wasUnsupported();
-        return e;
-    };
     auto parsed = readJsonFile(file);
-    if (!parsed) return finish(parsed.takeError());
+    if (!parsed) return parsed.takeError();
     const Json& j = parsed.value();
-    if (!j.is_object()) return finish(r.broken("not a JSON object"));
+    if (!j.is_object()) return r.broken("not a JSON object");
 
     PipelineTokenizer::Parts parts;
     try {
         std::string kind;
         auto model = readModel(r, j.value("model", Json()), kind);
-        if (!model) return finish(model.takeError());
+        if (!model) return model.takeError();
         parts.model = std::move(model.value());
         if (Status st = readNormalizer(r, j.value("normalizer", Json()), parts.normalizer); !st) {
-            return finish(st.takeError());
+            return st.takeError();
         }
         if (Status st = readPreTokenizer(r, j.value("pre_tokenizer", Json()), parts.preTokenizer); !st) {
-            return finish(st.takeError());
+            return st.takeError();
         }
         if (Status st = readPostProcessor(r, j.value("post_processor", Json()), parts.postProcessor); !st) {
-            return finish(st.takeError());
+            return st.takeError();
         }
-        if (Status st = readDecoder(r, j.value("decoder", Json()), parts.decoder); !st) return finish(st.takeError());
+        if (Status st = readDecoder(r, j.value("decoder", Json()), parts.decoder); !st) return st.takeError();
 
         if (const auto added = j.find("added_tokens"); added != j.end() && added->is_array()) {
             for (const Json& entry : *added) {
                 auto token = parseAddedToken(entry);
                 if (!token || !entry.contains("id") || !entry["id"].is_number_integer()) {
-                    return finish(r.broken("added_tokens entries need content and id"));
+                    return r.broken("added_tokens entries need content and id");
                 }
                 token->id = entry["id"].get<std::int32_t>();
                 token->special = JsonReader::boolean(entry, "special", false);
@@ -502,7 +505,7 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::filesystem::path
         }
         parts.kind = kind == "bpe" && parts.preTokenizer.hasByteLevel() ? "byte-level-bpe" : kind;
     } catch (const nlohmann::json::exception& e) {
-        return finish(r.broken(std::string("unexpected value: ") + e.what()));
+        return r.broken(std::string("unexpected value: ") + e.what());
     }
 
     // LlamaTokenizerFast rebuilds its template from add_bos_token/add_eos_token.
@@ -528,14 +531,14 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::filesystem::path
         for (int s = 0; s < 2; ++s) {
             for (auto* items : s == 0 ? std::vector<std::vector<Item>*>{&single, &pair}
                                       : std::vector<std::vector<Item>*>{&pair}) {
-                if (Status st = specialItem(bos, addBos, s, *items); !st) return finish(st.takeError());
+                if (Status st = specialItem(bos, addBos, s, *items); !st) return st.takeError();
                 items->push_back(Item{true, s, {}, s});
-                if (Status st = specialItem(eos, addEos, s, *items); !st) return finish(st.takeError());
+                if (Status st = specialItem(eos, addEos, s, *items); !st) return st.takeError();
             }
         }
         parts.postProcessor.setTemplates(std::move(single), std::move(pair));
     }
-    if (Status st = parts.postProcessor.validate(r.source()); !st) return finish(st.takeError());
+    if (Status st = parts.postProcessor.validate(r.source()); !st) return st.takeError();
     parts.postProcessor.setReportTypeIds(config.returnsTokenTypeIds());
     parts.display = chooseDisplay(parts);
     parts.matchNormalizedAdded = true;

@@ -17,15 +17,18 @@ constexpr std::uintmax_t kMaxVocabBytes = 64ull << 20;
 Result<std::string> readTextFile(const std::filesystem::path& path) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
-    if (ec) return makeError("cannot read '" + path.string() + "': " + ec.message());
-    if (size > kMaxVocabBytes) return makeError("'" + path.string() + "' is too large for a vocabulary file");
+    if (ec) return makeError(ErrorCode::Io, "cannot read '" + path.string() + "': " + ec.message());
+    if (size > kMaxVocabBytes) {
+        return makeError(ErrorCode::CorruptFile, "'" + path.string() + "' is too large for a vocabulary file");
+    }
     std::ifstream in(path, std::ios::binary);
-    if (!in) return makeError("cannot open '" + path.string() + "'");
+    if (!in) return makeError(ErrorCode::Io, "cannot open '" + path.string() + "'");
     std::ostringstream text;
     text << in.rdbuf();
     std::string s = text.str();
     if (const auto bad = findInvalidUtf8(s)) {
-        return makeError("'" + path.string() + "' is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
+        return makeError(ErrorCode::CorruptFile,
+                         "'" + path.string() + "' is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
     }
     return s;
 }
@@ -83,11 +86,11 @@ Result<std::unique_ptr<Tokenizer>> loadWordPieceVocab(const std::filesystem::pat
     auto text = readTextFile(path);
     if (!text) return text.takeError();
     std::vector<std::string> vocab = splitLines(text.value());
-    if (vocab.empty()) return makeError("'" + path.string() + "' has no tokens");
+    if (vocab.empty()) return makeError(ErrorCode::CorruptFile, "'" + path.string() + "' has no tokens");
 
     const auto unk = config.specialToken("unk_token", "[UNK]");
     auto model = WordPieceModel::create(std::move(vocab), unk ? unk->content : "[UNK]", "##", 100);
-    if (!model) return makeError("'" + path.string() + "': " + model.error());
+    if (!model) return prefixError("'" + path.string() + "': ", model.takeError());
 
     PipelineTokenizer::Parts parts;
     parts.kind = "wordpiece";
@@ -131,7 +134,9 @@ Result<std::unique_ptr<Tokenizer>> loadWordPieceVocab(const std::filesystem::pat
     const auto cls = registry.add(config.specialToken("cls_token", "[CLS]"));
     registry.add(config.specialToken("mask_token", "[MASK]"));
     for (AddedToken t : config.additionalSpecialTokens()) registry.add(std::move(t));
-    if (!cls || !sep) return makeError("'" + path.string() + "': BERT needs a cls_token and a sep_token");
+    if (!cls || !sep) {
+        return makeError(ErrorCode::CorruptFile, "'" + path.string() + "': BERT needs a cls_token and a sep_token");
+    }
 
     const std::string clsName = parts.added.findById(*cls)->content;
     const std::string sepName = parts.added.findById(*sep)->content;
@@ -159,13 +164,14 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
     auto vocabJson = readJsonFile(vocabPath);
     if (!vocabJson) return vocabJson.takeError();
     if (!vocabJson->is_object() || vocabJson->empty()) {
-        return makeError("'" + vocabPath.string() + "' is not a JSON object of token -> id");
+        return makeError(ErrorCode::CorruptFile, "'" + vocabPath.string() + "' is not a JSON object of token -> id");
     }
     std::vector<std::pair<std::string, std::int32_t>> vocab;
     vocab.reserve(vocabJson->size());
     for (const auto& [token, id] : vocabJson->items()) {
         if (!id.is_number_integer()) {
-            return makeError("'" + vocabPath.string() + "': the id of token '" + token + "' is not an integer");
+            return makeError(ErrorCode::CorruptFile,
+                             "'" + vocabPath.string() + "': the id of token '" + token + "' is not an integer");
         }
         vocab.emplace_back(token, id.get<std::int32_t>());
     }
@@ -181,8 +187,8 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
         const std::size_t space = line.find(' ');
         if (space == std::string::npos || space == 0 || space + 1 >= line.size() ||
             line.find(' ', space + 1) != std::string::npos) {
-            return makeError("'" + mergesPath.string() + "' line " + std::to_string(lineNo) +
-                             ": expected two tokens separated by one space");
+            return makeError(ErrorCode::CorruptFile, "'" + mergesPath.string() + "' line " + std::to_string(lineNo) +
+                                                         ": expected two tokens separated by one space");
         }
         merges.emplace_back(line.substr(0, space), line.substr(space + 1));
     }
@@ -206,7 +212,7 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
     // prepare_for_tokenization puts one space in front of the whole text.
     if (config.flagOr("add_prefix_space", false)) parts.textPrefix = " ";
     auto gpt2Regex = Pcre2Regex::compile(byte_level::kGpt2Pattern);
-    if (!gpt2Regex) return gpt2Regex.takeError();
+    if (!gpt2Regex) return makeError(ErrorCode::Internal, "built-in pattern: " + gpt2Regex.error());
     PreTokenizer::Step byteLevel;
     byteLevel.kind = PreTokenizer::Kind::ByteLevel;
     byteLevel.addPrefixSpace = false;
@@ -227,7 +233,10 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
         registry.add(mask);
         (void)bos;
         (void)eos;
-        if (!clsId || !sep) return makeError("'" + vocabPath.string() + "': RoBERTa needs cls_token and sep_token");
+        if (!clsId || !sep) {
+            return makeError(ErrorCode::CorruptFile,
+                             "'" + vocabPath.string() + "': RoBERTa needs cls_token and sep_token");
+        }
         const std::string c = parts.added.findById(*clsId)->content;
         const std::string s = parts.added.findById(*sep)->content;
         parts.postProcessor.setSpecial(c, {{*clsId}, {c}});

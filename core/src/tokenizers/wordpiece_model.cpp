@@ -18,7 +18,7 @@ Result<std::unique_ptr<WordPieceModel>> WordPieceModel::create(std::vector<std::
     }
     const auto unk = model->m_ids.find(unkToken);
     if (unk == model->m_ids.end()) {
-        return makeError("the WordPiece vocabulary has no unknown token '" + unkToken + "'");
+        return makeError(ErrorCode::CorruptFile, "the WordPiece vocabulary has no unknown token '" + unkToken + "'");
     }
     model->m_unkId = unk->second;
     model->m_prefix = std::move(continuingPrefix);

@@ -16,8 +16,8 @@
 namespace attnviz::ui {
 namespace {
 
-core::Status failure(const QString& path, const QString& why) {
-    return core::makeError("cannot write '" + path.toStdString() + "': " + why.toStdString());
+core::Status failure(const QString& path, const QString& why, core::ErrorCode code = core::ErrorCode::Io) {
+    return core::makeError(code, "cannot write '" + path.toStdString() + "': " + why.toStdString());
 }
 
 // Opens `path` for an atomic write; commit() moves it into place.
@@ -47,12 +47,15 @@ core::Status saveFromStream(const QString& path, const QString& what, const std:
     char* buffer = nullptr;
     std::size_t length = 0;
     std::FILE* stream = open_memstream(&buffer, &length);
-    if (stream == nullptr) return failure(path, QStringLiteral("out of memory"));
+    if (stream == nullptr) return failure(path, QStringLiteral("out of memory"), core::ErrorCode::OutOfMemory);
     const bool ok = write(stream);
     std::fclose(stream);
     const QByteArray bytes = ok ? QByteArray(buffer, static_cast<qsizetype>(length)) : QByteArray();
     std::free(buffer);
-    if (!ok) return failure(path, QStringLiteral("%1 could not be serialised").arg(what));
+    // The stream is in memory: a failed write is a failed allocation.
+    if (!ok) {
+        return failure(path, QStringLiteral("%1 could not be serialised").arg(what), core::ErrorCode::OutOfMemory);
+    }
 
     QSaveFile file;
     if (auto s = openSave(file, path); !s) return s;
@@ -95,19 +98,27 @@ std::optional<ExportFormat> exportFormatForPath(const QString& path) {
 }
 
 core::Status exportFigure(PlotView& view, const QString& path, ExportFormat format, const FigureOptions& options) {
-    if (const QString problem = view.exportProblem(); !problem.isEmpty()) return core::makeError(problem.toStdString());
+    if (const QString problem = view.exportProblem(); !problem.isEmpty()) {
+        return core::makeError(core::ErrorCode::InvalidInput, problem.toStdString());
+    }
     const QSize size = options.size.isEmpty() ? view.figureSize() : options.size;
     if (size.width() < 16 || size.height() < 16 || size.width() > 20000 || size.height() > 20000) {
-        return core::makeError("figure size " + std::to_string(size.width()) + "x" + std::to_string(size.height()) +
-                               " is outside 16..20000 pixels");
+        return core::makeError(core::ErrorCode::InvalidInput,
+                               "figure size " + std::to_string(size.width()) + "x" + std::to_string(size.height()) +
+                                   " is outside 16..20000 pixels");
     }
     QSaveFile file;
     if (auto s = openSave(file, path); !s) return s;
     switch (format) {
     case ExportFormat::Png: {
-        if (!(options.scale >= 0.25 && options.scale <= 8.0)) return core::makeError("the PNG scale must be 0.25..8");
+        if (!(options.scale >= 0.25 && options.scale <= 8.0)) {
+            return core::makeError(core::ErrorCode::InvalidInput, "the PNG scale must be 0.25..8");
+        }
         QImage image = view.renderImage(size, options.scale);
-        if (image.isNull()) return failure(path, QStringLiteral("the figure could not be drawn (too large?)"));
+        if (image.isNull()) {
+            return failure(path, QStringLiteral("the figure could not be drawn (too large?)"),
+                           core::ErrorCode::OutOfMemory);
+        }
         // Record the scale so the image prints at the figure's logical size.
         const int dotsPerMeter = qRound(96.0 * options.scale / 0.0254);
         image.setDotsPerMeterX(dotsPerMeter);
@@ -136,7 +147,7 @@ core::Status exportFigure(PlotView& view, const QString& path, ExportFormat form
     case ExportFormat::Csv:
     case ExportFormat::Json:
         file.cancelWriting();
-        return core::makeError("internal: exportFigure only writes PNG, SVG and PDF");
+        return core::makeError(core::ErrorCode::Internal, "internal: exportFigure only writes PNG, SVG and PDF");
     }
     return commit(file, path);
 }
@@ -165,11 +176,14 @@ core::Status exportCsv(const LabeledMatrix& m, const QString& path) {
 }
 
 core::Status exportCsv(const PlotView& view, const QString& path) {
-    if (const QString problem = view.exportProblem(); !problem.isEmpty()) return core::makeError(problem.toStdString());
+    if (const QString problem = view.exportProblem(); !problem.isEmpty()) {
+        return core::makeError(core::ErrorCode::InvalidInput, problem.toStdString());
+    }
     const auto m = view.csvMatrix();
     if (!m) {
-        return core::makeError("CSV holds one matrix: export it from the head or difference view (the " +
-                               view.viewName().toStdString() + " view shows several)");
+        return core::makeError(core::ErrorCode::InvalidInput,
+                               "CSV holds one matrix: export it from the head or difference view (the " +
+                                   view.viewName().toStdString() + " view shows several)");
     }
     return exportCsv(*m, path);
 }
@@ -206,7 +220,7 @@ core::Status exportView(PlotView& view, const QString& path, ExportFormat format
     switch (format) {
     case ExportFormat::Csv: return exportCsv(view, path);
     case ExportFormat::Json:
-        if (!view.result()) return core::makeError(view.exportProblem().toStdString());
+        if (!view.result()) return core::makeError(core::ErrorCode::InvalidInput, view.exportProblem().toStdString());
         if (view.jsonContent() == PlotView::JsonContent::Analysis) return exportAnalysisJson(*view.result(), path);
         return exportTraceJson(*view.result(), path);
     default: return exportFigure(view, path, format, options);

@@ -26,14 +26,17 @@ core::Result<std::vector<HeadRef>> parseHeadList(const QString& text, int nLayer
             }
         }
         if (!okLayer || !okHead) {
-            return core::makeError("'" + item.toStdString() +
-                                   "' is not a head: write layer:head, 0-based, e.g. 0:1,2:3");
+            return core::makeError(core::ErrorCode::InvalidInput,
+                                   "'" + item.toStdString() +
+                                       "' is not a head: write layer:head, 0-based, e.g. 0:1,2:3");
         }
         if (ref.layer < 0 || ref.layer >= nLayers) {
-            return core::makeError("'" + item.toStdString() + "': layer must be 0.." + std::to_string(nLayers - 1));
+            return core::makeError(core::ErrorCode::InvalidInput,
+                                   "'" + item.toStdString() + "': layer must be 0.." + std::to_string(nLayers - 1));
         }
         if (ref.head >= nHeads || ref.head < -1) {
-            return core::makeError("'" + item.toStdString() + "': head must be 0.." + std::to_string(nHeads - 1));
+            return core::makeError(core::ErrorCode::InvalidInput,
+                                   "'" + item.toStdString() + "': head must be 0.." + std::to_string(nHeads - 1));
         }
         out.push_back(ref);
     }

@@ -110,10 +110,13 @@ bool analysisRowsSumToOne(AnalysisKind kind) {
 }
 
 core::Result<Matrix> analysisMatrix(const core::AttentionTrace& trace, AnalysisKind kind, HeadRef head) {
-    if (trace.nLayers() == 0 || trace.seqLen() == 0) return core::makeError("the run is empty");
+    if (trace.nLayers() == 0 || trace.seqLen() == 0) {
+        return core::makeError(core::ErrorCode::InvalidInput, "the run is empty");
+    }
     if (analysisUsesLayer(kind) && (head.layer < 0 || head.layer >= trace.nLayers())) {
-        return core::makeError("layer " + std::to_string(head.layer) + " is outside 0.." +
-                               std::to_string(trace.nLayers() - 1));
+        return core::makeError(core::ErrorCode::InvalidInput, "layer " + std::to_string(head.layer) +
+                                                                  " is outside 0.." +
+                                                                  std::to_string(trace.nLayers() - 1));
     }
     switch (kind) {
     case AnalysisKind::MeanOverHeads: return fromCore(core::meanOverHeads(trace, head.layer));
@@ -123,8 +126,9 @@ core::Result<Matrix> analysisMatrix(const core::AttentionTrace& trace, AnalysisK
     case AnalysisKind::ValueNorms:
     case AnalysisKind::ValueNormsNormalized: {
         if (head.head < 0 || head.head >= trace.nHeads()) {
-            return core::makeError("value-weighted norms belong to one head: pick a head (H0..H" +
-                                   std::to_string(trace.nHeads() - 1) + "), not the layer mean");
+            return core::makeError(core::ErrorCode::InvalidInput,
+                                   "value-weighted norms belong to one head: pick a head (H0..H" +
+                                       std::to_string(trace.nHeads() - 1) + "), not the layer mean");
         }
         auto m = kind == AnalysisKind::ValueNorms ? core::valueWeightedNorms(trace, head.layer, head.head)
                                                   : core::valueWeightedNormsNormalized(trace, head.layer, head.head);
@@ -132,7 +136,7 @@ core::Result<Matrix> analysisMatrix(const core::AttentionTrace& trace, AnalysisK
         return fromCore(*m);
     }
     }
-    return core::makeError("unknown aggregate");
+    return core::makeError(core::ErrorCode::Internal, "unknown aggregate");
 }
 
 }  // namespace attnviz::ui
