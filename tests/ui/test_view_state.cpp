@@ -97,6 +97,13 @@ void checkHeadEverywhere(Bound& b, ui::HeadRef h) {
 
 }  // namespace
 
+// Stops the test at the first widget that disagrees.
+#define CHECK_HEAD_EVERYWHERE(bound, head)      \
+    do {                                        \
+        checkHeadEverywhere(bound, head);       \
+        if (QTest::currentTestFailed()) return; \
+    } while (false)
+
 class TestViewState : public QObject {
     Q_OBJECT
 
@@ -129,16 +136,16 @@ void TestViewState::initTestCase() {
 
 void TestViewState::settingHeadReachesEveryWidget() {
     Bound b(m_result);
-    checkHeadEverywhere(b, {0, 0});
+    CHECK_HEAD_EVERYWHERE(b, (ui::HeadRef{0, 0}));
     QSignalSpy changed(&b.state, &ui::ViewState::headChanged);
     b.state.setHead({2, 3});
     QCOMPARE(changed.count(), 1);
     QCOMPARE(changed.at(0).at(0).value<ui::HeadRef>(), (ui::HeadRef{2, 3}));
-    checkHeadEverywhere(b, {2, 3});
+    CHECK_HEAD_EVERYWHERE(b, (ui::HeadRef{2, 3}));
     // The same head again: no signal, nothing moves.
     b.state.setHead({2, 3});
     QCOMPARE(changed.count(), 1);
-    checkHeadEverywhere(b, {2, 3});
+    CHECK_HEAD_EVERYWHERE(b, (ui::HeadRef{2, 3}));
     // The layer mean is a head like any other.
     b.state.setHead({1, -1});
     QCOMPARE(changed.count(), 2);
@@ -157,17 +164,17 @@ void TestViewState::userPickedHeadReachesEveryWidget() {
     QVERIFY(layerSpin != nullptr && headSpin != nullptr);
     headSpin->setValue(2);
     QCOMPARE(changed.count(), 1);
-    checkHeadEverywhere(b, {0, 2});
+    CHECK_HEAD_EVERYWHERE(b, (ui::HeadRef{0, 2}));
     layerSpin->setValue(1);
     QCOMPARE(changed.count(), 2);
-    checkHeadEverywhere(b, {1, 2});
+    CHECK_HEAD_EVERYWHERE(b, (ui::HeadRef{1, 2}));
     // Arrow keys on the head view's plot.
     QTest::keyClick(b.head.plot(), Qt::Key_Down);
     QCOMPARE(changed.count(), 3);
-    checkHeadEverywhere(b, {2, 2});
+    CHECK_HEAD_EVERYWHERE(b, (ui::HeadRef{2, 2}));
     QTest::keyClick(b.head.plot(), Qt::Key_Right);
     QCOMPARE(changed.count(), 4);
-    checkHeadEverywhere(b, {2, 3});
+    CHECK_HEAD_EVERYWHERE(b, (ui::HeadRef{2, 3}));
     QCOMPARE(layerSpin->value(), 2);
     QCOMPARE(headSpin->value(), 3);
     // A row of the head statistics.
@@ -176,7 +183,7 @@ void TestViewState::userPickedHeadReachesEveryWidget() {
     b.stats.table()->selectionModel()->setCurrentIndex(b.stats.model()->index(row, 0),
                                                        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     QCOMPARE(changed.count(), 5);
-    checkHeadEverywhere(b, {0, 1});
+    CHECK_HEAD_EVERYWHERE(b, (ui::HeadRef{0, 1}));
 }
 
 void TestViewState::headIsClampedToTheModel() {
