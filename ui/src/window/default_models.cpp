@@ -51,4 +51,11 @@ std::vector<DefaultModel> defaultModels() {
     return all;
 }
 
+QString startModelDir(const QString& requested, const QString& lastModel) {
+    if (!requested.isEmpty()) return requested;
+    if (!lastModel.isEmpty() && QFileInfo(lastModel).isDir()) return lastModel;
+    const auto defaults = defaultModels();
+    return defaults.empty() ? QString() : defaults.front().dir;
+}
+
 }  // namespace attnviz::ui

@@ -26,4 +26,9 @@ std::vector<DefaultModel> modelsUnder(const QString& root);
 // The folders searched, in order.
 QStringList defaultModelRoots();
 
+// The model to open at start: `requested` (--model) if given, else
+// `lastModel` if it is still a folder, else the first default model ("" when
+// there is none).
+QString startModelDir(const QString& requested, const QString& lastModel);
+
 }  // namespace attnviz::ui

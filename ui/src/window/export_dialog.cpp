@@ -1,7 +1,11 @@
 #include "window/export_dialog.h"
 
+#include "attnviz/ui/plot/plot_view.h"
+#include "window/app_settings.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -9,8 +13,10 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardPaths>
 
 namespace attnviz::ui {
 
@@ -122,6 +128,39 @@ void ExportDialog::browse() {
                                                         tr("%1 files (*.%2)").arg(suffix.toUpper(), suffix), nullptr,
                                                         QFileDialog::DontConfirmOverwrite);
     if (!chosen.isEmpty()) m_path->setText(chosen);
+}
+
+QString exportWithDialog(PlotView& view, const QString& nameSuffix, AppSettings& settings, QWidget* parent) {
+    if (const QString problem = view.exportProblem(); !problem.isEmpty()) {
+        QMessageBox::information(parent, QObject::tr("Export"), problem);
+        return {};
+    }
+    QString dir = settings.exportDir();
+    if (dir.isEmpty() || !QFileInfo(dir).isDir()) {
+        dir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+        if (dir.isEmpty() || !QFileInfo(dir).isDir()) dir = QDir::homePath();
+    }
+    const QString name = QStringLiteral("%1-%2%3.png").arg(view.result()->modelName, view.viewName(), nameSuffix);
+    ExportDialog dialog(view.viewName(), view.figureSize(), view.csvMatrix().has_value(), QDir(dir).filePath(name),
+                        parent);
+    dialog.setScale(settings.exportScale());
+    if (dialog.exec() != QDialog::Accepted) return {};
+    const QString path = dialog.path();
+    if (path.isEmpty()) return {};
+    if (QFileInfo::exists(path) &&
+        QMessageBox::question(parent, QObject::tr("Replace file?"),
+                              QObject::tr("%1 already exists. Replace it?").arg(QDir::toNativeSeparators(path)),
+                              QMessageBox::Yes | QMessageBox::No, QMessageBox::No) != QMessageBox::Yes) {
+        return {};
+    }
+    const core::Status status = exportView(view, path, dialog.format(), dialog.figureOptions());
+    if (!status) {
+        QMessageBox::warning(parent, QObject::tr("Export failed"), QString::fromStdString(status.error()));
+        return {};
+    }
+    settings.setExportDir(QFileInfo(path).absolutePath());
+    settings.setExportScale(dialog.figureOptions().scale);
+    return QObject::tr("Exported %1").arg(QDir::toNativeSeparators(path));
 }
 
 }  // namespace attnviz::ui

@@ -13,6 +13,9 @@ class QSpinBox;
 
 namespace attnviz::ui {
 
+class AppSettings;
+class PlotView;
+
 class ExportDialog : public QDialog {
     Q_OBJECT
 
@@ -38,5 +41,11 @@ private:
     QLabel* m_note = nullptr;
     QSize m_figureSize;
 };
+
+// File > Export View for `view`: the dialog (starting in the last export
+// folder, with "<model>-<view><nameSuffix>.png"), a question before replacing a file, then the
+// export; a failure or a view with nothing to export is reported in a
+// message box. Returns the status-bar message ("" when nothing was written).
+QString exportWithDialog(PlotView& view, const QString& nameSuffix, AppSettings& settings, QWidget* parent);
 
 }  // namespace attnviz::ui

@@ -29,6 +29,8 @@ public:
     HeadRef head() const { return m_head; }
     // The heads for TwoHeads.
     void setHeads(HeadRef a, HeadRef b);
+    HeadRef headA() const { return m_a; }
+    HeadRef headB() const { return m_b; }
 
     // 0: A, 1: B, 2: A - B (null while the view shows a message).
     QCPColorMap* colorMap(int panel) const;

@@ -22,6 +22,7 @@ public:
 
     // Outlines the head the head view shows.
     void setCurrentHead(HeadRef head);
+    HeadRef currentHead() const { return m_current; }
 
     // The thumbnail of (layer, head); head -1 is the layer-mean column.
     QCPColorMap* colorMap(HeadRef head) const;

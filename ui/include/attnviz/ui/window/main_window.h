@@ -1,25 +1,23 @@
 // The window: input dock (with the predictions), view controls, the five
 // views as tabs, the head statistics dock, menus, shortcuts and the status
-// line. It only wires the pieces together; the
-// state lives in SessionModel and the drawing in the views.
+// line. It only wires the pieces together: the run lives in SessionModel,
+// what the views show in ViewState, the drawing in the views.
 #pragma once
 
-#include "attnviz/ui/session/head_ref.h"
-
 #include <QMainWindow>
+#include <QString>
 
-class QActionGroup;
+#include <memory>
+
 class QDockWidget;
-class QLabel;
 class QMenu;
-class QProgressBar;
-class QPushButton;
 class QTabWidget;
 
 namespace attnviz::ui {
 
 class AnalysisPage;
 class AppSettings;
+class Banner;
 class ComparePage;
 class DifferencePage;
 class HeadGridView;
@@ -28,7 +26,11 @@ class HeadView;
 class InputPanel;
 class PlotView;
 class SessionModel;
+class StatusLine;
 class ViewControls;
+class ViewState;
+class ViewTabs;
+class WindowMenus;
 
 struct StartOptions {
     QString modelDir;       // --model; empty: last model, else the embedded default
@@ -50,17 +52,18 @@ public:
     void exportCurrentView();
 
     SessionModel* session() const { return m_session; }
+    ViewState* viewState() const { return m_state; }
     InputPanel* inputPanel() const { return m_input; }
     ViewControls* controls() const { return m_controls; }
-    HeadView* headView() const { return m_headView; }
-    HeadGridView* overview() const { return m_overview; }
-    ComparePage* comparePage() const { return m_compare; }
-    DifferencePage* differencePage() const { return m_difference; }
-    AnalysisPage* analysisPage() const { return m_analysis; }
+    HeadView* headView() const;
+    HeadGridView* overview() const;
+    ComparePage* comparePage() const;
+    DifferencePage* differencePage() const;
+    AnalysisPage* analysisPage() const;
     HeadStatsPanel* headStatsPanel() const { return m_stats; }
     QDockWidget* headStatsDock() const { return m_statsDock; }
-    QMenu* modelsMenu() const { return m_modelsMenu; }
-    QTabWidget* tabs() const { return m_tabs; }
+    QMenu* modelsMenu() const;
+    QTabWidget* tabs() const;
     PlotView* currentView() const;
     // The message shown above the views ("" when none).
     QString bannerText() const;
@@ -71,40 +74,28 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
-    void buildMenus();
-    void buildStatusBar();
+    void buildDocks();
+    void bindState();
     void wire();
+    void wireSession();
+    void restoreSettings();
     void rebuildModelMenus();
-    void setHead(HeadRef head);
-    void setHighlight(int token);
-    void showBanner(const QString& text, bool error);
     void onResult();
     void onResultUpdated();
     void onModelChanged();
     void saveSettings();
-    std::vector<PlotView*> views() const;
 
     std::unique_ptr<AppSettings> m_settings;
     SessionModel* m_session = nullptr;
+    ViewState* m_state = nullptr;
     InputPanel* m_input = nullptr;
     ViewControls* m_controls = nullptr;
-    QTabWidget* m_tabs = nullptr;
-    HeadView* m_headView = nullptr;
-    HeadGridView* m_overview = nullptr;
-    ComparePage* m_compare = nullptr;
-    DifferencePage* m_difference = nullptr;
-    AnalysisPage* m_analysis = nullptr;
+    ViewTabs* m_tabs = nullptr;
     HeadStatsPanel* m_stats = nullptr;
     QDockWidget* m_statsDock = nullptr;
-    QLabel* m_banner = nullptr;
-    QMenu* m_recentMenu = nullptr;
-    QMenu* m_modelsMenu = nullptr;
-    QLabel* m_modelLabel = nullptr;
-    QLabel* m_tokensLabel = nullptr;
-    QLabel* m_timeLabel = nullptr;
-    QLabel* m_maskLabel = nullptr;
-    QProgressBar* m_progress = nullptr;
-    QPushButton* m_cancelLoad = nullptr;
+    Banner* m_banner = nullptr;
+    WindowMenus* m_menus = nullptr;
+    StatusLine* m_status = nullptr;
 };
 
 }  // namespace attnviz::ui

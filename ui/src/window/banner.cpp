@@ -1,0 +1,55 @@
+#include "window/banner.h"
+
+#include "attnviz/ui/session/session_model.h"
+
+#include <QDir>
+
+namespace attnviz::ui {
+
+Banner::Banner(QWidget* parent) : QLabel(parent) {
+    setObjectName(QStringLiteral("banner"));
+    setWordWrap(true);
+    setTextInteractionFlags(Qt::TextSelectableByMouse);
+    setVisible(false);
+}
+
+void Banner::showMessage(const QString& text, bool error) {
+    setText(text);
+    setVisible(!text.isEmpty());
+    setStyleSheet(error ? QStringLiteral("QLabel { background: #fdecea; color: #8a1c12; padding: 6px 10px; "
+                                         "border-bottom: 1px solid #f5c2bd; }")
+                        : QStringLiteral("QLabel { background: #fff7e0; color: #6b4e00; padding: 6px 10px; "
+                                         "border-bottom: 1px solid #f0deaa; }"));
+}
+
+QString Banner::message() const { return isVisible() ? text() : QString(); }
+
+void Banner::follow(SessionModel* session) {
+    connect(session, &SessionModel::computeFailed, this, [this](const QString& message) {
+        showMessage(tr("Could not compute: %1 (the picture below is the last good result)").arg(message), true);
+    });
+    connect(session, &SessionModel::inputNeeded, this, [this](const QString& hint) { showMessage(hint, false); });
+    connect(session, &SessionModel::loadFailed, this, [this](const QString& dir, const QString& message) {
+        showMessage(tr("Could not open %1: %2").arg(QDir::toNativeSeparators(dir), message), true);
+    });
+    connect(session, &SessionModel::modelChanged, this, [this, session] {
+        const LoadedModel& m = session->model();
+        if (m.tokenizer) return;
+        showMessage(tr("This model has no tokenizer attnviz can read (%1): type token ids separated by spaces.")
+                        .arg(m.tokenizerProblem),
+                    false);
+    });
+    connect(session, &SessionModel::resultReady, this, [this, session] {
+        if (!session->result()) return;
+        const LoadedModel& m = session->model();
+        if (m.tokenizer) {
+            showMessage(QString(), false);
+        } else {
+            showMessage(tr("This model has no tokenizer attnviz can read (%1): the text box takes token ids.")
+                            .arg(m.tokenizerProblem),
+                        false);
+        }
+    });
+}
+
+}  // namespace attnviz::ui

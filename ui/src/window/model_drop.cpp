@@ -1,0 +1,19 @@
+#include "window/model_drop.h"
+
+#include <QFileInfo>
+#include <QMimeData>
+#include <QUrl>
+
+namespace attnviz::ui {
+
+QString modelDirFromMime(const QMimeData* mime) {
+    if (mime == nullptr || !mime->hasUrls() || mime->urls().isEmpty()) return {};
+    const QUrl url = mime->urls().first();
+    if (!url.isLocalFile()) return {};
+    const QFileInfo info(url.toLocalFile());
+    if (info.isDir()) return info.absoluteFilePath();
+    if (info.isFile()) return info.absolutePath();
+    return {};
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,87 @@
+#include "window/status_line.h"
+
+#include "attnviz/ui/session/session_model.h"
+
+#include <QDir>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStatusBar>
+
+namespace attnviz::ui {
+
+StatusLine::StatusLine(QStatusBar* bar, SessionModel* session) : QObject(bar), m_bar(bar), m_session(session) {
+    m_model = new QLabel(tr("no model"), bar);
+    m_tokens = new QLabel(bar);
+    m_time = new QLabel(bar);
+    m_mask = new QLabel(bar);
+    m_mask->setObjectName(QStringLiteral("maskStatus"));
+    m_progress = new QProgressBar(bar);
+    m_progress->setRange(0, 100);
+    m_progress->setMaximumWidth(160);
+    m_progress->setVisible(false);
+    m_cancelLoad = new QPushButton(tr("Cancel"), bar);
+    m_cancelLoad->setVisible(false);
+    m_cancelLoad->setShortcut(QKeySequence(Qt::Key_Escape));
+    for (QLabel* l : {m_mask, m_model, m_tokens, m_time}) l->setContentsMargins(10, 0, 10, 0);
+    bar->setStyleSheet(QStringLiteral("QStatusBar::item { border: none; }"));
+    for (QWidget* w : std::initializer_list<QWidget*>{m_progress, m_cancelLoad, m_mask, m_model, m_tokens, m_time}) {
+        bar->addPermanentWidget(w);
+    }
+
+    connect(m_cancelLoad, &QPushButton::clicked, session, &SessionModel::cancelLoad);
+    connect(session, &SessionModel::computeStarted, this, [this] { m_time->setText(tr("computing...")); });
+    connect(session, &SessionModel::computeFailed, m_time, &QLabel::clear);
+    connect(session, &SessionModel::inputNeeded, m_time, &QLabel::clear);
+    connect(session, &SessionModel::loadStarted, this, [this](const QString& dir) {
+        m_progress->setValue(0);
+        m_progress->setVisible(true);
+        m_cancelLoad->setVisible(true);
+        m_bar->showMessage(tr("Loading %1 ...").arg(QDir::toNativeSeparators(dir)));
+    });
+    connect(session, &SessionModel::loadProgress, m_progress, &QProgressBar::setValue);
+    connect(session, &SessionModel::loadFailed, this, &StatusLine::endLoad);
+    connect(session, &SessionModel::loadCancelled, this, [this] {
+        endLoad();
+        m_bar->showMessage(tr("Loading cancelled"), 3000);
+    });
+    connect(session, &SessionModel::modelChanged, this, [this] {
+        endLoad();
+        showModel();
+    });
+}
+
+void StatusLine::endLoad() {
+    m_progress->setVisible(false);
+    m_cancelLoad->setVisible(false);
+    m_bar->clearMessage();
+}
+
+void StatusLine::showModel() {
+    const LoadedModel& m = m_session->model();
+    m_model->setText(
+        QStringLiteral("%1 (%2) · %3").arg(m.name(), QString::fromStdString(m.model->config().modelType), m.shapeText()));
+    m_model->setToolTip(QDir::toNativeSeparators(m.dir));
+}
+
+void StatusLine::showResult(const SessionResult& result) {
+    m_tokens->setText(tr("%n token(s)", nullptr, result.tokenCount()));
+    m_time->setText(tr("%1 ms").arg(result.computeMs, 0, 'f', 1));
+    if (result.maskIsDefault()) {
+        m_mask->setText(tr("mask: %1").arg(maskLabel(result.trace->mask())));
+        m_mask->setStyleSheet(QString());
+    } else {
+        m_mask->setText(tr("mask: %1").arg(result.maskShortText()));
+        m_mask->setStyleSheet(QStringLiteral("QLabel { color: #b35900; font-weight: bold; }"));
+    }
+}
+
+void StatusLine::showMessage(const QString& text, int timeoutMs) {
+    if (text.isEmpty()) {
+        m_bar->clearMessage();
+    } else {
+        m_bar->showMessage(text, timeoutMs);
+    }
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,57 @@
+#include "window/view_tabs.h"
+
+#include "attnviz/ui/views/analysis_view.h"
+#include "attnviz/ui/views/compare_view.h"
+#include "attnviz/ui/views/difference_view.h"
+#include "attnviz/ui/views/head_grid_view.h"
+#include "attnviz/ui/views/head_view.h"
+#include "panels/analysis_page.h"
+#include "panels/compare_page.h"
+#include "panels/difference_page.h"
+
+namespace attnviz::ui {
+
+ViewTabs::ViewTabs(QWidget* parent) : QTabWidget(parent) {
+    setObjectName(QStringLiteral("viewTabs"));
+    setDocumentMode(true);
+    m_headView = new HeadView(this);
+    m_overview = new HeadGridView(this);
+    m_compare = new ComparePage(this);
+    m_difference = new DifferencePage(this);
+    m_analysis = new AnalysisPage(this);
+    addTab(m_headView, tr("Head"));
+    addTab(m_overview, tr("Overview"));
+    addTab(m_compare, tr("Compare"));
+    addTab(m_difference, tr("Difference"));
+    addTab(m_analysis, tr("Aggregates"));
+    setTabToolTip(4, tr("Attention rollout, value-weighted norms, means and maxima over heads and layers, "
+                        "each with its formula"));
+}
+
+QStringList ViewTabs::menuNames() {
+    return {tr("&Head"), tr("&Overview"), tr("&Compare"), tr("&Difference"), tr("&Aggregates")};
+}
+
+std::vector<PlotView*> ViewTabs::views() const {
+    return {m_headView, m_overview, m_compare->view(), m_difference->view(), m_analysis->view()};
+}
+
+PlotView* ViewTabs::currentView() const {
+    QWidget* w = currentWidget();
+    if (w == m_compare) return m_compare->view();
+    if (w == m_difference) return m_difference->view();
+    if (w == m_analysis) return m_analysis->view();
+    return qobject_cast<PlotView*>(w);
+}
+
+void ViewTabs::setPlaceholder(const QString& text) {
+    for (PlotView* v : views()) v->setPlaceholder(text);
+}
+
+bool ViewTabs::currentFollowsHead() const {
+    QWidget* tab = currentWidget();
+    return tab == m_headView || tab == m_difference ||
+           (tab == m_analysis && analysisUsesHead(m_analysis->view()->kind()));
+}
+
+}  // namespace attnviz::ui

@@ -1,0 +1,105 @@
+#include "window/window_menus.h"
+
+#include "window/default_models.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMainWindow>
+#include <QMenuBar>
+#include <QMessageBox>
+
+namespace attnviz::ui {
+
+WindowMenus::WindowMenus(QMainWindow* window, const QStringList& viewNames, QAction* statsToggle)
+    : QObject(window), m_window(window) {
+    buildFileMenu();
+    buildViewMenu(viewNames, statsToggle);
+    buildHelpMenu();
+}
+
+void WindowMenus::buildFileMenu() {
+    QMenu* file = m_window->menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open Model Folder..."), this, [this] {
+        const QString start = m_currentDir.isEmpty() ? QDir::homePath() : QFileInfo(m_currentDir).absolutePath();
+        const QString dir = QFileDialog::getExistingDirectory(
+            m_window, tr("Open a model folder (config.json + model.safetensors)"), start);
+        if (!dir.isEmpty()) emit openModelRequested(dir);
+    });
+    open->setShortcut(QKeySequence::Open);
+    m_recent = file->addMenu(tr("Open &Recent"));
+    // Between File and View in the menu bar.
+    m_models = m_window->menuBar()->addMenu(tr("&Models"));
+    file->addSeparator();
+    QAction* exportAction = file->addAction(tr("&Export View..."), this, &WindowMenus::exportRequested);
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), m_window, &QWidget::close);
+    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+}
+
+void WindowMenus::buildViewMenu(const QStringList& viewNames, QAction* statsToggle) {
+    QMenu* view = m_window->menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < viewNames.size(); ++i) {
+        QAction* a = view->addAction(viewNames[i], this, [this, i] { emit viewRequested(i); });
+        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    }
+    view->addSeparator();
+    statsToggle->setText(tr("Head &Statistics"));
+    statsToggle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    view->addAction(statsToggle);
+    view->addSeparator();
+    QAction* full = view->addAction(tr("&Full Screen"), this, [this] {
+        m_window->isFullScreen() ? m_window->showNormal() : m_window->showFullScreen();
+    });
+    full->setShortcut(QKeySequence(Qt::Key_F11));
+}
+
+void WindowMenus::buildHelpMenu() {
+    QMenu* help = m_window->menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About attnviz"), this, [this] {
+        QMessageBox::about(m_window, tr("About attnviz"),
+                           tr("<b>attnviz</b> shows the attention of every layer and head of a transformer as you "
+                              "type.<br><br>Layers and heads are numbered from 0 everywhere (window, "
+                              "attnviz-cli, exports). Rows are queries, columns are keys.<br>Hover a cell for its "
+                              "value, click a token to highlight its row and column, scroll to zoom, drag to pan, "
+                              "double-click to reset."));
+    });
+}
+
+void WindowMenus::rebuildModelMenus(const QString& currentDir, const QStringList& recent) {
+    m_currentDir = currentDir;
+    m_models->clear();
+    const auto defaults = defaultModels();
+    if (defaults.empty()) {
+        QAction* none = m_models->addAction(tr("No embedded models found"));
+        none->setEnabled(false);
+    }
+    const QString current = currentDir.isEmpty() ? QString() : QDir::cleanPath(currentDir);
+    auto* group = new QActionGroup(m_models);
+    for (const DefaultModel& m : defaults) {
+        const QString label =
+            QStringLiteral("%1  (%2, %3)").arg(m.name, m.modelType, m.causal ? tr("causal") : tr("masked LM"));
+        QAction* a = m_models->addAction(label, this, [this, dir = m.dir] { emit openModelRequested(dir); });
+        a->setCheckable(true);
+        a->setChecked(QDir::cleanPath(m.dir) == current);
+        a->setToolTip(QDir::toNativeSeparators(m.dir));
+        a->setData(m.dir);
+        group->addAction(a);
+    }
+    m_models->addSeparator();
+    m_models->addAction(tr("Open Folder..."), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(m_window, tr("Open a model folder"), QDir::homePath());
+        if (!dir.isEmpty()) emit openModelRequested(dir);
+    });
+
+    m_recent->clear();
+    for (const QString& dir : recent) {
+        m_recent->addAction(dir, this, [this, dir] { emit openModelRequested(dir); });
+    }
+    m_recent->setEnabled(!recent.isEmpty());
+}
+
+}  // namespace attnviz::ui
