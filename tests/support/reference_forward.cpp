@@ -188,10 +188,29 @@ struct Expected {
     bool optional = false;
 };
 
-std::string layerName(const std::string& pattern, int layer) {
-    std::string n = pattern;
-    n.replace(n.find("{L}"), 3, std::to_string(layer));
-    return n;
+// The per-layer tensors of the two BERT-family layouts: the name stem in
+// BERT/RoBERTa and in DistilBERT, and the shape of its ".weight" (".bias" is
+// the first dimension).
+enum class BertShape { Square, Up, Down, Norm };  // (dModel, dModel), (dFF, dModel), (dModel, dFF), (dModel)
+struct BertStem {
+    const char* bert;
+    const char* distil;
+    BertShape shape;
+};
+constexpr BertStem kBertQuery{"attention.self.query.", "attention.q_lin.", BertShape::Square};
+constexpr BertStem kBertKey{"attention.self.key.", "attention.k_lin.", BertShape::Square};
+constexpr BertStem kBertValue{"attention.self.value.", "attention.v_lin.", BertShape::Square};
+constexpr BertStem kBertOut{"attention.output.dense.", "attention.out_lin.", BertShape::Square};
+constexpr BertStem kBertAttnNorm{"attention.output.LayerNorm.", "sa_layer_norm.", BertShape::Norm};
+constexpr BertStem kBertUp{"intermediate.dense.", "ffn.lin1.", BertShape::Up};
+constexpr BertStem kBertDown{"output.dense.", "ffn.lin2.", BertShape::Down};
+constexpr BertStem kBertFfnNorm{"output.LayerNorm.", "output_layer_norm.", BertShape::Norm};
+
+// "<prefix>encoder.layer.<l>.<stem>" or "<prefix>transformer.layer.<l>.<stem>".
+std::string bertLayerName(const ReferenceConfig& c, const std::string& prefix, int layer, const BertStem& stem) {
+    const bool distil = c.modelType == "distilbert";
+    return prefix + (distil ? "transformer.layer." : "encoder.layer.") + std::to_string(layer) + "." +
+           (distil ? stem.distil : stem.bert);
 }
 
 std::vector<Expected> bertTensors(const ReferenceConfig& c, const std::string& p) {
@@ -203,29 +222,18 @@ std::vector<Expected> bertTensors(const ReferenceConfig& c, const std::string& p
         {p + "embeddings.LayerNorm.bias", {d}},
     };
     if (c.typeVocabSize > 0) t.push_back({p + "embeddings.token_type_embeddings.weight", {c.typeVocabSize, d}});
-    const bool distil = c.modelType == "distilbert";
-    // (name, shape) of every per-layer tensor: DistilBERT's names, then BERT's.
-    const std::vector<std::pair<std::string, std::vector<std::int64_t>>> layer = distil
-        ? std::vector<std::pair<std::string, std::vector<std::int64_t>>>{
-              {"transformer.layer.{L}.attention.q_lin.weight", {d, d}}, {"transformer.layer.{L}.attention.q_lin.bias", {d}},
-              {"transformer.layer.{L}.attention.k_lin.weight", {d, d}}, {"transformer.layer.{L}.attention.k_lin.bias", {d}},
-              {"transformer.layer.{L}.attention.v_lin.weight", {d, d}}, {"transformer.layer.{L}.attention.v_lin.bias", {d}},
-              {"transformer.layer.{L}.attention.out_lin.weight", {d, d}}, {"transformer.layer.{L}.attention.out_lin.bias", {d}},
-              {"transformer.layer.{L}.sa_layer_norm.weight", {d}}, {"transformer.layer.{L}.sa_layer_norm.bias", {d}},
-              {"transformer.layer.{L}.ffn.lin1.weight", {f, d}}, {"transformer.layer.{L}.ffn.lin1.bias", {f}},
-              {"transformer.layer.{L}.ffn.lin2.weight", {d, f}}, {"transformer.layer.{L}.ffn.lin2.bias", {d}},
-              {"transformer.layer.{L}.output_layer_norm.weight", {d}}, {"transformer.layer.{L}.output_layer_norm.bias", {d}}}
-        : std::vector<std::pair<std::string, std::vector<std::int64_t>>>{
-              {"encoder.layer.{L}.attention.self.query.weight", {d, d}}, {"encoder.layer.{L}.attention.self.query.bias", {d}},
-              {"encoder.layer.{L}.attention.self.key.weight", {d, d}}, {"encoder.layer.{L}.attention.self.key.bias", {d}},
-              {"encoder.layer.{L}.attention.self.value.weight", {d, d}}, {"encoder.layer.{L}.attention.self.value.bias", {d}},
-              {"encoder.layer.{L}.attention.output.dense.weight", {d, d}}, {"encoder.layer.{L}.attention.output.dense.bias", {d}},
-              {"encoder.layer.{L}.attention.output.LayerNorm.weight", {d}}, {"encoder.layer.{L}.attention.output.LayerNorm.bias", {d}},
-              {"encoder.layer.{L}.intermediate.dense.weight", {f, d}}, {"encoder.layer.{L}.intermediate.dense.bias", {f}},
-              {"encoder.layer.{L}.output.dense.weight", {d, f}}, {"encoder.layer.{L}.output.dense.bias", {d}},
-              {"encoder.layer.{L}.output.LayerNorm.weight", {d}}, {"encoder.layer.{L}.output.LayerNorm.bias", {d}}};
+    const BertStem stems[] = {kBertQuery, kBertKey, kBertValue, kBertOut, kBertAttnNorm, kBertUp, kBertDown, kBertFfnNorm};
     for (int l = 0; l < c.nLayers; ++l)
-        for (const auto& [name, shape] : layer) t.push_back({p + layerName(name, l), shape});
+        for (const BertStem& stem : stems) {
+            const std::string n = bertLayerName(c, p, l, stem);
+            switch (stem.shape) {
+            case BertShape::Square: t.push_back({n + "weight", {d, d}}); t.push_back({n + "bias", {d}}); break;
+            case BertShape::Up: t.push_back({n + "weight", {f, d}}); t.push_back({n + "bias", {f}}); break;
+            case BertShape::Down: t.push_back({n + "weight", {d, f}}); t.push_back({n + "bias", {d}}); break;
+            case BertShape::Norm: t.push_back({n + "weight", {d}}); t.push_back({n + "bias", {d}}); break;
+            }
+        }
+    const bool distil = c.modelType == "distilbert";
     // The masked-LM head: optional (a bare encoder has none).
     if (distil) {
         t.push_back({"vocab_transform.weight", {d, d}, true});
@@ -317,7 +325,8 @@ core::Result<ReferenceModel> ReferenceModel::load(const std::filesystem::path& d
     if (!config) return config.takeError();
     const ReferenceConfig& c = *config;
     if (c.family == ReferenceFamily::Llama ? c.activation != "silu" : std::isnan(activate(1.0, c.activation))) {
-        return makeError(ErrorCode::Unsupported, dir.string() + ": activation \"" + c.activation + "\" is not in the reference");
+        return makeError(ErrorCode::Unsupported,
+                         dir.string() + ": activation \"" + c.activation + "\" is not in the reference");
     }
     auto store = core::WeightStore::open(dir);
     if (!store) return store.takeError();
@@ -349,7 +358,9 @@ core::Result<ReferenceModel> ReferenceModel::load(const std::filesystem::path& d
             return makeError(ErrorCode::CorruptFile, dir.string() + ": tensor " + e.name + " is missing");
         }
         const core::TensorInfo* info = store->info(e.name);
-        if (info->shape != e.shape) return makeError(ErrorCode::CorruptFile, dir.string() + ": tensor " + e.name + " has another shape");
+        if (info->shape != e.shape) {
+            return makeError(ErrorCode::CorruptFile, dir.string() + ": tensor " + e.name + " has another shape");
+        }
         std::uint64_t count = 1;
         for (std::int64_t s : e.shape) count *= static_cast<std::uint64_t>(s);
         // floats() wants the shape as an initializer list; the check above already did it.
@@ -377,10 +388,15 @@ core::Result<ReferenceRun> ReferenceModel::run(std::span<const std::int32_t> ids
     if (T == 0) return makeError(ErrorCode::InvalidInput, "no tokens");
     for (std::int32_t id : ids)
         if (id < 0 || id >= c.vocabSize) return makeError(ErrorCode::InvalidInput, "token id outside the vocabulary");
-    if (c.maxLength() && T > *c.maxLength()) return makeError(ErrorCode::InvalidInput, "input longer than the position table");
+    if (c.maxLength() && T > *c.maxLength()) {
+        return makeError(ErrorCode::InvalidInput, "input longer than the position table");
+    }
     if (!types.empty() && types.size() != ids.size()) return makeError(ErrorCode::InvalidInput, "one token type per id");
-    for (std::int32_t type : types)
-        if (type < 0 || type >= std::max(c.typeVocabSize, 1)) return makeError(ErrorCode::InvalidInput, "token type outside the table");
+    for (std::int32_t type : types) {
+        if (type < 0 || type >= std::max(c.typeVocabSize, 1)) {
+            return makeError(ErrorCode::InvalidInput, "token type outside the table");
+        }
+    }
 
     ReferenceRun out;
     out.nLayers = c.nLayers;
@@ -426,39 +442,39 @@ void ReferenceModel::bertForward(std::span<const std::int32_t> ids, std::span<co
     layerNorm(x, w(p + "embeddings.LayerNorm.weight"), w(p + "embeddings.LayerNorm.bias"), c.normEps);
 
     for (int l = 0; l < c.nLayers; ++l) {
-        const std::string b = p + (distil ? "transformer.layer." : "encoder.layer.") + std::to_string(l) + ".";
-        auto name = [&](const char* bertName, const char* distilName) { return b + (distil ? distilName : bertName); };
+        auto name = [&](const BertStem& stem) { return bertLayerName(c, p, l, stem); };
         // 2. Self-attention: q, k, v, softmax(q k^T / sqrt(headDim)) v.
-        const std::string qn = name("attention.self.query.", "attention.q_lin.");
-        const std::string kn = name("attention.self.key.", "attention.k_lin.");
-        const std::string vn = name("attention.self.value.", "attention.v_lin.");
+        const std::string qn = name(kBertQuery), kn = name(kBertKey), vn = name(kBertValue);
         const Matrix q = linear(x, w(qn + "weight"), &w(qn + "bias"), d);  // (seqLen, dModel)
         const Matrix k = linear(x, w(kn + "weight"), &w(kn + "bias"), d);  // (seqLen, dModel)
         const Matrix v = linear(x, w(vn + "weight"), &w(vn + "bias"), d);  // (seqLen, dModel)
         const Matrix context = attention(q, k, v, c.nHeads, c.nHeads, c.headDim, 1.0 / std::sqrt(c.headDim), l, out);
         // 3. Output projection, residual, LayerNorm.
-        const std::string on = name("attention.output.dense.", "attention.out_lin.");
+        const std::string on = name(kBertOut), an = name(kBertAttnNorm);
         addInto(x, linear(context, w(on + "weight"), &w(on + "bias"), d));
-        const std::string an = name("attention.output.LayerNorm.", "sa_layer_norm.");
         layerNorm(x, w(an + "weight"), w(an + "bias"), c.normEps);
         // 4. Feed-forward, residual, LayerNorm.
-        const std::string un = name("intermediate.dense.", "ffn.lin1.");
-        const std::string dn = name("output.dense.", "ffn.lin2.");
+        const std::string un = name(kBertUp), dn = name(kBertDown), fn = name(kBertFfnNorm);
         Matrix hidden = linear(x, w(un + "weight"), &w(un + "bias"), c.dFF);  // (seqLen, dFF)
         activate(hidden, c.activation);
         addInto(x, linear(hidden, w(dn + "weight"), &w(dn + "bias"), d));
-        const std::string fn = name("output.LayerNorm.", "output_layer_norm.");
         layerNorm(x, w(fn + "weight"), w(fn + "bias"), c.normEps);
     }
 
     // 5. Masked-LM head: dense, activation, LayerNorm, decoder (tied to the
     //    word embeddings unless untied and stored) + bias. RoBERTa's head uses
     //    erf GELU whatever hidden_act says.
-    const std::string head = distil ? "" : c.modelType == "bert" ? "cls.predictions." : "lm_head.";
-    const std::string dense = distil ? "vocab_transform." : c.modelType == "bert" ? head + "transform.dense." : head + "dense.";
-    const std::string norm = distil ? "vocab_layer_norm." : c.modelType == "bert" ? head + "transform.LayerNorm." : head + "layer_norm.";
-    const std::string bias = distil ? "vocab_projector.bias" : head + "bias";
-    const std::string decoder = distil ? "vocab_projector.weight" : head + "decoder.weight";
+    const bool bert = c.modelType == "bert";
+    const std::string dense = distil ? "vocab_transform."
+                              : bert ? "cls.predictions.transform.dense."
+                                     : "lm_head.dense.";
+    const std::string norm = distil ? "vocab_layer_norm."
+                             : bert ? "cls.predictions.transform.LayerNorm."
+                                    : "lm_head.layer_norm.";
+    const std::string bias = distil ? "vocab_projector.bias" : bert ? "cls.predictions.bias" : "lm_head.bias";
+    const std::string decoder = distil ? "vocab_projector.weight"
+                                : bert ? "cls.predictions.decoder.weight"
+                                       : "lm_head.decoder.weight";
     if (!has(dense + "weight")) return;
     Matrix t = linear(x, w(dense + "weight"), &w(dense + "bias"), d);  // (seqLen, dModel)
     activate(t, c.robertaPositions ? std::string("gelu") : c.activation);

@@ -120,7 +120,7 @@ void TestSentencePieceConventions::llama() {
     QFETCH(Ids, expected);
     static int folder = 0;
     ATTNVIZ_UNWRAP(dir, writeFolder(m_root, "llama" + std::to_string(folder++), llamaModel(),
-                                 config.isEmpty() ? nlohmann::json() : nlohmann::json::parse(config.toStdString())));
+                                    config.isEmpty() ? nlohmann::json() : nlohmann::json::parse(config.toStdString())));
     auto tok = core::loadTokenizer(dir);
     QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
     QCOMPARE((*tok)->kind(), std::string("sentencepiece"));
@@ -157,7 +157,7 @@ void TestSentencePieceConventions::llamaAddedPadToken() {
     // A special token the SentencePiece model lacks gets the next id, as
     // transformers' _add_tokens does, and is recognised when typed.
     ATTNVIZ_UNWRAP(dir, writeFolder(m_root, "llama-pad", llamaModel(),
-                                 nlohmann::json{{"tokenizer_class", "LlamaTokenizer"}, {"pad_token", "<pad>"}}));
+                                    nlohmann::json{{"tokenizer_class", "LlamaTokenizer"}, {"pad_token", "<pad>"}}));
     auto tok = core::loadTokenizer(dir);
     QVERIFY(tok.ok());
     const std::int32_t pieces = 7 + 14;
@@ -210,7 +210,7 @@ void TestSentencePieceConventions::albert() {
 
 void TestSentencePieceConventions::albertPair() {
     ATTNVIZ_UNWRAP(dir, writeFolder(m_root, "albert-pair", albertModel(),
-                                 nlohmann::json{{"tokenizer_class", "AlbertTokenizer"}, {"do_lower_case", true}}));
+                                    nlohmann::json{{"tokenizer_class", "AlbertTokenizer"}, {"do_lower_case", true}}));
     auto tok = core::loadTokenizer(dir);
     QVERIFY(tok.ok());
     const auto enc = (*tok)->encode("Hello", std::string_view("World"));
