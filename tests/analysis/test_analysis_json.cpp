@@ -2,6 +2,8 @@
 // round-trip exactly, NaN as null / empty field, and the induction fields.
 #include "hand_trace.h"
 
+#include "support/verify_result.h"
+
 #include "attnviz/core/aggregates.h"
 #include "attnviz/core/analysis_json.h"
 #include "attnviz/core/rollout.h"
@@ -20,14 +22,18 @@ namespace {
 
 // Runs `write` on a temporary stdio stream and returns what it wrote.
 template <class Fn>
-std::string capture(Fn write) {
+core::Result<std::string> capture(Fn write) {
     std::FILE* f = std::tmpfile();
-    if (f == nullptr) qFatal("tmpfile failed");
-    if (!write(f)) qFatal("writer reported an error");
+    if (f == nullptr) return core::makeError(core::ErrorCode::Io, "tmpfile failed");
+    if (!write(f)) {
+        std::fclose(f);
+        return core::makeError(core::ErrorCode::Internal, "the writer reported an error");
+    }
     std::string text(static_cast<std::size_t>(std::ftell(f)), '\0');
     std::rewind(f);
-    if (std::fread(text.data(), 1, text.size(), f) != text.size()) qFatal("read back failed");
+    const bool readBack = std::fread(text.data(), 1, text.size(), f) == text.size();
     std::fclose(f);
+    if (!readBack) return core::makeError(core::ErrorCode::Io, "reading the temporary file back failed");
     return text;
 }
 
@@ -69,8 +75,8 @@ void TestAnalysisJson::jsonRoundTrip() {
     const std::vector<double> induction{0.25, 0.5, 0.125, core::HeadStats::kUndefined};
     core::applyInduction(stats, induction);
     const core::AnalysisJsonHeader header{"hand", "llama", "default", {"a", "b\"q", "c"}};
-    const auto j = nlohmann::json::parse(
-        capture([&](std::FILE* f) { return core::writeAnalysisJson(f, header, t, stats, &seq); }));
+    ATTNVIZ_UNWRAP(text, capture([&](std::FILE* f) { return core::writeAnalysisJson(f, header, t, stats, &seq); }));
+    const auto j = nlohmann::json::parse(text);
 
     QCOMPARE(j["model"].get<std::string>(), std::string("hand"));
     QCOMPARE(j["effective_mask"].get<std::string>(), std::string("causal"));
@@ -114,9 +120,10 @@ void TestAnalysisJson::jsonWithoutInductionOrNorms() {
     t.tokenIds = {3};
     t.setMask(core::MaskMode::causal());
     const auto stats = core::computeHeadStats(t);
-    const auto j = nlohmann::json::parse(capture([&](std::FILE* f) {
+    ATTNVIZ_UNWRAP(text, capture([&](std::FILE* f) {
         return core::writeAnalysisJson(f, core::AnalysisJsonHeader{}, t, stats, nullptr);
     }));
+    const auto j = nlohmann::json::parse(text);
     QVERIFY(j["value_norms"].is_null());
     QVERIFY(j["induction_seed"].is_null());
     QVERIFY(j["induction_ids"].is_null());
@@ -130,7 +137,7 @@ void TestAnalysisJson::csvTable() {
     std::vector<core::HeadStats> stats(2);
     stats[0] = {0, 1, 0.5, 1.25, 0.75, core::HeadStats::kUndefined, 1.0, 0.125};
     stats[1] = {3, 0, 0.1, 2.0, 0.0, 0.3, 0.0, core::HeadStats::kUndefined};
-    const std::string csv = capture([&](std::FILE* f) { return core::writeHeadStatsCsv(f, stats); });
+    ATTNVIZ_UNWRAP(csv, capture([&](std::FILE* f) { return core::writeHeadStatsCsv(f, stats); }));
     // %.9g: 0.1 and 0.3 print short; NaN is an empty field.
     QCOMPARE(csv, std::string("layer,head,entropy,mean_distance,sink,prev_token,diagonal,induction\n"
                               "0,1,0.5,1.25,0.75,,1,0.125\n"

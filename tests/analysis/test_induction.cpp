@@ -2,6 +2,7 @@
 // sequence, the rules that build the sequence, and the extra run on a model.
 #include "support/fixture_models.h"
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/induction.h"
 #include "attnviz/core/model.h"
@@ -21,12 +22,10 @@ using core::InductionSequence;
 
 namespace {
 
-core::ModelConfig tinyConfig(const std::string& preset) {
+core::Result<core::ModelConfig> tinyConfig(const std::string& preset) {
     auto json = core::randomModelConfig(preset);
-    if (!json) qFatal("%s", json.error().c_str());
-    auto c = core::ModelConfig::fromJson(*json, preset);
-    if (!c) qFatal("%s", c.error().c_str());
-    return c.value();
+    if (!json) return json.takeError();
+    return core::ModelConfig::fromJson(*json, preset);
 }
 
 // [BOS] + r + r with n = 50 as the statistic defines it; the ids do not
@@ -126,7 +125,7 @@ void TestInduction::markerAndBytePieces() {
 }
 
 void TestInduction::sequenceFromConfig() {
-    core::ModelConfig c = tinyConfig("tiny-llama");  // rotary: no length limit
+    ATTNVIZ_UNWRAP(c, tinyConfig("tiny-llama"));  // rotary: no length limit
     c.bosTokenId = 1;
     c.eosTokenId = 2;
     QCOMPARE(c.maxSequenceLength(), INT_MAX);
@@ -166,7 +165,7 @@ void TestInduction::sequenceFromConfig() {
 }
 
 void TestInduction::sequenceWithReplacementWhenFewIds() {
-    core::ModelConfig c = tinyConfig("tiny-llama");
+    ATTNVIZ_UNWRAP(c, tinyConfig("tiny-llama"));
     c.vocabSize = 4;
     c.bosTokenId = 0;  // ordinary: 1, 2, 3
     core::InductionOptions o;
@@ -183,7 +182,7 @@ void TestInduction::sequenceWithReplacementWhenFewIds() {
 
 // tiny-gpt2 has learned positions for 64 tokens and no BOS: r + r fits for n <= 32.
 void TestInduction::sequenceFitsPositionTable() {
-    core::ModelConfig c = tinyConfig("tiny-gpt2");
+    ATTNVIZ_UNWRAP(c, tinyConfig("tiny-gpt2"));
     QCOMPARE(c.maxSequenceLength(), 64);
     auto strict = core::makeInductionSequence(c, nullptr, {});
     QVERIFY(!strict.ok());
@@ -201,11 +200,12 @@ void TestInduction::sequenceFitsPositionTable() {
     QCOMPARE(fit->repeatLength, 31);
     QCOMPARE(fit->ids.size(), std::size_t(63));
     // RoBERTa's positions start at pad + 1 = 2: 66 - 2 = 64 tokens.
-    QCOMPARE(tinyConfig("tiny-roberta").maxSequenceLength(), 64);
+    ATTNVIZ_UNWRAP(roberta, tinyConfig("tiny-roberta"));
+    QCOMPARE(roberta.maxSequenceLength(), 64);
 }
 
 void TestInduction::measuresOnModelWithMask() {
-    const auto dir = test::writeFixture(m_tmp, "tiny-llama");
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, "tiny-llama"));
     auto model = core::loadModel(dir);
     QVERIFY(model.ok());
     auto seq = core::makeInductionSequence((*model)->config(), nullptr, {});

@@ -4,6 +4,7 @@
 // (post-LN: the embedding LayerNorm output), Llama (RMSNorm, GQA: both query
 // heads share the one kv head).
 #include "support/fixture_models.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/model.h"
 #include "attnviz/core/value_weighted.h"
@@ -24,15 +25,15 @@ using Vec = std::vector<double>;
 
 class Weights {
 public:
-    explicit Weights(const std::filesystem::path& dir) {
+    static core::Result<Weights> open(const std::filesystem::path& dir) {
         auto s = core::WeightStore::open(dir);
-        if (!s) qFatal("%s", s.error().c_str());
-        m_store = std::make_unique<core::WeightStore>(std::move(s.value()));
+        if (!s) return s.takeError();
+        Weights w;
+        w.m_store = std::make_unique<core::WeightStore>(std::move(s.value()));
+        return w;
     }
-    const float* get(const std::string& name, std::initializer_list<std::int64_t> shape) {
-        auto w = m_store->floats(name, shape);
-        if (!w) qFatal("%s", w.error().c_str());
-        return *w;
+    core::Result<const float*> get(const std::string& name, std::initializer_list<std::int64_t> shape) {
+        return m_store->floats(name, shape);
     }
 
 private:
@@ -85,7 +86,7 @@ private slots:
     void llamaLayer0Gqa();
 
 private:
-    core::AttentionTrace run(const std::filesystem::path& dir);
+    core::Result<core::AttentionTrace> run(const std::filesystem::path& dir);
     void compare(const core::AttentionTrace& trace, int head, int token, double expected);
 
     QTemporaryDir m_tmp;
@@ -94,14 +95,12 @@ private:
 
 void TestValueNorms::initTestCase() { QVERIFY(m_tmp.isValid()); }
 
-core::AttentionTrace TestValueNorms::run(const std::filesystem::path& dir) {
+core::Result<core::AttentionTrace> TestValueNorms::run(const std::filesystem::path& dir) {
     auto model = core::loadModel(dir);
-    if (!model) qFatal("%s", model.error().c_str());
+    if (!model) return model.takeError();
     core::RunOptions o;
     o.captureValueNorms = true;
-    auto trace = (*model)->run(m_ids, o);
-    if (!trace) qFatal("%s", trace.error().c_str());
-    return std::move(trace.value());
+    return (*model)->run(m_ids, o);
 }
 
 void TestValueNorms::compare(const core::AttentionTrace& trace, int head, int token, double expected) {
@@ -117,17 +116,17 @@ void TestValueNorms::compare(const core::AttentionTrace& trace, int head, int to
 }
 
 void TestValueNorms::gpt2Layer0() {
-    const auto dir = test::writeFixture(m_tmp, "tiny-gpt2");
-    const auto trace = run(dir);
-    Weights w(dir);
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(trace, run(dir));
+    ATTNVIZ_UNWRAP(w, Weights::open(dir));
     const int d = 8, hd = 4;
-    const float* wte = w.get("transformer.wte.weight", {50, d});
-    const float* wpe = w.get("transformer.wpe.weight", {64, d});
-    const float* g = w.get("transformer.h.0.ln_1.weight", {d});
-    const float* b = w.get("transformer.h.0.ln_1.bias", {d});
-    const float* wQkv = w.get("transformer.h.0.attn.c_attn.weight", {d, 3 * d});  // Conv1D (in, out)
-    const float* bQkv = w.get("transformer.h.0.attn.c_attn.bias", {3 * d});
-    const float* wO = w.get("transformer.h.0.attn.c_proj.weight", {d, d});         // Conv1D (in, out)
+    ATTNVIZ_UNWRAP(wte, w.get("transformer.wte.weight", {50, d}));
+    ATTNVIZ_UNWRAP(wpe, w.get("transformer.wpe.weight", {64, d}));
+    ATTNVIZ_UNWRAP(g, w.get("transformer.h.0.ln_1.weight", {d}));
+    ATTNVIZ_UNWRAP(b, w.get("transformer.h.0.ln_1.bias", {d}));
+    ATTNVIZ_UNWRAP(wQkv, w.get("transformer.h.0.attn.c_attn.weight", {d, 3 * d}));  // Conv1D (in, out)
+    ATTNVIZ_UNWRAP(bQkv, w.get("transformer.h.0.attn.c_attn.bias", {3 * d}));
+    ATTNVIZ_UNWRAP(wO, w.get("transformer.h.0.attn.c_proj.weight", {d, d}));         // Conv1D (in, out)
     for (int t = 0; t < static_cast<int>(m_ids.size()); ++t) {
         Vec x(d);
         for (int i = 0; i < d; ++i) x[i] = double(wte[m_ids[t] * d + i]) + wpe[t * d + i];
@@ -147,18 +146,18 @@ void TestValueNorms::gpt2Layer0() {
 }
 
 void TestValueNorms::bertLayer0() {
-    const auto dir = test::writeFixture(m_tmp, "tiny-bert");
-    const auto trace = run(dir);
-    Weights w(dir);
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, "tiny-bert"));
+    ATTNVIZ_UNWRAP(trace, run(dir));
+    ATTNVIZ_UNWRAP(w, Weights::open(dir));
     const int d = 8, hd = 4;
-    const float* word = w.get("bert.embeddings.word_embeddings.weight", {50, d});
-    const float* pos = w.get("bert.embeddings.position_embeddings.weight", {64, d});
-    const float* type = w.get("bert.embeddings.token_type_embeddings.weight", {2, d});
-    const float* g = w.get("bert.embeddings.LayerNorm.weight", {d});
-    const float* b = w.get("bert.embeddings.LayerNorm.bias", {d});
-    const float* wV = w.get("bert.encoder.layer.0.attention.self.value.weight", {d, d});  // (out, in)
-    const float* bV = w.get("bert.encoder.layer.0.attention.self.value.bias", {d});
-    const float* wO = w.get("bert.encoder.layer.0.attention.output.dense.weight", {d, d});  // (out, in)
+    ATTNVIZ_UNWRAP(word, w.get("bert.embeddings.word_embeddings.weight", {50, d}));
+    ATTNVIZ_UNWRAP(pos, w.get("bert.embeddings.position_embeddings.weight", {64, d}));
+    ATTNVIZ_UNWRAP(type, w.get("bert.embeddings.token_type_embeddings.weight", {2, d}));
+    ATTNVIZ_UNWRAP(g, w.get("bert.embeddings.LayerNorm.weight", {d}));
+    ATTNVIZ_UNWRAP(b, w.get("bert.embeddings.LayerNorm.bias", {d}));
+    ATTNVIZ_UNWRAP(wV, w.get("bert.encoder.layer.0.attention.self.value.weight", {d, d}));  // (out, in)
+    ATTNVIZ_UNWRAP(bV, w.get("bert.encoder.layer.0.attention.self.value.bias", {d}));
+    ATTNVIZ_UNWRAP(wO, w.get("bert.encoder.layer.0.attention.output.dense.weight", {d, d}));  // (out, in)
     for (int t = 0; t < static_cast<int>(m_ids.size()); ++t) {
         // Post-LN: layer 0's input is the embedding LayerNorm output (token type 0).
         Vec x(d);
@@ -177,14 +176,14 @@ void TestValueNorms::bertLayer0() {
 }
 
 void TestValueNorms::llamaLayer0Gqa() {
-    const auto dir = test::writeFixture(m_tmp, "tiny-llama");
-    const auto trace = run(dir);
-    Weights w(dir);
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(trace, run(dir));
+    ATTNVIZ_UNWRAP(w, Weights::open(dir));
     const int d = 8, hd = 4, kv = 4;  // 2 query heads, 1 kv head
-    const float* emb = w.get("model.embed_tokens.weight", {50, d});
-    const float* g = w.get("model.layers.0.input_layernorm.weight", {d});
-    const float* wV = w.get("model.layers.0.self_attn.v_proj.weight", {kv, d});  // (out, in), no bias
-    const float* wO = w.get("model.layers.0.self_attn.o_proj.weight", {d, d});   // (out, in)
+    ATTNVIZ_UNWRAP(emb, w.get("model.embed_tokens.weight", {50, d}));
+    ATTNVIZ_UNWRAP(g, w.get("model.layers.0.input_layernorm.weight", {d}));
+    ATTNVIZ_UNWRAP(wV, w.get("model.layers.0.self_attn.v_proj.weight", {kv, d}));  // (out, in), no bias
+    ATTNVIZ_UNWRAP(wO, w.get("model.layers.0.self_attn.o_proj.weight", {d, d}));   // (out, in)
     for (int t = 0; t < static_cast<int>(m_ids.size()); ++t) {
         Vec x(d);
         for (int i = 0; i < d; ++i) x[i] = emb[m_ids[t] * d + i];

@@ -3,6 +3,7 @@
 #include "support/cli_runner.h"
 #include "support/fixture_models.h"
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/model.h"
 
@@ -19,7 +20,7 @@ namespace {
 
 using test::CliResult;
 
-CliResult runCli(const QStringList& args) { return test::runCli(ATTNVIZ_CLI, args); }
+CliResult runCli(const QStringList& args) { return test::runCli(ATTNVIZ_CLI_PATH, args); }
 
 }  // namespace
 
@@ -45,8 +46,10 @@ private:
 };
 
 void TestCli::initTestCase() {
-    m_gpt2 = QString::fromStdString(test::writeFixture(m_tmp, "tiny-gpt2").string());
-    m_bert = QString::fromStdString(test::writeFixture(m_tmp, "tiny-bert").string());
+    ATTNVIZ_UNWRAP(gpt2, test::writeFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(bert, test::writeFixture(m_tmp, "tiny-bert"));
+    m_gpt2 = QString::fromStdString(gpt2.string());
+    m_bert = QString::fromStdString(bert.string());
 }
 
 void TestCli::attentionJsonContract() {

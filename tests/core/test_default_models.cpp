@@ -4,6 +4,7 @@
 // (tests/data/default_models): ids from text, attention within 1e-5, the
 // top-5 predictions, the held-out loss, and signs that the models learned.
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/head_stats.h"
 #include "attnviz/core/model.h"
@@ -65,24 +66,29 @@ private slots:
     void causalModelHasPreviousTokenHead();
 
 private:
-    Loaded& load(const QString& name);
+    // Loaded once per model; an error names the folder or file at fault.
+    core::Result<Loaded*> load(const QString& name);
     std::map<QString, Loaded> m_loaded;
 };
 
-Loaded& TestDefaultModels::load(const QString& name) {
+core::Result<Loaded*> TestDefaultModels::load(const QString& name) {
     auto& slot = m_loaded[name];
     if (!slot.model) {
         const auto dir = test::sourceDir() / "resources" / "models" / name.toStdString();
         auto model = core::loadModel(dir);
-        if (!model) qFatal("%s", model.error().c_str());
+        if (!model) return model.takeError();
         auto tok = core::loadTokenizer(dir);
-        if (!tok) qFatal("%s", tok.error().c_str());
+        if (!tok) return tok.takeError();
+        const auto file = test::testDataDir() / "default_models" / (name.toStdString() + ".json");
+        std::ifstream in(file);
+        slot.reference = nlohmann::json::parse(in, nullptr, false);
+        if (slot.reference.is_discarded()) {
+            return core::makeError(core::ErrorCode::CorruptFile, file.string() + " is missing or not JSON");
+        }
         slot.model = std::move(model.value());
         slot.tokenizer = std::move(tok.value());
-        slot.reference = nlohmann::json::parse(
-            std::ifstream(test::testDataDir() / "default_models" / (name.toStdString() + ".json")));
     }
-    return slot;
+    return &slot;
 }
 
 void TestDefaultModels::sentences_data() {
@@ -90,8 +96,9 @@ void TestDefaultModels::sentences_data() {
     QTest::addColumn<int>("index");
     for (const char* name : {"attnviz-gpt2-gutenberg", "attnviz-bert-gutenberg"}) {
         std::ifstream in(test::testDataDir() / "default_models" / (std::string(name) + ".json"));
-        if (!in) qFatal("missing reference data for %s", name);
-        const auto j = nlohmann::json::parse(in);
+        QVERIFY2(in, qPrintable(QString("missing reference data for %1").arg(name)));
+        const auto j = nlohmann::json::parse(in, nullptr, false);
+        QVERIFY2(!j.is_discarded(), qPrintable(QString("reference data for %1 is not JSON").arg(name)));
         for (std::size_t i = 0; i < j["sentences"].size(); ++i) {
             QTest::newRow(qPrintable(QString("%1 #%2").arg(name).arg(i))) << QString(name) << static_cast<int>(i);
         }
@@ -101,7 +108,8 @@ void TestDefaultModels::sentences_data() {
 void TestDefaultModels::sentences() {
     QFETCH(QString, model);
     QFETCH(int, index);
-    Loaded& m = load(model);
+    ATTNVIZ_UNWRAP(loaded, load(model));
+    Loaded& m = *loaded;
     const auto& s = m.reference["sentences"][static_cast<std::size_t>(index)];
 
     // 1. Text -> ids through the tokenizer files in the model folder.
@@ -160,7 +168,8 @@ void TestDefaultModels::heldOutLoss() {
     // training script's within 1%, and the causal model beats the best
     // unigram model by far.
     QFETCH(QString, model);
-    Loaded& m = load(model);
+    ATTNVIZ_UNWRAP(loaded, load(model));
+    Loaded& m = *loaded;
     const auto& ev = m.reference["eval"];
     const bool masked = m.model->config().isEncoder();
     double total = 0;
@@ -215,7 +224,8 @@ void TestDefaultModels::heldOutLoss() {
 void TestDefaultModels::causalModelHasPreviousTokenHead() {
     // Mean attention on the previous token over the held-out sample; a head in
     // layer >= 1 must exceed 0.5.
-    Loaded& m = load("attnviz-gpt2-gutenberg");
+    ATTNVIZ_UNWRAP(loaded, load("attnviz-gpt2-gutenberg"));
+    Loaded& m = *loaded;
     const auto& ev = m.reference["eval"];
     const int L = m.model->config().nLayers, H = m.model->config().nHeads;
     std::vector<double> sum(static_cast<std::size_t>(L * H), 0.0);

@@ -4,6 +4,7 @@
 #include "support/golden_case.h"
 #include "support/golden_compare.h"
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/model.h"
 
@@ -23,18 +24,19 @@ private slots:
     void fromIds();
 
 private:
-    const core::Model& model(const std::filesystem::path& dir);
+    // Loaded once per folder.
+    core::Result<const core::Model*> model(const std::filesystem::path& dir);
     std::map<std::string, std::unique_ptr<core::Model>> m_models;
 };
 
-const core::Model& TestGoldenAttention::model(const std::filesystem::path& dir) {
+core::Result<const core::Model*> TestGoldenAttention::model(const std::filesystem::path& dir) {
     auto& slot = m_models[dir.string()];
     if (!slot) {
         auto loaded = core::loadModel(dir);
-        if (!loaded) qFatal("%s", loaded.error().c_str());
+        if (!loaded) return loaded.takeError();
         slot = std::move(loaded.value());
     }
-    return *slot;
+    return slot.get();
 }
 
 void TestGoldenAttention::fromIds_data() {
@@ -53,14 +55,14 @@ void TestGoldenAttention::fromIds() {
     auto c = test::loadGoldenCase(file.toStdString(), golden, models);
     QVERIFY2(c.ok(), c.ok() ? "" : c.error().c_str());
 
-    const core::Model& m = model(c->modelDir);
+    ATTNVIZ_UNWRAP(m, model(c->modelDir));
     auto mask = core::MaskMode::parse(c->mask);
     QVERIFY(mask.ok());
     core::RunOptions options;
     options.mask = *mask;
     options.tokenTypeIds = c->tokenTypeIds;
     options.computeLogits = !c->top5Ids.empty();
-    auto trace = m.run(c->inputIds, options);
+    auto trace = m->run(c->inputIds, options);
     QVERIFY2(trace.ok(), trace.ok() ? "" : trace.error().c_str());
     const QString mismatch = test::goldenMismatch(*c, *trace);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));

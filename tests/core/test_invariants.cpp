@@ -2,6 +2,7 @@
 // rows summing to 1, masked entries exactly 0, and a mask override that is
 // applied inside every layer (later layers see its consequences).
 #include "support/fixture_models.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/model.h"
 
@@ -31,7 +32,7 @@ private:
 };
 
 void TestInvariants::initTestCase() {
-    for (const auto& p : test::tinyPresets()) m_dirs[p] = test::writeFixture(m_tmp, p);
+    for (const auto& p : test::tinyPresets()) ATTNVIZ_UNWRAP_TO(m_dirs[p], test::writeFixture(m_tmp, p));
 }
 
 void TestInvariants::rowsAndMasks_data() {

@@ -2,6 +2,7 @@
 // prefixes), tied embeddings, and every kind of bad folder with a clear error
 // and the code that says what kind of failure it is.
 #include "support/fixture_models.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/model.h"
 #include "attnviz/core/safetensors_file.h"
@@ -28,13 +29,13 @@ std::string readText(const std::filesystem::path& p) {
 
 // Rewrites a model.safetensors with each tensor renamed (or dropped when the
 // rename returns "") and optionally reshaped.
-void rewriteTensors(const std::filesystem::path& dir, const std::function<std::string(const std::string&)>& rename) {
+core::Status rewriteTensors(const std::filesystem::path& dir, const std::function<std::string(const std::string&)>& rename) {
     const auto path = dir / "model.safetensors";
     std::vector<core::SafetensorsWriter::Entry> entries;
     std::vector<std::vector<float>> data;
     {
         auto file = core::SafetensorsFile::open(path);
-        if (!file) qFatal("%s", file.error().c_str());
+        if (!file) return file.takeError();
         for (const auto& t : file->tensors()) {
             const std::string name = rename(t.name);
             if (name.empty()) continue;
@@ -44,9 +45,7 @@ void rewriteTensors(const std::filesystem::path& dir, const std::function<std::s
         }
     }
     std::filesystem::remove(path);
-    if (!core::SafetensorsWriter::write(path, entries, [&](std::size_t i, std::vector<float>& out) { out = data[i]; })) {
-        qFatal("rewrite failed");
-    }
+    return core::SafetensorsWriter::write(path, entries, [&](std::size_t i, std::vector<float>& out) { out = data[i]; });
 }
 
 QString loadError(const std::filesystem::path& dir) {
@@ -90,7 +89,7 @@ private slots:
 void TestModelLoading::everyTinyPresetLoads() {
     QTemporaryDir tmp;
     for (const auto& preset : test::tinyPresets()) {
-        const auto dir = test::writeFixture(tmp, preset);
+        ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, preset));
         auto m = core::loadModel(dir);
         QVERIFY2(m.ok(), m.ok() ? "" : m.error().c_str());
         QCOMPARE((*m)->name(), preset);
@@ -101,9 +100,9 @@ void TestModelLoading::everyTinyPresetLoads() {
 void TestModelLoading::halfPrecisionWeightsLoad() {
     QTemporaryDir tmp;
     for (DType dt : {DType::F16, DType::BF16}) {
-        const auto f32 = test::writeFixture(tmp, "tiny-gpt2", 3, DType::F32);
+        ATTNVIZ_UNWRAP(f32, test::writeFixture(tmp, "tiny-gpt2", 3, DType::F32));
         std::filesystem::rename(f32, f32.string() + "-f32");
-        const auto half = test::writeFixture(tmp, "tiny-gpt2", 3, dt);
+        ATTNVIZ_UNWRAP(half, test::writeFixture(tmp, "tiny-gpt2", 3, dt));
         auto a = core::loadModel(f32.string() + "-f32");
         auto b = core::loadModel(half);
         QVERIFY(a.ok() && b.ok());
@@ -128,16 +127,16 @@ void TestModelLoading::unprefixedNamesGiveSameAttention() {
     QTemporaryDir tmp;
     for (const auto& [preset, prefix] : std::vector<std::pair<std::string, std::string>>{
              {"tiny-bert", "bert."}, {"tiny-gpt2", "transformer."}, {"tiny-llama", "model."}, {"tiny-distilbert", "distilbert."}}) {
-        const auto dir = test::writeFixture(tmp, preset);
+        ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, preset));
         auto before = core::loadModel(dir);
         QVERIFY(before.ok());
         const std::vector<std::int32_t> ids = {2, 7, 11, 4, 30};
         auto t1 = (*before)->run(ids, {});
         before.value().reset();
         const std::string strip = prefix;  // clang 14 cannot capture structured bindings
-        rewriteTensors(dir, [&](const std::string& n) {
+        ATTNVIZ_VERIFY_OK(rewriteTensors(dir, [&](const std::string& n) {
             return n.rfind(strip, 0) == 0 ? n.substr(strip.size()) : n;
-        });
+        }));
         auto after = core::loadModel(dir);
         QVERIFY2(after.ok(), after.ok() ? "" : after.error().c_str());
         auto t2 = (*after)->run(ids, {});
@@ -152,12 +151,12 @@ void TestModelLoading::unprefixedNamesGiveSameAttention() {
 void TestModelLoading::tiedAndUntiedEmbeddings() {
     QTemporaryDir tmp;
     // tiny-mistral is untied: dropping lm_head.weight must fail, naming it.
-    const auto untied = test::writeFixture(tmp, "tiny-mistral");
+    ATTNVIZ_UNWRAP(untied, test::writeFixture(tmp, "tiny-mistral"));
     QVERIFY(core::loadModel(untied).ok());
-    rewriteTensors(untied, [](const std::string& n) { return n == "lm_head.weight" ? std::string() : n; });
+    ATTNVIZ_VERIFY_OK(rewriteTensors(untied, [](const std::string& n) { return n == "lm_head.weight" ? std::string() : n; }));
     QVERIFY(loadError(untied).contains("'lm_head.weight' is missing"));
     // tiny-llama is tied: no lm_head in the file, logits come from the embeddings.
-    const auto tied = test::writeFixture(tmp, "tiny-llama");
+    ATTNVIZ_UNWRAP(tied, test::writeFixture(tmp, "tiny-llama"));
     auto m = core::loadModel(tied);
     QVERIFY(m.ok());
     core::RunOptions options;
@@ -198,7 +197,7 @@ void TestModelLoading::badFolders() {
     QFETCH(QString, expected);
     QFETCH(ErrorCode, code);
     QTemporaryDir tmp;
-    const auto dir = test::writeFixture(tmp, "tiny-llama");
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-llama"));
     auto editConfig = [&](const std::function<void(nlohmann::json&)>& edit) {
         auto j = nlohmann::json::parse(readText(dir / "config.json"));
         edit(j);
@@ -217,7 +216,7 @@ void TestModelLoading::badFolders() {
         std::filesystem::rename(dir / "model.safetensors", dir / "pytorch_model.bin");
     }
     else if (breakage == "missing-tensor")
-        rewriteTensors(dir, [](const std::string& n) { return n == "model.layers.1.self_attn.k_proj.weight" ? "" : n; });
+        ATTNVIZ_VERIFY_OK(rewriteTensors(dir, [](const std::string& n) { return n == "model.layers.1.self_attn.k_proj.weight" ? "" : n; }));
     else if (breakage == "wrong-shape") editConfig([](auto& j) { j["num_key_value_heads"] = 2; });
     else if (breakage == "truncated") std::filesystem::resize_file(dir / "model.safetensors", 600);
     else if (breakage == "bad-heads") editConfig([](auto& j) { j["num_attention_heads"] = 2; j["num_key_value_heads"] = 3; });
@@ -236,7 +235,8 @@ void TestModelLoading::badFolders() {
 
 void TestModelLoading::runRejectsBadInput() {
     QTemporaryDir tmp;
-    auto bert = core::loadModel(test::writeFixture(tmp, "tiny-bert"));
+    ATTNVIZ_UNWRAP(bertDir, test::writeFixture(tmp, "tiny-bert"));
+    auto bert = core::loadModel(bertDir);
     QVERIFY(bert.ok());
     auto expectError = [&](const std::vector<std::int32_t>& ids, const core::RunOptions& o, const char* expected) {
         auto r = (*bert)->run(ids, o);
@@ -259,7 +259,8 @@ void TestModelLoading::runRejectsBadInput() {
 
 void TestModelLoading::cancelStopsARun() {
     QTemporaryDir tmp;
-    auto m = core::loadModel(test::writeFixture(tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));
+    auto m = core::loadModel(dir);
     QVERIFY(m.ok());
     std::atomic<bool> cancel{true};
     core::RunOptions o;

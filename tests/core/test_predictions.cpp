@@ -1,6 +1,7 @@
 // Top-k predictions and cross-entropy from LM-head logits, against a softmax
 // computed by hand, and the positions a causal or masked model predicts.
 #include "support/fixture_models.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/model.h"
 #include "attnviz/core/predictions.h"
@@ -105,7 +106,8 @@ void TestPredictions::needsLogits() {
 
 void TestPredictions::fixtureModelProbabilitiesSumToOne() {
     QTemporaryDir tmp;
-    auto model = core::loadModel(test::writeFixture(tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));
+    auto model = core::loadModel(dir);
     QVERIFY(model.ok());
     core::RunOptions o;
     o.computeLogits = true;

@@ -2,6 +2,7 @@
 // top-5 next tokens, a 30-token greedy continuation and attention rows from
 // its reference_outputs.json (an independent float64 reference forward).
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/model.h"
 #include "attnviz/core/tokenizer.h"
@@ -26,7 +27,7 @@ private slots:
     void attentionRows();
 
 private:
-    std::vector<float> lastLogits(const std::vector<std::int32_t>& ids);
+    core::Result<std::vector<float>> lastLogits(const std::vector<std::int32_t>& ids);
 
     nlohmann::json m_ref;
     std::unique_ptr<core::Model> m_model;
@@ -48,13 +49,13 @@ void TestStories260k::initTestCase() {
     m_tokenizer = std::move(tok.value());
 }
 
-std::vector<float> TestStories260k::lastLogits(const std::vector<std::int32_t>& ids) {
+core::Result<std::vector<float>> TestStories260k::lastLogits(const std::vector<std::int32_t>& ids) {
     core::RunOptions o;
     o.computeLogits = true;
     auto trace = m_model->run(ids, o);
-    if (!trace) qFatal("%s", trace.error().c_str());
+    if (!trace) return trace.takeError();
     const auto V = static_cast<std::size_t>(trace->vocabSize);
-    return {trace->logits.end() - static_cast<std::ptrdiff_t>(V), trace->logits.end()};
+    return std::vector<float>(trace->logits.end() - static_cast<std::ptrdiff_t>(V), trace->logits.end());
 }
 
 void TestStories260k::promptIds() {
@@ -64,7 +65,7 @@ void TestStories260k::promptIds() {
 }
 
 void TestStories260k::topFiveNextTokens() {
-    const auto logits = lastLogits(m_ref["prompt_token_ids_with_bos"].get<std::vector<std::int32_t>>());
+    ATTNVIZ_UNWRAP(logits, lastLogits(m_ref["prompt_token_ids_with_bos"].get<std::vector<std::int32_t>>()));
     std::vector<int> order(logits.size());
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + 5, order.end(), [&](int a, int b) { return logits[a] > logits[b]; });
@@ -82,7 +83,7 @@ void TestStories260k::greedyContinuation() {
     auto ids = m_ref["prompt_token_ids_with_bos"].get<std::vector<std::int32_t>>();
     std::vector<std::int32_t> generated;
     for (int step = 0; step < 30; ++step) {
-        const auto logits = lastLogits(ids);
+        ATTNVIZ_UNWRAP(logits, lastLogits(ids));
         const auto next = static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
         generated.push_back(next);
         ids.push_back(next);

@@ -1,24 +1,31 @@
 #include "support/fixture_models.h"
 
-#include <QtTest>
-
 namespace attnviz::test {
 
 std::vector<std::string> tinyPresets() {
     return {"tiny-bert", "tiny-roberta", "tiny-distilbert", "tiny-gpt2", "tiny-llama", "tiny-mistral", "tiny-qwen2"};
 }
 
-std::filesystem::path writeFixture(const QTemporaryDir& root, const std::string& preset, std::uint64_t seed,
-                                   core::DType dtype) {
-    const std::filesystem::path dir = std::filesystem::path(root.path().toStdString()) / preset;
+core::Result<std::filesystem::path> writeFixture(const QTemporaryDir& root, const std::string& preset,
+                                                 std::uint64_t seed, core::DType dtype) {
     auto config = core::randomModelConfig(preset);
-    if (!config) qFatal("fixture preset: %s", config.error().c_str());
+    if (!config) return core::prefixError("fixture preset: ", config.takeError());
+    return writeConfigFixture(root, preset, *config, seed, dtype);
+}
+
+core::Result<std::filesystem::path> writeConfigFixture(const QTemporaryDir& root, const std::string& name,
+                                                       const std::string& configJson, std::uint64_t seed,
+                                                       core::DType dtype) {
+    if (!root.isValid()) return core::makeError(core::ErrorCode::Io, "fixture " + name + ": no temporary folder");
+    const std::filesystem::path dir = std::filesystem::path(root.path().toStdString()) / name;
     core::RandomModelOptions options;
     options.seed = seed;
     options.dtype = dtype;
     options.weightStd = 0.3f;
     options.qkScale = 3.0f;
-    if (core::Status s = core::writeRandomModel(*config, dir, options); !s) qFatal("fixture: %s", s.error().c_str());
+    if (core::Status s = core::writeRandomModel(configJson, dir, options); !s) {
+        return core::prefixError("fixture " + name + ": ", s.takeError());
+    }
     return dir;
 }
 

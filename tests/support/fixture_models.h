@@ -3,6 +3,7 @@
 #pragma once
 
 #include "attnviz/core/random_model.h"
+#include "attnviz/core/result.h"
 
 #include <QTemporaryDir>
 
@@ -15,9 +16,15 @@ namespace attnviz::test {
 // The tiny presets, one per architecture.
 std::vector<std::string> tinyPresets();
 
-// Writes `preset` under `root`/<preset> and returns the folder. Peaky
-// attention by default (qkScale 8) so masks and heads are distinguishable.
-std::filesystem::path writeFixture(const QTemporaryDir& root, const std::string& preset, std::uint64_t seed = 7,
-                                   core::DType dtype = core::DType::F32);
+// Writes `preset` under `root`/<preset> and returns the folder, or why it
+// could not (the caller fails its test with that). Peaky attention (weights
+// N(0, 0.3), query/key weights x3) so masks and heads are distinguishable.
+core::Result<std::filesystem::path> writeFixture(const QTemporaryDir& root, const std::string& preset,
+                                                 std::uint64_t seed = 7, core::DType dtype = core::DType::F32);
+
+// The same for any config.json text, written as `root`/`name`.
+core::Result<std::filesystem::path> writeConfigFixture(const QTemporaryDir& root, const std::string& name,
+                                                       const std::string& configJson, std::uint64_t seed = 7,
+                                                       core::DType dtype = core::DType::F32);
 
 }  // namespace attnviz::test

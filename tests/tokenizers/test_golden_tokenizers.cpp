@@ -4,6 +4,7 @@
 // round-trips where the tokenizer keeps every character; byte spans cover the
 // input without overlap.
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/tokenizer.h"
 
@@ -143,7 +144,7 @@ private slots:
 
 private:
     void addRows(bool onlyLossless);
-    const core::Tokenizer& tokenizer(const std::filesystem::path& dir, const std::optional<core::TokenizerFormat>& f);
+    core::Result<const core::Tokenizer*> tokenizer(const std::filesystem::path& dir, const std::optional<core::TokenizerFormat>& f);
     struct Row {
         const FileSpec* spec;
         std::size_t format;
@@ -176,15 +177,15 @@ void TestGoldenTokenizers::addRows(bool onlyLossless) {
     }
 }
 
-const core::Tokenizer& TestGoldenTokenizers::tokenizer(const std::filesystem::path& dir,
-                                                       const std::optional<core::TokenizerFormat>& f) {
+core::Result<const core::Tokenizer*> TestGoldenTokenizers::tokenizer(const std::filesystem::path& dir,
+                                                                     const std::optional<core::TokenizerFormat>& f) {
     auto& slot = m_tokenizers[dir.string() + "|" + formatName(f)];
     if (!slot) {
         auto loaded = f ? core::loadTokenizer(dir, *f) : core::loadTokenizer(dir);
-        if (!loaded) qFatal("%s", loaded.error().c_str());
+        if (!loaded) return loaded.takeError();
         slot = std::move(loaded.value());
     }
-    return *slot;
+    return static_cast<const core::Tokenizer*>(slot.get());
 }
 
 TestGoldenTokenizers::Row TestGoldenTokenizers::fetchRow() {
@@ -198,7 +199,8 @@ TestGoldenTokenizers::Row TestGoldenTokenizers::fetchRow() {
 void TestGoldenTokenizers::ids() {
     ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
     const Row row = fetchRow();
-    const core::Tokenizer& tok = tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]);
+    ATTNVIZ_UNWRAP(loaded, tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]));
+    const core::Tokenizer& tok = *loaded;
     core::EncodeOptions options;
     options.addSpecialTokens = row.line.addSpecialTokens;
     const auto enc = row.line.pair ? tok.encode(row.line.text, std::string_view(*row.line.pair), options)
@@ -224,7 +226,8 @@ void TestGoldenTokenizers::ids() {
 void TestGoldenTokenizers::roundTrip() {
     ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
     const Row row = fetchRow();
-    const core::Tokenizer& tok = tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]);
+    ATTNVIZ_UNWRAP(loaded, tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]));
+    const core::Tokenizer& tok = *loaded;
     const auto enc = tok.encode(row.line.text);
     QVERIFY2(enc.ok(), enc.ok() ? "" : enc.error().c_str());
     std::vector<std::int32_t> ids;
@@ -244,7 +247,8 @@ void TestGoldenTokenizers::roundTrip() {
 void TestGoldenTokenizers::spans() {
     ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
     const Row row = fetchRow();
-    const core::Tokenizer& tok = tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]);
+    ATTNVIZ_UNWRAP(loaded, tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]));
+    const core::Tokenizer& tok = *loaded;
     const auto enc = row.line.pair ? tok.encode(row.line.text, std::string_view(*row.line.pair))
                                    : tok.encode(row.line.text);
     QVERIFY2(enc.ok(), enc.ok() ? "" : enc.error().c_str());

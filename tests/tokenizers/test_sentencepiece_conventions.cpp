@@ -9,6 +9,7 @@
 #include "tiny_files.h"
 
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/tokenizer.h"
 
@@ -58,12 +59,16 @@ constexpr std::int32_t kCls = 2, kSep = 3, kMask = 4, kAMeta = 5, kAhello = 6, k
                        kAcafeAccent = 10, kA12 = 12, kAComma = 13, kAQuote = 14, kAhelloBare = 15, kAthe = 16,
                        kAsat = 17, kAunk = 1;
 
-std::filesystem::path writeFolder(const QTemporaryDir& root, const std::string& name, const std::string& model,
-                                  const nlohmann::json& config) {
+core::Result<std::filesystem::path> writeFolder(const QTemporaryDir& root, const std::string& name,
+                                                const std::string& model, const nlohmann::json& config) {
     const std::filesystem::path dir = std::filesystem::path(root.path().toStdString()) / name;
-    std::filesystem::create_directories(dir);
-    test::writeFile(dir / "tokenizer.model", model);
-    if (!config.is_null()) test::writeJson(dir / "tokenizer_config.json", config);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return core::makeError(core::ErrorCode::Io, "cannot create " + dir.string() + ": " + ec.message());
+    if (core::Status s = test::writeFile(dir / "tokenizer.model", model); !s) return s.takeError();
+    if (!config.is_null()) {
+        if (core::Status s = test::writeJson(dir / "tokenizer_config.json", config); !s) return s.takeError();
+    }
     return dir;
 }
 
@@ -119,8 +124,8 @@ void TestSentencePieceConventions::llama() {
     QFETCH(QString, text);
     QFETCH(Ids, expected);
     static int folder = 0;
-    const auto dir = writeFolder(m_root, "llama" + std::to_string(folder++), llamaModel(),
-                                 config.isEmpty() ? nlohmann::json() : nlohmann::json::parse(config.toStdString()));
+    ATTNVIZ_UNWRAP(dir, writeFolder(m_root, "llama" + std::to_string(folder++), llamaModel(),
+                                    config.isEmpty() ? nlohmann::json() : nlohmann::json::parse(config.toStdString())));
     auto tok = core::loadTokenizer(dir);
     QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
     QCOMPARE((*tok)->kind(), std::string("sentencepiece"));
@@ -131,7 +136,7 @@ void TestSentencePieceConventions::llama() {
 }
 
 void TestSentencePieceConventions::llamaPairAndSpans() {
-    const auto dir = writeFolder(m_root, "llama-pair", llamaModel(), nlohmann::json{{"tokenizer_class", "LlamaTokenizer"}});
+    ATTNVIZ_UNWRAP(dir, writeFolder(m_root, "llama-pair", llamaModel(), nlohmann::json{{"tokenizer_class", "LlamaTokenizer"}}));
     auto tok = core::loadTokenizer(dir);
     QVERIFY(tok.ok());
     const auto enc = (*tok)->encode("Hello World", std::string_view("World"));
@@ -156,8 +161,8 @@ void TestSentencePieceConventions::llamaPairAndSpans() {
 void TestSentencePieceConventions::llamaAddedPadToken() {
     // A special token the SentencePiece model lacks gets the next id, as
     // transformers' _add_tokens does, and is recognised when typed.
-    const auto dir = writeFolder(m_root, "llama-pad", llamaModel(),
-                                 nlohmann::json{{"tokenizer_class", "LlamaTokenizer"}, {"pad_token", "<pad>"}});
+    ATTNVIZ_UNWRAP(dir, writeFolder(m_root, "llama-pad", llamaModel(),
+                                    nlohmann::json{{"tokenizer_class", "LlamaTokenizer"}, {"pad_token", "<pad>"}}));
     auto tok = core::loadTokenizer(dir);
     QVERIFY(tok.ok());
     const std::int32_t pieces = 7 + 14;
@@ -199,8 +204,7 @@ void TestSentencePieceConventions::albert() {
     QFETCH(QString, text);
     QFETCH(Ids, expected);
     static int folder = 0;
-    const auto dir =
-        writeFolder(m_root, "albert" + std::to_string(folder++), albertModel(), nlohmann::json::parse(config.toStdString()));
+    ATTNVIZ_UNWRAP(dir, writeFolder(m_root, "albert" + std::to_string(folder++), albertModel(), nlohmann::json::parse(config.toStdString())));
     auto tok = core::loadTokenizer(dir);
     QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
     const auto enc = (*tok)->encode(text.toStdString());
@@ -210,8 +214,8 @@ void TestSentencePieceConventions::albert() {
 }
 
 void TestSentencePieceConventions::albertPair() {
-    const auto dir = writeFolder(m_root, "albert-pair", albertModel(),
-                                 nlohmann::json{{"tokenizer_class", "AlbertTokenizer"}, {"do_lower_case", true}});
+    ATTNVIZ_UNWRAP(dir, writeFolder(m_root, "albert-pair", albertModel(),
+                                    nlohmann::json{{"tokenizer_class", "AlbertTokenizer"}, {"do_lower_case", true}}));
     auto tok = core::loadTokenizer(dir);
     QVERIFY(tok.ok());
     const auto enc = (*tok)->encode("Hello", std::string_view("World"));

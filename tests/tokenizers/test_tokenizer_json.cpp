@@ -7,6 +7,8 @@
 // code (unsupported features let the folder fall back to another file).
 #include "tiny_files.h"
 
+#include "support/verify_result.h"
+
 #include "attnviz/core/tokenizer.h"
 
 #include <QTemporaryDir>
@@ -202,21 +204,30 @@ private slots:
     void badTextAndIdsAreInvalidInput();
 
 private:
-    std::filesystem::path folder(const Json& tokenizerJson, const Json& config = Json());
+    // A new folder with these files, or why it could not be written.
+    core::Result<std::filesystem::path> folder(const Json& tokenizerJson, const Json& config = Json());
     QTemporaryDir m_root;
     int m_count = 0;
 };
 
-std::filesystem::path TestTokenizerJson::folder(const Json& tokenizerJson, const Json& config) {
+core::Result<std::filesystem::path> TestTokenizerJson::folder(const Json& tokenizerJson, const Json& config) {
     const std::filesystem::path dir = std::filesystem::path(m_root.path().toStdString()) / std::to_string(m_count++);
-    std::filesystem::create_directories(dir);
-    if (!tokenizerJson.is_null()) test::writeJson(dir / "tokenizer.json", tokenizerJson);
-    if (!config.is_null()) test::writeJson(dir / "tokenizer_config.json", config);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return core::makeError(core::ErrorCode::Io, "cannot create " + dir.string() + ": " + ec.message());
+    if (!tokenizerJson.is_null()) {
+        if (core::Status s = test::writeJson(dir / "tokenizer.json", tokenizerJson); !s) return s.takeError();
+    }
+    if (!config.is_null()) {
+        if (core::Status s = test::writeJson(dir / "tokenizer_config.json", config); !s) return s.takeError();
+    }
     return dir;
 }
 
+// `dir`: a folder, or the Result of folder().
 #define LOAD_OR_FAIL(var, dir)                                    \
-    auto var##Result = core::loadTokenizer(dir);                  \
+    ATTNVIZ_UNWRAP(var##Dir, core::Result<std::filesystem::path>(dir)); \
+    auto var##Result = core::loadTokenizer(var##Dir);             \
     QVERIFY2(var##Result.ok(), var##Result.ok() ? "" : var##Result.error().c_str()); \
     const core::Tokenizer& var = *var##Result.value()
 
@@ -504,8 +515,8 @@ void TestTokenizerJson::refused() {
     QFETCH(QString, content);
     QFETCH(QString, message);
     QFETCH(core::ErrorCode, code);
-    const std::filesystem::path dir = folder(Json());
-    test::writeFile(dir / "tokenizer.json", content.toStdString());
+    ATTNVIZ_UNWRAP(dir, folder(Json()));
+    ATTNVIZ_VERIFY_OK(test::writeFile(dir / "tokenizer.json", content.toStdString()));
     const auto tok = core::loadTokenizer(dir);
     QVERIFY(!tok.ok());
     QVERIFY2(QString::fromStdString(tok.error()).contains(message), tok.error().c_str());
@@ -524,16 +535,16 @@ void TestTokenizerJson::fallsBackOnlyForUnsupported() {
     // An unsupported tokenizer.json gives way to vocab.txt next to it...
     Json unigram = wordPieceStyle();
     unigram["model"] = {{"type", "Unigram"}, {"vocab", Json::array()}};
-    const auto dir = folder(unigram);
-    test::writeFile(dir / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n");
+    ATTNVIZ_UNWRAP(dir, folder(unigram));
+    ATTNVIZ_VERIFY_OK(test::writeFile(dir / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n"));
     LOAD_OR_FAIL(tok, dir);
     QCOMPARE(tok.kind(), std::string("wordpiece"));
     ENCODE_OR_FAIL(enc, tok.encode("Hello"));
     QCOMPARE(enc->ids(), (Ids{2, 4, 3}));
     // ...but a broken one is reported, not skipped.
-    const auto broken = folder(Json());
-    test::writeFile(broken / "tokenizer.json", "{\"model\": {");
-    test::writeFile(broken / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n");
+    ATTNVIZ_UNWRAP(broken, folder(Json()));
+    ATTNVIZ_VERIFY_OK(test::writeFile(broken / "tokenizer.json", "{\"model\": {"));
+    ATTNVIZ_VERIFY_OK(test::writeFile(broken / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n"));
     const auto failed = core::loadTokenizer(broken);
     QVERIFY(!failed.ok());
     QVERIFY2(QString::fromStdString(failed.error()).contains("not valid JSON"), failed.error().c_str());

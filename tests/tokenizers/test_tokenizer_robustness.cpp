@@ -6,6 +6,7 @@
 #include "tiny_files.h"
 
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/tokenizer.h"
 
@@ -69,7 +70,8 @@ private slots:
 
 private:
     void addFolderRows();
-    const core::Tokenizer* tokenizer(int index);
+    // Null without the shared models folder.
+    core::Result<const core::Tokenizer*> tokenizer(int index);
     std::map<int, std::unique_ptr<core::Tokenizer>> m_cache;
 };
 
@@ -78,21 +80,21 @@ void TestTokenizerRobustness::addFolderRows() {
     for (std::size_t i = 0; i < folders().size(); ++i) QTest::newRow(folders()[i].name) << static_cast<int>(i);
 }
 
-const core::Tokenizer* TestTokenizerRobustness::tokenizer(int index) {
+core::Result<const core::Tokenizer*> TestTokenizerRobustness::tokenizer(int index) {
     const auto models = test::modelsDir();
-    if (!models) return nullptr;
+    if (!models) return static_cast<const core::Tokenizer*>(nullptr);
     auto& slot = m_cache[index];
     if (!slot) {
         const Folder& f = folders()[static_cast<std::size_t>(index)];
         auto loaded = core::loadTokenizer(*models / f.dir, *f.format);
-        if (!loaded) qFatal("%s", loaded.error().c_str());
+        if (!loaded) return loaded.takeError();
         slot = std::move(loaded.value());
     }
-    return slot.get();
+    return static_cast<const core::Tokenizer*>(slot.get());
 }
 
 #define REQUIRE_TOKENIZER(var, index)                                                          \
-    const core::Tokenizer* var = tokenizer(index);                                             \
+    ATTNVIZ_UNWRAP(var, tokenizer(index));                                                     \
     if (var == nullptr) QSKIP("shared models folder not found (set ATTNVIZ_MODELS_DIR)")
 
 void TestTokenizerRobustness::invalidUtf8_data() {
@@ -272,7 +274,7 @@ void TestTokenizerRobustness::badFiles() {
     for (const QByteArray& entry : files) {
         const qsizetype eq = entry.indexOf('=');
         const QByteArray content = entry.mid(eq + 1);
-        test::writeFile(root / entry.left(eq).toStdString(), std::string(content.constData(), content.size()));
+        ATTNVIZ_VERIFY_OK(test::writeFile(root / entry.left(eq).toStdString(), std::string(content.constData(), content.size())));
     }
     const auto tok = core::loadTokenizer(root);
     QVERIFY(!tok.ok());

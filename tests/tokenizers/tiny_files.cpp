@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <stdexcept>
 
 namespace attnviz::test {
 namespace {
@@ -36,13 +35,14 @@ void floatField(std::string& out, int field, float f) {
 
 }  // namespace
 
-void writeFile(const std::filesystem::path& path, std::string_view content) {
+core::Status writeFile(const std::filesystem::path& path, std::string_view content) {
     std::ofstream out(path, std::ios::binary);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    if (!out) throw std::runtime_error("cannot write " + path.string());
+    if (!out) return core::makeError(core::ErrorCode::Io, "cannot write " + path.string());
+    return core::Status::success();
 }
 
-void writeJson(const std::filesystem::path& path, const nlohmann::json& j) { writeFile(path, j.dump(2)); }
+core::Status writeJson(const std::filesystem::path& path, const nlohmann::json& j) { return writeFile(path, j.dump(2)); }
 
 std::string sentencePieceModel(const SpModelSpec& spec) {
     std::string model;

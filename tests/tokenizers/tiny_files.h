@@ -3,6 +3,8 @@
 // built field by field), so expected ids can be derived by hand.
 #pragma once
 
+#include "attnviz/core/result.h"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -12,8 +14,9 @@
 
 namespace attnviz::test {
 
-void writeFile(const std::filesystem::path& path, std::string_view content);
-void writeJson(const std::filesystem::path& path, const nlohmann::json& j);
+// An error names the file; the caller fails its test with it.
+core::Status writeFile(const std::filesystem::path& path, std::string_view content);
+core::Status writeJson(const std::filesystem::path& path, const nlohmann::json& j);
 
 // One piece of a SentencePiece model; `type` as in sentencepiece_model.proto.
 struct SpPiece {

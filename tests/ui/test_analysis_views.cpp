@@ -4,6 +4,7 @@
 // the formula of the aggregate is in the tooltip, the figure (title block of
 // PNG/SVG), the CSV and the JSON export.
 #include "ui_fixture.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/aggregates.h"
 #include "attnviz/core/rollout.h"
@@ -104,9 +105,9 @@ void TestAnalysisViews::cellsEqualCore() {
     QFETCH(ui::AnalysisKind, kind);
     QFETCH(int, layer);
     QFETCH(int, head);
-    const auto model = test::loadFixture(m_tmp, preset.toStdString());
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, preset.toStdString()));
     const std::vector<int> ids{3, 17, 5, 42, 8, 23, 11, 30, 1};
-    const auto result = test::runIds(model, ids);
+    ATTNVIZ_UNWRAP(result, test::runIds(model, ids));
     QVERIFY(result->trace->hasValueNorms());
     ui::AnalysisView view;
     view.setKind(kind);
@@ -137,7 +138,7 @@ void TestAnalysisViews::cellsEqualCore() {
 void TestAnalysisViews::hiddenSpecialTokens() {
     // Row-stochastic aggregates are renormalised over the kept tokens; raw
     // norms are only cut.
-    const auto model = test::loadFixture(m_tmp, "tiny-bert");
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-bert"));
     auto tokens = test::idTokens({2, 9, 14, 21, 3});
     tokens.front().special = true;
     tokens.back().special = true;
@@ -169,8 +170,8 @@ void TestAnalysisViews::hiddenSpecialTokens() {
 }
 
 void TestAnalysisViews::valueNormsNeedOneHead() {
-    const auto model = test::loadFixture(m_tmp, "tiny-gpt2");
-    const auto result = test::runIds(model, {1, 2, 3, 4});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {1, 2, 3, 4}));
     ui::AnalysisView view;
     view.setKind(ui::AnalysisKind::ValueNormsNormalized);
     view.setHead({1, -1});
@@ -184,8 +185,8 @@ void TestAnalysisViews::valueNormsNeedOneHead() {
 }
 
 void TestAnalysisViews::formulaInTooltipAndFigure() {
-    const auto model = test::loadFixture(m_tmp, "tiny-llama");
-    const auto result = test::runIds(model, {4, 8, 15, 16, 23, 42});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {4, 8, 15, 16, 23, 42}));
     for (ui::AnalysisKind kind : ui::kAllAnalysisKinds) {
         ui::AnalysisView view;
         view.setKind(kind);
@@ -203,8 +204,8 @@ void TestAnalysisViews::formulaInTooltipAndFigure() {
 }
 
 void TestAnalysisViews::formulaInExports() {
-    const auto model = test::loadFixture(m_tmp, "tiny-gpt2");
-    const auto result = test::runIds(model, {5, 17, 2, 33, 8});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {5, 17, 2, 33, 8}));
     ui::AnalysisView view;
     view.setKind(ui::AnalysisKind::Rollout);
     view.setResult(result);
@@ -238,8 +239,8 @@ void TestAnalysisViews::formulaInExports() {
 }
 
 void TestAnalysisViews::layerMeansCarryTheirFormula() {
-    const auto model = test::loadFixture(m_tmp, "tiny-gpt2");
-    const auto result = test::runIds(model, {5, 17, 2, 33, 8});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {5, 17, 2, 33, 8}));
     const QString formula = ui::toQString(core::kMeanOverHeadsFormula);
     ui::HeadView head;
     head.setResult(result);

@@ -1,6 +1,7 @@
 // The compare view holds the chosen heads, from any layers, on one colour
 // range, and draws each head's own numbers.
 #include "ui_fixture.h"
+#include "support/verify_result.h"
 
 #include "attnviz/ui/views/compare_view.h"
 
@@ -32,8 +33,8 @@ void TestCompareView::headsShareOneRange_data() {
 
 void TestCompareView::headsShareOneRange() {
     QFETCH(int, range);
-    const auto model = test::loadFixture(m_tmp, "tiny-mistral");
-    const auto result = test::runIds(model, {12, 4, 33, 7, 19, 2, 41, 8});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-mistral"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {12, 4, 33, 7, 19, 2, 41, 8}));
     const std::vector<ui::HeadRef> heads{{0, 1}, {1, 0}, {1, -1}};
     ui::CompareView view;
     ui::ViewStyle style;
@@ -68,9 +69,10 @@ void TestCompareView::headsShareOneRange() {
 }
 
 void TestCompareView::atMostEightHeads() {
-    const auto model = test::loadFixture(m_tmp, "tiny-gpt2");
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
     ui::CompareView view;
-    view.setResult(test::runIds(model, {1, 2, 3, 4}));
+    ATTNVIZ_UNWRAP(shown, test::runIds(model, {1, 2, 3, 4}));
+    view.setResult(shown);
     std::vector<ui::HeadRef> heads;
     for (int i = 0; i < 10; ++i) heads.push_back({i % 2, (i / 2) % 2});
     heads.push_back({7, 0});  // not in this model: dropped
@@ -82,8 +84,8 @@ void TestCompareView::atMostEightHeads() {
 }
 
 void TestCompareView::linkedHoverListsEveryHead() {
-    const auto model = test::loadFixture(m_tmp, "tiny-llama");
-    const auto result = test::runIds(model, {5, 6, 7});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {5, 6, 7}));
     ui::CompareView view;
     view.setResult(result);
     view.setHeads({{0, 0}, {1, 1}});
@@ -96,13 +98,14 @@ void TestCompareView::linkedHoverListsEveryHead() {
 void TestCompareView::columnsFollowTheWindow() {
     // Four heads: a 2x2 grid in a narrow window, one row in a wide one; an
     // export leaves the window's layout as it was.
-    const auto model = test::loadFixture(m_tmp, "tiny-mistral");
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-mistral"));
     ui::CompareView view;
     view.resize(600, 700);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     view.setHeads({{0, 0}, {0, 1}, {1, 0}, {1, 1}});
-    view.setResult(test::runIds(model, {12, 4, 33, 7, 19, 2}));
+    ATTNVIZ_UNWRAP(shown, test::runIds(model, {12, 4, 33, 7, 19, 2}));
+    view.setResult(shown);
     // Heads 0 and 2 share a row exactly when all four are in one row.
     const auto oneRow = [&] {
         view.plot()->replot();

@@ -2,6 +2,7 @@
 // chosen mask minus the same head under the model's own mask, on a diverging
 // range centred at 0.
 #include "ui_fixture.h"
+#include "support/verify_result.h"
 
 #include "attnviz/ui/views/difference_view.h"
 
@@ -24,8 +25,8 @@ private:
 };
 
 void TestDifferenceView::twoHeads() {
-    const auto model = test::loadFixture(m_tmp, "tiny-bert");
-    const auto result = test::runIds(model, {2, 30, 4, 11, 27, 9});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-bert"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {2, 30, 4, 11, 27, 9}));
     ui::DifferenceView view;
     view.setSource(ui::DifferenceView::Source::TwoHeads);
     view.setHeads({0, 0}, {1, 1});
@@ -53,9 +54,9 @@ void TestDifferenceView::twoHeads() {
 }
 
 void TestDifferenceView::maskAgainstDefault() {
-    const auto model = test::loadFixture(m_tmp, "tiny-llama");
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-llama"));
     const std::vector<int> ids{8, 1, 44, 3, 20, 6, 15};
-    const auto result = test::runIds(model, ids, core::MaskMode::bidirectional());
+    ATTNVIZ_UNWRAP(result, test::runIds(model, ids, core::MaskMode::bidirectional()));
     ui::DifferenceView view;
     view.setHead({1, 0});
     view.setResult(result);
@@ -78,9 +79,10 @@ void TestDifferenceView::maskAgainstDefault() {
 }
 
 void TestDifferenceView::defaultMaskHasNoDifference() {
-    const auto model = test::loadFixture(m_tmp, "tiny-gpt2");
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
     ui::DifferenceView view;
-    view.setResult(test::runIds(model, {1, 2, 3}));
+    ATTNVIZ_UNWRAP(shown, test::runIds(model, {1, 2, 3}));
+    view.setResult(shown);
     QVERIFY(view.message().contains(QStringLiteral("model's own")));
     QVERIFY(!view.exportProblem().isEmpty());
     QCOMPARE(view.colorMap(2), nullptr);
@@ -89,8 +91,8 @@ void TestDifferenceView::defaultMaskHasNoDifference() {
 void TestDifferenceView::layoutFollowsTheWindow() {
     // A narrow view stacks A - B under A (two panels per row), a wide one
     // puts all three in a row; an export leaves the window's layout as it was.
-    const auto model = test::loadFixture(m_tmp, "tiny-llama");
-    const auto result = test::runIds(model, {8, 1, 44, 3, 20, 6, 15}, core::MaskMode::bidirectional());
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {8, 1, 44, 3, 20, 6, 15}, core::MaskMode::bidirectional()));
     ui::DifferenceView view;
     view.resize(600, 700);
     view.show();

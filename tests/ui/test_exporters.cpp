@@ -9,6 +9,7 @@
 #include "attnviz/ui/views/head_grid_view.h"
 #include "attnviz/ui/views/head_view.h"
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include <QImageReader>
 #include <QJsonArray>
@@ -60,8 +61,8 @@ private:
 };
 
 void TestExporters::initTestCase() {
-    const auto model = test::loadFixture(m_tmp, "tiny-gpt2");
-    m_result = test::runIds(model, {11, 22, 33, 44, 5, 16, 27});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP_TO(m_result, test::runIds(model, {11, 22, 33, 44, 5, 16, 27}));
 }
 
 void TestExporters::pngHasGivenSize_data() {

@@ -6,6 +6,7 @@
 // and the CSV / JSON exports are attnviz-cli analyze's formats.
 #include "support/test_settings.h"
 #include "ui_fixture.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/analysis_json.h"
 #include "attnviz/core/head_search.h"
@@ -102,11 +103,11 @@ private:
 void TestHeadStatsPanel::initTestCase() {
     // QSettings away from the user's own and from tests running alongside.
     QVERIFY(test::isolateSettings(m_settingsDir.path()));
-    m_model = test::loadConfigModel(m_tmp, "wide-gpt2", kWideGpt2);
+    ATTNVIZ_UNWRAP_TO(m_model, test::loadConfigModel(m_tmp, "wide-gpt2", kWideGpt2));
 }
 
 void TestHeadStatsPanel::cellsEqualCore() {
-    const auto result = test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11, 30, 1});
+    ATTNVIZ_UNWRAP(result, test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11, 30, 1}));
     ui::HeadStatsPanel panel;
     panel.setResult(result);
     const ui::HeadStatsModel* model = panel.model();
@@ -135,7 +136,7 @@ void TestHeadStatsPanel::cellsEqualCore() {
 }
 
 void TestHeadStatsPanel::inductionColumnEqualsCore() {
-    const auto first = test::runIds(m_model, {3, 17, 5, 42, 8});
+    ATTNVIZ_UNWRAP(first, test::runIds(m_model, {3, 17, 5, 42, 8}));
     auto measured = ui::completeInduction(m_model, *first);
     QVERIFY2(measured, measured ? "" : measured.error().c_str());
     const auto result = measured.value();
@@ -187,7 +188,7 @@ void TestHeadStatsPanel::sortOrderEqualsCore() {
     const auto stat = static_cast<core::HeadStatistic>(statistic);
     std::vector<core::HeadStats> stats;
     if (fromModel) {
-        auto first = test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11});
+        ATTNVIZ_UNWRAP(first, test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11}));
         auto measured = ui::completeInduction(m_model, *first);
         QVERIFY(measured);
         stats = measured.value()->headStats;
@@ -214,7 +215,8 @@ void TestHeadStatsPanel::sortByClickingTheHeader() {
     ui::HeadStatsPanel panel;
     panel.resize(500, 400);
     panel.show();
-    panel.setResult(test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11}));
+    ATTNVIZ_UNWRAP(shown, test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11}));
+    panel.setResult(shown);
     const auto stats = panel.model()->stats();
     QHeaderView* header = panel.table()->horizontalHeader();
     const int column = ui::HeadStatsModel::statisticColumn(core::HeadStatistic::Sink);
@@ -228,7 +230,7 @@ void TestHeadStatsPanel::sortByClickingTheHeader() {
 }
 
 void TestHeadStatsPanel::findSimilarOrderEqualsCore() {
-    const auto result = test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11, 30, 1});
+    ATTNVIZ_UNWRAP(result, test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11, 30, 1}));
     ui::HeadStatsPanel panel;
     panel.setResult(result);
     panel.setCurrentHead({1, 2});
@@ -247,7 +249,7 @@ void TestHeadStatsPanel::findSimilarOrderEqualsCore() {
     QVERIFY(ranking[1].value < 1.0 && ranking.back().value < ranking[1].value);
 
     // A new run ranks again against the same head.
-    const auto next = test::runIds(m_model, {8, 6, 7, 5, 3, 0, 9});
+    ATTNVIZ_UNWRAP(next, test::runIds(m_model, {8, 6, 7, 5, 3, 0, 9}));
     panel.setResult(next);
     QVERIFY(ready.wait(10000));
     QCOMPARE(tableOrder(*panel.model()), heads(core::rankHeadsBySimilarity(*next->trace, 1, 2)));
@@ -273,7 +275,7 @@ void TestHeadStatsPanel::formulasInHeaderTooltips() {
 // no elided or clipped header (the sorted one keeps room for its arrow), no
 // cell wider than its column, no horizontal scrolling.
 void TestHeadStatsPanel::columnsReadableAtDockWidth() {
-    auto first = test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11, 30, 1});
+    ATTNVIZ_UNWRAP(first, test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11, 30, 1}));
     auto measured = ui::completeInduction(m_model, *first);
     QVERIFY(measured);
     ui::HeadStatsPanel panel;
@@ -390,7 +392,7 @@ void TestHeadStatsPanel::overviewHoverMarksRow() {
 }
 
 void TestHeadStatsPanel::exportsAreAnalyzeFormats() {
-    auto first = test::runIds(m_model, {3, 17, 5, 42, 8});
+    ATTNVIZ_UNWRAP(first, test::runIds(m_model, {3, 17, 5, 42, 8}));
     auto measured = ui::completeInduction(m_model, *first);
     QVERIFY(measured);
     const auto result = measured.value();

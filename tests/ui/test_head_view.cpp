@@ -7,6 +7,7 @@
 #include "attnviz/ui/views/head_grid_view.h"
 #include "attnviz/ui/views/head_view.h"
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include <QtTest>
 #include <qcustomplot.h>
@@ -50,9 +51,9 @@ void TestHeadView::cellsEqualTrace() {
     QFETCH(QString, preset);
     QFETCH(int, layer);
     QFETCH(int, head);
-    const auto model = test::loadFixture(m_tmp, preset.toStdString());
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, preset.toStdString()));
     const std::vector<int> ids{3, 17, 5, 42, 8, 23, 11, 30, 1};
-    const auto result = test::runIds(model, ids);
+    ATTNVIZ_UNWRAP(result, test::runIds(model, ids));
     ui::HeadView view;
     view.setResult(result);
     view.setHead({layer, head});
@@ -77,8 +78,8 @@ void TestHeadView::cellsEqualTrace() {
 }
 
 void TestHeadView::layerMeanCells() {
-    const auto model = test::loadFixture(m_tmp, "tiny-llama");
-    const auto result = test::runIds(model, {1, 2, 3, 4, 5, 6});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {1, 2, 3, 4, 5, 6}));
     ui::HeadView view;
     view.setResult(result);
     view.setHead({1, -1});
@@ -92,8 +93,8 @@ void TestHeadView::layerMeanCells() {
 }
 
 void TestHeadView::stepsShowScores() {
-    const auto model = test::loadFixture(m_tmp, "tiny-gpt2");
-    const auto result = test::runIds(model, {4, 9, 16, 25, 36});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {4, 9, 16, 25, 36}));
     ui::HeadView view;
     view.setShowSteps(true);
     view.setResult(result);
@@ -121,8 +122,8 @@ void TestHeadView::stepsShowScores() {
 }
 
 void TestHeadView::rangeModes() {
-    const auto model = test::loadFixture(m_tmp, "tiny-bert");
-    const auto result = test::runIds(model, {2, 7, 1, 8, 2, 8, 1});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-bert"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {2, 7, 1, 8, 2, 8, 1}));
     ui::HeadView view;
     view.setResult(result);
     view.setHead({0, 1});
@@ -188,8 +189,8 @@ void TestHeadView::hiddenSpecialTokensRenormalised() {
 }
 
 void TestHeadView::overviewThumbnails() {
-    const auto model = test::loadFixture(m_tmp, "tiny-qwen2");
-    const auto result = test::runIds(model, {5, 6, 7, 8, 9, 10, 11});
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-qwen2"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {5, 6, 7, 8, 9, 10, 11}));
     ui::HeadGridView view;
     view.setResult(result);
     const core::AttentionTrace& trace = *result->trace;
@@ -212,9 +213,10 @@ void TestHeadView::overviewThumbnails() {
 }
 
 void TestHeadView::keyboardMovesHead() {
-    const auto model = test::loadFixture(m_tmp, "tiny-gpt2");
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
     ui::HeadView view;
-    view.setResult(test::runIds(model, {1, 2, 3}));
+    ATTNVIZ_UNWRAP(shown, test::runIds(model, {1, 2, 3}));
+    view.setResult(shown);
     view.resize(600, 500);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));

@@ -5,6 +5,7 @@
 // panel is off; a masked model without [MASK] says what to type.
 #include "support/test_settings.h"
 #include "ui_fixture.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/predictions.h"
 #include "attnviz/ui/session/session_model.h"
@@ -42,21 +43,24 @@ const char* kTinyBertMlm =
     R"("pad_token_id":0,"architectures":["BertForMaskedLM"]})";
 
 // What the core itself predicts for `ids`.
-std::vector<core::PositionPrediction> corePredictions(const ui::LoadedModel& model, const std::vector<core::Token>& tokens) {
+core::Result<std::vector<core::PositionPrediction>> corePredictions(const ui::LoadedModel& model, const std::vector<core::Token>& tokens) {
     core::RunOptions options;
     options.computeLogits = true;
     std::vector<std::int32_t> ids;
     for (const core::Token& t : tokens) ids.push_back(t.id);
     if (model.model->hasTokenTypes()) options.tokenTypeIds.assign(ids.size(), 0);
     auto trace = model.model->run(ids, options);
-    if (!trace) qFatal("run: %s", trace.error().c_str());
+    if (!trace) return core::prefixError("run: ", trace.takeError());
     const auto positions = core::predictionPositions(model.model->config(), tokens);
     auto top = core::topPredictions(*trace, positions, 5);
-    if (!top) qFatal("top: %s", top.error().c_str());
-    return *top;
+    if (!top) return core::prefixError("top: ", top.takeError());
+    return top;
 }
 
-void comparePanel(const ui::PredictionsPanel& panel, const std::vector<core::PositionPrediction>& expected) {
+// The panel against core's own predictions (or the error that kept core from making them).
+void comparePanel(const ui::PredictionsPanel& panel, const core::Result<std::vector<core::PositionPrediction>>& computed) {
+    QVERIFY2(computed.ok(), ATTNVIZ_RESULT_MESSAGE(computed));
+    const std::vector<core::PositionPrediction>& expected = *computed;
     QTreeWidget* tree = panel.tree();
     QCOMPARE(tree->topLevelItemCount(), static_cast<int>(expected.size()));
     for (int p = 0; p < tree->topLevelItemCount(); ++p) {
@@ -96,8 +100,8 @@ private:
 void TestPredictionsPanel::initTestCase() {
     // QSettings away from the user's own and from tests running alongside.
     QVERIFY(test::isolateSettings(m_settingsDir.path()));
-    m_gpt2 = test::loadFixture(m_tmp, "tiny-gpt2");
-    m_bert = test::loadConfigModel(m_tmp, "tiny-bert-mlm", kTinyBertMlm, {{"vocab.txt", tinyVocab()}});
+    ATTNVIZ_UNWRAP_TO(m_gpt2, test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP_TO(m_bert, test::loadConfigModel(m_tmp, "tiny-bert-mlm", kTinyBertMlm, {{"vocab.txt", tinyVocab()}}));
     QVERIFY(m_bert.tokenizer != nullptr);
     QCOMPARE(m_bert.maskToken, QStringLiteral("[MASK]"));
 }
@@ -125,7 +129,7 @@ void TestPredictionsPanel::maskedFillers() {
     ui::RunFeatures features;
     features.predictions = true;
     const QString text = QStringLiteral("The [MASK] sat on the [MASK].");
-    const auto result = test::runText(m_bert, text, features);
+    ATTNVIZ_UNWRAP(result, test::runText(m_bert, text, features));
     QVERIFY(result->maskedLm);
     QCOMPARE(result->predictions.size(), std::size_t(2));
     QCOMPARE(result->predictions[0].position, 2);  // [CLS] the [MASK]
@@ -143,7 +147,7 @@ void TestPredictionsPanel::maskedFillers() {
 void TestPredictionsPanel::maskedWithoutMaskSaysWhatToType() {
     ui::RunFeatures features;
     features.predictions = true;
-    const auto result = test::runText(m_bert, QStringLiteral("the cat sat on the mat."), features);
+    ATTNVIZ_UNWRAP(result, test::runText(m_bert, QStringLiteral("the cat sat on the mat."), features));
     QVERIFY(result->predictions.empty());
     QVERIFY(result->predictionNeedsMask);
     ui::PredictionsPanel panel;
@@ -158,7 +162,7 @@ void TestPredictionsPanel::maskedWithoutMaskSaysWhatToType() {
 }
 
 void TestPredictionsPanel::offMeansNoLmHead() {
-    const auto result = test::runIds(m_gpt2, {1, 2, 3});
+    ATTNVIZ_UNWRAP(result, test::runIds(m_gpt2, {1, 2, 3}));
     QVERIFY(!result->predictionsComputed);
     QVERIFY(result->predictions.empty());
     ui::PredictionsPanel panel;

@@ -3,6 +3,7 @@
 // a newer edit supersedes an older one, and errors keep the last good result.
 #include "support/test_settings.h"
 #include "ui_fixture.h"
+#include "support/verify_result.h"
 
 #include "attnviz/ui/session/session_model.h"
 #include "attnviz/ui/views/head_view.h"
@@ -40,7 +41,8 @@ void TestSessionModel::initTestCase() {
 
 void TestSessionModel::maskToggleReruns() {
     ui::SessionModel session;
-    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(fixture, test::loadFixture(m_tmp, "tiny-gpt2"));
+    session.setModel(std::move(fixture));
     QSignalSpy ready(&session, &ui::SessionModel::resultReady);
     session.setText(QStringLiteral("3 14 15 9 26 5 35"));
     session.recompute();
@@ -88,7 +90,8 @@ void TestSessionModel::maskToggleReruns() {
 void TestSessionModel::typingIsDebounced() {
     ui::MainWindow window;
     ui::SessionModel* session = window.session();
-    session->setModel(test::loadFixture(m_tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(fixture, test::loadFixture(m_tmp, "tiny-llama"));
+    session->setModel(std::move(fixture));
     QSignalSpy started(session, &ui::SessionModel::computeStarted);
     QSignalSpy ready(session, &ui::SessionModel::resultReady);
     const int before = session->computeCount();
@@ -107,7 +110,8 @@ void TestSessionModel::typingIsDebounced() {
 
 void TestSessionModel::newerEditSupersedes() {
     ui::SessionModel session;
-    session.setModel(test::loadFixture(m_tmp, "tiny-bert"));
+    ATTNVIZ_UNWRAP(fixture, test::loadFixture(m_tmp, "tiny-bert"));
+    session.setModel(std::move(fixture));
     QSignalSpy ready(&session, &ui::SessionModel::resultReady);
     session.setText(QStringLiteral("1 2 3"));
     session.recompute();
@@ -121,7 +125,8 @@ void TestSessionModel::newerEditSupersedes() {
 
 void TestSessionModel::errorsKeepLastResult() {
     ui::SessionModel session;
-    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(fixture, test::loadFixture(m_tmp, "tiny-gpt2"));
+    session.setModel(std::move(fixture));
     QSignalSpy ready(&session, &ui::SessionModel::resultReady);
     QSignalSpy failed(&session, &ui::SessionModel::computeFailed);
     session.setText(QStringLiteral("1 2 3"));
@@ -152,7 +157,8 @@ void TestSessionModel::errorsKeepLastResult() {
 
 void TestSessionModel::badModelFolderKeepsModel() {
     ui::SessionModel session;
-    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(fixture, test::loadFixture(m_tmp, "tiny-gpt2"));
+    session.setModel(std::move(fixture));
     const auto before = session.model().model;
     QSignalSpy failed(&session, &ui::SessionModel::loadFailed);
     QTemporaryDir empty;

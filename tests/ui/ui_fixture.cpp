@@ -9,30 +9,29 @@
 
 namespace attnviz::test {
 
-ui::LoadedModel loadFixture(const QTemporaryDir& root, const std::string& preset) {
-    const auto dir = writeFixture(root, preset);
-    auto loaded = ui::loadModelFolder(QString::fromStdString(dir.string()));
-    if (!loaded) qFatal("loading fixture %s: %s", preset.c_str(), loaded.error().c_str());
-    return std::move(loaded.value());
+core::Result<ui::LoadedModel> loadFixture(const QTemporaryDir& root, const std::string& preset) {
+    auto dir = writeFixture(root, preset);
+    if (!dir) return dir.takeError();
+    auto loaded = ui::loadModelFolder(QString::fromStdString(dir->string()));
+    if (!loaded) return core::prefixError("loading fixture " + preset + ": ", loaded.takeError());
+    return loaded;
 }
 
-ui::LoadedModel loadConfigModel(const QTemporaryDir& root, const std::string& name, const std::string& configJson,
-                                const std::vector<std::pair<std::string, std::string>>& extraFiles, std::uint64_t seed) {
-    const std::filesystem::path dir = std::filesystem::path(root.path().toStdString()) / name;
-    core::RandomModelOptions options;
-    options.seed = seed;
-    options.weightStd = 0.3f;
-    options.qkScale = 3.0f;
-    if (core::Status s = core::writeRandomModel(configJson, dir, options); !s) qFatal("model %s: %s", name.c_str(), s.error().c_str());
+core::Result<ui::LoadedModel> loadConfigModel(const QTemporaryDir& root, const std::string& name,
+                                              const std::string& configJson,
+                                              const std::vector<std::pair<std::string, std::string>>& extraFiles,
+                                              std::uint64_t seed) {
+    auto dir = writeConfigFixture(root, name, configJson, seed);
+    if (!dir) return dir.takeError();
     for (const auto& [file, text] : extraFiles) {
-        QFile f(QString::fromStdString((dir / file).string()));
+        QFile f(QString::fromStdString((*dir / file).string()));
         if (!f.open(QIODevice::WriteOnly) || f.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size())) {
-            qFatal("writing %s", file.c_str());
+            return core::makeError(core::ErrorCode::Io, "fixture " + name + ": cannot write " + file);
         }
     }
-    auto loaded = ui::loadModelFolder(QString::fromStdString(dir.string()));
-    if (!loaded) qFatal("loading %s: %s", name.c_str(), loaded.error().c_str());
-    return std::move(loaded.value());
+    auto loaded = ui::loadModelFolder(QString::fromStdString(dir->string()));
+    if (!loaded) return core::prefixError("loading " + name + ": ", loaded.takeError());
+    return loaded;
 }
 
 std::vector<core::Token> idTokens(const std::vector<int>& ids) {
@@ -46,20 +45,20 @@ std::vector<core::Token> idTokens(const std::vector<int>& ids) {
     return tokens;
 }
 
-std::shared_ptr<const ui::SessionResult> runIds(const ui::LoadedModel& model, const std::vector<int>& ids,
-                                                core::MaskMode mask) {
+core::Result<std::shared_ptr<const ui::SessionResult>> runIds(const ui::LoadedModel& model, const std::vector<int>& ids,
+                                                              core::MaskMode mask) {
     auto result = ui::runSession(model, idTokens(ids), mask);
-    if (!result) qFatal("runSession: %s", result.error().c_str());
-    return result.value();
+    if (!result) return core::prefixError("runSession: ", result.takeError());
+    return result;
 }
 
-std::shared_ptr<const ui::SessionResult> runText(const ui::LoadedModel& model, const QString& text,
-                                                 const ui::RunFeatures& features) {
+core::Result<std::shared_ptr<const ui::SessionResult>> runText(const ui::LoadedModel& model, const QString& text,
+                                                               const ui::RunFeatures& features) {
     auto tokens = ui::tokenizeInput(model, ui::SessionInput{text, {}, false});
-    if (!tokens) qFatal("tokenize: %s", tokens.error().c_str());
+    if (!tokens) return core::prefixError("tokenize: ", tokens.takeError());
     auto result = ui::runSession(model, tokens.value(), core::MaskMode::defaultMode(), nullptr, features);
-    if (!result) qFatal("runSession: %s", result.error().c_str());
-    return result.value();
+    if (!result) return core::prefixError("runSession: ", result.takeError());
+    return result;
 }
 
 double cellAt(QCPColorMap* map, int query, int key) { return map->data()->cell(key, query); }

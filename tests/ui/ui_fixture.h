@@ -1,5 +1,7 @@
 // Test helpers for the UI suites: a tiny fixture model opened as the window
-// opens models, and runs on given token ids.
+// opens models, and runs on given token ids. Each returns a Result the test
+// unwraps (ATTNVIZ_UNWRAP in support/verify_result.h), so a broken fixture
+// fails that test with its message.
 #pragma once
 
 #include "attnviz/ui/session/loaded_model.h"
@@ -18,13 +20,13 @@ class QCPColorMap;
 
 namespace attnviz::test {
 
-// Writes the tiny preset into `root` and loads it (fails the test on error).
-ui::LoadedModel loadFixture(const QTemporaryDir& root, const std::string& preset);
+// Writes the tiny preset into `root` and loads it.
+core::Result<ui::LoadedModel> loadFixture(const QTemporaryDir& root, const std::string& preset);
 
 // A seeded random model of any config.json text, written as `name` under
 // `root` (fixture weights: peaky attention), and loaded. Extra files (a
 // vocab.txt, ...) are written next to it first.
-ui::LoadedModel loadConfigModel(const QTemporaryDir& root, const std::string& name, const std::string& configJson,
+core::Result<ui::LoadedModel> loadConfigModel(const QTemporaryDir& root, const std::string& name, const std::string& configJson,
                                 const std::vector<std::pair<std::string, std::string>>& extraFiles = {},
                                 std::uint64_t seed = 7);
 
@@ -32,11 +34,11 @@ ui::LoadedModel loadConfigModel(const QTemporaryDir& root, const std::string& na
 std::vector<core::Token> idTokens(const std::vector<int>& ids);
 
 // runSession on `ids` with `mask`.
-std::shared_ptr<const ui::SessionResult> runIds(const ui::LoadedModel& model, const std::vector<int>& ids,
-                                                core::MaskMode mask = core::MaskMode::defaultMode());
+core::Result<std::shared_ptr<const ui::SessionResult>> runIds(const ui::LoadedModel& model, const std::vector<int>& ids,
+                                                              core::MaskMode mask = core::MaskMode::defaultMode());
 // runSession on the tokenizer's encoding of `text`, with `features`.
-std::shared_ptr<const ui::SessionResult> runText(const ui::LoadedModel& model, const QString& text,
-                                                 const ui::RunFeatures& features = {});
+core::Result<std::shared_ptr<const ui::SessionResult>> runText(const ui::LoadedModel& model, const QString& text,
+                                                               const ui::RunFeatures& features = {});
 
 // Cell (key, query) of a colour map, as the test wants to read it: (query, key).
 double cellAt(QCPColorMap* map, int query, int key);

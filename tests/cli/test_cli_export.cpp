@@ -1,7 +1,7 @@
 // attnviz-cli export draws the same figures as the window's File > Export:
 // for each view, the CLI's PNG equals, pixel for pixel, the PNG the GUI writes
 // for the same model, input and view settings.
-#include "ui_fixture.h"
+#include "ui/ui_fixture.h"
 
 #include "attnviz/ui/export/exporters.h"
 #include "attnviz/ui/panels/head_stats_model.h"
@@ -20,6 +20,7 @@
 #include "panels/view_controls.h"
 #include "support/test_paths.h"
 #include "support/test_settings.h"
+#include "support/verify_result.h"
 
 #include <QPlainTextEdit>
 #include <QSpinBox>
@@ -67,13 +68,15 @@ private slots:
     void errorsAreOneLine();
 
 private:
-    // Opens the fixture in a window, types the ids and waits for the result.
+    // Opens the fixture in a window, types the ids and waits for the result;
+    // null, with m_openFailure saying why, when either does not come.
     std::unique_ptr<ui::MainWindow> openWindow(const QString& modelDir, const QString& text);
 
     QTemporaryDir m_tmp;
     QTemporaryDir m_out;
     QTemporaryDir m_settingsDir;
     QString m_modelDir;
+    QString m_openFailure;
     // Typed into the window (no tokenizer: ids) and given to --ids.
     const QString m_ids = QStringLiteral("5 17 2 33 8 41 12 29 3");
     const QString m_cliIds = QStringLiteral("5,17,2,33,8,41,12,29,3");
@@ -82,7 +85,8 @@ private:
 void TestCliExport::initTestCase() {
     // QSettings away from the user's own and from tests running alongside.
     QVERIFY(test::isolateSettings(m_settingsDir.path()));
-    m_modelDir = test::loadFixture(m_tmp, "tiny-gpt2").dir;
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
+    m_modelDir = model.dir;
 }
 
 std::unique_ptr<ui::MainWindow> TestCliExport::openWindow(const QString& modelDir, const QString& text) {
@@ -92,8 +96,14 @@ std::unique_ptr<ui::MainWindow> TestCliExport::openWindow(const QString& modelDi
     QSignalSpy loaded(session, &ui::SessionModel::modelChanged);
     window->inputPanel()->textEdit()->setPlainText(text);
     window->openModelFolder(modelDir);
-    if (!loaded.wait(10000)) qFatal("model did not load");
-    if (!ready.wait(10000)) qFatal("no result");
+    if (!loaded.wait(10000)) {
+        m_openFailure = "the window did not load " + modelDir + " within 10 s";
+        return nullptr;
+    }
+    if (!ready.wait(10000)) {
+        m_openFailure = "the window showed no result for '" + text + "' within 10 s";
+        return nullptr;
+    }
     return window;
 }
 
@@ -111,6 +121,7 @@ void TestCliExport::sameImagesAsGui() {
     QFETCH(QString, view);
     QFETCH(QStringList, cliArgs);
     auto window = openWindow(m_modelDir, m_ids);
+    QVERIFY2(window, qPrintable(m_openFailure));
     ui::PlotView* target = nullptr;
     if (view == QLatin1String("head")) {
         window->headView()->setHead({1, 0});
@@ -146,6 +157,7 @@ void TestCliExport::sameImagesAsGui() {
 
 void TestCliExport::sameSvgAsGui() {
     auto window = openWindow(m_modelDir, m_ids);
+    QVERIFY2(window, qPrintable(m_openFailure));
     window->headView()->setHead({0, 1});
     const QString guiPath = m_out.filePath(QStringLiteral("head-gui.svg"));
     QVERIFY(ui::exportView(*window->headView(), guiPath, ui::ExportFormat::Svg));
@@ -178,6 +190,7 @@ void TestCliExport::aggregatesSameAsGui() {
     QFETCH(int, head);
     QFETCH(QString, format);
     auto window = openWindow(m_modelDir, m_ids);
+    QVERIFY2(window, qPrintable(m_openFailure));
     // The JSON carries the induction scores the window measures after the result.
     QTRY_VERIFY_WITH_TIMEOUT(window->session()->result()->induction != nullptr, 10000);
     ui::AnalysisPage* page = window->analysisPage();
@@ -229,6 +242,7 @@ void TestCliExport::statsSameAsGui() {
     QFETCH(bool, ascending);
     QFETCH(QString, format);
     auto window = openWindow(m_modelDir, m_ids);
+    QVERIFY2(window, qPrintable(m_openFailure));
     QTRY_VERIFY_WITH_TIMEOUT(window->session()->result()->induction != nullptr, 10000);
     ui::HeadStatsPanel* panel = window->headStatsPanel();
     QCOMPARE(panel->result(), window->session()->result());
@@ -261,6 +275,7 @@ void TestCliExport::realTokenizerSameImage() {
     if (!QFileInfo(dir).isDir()) QSKIP("stories260K not found");
     const QString text = QStringLiteral("Once upon a time, a little cat sat on the mat.");
     auto window = openWindow(dir, text);
+    QVERIFY2(window, qPrintable(m_openFailure));
     ui::ViewStyle style;
     style.colormap = ui::Colormap::Magma;
     style.range = ui::RangeMode::Head;

@@ -3,6 +3,7 @@
 #include "support/cli_runner.h"
 #include "support/fixture_models.h"
 #include "support/test_paths.h"
+#include "support/verify_result.h"
 
 #include "attnviz/core/aggregates.h"
 #include "attnviz/core/head_stats.h"
@@ -23,7 +24,7 @@ namespace {
 
 using test::CliResult;
 
-CliResult runCli(const QStringList& args) { return test::runCli(ATTNVIZ_CLI, args); }
+CliResult runCli(const QStringList& args) { return test::runCli(ATTNVIZ_CLI_PATH, args); }
 
 // The CLI's run and the test's run of the same ids agree to rounding, not
 // bit for bit: the forward pass's float sums vary in the last bits with where
@@ -58,7 +59,8 @@ private:
 
 void TestAnalyzeCli::initTestCase() {
     QVERIFY(m_tmp.isValid());
-    m_gpt2 = QString::fromStdString(test::writeFixture(m_tmp, "tiny-gpt2").string());
+    ATTNVIZ_UNWRAP(gpt2, test::writeFixture(m_tmp, "tiny-gpt2"));
+    m_gpt2 = QString::fromStdString(gpt2.string());
 }
 
 void TestAnalyzeCli::jsonSchemaAndNumbers() {
