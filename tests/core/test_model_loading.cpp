@@ -274,7 +274,7 @@ void TestModelLoading::cancelStopsARun() {
 void TestModelLoading::cancelStopsLoading() {
     QTemporaryDir tmp;
     for (const std::string preset : {"tiny-bert", "tiny-gpt2", "tiny-llama"}) {
-        const auto dir = test::writeFixture(tmp, preset);
+        ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, preset));
         int calls = 0;
         auto refused = core::loadModel(dir, [&](std::size_t, std::size_t) {
             ++calls;
@@ -293,7 +293,8 @@ void TestModelLoading::traceCapIsOutOfMemory() {
     // tiny-llama has no learned positions, so only the trace cap stops 16500
     // tokens: 2 layers x 2 heads x 16500^2 floats is 4.1 GiB, over the 4 GiB.
     QTemporaryDir tmp;
-    auto m = core::loadModel(test::writeFixture(tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-llama"));
+    auto m = core::loadModel(dir);
     QVERIFY(m.ok());
     auto r = (*m)->run(std::vector<std::int32_t>(16500, 1), core::RunOptions{});
     QVERIFY(!r.ok());
@@ -313,7 +314,8 @@ void TestModelLoading::failedAllocationIsOutOfMemory() {
     // under the cap, with the address space limited to 512 MiB more than the
     // process holds. The allocation fails; the run must say so, not throw.
     QTemporaryDir tmp;
-    auto m = core::loadModel(test::writeFixture(tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-llama"));
+    auto m = core::loadModel(dir);
     QVERIFY(m.ok());
     const std::vector<std::int32_t> ids(12000, 1);
     const std::uint64_t used = addressSpaceBytes();

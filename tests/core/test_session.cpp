@@ -58,8 +58,15 @@ std::vector<core::Token> idTokens(const core::Session& session, std::vector<std:
 
 void TestSession::initTestCase() { QVERIFY(m_root.isValid()); }
 
+// The fixture opened as a session; null (with the reason logged) when it
+// cannot be made, which the caller's QVERIFY turns into a failure.
 std::shared_ptr<core::Session> TestSession::open(const std::string& preset) {
-    auto session = core::Session::open(test::writeFixture(m_root, preset));
+    auto dir = test::writeFixture(m_root, preset);
+    if (!dir) {
+        qWarning("%s", dir.error().c_str());
+        return nullptr;
+    }
+    auto session = core::Session::open(*dir);
     if (!session) qWarning("%s", session.error().c_str());
     return session ? session.value() : nullptr;
 }

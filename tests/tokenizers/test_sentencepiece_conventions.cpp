@@ -230,7 +230,7 @@ void TestSentencePieceConventions::albertPair() {
 }
 
 void TestSentencePieceConventions::errorCodes() {
-    const auto dir = writeFolder(m_root, "llama-errors", llamaModel(), nlohmann::json{{"tokenizer_class", "LlamaTokenizer"}});
+    ATTNVIZ_UNWRAP(dir, writeFolder(m_root, "llama-errors", llamaModel(), nlohmann::json{{"tokenizer_class", "LlamaTokenizer"}}));
     auto tok = core::loadTokenizer(dir);
     QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
     // What the user typed or passed: text that is not UTF-8, ids past the vocabulary.
@@ -246,12 +246,12 @@ void TestSentencePieceConventions::errorCodes() {
     QCOMPARE(codeName(negative.code()), codeName(core::ErrorCode::InvalidInput));
 
     // A valid model under a class attnviz has no conventions for.
-    const auto xlnet = writeFolder(m_root, "xlnet", llamaModel(), nlohmann::json{{"tokenizer_class", "XLNetTokenizer"}});
+    ATTNVIZ_UNWRAP(xlnet, writeFolder(m_root, "xlnet", llamaModel(), nlohmann::json{{"tokenizer_class", "XLNetTokenizer"}}));
     const auto unsupported = core::loadTokenizer(xlnet);
     QVERIFY(!unsupported.ok());
     QCOMPARE(codeName(unsupported.code()), codeName(core::ErrorCode::Unsupported));
     // A file that is no SentencePiece model at all.
-    const auto garbage = writeFolder(m_root, "garbage", "\x01\x02garbage", nlohmann::json());
+    ATTNVIZ_UNWRAP(garbage, writeFolder(m_root, "garbage", "\x01\x02garbage", nlohmann::json()));
     const auto corrupt = core::loadTokenizer(garbage);
     QVERIFY(!corrupt.ok());
     QVERIFY2(QString::fromStdString(corrupt.error()).contains("is not a valid SentencePiece model"),

@@ -550,8 +550,8 @@ void TestTokenizerJson::fallsBackOnlyForUnsupported() {
     QVERIFY2(QString::fromStdString(failed.error()).contains("not valid JSON"), failed.error().c_str());
     QCOMPARE(codeName(failed.code()), codeName(core::ErrorCode::CorruptFile));
     // ...and so is a broken file met after the fallback.
-    const auto brokenVocab = folder(unigram);
-    test::writeFile(brokenVocab / "vocab.txt", "");
+    ATTNVIZ_UNWRAP(brokenVocab, folder(unigram));
+    ATTNVIZ_VERIFY_OK(test::writeFile(brokenVocab / "vocab.txt", ""));
     const auto empty = core::loadTokenizer(brokenVocab);
     QVERIFY(!empty.ok());
     QVERIFY2(QString::fromStdString(empty.error()).contains("vocab.txt' has no tokens"), empty.error().c_str());
@@ -562,13 +562,13 @@ void TestTokenizerJson::fallsBackToSentencePiece() {
     // An unsupported tokenizer.json next to a tokenizer.model gives way to it.
     Json unigram = wordPieceStyle();
     unigram["model"] = {{"type", "Unigram"}, {"vocab", Json::array()}};
-    const auto dir = folder(unigram);
+    ATTNVIZ_UNWRAP(dir, folder(unigram));
     test::SpModelSpec spec;
     spec.pieces = {{"<unk>", 0, test::SpPiece::Unknown},
                    {"<s>", 0, test::SpPiece::Control},
                    {"</s>", 0, test::SpPiece::Control},
                    {"\u2581hello", -1}};
-    test::writeFile(dir / "tokenizer.model", test::sentencePieceModel(spec));
+    ATTNVIZ_VERIFY_OK(test::writeFile(dir / "tokenizer.model", test::sentencePieceModel(spec)));
     LOAD_OR_FAIL(tok, dir);
     QCOMPARE(tok.kind(), std::string("sentencepiece"));
     ENCODE_OR_FAIL(enc, tok.encode("hello"));
@@ -580,11 +580,13 @@ void TestTokenizerJson::missingFilesAreIo() {
     QVERIFY(!missing.ok());
     QCOMPARE(codeName(missing.code()), codeName(core::ErrorCode::Io));
     // A folder without any tokenizer file is a missing file, not an unsupported one.
-    const auto empty = core::loadTokenizer(folder(Json()));
+    ATTNVIZ_UNWRAP(emptyDir, folder(Json()));
+    const auto empty = core::loadTokenizer(emptyDir);
     QVERIFY(!empty.ok());
     QVERIFY2(QString::fromStdString(empty.error()).contains("no supported tokenizer"), empty.error().c_str());
     QCOMPARE(codeName(empty.code()), codeName(core::ErrorCode::Io));
-    const auto named = core::loadTokenizer(folder(Json()), core::TokenizerFormat::TokenizerJson);
+    ATTNVIZ_UNWRAP(namedDir, folder(Json()));
+    const auto named = core::loadTokenizer(namedDir, core::TokenizerFormat::TokenizerJson);
     QVERIFY(!named.ok());
     QCOMPARE(codeName(named.code()), codeName(core::ErrorCode::Io));
 }

@@ -171,7 +171,8 @@ void TestSessionModel::badModelFolderKeepsModel() {
 
 void TestSessionModel::workerExceptionIsShownInPlace() {
     ui::SessionModel session;
-    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(fixture, test::loadFixture(m_tmp, "tiny-gpt2"));
+    session.setModel(std::move(fixture));
     QSignalSpy ready(&session, &ui::SessionModel::resultReady);
     QSignalSpy failed(&session, &ui::SessionModel::computeFailed);
     session.setText(QStringLiteral("1 2 3"));
@@ -197,7 +198,8 @@ void TestSessionModel::workerExceptionIsShownInPlace() {
 
 void TestSessionModel::emptyTextAsksForInput() {
     ui::SessionModel session;
-    session.setModel(test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(fixture, test::loadFixture(m_tmp, "tiny-gpt2"));
+    session.setModel(std::move(fixture));
     QSignalSpy needed(&session, &ui::SessionModel::inputNeeded);
     QSignalSpy failed(&session, &ui::SessionModel::computeFailed);
     session.setText(QStringLiteral("   "));

@@ -2,6 +2,7 @@
 // highlighted token, the style, the steps or the compared heads once reaches
 // every view and panel bound to it, a user action in any of them writes to
 // it, and a value set again changes nothing (no signal).
+#include "support/verify_result.h"
 #include "ui_fixture.h"
 
 #include "attnviz/ui/panels/head_stats_model.h"
@@ -123,12 +124,12 @@ private:
 
 void TestViewState::initTestCase() {
     // 3 layers x 4 heads, so no head of the test is a clamped edge case by accident.
-    const auto model = test::loadConfigModel(
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(
         m_tmp, "three-by-four",
         R"({"model_type":"llama","hidden_size":16,"num_hidden_layers":3,"num_attention_heads":4,)"
         R"("num_key_value_heads":2,"intermediate_size":32,"hidden_act":"silu","max_position_embeddings":64,)"
-        R"("rms_norm_eps":1e-05,"rope_theta":10000.0,"tie_word_embeddings":true,"vocab_size":50})");
-    m_result = test::runIds(model, {3, 17, 5, 42, 8, 11});
+        R"("rms_norm_eps":1e-05,"rope_theta":10000.0,"tie_word_embeddings":true,"vocab_size":50})"));
+    ATTNVIZ_UNWRAP_TO(m_result, test::runIds(model, {3, 17, 5, 42, 8, 11}));
     QVERIFY(m_result != nullptr);
     QCOMPARE(m_result->trace->nLayers(), 3);
     QCOMPARE(m_result->trace->nHeads(), 4);
