@@ -97,7 +97,7 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
     case Architecture::Mistral:
     case Architecture::Qwen2: model = LlamaModel::create(config.value(), std::move(owned), progress); break;
     }
-    if (!model) return makeError("'" + dir.string() + "': " + model.error());
+    if (!model) return prefixError("'" + dir.string() + "': ", model.takeError());
     auto canonical = std::filesystem::weakly_canonical(dir, ec);
     std::string name = (ec ? dir : canonical).filename().string();
     (*model)->setName(name.empty() ? dir.string() : name);
