@@ -20,15 +20,23 @@ std::string weightsFileText(const WeightStore& store) {
 
 // The body prefix, detected from the token embedding: "bert." for
 // BertForMaskedLM files, "" for bare BertModel files, and so on.
-Result<std::string> detectPrefix(const WeightStore& store, const WeightNameTable& table) {
+Result<std::string> detectPrefix(const WeightStore& store, const WeightNameTable& table,
+                                 const std::vector<TensorSpec>& specs) {
     const std::string& probe = table.body.at(TensorRole::TokenEmbedding);
     for (const std::string& prefix : table.bodyPrefixes) {
         if (store.contains(prefix + probe)) return prefix;
     }
-    std::string tried;
-    for (const std::string& prefix : table.bodyPrefixes) tried += (tried.empty() ? "'" : ", '") + prefix + probe + "'";
-    return makeError(ErrorCode::CorruptFile, "the token embedding tensor is missing from " + weightsFileText(store) +
-                                                 " (looked for " + tried +
+    std::string others;
+    for (std::size_t i = 1; i < table.bodyPrefixes.size(); ++i) {
+        others += (others.empty() ? "'" : ", '") + table.bodyPrefixes[i] + probe + "'";
+    }
+    std::vector<std::int64_t> shape;
+    for (const TensorSpec& spec : specs) {
+        if (spec.role == TensorRole::TokenEmbedding) shape = spec.shape;
+    }
+    return makeError(ErrorCode::CorruptFile, "tensor '" + table.bodyPrefixes.front() + probe + "' is missing from " +
+                                                 weightsFileText(store) + " (expected shape " + shapeText(shape) +
+                                                 "; also looked for " + others +
                                                  "); is this folder the architecture its config.json says?");
 }
 
@@ -70,9 +78,9 @@ Linear BoundTensors::conv1d(TensorRole weight, TensorRole bias, int layer) const
 
 Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, const ProgressFn& progress) {
     const WeightNameTable& table = weightNameTable(config.architecture);
-    auto prefix = detectPrefix(store, table);
-    if (!prefix) return prefix.takeError();
     const std::vector<TensorSpec> specs = architectureTensors(config);
+    auto prefix = detectPrefix(store, table, specs);
+    if (!prefix) return prefix.takeError();
     const std::vector<TensorSlot> slots = expandTensors(specs, config.nLayers);
 
     BoundTensors bound;
