@@ -1,8 +1,6 @@
 #include "attnviz/core/model.h"
 
-#include "models/bert_model.h"
-#include "models/gpt2_model.h"
-#include "models/llama_model.h"
+#include "models/architectures.h"
 
 #include <cmath>
 
@@ -87,16 +85,7 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
     if (!store) return store.takeError();
     auto owned = std::make_unique<WeightStore>(std::move(store.value()));
 
-    Result<std::unique_ptr<Model>> model = makeError("internal: architecture without a loader");
-    switch (config->architecture) {
-    case Architecture::Bert:
-    case Architecture::Roberta:
-    case Architecture::DistilBert: model = BertModel::create(config.value(), std::move(owned), progress); break;
-    case Architecture::Gpt2: model = Gpt2Model::create(config.value(), std::move(owned), progress); break;
-    case Architecture::Llama:
-    case Architecture::Mistral:
-    case Architecture::Qwen2: model = LlamaModel::create(config.value(), std::move(owned), progress); break;
-    }
+    auto model = architectureInfo(config->architecture).create(config.value(), std::move(owned), progress);
     if (!model) return prefixError("'" + dir.string() + "': ", model.takeError());
     auto canonical = std::filesystem::weakly_canonical(dir, ec);
     std::string name = (ec ? dir : canonical).filename().string();

@@ -2,7 +2,8 @@
 // against the files: make-model writes exactly the list, real checkpoints
 // hold exactly the list, a missing required tensor fails naming the file,
 // the tensor and its shape, an unknown tensor loads with a warning naming it,
-// and every failure carries its error code.
+// and every failure carries its error code. Each architecture's row
+// (core/src/models/architectures.cpp) is reachable from its model_type.
 #include "support/fixture_models.h"
 #include "support/test_paths.h"
 
@@ -10,7 +11,7 @@
 #include "attnviz/core/random_model.h"
 #include "attnviz/core/safetensors_file.h"
 #include "attnviz/core/safetensors_writer.h"
-#include "models/architecture_tensors.h"
+#include "models/architectures.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -154,8 +155,20 @@ void TestArchitectureDescriptor::everyArchitectureHasAPreset() {
         auto config = core::ModelConfig::fromJson(*json, p);
         QVERIFY2(config.ok(), config.ok() ? "" : config.error().c_str());
         covered.insert(config->architecture);
+        // Its row is its own (no fall-back row), and names it by model_type.
+        const core::ArchitectureInfo& info = core::architectureInfo(config->architecture);
+        QVERIFY(info.architecture == config->architecture);
+        QVERIFY(core::architectureForModelType(config->modelType) == &info);
+        QCOMPARE(config->isEncoder(), info.bidirectional);
     }
     QCOMPARE(covered.size(), std::size_t(7));
+    QCOMPARE(core::architectures().size(), std::size_t(7));
+    QVERIFY(core::architectureForModelType("mamba") == nullptr);
+    const std::vector<std::string> types = {"bert", "roberta", "xlm-roberta", "distilbert", "gpt2", "llama", "mistral", "qwen2"};
+    QVERIFY(core::ModelConfig::supportedTypes() == types);
+    auto unknown = core::ModelConfig::fromJson(R"({"model_type": "mamba", "vocab_size": 5})", "test");
+    QVERIFY(!unknown.ok());
+    QCOMPARE(unknown.code(), ErrorCode::Unsupported);
 }
 
 void TestArchitectureDescriptor::writtenModelIsTheList() {

@@ -1,5 +1,7 @@
 #include "architecture_tensors.h"
 
+#include "architectures.h"
+
 namespace attnviz::core {
 namespace {
 
@@ -120,18 +122,7 @@ std::vector<TensorSpec> llamaTensors(const ModelConfig& c) {
     });
 }
 
-std::vector<TensorSpec> architectureTensors(const ModelConfig& c) {
-    switch (c.architecture) {
-    case Architecture::Bert:
-    case Architecture::Roberta:
-    case Architecture::DistilBert: return bertTensors(c);
-    case Architecture::Gpt2: return gpt2Tensors(c);
-    case Architecture::Llama:
-    case Architecture::Mistral:
-    case Architecture::Qwen2: return llamaTensors(c);
-    }
-    return {};
-}
+std::vector<TensorSpec> architectureTensors(const ModelConfig& c) { return architectureInfo(c.architecture).tensors(c); }
 
 std::vector<TensorSlot> expandTensors(const std::vector<TensorSpec>& specs, int nLayers) {
     std::vector<TensorSlot> slots;

@@ -1,5 +1,7 @@
 #include "weight_names.h"
 
+#include "architectures.h"
+
 namespace attnviz::core {
 namespace {
 
@@ -156,23 +158,32 @@ WeightNameTable makeLlama() {
 
 }  // namespace
 
-const WeightNameTable& weightNameTable(Architecture architecture) {
-    static const WeightNameTable bert = makeBert();
-    static const WeightNameTable roberta = makeRoberta();
-    static const WeightNameTable distilbert = makeDistilBert();
-    static const WeightNameTable gpt2 = makeGpt2();
-    static const WeightNameTable llama = makeLlama();
-    switch (architecture) {
-    case Architecture::Bert: return bert;
-    case Architecture::Roberta: return roberta;
-    case Architecture::DistilBert: return distilbert;
-    case Architecture::Gpt2: return gpt2;
-    case Architecture::Llama:
-    case Architecture::Mistral:
-    case Architecture::Qwen2: return llama;
-    }
-    return llama;
+const WeightNameTable& bertNames() {
+    static const WeightNameTable t = makeBert();
+    return t;
 }
+
+const WeightNameTable& robertaNames() {
+    static const WeightNameTable t = makeRoberta();
+    return t;
+}
+
+const WeightNameTable& distilBertNames() {
+    static const WeightNameTable t = makeDistilBert();
+    return t;
+}
+
+const WeightNameTable& gpt2Names() {
+    static const WeightNameTable t = makeGpt2();
+    return t;
+}
+
+const WeightNameTable& llamaNames() {
+    static const WeightNameTable t = makeLlama();
+    return t;
+}
+
+const WeightNameTable& weightNameTable(Architecture architecture) { return architectureInfo(architecture).names(); }
 
 std::string tensorName(const WeightNameTable& table, const std::string& prefix, TensorRole role, int layer) {
     std::string n;

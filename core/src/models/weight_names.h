@@ -34,6 +34,12 @@ struct WeightNameTable {
     std::map<TensorRole, std::string> head;         // full names, no prefix
 };
 
+const WeightNameTable& bertNames();
+const WeightNameTable& robertaNames();
+const WeightNameTable& distilBertNames();
+const WeightNameTable& gpt2Names();
+const WeightNameTable& llamaNames();  // also Mistral and Qwen2
+// The table of an architecture (architectures.cpp says which).
 const WeightNameTable& weightNameTable(Architecture architecture);
 
 // The file name of `role` (at `layer` for per-layer tensors), `prefix` in
