@@ -217,7 +217,9 @@ int ModelConfig::maxSequenceLength() const {
 
 std::vector<std::string> ModelConfig::supportedTypes() {
     std::vector<std::string> types;
-    for (const ArchitectureInfo& a : architectures()) types.insert(types.end(), a.modelTypes.begin(), a.modelTypes.end());
+    for (const ArchitectureInfo& a : architectures()) {
+        types.insert(types.end(), a.modelTypes.begin(), a.modelTypes.end());
+    }
     return types;
 }
 

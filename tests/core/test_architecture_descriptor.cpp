@@ -106,7 +106,8 @@ void rewriteTensors(const std::filesystem::path& dir, const std::function<bool(c
         data.emplace_back(static_cast<std::size_t>(n), 0.5f);
     }
     std::filesystem::remove(path);
-    if (!core::SafetensorsWriter::write(path, entries, [&](std::size_t i, std::vector<float>& out) { out = data[i]; })) {
+    auto fill = [&](std::size_t i, std::vector<float>& out) { out = data[i]; };
+    if (!core::SafetensorsWriter::write(path, entries, fill)) {
         qFatal("rewrite failed");
     }
 }
@@ -164,7 +165,8 @@ void TestArchitectureDescriptor::everyArchitectureHasAPreset() {
     QCOMPARE(covered.size(), std::size_t(7));
     QCOMPARE(core::architectures().size(), std::size_t(7));
     QVERIFY(core::architectureForModelType("mamba") == nullptr);
-    const std::vector<std::string> types = {"bert", "roberta", "xlm-roberta", "distilbert", "gpt2", "llama", "mistral", "qwen2"};
+    const std::vector<std::string> types = {"bert",  "roberta", "xlm-roberta", "distilbert",
+                                            "gpt2",  "llama",   "mistral",     "qwen2"};
     QVERIFY(core::ModelConfig::supportedTypes() == types);
     auto unknown = core::ModelConfig::fromJson(R"({"model_type": "mamba", "vocab_size": 5})", "test");
     QVERIFY(!unknown.ok());
@@ -207,7 +209,8 @@ void TestArchitectureDescriptor::writtenModelIsTheList() {
 void TestArchitectureDescriptor::realCheckpointsAreTheList_data() {
     QTest::addColumn<QString>("dir");
     if (auto golden = test::goldenDir()) {
-        for (const char* name : {"bert", "roberta", "distilbert", "gpt2", "llama", "llama-rope-linear", "mistral", "qwen2"}) {
+        for (const char* name :
+             {"bert", "roberta", "distilbert", "gpt2", "llama", "llama-rope-linear", "mistral", "qwen2"}) {
             QTest::newRow(name) << QString::fromStdString((*golden / "fixtures" / name).string());
         }
     }
@@ -263,7 +266,8 @@ void TestArchitectureDescriptor::missingRequiredTensorFails() {
     const auto backup = dir.string() + ".orig";
     std::filesystem::copy_file(dir / "model.safetensors", backup);
     for (const auto& [name, shape] : e.required) {
-        std::filesystem::copy_file(backup, dir / "model.safetensors", std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::copy_file(backup, dir / "model.safetensors",
+                                   std::filesystem::copy_options::overwrite_existing);
         const std::string dropped = name;  // clang 14 cannot capture structured bindings
         rewriteTensors(dir, [&](const std::string& n) { return n != dropped; });
         auto model = core::loadModel(dir);
@@ -307,10 +311,9 @@ void TestArchitectureDescriptor::extraTensorWarns() {
     QVERIFY2(after.ok(), after.ok() ? "" : after.error().c_str());
     const auto& warnings = (*after)->loadWarnings();
     QCOMPARE(warnings.size(), std::size_t(1));
-    const std::string model = "\"" + configOf(dir).modelType + "\" model";
-    QVERIFY2(warnings[0].find("'model.safetensors' holds 2 tensors that a " + model +
-                              " does not use (ignored): adapter.layers.0.scale, classifier.weight") != std::string::npos,
-             warnings[0].c_str());
+    const std::string expected = "'model.safetensors' holds 2 tensors that a \"" + configOf(dir).modelType +
+                                 "\" model does not use (ignored): adapter.layers.0.scale, classifier.weight";
+    QVERIFY2(warnings[0].find(expected) != std::string::npos, warnings[0].c_str());
     // The extra tensors change nothing.
     auto t2 = (*after)->run(ids, {});
     QVERIFY(t2.ok());

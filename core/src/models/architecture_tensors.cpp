@@ -122,7 +122,9 @@ std::vector<TensorSpec> llamaTensors(const ModelConfig& c) {
     });
 }
 
-std::vector<TensorSpec> architectureTensors(const ModelConfig& c) { return architectureInfo(c.architecture).tensors(c); }
+std::vector<TensorSpec> architectureTensors(const ModelConfig& c) {
+    return architectureInfo(c.architecture).tensors(c);
+}
 
 std::vector<TensorSlot> expandTensors(const std::vector<TensorSpec>& specs, int nLayers) {
     std::vector<TensorSlot> slots;

@@ -45,7 +45,9 @@ Result<std::unique_ptr<Model>> BertModel::create(ModelConfig config, std::unique
         head->normBias = w.get(R::MlmNormBias);
         // Tied to the word embeddings unless untied and stored.
         head->decoder = w.linear(R::LmHeadWeight, R::LmHeadBias);
-        if (head->decoder.weight == nullptr) head->decoder = {m->m_wordEmbedding, w.get(R::LmHeadBias), c.dModel, c.vocabSize};
+        if (head->decoder.weight == nullptr) {
+            head->decoder = {m->m_wordEmbedding, w.get(R::LmHeadBias), c.dModel, c.vocabSize};
+        }
         m->m_head = std::move(head);
     }
     m->setLoadWarnings(w.warnings());
@@ -77,7 +79,9 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
     RowMatrix proj;      // (seqLen, dModel)
     RowMatrix hidden;    // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) return makeError(ErrorCode::Cancelled, "cancelled");
+        if (options.cancel != nullptr && options.cancel->load()) {
+            return makeError(ErrorCode::Cancelled, "cancelled");
+        }
         const Layer& L = m_layers[l];
         // 2. Self-attention: Q, K, V projections, scores, mask, softmax (recorded), P V.
         linear(x, L.q, q);
@@ -98,7 +102,10 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
         layerNorm(x, L.ffnNormGain, L.ffnNormBias, static_cast<float>(c.normEps));
     }
     if (options.computeLogits) {
-        if (!m_head) return makeError(ErrorCode::Unsupported, "this checkpoint has no masked-language-model head, so it cannot predict tokens");
+        if (!m_head) {
+            return makeError(ErrorCode::Unsupported,
+                             "this checkpoint has no masked-language-model head, so it cannot predict tokens");
+        }
         computeLogits(x, trace);
     }
     return Status::success();

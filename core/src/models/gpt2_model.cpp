@@ -61,7 +61,9 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     RowMatrix proj;     // (seqLen, dModel)
     RowMatrix hidden;   // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) return makeError(ErrorCode::Cancelled, "cancelled");
+        if (options.cancel != nullptr && options.cancel->load()) {
+            return makeError(ErrorCode::Cancelled, "cancelled");
+        }
         const Layer& L = m_layers[l];
         float scale = c.scaleAttnWeights ? 1.0f / std::sqrt(static_cast<float>(c.headDim)) : 1.0f;
         if (c.scaleAttnByInverseLayerIdx) scale /= static_cast<float>(l + 1);

@@ -74,7 +74,9 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     RowMatrix proj;         // (seqLen, dModel)
     RowMatrix gate, up;     // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) return makeError(ErrorCode::Cancelled, "cancelled");
+        if (options.cancel != nullptr && options.cancel->load()) {
+            return makeError(ErrorCode::Cancelled, "cancelled");
+        }
         const Layer& L = m_layers[l];
         // 2. Attention block: RMSNorm, q/k/v projections, RoPE on q and k,
         //    grouped-query attention (recorded), o_proj, residual.

@@ -67,7 +67,8 @@ Status writeRandomModel(const std::string& configJson, const std::filesystem::pa
     for (const TensorSlot& slot : expandTensors(specs, config->nLayers)) {
         const TensorSpec& spec = *slot.spec;
         if (spec.init == TensorInit::None || spec.need == TensorNeed::Ignored) continue;
-        entries.push_back({tensorName(table, table.bodyPrefixes.front(), spec.role, slot.layer), options.dtype, spec.shape});
+        const std::string name = tensorName(table, table.bodyPrefixes.front(), spec.role, slot.layer);
+        entries.push_back({name, options.dtype, spec.shape});
         inits.push_back(spec.init);
     }
     std::mt19937_64 rng(options.seed);
