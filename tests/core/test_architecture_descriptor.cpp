@@ -143,6 +143,7 @@ private slots:
     void extraTensorWarns();
     void knownUnusedTensorsDoNotWarn();
     void mlmHeadIsAllOrNothing();
+    void shardedFolders();
     void errorCodes();
 };
 
@@ -311,8 +312,8 @@ void TestArchitectureDescriptor::extraTensorWarns() {
     QVERIFY2(after.ok(), after.ok() ? "" : after.error().c_str());
     const auto& warnings = (*after)->loadWarnings();
     QCOMPARE(warnings.size(), std::size_t(1));
-    const std::string expected = "'model.safetensors' holds 2 tensors that a \"" + configOf(dir).modelType +
-                                 "\" model does not use (ignored): adapter.layers.0.scale, classifier.weight";
+    const std::string expected = "2 tensors in 'model.safetensors' are not used by a \"" + configOf(dir).modelType +
+                                 "\" model (ignored): adapter.layers.0.scale, classifier.weight";
     QVERIFY2(warnings[0].find(expected) != std::string::npos, warnings[0].c_str());
     // The extra tensors change nothing.
     auto t2 = (*after)->run(ids, {});
@@ -378,7 +379,7 @@ void TestArchitectureDescriptor::mlmHeadIsAllOrNothing() {
     QCOMPARE(r.code(), ErrorCode::Unsupported);
     QCOMPARE((*m)->loadWarnings().size(), std::size_t(1));
     const std::string& w = (*m)->loadWarnings().front();
-    QVERIFY2(w.find("holds 4 tensors") != std::string::npos, w.c_str());
+    QVERIFY2(w.find("4 tensors in 'model.safetensors' are not used") != std::string::npos, w.c_str());
     QVERIFY2(w.find("cls.predictions.transform.dense.bias") != std::string::npos, w.c_str());
     // Without a later tensor of the head (its key present) loading fails.
     const auto dir2 = test::writeFixture(tmp, "tiny-roberta");
@@ -388,6 +389,55 @@ void TestArchitectureDescriptor::mlmHeadIsAllOrNothing() {
     QCOMPARE(broken.code(), ErrorCode::CorruptFile);
     QVERIFY2(broken.error().find("tensor 'lm_head.layer_norm.weight' is missing") != std::string::npos,
              broken.error().c_str());
+}
+
+void TestArchitectureDescriptor::shardedFolders() {
+    // Split tiny-llama into two shards and an index: the messages name the
+    // index (the shards it lists are the file).
+    QTemporaryDir tmp;
+    const auto dir = test::writeFixture(tmp, "tiny-llama");
+    auto shard = [&](bool dropKey, bool addExtra) {
+        std::vector<core::SafetensorsWriter::Entry> entries[2];
+        std::vector<std::vector<float>> data[2];
+        nlohmann::json map = nlohmann::json::object();
+        {
+            auto file = core::SafetensorsFile::open(dir / "model.safetensors");
+            if (!file) qFatal("%s", file.error().c_str());
+            std::vector<core::TensorInfo> tensors = file->tensors();
+            // An extra tensor whose values are the embedding's first 8.
+            if (addExtra) tensors.push_back({"extra.bias", core::DType::F32, {8}, 8, tensors.front().data, 32});
+            for (const auto& t : tensors) {
+                if (dropKey && t.name == "model.layers.1.self_attn.k_proj.weight") continue;
+                const int s = t.name.find("layers.1.") != std::string::npos ? 1 : 0;
+                entries[s].push_back({t.name, core::DType::F32, t.shape});
+                data[s].emplace_back(t.numel);
+                core::convertToFloat(t.dtype, t.data, t.numel, data[s].back().data());
+                map[t.name] = "model-0000" + std::to_string(s + 1) + "-of-00002.safetensors";
+            }
+        }
+        const auto out = std::filesystem::path(dir.string() + (dropKey ? "-missing" : "-extra"));
+        std::filesystem::create_directories(out);
+        std::filesystem::copy_file(dir / "config.json", out / "config.json");
+        for (int s = 0; s < 2; ++s) {
+            const auto path = out / ("model-0000" + std::to_string(s + 1) + "-of-00002.safetensors");
+            auto fill = [&](std::size_t i, std::vector<float>& v) { v = data[s][i]; };
+            if (!core::SafetensorsWriter::write(path, entries[s], fill)) qFatal("shard write failed");
+        }
+        std::ofstream(out / "model.safetensors.index.json") << nlohmann::json{{"weight_map", map}}.dump();
+        return out;
+    };
+    auto missing = core::loadModel(shard(true, false));
+    QVERIFY(!missing.ok());
+    QCOMPARE(missing.code(), ErrorCode::CorruptFile);
+    QVERIFY2(missing.error().find("tensor 'model.layers.1.self_attn.k_proj.weight' is missing from the shards listed "
+                                  "in 'model.safetensors.index.json' (expected shape [4, 8])") != std::string::npos,
+             missing.error().c_str());
+    auto extra = core::loadModel(shard(false, true));
+    QVERIFY2(extra.ok(), extra.ok() ? "" : extra.error().c_str());
+    QCOMPARE((*extra)->loadWarnings().size(), std::size_t(1));
+    QVERIFY2((*extra)->loadWarnings()[0].find("1 tensor in the shards listed in 'model.safetensors.index.json' is "
+                                              "not used by a \"llama\" model (ignored): extra.bias") != std::string::npos,
+             (*extra)->loadWarnings()[0].c_str());
 }
 
 void TestArchitectureDescriptor::errorCodes() {

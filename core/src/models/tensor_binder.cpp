@@ -127,9 +127,10 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
         std::sort(unused.begin(), unused.end());
         std::string list;
         for (const std::string& name : unused) list += (list.empty() ? "" : ", ") + name;
-        bound.m_warnings.push_back(weightsFileText(store) + " holds " + std::to_string(unused.size()) +
-                                   (unused.size() == 1 ? " tensor" : " tensors") + " that a \"" + config.modelType +
-                                   "\" model does not use (ignored): " + list);
+        const bool one = unused.size() == 1;
+        bound.m_warnings.push_back(std::to_string(unused.size()) + (one ? " tensor in " : " tensors in ") +
+                                   weightsFileText(store) + (one ? " is" : " are") + " not used by a \"" +
+                                   config.modelType + "\" model (ignored): " + list);
     }
     return bound;
 }
