@@ -435,9 +435,10 @@ void TestArchitectureDescriptor::shardedFolders() {
     auto extra = core::loadModel(shard(false, true));
     QVERIFY2(extra.ok(), extra.ok() ? "" : extra.error().c_str());
     QCOMPARE((*extra)->loadWarnings().size(), std::size_t(1));
-    QVERIFY2((*extra)->loadWarnings()[0].find("1 tensor in the shards listed in 'model.safetensors.index.json' is "
-                                              "not used by a \"llama\" model (ignored): extra.bias") != std::string::npos,
-             (*extra)->loadWarnings()[0].c_str());
+    const std::string& warning = (*extra)->loadWarnings()[0];
+    QVERIFY2(warning.find("1 tensor in the shards listed in 'model.safetensors.index.json' is not used by a "
+                          "\"llama\" model (ignored): extra.bias") != std::string::npos,
+             warning.c_str());
 }
 
 void TestArchitectureDescriptor::errorCodes() {
