@@ -1,8 +1,6 @@
 #include "attnviz/core/model.h"
 
-#include "models/bert_model.h"
-#include "models/gpt2_model.h"
-#include "models/llama_model.h"
+#include "models/architectures.h"
 #include "out_of_memory.h"
 
 #include <cmath>
@@ -124,16 +122,7 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
     }
     const std::string what = "the weights of '" + dir.string() + "' (" + weightsOnDisk + " on disk)";
     auto model = guardAllocation(what, std::nullopt, [&]() -> Result<std::unique_ptr<Model>> {
-        switch (config->architecture) {
-        case Architecture::Bert:
-        case Architecture::Roberta:
-        case Architecture::DistilBert: return BertModel::create(config.value(), std::move(owned), watched);
-        case Architecture::Gpt2: return Gpt2Model::create(config.value(), std::move(owned), watched);
-        case Architecture::Llama:
-        case Architecture::Mistral:
-        case Architecture::Qwen2: return LlamaModel::create(config.value(), std::move(owned), watched);
-        }
-        return makeError(ErrorCode::Internal, "architecture without a loader");
+        return architectureInfo(config->architecture).create(config.value(), std::move(owned), watched);
     });
     if (!model) {
         Error error = model.takeError();

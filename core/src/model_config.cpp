@@ -1,6 +1,7 @@
 #include "attnviz/core/model_config.h"
 
 #include "json_file.h"
+#include "models/architectures.h"
 
 #include <nlohmann/json.hpp>
 
@@ -216,18 +217,19 @@ void readLlamaFamily(const json& j, ConfigReader& r, ModelConfig& c) {
 
 }  // namespace
 
-bool ModelConfig::isEncoder() const {
-    return architecture == Architecture::Bert || architecture == Architecture::Roberta ||
-           architecture == Architecture::DistilBert;
-}
+bool ModelConfig::isEncoder() const { return architectureInfo(architecture).bidirectional; }
 
 int ModelConfig::maxSequenceLength() const {
-    const bool learnedPositions = isEncoder() || architecture == Architecture::Gpt2;
+    const bool learnedPositions = architectureInfo(architecture).positions == PositionScheme::Learned;
     return learnedPositions ? maxPositions - positionOffset : std::numeric_limits<int>::max();
 }
 
 std::vector<std::string> ModelConfig::supportedTypes() {
-    return {"bert", "roberta", "xlm-roberta", "distilbert", "gpt2", "llama", "mistral", "qwen2"};
+    std::vector<std::string> types;
+    for (const ArchitectureInfo& a : architectures()) {
+        types.insert(types.end(), a.modelTypes.begin(), a.modelTypes.end());
+    }
+    return types;
 }
 
 Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::string& source) {
@@ -245,19 +247,14 @@ Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::stri
     ModelConfig c;
     c.modelType = mt->get<std::string>();
     const std::string& t = c.modelType;
-    if (t == "bert") c.architecture = Architecture::Bert;
-    else if (t == "roberta" || t == "xlm-roberta") c.architecture = Architecture::Roberta;
-    else if (t == "distilbert") c.architecture = Architecture::DistilBert;
-    else if (t == "gpt2") c.architecture = Architecture::Gpt2;
-    else if (t == "llama") c.architecture = Architecture::Llama;
-    else if (t == "mistral") c.architecture = Architecture::Mistral;
-    else if (t == "qwen2") c.architecture = Architecture::Qwen2;
-    else {
+    const ArchitectureInfo* info = architectureForModelType(t);
+    if (info == nullptr) {
         std::string list;
         for (const auto& s : supportedTypes()) list += (list.empty() ? "" : ", ") + s;
         return makeError(ErrorCode::Unsupported,
                          "unsupported architecture \"" + t + "\" in " + source + "; supported: " + list);
     }
+    c.architecture = info->architecture;
 
     ConfigReader r(j, source, t);
     c.vocabSize = r.requiredInt("vocab_size");
@@ -294,7 +291,7 @@ Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::stri
         return bad("num_attention_heads " + std::to_string(c.nHeads) + " is not a multiple of num_key_value_heads " +
                    std::to_string(c.nKvHeads));
     }
-    if (!c.isEncoder() && c.architecture != Architecture::Gpt2 && c.headDim % 2 != 0) {
+    if (info->positions == PositionScheme::Rotary && c.headDim % 2 != 0) {
         return bad("head_dim must be even for rotary embeddings");
     }
     if (c.isEncoder() && c.headDim * c.nHeads != c.dModel) {

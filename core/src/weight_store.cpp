@@ -58,6 +58,7 @@ Result<WeightStore> WeightStore::open(const std::filesystem::path& modelDir) {
                                             "': expected model.safetensors or model.safetensors.index.json");
     }
 
+    store.m_source = shardPaths.front() == single ? single : index;
     for (const auto& path : shardPaths) {
         auto file = SafetensorsFile::open(path);
         if (!file) return file.takeError();
@@ -94,7 +95,7 @@ std::uint64_t WeightStore::totalBytes() const {
     return total;
 }
 
-Result<const float*> WeightStore::floats(std::string_view name, std::initializer_list<std::int64_t> expectedShape) {
+Result<const float*> WeightStore::floats(std::string_view name, const std::vector<std::int64_t>& expectedShape) {
     const std::string key(name);
     auto it = m_byName.find(key);
     if (it == m_byName.end()) {

@@ -228,8 +228,6 @@ void TestModelLoading::badFolders() {
     if (breakage == "unknown-type") QVERIFY(error.contains("supported: bert"));
     // The families bind their tensors in core/src/models, which still re-wraps
     // WeightStore's error without its code.
-    QEXPECT_FAIL("missing tensor", "core/src/models drops the code of a weight error", Continue);
-    QEXPECT_FAIL("wrong shape", "core/src/models drops the code of a weight error", Continue);
     QCOMPARE(codeName(model.code()), codeName(code));
 }
 

@@ -1,7 +1,7 @@
 #include "bert_model.h"
 
 #include "attnviz/core/attention_kernel.h"
-#include "weight_loader.h"
+#include "tensor_binder.h"
 
 #include <cmath>
 
@@ -11,51 +11,46 @@ using R = TensorRole;
 
 Result<std::unique_ptr<Model>> BertModel::create(ModelConfig config, std::unique_ptr<WeightStore> store,
                                                  const ProgressFn& progress) {
-    auto binder = TensorBinder::create(*store, config.architecture);
-    if (!binder) return binder.takeError();
-    WeightLoader w(binder.value());
+    auto bound = bindTensors(*store, config, progress);
+    if (!bound) return bound.takeError();
+    const BoundTensors& w = bound.value();
     const ModelConfig& c = config;
-    const int d = c.dModel;
 
     std::unique_ptr<BertModel> m(new BertModel(config));
     m->m_activation = activationFromName(c.activation);
-    m->m_wordEmbedding = w.tensor(R::TokenEmbedding, {c.vocabSize, d});
-    m->m_positionEmbedding = w.tensor(R::PositionEmbedding, {c.maxPositions, d});
-    if (c.typeVocabSize > 0) m->m_typeEmbedding = w.tensor(R::TypeEmbedding, {c.typeVocabSize, d});
-    m->m_embedNormGain = w.tensor(R::EmbedNormWeight, {d});
-    m->m_embedNormBias = w.tensor(R::EmbedNormBias, {d});
-    for (int l = 0; l < c.nLayers && w.ok(); ++l) {
+    m->m_wordEmbedding = w.get(R::TokenEmbedding);
+    m->m_positionEmbedding = w.get(R::PositionEmbedding);
+    m->m_typeEmbedding = w.get(R::TypeEmbedding);
+    m->m_embedNormGain = w.get(R::EmbedNormWeight);
+    m->m_embedNormBias = w.get(R::EmbedNormBias);
+    for (int l = 0; l < c.nLayers; ++l) {
         Layer L;
-        L.q = w.linear(R::AttnQWeight, R::AttnQBias, l, d, d, true);
-        L.k = w.linear(R::AttnKWeight, R::AttnKBias, l, d, d, true);
-        L.v = w.linear(R::AttnVWeight, R::AttnVBias, l, d, d, true);
-        L.out = w.linear(R::AttnOutWeight, R::AttnOutBias, l, d, d, true);
-        L.attnNormGain = w.tensor(R::AttnOutNormWeight, l, {d});
-        L.attnNormBias = w.tensor(R::AttnOutNormBias, l, {d});
-        L.ffnIn = w.linear(R::FfnUpWeight, R::FfnUpBias, l, d, c.dFF, true);
-        L.ffnOut = w.linear(R::FfnDownWeight, R::FfnDownBias, l, c.dFF, d, true);
-        L.ffnNormGain = w.tensor(R::FfnOutNormWeight, l, {d});
-        L.ffnNormBias = w.tensor(R::FfnOutNormBias, l, {d});
+        L.q = w.linear(R::AttnQWeight, R::AttnQBias, l);
+        L.k = w.linear(R::AttnKWeight, R::AttnKBias, l);
+        L.v = w.linear(R::AttnVWeight, R::AttnVBias, l);
+        L.out = w.linear(R::AttnOutWeight, R::AttnOutBias, l);
+        L.attnNormGain = w.get(R::AttnOutNormWeight, l);
+        L.attnNormBias = w.get(R::AttnOutNormBias, l);
+        L.ffnIn = w.linear(R::FfnUpWeight, R::FfnUpBias, l);
+        L.ffnOut = w.linear(R::FfnDownWeight, R::FfnDownBias, l);
+        L.ffnNormGain = w.get(R::FfnOutNormWeight, l);
+        L.ffnNormBias = w.get(R::FfnOutNormBias, l);
         m->m_layers.push_back(L);
-        if (progress && !progress(static_cast<std::size_t>(l + 1), static_cast<std::size_t>(c.nLayers))) {
-            return makeError("loading cancelled");
-        }
     }
     // The masked-LM head is optional (a bare encoder checkpoint has none).
-    if (w.ok() && w.binder().has(R::MlmTransformWeight)) {
+    if (w.has(R::MlmTransformWeight)) {
         auto head = std::make_unique<MlmHead>();
-        head->transform = w.linear(R::MlmTransformWeight, R::MlmTransformBias, -1, d, d, true);
-        head->normGain = w.tensor(R::MlmNormWeight, {d});
-        head->normBias = w.tensor(R::MlmNormBias, {d});
-        head->decoder.in = d;
-        head->decoder.out = c.vocabSize;
-        head->decoder.weight = w.binder().has(R::LmHeadWeight) && !c.tieWordEmbeddings
-                                   ? w.tensor(R::LmHeadWeight, {c.vocabSize, d})
-                                   : m->m_wordEmbedding;
-        head->decoder.bias = w.tensor(R::LmHeadBias, {c.vocabSize});
+        head->transform = w.linear(R::MlmTransformWeight, R::MlmTransformBias);
+        head->normGain = w.get(R::MlmNormWeight);
+        head->normBias = w.get(R::MlmNormBias);
+        // Tied to the word embeddings unless untied and stored.
+        head->decoder = w.linear(R::LmHeadWeight, R::LmHeadBias);
+        if (head->decoder.weight == nullptr) {
+            head->decoder = {m->m_wordEmbedding, w.get(R::LmHeadBias), c.dModel, c.vocabSize};
+        }
         m->m_head = std::move(head);
     }
-    if (!w.ok()) return makeError(w.error());
+    m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }
@@ -84,7 +79,9 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
     RowMatrix proj;      // (seqLen, dModel)
     RowMatrix hidden;    // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) return makeError("cancelled");
+        if (options.cancel != nullptr && options.cancel->load()) {
+            return makeError(ErrorCode::Cancelled, "cancelled");
+        }
         const Layer& L = m_layers[l];
         // 2. Self-attention: Q, K, V projections, scores, mask, softmax (recorded), P V.
         linear(x, L.q, q);
@@ -105,7 +102,10 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
         layerNorm(x, L.ffnNormGain, L.ffnNormBias, static_cast<float>(c.normEps));
     }
     if (options.computeLogits) {
-        if (!m_head) return makeError("this checkpoint has no masked-language-model head, so it cannot predict tokens");
+        if (!m_head) {
+            return makeError(ErrorCode::Unsupported,
+                             "this checkpoint has no masked-language-model head, so it cannot predict tokens");
+        }
         computeLogits(x, trace);
     }
     return Status::success();

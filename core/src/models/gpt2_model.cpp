@@ -1,7 +1,7 @@
 #include "gpt2_model.h"
 
 #include "attnviz/core/attention_kernel.h"
-#include "weight_loader.h"
+#include "tensor_binder.h"
 
 #include <cmath>
 
@@ -11,39 +11,33 @@ using R = TensorRole;
 
 Result<std::unique_ptr<Model>> Gpt2Model::create(ModelConfig config, std::unique_ptr<WeightStore> store,
                                                  const ProgressFn& progress) {
-    auto binder = TensorBinder::create(*store, config.architecture);
-    if (!binder) return binder.takeError();
-    WeightLoader w(binder.value());
+    auto bound = bindTensors(*store, config, progress);
+    if (!bound) return bound.takeError();
+    const BoundTensors& w = bound.value();
     const ModelConfig& c = config;
-    const int d = c.dModel;
 
     std::unique_ptr<Gpt2Model> m(new Gpt2Model(config));
     m->m_activation = activationFromName(c.activation);
-    m->m_tokenEmbedding = w.tensor(R::TokenEmbedding, {c.vocabSize, d});
-    m->m_positionEmbedding = w.tensor(R::PositionEmbedding, {c.maxPositions, d});
-    for (int l = 0; l < c.nLayers && w.ok(); ++l) {
+    m->m_tokenEmbedding = w.get(R::TokenEmbedding);
+    m->m_positionEmbedding = w.get(R::PositionEmbedding);
+    for (int l = 0; l < c.nLayers; ++l) {
         Layer L;
-        L.attnNormGain = w.tensor(R::AttnNormWeight, l, {d});
-        L.attnNormBias = w.tensor(R::AttnNormBias, l, {d});
-        L.qkv = w.conv1d(R::AttnQkvWeight, R::AttnQkvBias, l, d, 3 * d);
-        L.out = w.conv1d(R::AttnOutWeight, R::AttnOutBias, l, d, d);
-        L.ffnNormGain = w.tensor(R::FfnNormWeight, l, {d});
-        L.ffnNormBias = w.tensor(R::FfnNormBias, l, {d});
-        L.ffnIn = w.conv1d(R::FfnUpWeight, R::FfnUpBias, l, d, c.dFF);
-        L.ffnOut = w.conv1d(R::FfnDownWeight, R::FfnDownBias, l, c.dFF, d);
+        L.attnNormGain = w.get(R::AttnNormWeight, l);
+        L.attnNormBias = w.get(R::AttnNormBias, l);
+        L.qkv = w.conv1d(R::AttnQkvWeight, R::AttnQkvBias, l);
+        L.out = w.conv1d(R::AttnOutWeight, R::AttnOutBias, l);
+        L.ffnNormGain = w.get(R::FfnNormWeight, l);
+        L.ffnNormBias = w.get(R::FfnNormBias, l);
+        L.ffnIn = w.conv1d(R::FfnUpWeight, R::FfnUpBias, l);
+        L.ffnOut = w.conv1d(R::FfnDownWeight, R::FfnDownBias, l);
         m->m_layers.push_back(L);
-        if (progress && !progress(static_cast<std::size_t>(l + 1), static_cast<std::size_t>(c.nLayers))) {
-            return makeError("loading cancelled");
-        }
     }
-    m->m_finalNormGain = w.tensor(R::FinalNormWeight, {d});
-    m->m_finalNormBias = w.tensor(R::FinalNormBias, {d});
-    m->m_lmHead.in = d;
-    m->m_lmHead.out = c.vocabSize;
-    m->m_lmHead.weight = (!c.tieWordEmbeddings && w.binder().has(R::LmHeadWeight))
-                             ? w.tensor(R::LmHeadWeight, {c.vocabSize, d})
-                             : m->m_tokenEmbedding;
-    if (!w.ok()) return makeError(w.error());
+    m->m_finalNormGain = w.get(R::FinalNormWeight);
+    m->m_finalNormBias = w.get(R::FinalNormBias);
+    // Tied to wte unless untied and stored.
+    m->m_lmHead = w.linear(R::LmHeadWeight, -1);
+    if (m->m_lmHead.weight == nullptr) m->m_lmHead = {m->m_tokenEmbedding, nullptr, c.dModel, c.vocabSize};
+    m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }
@@ -67,7 +61,9 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     RowMatrix proj;     // (seqLen, dModel)
     RowMatrix hidden;   // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) return makeError("cancelled");
+        if (options.cancel != nullptr && options.cancel->load()) {
+            return makeError(ErrorCode::Cancelled, "cancelled");
+        }
         const Layer& L = m_layers[l];
         float scale = c.scaleAttnWeights ? 1.0f / std::sqrt(static_cast<float>(c.headDim)) : 1.0f;
         if (c.scaleAttnByInverseLayerIdx) scale /= static_cast<float>(l + 1);

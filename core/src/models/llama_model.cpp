@@ -1,7 +1,7 @@
 #include "llama_model.h"
 
 #include "attnviz/core/attention_kernel.h"
-#include "weight_loader.h"
+#include "tensor_binder.h"
 
 #include <cmath>
 
@@ -11,13 +11,11 @@ using R = TensorRole;
 
 Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::unique_ptr<WeightStore> store,
                                                   const ProgressFn& progress) {
-    auto binder = TensorBinder::create(*store, config.architecture);
-    if (!binder) return binder.takeError();
-    WeightLoader w(binder.value());
+    if (config.mlpBias) return makeError(ErrorCode::Unsupported, "mlp_bias=true is not supported");
+    auto bound = bindTensors(*store, config, progress);
+    if (!bound) return bound.takeError();
+    const BoundTensors& w = bound.value();
     const ModelConfig& c = config;
-    const int d = c.dModel;
-    const int qDim = c.nHeads * c.headDim;
-    const int kvDim = c.nKvHeads * c.headDim;
 
     std::unique_ptr<LlamaModel> m(new LlamaModel(config));
     switch (c.ropeScaling.type) {
@@ -30,33 +28,25 @@ Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::uniqu
     m->m_rope.highFreqFactor = static_cast<float>(c.ropeScaling.highFreqFactor);
     m->m_rope.originalMaxPositions = static_cast<float>(c.ropeScaling.originalMaxPositions);
 
-    m->m_tokenEmbedding = w.tensor(R::TokenEmbedding, {c.vocabSize, d});
-    for (int l = 0; l < c.nLayers && w.ok(); ++l) {
+    m->m_tokenEmbedding = w.get(R::TokenEmbedding);
+    for (int l = 0; l < c.nLayers; ++l) {
         Layer L;
-        L.attnNormGain = w.tensor(R::AttnNormWeight, l, {d});
-        L.q = w.linear(R::AttnQWeight, R::AttnQBias, l, d, qDim, c.qkvBias);
-        L.k = w.linear(R::AttnKWeight, R::AttnKBias, l, d, kvDim, c.qkvBias);
-        L.v = w.linear(R::AttnVWeight, R::AttnVBias, l, d, kvDim, c.qkvBias);
-        L.out = w.linear(R::AttnOutWeight, R::AttnOutBias, l, qDim, d, c.outputBias);
-        L.ffnNormGain = w.tensor(R::FfnNormWeight, l, {d});
-        L.gate = w.linear(R::FfnGateWeight, R::FfnUpBias, l, d, c.dFF, false);
-        L.up = w.linear(R::FfnUpWeight, R::FfnUpBias, l, d, c.dFF, false);
-        L.down = w.linear(R::FfnDownWeight, R::FfnDownBias, l, c.dFF, d, false);
-        if (c.mlpBias) w.fail("mlp_bias=true is not supported");
+        L.attnNormGain = w.get(R::AttnNormWeight, l);
+        L.q = w.linear(R::AttnQWeight, R::AttnQBias, l);
+        L.k = w.linear(R::AttnKWeight, R::AttnKBias, l);
+        L.v = w.linear(R::AttnVWeight, R::AttnVBias, l);
+        L.out = w.linear(R::AttnOutWeight, R::AttnOutBias, l);
+        L.ffnNormGain = w.get(R::FfnNormWeight, l);
+        L.gate = w.linear(R::FfnGateWeight, l);
+        L.up = w.linear(R::FfnUpWeight, l);
+        L.down = w.linear(R::FfnDownWeight, l);
         m->m_layers.push_back(L);
-        if (progress && !progress(static_cast<std::size_t>(l + 1), static_cast<std::size_t>(c.nLayers))) {
-            return makeError("loading cancelled");
-        }
     }
-    m->m_finalNormGain = w.tensor(R::FinalNormWeight, {d});
-    m->m_lmHead.in = d;
-    m->m_lmHead.out = c.vocabSize;
-    if (c.tieWordEmbeddings) {
-        m->m_lmHead.weight = m->m_tokenEmbedding;
-    } else {
-        m->m_lmHead.weight = w.tensor(R::LmHeadWeight, {c.vocabSize, d});
-    }
-    if (!w.ok()) return makeError(w.error());
+    m->m_finalNormGain = w.get(R::FinalNormWeight);
+    // Tied to the token embeddings, or stored (required) when untied.
+    m->m_lmHead = c.tieWordEmbeddings ? Linear{m->m_tokenEmbedding, nullptr, c.dModel, c.vocabSize}
+                                      : w.linear(R::LmHeadWeight, -1);
+    m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }
@@ -84,7 +74,9 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     RowMatrix proj;         // (seqLen, dModel)
     RowMatrix gate, up;     // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) return makeError("cancelled");
+        if (options.cancel != nullptr && options.cancel->load()) {
+            return makeError(ErrorCode::Cancelled, "cancelled");
+        }
         const Layer& L = m_layers[l];
         // 2. Attention block: RMSNorm, q/k/v projections, RoPE on q and k,
         //    grouped-query attention (recorded), o_proj, residual.

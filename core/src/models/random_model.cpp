@@ -1,8 +1,9 @@
 #include "attnviz/core/random_model.h"
 
+#include "architecture_tensors.h"
+
 #include "attnviz/core/model_config.h"
 #include "attnviz/core/safetensors_writer.h"
-#include "weight_names.h"
 
 #include <fstream>
 #include <map>
@@ -10,118 +11,6 @@
 
 namespace attnviz::core {
 namespace {
-
-using R = TensorRole;
-
-enum class Init { Weight, QkWeight, Gain, Bias, Zero };
-
-struct Planned {
-    SafetensorsWriter::Entry entry;
-    Init init;
-};
-
-// Every tensor of an architecture with its shape, in the table's names.
-class TensorPlan {
-public:
-    TensorPlan(const WeightNameTable& table, std::string prefix, DType dtype)
-        : m_table(table), m_prefix(std::move(prefix)), m_dtype(dtype) {}
-
-    void add(R role, int layer, std::vector<std::int64_t> shape, Init init) {
-        std::string name;
-        if (auto it = m_table.body.find(role); it != m_table.body.end()) name = m_prefix + it->second;
-        else name = m_table.head.at(role);
-        if (auto pos = name.find("{L}"); pos != std::string::npos) name.replace(pos, 3, std::to_string(layer));
-        m_items.push_back({{name, m_dtype, std::move(shape)}, init});
-    }
-    void add(R role, std::vector<std::int64_t> shape, Init init) { add(role, -1, std::move(shape), init); }
-    std::vector<Planned>& items() { return m_items; }
-
-private:
-    const WeightNameTable& m_table;
-    std::string m_prefix;
-    DType m_dtype;
-    std::vector<Planned> m_items;
-};
-
-void planBert(const ModelConfig& c, TensorPlan& p) {
-    const std::int64_t d = c.dModel, f = c.dFF;
-    p.add(R::TokenEmbedding, {c.vocabSize, d}, Init::Weight);
-    p.add(R::PositionEmbedding, {c.maxPositions, d}, Init::Weight);
-    if (c.typeVocabSize > 0) p.add(R::TypeEmbedding, {c.typeVocabSize, d}, Init::Weight);
-    p.add(R::EmbedNormWeight, {d}, Init::Gain);
-    p.add(R::EmbedNormBias, {d}, Init::Bias);
-    for (int l = 0; l < c.nLayers; ++l) {
-        p.add(R::AttnQWeight, l, {d, d}, Init::QkWeight);
-        p.add(R::AttnQBias, l, {d}, Init::Bias);
-        p.add(R::AttnKWeight, l, {d, d}, Init::QkWeight);
-        p.add(R::AttnKBias, l, {d}, Init::Bias);
-        p.add(R::AttnVWeight, l, {d, d}, Init::Weight);
-        p.add(R::AttnVBias, l, {d}, Init::Bias);
-        p.add(R::AttnOutWeight, l, {d, d}, Init::Weight);
-        p.add(R::AttnOutBias, l, {d}, Init::Bias);
-        p.add(R::AttnOutNormWeight, l, {d}, Init::Gain);
-        p.add(R::AttnOutNormBias, l, {d}, Init::Bias);
-        p.add(R::FfnUpWeight, l, {f, d}, Init::Weight);
-        p.add(R::FfnUpBias, l, {f}, Init::Bias);
-        p.add(R::FfnDownWeight, l, {d, f}, Init::Weight);
-        p.add(R::FfnDownBias, l, {d}, Init::Bias);
-        p.add(R::FfnOutNormWeight, l, {d}, Init::Gain);
-        p.add(R::FfnOutNormBias, l, {d}, Init::Bias);
-    }
-    p.add(R::MlmTransformWeight, {d, d}, Init::Weight);
-    p.add(R::MlmTransformBias, {d}, Init::Bias);
-    p.add(R::MlmNormWeight, {d}, Init::Gain);
-    p.add(R::MlmNormBias, {d}, Init::Bias);
-    p.add(R::LmHeadBias, {c.vocabSize}, Init::Bias);
-}
-
-void planGpt2(const ModelConfig& c, TensorPlan& p) {
-    const std::int64_t d = c.dModel, f = c.dFF;
-    p.add(R::TokenEmbedding, {c.vocabSize, d}, Init::Weight);
-    p.add(R::PositionEmbedding, {c.maxPositions, d}, Init::Weight);
-    for (int l = 0; l < c.nLayers; ++l) {
-        p.add(R::AttnNormWeight, l, {d}, Init::Gain);
-        p.add(R::AttnNormBias, l, {d}, Init::Bias);
-        p.add(R::AttnQkvWeight, l, {d, 3 * d}, Init::Weight);
-        p.add(R::AttnQkvBias, l, {3 * d}, Init::Bias);
-        p.add(R::AttnOutWeight, l, {d, d}, Init::Weight);
-        p.add(R::AttnOutBias, l, {d}, Init::Bias);
-        p.add(R::FfnNormWeight, l, {d}, Init::Gain);
-        p.add(R::FfnNormBias, l, {d}, Init::Bias);
-        p.add(R::FfnUpWeight, l, {d, f}, Init::Weight);
-        p.add(R::FfnUpBias, l, {f}, Init::Bias);
-        p.add(R::FfnDownWeight, l, {f, d}, Init::Weight);
-        p.add(R::FfnDownBias, l, {d}, Init::Bias);
-    }
-    p.add(R::FinalNormWeight, {d}, Init::Gain);
-    p.add(R::FinalNormBias, {d}, Init::Bias);
-}
-
-void planLlama(const ModelConfig& c, TensorPlan& p) {
-    const std::int64_t d = c.dModel, f = c.dFF;
-    const std::int64_t q = static_cast<std::int64_t>(c.nHeads) * c.headDim;
-    const std::int64_t kv = static_cast<std::int64_t>(c.nKvHeads) * c.headDim;
-    p.add(R::TokenEmbedding, {c.vocabSize, d}, Init::Weight);
-    for (int l = 0; l < c.nLayers; ++l) {
-        p.add(R::AttnNormWeight, l, {d}, Init::Gain);
-        p.add(R::AttnQWeight, l, {q, d}, Init::QkWeight);
-        p.add(R::AttnKWeight, l, {kv, d}, Init::QkWeight);
-        p.add(R::AttnVWeight, l, {kv, d}, Init::Weight);
-        if (c.qkvBias) {
-            p.add(R::AttnQBias, l, {q}, Init::Bias);
-            p.add(R::AttnKBias, l, {kv}, Init::Bias);
-            p.add(R::AttnVBias, l, {kv}, Init::Bias);
-        }
-        p.add(R::AttnOutWeight, l, {d, q}, Init::Weight);
-        if (c.outputBias) p.add(R::AttnOutBias, l, {d}, Init::Bias);
-        p.add(R::FfnNormWeight, l, {d}, Init::Gain);
-        p.add(R::FfnGateWeight, l, {f, d}, Init::Weight);
-        p.add(R::FfnUpWeight, l, {f, d}, Init::Weight);
-        p.add(R::FfnDownWeight, l, {d, f}, Init::Weight);
-    }
-    p.add(R::FinalNormWeight, {d}, Init::Gain);
-    if (!c.tieWordEmbeddings) p.add(R::LmHeadWeight, {c.vocabSize, d}, Init::Weight);
-}
 
 const std::map<std::string, std::string>& presets() {
     static const std::map<std::string, std::string> p = {
@@ -152,7 +41,7 @@ Result<std::string> randomModelConfig(const std::string& preset) {
     if (it == presets().end()) {
         std::string list;
         for (const auto& n : randomModelPresets()) list += (list.empty() ? "" : ", ") + n;
-        return makeError("unknown preset '" + preset + "'; available: " + list);
+        return makeError(ErrorCode::InvalidInput, "unknown preset '" + preset + "'; available: " + list);
     }
     return it->second;
 }
@@ -163,32 +52,37 @@ Status writeRandomModel(const std::string& configJson, const std::filesystem::pa
     if (!config) return config.takeError();
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (ec) return makeError("cannot create '" + dir.string() + "': " + ec.message());
+    if (ec) return makeError(ErrorCode::Io, "cannot create '" + dir.string() + "': " + ec.message());
     {
         std::ofstream out(dir / "config.json");
         out << configJson << "\n";
-        if (!out) return makeError("cannot write '" + (dir / "config.json").string() + "'");
+        if (!out) return makeError(ErrorCode::Io, "cannot write '" + (dir / "config.json").string() + "'");
     }
+    // Every tensor of the architecture's list that random models carry, in
+    // its order and with the head model's prefix ("bert.", "model.", ...).
     const WeightNameTable& table = weightNameTable(config->architecture);
-    TensorPlan plan(table, table.bodyPrefixes.front(), options.dtype);
-    if (config->isEncoder()) planBert(*config, plan);
-    else if (config->architecture == Architecture::Gpt2) planGpt2(*config, plan);
-    else planLlama(*config, plan);
-
+    const std::vector<TensorSpec> specs = architectureTensors(*config);
     std::vector<SafetensorsWriter::Entry> entries;
-    for (const auto& item : plan.items()) entries.push_back(item.entry);
+    std::vector<TensorInit> inits;
+    for (const TensorSlot& slot : expandTensors(specs, config->nLayers)) {
+        const TensorSpec& spec = *slot.spec;
+        if (spec.init == TensorInit::None || spec.need == TensorNeed::Ignored) continue;
+        const std::string name = tensorName(table, table.bodyPrefixes.front(), spec.role, slot.layer);
+        entries.push_back({name, options.dtype, spec.shape});
+        inits.push_back(spec.init);
+    }
     std::mt19937_64 rng(options.seed);
     return SafetensorsWriter::write(dir / "model.safetensors", entries, [&](std::size_t i, std::vector<float>& out) {
         std::normal_distribution<float> normal(0.0f, 1.0f);
-        const Init init = plan.items()[i].init;
+        const TensorInit init = inits[i];
         for (float& v : out) {
             const float z = normal(rng);
             switch (init) {
-            case Init::Weight:
-            case Init::Bias: v = options.weightStd * z; break;
-            case Init::QkWeight: v = options.qkScale * options.weightStd * z; break;
-            case Init::Gain: v = 1.0f + options.normGainStd * z; break;
-            case Init::Zero: v = 0.0f; break;
+            case TensorInit::Weight:
+            case TensorInit::Bias: v = options.weightStd * z; break;
+            case TensorInit::QkWeight: v = options.qkScale * options.weightStd * z; break;
+            case TensorInit::Gain: v = 1.0f + options.normGainStd * z; break;
+            case TensorInit::None: v = 0.0f; break;
             }
         }
     });

@@ -1,5 +1,7 @@
 #include "weight_names.h"
 
+#include "architectures.h"
+
 namespace attnviz::core {
 namespace {
 
@@ -14,6 +16,7 @@ WeightNameTable bertTable(const std::string& prefix) {
         {R::TypeEmbedding, "embeddings.token_type_embeddings.weight"},
         {R::EmbedNormWeight, "embeddings.LayerNorm.weight"},
         {R::EmbedNormBias, "embeddings.LayerNorm.bias"},
+        {R::PositionIds, "embeddings.position_ids"},
         {R::AttnQWeight, "encoder.layer.{L}.attention.self.query.weight"},
         {R::AttnQBias, "encoder.layer.{L}.attention.self.query.bias"},
         {R::AttnKWeight, "encoder.layer.{L}.attention.self.key.weight"},
@@ -30,6 +33,8 @@ WeightNameTable bertTable(const std::string& prefix) {
         {R::FfnDownBias, "encoder.layer.{L}.output.dense.bias"},
         {R::FfnOutNormWeight, "encoder.layer.{L}.output.LayerNorm.weight"},
         {R::FfnOutNormBias, "encoder.layer.{L}.output.LayerNorm.bias"},
+        {R::PoolerWeight, "pooler.dense.weight"},
+        {R::PoolerBias, "pooler.dense.bias"},
     };
     return t;
 }
@@ -43,6 +48,7 @@ WeightNameTable makeBert() {
         {R::MlmNormBias, "cls.predictions.transform.LayerNorm.bias"},
         {R::LmHeadWeight, "cls.predictions.decoder.weight"},
         {R::LmHeadBias, "cls.predictions.bias"},
+        {R::LmHeadBiasCopy, "cls.predictions.decoder.bias"},
     };
     return t;
 }
@@ -56,6 +62,7 @@ WeightNameTable makeRoberta() {
         {R::MlmNormBias, "lm_head.layer_norm.bias"},
         {R::LmHeadWeight, "lm_head.decoder.weight"},
         {R::LmHeadBias, "lm_head.bias"},
+        {R::LmHeadBiasCopy, "lm_head.decoder.bias"},
     };
     return t;
 }
@@ -68,6 +75,7 @@ WeightNameTable makeDistilBert() {
         {R::PositionEmbedding, "embeddings.position_embeddings.weight"},
         {R::EmbedNormWeight, "embeddings.LayerNorm.weight"},
         {R::EmbedNormBias, "embeddings.LayerNorm.bias"},
+        {R::PositionIds, "embeddings.position_ids"},
         {R::AttnQWeight, "transformer.layer.{L}.attention.q_lin.weight"},
         {R::AttnQBias, "transformer.layer.{L}.attention.q_lin.bias"},
         {R::AttnKWeight, "transformer.layer.{L}.attention.k_lin.weight"},
@@ -114,6 +122,8 @@ WeightNameTable makeGpt2() {
         {R::FfnUpBias, "h.{L}.mlp.c_fc.bias"},
         {R::FfnDownWeight, "h.{L}.mlp.c_proj.weight"},
         {R::FfnDownBias, "h.{L}.mlp.c_proj.bias"},
+        {R::AttnCausalMask, "h.{L}.attn.bias"},
+        {R::AttnMaskedBias, "h.{L}.attn.masked_bias"},
         {R::FinalNormWeight, "ln_f.weight"},
         {R::FinalNormBias, "ln_f.bias"},
     };
@@ -139,6 +149,7 @@ WeightNameTable makeLlama() {
         {R::FfnGateWeight, "layers.{L}.mlp.gate_proj.weight"},
         {R::FfnUpWeight, "layers.{L}.mlp.up_proj.weight"},
         {R::FfnDownWeight, "layers.{L}.mlp.down_proj.weight"},
+        {R::RotaryInvFreq, "layers.{L}.self_attn.rotary_emb.inv_freq"},
         {R::FinalNormWeight, "norm.weight"},
     };
     t.head = {{R::LmHeadWeight, "lm_head.weight"}};
@@ -147,58 +158,44 @@ WeightNameTable makeLlama() {
 
 }  // namespace
 
-const WeightNameTable& weightNameTable(Architecture architecture) {
-    static const WeightNameTable bert = makeBert();
-    static const WeightNameTable roberta = makeRoberta();
-    static const WeightNameTable distilbert = makeDistilBert();
-    static const WeightNameTable gpt2 = makeGpt2();
-    static const WeightNameTable llama = makeLlama();
-    switch (architecture) {
-    case Architecture::Bert: return bert;
-    case Architecture::Roberta: return roberta;
-    case Architecture::DistilBert: return distilbert;
-    case Architecture::Gpt2: return gpt2;
-    case Architecture::Llama:
-    case Architecture::Mistral:
-    case Architecture::Qwen2: return llama;
-    }
-    return llama;
+const WeightNameTable& bertNames() {
+    static const WeightNameTable t = makeBert();
+    return t;
 }
 
-Result<TensorBinder> TensorBinder::create(WeightStore& store, Architecture architecture) {
-    const WeightNameTable& table = weightNameTable(architecture);
-    const std::string& probe = table.body.at(TensorRole::TokenEmbedding);
-    for (const std::string& prefix : table.bodyPrefixes) {
-        if (store.contains(prefix + probe)) return TensorBinder(store, table, prefix);
-    }
-    std::string tried;
-    for (const std::string& prefix : table.bodyPrefixes) tried += (tried.empty() ? "'" : ", '") + prefix + probe + "'";
-    return makeError("the token embedding tensor is missing from the model's weights (looked for " + tried +
-                     "); is this folder the architecture its config.json says?");
+const WeightNameTable& robertaNames() {
+    static const WeightNameTable t = makeRoberta();
+    return t;
 }
 
-std::string TensorBinder::name(TensorRole role, int layer) const {
+const WeightNameTable& distilBertNames() {
+    static const WeightNameTable t = makeDistilBert();
+    return t;
+}
+
+const WeightNameTable& gpt2Names() {
+    static const WeightNameTable t = makeGpt2();
+    return t;
+}
+
+const WeightNameTable& llamaNames() {
+    static const WeightNameTable t = makeLlama();
+    return t;
+}
+
+const WeightNameTable& weightNameTable(Architecture architecture) { return architectureInfo(architecture).names(); }
+
+std::string tensorName(const WeightNameTable& table, const std::string& prefix, TensorRole role, int layer) {
     std::string n;
-    if (auto it = m_table->body.find(role); it != m_table->body.end()) {
-        n = m_prefix + it->second;
-    } else if (auto h = m_table->head.find(role); h != m_table->head.end()) {
+    if (auto it = table.body.find(role); it != table.body.end()) {
+        n = prefix + it->second;
+    } else if (auto h = table.head.find(role); h != table.head.end()) {
         n = h->second;
     } else {
         return {};
     }
     if (const auto pos = n.find("{L}"); pos != std::string::npos) n.replace(pos, 3, std::to_string(layer));
     return n;
-}
-
-bool TensorBinder::has(TensorRole role, int layer) const {
-    const std::string n = name(role, layer);
-    return !n.empty() && m_store->contains(n);
-}
-
-Result<const float*> TensorBinder::get(TensorRole role, int layer, std::initializer_list<std::int64_t> shape) const {
-    const std::string n = name(role, layer);
-    if (n.empty()) return makeError("internal: no tensor name for this role in the architecture's table");
-    return m_store->floats(n, shape);
 }
 
 }  // namespace attnviz::core

@@ -1,13 +1,9 @@
-// Hugging Face tensor names, one table per architecture, and a binder that
-// resolves them against a WeightStore with shape checks. These tables are the
+// Hugging Face tensor names, one table per architecture. These tables are the
 // only place where file names of tensors appear.
 #pragma once
 
 #include "attnviz/core/model_config.h"
-#include "attnviz/core/result.h"
-#include "attnviz/core/weight_store.h"
 
-#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,6 +23,9 @@ enum class TensorRole {
     FinalNormWeight, FinalNormBias,
     LmHeadWeight, LmHeadBias,
     MlmTransformWeight, MlmTransformBias, MlmNormWeight, MlmNormBias,
+    // Stored by some checkpoints, never read: buffers, parts we do not run,
+    // copies of tied tensors.
+    PositionIds, PoolerWeight, PoolerBias, LmHeadBiasCopy, AttnCausalMask, AttnMaskedBias, RotaryInvFreq,
 };
 
 struct WeightNameTable {
@@ -35,27 +34,16 @@ struct WeightNameTable {
     std::map<TensorRole, std::string> head;         // full names, no prefix
 };
 
+const WeightNameTable& bertNames();
+const WeightNameTable& robertaNames();
+const WeightNameTable& distilBertNames();
+const WeightNameTable& gpt2Names();
+const WeightNameTable& llamaNames();  // also Mistral and Qwen2
+// The table of an architecture (architectures.cpp says which).
 const WeightNameTable& weightNameTable(Architecture architecture);
 
-class TensorBinder {
-public:
-    // Detects the body prefix from the token-embedding tensor.
-    static Result<TensorBinder> create(WeightStore& store, Architecture architecture);
-
-    std::string name(TensorRole role, int layer = -1) const;
-    bool has(TensorRole role, int layer = -1) const;
-    Result<const float*> get(TensorRole role, int layer, std::initializer_list<std::int64_t> shape) const;
-    Result<const float*> get(TensorRole role, std::initializer_list<std::int64_t> shape) const {
-        return get(role, -1, shape);
-    }
-
-private:
-    TensorBinder(WeightStore& store, const WeightNameTable& table, std::string prefix)
-        : m_store(&store), m_table(&table), m_prefix(std::move(prefix)) {}
-
-    WeightStore* m_store;
-    const WeightNameTable* m_table;
-    std::string m_prefix;
-};
+// The file name of `role` (at `layer` for per-layer tensors), `prefix` in
+// front of body tensors; empty when the table has no such role.
+std::string tensorName(const WeightNameTable& table, const std::string& prefix, TensorRole role, int layer);
 
 }  // namespace attnviz::core

@@ -17,6 +17,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace attnviz::core {
 
@@ -35,12 +36,17 @@ public:
     MaskMode defaultMask() const;
     bool hasTokenTypes() const { return m_config.typeVocabSize > 1; }
 
+    // What loading noticed without failing, one line each, for the caller to
+    // show: e.g. tensors in the file that the architecture does not use.
+    const std::vector<std::string>& loadWarnings() const { return m_loadWarnings; }
+
     // Validates the ids, token types and length, then runs the forward pass.
     // Thread-safe: several runs may go on at once.
     Result<AttentionTrace> run(std::span<const std::int32_t> ids, const RunOptions& options) const;
 
 protected:
     explicit Model(ModelConfig config) : m_config(std::move(config)) {}
+    void setLoadWarnings(std::vector<std::string> warnings) { m_loadWarnings = std::move(warnings); }
 
     // `mask` is resolved; `types` has one entry per id. Returns an error only
     // when cancelled.
@@ -50,6 +56,7 @@ protected:
 private:
     ModelConfig m_config;
     std::string m_name;
+    std::vector<std::string> m_loadWarnings;
 };
 
 // Reads config.json and the safetensors weights of a Hugging Face folder.

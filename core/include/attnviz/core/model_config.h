@@ -13,6 +13,8 @@
 
 namespace attnviz::core {
 
+// Each has one row in core/src/models/architectures.cpp (model_type names,
+// mask, positions, tensors, forward pass).
 enum class Architecture { Bert, Roberta, DistilBert, Gpt2, Llama, Mistral, Qwen2 };
 
 // Rotary position embedding scaling (config "rope_scaling").

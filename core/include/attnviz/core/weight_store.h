@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
-#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,12 +26,15 @@ public:
     const TensorInfo* info(std::string_view name) const;
     std::vector<std::string> names() const;
     std::uint64_t totalBytes() const;
+    // model.safetensors, or the index that lists the shards.
+    const std::filesystem::path& source() const { return m_source; }
 
     // The tensor as float32, checked against the expected shape.
     // Errors name the tensor, the file and the shapes.
-    Result<const float*> floats(std::string_view name, std::initializer_list<std::int64_t> expectedShape);
+    Result<const float*> floats(std::string_view name, const std::vector<std::int64_t>& expectedShape);
 
 private:
+    std::filesystem::path m_source;
     std::vector<std::unique_ptr<SafetensorsFile>> m_files;
     std::unordered_map<std::string, const TensorInfo*> m_byName;
     std::unordered_map<std::string, const SafetensorsFile*> m_fileOf;

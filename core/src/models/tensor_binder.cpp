@@ -1,0 +1,138 @@
+#include "tensor_binder.h"
+
+#include <algorithm>
+#include <set>
+
+namespace attnviz::core {
+namespace {
+
+std::string shapeText(const std::vector<std::int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+// "'model.safetensors'", or the shard index for sharded folders.
+std::string weightsFileText(const WeightStore& store) {
+    const std::string file = store.source().filename().string();
+    return file == "model.safetensors" ? "'" + file + "'" : "the shards listed in '" + file + "'";
+}
+
+// The body prefix, detected from the token embedding: "bert." for
+// BertForMaskedLM files, "" for bare BertModel files, and so on.
+Result<std::string> detectPrefix(const WeightStore& store, const WeightNameTable& table,
+                                 const std::vector<TensorSpec>& specs) {
+    const std::string& probe = table.body.at(TensorRole::TokenEmbedding);
+    for (const std::string& prefix : table.bodyPrefixes) {
+        if (store.contains(prefix + probe)) return prefix;
+    }
+    std::string others;
+    for (std::size_t i = 1; i < table.bodyPrefixes.size(); ++i) {
+        others += (others.empty() ? "'" : ", '") + table.bodyPrefixes[i] + probe + "'";
+    }
+    std::vector<std::int64_t> shape;
+    for (const TensorSpec& spec : specs) {
+        if (spec.role == TensorRole::TokenEmbedding) shape = spec.shape;
+    }
+    return makeError(ErrorCode::CorruptFile, "tensor '" + table.bodyPrefixes.front() + probe + "' is missing from " +
+                                                 weightsFileText(store) + " (expected shape " + shapeText(shape) +
+                                                 "; also looked for " + others +
+                                                 "); is this folder the architecture its config.json says?");
+}
+
+}  // namespace
+
+const float* BoundTensors::get(TensorRole role, int layer) const {
+    auto it = m_tensors.find({role, layer});
+    return it == m_tensors.end() ? nullptr : it->second;
+}
+
+Linear BoundTensors::linear(TensorRole weight, TensorRole bias, int layer) const {
+    Linear l;
+    auto shape = m_shapes.find(weight);  // (out, in)
+    if (shape == m_shapes.end() || shape->second.size() != 2) return l;
+    l.out = static_cast<int>(shape->second[0]);
+    l.in = static_cast<int>(shape->second[1]);
+    l.weight = get(weight, layer);
+    l.bias = get(bias, layer);
+    return l;
+}
+
+Linear BoundTensors::linear(TensorRole weight, int layer) const {
+    Linear l = linear(weight, weight, layer);
+    l.bias = nullptr;
+    return l;
+}
+
+Linear BoundTensors::conv1d(TensorRole weight, TensorRole bias, int layer) const {
+    Linear l;
+    auto shape = m_shapes.find(weight);  // (in, out)
+    if (shape == m_shapes.end() || shape->second.size() != 2) return l;
+    l.in = static_cast<int>(shape->second[0]);
+    l.out = static_cast<int>(shape->second[1]);
+    l.inOutLayout = true;
+    l.weight = get(weight, layer);
+    l.bias = get(bias, layer);
+    return l;
+}
+
+Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, const ProgressFn& progress) {
+    const WeightNameTable& table = weightNameTable(config.architecture);
+    const std::vector<TensorSpec> specs = architectureTensors(config);
+    auto prefix = detectPrefix(store, table, specs);
+    if (!prefix) return prefix.takeError();
+    const std::vector<TensorSlot> slots = expandTensors(specs, config.nLayers);
+
+    BoundTensors bound;
+    for (const TensorSpec& spec : specs) {
+        if (spec.need != TensorNeed::Ignored) bound.m_shapes[spec.role] = spec.shape;
+    }
+    std::set<std::string> used;  // bound or known to be ignored
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+        const TensorSpec& spec = *slots[i].spec;
+        const int layer = slots[i].layer;
+        const std::string name = tensorName(table, *prefix, spec.role, layer);
+        if (name.empty()) {
+            return makeError(ErrorCode::Internal, "internal: the " + config.modelType +
+                                                      " tensor list has a tensor its name table lacks");
+        }
+        const bool groupAbsent =
+            spec.onlyWith && !store.contains(tensorName(table, *prefix, *spec.onlyWith, layer));
+        if (spec.need == TensorNeed::Ignored) {
+            used.insert(name);
+        } else if (!groupAbsent) {
+            if (store.contains(name)) {
+                auto data = store.floats(name, spec.shape);
+                if (!data) return makeError(ErrorCode::CorruptFile, data.error());
+                bound.m_tensors[{spec.role, layer}] = data.value();
+                used.insert(name);
+            } else if (spec.need == TensorNeed::Required) {
+                return makeError(ErrorCode::CorruptFile, "tensor '" + name + "' is missing from " +
+                                                             weightsFileText(store) + " (expected shape " +
+                                                             shapeText(spec.shape) + ")");
+            }
+        }
+        const bool layerDone = layer >= 0 && (i + 1 == slots.size() || slots[i + 1].layer != layer);
+        if (layerDone && progress &&
+            !progress(static_cast<std::size_t>(layer + 1), static_cast<std::size_t>(config.nLayers))) {
+            return makeError(ErrorCode::Cancelled, "loading cancelled");
+        }
+    }
+
+    std::vector<std::string> unused;
+    for (const std::string& name : store.names()) {
+        if (!used.count(name)) unused.push_back(name);
+    }
+    if (!unused.empty()) {
+        std::sort(unused.begin(), unused.end());
+        std::string list;
+        for (const std::string& name : unused) list += (list.empty() ? "" : ", ") + name;
+        const bool one = unused.size() == 1;
+        bound.m_warnings.push_back(std::to_string(unused.size()) + (one ? " tensor in " : " tensors in ") +
+                                   weightsFileText(store) + (one ? " is" : " are") + " not used by a \"" +
+                                   config.modelType + "\" model (ignored): " + list);
+    }
+    return bound;
+}
+
+}  // namespace attnviz::core

@@ -1,0 +1,499 @@
+// Each architecture's tensor list (core/src/models/architecture_tensors.cpp)
+// against the files: make-model writes exactly the list, real checkpoints
+// hold exactly the list, a missing required tensor fails naming the file,
+// the tensor and its shape, an unknown tensor loads with a warning naming it,
+// and every failure carries its error code. Each architecture's row
+// (core/src/models/architectures.cpp) is reachable from its model_type.
+#include "support/fixture_models.h"
+#include "support/test_paths.h"
+
+#include "attnviz/core/model.h"
+#include "attnviz/core/random_model.h"
+#include "attnviz/core/safetensors_file.h"
+#include "attnviz/core/safetensors_writer.h"
+#include "models/architectures.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <nlohmann/json.hpp>
+
+using namespace attnviz;
+using core::ErrorCode;
+using core::TensorNeed;
+
+namespace {
+
+using Shapes = std::map<std::string, std::vector<std::int64_t>>;
+
+std::string shapeText(const std::vector<std::int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string s;
+    for (const auto& l : lines) s += l + "\n";
+    return s;
+}
+
+Shapes fileTensors(const std::filesystem::path& dir) {
+    auto file = core::SafetensorsFile::open(dir / "model.safetensors");
+    if (!file) qFatal("%s", file.error().c_str());
+    Shapes out;
+    for (const auto& t : file->tensors()) out[t.name] = t.shape;
+    return out;
+}
+
+// The list of `dir`'s config, expanded per layer and named with `prefix` on
+// body tensors, split by need.
+struct Expected {
+    Shapes required;  // Required entries (a group's only when its key tensor is in `present`)
+    Shapes optional;
+    Shapes ignored;
+};
+
+Expected expectedTensors(const core::ModelConfig& config, const std::string& prefix, const Shapes& present) {
+    const core::WeightNameTable& table = core::weightNameTable(config.architecture);
+    const std::vector<core::TensorSpec> specs = core::architectureTensors(config);
+    Expected e;
+    for (const core::TensorSlot& slot : core::expandTensors(specs, config.nLayers)) {
+        const std::string name = core::tensorName(table, prefix, slot.spec->role, slot.layer);
+        if (name.empty()) qFatal("a listed role has no name");
+        const bool groupAbsent = slot.spec->onlyWith &&
+                                 !present.count(core::tensorName(table, prefix, *slot.spec->onlyWith, slot.layer));
+        switch (slot.spec->need) {
+        case TensorNeed::Required: (groupAbsent ? e.optional : e.required)[name] = slot.spec->shape; break;
+        case TensorNeed::Optional: e.optional[name] = slot.spec->shape; break;
+        case TensorNeed::Ignored: e.ignored[name] = slot.spec->shape; break;
+        case TensorNeed::Absent: qFatal("an Absent entry left in the list"); break;
+        }
+    }
+    return e;
+}
+
+core::ModelConfig configOf(const std::filesystem::path& dir) {
+    auto config = core::ModelConfig::fromFile(dir / "config.json");
+    if (!config) qFatal("%s", config.error().c_str());
+    return config.value();
+}
+
+// Rewrites model.safetensors: `keep` says which tensors stay, `extra` adds
+// tensors (filled with 0.5).
+void rewriteTensors(const std::filesystem::path& dir, const std::function<bool(const std::string&)>& keep,
+                    const Shapes& extra = {}) {
+    const auto path = dir / "model.safetensors";
+    std::vector<core::SafetensorsWriter::Entry> entries;
+    std::vector<std::vector<float>> data;
+    {
+        auto file = core::SafetensorsFile::open(path);
+        if (!file) qFatal("%s", file.error().c_str());
+        for (const auto& t : file->tensors()) {
+            if (!keep(t.name)) continue;
+            entries.push_back({t.name, core::DType::F32, t.shape});
+            data.emplace_back(t.numel);
+            core::convertToFloat(t.dtype, t.data, t.numel, data.back().data());
+        }
+    }
+    for (const auto& [name, shape] : extra) {
+        entries.push_back({name, core::DType::F32, shape});
+        std::int64_t n = 1;
+        for (auto s : shape) n *= s;
+        data.emplace_back(static_cast<std::size_t>(n), 0.5f);
+    }
+    std::filesystem::remove(path);
+    auto fill = [&](std::size_t i, std::vector<float>& out) { out = data[i]; };
+    if (!core::SafetensorsWriter::write(path, entries, fill)) {
+        qFatal("rewrite failed");
+    }
+}
+
+std::vector<std::string> tinyPresetsOfMakeModel() {
+    std::vector<std::string> tiny;
+    for (const auto& p : core::randomModelPresets()) {
+        if (p.rfind("tiny-", 0) == 0) tiny.push_back(p);
+    }
+    return tiny;
+}
+
+void addPresetRows() {
+    QTest::addColumn<QString>("preset");
+    for (const auto& p : tinyPresetsOfMakeModel()) QTest::newRow(p.c_str()) << QString::fromStdString(p);
+}
+
+}  // namespace
+
+class TestArchitectureDescriptor : public QObject {
+    Q_OBJECT
+
+private slots:
+    void everyArchitectureHasAPreset();
+    void writtenModelIsTheList_data() { addPresetRows(); }
+    void writtenModelIsTheList();
+    void realCheckpointsAreTheList_data();
+    void realCheckpointsAreTheList();
+    void missingRequiredTensorFails_data() { addPresetRows(); }
+    void missingRequiredTensorFails();
+    void wrongShapeFails();
+    void extraTensorWarns_data() { addPresetRows(); }
+    void extraTensorWarns();
+    void knownUnusedTensorsDoNotWarn();
+    void mlmHeadIsAllOrNothing();
+    void shardedFolders();
+    void errorCodes();
+};
+
+void TestArchitectureDescriptor::everyArchitectureHasAPreset() {
+    // Each model_type maps to one of the families; make-model has a tiny
+    // preset for each architecture, so the tests below cover them all.
+    std::set<core::Architecture> covered;
+    for (const auto& p : tinyPresetsOfMakeModel()) {
+        auto json = core::randomModelConfig(p);
+        QVERIFY(json.ok());
+        auto config = core::ModelConfig::fromJson(*json, p);
+        QVERIFY2(config.ok(), config.ok() ? "" : config.error().c_str());
+        covered.insert(config->architecture);
+        // Its row is its own (no fall-back row), and names it by model_type.
+        const core::ArchitectureInfo& info = core::architectureInfo(config->architecture);
+        QVERIFY(info.architecture == config->architecture);
+        QVERIFY(core::architectureForModelType(config->modelType) == &info);
+        QCOMPARE(config->isEncoder(), info.bidirectional);
+    }
+    QCOMPARE(covered.size(), std::size_t(7));
+    QCOMPARE(core::architectures().size(), std::size_t(7));
+    QVERIFY(core::architectureForModelType("mamba") == nullptr);
+    const std::vector<std::string> types = {"bert",  "roberta", "xlm-roberta", "distilbert",
+                                            "gpt2",  "llama",   "mistral",     "qwen2"};
+    QVERIFY(core::ModelConfig::supportedTypes() == types);
+    auto unknown = core::ModelConfig::fromJson(R"({"model_type": "mamba", "vocab_size": 5})", "test");
+    QVERIFY(!unknown.ok());
+    QCOMPARE(unknown.code(), ErrorCode::Unsupported);
+}
+
+void TestArchitectureDescriptor::writtenModelIsTheList() {
+    QFETCH(QString, preset);
+    QTemporaryDir tmp;
+    const auto dir = test::writeFixture(tmp, preset.toStdString());
+    const core::ModelConfig config = configOf(dir);
+    const Shapes file = fileTensors(dir);
+    const std::string prefix = core::weightNameTable(config.architecture).bodyPrefixes.front();
+    const Expected e = expectedTensors(config, prefix, file);
+    // Every required tensor is written with its listed shape...
+    for (const auto& [name, shape] : e.required) {
+        QVERIFY2(file.count(name), ("not written: " + name).c_str());
+        QCOMPARE(shapeText(file.at(name)), shapeText(shape));
+    }
+    // ... and nothing else but optional entries of the list, with their shapes.
+    for (const auto& [name, shape] : file) {
+        if (e.required.count(name)) continue;
+        QVERIFY2(e.optional.count(name), ("written but not in the list (or ignored): " + name).c_str());
+        QCOMPARE(shapeText(shape), shapeText(e.optional.at(name)));
+    }
+    // Counts pinned by hand: embeddings + per-layer x 2 layers + final/head.
+    const std::map<std::string, std::size_t> counts = {
+        {"tiny-bert", 5 + 16 * 2 + 5},      {"tiny-roberta", 5 + 16 * 2 + 5}, {"tiny-distilbert", 4 + 16 * 2 + 5},
+        {"tiny-gpt2", 2 + 12 * 2 + 2},      {"tiny-llama", 1 + 9 * 2 + 1},    {"tiny-mistral", 1 + 9 * 2 + 2},
+        {"tiny-qwen2", 1 + 12 * 2 + 1},
+    };
+    QVERIFY(counts.count(preset.toStdString()));
+    QCOMPARE(file.size(), counts.at(preset.toStdString()));
+
+    auto model = core::loadModel(dir);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().c_str());
+    QVERIFY2((*model)->loadWarnings().empty(), joined((*model)->loadWarnings()).c_str());
+}
+
+void TestArchitectureDescriptor::realCheckpointsAreTheList_data() {
+    QTest::addColumn<QString>("dir");
+    if (auto golden = test::goldenDir()) {
+        for (const char* name :
+             {"bert", "roberta", "distilbert", "gpt2", "llama", "llama-rope-linear", "mistral", "qwen2"}) {
+            QTest::newRow(name) << QString::fromStdString((*golden / "fixtures" / name).string());
+        }
+    }
+    if (auto models = test::modelsDir()) {
+        QTest::newRow("stories260K") << QString::fromStdString((*models / "stories260K").string());
+    }
+    for (const char* name : {"attnviz-bert-gutenberg", "attnviz-gpt2-gutenberg"}) {
+        QTest::newRow(name) << QString::fromStdString((test::sourceDir() / "resources" / "models" / name).string());
+    }
+}
+
+void TestArchitectureDescriptor::realCheckpointsAreTheList() {
+    // Hugging Face checkpoints (saved by transformers) hold exactly the
+    // list's required tensors plus some of its optional ones, and load
+    // without warnings.
+    QFETCH(QString, dir);
+    const std::filesystem::path path = dir.toStdString();
+    if (!std::filesystem::exists(path / "model.safetensors")) QSKIP("checkpoint not present (../shared)");
+    const core::ModelConfig config = configOf(path);
+    const Shapes file = fileTensors(path);
+    std::string prefix;
+    const core::WeightNameTable& table = core::weightNameTable(config.architecture);
+    for (const auto& p : table.bodyPrefixes) {
+        if (file.count(p + table.body.at(core::TensorRole::TokenEmbedding))) {
+            prefix = p;
+            break;
+        }
+    }
+    const Expected e = expectedTensors(config, prefix, file);
+    for (const auto& [name, shape] : e.required) {
+        QVERIFY2(file.count(name), ("required but absent: " + name).c_str());
+        QCOMPARE(shapeText(file.at(name)), shapeText(shape));
+    }
+    for (const auto& [name, shape] : file) {
+        QVERIFY2(e.required.count(name) || e.optional.count(name), ("in the file, not in the list: " + name).c_str());
+    }
+    auto model = core::loadModel(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().c_str());
+    QVERIFY2((*model)->loadWarnings().empty(), joined((*model)->loadWarnings()).c_str());
+}
+
+void TestArchitectureDescriptor::missingRequiredTensorFails() {
+    // Dropping any one required tensor fails the load with CorruptFile, and
+    // the message names the file, the tensor and its expected shape.
+    QFETCH(QString, preset);
+    QTemporaryDir tmp;
+    const auto dir = test::writeFixture(tmp, preset.toStdString());
+    const core::ModelConfig config = configOf(dir);
+    const Shapes original = fileTensors(dir);
+    const std::string prefix = core::weightNameTable(config.architecture).bodyPrefixes.front();
+    const Expected e = expectedTensors(config, prefix, original);
+    QVERIFY(!e.required.empty());
+    const auto backup = dir.string() + ".orig";
+    std::filesystem::copy_file(dir / "model.safetensors", backup);
+    for (const auto& [name, shape] : e.required) {
+        std::filesystem::copy_file(backup, dir / "model.safetensors",
+                                   std::filesystem::copy_options::overwrite_existing);
+        const std::string dropped = name;  // clang 14 cannot capture structured bindings
+        rewriteTensors(dir, [&](const std::string& n) { return n != dropped; });
+        auto model = core::loadModel(dir);
+        QVERIFY2(!model.ok(), ("loaded without " + name).c_str());
+        QCOMPARE(model.code(), ErrorCode::CorruptFile);
+        const std::string expected =
+            "tensor '" + name + "' is missing from 'model.safetensors' (expected shape " + shapeText(shape);
+        QVERIFY2(model.error().find(expected) != std::string::npos, model.error().c_str());
+        QVERIFY2(model.error().find(dir.string()) != std::string::npos, model.error().c_str());
+    }
+}
+
+void TestArchitectureDescriptor::wrongShapeFails() {
+    QTemporaryDir tmp;
+    const auto dir = test::writeFixture(tmp, "tiny-gpt2");
+    const std::string name = "transformer.h.1.mlp.c_fc.weight";  // Conv1D (dModel, dFF) = (8, 32)
+    rewriteTensors(dir, [&](const std::string& n) { return n != name; }, {{name, {32, 8}}});
+    auto model = core::loadModel(dir);
+    QVERIFY(!model.ok());
+    QCOMPARE(model.code(), ErrorCode::CorruptFile);
+    QVERIFY2(model.error().find("'" + name + "'") != std::string::npos, model.error().c_str());
+    QVERIFY2(model.error().find("has shape [32, 8], expected [8, 32]") != std::string::npos, model.error().c_str());
+}
+
+void TestArchitectureDescriptor::extraTensorWarns() {
+    // A tensor no entry uses does not stop the load: it is named in one
+    // warning, as transformers does ("Some weights ... were not used").
+    QFETCH(QString, preset);
+    QTemporaryDir tmp;
+    const auto dir = test::writeFixture(tmp, preset.toStdString());
+    auto before = core::loadModel(dir);
+    QVERIFY(before.ok());
+    const std::vector<std::int32_t> ids = {3, 1, 4, 1, 5};
+    auto t1 = (*before)->run(ids, {});
+    QVERIFY(t1.ok());
+    before.value().reset();
+
+    rewriteTensors(dir, [](const std::string&) { return true; },
+                   {{"classifier.weight", {3, 8}}, {"adapter.layers.0.scale", {8}}});
+    auto after = core::loadModel(dir);
+    QVERIFY2(after.ok(), after.ok() ? "" : after.error().c_str());
+    const auto& warnings = (*after)->loadWarnings();
+    QCOMPARE(warnings.size(), std::size_t(1));
+    const std::string expected = "2 tensors in 'model.safetensors' are not used by a \"" + configOf(dir).modelType +
+                                 "\" model (ignored): adapter.layers.0.scale, classifier.weight";
+    QVERIFY2(warnings[0].find(expected) != std::string::npos, warnings[0].c_str());
+    // The extra tensors change nothing.
+    auto t2 = (*after)->run(ids, {});
+    QVERIFY(t2.ok());
+    const std::size_t n = std::size_t(ids.size()) * ids.size();
+    for (int l = 0; l < t1->nLayers(); ++l)
+        for (int h = 0; h < t1->nHeads(); ++h)
+            QVERIFY(std::equal(t1->probs(l, h), t1->probs(l, h) + n, t2->probs(l, h)));
+}
+
+void TestArchitectureDescriptor::knownUnusedTensorsDoNotWarn() {
+    // Buffers and tied copies that transformers itself skips: no warning.
+    struct Case {
+        std::string preset;
+        Shapes extra;
+    };
+    const std::vector<Case> cases = {
+        {"tiny-bert", {{"bert.embeddings.position_ids", {1, 64}}, {"bert.pooler.dense.weight", {8, 8}},
+                       {"bert.pooler.dense.bias", {8}}, {"cls.predictions.decoder.weight", {50, 8}},
+                       {"cls.predictions.decoder.bias", {50}}}},
+        {"tiny-roberta", {{"roberta.pooler.dense.weight", {8, 8}}, {"lm_head.decoder.bias", {50}}}},
+        {"tiny-gpt2", {{"transformer.h.0.attn.bias", {1, 1, 64, 64}}, {"transformer.h.1.attn.masked_bias", {}},
+                       {"lm_head.weight", {50, 8}}}},
+        {"tiny-llama", {{"model.layers.1.self_attn.rotary_emb.inv_freq", {2}}, {"lm_head.weight", {50, 8}}}},
+    };
+    QTemporaryDir tmp;
+    for (const Case& c : cases) {
+        const auto dir = test::writeFixture(tmp, c.preset);
+        rewriteTensors(dir, [](const std::string&) { return true; }, c.extra);
+        auto model = core::loadModel(dir);
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().c_str());
+        QVERIFY2((*model)->loadWarnings().empty(), joined((*model)->loadWarnings()).c_str());
+    }
+    // Untied, the same lm_head.weight is used: a wrong shape fails.
+    const auto untied = test::writeFixture(tmp, "tiny-mistral");
+    rewriteTensors(untied, [](const std::string& n) { return n != "lm_head.weight"; }, {{"lm_head.weight", {8, 50}}});
+    auto model = core::loadModel(untied);
+    QVERIFY(!model.ok());
+    QCOMPARE(model.code(), ErrorCode::CorruptFile);
+    QVERIFY2(model.error().find("'lm_head.weight'") != std::string::npos, model.error().c_str());
+}
+
+void TestArchitectureDescriptor::mlmHeadIsAllOrNothing() {
+    QTemporaryDir tmp;
+    const auto dir = test::writeFixture(tmp, "tiny-bert");
+    core::RunOptions logits;
+    logits.computeLogits = true;
+    const std::vector<std::int32_t> ids = {2, 9, 4};
+    {
+        auto m = core::loadModel(dir);
+        QVERIFY(m.ok());
+        QVERIFY((*m)->run(ids, logits).ok());
+    }
+    // Without the head's key tensor the head is absent: the encoder loads,
+    // attention runs, predictions fail as Unsupported, and the head's other
+    // tensors, now unused, are listed.
+    rewriteTensors(dir, [](const std::string& n) { return n != "cls.predictions.transform.dense.weight"; });
+    auto m = core::loadModel(dir);
+    QVERIFY2(m.ok(), m.ok() ? "" : m.error().c_str());
+    QVERIFY((*m)->run(ids, {}).ok());
+    auto r = (*m)->run(ids, logits);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.code(), ErrorCode::Unsupported);
+    QCOMPARE((*m)->loadWarnings().size(), std::size_t(1));
+    const std::string& w = (*m)->loadWarnings().front();
+    QVERIFY2(w.find("4 tensors in 'model.safetensors' are not used") != std::string::npos, w.c_str());
+    QVERIFY2(w.find("cls.predictions.transform.dense.bias") != std::string::npos, w.c_str());
+    // Without a later tensor of the head (its key present) loading fails.
+    const auto dir2 = test::writeFixture(tmp, "tiny-roberta");
+    rewriteTensors(dir2, [](const std::string& n) { return n != "lm_head.layer_norm.weight"; });
+    auto broken = core::loadModel(dir2);
+    QVERIFY(!broken.ok());
+    QCOMPARE(broken.code(), ErrorCode::CorruptFile);
+    QVERIFY2(broken.error().find("tensor 'lm_head.layer_norm.weight' is missing") != std::string::npos,
+             broken.error().c_str());
+}
+
+void TestArchitectureDescriptor::shardedFolders() {
+    // Split tiny-llama into two shards and an index: the messages name the
+    // index (the shards it lists are the file).
+    QTemporaryDir tmp;
+    const auto dir = test::writeFixture(tmp, "tiny-llama");
+    auto shard = [&](bool dropKey, bool addExtra) {
+        std::vector<core::SafetensorsWriter::Entry> entries[2];
+        std::vector<std::vector<float>> data[2];
+        nlohmann::json map = nlohmann::json::object();
+        {
+            auto file = core::SafetensorsFile::open(dir / "model.safetensors");
+            if (!file) qFatal("%s", file.error().c_str());
+            std::vector<core::TensorInfo> tensors = file->tensors();
+            // An extra tensor whose values are the embedding's first 8.
+            if (addExtra) tensors.push_back({"extra.bias", core::DType::F32, {8}, 8, tensors.front().data, 32});
+            for (const auto& t : tensors) {
+                if (dropKey && t.name == "model.layers.1.self_attn.k_proj.weight") continue;
+                const int s = t.name.find("layers.1.") != std::string::npos ? 1 : 0;
+                entries[s].push_back({t.name, core::DType::F32, t.shape});
+                data[s].emplace_back(t.numel);
+                core::convertToFloat(t.dtype, t.data, t.numel, data[s].back().data());
+                map[t.name] = "model-0000" + std::to_string(s + 1) + "-of-00002.safetensors";
+            }
+        }
+        const auto out = std::filesystem::path(dir.string() + (dropKey ? "-missing" : "-extra"));
+        std::filesystem::create_directories(out);
+        std::filesystem::copy_file(dir / "config.json", out / "config.json");
+        for (int s = 0; s < 2; ++s) {
+            const auto path = out / ("model-0000" + std::to_string(s + 1) + "-of-00002.safetensors");
+            auto fill = [&](std::size_t i, std::vector<float>& v) { v = data[s][i]; };
+            if (!core::SafetensorsWriter::write(path, entries[s], fill)) qFatal("shard write failed");
+        }
+        std::ofstream(out / "model.safetensors.index.json") << nlohmann::json{{"weight_map", map}}.dump();
+        return out;
+    };
+    auto missing = core::loadModel(shard(true, false));
+    QVERIFY(!missing.ok());
+    QCOMPARE(missing.code(), ErrorCode::CorruptFile);
+    QVERIFY2(missing.error().find("tensor 'model.layers.1.self_attn.k_proj.weight' is missing from the shards listed "
+                                  "in 'model.safetensors.index.json' (expected shape [4, 8])") != std::string::npos,
+             missing.error().c_str());
+    auto extra = core::loadModel(shard(false, true));
+    QVERIFY2(extra.ok(), extra.ok() ? "" : extra.error().c_str());
+    QCOMPARE((*extra)->loadWarnings().size(), std::size_t(1));
+    const std::string& warning = (*extra)->loadWarnings()[0];
+    QVERIFY2(warning.find("1 tensor in the shards listed in 'model.safetensors.index.json' is not used by a "
+                          "\"llama\" model (ignored): extra.bias") != std::string::npos,
+             warning.c_str());
+}
+
+void TestArchitectureDescriptor::errorCodes() {
+    QTemporaryDir tmp;
+    // make-model arguments.
+    auto preset = core::randomModelConfig("tiny-mamba");
+    QVERIFY(!preset.ok());
+    QCOMPARE(preset.code(), ErrorCode::InvalidInput);
+    // A folder that cannot be created (its parent is a file).
+    const std::filesystem::path file = std::filesystem::path(tmp.path().toStdString()) / "plain-file";
+    std::ofstream(file) << "x";
+    auto json = core::randomModelConfig("tiny-gpt2");
+    QVERIFY(json.ok());
+    core::Status s = core::writeRandomModel(*json, file / "model", {});
+    QVERIFY(!s.ok());
+    QCOMPARE(s.code(), ErrorCode::Io);
+    // The token embedding (which tells the prefix) missing.
+    const auto dir = test::writeFixture(tmp, "tiny-llama");
+    rewriteTensors(dir, [](const std::string& n) { return n != "model.embed_tokens.weight"; });
+    auto noEmbedding = core::loadModel(dir);
+    QVERIFY(!noEmbedding.ok());
+    QCOMPARE(noEmbedding.code(), ErrorCode::CorruptFile);
+    QVERIFY2(noEmbedding.error().find("'model.embed_tokens.weight'") != std::string::npos, noEmbedding.error().c_str());
+    // A Llama feature attnviz does not implement.
+    const auto mlpBias = test::writeFixture(tmp, "tiny-mistral");
+    {
+        std::ifstream in(mlpBias / "config.json");
+        auto j = nlohmann::json::parse(in);
+        j["mlp_bias"] = true;
+        j["model_type"] = "llama";
+        std::ofstream(mlpBias / "config.json") << j.dump();
+    }
+    auto unsupported = core::loadModel(mlpBias);
+    QVERIFY(!unsupported.ok());
+    QCOMPARE(unsupported.code(), ErrorCode::Unsupported);
+    QVERIFY2(unsupported.error().find("mlp_bias") != std::string::npos, unsupported.error().c_str());
+    // Cancelling the load from the progress callback, and a run.
+    const auto gpt2 = test::writeFixture(tmp, "tiny-gpt2");
+    int calls = 0;
+    auto cancelled = core::loadModel(gpt2, [&](std::size_t done, std::size_t total) {
+        ++calls;
+        return done < total;  // stop after the last layer
+    });
+    QVERIFY(!cancelled.ok());
+    QCOMPARE(cancelled.code(), ErrorCode::Cancelled);
+    QCOMPARE(calls, 2);
+    auto m = core::loadModel(gpt2);
+    QVERIFY(m.ok());
+    std::atomic<bool> cancel{true};
+    core::RunOptions o;
+    o.cancel = &cancel;
+    auto r = (*m)->run(std::vector<std::int32_t>{1, 2}, o);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.code(), ErrorCode::Cancelled);
+}
+
+QTEST_APPLESS_MAIN(TestArchitectureDescriptor)
+#include "test_architecture_descriptor.moc"
