@@ -18,5 +18,7 @@ int runExport(const std::vector<std::string>& args);
 
 // Prints "attnviz-cli: error: <message>" as one line on stderr; returns 1.
 int fail(const std::string& message);
+// Prints "attnviz-cli: warning: <message>" as one line on stderr.
+void warn(const std::string& message);
 
 }  // namespace attnviz::cli

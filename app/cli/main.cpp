@@ -80,13 +80,23 @@ int main(int argc, char** argv) {
 
 namespace attnviz::cli {
 
-int fail(const std::string& message) {
+namespace {
+
+void printLine(const char* kind, const std::string& message) {
     std::string line = message;
     for (char& c : line) {
         if (c == '\n' || c == '\r') c = ' ';
     }
-    std::fprintf(stderr, "attnviz-cli: error: %s\n", line.c_str());
+    std::fprintf(stderr, "attnviz-cli: %s: %s\n", kind, line.c_str());
+}
+
+}  // namespace
+
+int fail(const std::string& message) {
+    printLine("error", message);
     return 1;
 }
+
+void warn(const std::string& message) { printLine("warning", message); }
 
 }  // namespace attnviz::cli

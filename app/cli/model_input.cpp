@@ -1,5 +1,7 @@
 #include "model_input.h"
 
+#include "commands.h"
+
 namespace attnviz::cli {
 
 using core::ErrorCode;
@@ -54,6 +56,7 @@ core::Result<CliSession> openSession(const ArgParser& args) {
     auto session = core::Session::open(*dir);
     if (!session) return session.takeError();
     const core::Session& s = **session;
+    for (const std::string& w : s.model().loadWarnings()) warn(w);
     // Without a tokenizer, text input fails: say why the tokenizer is missing.
     if (!s.tokenizer() && args.has("--text") && !args.has("--ids")) {
         return makeError(ErrorCode::InvalidInput, s.tokenizerProblem());

@@ -226,8 +226,6 @@ void TestModelLoading::badFolders() {
     const QString error = QString::fromStdString(model.error());
     QVERIFY2(error.contains(expected), qPrintable(error));
     if (breakage == "unknown-type") QVERIFY(error.contains("supported: bert"));
-    // The families bind their tensors in core/src/models, which still re-wraps
-    // WeightStore's error without its code.
     QCOMPARE(codeName(model.code()), codeName(code));
 }
 

@@ -45,9 +45,17 @@ StatusLine::StatusLine(QStatusBar* bar, SessionModel* session) : QObject(bar), m
         endLoad();
         m_bar->showMessage(tr("Loading cancelled"), 3000);
     });
-    connect(session, &SessionModel::modelChanged, this, [this] {
+    connect(session, &SessionModel::modelChanged, this, [this, session] {
         endLoad();
         showModel();
+        // What loading noticed without failing (e.g. tensors the architecture
+        // does not use), as transformers reports it.
+        const LoadedModel& m = session->model();
+        if (m.model && !m.model->loadWarnings().empty()) {
+            QStringList lines;
+            for (const std::string& w : m.model->loadWarnings()) lines << QString::fromStdString(w);
+            m_bar->showMessage(tr("Loaded with a warning: %1").arg(lines.join(QStringLiteral("; "))), 15000);
+        }
     });
 }
 
