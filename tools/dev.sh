@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for attnviz, then builds, launches or tests it.
-#   tools/dev.sh run [attnviz options]  install missing packages, build, launch the GUI
-#   tools/dev.sh test                   install missing packages, build, run every test
-#   tools/dev.sh deps | build           the single steps
-# ATTNVIZ_BUILD_DIR (default: build) chooses the build folder.
+#   tools/dev.sh run [attnviz options]  install missing packages, build the GUI only, launch it
+#   tools/dev.sh test                   install missing packages, build everything, run every test
+#   tools/dev.sh deps | build           the single steps (build: every target, tests included)
+# ATTNVIZ_BUILD_DIR (default: build) chooses the build folder; run and test share it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${ATTNVIZ_BUILD_DIR:-build}
@@ -23,9 +23,16 @@ deps() {
     fi
 }
 
-build() {
+# run and test configure the folder with the same options (tests stay enabled in the cache; run just
+# does not compile them), so switching between the two changes no cache entry and rebuilds nothing.
+configure() {
     cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
-    cmake --build "$BUILD_DIR" -j"$(nproc)"
+}
+
+# build [TARGET]: every target, or only TARGET and what it links against.
+build() {
+    configure
+    cmake --build "$BUILD_DIR" -j"$(nproc)" ${1:+--target "$1"}
 }
 
 case "${1:-}" in
@@ -39,11 +46,11 @@ test)
 run)
     shift
     deps
-    build
+    build attnviz
     exec "$BUILD_DIR/app/gui/attnviz" "$@"
     ;;
 *)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^set /{/^#/s/^# \{0,1\}//p}' "$0"
     exit 2
     ;;
 esac

@@ -11,8 +11,6 @@ void setComputeThreads(int threads) {
     omp_set_num_threads(threads);
 }
 
-int computeThreads() { return openblas_get_num_threads(); }
-
 std::string computeBackendInfo() {
     std::string info = "OpenBLAS ";
     info += openblas_get_config();

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Short pilot runs for tuning the recipe of train.py (not needed to reproduce the models).
 
-Reuses train.py's model classes, batching and masking, and the committed tokenizer, and trains
+Reuses train.py's modules (model classes, batching and masking) and the committed tokenizer, and trains
 one model for a few hundred steps with one variation of the recipe, logging every --eval-every
 steps: held-out loss on a fixed sample, the previous-token score of every head (mean attention
 from t to t-1), and for BERT also next-token score, mean attention entropy per head and the
@@ -24,7 +24,12 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import train as T  # noqa: E402
+from batches import bert_sequence, gpt_batch, heldout_windows, mask_tokens, valid_starts  # noqa: E402
+from bert_model import BertForMaskedLM  # noqa: E402
+from corpus import DEFAULT_CORPUS, check_corpus, encode_books, read_corpus, split_heldout  # noqa: E402
+from gpt2_model import GPT2LMHeadModel  # noqa: E402
+from recipe import grow_bottom, lr_at, make_optimizer  # noqa: E402
+from tokenization import BOS, CLS, SEP  # noqa: E402
 
 
 def load_data(args):
@@ -32,11 +37,14 @@ def load_data(args):
     if os.path.exists(cache):
         z = np.load(cache)
         return z["ts"], z["tst"], z["hs"], z["hst"]
-    books = T.read_corpus(args.corpus)
-    tr, he = T.split_heldout(books, 0.01)
+    corpus_error = check_corpus(args.corpus)
+    if corpus_error:
+        sys.exit(corpus_error)
+    books = read_corpus(args.corpus)
+    tr, he = split_heldout(books, 0.01)
     sp = spm.SentencePieceProcessor(model_file=args.tokenizer)
-    ts, tst = T.encode_books(sp, tr)
-    hs, hst = T.encode_books(sp, he)
+    ts, tst = encode_books(sp, tr)
+    hs, hst = encode_books(sp, he)
     os.makedirs(args.work, exist_ok=True)
     np.savez(cache, ts=ts, tst=tst, hs=hs, hst=hst)
     return ts, tst, hs, hst
@@ -46,7 +54,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("kind", choices=["gpt", "bert"])
     ap.add_argument("--tag", required=True)
-    ap.add_argument("--corpus", default="/work/shared/corpus/gutenberg")
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     ap.add_argument("--tokenizer", default="resources/models/attnviz-gpt2-gutenberg/tokenizer.model")
     ap.add_argument("--work", default="/tmp/attnviz-pilot")
     ap.add_argument("--jsonl", default="/tmp/attnviz-pilot/pilots.jsonl")
@@ -86,13 +94,13 @@ def main():
     if args.kind == "gpt":
         cfg = {"vocab_size": V, "n_embd": D, "n_positions": P, "n_head": H, "n_layer": args.start_layers or L,
                "layer_norm_epsilon": 1e-5, "initializer_range": 0.02}
-        model = T.GPT2LMHeadModel(cfg)
+        model = GPT2LMHeadModel(cfg)
         wpe = model.transformer.wpe.weight
     else:
         cfg = {"vocab_size": V, "hidden_size": D, "max_position_embeddings": P, "num_attention_heads": H,
                "num_hidden_layers": L, "layer_norm_eps": 1e-12, "initializer_range": 0.02,
                "intermediate_size": 4 * D, "type_vocab_size": 2, "pad_token_id": 3}
-        model = T.BertForMaskedLM(cfg)
+        model = BertForMaskedLM(cfg)
         wpe = model.bert.embeddings.position_embeddings.weight
     if args.pos_init == "sin":
         pos = np.arange(P)[:, None]
@@ -111,7 +119,7 @@ def main():
                 p.normal_(0.0, args.attn_std)
             elif not qkv and args.mat_std:
                 p.normal_(0.0, args.mat_std / (math.sqrt(2 * L) if n.endswith("c_proj.weight") else 1.0))
-    opt = T.make_optimizer(model, args.lr, args.wd, wpe if args.no_wpe_decay else None)
+    opt = make_optimizer(model, args.lr, args.wd, wpe if args.no_wpe_decay else None)
     for g in opt.param_groups:
         g["betas"] = (0.9, args.beta2)
     S = args.seq
@@ -120,24 +128,24 @@ def main():
     # fixed held-out evaluation sample: 32 windows of 128 positions
     erng = np.random.RandomState(args.seed + 99)
     if args.kind == "gpt":
-        hw = T.heldout_windows(hs, P + 1, T.BOS)
+        hw = heldout_windows(hs, P + 1, BOS)
         ev = torch.from_numpy(hw[erng.choice(len(hw), 32, replace=False)])
     else:
-        hstarts = T.valid_starts(hst, len(hs), P)
+        hstarts = valid_starts(hst, len(hs), P)
         sel = hstarts[erng.randint(0, len(hstarts), size=32)]
-        orig = np.stack([T.bert_sequence(hs, s, P, erng, False)[0] for s in sel])
-        ev_ids, ev_lab = T.mask_tokens(orig, erng, V)
+        orig = np.stack([bert_sequence(hs, s, P, erng, False)[0] for s in sel])
+        ev_ids, ev_lab = mask_tokens(orig, erng, V)
         ev_ids, ev_lab = torch.from_numpy(ev_ids), torch.from_numpy(ev_lab)
         ev_tt = torch.zeros_like(ev_ids)
-    starts = T.valid_starts(tst, len(ts), max(S, P))
+    starts = valid_starts(tst, len(ts), max(S, P))
 
     def bert_batch(n, L_):
         sel = starts[rng.randint(0, len(starts), size=n)]
         pair = rng.random_sample(n) < args.pair_prob
-        seqs = [T.bert_sequence(ts, s, L_, rng, bool(p)) for s, p in zip(sel, pair)]
+        seqs = [bert_sequence(ts, s, L_, rng, bool(p)) for s, p in zip(sel, pair)]
         ids = np.stack([a for a, _ in seqs])
         tt = np.stack([b for _, b in seqs])
-        mids, lab = T.mask_tokens(ids, rng, V, args.mask_prob)
+        mids, lab = mask_tokens(ids, rng, V, args.mask_prob)
         return torch.from_numpy(mids), torch.from_numpy(tt), torch.from_numpy(lab)
 
     def evaluate(step, train_loss, el):
@@ -159,8 +167,8 @@ def main():
             if args.kind == "bert":
                 rec["next"] = np.round(torch.diagonal(A, offset=1, dim1=-2, dim2=-1).mean(dim=(1, 3)).numpy(), 3).tolist()
                 rec["ent"] = np.round(ent.mean(dim=(1, 3)).numpy(), 2).tolist()
-                isep = (ev_ids == T.SEP)[None, :, None, None, :].float()
-                icls = (ev_ids == T.CLS)[None, :, None, None, :].float()
+                isep = (ev_ids == SEP)[None, :, None, None, :].float()
+                icls = (ev_ids == CLS)[None, :, None, None, :].float()
                 rec["sep"] = np.round((A * isep).sum(-1).mean(dim=(1, 3)).numpy(), 3).tolist()
                 rec["cls"] = np.round((A * icls).sum(-1).mean(dim=(1, 3)).numpy(), 3).tolist()
             else:
@@ -179,16 +187,16 @@ def main():
     model.train()
     for step in range(args.steps):
         if args.start_layers and step == args.grow_at:
-            opt = T.grow_bottom(model, L - args.start_layers, opt, args.lr, args.wd,
+            opt = grow_bottom(model, L - args.start_layers, opt, args.lr, args.wd,
                                 wpe if args.no_wpe_decay else None)
             for g in opt.param_groups:
                 g["betas"] = (0.9, args.beta2)
-        lr = T.lr_at(step, sched, args.lr, args.warmup)
+        lr = lr_at(step, sched, args.lr, args.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
         if args.kind == "gpt":
             rep = step >= args.repeat_from and not (args.repeat_until and step >= args.repeat_until)
-            x, y = T.gpt_batch(ts, starts, rng, args.batch, S, args.repeat_prob if rep else 0.0)
+            x, y = gpt_batch(ts, starts, rng, args.batch, S, args.repeat_prob if rep else 0.0)
             loss = F.cross_entropy(model(x).view(-1, V), y.reshape(-1))
         else:
             mids, tt, lab = bert_batch(args.batch, S)

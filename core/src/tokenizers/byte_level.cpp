@@ -38,13 +38,6 @@ const Tables& tables() {
 
 const std::string& symbol(unsigned char b) { return tables().symbols[b]; }
 
-std::string toSymbols(std::string_view bytes) {
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (char c : bytes) out += symbol(static_cast<unsigned char>(c));
-    return out;
-}
-
 bool toBytes(std::string_view symbols, std::string& out) {
     const auto& map = tables().bytes;
     for (std::size_t i = 0; i < symbols.size();) {

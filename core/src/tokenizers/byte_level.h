@@ -10,8 +10,6 @@ namespace attnviz::core::byte_level {
 
 // The UTF-8 of the character byte `b` maps to.
 const std::string& symbol(unsigned char b);
-// Text bytes -> alphabet characters.
-std::string toSymbols(std::string_view bytes);
 // Alphabet characters -> bytes; false when `symbols` has a character outside
 // the alphabet (then `out` is left partial).
 bool toBytes(std::string_view symbols, std::string& out);

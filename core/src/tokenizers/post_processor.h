@@ -34,7 +34,6 @@ public:
     bool reportsTypeIds() const { return m_reportTypeIds; }
     const std::vector<Item>& single() const { return m_single; }
     const std::vector<Item>& pair() const { return m_pair; }
-    bool hasSpecial(const std::string& name) const { return m_specials.count(name) != 0; }
 
     // Checks that every special item names a known entry.
     Status validate(const std::string& source) const;

@@ -22,13 +22,6 @@ std::vector<std::int32_t> Encoding::typeIds() const {
     return out;
 }
 
-std::vector<std::uint8_t> Encoding::specialTokensMask() const {
-    std::vector<std::uint8_t> out;
-    out.reserve(tokens.size());
-    for (const Token& t : tokens) out.push_back(t.special ? 1 : 0);
-    return out;
-}
-
 std::optional<std::size_t> findInvalidUtf8(std::string_view s) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();

@@ -103,8 +103,6 @@ bool TokenizerConfig::returnsTokenTypeIds() const {
     return true;
 }
 
-bool TokenizerConfig::has(const char* key) const { return m_config.contains(key); }
-
 std::optional<bool> TokenizerConfig::flag(const char* key) const {
     const auto it = m_config.find(key);
     if (it == m_config.end() || !it->is_boolean()) return std::nullopt;

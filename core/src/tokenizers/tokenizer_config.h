@@ -24,7 +24,6 @@ public:
     // "BertTokenizer", "LlamaTokenizer", ... with any "Fast" suffix removed;
     // "" when not given.
     const std::string& tokenizerClass() const { return m_class; }
-    bool has(const char* key) const;
     std::optional<bool> flag(const char* key) const;
     bool flagOr(const char* key, bool fallback) const { return flag(key).value_or(fallback); }
 

@@ -132,19 +132,6 @@ bool isNumeric(char32_t cp) {
     return c == UTF8PROC_CATEGORY_ND || c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_NO;
 }
 
-std::u32string decomposeChar(char32_t cp, bool compat) {
-    utf8proc_int32_t buffer[32];
-    int boundclass = 0;
-    const auto options =
-        static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | (compat ? UTF8PROC_COMPAT : 0));
-    const auto n = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(cp), buffer, 32, options, &boundclass);
-    if (n <= 0 || n > 32) return std::u32string(1, cp);
-    std::u32string out;
-    out.reserve(static_cast<std::size_t>(n));
-    for (utf8proc_ssize_t i = 0; i < n; ++i) out += static_cast<char32_t>(buffer[i]);
-    return out;
-}
-
 std::string normalizeUtf8(std::string_view text, bool compose, bool compat) {
     if (text.empty()) return {};
     utf8proc_uint8_t* out = nullptr;

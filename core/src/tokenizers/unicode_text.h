@@ -43,10 +43,6 @@ bool isMark(char32_t cp);         // Mn, Mc or Me
 bool isNonspacingMark(char32_t cp);  // Mn
 bool isNumeric(char32_t cp);      // Nd, Nl or No (Rust char::is_numeric)
 
-// Decomposition of one character (canonical, or compatibility when `compat`),
-// fully recursive, not yet reordered.
-std::u32string decomposeChar(char32_t cp, bool compat);
-
 // Whole-string normalisation of valid UTF-8 ("NFC", "NFD", "NFKC", "NFKD").
 std::string normalizeUtf8(std::string_view text, bool compose, bool compat);
 

@@ -17,7 +17,6 @@ public:
     explicit DifferencePage(QWidget* parent = nullptr);
 
     DifferenceView* view() const { return m_view; }
-    QComboBox* sourceCombo() const { return m_source; }
 
 private:
     DifferenceView* m_view = nullptr;

@@ -42,7 +42,6 @@ public:
     // sorts by it, most similar first; similarityReady when done.
     void findSimilar(HeadRef head);
     void clearSimilar();
-    bool isSearching() const { return m_searching; }
 
     // CSV (the table in its current order) or JSON (every analysis of the
     // run), by the file's suffix.

@@ -89,8 +89,6 @@ void InputPanel::setPairText(const QString& text) {
     if (text != m_pair->toPlainText()) m_pair->setPlainText(text);
 }
 
-bool InputPanel::pairEnabled() const { return m_pairBox->isVisible() && m_pairBox->isChecked(); }
-
 void InputPanel::setPairAvailable(bool available) {
     m_pairBox->setVisible(available);
     m_pair->setVisible(available && m_pairBox->isChecked());

@@ -24,7 +24,6 @@ public:
     void setText(const QString& text);
     QString pairText() const;
     void setPairText(const QString& text);
-    bool pairEnabled() const;
 
     // Shows the pair box only for models that take sentence pairs.
     void setPairAvailable(bool available);

@@ -34,8 +34,6 @@ public:
     // A warning next to the mask choice ("" hides it).
     void setMaskWarning(const QString& text);
 
-    QComboBox* maskCombo() const { return m_mask; }
-
 signals:
     void headChanged(attnviz::ui::HeadRef head);
     void maskChanged(attnviz::core::MaskMode mask);

@@ -112,8 +112,4 @@ std::optional<Colormap> colormapFromName(const QString& name) {
     return std::nullopt;
 }
 
-QStringList sequentialColormapNames() {
-    return {colormapName(Colormap::Viridis), colormapName(Colormap::Magma), colormapName(Colormap::Greys)};
-}
-
 }  // namespace attnviz::ui

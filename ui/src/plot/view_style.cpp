@@ -27,8 +27,4 @@ std::optional<RangeMode> rangeModeFromName(const QString& name) {
     return std::nullopt;
 }
 
-QStringList rangeModeNames() {
-    return {rangeModeName(RangeMode::Head), rangeModeName(RangeMode::Shared), rangeModeName(RangeMode::Fixed)};
-}
-
 }  // namespace attnviz::ui

@@ -7,7 +7,6 @@
 namespace attnviz::core {
 
 void setComputeThreads(int threads);
-int computeThreads();
 std::string computeBackendInfo();
 
 }  // namespace attnviz::core

@@ -36,8 +36,6 @@ struct Encoding {
 
     std::vector<std::int32_t> ids() const;
     std::vector<std::int32_t> typeIds() const;
-    // 1 for special tokens ([CLS], <s>, ... added or typed), 0 otherwise.
-    std::vector<std::uint8_t> specialTokensMask() const;
 };
 
 struct EncodeOptions {

@@ -42,7 +42,6 @@ public:
     void setSimilarity(HeadRef reference, const std::vector<core::HeadScore>& ranking);
     void clearSimilarity();
     std::optional<HeadRef> similarityReference() const { return m_reference; }
-    bool hasSimilarityValues() const { return !m_similarity.empty(); }
 
     // The statistic of a column (nullopt for the head and similarity columns).
     static std::optional<core::HeadStatistic> columnStatistic(int column);

@@ -28,7 +28,4 @@ QColor colormapColor(Colormap map, double t);
 QString colormapName(Colormap map);
 std::optional<Colormap> colormapFromName(const QString& name);
 
-// The maps offered for attention values (not the diverging one).
-QStringList sequentialColormapNames();
-
 }  // namespace attnviz::ui

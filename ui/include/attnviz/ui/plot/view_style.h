@@ -21,7 +21,6 @@ enum class RangeMode {
 QString rangeModeName(RangeMode mode);   // "head", "shared", "fixed" (settings, CLI)
 QString rangeModeLabel(RangeMode mode);  // "this head", "shared by all heads", "fixed 0..1" (UI)
 std::optional<RangeMode> rangeModeFromName(const QString& name);
-QStringList rangeModeNames();
 
 struct ViewStyle {
     Colormap colormap = Colormap::Viridis;
