@@ -5,6 +5,7 @@
 // and every failure carries its error code. Each architecture's row
 // (core/src/models/architectures.cpp) is reachable from its model_type.
 #include "support/fixture_models.h"
+#include "support/verify_result.h"
 #include "support/test_paths.h"
 
 #include "attnviz/core/model.h"
@@ -177,7 +178,7 @@ void TestArchitectureDescriptor::everyArchitectureHasAPreset() {
 void TestArchitectureDescriptor::writtenModelIsTheList() {
     QFETCH(QString, preset);
     QTemporaryDir tmp;
-    const auto dir = test::writeFixture(tmp, preset.toStdString());
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, preset.toStdString()));
     const core::ModelConfig config = configOf(dir);
     const Shapes file = fileTensors(dir);
     const std::string prefix = core::weightNameTable(config.architecture).bodyPrefixes.front();
@@ -258,7 +259,7 @@ void TestArchitectureDescriptor::missingRequiredTensorFails() {
     // the message names the file, the tensor and its expected shape.
     QFETCH(QString, preset);
     QTemporaryDir tmp;
-    const auto dir = test::writeFixture(tmp, preset.toStdString());
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, preset.toStdString()));
     const core::ModelConfig config = configOf(dir);
     const Shapes original = fileTensors(dir);
     const std::string prefix = core::weightNameTable(config.architecture).bodyPrefixes.front();
@@ -283,7 +284,7 @@ void TestArchitectureDescriptor::missingRequiredTensorFails() {
 
 void TestArchitectureDescriptor::wrongShapeFails() {
     QTemporaryDir tmp;
-    const auto dir = test::writeFixture(tmp, "tiny-gpt2");
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));
     const std::string name = "transformer.h.1.mlp.c_fc.weight";  // Conv1D (dModel, dFF) = (8, 32)
     rewriteTensors(dir, [&](const std::string& n) { return n != name; }, {{name, {32, 8}}});
     auto model = core::loadModel(dir);
@@ -298,7 +299,7 @@ void TestArchitectureDescriptor::extraTensorWarns() {
     // warning, as transformers does ("Some weights ... were not used").
     QFETCH(QString, preset);
     QTemporaryDir tmp;
-    const auto dir = test::writeFixture(tmp, preset.toStdString());
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, preset.toStdString()));
     auto before = core::loadModel(dir);
     QVERIFY(before.ok());
     const std::vector<std::int32_t> ids = {3, 1, 4, 1, 5};
@@ -341,14 +342,14 @@ void TestArchitectureDescriptor::knownUnusedTensorsDoNotWarn() {
     };
     QTemporaryDir tmp;
     for (const Case& c : cases) {
-        const auto dir = test::writeFixture(tmp, c.preset);
+        ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, c.preset));
         rewriteTensors(dir, [](const std::string&) { return true; }, c.extra);
         auto model = core::loadModel(dir);
         QVERIFY2(model.ok(), model.ok() ? "" : model.error().c_str());
         QVERIFY2((*model)->loadWarnings().empty(), joined((*model)->loadWarnings()).c_str());
     }
     // Untied, the same lm_head.weight is used: a wrong shape fails.
-    const auto untied = test::writeFixture(tmp, "tiny-mistral");
+    ATTNVIZ_UNWRAP(untied, test::writeFixture(tmp, "tiny-mistral"));
     rewriteTensors(untied, [](const std::string& n) { return n != "lm_head.weight"; }, {{"lm_head.weight", {8, 50}}});
     auto model = core::loadModel(untied);
     QVERIFY(!model.ok());
@@ -358,7 +359,7 @@ void TestArchitectureDescriptor::knownUnusedTensorsDoNotWarn() {
 
 void TestArchitectureDescriptor::mlmHeadIsAllOrNothing() {
     QTemporaryDir tmp;
-    const auto dir = test::writeFixture(tmp, "tiny-bert");
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-bert"));
     core::RunOptions logits;
     logits.computeLogits = true;
     const std::vector<std::int32_t> ids = {2, 9, 4};
@@ -382,7 +383,7 @@ void TestArchitectureDescriptor::mlmHeadIsAllOrNothing() {
     QVERIFY2(w.find("4 tensors in 'model.safetensors' are not used") != std::string::npos, w.c_str());
     QVERIFY2(w.find("cls.predictions.transform.dense.bias") != std::string::npos, w.c_str());
     // Without a later tensor of the head (its key present) loading fails.
-    const auto dir2 = test::writeFixture(tmp, "tiny-roberta");
+    ATTNVIZ_UNWRAP(dir2, test::writeFixture(tmp, "tiny-roberta"));
     rewriteTensors(dir2, [](const std::string& n) { return n != "lm_head.layer_norm.weight"; });
     auto broken = core::loadModel(dir2);
     QVERIFY(!broken.ok());
@@ -395,7 +396,7 @@ void TestArchitectureDescriptor::shardedFolders() {
     // Split tiny-llama into two shards and an index: the messages name the
     // index (the shards it lists are the file).
     QTemporaryDir tmp;
-    const auto dir = test::writeFixture(tmp, "tiny-llama");
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-llama"));
     auto shard = [&](bool dropKey, bool addExtra) {
         std::vector<core::SafetensorsWriter::Entry> entries[2];
         std::vector<std::vector<float>> data[2];
@@ -456,14 +457,14 @@ void TestArchitectureDescriptor::errorCodes() {
     QVERIFY(!s.ok());
     QCOMPARE(s.code(), ErrorCode::Io);
     // The token embedding (which tells the prefix) missing.
-    const auto dir = test::writeFixture(tmp, "tiny-llama");
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-llama"));
     rewriteTensors(dir, [](const std::string& n) { return n != "model.embed_tokens.weight"; });
     auto noEmbedding = core::loadModel(dir);
     QVERIFY(!noEmbedding.ok());
     QCOMPARE(noEmbedding.code(), ErrorCode::CorruptFile);
     QVERIFY2(noEmbedding.error().find("'model.embed_tokens.weight'") != std::string::npos, noEmbedding.error().c_str());
     // A Llama feature attnviz does not implement.
-    const auto mlpBias = test::writeFixture(tmp, "tiny-mistral");
+    ATTNVIZ_UNWRAP(mlpBias, test::writeFixture(tmp, "tiny-mistral"));
     {
         std::ifstream in(mlpBias / "config.json");
         auto j = nlohmann::json::parse(in);
@@ -476,7 +477,7 @@ void TestArchitectureDescriptor::errorCodes() {
     QCOMPARE(unsupported.code(), ErrorCode::Unsupported);
     QVERIFY2(unsupported.error().find("mlp_bias") != std::string::npos, unsupported.error().c_str());
     // Cancelling the load from the progress callback, and a run.
-    const auto gpt2 = test::writeFixture(tmp, "tiny-gpt2");
+    ATTNVIZ_UNWRAP(gpt2, test::writeFixture(tmp, "tiny-gpt2"));
     int calls = 0;
     auto cancelled = core::loadModel(gpt2, [&](std::size_t done, std::size_t total) {
         ++calls;

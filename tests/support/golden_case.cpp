@@ -10,12 +10,12 @@ namespace attnviz::test {
 core::Result<GoldenCase> loadGoldenCase(const std::filesystem::path& file, const std::filesystem::path& goldenRoot,
                                         const std::filesystem::path& modelsRoot) {
     std::ifstream in(file);
-    if (!in) return core::makeError("cannot open " + file.string());
+    if (!in) return core::makeError(core::ErrorCode::Io, "cannot open " + file.string());
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(in);
     } catch (const std::exception& e) {
-        return core::makeError(file.string() + ": " + e.what());
+        return core::makeError(core::ErrorCode::CorruptFile, file.string() + ": " + e.what());
     }
     GoldenCase c;
     c.name = file.stem().string();

@@ -9,6 +9,7 @@
 #include "attnviz/ui/views/head_view.h"
 #include "attnviz/ui/window/main_window.h"
 #include "panels/input_panel.h"
+#include "panels/view_controls.h"
 
 #include <QPlainTextEdit>
 #include <QtTest>
@@ -28,6 +29,7 @@ private slots:
     void badModelFolderKeepsModel();
     void workerExceptionIsShownInPlace();
     void emptyTextAsksForInput();
+    void maskControlFollowsTheSession();
 
 private:
     QTemporaryDir m_tmp;
@@ -209,6 +211,21 @@ void TestSessionModel::emptyTextAsksForInput() {
     QCOMPARE(failed.count(), 0);
     QVERIFY(session.lastError().isEmpty());
     QVERIFY(!session.isComputing());
+}
+
+// A mask set on the session (not through the combo) shows in the combo, and
+// the combo's own change reaches the session.
+void TestSessionModel::maskControlFollowsTheSession() {
+    ui::MainWindow window;
+    ui::SessionModel* session = window.session();
+    ATTNVIZ_UNWRAP(fixture, test::loadFixture(m_tmp, "tiny-gpt2"));
+    session->setModel(std::move(fixture));
+    session->setMask(core::MaskMode::slidingWindow(3));
+    QCOMPARE(window.controls()->mask(), core::MaskMode::slidingWindow(3));
+    session->setMask(core::MaskMode::bidirectional());
+    QCOMPARE(window.controls()->mask(), core::MaskMode::bidirectional());
+    window.controls()->setMask(core::MaskMode::causal());  // programmatic: no echo
+    QCOMPARE(session->mask(), core::MaskMode::bidirectional());
 }
 
 QTEST_MAIN(TestSessionModel)

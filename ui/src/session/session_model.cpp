@@ -23,7 +23,6 @@ SessionModel::~SessionModel() = default;
 void SessionModel::emitBusy() { emit busyChanged(m_loads->isBusy() || m_runs->isBusy()); }
 
 void SessionModel::openModel(const QString& dir) {
-    m_loadingDir = dir;
     emit loadStarted(dir);
     m_loads->submit<LoadedModel>(
         [this, dir](const std::atomic<bool>& cancel) {
@@ -88,6 +87,7 @@ void SessionModel::setPairEnabled(bool enabled) {
 void SessionModel::setMask(core::MaskMode mask) {
     if (mask == m_mask) return;
     m_mask = mask;
+    emit maskChanged(mask);
     recompute();
 }
 
@@ -97,8 +97,6 @@ void SessionModel::setFeatures(const RunFeatures& features) {
     m_features = features;
     if (more && m_result && !m_result->predictionsComputed) recompute();
 }
-
-void SessionModel::setDebounceInterval(int ms) { m_debounce->setInterval(ms); }
 
 void SessionModel::scheduleCompute() { m_debounce->start(); }
 

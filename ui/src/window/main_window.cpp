@@ -75,7 +75,6 @@ AnalysisPage* MainWindow::analysisPage() const { return m_tabs->analysisPage(); 
 QMenu* MainWindow::modelsMenu() const { return m_menus->modelsMenu(); }
 QTabWidget* MainWindow::tabs() const { return m_tabs; }
 PlotView* MainWindow::currentView() const { return m_tabs->currentView(); }
-QString MainWindow::bannerText() const { return m_banner->message(); }
 
 void MainWindow::buildDocks() {
     m_input = new InputPanel(this);
@@ -146,6 +145,7 @@ void MainWindow::wire() {
     connect(m_input, &InputPanel::pairTextChanged, m_session, &SessionModel::setPairText);
     connect(m_input, &InputPanel::pairEnabledChanged, m_session, &SessionModel::setPairEnabled);
     connect(m_controls, &ViewControls::maskChanged, m_session, &SessionModel::setMask);
+    connect(m_session, &SessionModel::maskChanged, m_controls, &ViewControls::setMask);
 
     // The state has taken the picked head already (bindState); these only
     // bring the view that shows it to the front.

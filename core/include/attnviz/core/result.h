@@ -39,9 +39,6 @@ struct Error {
 };
 
 inline Error makeError(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
-// Transitional: sites that do not name their code yet. Removed once every
-// site does.
-inline Error makeError(std::string message) { return Error{ErrorCode::InvalidInput, std::move(message)}; }
 
 // The same kind of failure with more context in front: "induction: " + message.
 inline Error prefixError(std::string_view prefix, Error error) {

@@ -36,7 +36,6 @@ public:
     void openModel(const QString& dir);
     void cancelLoad();
     bool isLoading() const { return m_loads->isBusy(); }
-    QString loadingDir() const { return m_loadingDir; }
     // Installs an already loaded model and recomputes.
     void setModel(LoadedModel model);
     const LoadedModel& model() const { return m_model; }
@@ -54,7 +53,6 @@ public:
     void setFeatures(const RunFeatures& features);
     const RunFeatures& features() const { return m_features; }
 
-    void setDebounceInterval(int ms);
     // Starts a computation now (skipping the debounce).
     void recompute();
 
@@ -83,6 +81,8 @@ signals:
     // Nothing to run: the text is empty. `hint` says what to type.
     void inputNeeded(const QString& hint);
     void busyChanged(bool busy);
+    // setMask changed the mask (the controls follow it).
+    void maskChanged(attnviz::core::MaskMode mask);
 
 private:
     void scheduleCompute();
@@ -96,7 +96,6 @@ private:
     RunFeatures m_features;
     std::shared_ptr<const SessionResult> m_result;
     QString m_lastError;
-    QString m_loadingDir;
     int m_computeCount = 0;
     std::function<void()> m_workerHook;
 

@@ -61,12 +61,9 @@ public:
     DifferencePage* differencePage() const;
     AnalysisPage* analysisPage() const;
     HeadStatsPanel* headStatsPanel() const { return m_stats; }
-    QDockWidget* headStatsDock() const { return m_statsDock; }
     QMenu* modelsMenu() const;
     QTabWidget* tabs() const;
     PlotView* currentView() const;
-    // The message shown above the views ("" when none).
-    QString bannerText() const;
 
 protected:
     void closeEvent(QCloseEvent* event) override;
