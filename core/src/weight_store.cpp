@@ -2,20 +2,12 @@
 
 #include "json_file.h"
 #include "out_of_memory.h"
+#include "shape_text.h"
 
 #include <cstdint>
 #include <set>
 
 namespace attnviz::core {
-namespace {
-
-std::string shapeText(const std::vector<std::int64_t>& shape) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-}
-
-}  // namespace
 
 Result<WeightStore> WeightStore::open(const std::filesystem::path& modelDir) {
     namespace fs = std::filesystem;

@@ -54,7 +54,7 @@ QString loadError(const std::filesystem::path& dir) {
 }
 
 // Codes compared by name, so a failure prints "I/O error" and not a number.
-QString codeName(ErrorCode code) { return QString::fromUtf8(core::errorCodeName(code).data()); }
+using attnviz::test::codeName;
 
 // The process's address-space size in bytes (Linux), 0 when unknown.
 std::uint64_t addressSpaceBytes() {

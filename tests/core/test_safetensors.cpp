@@ -1,6 +1,7 @@
 // safetensors parsing: round trip of every dtype, sharded checkpoints, and
 // corrupt files, each rejected with a message that names the problem and the
 // code that says what kind of failure it is.
+#include "support/verify_result.h"
 #include "attnviz/core/safetensors_file.h"
 #include "attnviz/core/safetensors_writer.h"
 #include "attnviz/core/weight_store.h"
@@ -31,7 +32,7 @@ std::filesystem::path writeRaw(const QTemporaryDir& dir, const std::string& name
 }
 
 // Codes compared by name, so a failure prints "I/O error" and not a number.
-QString codeName(ErrorCode code) { return QString::fromUtf8(errorCodeName(code).data()); }
+using attnviz::test::codeName;
 
 }  // namespace
 

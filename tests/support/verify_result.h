@@ -5,6 +5,8 @@
 //   auto model = core::loadModel(dir);
 #pragma once
 
+#include "attnviz/core/result.h"
+
 #include <QtTest>
 
 #include <utility>
@@ -33,3 +35,10 @@
         const auto& status_ = (expr);                           \
         QVERIFY2(status_.ok(), ATTNVIZ_RESULT_MESSAGE(status_)); \
     } while (false)
+
+namespace attnviz::test {
+
+// An error code as QCOMPARE prints it ("corrupt file"), so a mismatch reads well.
+inline QString codeName(core::ErrorCode code) { return QString::fromUtf8(core::errorCodeName(code).data()); }
+
+}  // namespace attnviz::test

@@ -73,7 +73,7 @@ core::Result<std::filesystem::path> writeFolder(const QTemporaryDir& root, const
 }
 
 // Codes compared by name, so a failure prints "I/O error" and not a number.
-QString codeName(core::ErrorCode code) { return QString::fromUtf8(core::errorCodeName(code).data()); }
+using attnviz::test::codeName;
 
 }  // namespace
 

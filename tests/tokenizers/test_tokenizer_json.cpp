@@ -172,7 +172,7 @@ Json addedFlagsStyle(const Json& maskToken, bool lowercase) {
 }
 
 // Codes compared by name, so a failure prints "I/O error" and not a number.
-QString codeName(core::ErrorCode code) { return QString::fromUtf8(core::errorCodeName(code).data()); }
+using attnviz::test::codeName;
 
 }  // namespace
 

@@ -43,7 +43,7 @@ const std::vector<Folder>& folders() {
 }
 
 // Codes compared by name, so a failure prints "I/O error" and not a number.
-QString codeName(core::ErrorCode code) { return QString::fromUtf8(core::errorCodeName(code).data()); }
+using attnviz::test::codeName;
 
 }  // namespace
 

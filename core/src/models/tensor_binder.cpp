@@ -1,16 +1,12 @@
 #include "tensor_binder.h"
 
+#include "../shape_text.h"
+
 #include <algorithm>
 #include <set>
 
 namespace attnviz::core {
 namespace {
-
-std::string shapeText(const std::vector<std::int64_t>& shape) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-}
 
 // "'model.safetensors'", or the shard index for sharded folders.
 std::string weightsFileText(const WeightStore& store) {
