@@ -6,8 +6,6 @@
 #include <chrono>
 
 namespace attnviz::core {
-
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -199,28 +197,11 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
         result->headStats = computeHeadStats(*result->trace);
         result->timings.statisticsMs += msSince(t);
         // Scores measured before (for this model and mask) come for free.
-        std::lock_guard lock(m_cache->mutex);
-        const std::string key = result->trace->mask().toString();
-        if (auto it = m_cache->induction.find(key); it != m_cache->induction.end()) {
-            result->induction = it->second;
-            applyInduction(result->headStats, result->induction->scores);
-        } else if (auto p = m_cache->inductionProblem.find(key); p != m_cache->inductionProblem.end()) {
-            result->inductionProblem = p->second;
-        }
+        applyCachedInduction(*result);
     }
     if (request.induction && result->needsInduction()) {
         report(RunStage::Induction);
-        std::string problem;
-        double ms = 0;
-        auto measured = induction(result->trace->mask(), control, &problem, &ms);
-        if (!measured) return measured.takeError();
-        result->timings.inductionMs = ms;
-        if (*measured) {
-            result->induction = *measured;
-            applyInduction(result->headStats, result->induction->scores);
-        } else {
-            result->inductionProblem = problem;
-        }
+        if (Status s = addInduction(*result, control); !s) return s.takeError();
     }
     result->timings.totalMs = msSince(start);
     return std::shared_ptr<const RunResult>(std::move(result));
@@ -232,59 +213,58 @@ Result<std::shared_ptr<const RunResult>> Session::withInduction(const RunResult&
         return makeError(ErrorCode::InvalidInput, "the result was computed by another model");
     }
     auto copy = std::make_shared<RunResult>(result);
-    if (!copy->needsInduction()) return std::shared_ptr<const RunResult>(std::move(copy));
-    if (control.progress) control.progress(RunStage::Induction, 0, 1);
-    std::string problem;
-    double ms = 0;
-    auto measured = induction(result.trace->mask(), control, &problem, &ms);
-    if (!measured) return measured.takeError();
-    copy->timings.inductionMs = ms;
-    if (*measured) {
-        copy->induction = *measured;
-        applyInduction(copy->headStats, copy->induction->scores);
-    } else {
-        copy->inductionProblem = problem;
+    if (copy->needsInduction()) {
+        if (control.progress) control.progress(RunStage::Induction, 0, 1);
+        if (Status s = addInduction(*copy, control); !s) return s.takeError();
     }
     return std::shared_ptr<const RunResult>(std::move(copy));
 }
 
-// Null with *problem set when the model cannot be measured (remembered, so
-// it is not tried again); an error only when cancelled.
-Result<std::shared_ptr<const InductionMeasurement>> Session::induction(MaskMode resolved, const RunControl& control,
-                                                                        std::string* problem, double* ms) const {
-    const std::string key = resolved.toString();
-    {
-        std::lock_guard lock(m_cache->mutex);
-        if (auto it = m_cache->induction.find(key); it != m_cache->induction.end()) return it->second;
-        if (auto p = m_cache->inductionProblem.find(key); p != m_cache->inductionProblem.end()) {
-            *problem = p->second;
-            return std::shared_ptr<const InductionMeasurement>();
-        }
+bool Session::applyCachedInduction(RunResult& result) const {
+    const std::string key = result.trace->mask().toString();
+    std::lock_guard lock(m_cache->mutex);
+    if (auto it = m_cache->induction.find(key); it != m_cache->induction.end()) {
+        result.induction = it->second;
+        applyInduction(result.headStats, result.induction->scores);
+        return true;
     }
+    if (auto p = m_cache->inductionProblem.find(key); p != m_cache->inductionProblem.end()) {
+        result.inductionProblem = p->second;
+        return true;
+    }
+    return false;
+}
+
+// A model that cannot be measured gets the reason in inductionProblem (and
+// the session remembers it, so it is not tried again).
+Status Session::addInduction(RunResult& result, const RunControl& control) const {
+    if (applyCachedInduction(result)) return {};
+    const MaskMode mask = result.trace->mask();
     const Clock::time_point start = Clock::now();
     // Like attnviz-cli analyze always did: models with short position tables
     // use the longest repeat that fits.
     InductionOptions options;
     options.shrinkToFit = true;
     auto sequence = makeInductionSequence(m_model->config(), m_tokenizer.get(), options);
-    Result<std::vector<double>> scores = sequence ? measureInduction(*m_model, *sequence, resolved, control.cancel)
+    Result<std::vector<double>> scores = sequence ? measureInduction(*m_model, *sequence, mask, control.cancel)
                                                   : Result<std::vector<double>>(sequence.takeError());
     if (cancelled(control)) return cancelledError();
-    *ms = msSince(start);
+    if (!scores && scores.code() == ErrorCode::Cancelled) return scores.takeError();
+    result.timings.inductionMs = msSince(start);
     std::lock_guard lock(m_cache->mutex);
     if (!scores) {
-        if (scores.code() == ErrorCode::Cancelled) return scores.takeError();
-        *problem = "induction: " + scores.error();
-        m_cache->inductionProblem[key] = *problem;
-        return std::shared_ptr<const InductionMeasurement>();
+        result.inductionProblem = "induction: " + scores.error();
+        m_cache->inductionProblem[mask.toString()] = result.inductionProblem;
+        return {};
     }
-    auto out = std::make_shared<InductionMeasurement>();
-    out->sequence = std::move(sequence.value());
-    out->scores = std::move(scores.value());
-    out->mask = resolved;
-    std::shared_ptr<const InductionMeasurement> measured = std::move(out);
-    m_cache->induction[key] = measured;
-    return measured;
+    auto measured = std::make_shared<InductionMeasurement>();
+    measured->sequence = std::move(sequence.value());
+    measured->scores = std::move(scores.value());
+    measured->mask = mask;
+    result.induction = measured;
+    applyInduction(result.headStats, measured->scores);
+    m_cache->induction[mask.toString()] = std::move(measured);
+    return {};
 }
 
 }  // namespace attnviz::core

@@ -132,8 +132,11 @@ public:
 
 private:
     struct Cache;
-    Result<std::shared_ptr<const InductionMeasurement>> induction(MaskMode resolved, const RunControl& control,
-                                                                   std::string* problem, double* ms) const;
+    // Copies the cached induction scores of the result's mask (or the reason
+    // they cannot be had) into it; false when there is nothing cached.
+    bool applyCachedInduction(RunResult& result) const;
+    // The cached scores, or measures them; an error only when cancelled.
+    Status addInduction(RunResult& result, const RunControl& control) const;
     // Sets options.computeLogits and `positions` when the run should predict,
     // else result.predictionProblem.
     void predict(const std::vector<Token>& tokens, RunOptions& options, RunResult& result,
