@@ -59,7 +59,8 @@ core::Result<CliSession> openSession(const ArgParser& args) {
     for (const std::string& w : s.model().loadWarnings()) warn(w);
     // Without a tokenizer, text input fails: say why the tokenizer is missing.
     if (!s.tokenizer() && args.has("--text") && !args.has("--ids")) {
-        return makeError(ErrorCode::InvalidInput, s.tokenizerProblem());
+        return makeError(ErrorCode::InvalidInput,
+                         s.tokenizerProblem() + "; run the model from token ids with --ids");
     }
     auto tokens = readTokens(args, s.tokenizer());
     if (!tokens) return tokens.takeError();

@@ -126,7 +126,8 @@ void TestCli::errorsAreOneLine_data() {
     QTest::newRow("bad ids") << QStringList{"attention", "--model", "MODEL", "--ids", "1,x"} << "'x' is not an integer";
     QTest::newRow("id out of range") << QStringList{"attention", "--model", "MODEL", "--ids", "1,999"} << "outside the vocabulary";
     QTest::newRow("text and ids") << QStringList{"attention", "--model", "MODEL", "--ids", "1", "--text", "a"} << "exactly one";
-    QTest::newRow("no tokenizer") << QStringList{"attention", "--model", "MODEL", "--text", "hello"} << "tokenizer";
+    QTest::newRow("no tokenizer") << QStringList{"attention", "--model", "MODEL", "--text", "hello"}
+                                  << "run the model from token ids with --ids";
     QTest::newRow("types on gpt2") << QStringList{"attention", "--model", "MODEL", "--ids", "1", "--token-types", "0"} << "no token types";
     QTest::newRow("bench zero tokens") << QStringList{"bench", "--model", "MODEL", "--tokens", "0"} << "--tokens";
 }

@@ -88,7 +88,7 @@ Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::p
     if (!skipped.empty()) message += "; " + skipped;
     // Nothing there is a missing file; only files we do not handle is unsupported.
     return makeError(skipped.empty() ? ErrorCode::Io : ErrorCode::Unsupported,
-                     message + "; run the model from token ids with --ids");
+                     message);
 }
 
 Result<std::unique_ptr<Tokenizer>> loadTokenizerOfFormat(const std::filesystem::path& dir, TokenizerFormat format) {
