@@ -30,7 +30,7 @@ void recordValueNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>
 
 }  // namespace
 
-void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, MaskMode mask, int layer,
+void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, int layer,
                         AttentionTrace& trace, RowMatrix& context, const Linear* outProjection) {
     using Strided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
     using StridedOut = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
@@ -45,6 +45,7 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
     // holds up one head, not half of them.
     const double work = static_cast<double>(layout.nHeads) * T * T * hd;
     const bool parallel = work >= kParallelAttentionWork;
+    const LayerMask mask = trace.layerMask(layer);
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
     for (int h = 0; h < layout.nHeads; ++h) {
         const int g = h / group;
@@ -56,13 +57,22 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
         // 1. scores = Q K^T * scale
         p.noalias() = q * k.transpose();
         p *= layout.scale;
+        if (layout.softcap > 0.0f) {
+            const float cap = layout.softcap;
+            p = (p.array() / cap).tanh() * cap;
+        }
         if (trace.hasScores()) std::copy(p.data(), p.data() + p.size(), trace.rawScores(layer, h));
         for (int i = 0; i < T; ++i) {
             float* row = p.data() + static_cast<std::ptrdiff_t>(i) * T;
-            // 2. mask: keys outside [begin, end) are not visible to query i
-            const auto [begin, end] = mask.visibleKeys(i, T);
+            // 2. mask: keys outside the layer's band (and not global tokens)
+            //    are not visible to query i
             // 3. softmax over the visible keys; masked entries are exactly 0
-            softmaxRange(row, T, begin, end);
+            if (mask.globalTokens.empty()) {
+                const auto [begin, end] = mask.band(i, T);
+                softmaxRange(row, T, begin, end);
+            } else {
+                softmaxWhere(row, T, [&](int j) { return mask.allows(i, j); });
+            }
         }
         if (outProjection != nullptr && trace.hasValueNorms()) {
             recordValueNorms(v, *outProjection, h, hd, trace.valueNorms(layer, h));

@@ -24,8 +24,37 @@ AttentionTrace AttentionTrace::forOverwrite(int nLayers, int nHeads, int seqLen,
     return t;
 }
 
+LayerKind AttentionTrace::layerKind(int layer) const {
+    if (layer < 0 || layer >= static_cast<int>(m_layerKinds.size())) return LayerKind::global();
+    return m_layerKinds[static_cast<std::size_t>(layer)];
+}
+
+LayerMask AttentionTrace::layerMask(int layer) const {
+    if (layer >= 0 && layer < static_cast<int>(m_layerMasks.size())) return m_layerMasks[static_cast<std::size_t>(layer)];
+    const MaskMode mask = m_mask.kind == MaskMode::Kind::Default ? MaskMode::bidirectional() : m_mask;
+    return resolveLayerMask(LayerKind::global(), mask, m_globalTokens);
+}
+
+void AttentionTrace::setMask(MaskMode mask) {
+    m_mask = mask;
+    setLayers(std::move(m_layerKinds), std::move(m_globalTokens));
+}
+
+void AttentionTrace::setLayers(std::vector<LayerKind> kinds, std::vector<int> globalTokens) {
+    std::sort(globalTokens.begin(), globalTokens.end());
+    globalTokens.erase(std::unique(globalTokens.begin(), globalTokens.end()), globalTokens.end());
+    m_layerKinds = std::move(kinds);
+    m_globalTokens = std::move(globalTokens);
+    m_layerMasks.clear();
+    for (const LayerKind& k : m_layerKinds) m_layerMasks.push_back(resolveLayerMask(k, m_mask, m_globalTokens));
+}
+
+bool AttentionTrace::hasLocalLayers() const {
+    return std::any_of(m_layerKinds.begin(), m_layerKinds.end(), [](const LayerKind& k) { return k.isLocal(); });
+}
+
 float AttentionTrace::maskedScore(int layer, int head, int query, int key) const {
-    if (!m_mask.allows(query, key)) return -std::numeric_limits<float>::infinity();
+    if (!layerMask(layer).allows(query, key)) return -std::numeric_limits<float>::infinity();
     return rawScores(layer, head)[static_cast<std::size_t>(query) * m_seqLen + key];
 }
 

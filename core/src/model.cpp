@@ -18,7 +18,6 @@ Error cancelledError() { return makeError(ErrorCode::Cancelled, "cancelled"); }
 
 MaskMode Model::defaultMask() const {
     if (m_config.isEncoder()) return MaskMode::bidirectional();
-    if (m_config.slidingWindow) return MaskMode::slidingWindow(*m_config.slidingWindow);
     return MaskMode::causal();
 }
 
@@ -71,6 +70,18 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
     if (cancelled(options)) return cancelledError();
 
     const MaskMode mask = options.mask.kind == MaskMode::Kind::Default ? defaultMask() : options.mask;
+    std::vector<int> globalTokens;
+    if (c.globalAttention) globalTokens = options.globalTokens.value_or(std::vector<int>{0});
+    else if (options.globalTokens && !options.globalTokens->empty()) {
+        return makeError(ErrorCode::InvalidInput, "global attention tokens were given, but " + c.modelType +
+                                                      " models have no global attention (only longformer)");
+    }
+    for (int g : globalTokens) {
+        if (g < 0 || g >= T) {
+            return makeError(ErrorCode::InvalidInput, "global attention token " + std::to_string(g) +
+                                                          " is outside the input (0.." + std::to_string(T - 1) + ")");
+        }
+    }
     // The trace and the logits are the large buffers; the activations of the
     // forward pass are far smaller but can fail as well.
     const std::uint64_t logitsBytes =
@@ -82,10 +93,11 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         AttentionTrace trace = AttentionTrace::forOverwrite(c.nLayers, c.nHeads, static_cast<int>(T),
                                                             options.captureScores, options.captureValueNorms);
         trace.setMask(mask);
+        trace.setLayers(c.allLayerKinds(), globalTokens);
         trace.setMaskIsModelDefault(mask == defaultMask());
         trace.tokenIds.assign(ids.begin(), ids.end());
         if (hasTokenTypes()) trace.tokenTypeIds = types;
-        if (Status s = forward(ids, types, mask, options, trace); !s) {
+        if (Status s = forward(ids, types, options, trace); !s) {
             // forward() stops between layers when the flag is set; whatever
             // its message, that is a cancellation.
             if (cancelled(options)) return cancelledError();

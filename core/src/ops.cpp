@@ -118,6 +118,19 @@ void softmaxRange(float* row, int length, int begin, int end) {
     for (int j = end; j < length; ++j) row[j] = 0.0f;
 }
 
+void softmaxVisible(float* row, int length, const unsigned char* visible) {
+    float maxValue = -std::numeric_limits<float>::infinity();
+    for (int j = 0; j < length; ++j)
+        if (visible[j]) maxValue = std::max(maxValue, row[j]);
+    double sum = 0.0;
+    for (int j = 0; j < length; ++j) {
+        row[j] = visible[j] ? std::exp(row[j] - maxValue) : 0.0f;
+        sum += row[j];
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int j = 0; j < length; ++j) row[j] *= inv;
+}
+
 std::vector<float> ropeInverseFrequencies(int headDim, double theta, const RopeScalingParams& scaling) {
     // Computed in float32 exactly as Hugging Face does, so angles round the same way.
     const int half = headDim / 2;

@@ -69,7 +69,16 @@ bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const Attenti
     appendJsonString(head, trace.mask().toString());
     head += ",\"mask_is_model_default\":";
     head += trace.maskIsModelDefault() ? "true" : "false";
-    head += ",\"tokens\":[";
+    head += ",\"layer_kinds\":[";
+    for (int l = 0; l < trace.nLayers(); ++l) {
+        if (l) head += ',';
+        appendJsonString(head, trace.layerKind(l).toString());
+    }
+    head += "],\"global_tokens\":[";
+    for (std::size_t i = 0; i < trace.globalTokens().size(); ++i) {
+        head += (i ? "," : "") + std::to_string(trace.globalTokens()[i]);
+    }
+    head += "],\"tokens\":[";
     for (std::size_t i = 0; i < trace.tokenIds.size(); ++i) {
         if (i) head += ',';
         head += "{\"id\":" + std::to_string(trace.tokenIds[i]) + ",\"text\":";

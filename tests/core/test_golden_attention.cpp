@@ -1,6 +1,7 @@
-// Every case of ../shared/golden/attention (Hugging Face eager reference):
-// same ids in, attention within 1e-5 out, masked entries exactly 0, and the
-// LM-head logits of the recorded top-5 ids within 1e-4.
+// Every case of ../shared/golden/attention and ../shared/golden/archs/attention
+// (Hugging Face eager reference): same ids in, attention within 1e-5 out,
+// masked entries exactly 0, each layer's kind (global / local:W) as the case
+// records it, and the LM-head logits of the recorded top-5 ids within 1e-4.
 #include "support/golden_case.h"
 #include "support/golden_compare.h"
 #include "support/test_paths.h"
@@ -46,13 +47,17 @@ void TestGoldenAttention::fromIds_data() {
     for (const auto& f : test::goldenCaseFiles(*golden)) {
         QTest::newRow(f.stem().string().c_str()) << QString::fromStdString(f.string());
     }
+    if (!std::filesystem::is_directory(*golden / "archs" / "attention")) return;
+    for (const auto& f : test::goldenCaseFiles(*golden / "archs")) {
+        QTest::newRow(f.stem().string().c_str()) << QString::fromStdString(f.string());
+    }
 }
 
 void TestGoldenAttention::fromIds() {
     ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "golden reference folder");
     ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
     QFETCH(QString, file);
-    auto c = test::loadGoldenCase(file.toStdString(), golden, models);
+    auto c = test::loadGoldenCase(file.toStdString(), test::goldenSetRoot(file.toStdString()), models);
     QVERIFY2(c.ok(), c.ok() ? "" : c.error().c_str());
 
     ATTNVIZ_UNWRAP(m, model(c->modelDir));
@@ -61,11 +66,16 @@ void TestGoldenAttention::fromIds() {
     core::RunOptions options;
     options.mask = *mask;
     options.tokenTypeIds = c->tokenTypeIds;
+    options.globalTokens = c->globalTokens;
     options.computeLogits = !c->top5Ids.empty();
     auto trace = m->run(c->inputIds, options);
     QVERIFY2(trace.ok(), trace.ok() ? "" : trace.error().c_str());
     const QString mismatch = test::goldenMismatch(*c, *trace);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    for (std::size_t l = 0; l < c->layerKinds.size(); ++l) {
+        QCOMPARE(QString::fromStdString(trace->layerKind(static_cast<int>(l)).toString()),
+                 QString::fromStdString(c->layerKinds[l]));
+    }
 
     // Logits of the ids HF ranked top-5 at every position.
     if (options.computeLogits) {

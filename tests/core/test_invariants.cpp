@@ -74,7 +74,7 @@ void TestInvariants::rowsAndMasks() {
                     const float p = trace->prob(l, h, i, j);
                     const float s = trace->maskedScore(l, h, i, j);
                     QVERIFY(std::isfinite(trace->rawScores(l, h)[i * tokens + j]));
-                    if (!used.allows(i, j)) {
+                    if (!trace->layerMask(l).allows(i, j)) {
                         QCOMPARE(p, 0.0f);  // exactly zero, not 1e-30
                         QVERIFY(std::isinf(s) && s < 0);
                     } else {
@@ -134,7 +134,11 @@ void TestInvariants::defaultMaskPerArchitecture() {
     check("tiny-gpt2", core::MaskMode::causal());
     check("tiny-llama", core::MaskMode::causal());
     check("tiny-qwen2", core::MaskMode::causal());
-    check("tiny-mistral", core::MaskMode::slidingWindow(3));
+    // Mistral is causal with a local window in every layer.
+    check("tiny-mistral", core::MaskMode::causal());
+    auto mistral = core::loadModel(m_dirs.at("tiny-mistral"));
+    QVERIFY(mistral.ok());
+    for (int l = 0; l < 2; ++l) QCOMPARE((*mistral)->config().layerKind(l), core::LayerKind::causalWindow(3));
 }
 
 void TestInvariants::runsAreReproducible() {

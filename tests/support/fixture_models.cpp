@@ -3,7 +3,11 @@
 namespace attnviz::test {
 
 std::vector<std::string> tinyPresets() {
-    return {"tiny-bert", "tiny-roberta", "tiny-distilbert", "tiny-gpt2", "tiny-llama", "tiny-mistral", "tiny-qwen2"};
+    // Every architecture's tiny preset (2 layers, 2 heads, 50 ids).
+    std::vector<std::string> tiny;
+    for (const std::string& p : core::randomModelPresets())
+        if (p.rfind("tiny-", 0) == 0) tiny.push_back(p);
+    return tiny;
 }
 
 core::Result<std::filesystem::path> writeFixture(const QTemporaryDir& root, const std::string& preset,

@@ -28,6 +28,21 @@ core::Result<GoldenCase> loadGoldenCase(const std::filesystem::path& file, const
     c.inputIds = j.at("input_ids").get<std::vector<std::int32_t>>();
     if (!j.at("token_type_ids").is_null()) c.tokenTypeIds = j.at("token_type_ids").get<std::vector<std::int32_t>>();
     c.tokens = j.at("tokens").get<std::vector<std::string>>();
+    if (j.contains("global_attention_mask") && j.at("global_attention_mask").is_array()) {
+        std::vector<int> global;
+        const auto& flags = j.at("global_attention_mask");
+        for (std::size_t i = 0; i < flags.size(); ++i)
+            if (flags[i].get<int>() != 0) global.push_back(static_cast<int>(i));
+        c.globalTokens = global;
+    }
+    if (j.contains("checks") && j.at("checks").contains("layer_types")) {
+        const auto& types = j.at("checks").at("layer_types");
+        const auto& windows = j.at("checks").at("window");
+        for (std::size_t l = 0; l < types.size(); ++l) {
+            const std::string type = types[l].get<std::string>();
+            c.layerKinds.push_back(type == "global" ? type : type + ":" + std::to_string(windows[l].get<int>()));
+        }
+    }
     c.nLayers = j.at("n_layers").get<int>();
     c.nHeads = j.at("n_heads").get<int>();
     c.seqLen = j.at("seq_len").get<int>();
@@ -44,6 +59,10 @@ core::Result<GoldenCase> loadGoldenCase(const std::filesystem::path& file, const
             for (const auto& v : row) c.top5Logits.push_back(static_cast<float>(v.get<double>()));
     }
     return c;
+}
+
+std::filesystem::path goldenSetRoot(const std::filesystem::path& caseFile) {
+    return caseFile.parent_path().parent_path();
 }
 
 std::vector<std::filesystem::path> goldenCaseFiles(const std::filesystem::path& goldenRoot) {

@@ -21,6 +21,11 @@ struct GoldenCase {
     std::string mask;
     std::vector<std::int32_t> inputIds;
     std::vector<std::int32_t> tokenTypeIds;  // empty when null
+    // Longformer: positions with global attention (from global_attention_mask).
+    std::optional<std::vector<int>> globalTokens;
+    // Models with local layers: "global" / "local:W" per layer, from
+    // checks.layer_types and checks.window; empty otherwise.
+    std::vector<std::string> layerKinds;
     std::vector<std::string> tokens;
     int nLayers = 0;
     int nHeads = 0;
@@ -39,5 +44,7 @@ struct GoldenCase {
 core::Result<GoldenCase> loadGoldenCase(const std::filesystem::path& file, const std::filesystem::path& goldenRoot,
                                         const std::filesystem::path& modelsRoot);
 std::vector<std::filesystem::path> goldenCaseFiles(const std::filesystem::path& goldenRoot);
+// The set a case file belongs to: the folder above its attention/ folder.
+std::filesystem::path goldenSetRoot(const std::filesystem::path& caseFile);
 
 }  // namespace attnviz::test

@@ -91,12 +91,16 @@ void addInto(Matrix& x, const Matrix& y) {
     for (std::size_t i = 0; i < x.v.size(); ++i) x.v[i] += y.v[i];
 }
 
-// Written out here rather than taken from MaskMode::allows, so that a wrong
-// mask in core is not the reference's mask too.
-bool visible(core::MaskMode mask, int query, int key) {
+// Written out here rather than taken from core's LayerMask, so that a wrong
+// mask in core is not the reference's mask too. `window` is a sliding window
+// of the model (Mistral: the last W keys); an override keeps it and changes
+// the direction (bidirectional: |i - j| < W), window:N replaces it.
+bool visible(core::MaskMode mask, std::optional<int> window, int query, int key) {
+    const int distance = query > key ? query - key : key - query;
+    const bool near = !window || distance < *window;
     switch (mask.kind) {
-    case core::MaskMode::Kind::Bidirectional: return true;
-    case core::MaskMode::Kind::Causal: return key <= query;
+    case core::MaskMode::Kind::Bidirectional: return near;
+    case core::MaskMode::Kind::Causal: return key <= query && near;
     case core::MaskMode::Kind::Window: return key <= query && query - key < mask.window;
     case core::MaskMode::Kind::Default: break;
     }
@@ -121,11 +125,11 @@ Matrix attention(const Matrix& q, const Matrix& k, const Matrix& v, int nHeads, 
                 double dot = 0;
                 for (int e = 0; e < headDim; ++e) dot += q.at(i, h * headDim + e) * k.at(j, g * headDim + e);
                 scores[j] = dot * scale;
-                if (visible(run.mask, i, j)) maxScore = std::max(maxScore, scores[j]);
+                if (run.visible(i, j)) maxScore = std::max(maxScore, scores[j]);
             }
             double sum = 0;
             for (int j = 0; j < T; ++j) {
-                scores[j] = visible(run.mask, i, j) ? std::exp(scores[j] - maxScore) : 0.0;
+                scores[j] = run.visible(i, j) ? std::exp(scores[j] - maxScore) : 0.0;
                 sum += scores[j];
             }
             for (int j = 0; j < T; ++j) {
@@ -373,11 +377,10 @@ core::Result<ReferenceModel> ReferenceModel::load(const std::filesystem::path& d
     return m;
 }
 
-bool ReferenceRun::visible(int query, int key) const { return attnviz::test::visible(mask, query, key); }
+bool ReferenceRun::visible(int query, int key) const { return attnviz::test::visible(mask, window, query, key); }
 
 core::MaskMode ReferenceModel::defaultMask() const {
     if (m_config.family == ReferenceFamily::Bert) return core::MaskMode::bidirectional();
-    if (m_config.slidingWindow) return core::MaskMode::slidingWindow(*m_config.slidingWindow);
     return core::MaskMode::causal();
 }
 
@@ -403,6 +406,7 @@ core::Result<ReferenceRun> ReferenceModel::run(std::span<const std::int32_t> ids
     out.nHeads = c.nHeads;
     out.seqLen = T;
     out.mask = mask.kind == core::MaskMode::Kind::Default ? defaultMask() : mask;
+    out.window = c.slidingWindow;
     out.probs.assign(static_cast<std::size_t>(c.nLayers) * c.nHeads * T * T, 0.0);
     switch (c.family) {
     case ReferenceFamily::Bert: bertForward(ids, types, out); break;

@@ -20,6 +20,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <optional>
 #include <vector>
 
 namespace attnviz::test {
@@ -30,6 +31,7 @@ struct ReferenceRun {
     int seqLen = 0;
     int vocabSize = 0;
     core::MaskMode mask;          // the mask used, "default" resolved
+    std::optional<int> window;    // the model's sliding window (keys incl. the query), if any
     std::vector<double> probs;    // (nLayers, nHeads, seqLen, seqLen), row = query, masked entries exactly 0
     std::vector<double> logits;   // (seqLen, vocabSize): the LM head over the last layer
 

@@ -1,6 +1,7 @@
 #include "architectures.h"
 
 #include "bert_model.h"
+#include "config_reader.h"
 #include "gpt2_model.h"
 #include "llama_model.h"
 
@@ -12,14 +13,14 @@ const std::vector<ArchitectureInfo>& architectures() {
     using A = Architecture;
     using enum PositionScheme;
     static const std::vector<ArchitectureInfo> table = {
-        // enum value   model_type                  bidir  position names            tensors       forward
-        {A::Bert,       {"bert"},                   true,  Learned, bertNames,       bertTensors,  BertModel::create},
-        {A::Roberta,    {"roberta", "xlm-roberta"}, true,  Learned, robertaNames,    bertTensors,  BertModel::create},
-        {A::DistilBert, {"distilbert"},             true,  Learned, distilBertNames, bertTensors,  BertModel::create},
-        {A::Gpt2,       {"gpt2"},                   false, Learned, gpt2Names,       gpt2Tensors,  Gpt2Model::create},
-        {A::Llama,      {"llama"},                  false, Rotary,  llamaNames,      llamaTensors, LlamaModel::create},
-        {A::Mistral,    {"mistral"},                false, Rotary,  llamaNames,      llamaTensors, LlamaModel::create},
-        {A::Qwen2,      {"qwen2"},                  false, Rotary,  llamaNames,      llamaTensors, LlamaModel::create},
+        // enum value   model_type                  bidir  position names            tensors       forward            config
+        {A::Bert,       {"bert"},                   true,  Learned, bertNames,       bertTensors,  BertModel::create, readBertConfig},
+        {A::Roberta,    {"roberta", "xlm-roberta"}, true,  Learned, robertaNames,    bertTensors,  BertModel::create, readBertConfig},
+        {A::DistilBert, {"distilbert"},             true,  Learned, distilBertNames, bertTensors,  BertModel::create, readBertConfig},
+        {A::Gpt2,       {"gpt2"},                   false, Learned, gpt2Names,       gpt2Tensors,  Gpt2Model::create, readGpt2Config},
+        {A::Llama,      {"llama"},                  false, Rotary,  llamaNames,      llamaTensors, LlamaModel::create, readLlamaConfig},
+        {A::Mistral,    {"mistral"},                false, Rotary,  llamaNames,      llamaTensors, LlamaModel::create, readLlamaConfig},
+        {A::Qwen2,      {"qwen2"},                  false, Rotary,  llamaNames,      llamaTensors, LlamaModel::create, readLlamaConfig},
     };
     return table;
 }

@@ -1,9 +1,9 @@
-// One row per architecture: the config.json model_type values that name it,
-// how it was trained to attend, where its positions come from, its tensor
-// names and list, and the forward pass that runs it. Adding an architecture
-// means a row here, its names (weight_names.cpp), its tensor list
-// (architecture_tensors.cpp), the config fields it reads (model_config.cpp)
-// and a forward file.
+// One descriptor per architecture: the config.json model_type values that
+// name it, how it was trained to attend, where its positions come from, its
+// tensor names and list, its config reader, its make-model presets and the
+// forward pass that runs it. Adding an architecture means one descriptor file
+// (core/src/models/<name>_architecture.cpp, listed in architectures.cpp) and
+// one forward file; README.md "Adding an architecture" walks through it.
 #pragma once
 
 #include "architecture_tensors.h"
@@ -12,6 +12,8 @@
 #include "attnviz/core/model.h"
 #include "attnviz/core/model_config.h"
 #include "attnviz/core/weight_store.h"
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <memory>
 #include <string>
@@ -25,6 +27,8 @@ enum class PositionScheme {
     Rotary,   // RoPE on queries and keys: no table, no hard bound
 };
 
+class ConfigReader;
+
 struct ArchitectureInfo {
     Architecture architecture;
     std::vector<std::string> modelTypes;  // config.json "model_type"
@@ -33,6 +37,11 @@ struct ArchitectureInfo {
     const WeightNameTable& (*names)() = nullptr;
     std::vector<TensorSpec> (*tensors)(const ModelConfig&) = nullptr;
     Result<std::unique_ptr<Model>> (*create)(ModelConfig, std::unique_ptr<WeightStore>, const ProgressFn&) = nullptr;
+    // Reads the family's config.json fields (sizes, eps, layer kinds, ...).
+    void (*readConfig)(const nlohmann::json&, ConfigReader&, ModelConfig&) = nullptr;
+    // make-model presets: name and config.json (a tiny one for tests, a
+    // realistic one for benchmarks).
+    std::vector<std::pair<std::string, std::string>> presets = {};
 };
 
 // Every architecture, in the order "supported: ..." lists them.

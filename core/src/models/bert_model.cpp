@@ -55,8 +55,8 @@ Result<std::unique_ptr<Model>> BertModel::create(ModelConfig config, std::unique
     return std::unique_ptr<Model>(std::move(m));
 }
 
-Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types, MaskMode mask,
-                          const RunOptions& options, AttentionTrace& trace) const {
+Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types,
+                   const RunOptions& options, AttentionTrace& trace) const {
     const ModelConfig& c = config();
     const int T = static_cast<int>(ids.size());
     const int d = c.dModel;
@@ -87,7 +87,7 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
         linear(x, L.q, q);
         linear(x, L.k, k);
         linear(x, L.v, v);
-        multiHeadAttention({q.data(), k.data(), v.data(), d, d, d}, T, heads, mask, l, trace, context, &L.out);
+        multiHeadAttention({q.data(), k.data(), v.data(), d, d, d}, T, heads, l, trace, context, &L.out);
         // 3. Output projection, residual, LayerNorm (post-LN).
         linear(context, L.out, proj);
         x += proj;

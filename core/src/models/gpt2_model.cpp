@@ -42,8 +42,8 @@ Result<std::unique_ptr<Model>> Gpt2Model::create(ModelConfig config, std::unique
     return std::unique_ptr<Model>(std::move(m));
 }
 
-Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std::int32_t>, MaskMode mask,
-                          const RunOptions& options, AttentionTrace& trace) const {
+Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std::int32_t>,
+                   const RunOptions& options, AttentionTrace& trace) const {
     const ModelConfig& c = config();
     const int T = static_cast<int>(ids.size());
     const int d = c.dModel;
@@ -72,7 +72,7 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
         h = x;
         layerNorm(h, L.attnNormGain, L.attnNormBias, static_cast<float>(c.normEps));
         linear(h, L.qkv, qkv);
-        multiHeadAttention({qkv.data(), qkv.data() + d, qkv.data() + 2 * d, 3 * d, 3 * d, 3 * d}, T, heads, mask, l,
+        multiHeadAttention({qkv.data(), qkv.data() + d, qkv.data() + 2 * d, 3 * d, 3 * d, 3 * d}, T, heads, l,
                            trace, context, &L.out);
         linear(context, L.out, proj);
         x += proj;

@@ -51,8 +51,8 @@ Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::uniqu
     return std::unique_ptr<Model>(std::move(m));
 }
 
-Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const std::int32_t>, MaskMode mask,
-                           const RunOptions& options, AttentionTrace& trace) const {
+Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const std::int32_t>,
+                   const RunOptions& options, AttentionTrace& trace) const {
     const ModelConfig& c = config();
     const int T = static_cast<int>(ids.size());
     const int d = c.dModel;
@@ -86,7 +86,7 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         linear(h, L.v, v);
         applyRope(q, c.nHeads, c.headDim, rope);
         applyRope(k, c.nKvHeads, c.headDim, rope);
-        multiHeadAttention({q.data(), k.data(), v.data(), qDim, kvDim, kvDim}, T, heads, mask, l, trace, context, &L.out);
+        multiHeadAttention({q.data(), k.data(), v.data(), qDim, kvDim, kvDim}, T, heads, l, trace, context, &L.out);
         linear(context, L.out, proj);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;

@@ -18,7 +18,7 @@ public:
                                                  const ProgressFn& progress);
 
 protected:
-    Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types, MaskMode mask,
+    Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types,
                    const RunOptions& options, AttentionTrace& trace) const override;
 
 private:

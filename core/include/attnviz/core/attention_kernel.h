@@ -3,7 +3,7 @@
 #pragma once
 
 #include "attnviz/core/attention_trace.h"
-#include "attnviz/core/mask_mode.h"
+#include "attnviz/core/layer_mask.h"
 #include "attnviz/core/ops.h"
 
 namespace attnviz::core {
@@ -24,12 +24,15 @@ struct HeadLayout {
     int nKvHeads = 0;   // query head h reads kv head h / (nHeads / nKvHeads)
     int headDim = 0;
     float scale = 1.0f; // multiplies QK^T
+    // Gemma 2: scores become cap * tanh(scores / cap) after the scale and
+    // before the mask; 0 = no cap.
+    float softcap = 0.0f;
 };
 
 // context is resized to (seqLen, nHeads * headDim): each head's P V in its slot.
-// `mask` must be concrete (not Default). When the trace records value norms,
+// The keys each query sees are the trace's layerMask(layer). When the trace records value norms,
 // `outProjection` (nHeads headDim -> dModel) supplies each head's slice W_O^h.
-void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, MaskMode mask, int layer,
+void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, int layer,
                         AttentionTrace& trace, RowMatrix& context, const Linear* outProjection = nullptr);
 
 }  // namespace attnviz::core

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "attnviz/core/aligned_buffer.h"
+#include "attnviz/core/layer_mask.h"
 #include "attnviz/core/mask_mode.h"
 
 #include <cstddef>
@@ -39,7 +40,7 @@ public:
     bool hasScores() const { return !m_scores.empty(); }
     const float* rawScores(int layer, int head) const { return m_scores.data() + offset(layer, head); }
     float* rawScores(int layer, int head) { return m_scores.data() + offset(layer, head); }
-    // The score after the mask: -inf where the mask hides the key.
+    // The score after the mask: -inf where the layer's mask hides the key.
     float maskedScore(int layer, int head, int query, int key) const;
 
     // ||f_lh(x_j)||: the norm of what key j contributes through head h of layer
@@ -51,9 +52,20 @@ public:
 
     // The mask the run used, already resolved (never Kind::Default).
     MaskMode mask() const { return m_mask; }
-    void setMask(MaskMode mask) { m_mask = mask; }
+    void setMask(MaskMode mask);
     bool maskIsModelDefault() const { return m_maskIsDefault; }
     void setMaskIsModelDefault(bool isDefault) { m_maskIsDefault = isDefault; }
+
+    // Each layer's kind (global / local:W) and the keys it let each query see
+    // (the kind combined with the mask). nLayers entries each once set; a
+    // trace built by hand without them treats every layer by mask().
+    const std::vector<LayerKind>& layerKinds() const { return m_layerKinds; }
+    LayerKind layerKind(int layer) const;
+    LayerMask layerMask(int layer) const;
+    // Positions with global attention (Longformer), sorted; empty otherwise.
+    const std::vector<int>& globalTokens() const { return m_globalTokens; }
+    void setLayers(std::vector<LayerKind> kinds, std::vector<int> globalTokens);
+    bool hasLocalLayers() const;
 
     std::vector<std::int32_t> tokenIds;
     std::vector<std::int32_t> tokenTypeIds;  // empty when the model has no token types
@@ -76,6 +88,9 @@ private:
     int m_seqLen = 0;
     MaskMode m_mask;
     bool m_maskIsDefault = true;
+    std::vector<LayerKind> m_layerKinds;  // (nLayers) or empty
+    std::vector<LayerMask> m_layerMasks;  // (nLayers) or empty
+    std::vector<int> m_globalTokens;
     OverwriteVector<float> m_probs;       // (nLayers, nHeads, seqLen, seqLen)
     OverwriteVector<float> m_scores;      // (nLayers, nHeads, seqLen, seqLen) unmasked, or empty
     OverwriteVector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty

@@ -48,10 +48,10 @@ protected:
     explicit Model(ModelConfig config) : m_config(std::move(config)) {}
     void setLoadWarnings(std::vector<std::string> warnings) { m_loadWarnings = std::move(warnings); }
 
-    // `mask` is resolved; `types` has one entry per id. Returns an error only
+    // The trace carries the resolved mask and layer masks; `types` has one entry per id. Returns an error only
     // when cancelled.
     virtual Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types,
-                           MaskMode mask, const RunOptions& options, AttentionTrace& trace) const = 0;
+                   const RunOptions& options, AttentionTrace& trace) const = 0;
 
 private:
     ModelConfig m_config;

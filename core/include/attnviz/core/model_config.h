@@ -3,6 +3,7 @@
 // mapped here and nowhere else.
 #pragma once
 
+#include "attnviz/core/layer_mask.h"
 #include "attnviz/core/result.h"
 
 #include <filesystem>
@@ -48,6 +49,10 @@ struct ModelConfig {
     double ropeTheta = 10000.0;
     RopeScaling ropeScaling;
     std::optional<int> slidingWindow;  // keys visible per query, incl. itself
+    // One per layer when some layers are local; empty when all are global.
+    std::vector<LayerKind> layerKinds;
+    // Longformer: some tokens attend to, and are attended by, every token.
+    bool globalAttention = false;
     bool qkvBias = false;
     bool outputBias = false;
     bool mlpBias = false;
@@ -64,6 +69,10 @@ struct ModelConfig {
     int eosTokenId = -1;
 
     bool isEncoder() const;  // bidirectional by training
+    // Layer l's kind: global unless layerKinds says otherwise.
+    LayerKind layerKind(int layer) const;
+    // Every layer's kind, nLayers entries.
+    std::vector<LayerKind> allLayerKinds() const;
     // The most tokens a run takes: learned position tables (BERT family,
     // GPT-2) bound it; rotary models have no hard limit (INT_MAX).
     int maxSequenceLength() const;

@@ -37,6 +37,16 @@ void applyActivation(RowMatrix& x, Activation act);
 // Softmax of row[begin, end) in place; entries outside the range become
 // exactly 0. The row must have at least one visible entry.
 void softmaxRange(float* row, int length, int begin, int end);
+// Softmax over the entries whose `visible` flag is set (at least one);
+// the others become exactly 0.
+void softmaxVisible(float* row, int length, const unsigned char* visible);
+template <typename Allows>
+void softmaxWhere(float* row, int length, Allows allows) {
+    thread_local std::vector<unsigned char> visible;
+    visible.resize(static_cast<std::size_t>(length));
+    for (int j = 0; j < length; ++j) visible[static_cast<std::size_t>(j)] = allows(j) ? 1 : 0;
+    softmaxVisible(row, length, visible.data());
+}
 
 // Rotary position embedding as Hugging Face applies it (rotate_half layout:
 // dimension i pairs with i + headDim/2). cos/sin are (seqLen, headDim).

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace attnviz::core {
@@ -12,6 +13,10 @@ namespace attnviz::core {
 struct RunOptions {
     MaskMode mask;                            // Default: the model's own mask
     std::vector<std::int32_t> tokenTypeIds;   // BERT segments; empty = all 0
+    // Positions with global attention (Longformer). nullopt: the model's
+    // default (Longformer: the first token); only models with global
+    // attention accept a non-empty list.
+    std::optional<std::vector<int>> globalTokens;
     bool captureScores = false;               // keep the pre-softmax scores
     bool captureValueNorms = false;           // ||(x W_V + b_V) W_O|| per head and key
     bool computeLogits = false;               // run the last FFN and the LM head too

@@ -1,0 +1,107 @@
+// Typed reads of config.json fields with messages that name the field, and
+// the config readers of the families. Each architecture's descriptor names
+// its reader (architectures.h); readers fill ModelConfig and report through
+// the ConfigReader.
+#pragma once
+
+#include "attnviz/core/model_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace attnviz::core {
+
+// Reads typed fields out of config.json with messages that name the field.
+// The first failure is kept: a missing or mistyped field is a corrupt file, a
+// well-formed setting attnviz does not implement is unsupported.
+class ConfigReader {
+public:
+    ConfigReader(const nlohmann::json& j, std::string source, std::string modelType)
+        : m_json(j), m_source(std::move(source)), m_type(std::move(modelType)) {}
+
+    const std::optional<Error>& error() const { return m_error; }
+
+    bool has(const char* key) const {
+        auto it = m_json.find(key);
+        return it != m_json.end() && !it->is_null();
+    }
+
+    int requiredInt(const char* key) {
+        if (!has(key)) {
+            fail(std::string("missing required field \"") + key + "\"");
+            return 0;
+        }
+        return intAt(key);
+    }
+
+    int optionalInt(const char* key, int fallback) { return has(key) ? intAt(key) : fallback; }
+
+    double optionalDouble(const char* key, double fallback) {
+        if (!has(key)) return fallback;
+        const nlohmann::json& v = m_json.at(key);
+        if (!v.is_number()) {
+            fail(std::string("field \"") + key + "\" must be a number");
+            return fallback;
+        }
+        return v.get<double>();
+    }
+
+    bool optionalBool(const char* key, bool fallback) {
+        if (!has(key)) return fallback;
+        const nlohmann::json& v = m_json.at(key);
+        if (!v.is_boolean()) {
+            fail(std::string("field \"") + key + "\" must be true or false");
+            return fallback;
+        }
+        return v.get<bool>();
+    }
+
+    std::string optionalString(const char* key, std::string fallback) {
+        if (!has(key)) return fallback;
+        const nlohmann::json& v = m_json.at(key);
+        if (!v.is_string()) {
+            fail(std::string("field \"") + key + "\" must be a string");
+            return fallback;
+        }
+        return v.get<std::string>();
+    }
+
+    void fail(const std::string& what) { keep(ErrorCode::CorruptFile, what); }
+    void unsupported(const std::string& what) { keep(ErrorCode::Unsupported, what); }
+
+private:
+    void keep(ErrorCode code, const std::string& what) {
+        if (!m_error) m_error = makeError(code, m_source + " (model_type \"" + m_type + "\"): " + what);
+    }
+
+    int intAt(const char* key) {
+        const nlohmann::json& v = m_json.at(key);
+        if (!v.is_number_integer()) {
+            fail(std::string("field \"") + key + "\" must be an integer");
+            return 0;
+        }
+        const auto x = v.get<std::int64_t>();
+        if (x < -1 || x > (1 << 30)) {
+            fail(std::string("field \"") + key + "\" is out of range: " + std::to_string(x));
+            return 0;
+        }
+        return static_cast<int>(x);
+    }
+
+    const nlohmann::json& m_json;
+    std::string m_source;
+    std::string m_type;
+    std::optional<Error> m_error;
+};
+
+// Readers of the families that share one (model_config_families.cpp).
+void readBertConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c);
+void readGpt2Config(const nlohmann::json& j, ConfigReader& r, ModelConfig& c);
+void readLlamaConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c);
+// "rope_scaling" of rotary models.
+void readRopeScaling(const nlohmann::json& j, ConfigReader& r, ModelConfig& c);
+
+}  // namespace attnviz::core
