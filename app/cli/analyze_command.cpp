@@ -34,6 +34,7 @@ int runAnalyze(const std::vector<std::string>& argv) {
     // measures it with one more run on [BOS] + r + r under the same mask.
     core::RunRequest request;
     request.mask = opened->mask;
+    request.globalTokens = opened->globalTokens;
     request.valueNorms = true;
     request.headStatistics = true;
     request.induction = true;

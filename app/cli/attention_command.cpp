@@ -20,6 +20,7 @@ int runAttention(const std::vector<std::string>& argv) {
     if (!opened) return fail(opened.error());
     core::RunRequest request;
     request.mask = opened->mask;
+    request.globalTokens = opened->globalTokens;
     request.scores = args->has("--scores");
     auto run = opened->session->run(opened->tokens, request);
     if (!run) return fail(run.error());

@@ -203,6 +203,7 @@ int runExport(const std::vector<std::string>& argv) {
     // What the window computes, and the induction scores the aggregates'
     // JSON and the statistics carry (the same extra run as in the window).
     core::RunRequest request = core::RunRequest::forViews(opened->mask, false);
+    request.globalTokens = opened->globalTokens;
     request.induction = stats || isAggregate(s.view);
     auto run = session.run(opened->tokens, request);
     if (!run) return fail(run.error());

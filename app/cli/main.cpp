@@ -12,15 +12,17 @@ const char* kUsage = R"(usage: attnviz-cli <command> [options]
 commands:
   tokens     --model DIR (--text T [--pair P] | --ids 1,2,3) [--json]
   attention  --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
-             [--mask default|causal|bidirectional|window:N] [--scores] [-o FILE]
+             [--mask default|causal|bidirectional|window:N] [--global 0,5] [--scores] [-o FILE]
   analyze    --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
              [--mask M] [--sort STAT] [--csv] [-o FILE]
   predict    --model DIR (--text T [--pair P] | --ids 1,2,3) [--top K] [--mask M] [--json]
              causal models: the top-K next tokens after the text; masked LMs: the top-K
              fillers of every [MASK] (or <mask>) in the text; probabilities = softmax(logits)
   bench      --model DIR --tokens N [--repeat K] [--threads N] [--mask M]
-  make-model --preset bert-base|gpt2-small|llama-1b|tiny-bert|tiny-gpt2|tiny-llama --out DIR
-             [--seed S] [--dtype f32|f16|bf16]
+  make-model --preset NAME --out DIR [--seed S] [--dtype f32|f16|bf16]
+             a seeded random model of a preset's shape (tiny-<family> for tests, real shapes
+             such as bert-base, gpt2-small, llama-1b, pythia-160m, gemma2-2b); an unknown
+             NAME lists them all
   export     --model DIR (--text T [--pair P] | --ids 1,2,3) [--mask M]
              [--view head|overview|compare|difference] [--layer L --head H] [--heads l:h,l:h]
              [--source mask|heads] [--colormap viridis|magma|greys] [--range head|shared|fixed]
@@ -31,6 +33,11 @@ commands:
 
 Layers and heads are numbered from 0 everywhere (CLI, GUI, exports).
 attention JSON: row = query, column = key; with --scores, masked scores are null.
+  "layer_kinds": one per layer, "global" or "local:W" (W = the model's window in tokens);
+  "global_tokens": the positions with global attention (Longformer; --global 0,5 chooses
+  them, default the first token). A mask override changes the direction and keeps local
+  layers local: causal on a symmetric window keeps its left half, bidirectional mirrors a
+  causal window; window:N replaces every layer's window.
 analyze JSON: {"tokens", "mean_heads" [L][T][T], "rollout" [T][T], "value_norms" [L][H][T][T],
   "head_stats" [{"layer", "head", "entropy", "mean_distance", "sink", "prev_token", "diagonal",
   "induction"}], "formulas" {name: definition}, "induction_seed", "induction_repeat_length",

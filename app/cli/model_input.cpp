@@ -8,7 +8,7 @@ using core::ErrorCode;
 using core::makeError;
 
 std::vector<OptionSpec> inputOptions() {
-    return {{"--model"}, {"--text"}, {"--pair"}, {"--ids"}, {"--token-types"}};
+    return {{"--model"}, {"--text"}, {"--pair"}, {"--ids"}, {"--token-types"}, {"--global"}};
 }
 
 core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const core::Tokenizer* tokenizer) {
@@ -73,6 +73,22 @@ core::Result<CliSession> openSession(const ArgParser& args) {
     out.tokens = std::move(tokens.value());
     out.mask = *mask;
     out.fromText = args.has("--text");
+    if (const auto global = args.value("--global")) {
+        if (!out.session->model().config().globalAttention) {
+            return makeError(ErrorCode::InvalidInput, "--global: " + out.session->model().config().modelType +
+                                                          " models have no global attention (longformer has)");
+        }
+        auto positions = parseIntList(*global, "--global");
+        if (!positions) return positions.takeError();
+        for (int p : *positions) {
+            if (p < 0 || p >= static_cast<int>(out.tokens.size())) {
+                return makeError(ErrorCode::InvalidInput, "--global: position " + std::to_string(p) +
+                                                              " is outside the input (0.." +
+                                                              std::to_string(out.tokens.size() - 1) + ")");
+            }
+        }
+        out.globalTokens = std::move(positions.value());
+    }
     return out;
 }
 

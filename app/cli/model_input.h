@@ -1,5 +1,5 @@
 // The options every command that runs a model shares (--model, --mask,
-// --text/--pair or --ids/--token-types), turned into a core::Session and the
+// --text/--pair or --ids/--token-types, --global), turned into a core::Session and the
 // tokens to run on.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include "attnviz/core/session.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct CliSession {
     std::shared_ptr<core::Session> session;
     std::vector<core::Token> tokens;
     core::MaskMode mask;
+    // --global 0,5 (Longformer); nullopt: the model's default.
+    std::optional<std::vector<int>> globalTokens;
     bool fromText = false;
 };
 

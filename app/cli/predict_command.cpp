@@ -29,6 +29,7 @@ int runPredict(const std::vector<std::string>& argv) {
     }
     core::RunRequest request;
     request.mask = opened->mask;
+    request.globalTokens = opened->globalTokens;
     request.predictions = true;
     request.topK = *top;
     auto run = session.run(tokens, request);

@@ -58,6 +58,19 @@ void writeMatrices(std::FILE* out, const AttentionTrace& trace, bool scores) {
 
 }  // namespace
 
+void appendLayerKindsJson(std::string& out, const AttentionTrace& trace) {
+    out += ",\"layer_kinds\":[";
+    for (int l = 0; l < trace.nLayers(); ++l) {
+        if (l) out += ',';
+        appendJsonString(out, trace.layerKind(l).toString());
+    }
+    out += "],\"global_tokens\":[";
+    for (std::size_t i = 0; i < trace.globalTokens().size(); ++i) {
+        out += (i ? "," : "") + std::to_string(trace.globalTokens()[i]);
+    }
+    out += ']';
+}
+
 bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const AttentionTrace& trace, bool withScores) {
     std::string head = "{\"model\":";
     appendJsonString(head, header.model);
@@ -69,16 +82,8 @@ bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const Attenti
     appendJsonString(head, trace.mask().toString());
     head += ",\"mask_is_model_default\":";
     head += trace.maskIsModelDefault() ? "true" : "false";
-    head += ",\"layer_kinds\":[";
-    for (int l = 0; l < trace.nLayers(); ++l) {
-        if (l) head += ',';
-        appendJsonString(head, trace.layerKind(l).toString());
-    }
-    head += "],\"global_tokens\":[";
-    for (std::size_t i = 0; i < trace.globalTokens().size(); ++i) {
-        head += (i ? "," : "") + std::to_string(trace.globalTokens()[i]);
-    }
-    head += "],\"tokens\":[";
+    appendLayerKindsJson(head, trace);
+    head += ",\"tokens\":[";
     for (std::size_t i = 0; i < trace.tokenIds.size(); ++i) {
         if (i) head += ',';
         head += "{\"id\":" + std::to_string(trace.tokenIds[i]) + ",\"text\":";

@@ -38,6 +38,7 @@ private slots:
     void predictNextToken();
     void predictNeedsMaskForMaskedModels();
     void helpAfterCommand();
+    void layerKinds();
 
 private:
     QTemporaryDir m_tmp;
@@ -129,6 +130,8 @@ void TestCli::errorsAreOneLine_data() {
     QTest::newRow("no tokenizer") << QStringList{"attention", "--model", "MODEL", "--text", "hello"}
                                   << "run the model from token ids with --ids";
     QTest::newRow("types on gpt2") << QStringList{"attention", "--model", "MODEL", "--ids", "1", "--token-types", "0"} << "no token types";
+    QTest::newRow("global on gpt2") << QStringList{"attention", "--model", "MODEL", "--ids", "1,2", "--global", "0"}
+                                    << "--global: gpt2 models have no global attention";
     QTest::newRow("bench zero tokens") << QStringList{"bench", "--model", "MODEL", "--tokens", "0"} << "--tokens";
 }
 
@@ -203,6 +206,31 @@ void TestCli::helpAfterCommand() {
         QCOMPARE(r.out, top.out);
         QVERIFY(r.err.isEmpty());
     }
+}
+
+void TestCli::layerKinds() {
+    // tiny-gpt2: every layer global.
+    auto r = runCli({"attention", "--model", m_gpt2, "--ids", "3,1,4"});
+    QCOMPARE(r.exitCode, 0);
+    auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["layer_kinds"].get<std::vector<std::string>>(), (std::vector<std::string>{"global", "global"}));
+    QVERIFY(j["global_tokens"].empty());
+    // tiny-mistral: a causal window of 3 in every layer; under the
+    // bidirectional override the window is mirrored (|i - j| < 3), so
+    // entries 3 or more apart stay exactly 0 on both sides.
+    ATTNVIZ_UNWRAP(mistral, test::writeFixture(m_tmp, "tiny-mistral"));
+    r = runCli({"attention", "--model", QString::fromStdString(mistral.string()), "--ids", "3,1,4,1,5,9",
+                "--mask", "bidirectional"});
+    QCOMPARE(r.exitCode, 0);
+    j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["layer_kinds"].get<std::vector<std::string>>(), (std::vector<std::string>{"local:3", "local:3"}));
+    for (int l = 0; l < 2; ++l)
+        for (int i = 0; i < 6; ++i)
+            for (int k = 0; k < 6; ++k) {
+                const double p = j["attention"][l][0][i][k].get<double>();
+                if (std::abs(i - k) >= 3) QCOMPARE(p, 0.0);
+                else QVERIFY(p > 0.0);
+            }
 }
 
 QTEST_APPLESS_MAIN(TestCli)

@@ -73,6 +73,7 @@ bool writeAnalysisJson(std::FILE* out, const AnalysisJsonHeader& header, const A
     appendJsonString(head, header.requestedMask);
     head += ",\"effective_mask\":";
     appendJsonString(head, trace.mask().toString());
+    appendLayerKindsJson(head, trace);
     head += ",\"tokens\":[";
     for (std::size_t i = 0; i < trace.tokenIds.size(); ++i) {
         if (i) head += ',';

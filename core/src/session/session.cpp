@@ -109,6 +109,7 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
     options.captureScores = request.scores;
     options.captureValueNorms = request.valueNorms;
     options.cancel = control.cancel;
+    options.globalTokens = request.globalTokens;
     if (m_model->hasTokenTypes()) {
         for (const Token& t : tokens) options.tokenTypeIds.push_back(t.typeId);
     }
@@ -172,13 +173,15 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
                 std::lock_guard lock(m_cache->mutex);
                 cached = m_cache->defaultTrace;
             }
-            if (cached && cached->tokenIds == ids && cached->tokenTypeIds == result->trace->tokenTypeIds) {
+            if (cached && cached->tokenIds == ids && cached->tokenTypeIds == result->trace->tokenTypeIds &&
+                cached->globalTokens() == result->trace->globalTokens()) {
                 result->defaultTrace = cached;
             } else {
                 report(RunStage::DefaultMask);
                 t = Clock::now();
                 RunOptions defaults;
                 defaults.tokenTypeIds = options.tokenTypeIds;
+                defaults.globalTokens = options.globalTokens;
                 defaults.cancel = control.cancel;
                 auto base = m_model->run(ids, defaults);
                 if (cancelled(control)) return cancelledError();

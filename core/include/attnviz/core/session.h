@@ -28,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <vector>
 
 namespace attnviz::core {
@@ -60,6 +61,9 @@ struct RunRequest {
     bool defaultMaskRun = false;     // the same tokens under the model's own mask (the difference view)
     bool predictions = false;        // the LM head's top-k
     int topK = 5;
+    // Positions with global attention (Longformer); nullopt: the model's
+    // default (the first token). Other models accept none.
+    std::optional<std::vector<int>> globalTokens;
 
     // What the desktop views draw: the scores (the steps view), value norms
     // and statistics (the analyses), the run under the model's own mask (the

@@ -27,5 +27,7 @@ bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const Attenti
 
 // Appends a JSON string literal (with quotes), escaping as RFC 8259 requires.
 void appendJsonString(std::string& out, const std::string& text);
+// ,"layer_kinds":["global","local:4",...],"global_tokens":[0]
+void appendLayerKindsJson(std::string& out, const AttentionTrace& trace);
 
 }  // namespace attnviz::core
