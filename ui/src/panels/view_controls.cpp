@@ -1,5 +1,9 @@
 #include "panels/view_controls.h"
 
+#include <QLineEdit>
+#include <QRegularExpression>
+#include <QRegularExpressionValidator>
+
 #include "attnviz/ui/session/session_result.h"
 
 #include <QCheckBox>
@@ -50,7 +54,12 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     m_mask->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_mask->addItems({tr("model default"), tr("causal"), tr("bidirectional"), tr("sliding window")});
     m_mask->setToolTip(tr("Which keys each query may see. Anything but the model's own mask re-runs the model "
-                          "with a mask it was not trained with."));
+                          "with a mask it was not trained with.\n"
+                          "On models with local layers (Mistral, GPT-Neo, Gemma 2, Phi-3, Longformer, ModernBERT) "
+                          "causal and bidirectional change only the direction: a local layer keeps its window "
+                          "(bidirectional mirrors a causal window; causal keeps the left half of a symmetric one) "
+                          "and Longformer's global tokens stay global. A sliding window replaces every layer's "
+                          "window."));
     m_window = new QSpinBox(this);
     m_window->setObjectName(QStringLiteral("windowSpin"));
     m_window->setRange(1, 8192);
@@ -58,6 +67,15 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     m_window->setSuffix(tr(" keys"));
     m_window->setToolTip(tr("Sliding window: each query sees itself and the keys just before it"));
     m_window->setVisible(false);
+    m_global = new QLineEdit(QStringLiteral("0"), this);
+    m_global->setObjectName(QStringLiteral("globalTokensEdit"));
+    m_global->setPlaceholderText(tr("none"));
+    m_global->setMaximumWidth(90);
+    m_global->setToolTip(tr("Global attention (Longformer): the positions, from 0, that attend to every token and "
+                            "that every token attends to, e.g. \"0, 5\". Empty: none. Other tokens see only "
+                            "their local window."));
+    m_global->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9, ]*")), m_global));
+    m_globalCaption = caption(tr("Global"), this);
     m_maskWarning = new QLabel(this);
     m_maskWarning->setObjectName(QStringLiteral("maskWarning"));
     m_maskWarning->setStyleSheet(QStringLiteral("QLabel { color: #b35900; font-weight: bold; }"));
@@ -92,6 +110,8 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     layout->addWidget(caption(tr("Mask"), this));
     layout->addWidget(m_mask);
     layout->addWidget(m_window);
+    layout->addWidget(m_globalCaption);
+    layout->addWidget(m_global);
     layout->addSpacing(12);
     layout->addWidget(caption(tr("Colours"), this));
     layout->addWidget(m_colormap);
@@ -115,6 +135,9 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     connect(m_window, &QSpinBox::valueChanged, this, [this] {
         if (m_mask->currentIndex() == kWindow) emitMask();
     });
+    connect(m_global, &QLineEdit::editingFinished, this, [this] {
+        if (!m_updating) emit globalTokensChanged(globalTokens());
+    });
     connect(m_colormap, &QComboBox::currentIndexChanged, this, &ViewControls::emitStyle);
     connect(m_range, &QComboBox::currentIndexChanged, this, &ViewControls::emitStyle);
     connect(m_hideSpecial, &QCheckBox::toggled, this, &ViewControls::emitStyle);
@@ -122,6 +145,27 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
         if (!m_updating) emit showStepsChanged(on);
     });
     setModelShape(1, 1, core::MaskMode::causal());
+    setGlobalAttention(false);
+}
+
+void ViewControls::setGlobalAttention(bool available) {
+    m_updating = true;
+    m_globalAvailable = available;
+    m_global->setText(QStringLiteral("0"));
+    m_global->setVisible(available);
+    m_globalCaption->setVisible(available);
+    m_updating = false;
+}
+
+std::optional<std::vector<int>> ViewControls::globalTokens() const {
+    if (!m_globalAvailable) return std::nullopt;
+    std::vector<int> positions;
+    for (const QString& part : m_global->text().split(QRegularExpression(QStringLiteral("[ ,]+")), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const int p = part.toInt(&ok);
+        if (ok) positions.push_back(p);
+    }
+    return positions;
 }
 
 void ViewControls::setModelShape(int nLayers, int nHeads, core::MaskMode defaultMask) {

@@ -9,9 +9,13 @@
 
 #include <QWidget>
 
+#include <optional>
+#include <vector>
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QSpinBox;
 
 namespace attnviz::ui {
@@ -33,12 +37,18 @@ public:
     void setShowSteps(bool show);
     // A warning next to the mask choice ("" hides it).
     void setMaskWarning(const QString& text);
+    // Longformer: the positions with global attention, typed as "0, 5". The
+    // field shows only for models with global attention; a new model starts
+    // from its default (the first token).
+    void setGlobalAttention(bool available);
+    std::optional<std::vector<int>> globalTokens() const;
 
 signals:
     void headChanged(attnviz::ui::HeadRef head);
     void maskChanged(attnviz::core::MaskMode mask);
     void viewStyleChanged(const attnviz::ui::ViewStyle& style);
     void showStepsChanged(bool show);
+    void globalTokensChanged(std::optional<std::vector<int>> positions);
 
 private:
     void emitMask();
@@ -49,6 +59,9 @@ private:
     QComboBox* m_mask = nullptr;
     QSpinBox* m_window = nullptr;
     QLabel* m_maskWarning = nullptr;
+    QLabel* m_globalCaption = nullptr;
+    QLineEdit* m_global = nullptr;
+    bool m_globalAvailable = false;
     QComboBox* m_colormap = nullptr;
     QComboBox* m_range = nullptr;
     QCheckBox* m_hideSpecial = nullptr;

@@ -23,7 +23,9 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
     if (!model.isValid()) return noModel();
     core::RunControl control;
     control.cancel = cancel;
-    auto run = model.session->run(tokens, core::RunRequest::forViews(mask, features.predictions, features.topK), control);
+    core::RunRequest request = core::RunRequest::forViews(mask, features.predictions, features.topK);
+    request.globalTokens = features.globalTokens;
+    auto run = model.session->run(tokens, request, control);
     if (!run) return run.takeError();
     return toSessionResult(std::move(run.value()));
 }

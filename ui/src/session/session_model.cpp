@@ -94,8 +94,9 @@ void SessionModel::setMask(core::MaskMode mask) {
 void SessionModel::setFeatures(const RunFeatures& features) {
     if (features == m_features) return;
     const bool more = features.predictions && !m_features.predictions;
+    const bool otherGlobals = features.globalTokens != m_features.globalTokens;
     m_features = features;
-    if (more && m_result && !m_result->predictionsComputed) recompute();
+    if (otherGlobals || (more && m_result && !m_result->predictionsComputed)) recompute();
 }
 
 void SessionModel::scheduleCompute() { m_debounce->start(); }

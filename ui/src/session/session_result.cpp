@@ -1,5 +1,7 @@
 #include "attnviz/ui/session/session_result.h"
 
+#include <climits>
+
 namespace attnviz::ui {
 
 std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core::RunResult> run) {
@@ -62,6 +64,34 @@ QString SessionResult::maskShortText() const {
     const QString used = maskLabel(trace->mask());
     if (maskIsDefault()) return used;
     return QStringLiteral("%1 (not the model's %2)").arg(used, maskLabel(defaultMask));
+}
+
+bool SessionResult::layersDiffer() const { return trace->hasLocalLayers() || !trace->globalTokens().empty(); }
+
+QString SessionResult::layerKindShort(int layer) const {
+    const core::LayerKind kind = trace->layerKind(layer);
+    QString text = kind.isLocal() ? QStringLiteral("local %1").arg(kind.window) : QStringLiteral("global");
+    if (!trace->globalTokens().empty()) text += QStringLiteral(" +g");
+    return text;
+}
+
+QString SessionResult::layerDescription(int layer) const {
+    const core::LayerKind kind = trace->layerKind(layer);
+    const core::LayerMask mask = trace->layerMask(layer);
+    auto reach = [](int n, QChar sign) {
+        if (n == INT_MAX) return sign == u'\u2212' ? QStringLiteral("0") : QStringLiteral("T\u22121");
+        return n == 0 ? QStringLiteral("i") : QStringLiteral("i%1%2").arg(sign).arg(n);
+    };
+    QString text = QStringLiteral("layer %1: ").arg(layer);
+    text += kind.isLocal() ? QStringLiteral("local window %1").arg(kind.window) : QStringLiteral("global");
+    text += QStringLiteral(", query i sees keys %1\u2009\u2026\u2009%2")
+                .arg(reach(mask.before, u'\u2212'), reach(mask.after, u'+'));
+    if (!mask.globalTokens.empty()) {
+        QStringList positions;
+        for (int g : mask.globalTokens) positions << QString::number(g);
+        text += QStringLiteral(" + global tokens %1").arg(positions.join(QStringLiteral(", ")));
+    }
+    return text;
 }
 
 }  // namespace attnviz::ui

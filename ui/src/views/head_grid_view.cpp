@@ -100,10 +100,7 @@ void HeadGridView::rebuild() {
         for (int c = 0; c <= d->nHeads; ++c) {
             xt->addTick(d->columnX(c) + 0.5, c == d->nHeads ? QStringLiteral("mean") : QStringLiteral("H%1").arg(c));
         }
-        QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
-        for (int l = 0; l < d->nLayers; ++l) yt->addTick(d->rowY(l) + 0.5, QStringLiteral("L%1").arg(l));
         x->setTicker(xt);
-        y->setTicker(yt);
         for (QCPAxis* a : {x, y}) {
             a->grid()->setVisible(false);
             a->setSubTicks(false);
@@ -153,6 +150,16 @@ void HeadGridView::rebuild() {
             {Stretch::Margin, Stretch::Fill, Stretch::Fixed, Stretch::Margin}));
     }
 
+    {
+        // Rebuilt every time: the layer kinds (and global tokens) can change
+        // with the model while the shape stays.
+        QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
+        for (int l = 0; l < d->nLayers; ++l) {
+            const QString kind = r->layersDiffer() ? QStringLiteral(" \u00b7 %1").arg(r->layerKindShort(l)) : QString();
+            yt->addTick(d->rowY(l) + 0.5, QStringLiteral("L%1").arg(l) + kind);
+        }
+        d->rect->axis(QCPAxis::atLeft)->setTicker(yt);
+    }
     const std::vector<int> keep = shownTokens(*r, style);
     d->labels = r->labels(keep);
     d->shown.assign(d->maps.size(), Matrix());
@@ -186,6 +193,7 @@ void HeadGridView::rebuild() {
 
     QString subtitle = standardNotes(true);
     subtitle += QStringLiteral("   ·   one colour scale for all heads");
+    if (r->layersDiffer()) subtitle += QStringLiteral("   ·   rows: each layer's reach (local N: a window of N keys; +g: global tokens)");
     if (style.range == RangeMode::Head) subtitle += QStringLiteral(" (per-head ranges apply to the head view)");
     setTitles(QStringLiteral("%1 · all %2 layers x %3 heads").arg(r->modelName).arg(d->nLayers).arg(d->nHeads), subtitle);
     setFormula(QStringLiteral("Column \u201cmean\u201d: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)));

@@ -111,6 +111,8 @@ void HeadView::rebuild() {
     probPanel->setAxisTitles(!steps);
 
     QString subtitle = standardNotes(true);
+    // Local layers: say which keys this layer lets a query see.
+    if (r->layersDiffer()) subtitle += QStringLiteral("   ·   ") + r->layerDescription(m_head.layer);
     if (steps) {
         // Raw and masked scores share one colour range (that of the raw scores).
         const Matrix raw = shownScores(*r, m_head, style, false);

@@ -146,6 +146,11 @@ void MainWindow::wire() {
     connect(m_input, &InputPanel::pairEnabledChanged, m_session, &SessionModel::setPairEnabled);
     connect(m_controls, &ViewControls::maskChanged, m_session, &SessionModel::setMask);
     connect(m_session, &SessionModel::maskChanged, m_controls, &ViewControls::setMask);
+    connect(m_controls, &ViewControls::globalTokensChanged, this, [this](std::optional<std::vector<int>> positions) {
+        RunFeatures features = m_session->features();
+        features.globalTokens = std::move(positions);
+        m_session->setFeatures(features);
+    });
 
     // The state has taken the picked head already (bindState); these only
     // bring the view that shows it to the front.
@@ -202,10 +207,17 @@ void MainWindow::start(const StartOptions& options) {
 
     m_tabs->setPlaceholder(
         tr("No model is open.\n\nFile > Open Model Folder... (Ctrl+O) or drop a model folder on this window.\n"
-           "attnviz reads Hugging Face folders: config.json and model.safetensors (BERT, RoBERTa, DistilBERT, "
-           "GPT-2, Llama, Mistral, Qwen2), with the model's tokenizer files to type text."));
+           "attnviz reads Hugging Face folders: config.json and model.safetensors (model types: %1), with the "
+           "model's tokenizer files to type text.")
+            .arg(supportedModelTypes()));
     const QString dir = startModelDir(options.modelDir, m_settings->lastModel());
     if (!dir.isEmpty()) openModelFolder(dir);
+}
+
+QString MainWindow::supportedModelTypes() {
+    QStringList types;
+    for (const std::string& t : core::ModelConfig::supportedTypes()) types << QString::fromStdString(t);
+    return types.join(QStringLiteral(", "));
 }
 
 void MainWindow::openModelFolder(const QString& dir) {
@@ -218,6 +230,12 @@ void MainWindow::onModelChanged() {
     const core::ModelConfig& c = m.model->config();
     setWindowTitle(QStringLiteral("attnviz — %1").arg(m.name()));
     m_controls->setModelShape(c.nLayers, c.nHeads, m.model->defaultMask());
+    m_controls->setGlobalAttention(c.globalAttention);
+    {
+        RunFeatures features = m_session->features();
+        features.globalTokens.reset();  // the new model's default
+        m_session->setFeatures(features);
+    }
     m_state->setModelShape(c.nLayers, c.nHeads);
     comparePage()->setModelShape(c.nLayers, c.nHeads);
     analysisPage()->setLayerCount(c.nLayers);

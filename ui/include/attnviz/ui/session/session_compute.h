@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace attnviz::ui {
@@ -31,6 +32,9 @@ struct RunFeatures {
     // the last FFN and a (tokens x vocabulary) product.
     bool predictions = false;
     int topK = kTopPredictions;
+    // Positions with global attention (Longformer); nullopt: the model's
+    // default (the first token).
+    std::optional<std::vector<int>> globalTokens;
 
     friend bool operator==(const RunFeatures&, const RunFeatures&) = default;
 };

@@ -48,8 +48,9 @@ public:
     const SessionInput& input() const { return m_input; }
     core::MaskMode mask() const { return m_mask; }
 
-    // What runs compute besides attention (predictions cost the LM head).
-    // Asking for more than the current result has recomputes.
+    // What runs compute besides attention (predictions cost the LM head) and
+    // the global tokens of Longformer models. Asking for more than the
+    // current result has, or other global tokens, recomputes.
     void setFeatures(const RunFeatures& features);
     const RunFeatures& features() const { return m_features; }
 

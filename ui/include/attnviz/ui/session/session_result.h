@@ -82,6 +82,14 @@ struct SessionResult {
     // model was trained with (causal)".
     QString maskDescription() const;
     QString maskShortText() const;  // "causal" / "bidirectional (not the model's causal)"
+
+    // Layers differ in reach (some local, or Longformer's global tokens):
+    // the views then label each layer.
+    bool layersDiffer() const;
+    // "global" / "local 4" for the overview's row labels.
+    QString layerKindShort(int layer) const;
+    // "layer 1: local window 4, query i sees keys i−3 … i (+ global tokens 0, 5)".
+    QString layerDescription(int layer) const;
 };
 
 std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core::RunResult> run);

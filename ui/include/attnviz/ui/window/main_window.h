@@ -71,6 +71,8 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    // The config.json model_type values attnviz runs, for the empty window's hint.
+    static QString supportedModelTypes();
     void buildDocks();
     void bindState();
     void wire();
