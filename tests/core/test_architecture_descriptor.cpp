@@ -146,6 +146,7 @@ private slots:
     void mlmHeadIsAllOrNothing();
     void shardedFolders();
     void errorCodes();
+    void readmeListsEveryModelType();
 };
 
 void TestArchitectureDescriptor::everyArchitectureHasAPreset() {
@@ -494,6 +495,22 @@ void TestArchitectureDescriptor::errorCodes() {
     auto r = (*m)->run(std::vector<std::int32_t>{1, 2}, o);
     QVERIFY(!r.ok());
     QCOMPARE(r.code(), ErrorCode::Cancelled);
+}
+
+void TestArchitectureDescriptor::readmeListsEveryModelType() {
+    // README.md's "Architectures" item names every model_type the descriptors
+    // accept, each in backticks, and the table of layer kinds below it.
+    std::ifstream in(test::sourceDir() / "README.md");
+    QVERIFY(in.good());
+    const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto begin = readme.find("- **Architectures**");
+    QVERIFY(begin != std::string::npos);
+    const auto end = readme.find("\n- **", begin + 1);
+    const std::string section = readme.substr(begin, end - begin);
+    for (const std::string& type : core::ModelConfig::supportedTypes()) {
+        QVERIFY2(section.find("`" + type + "`") != std::string::npos,
+                 qPrintable(QString("README.md's Architectures item does not name `%1`").arg(type.c_str())));
+    }
 }
 
 QTEST_APPLESS_MAIN(TestArchitectureDescriptor)
