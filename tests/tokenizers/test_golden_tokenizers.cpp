@@ -173,6 +173,7 @@ private slots:
     void autoChoice();
     void archsAutoChoice();
     void albertFromModelType();
+    void gptNeoxWhitespaceRuns();
     void pairLayouts_data();
     void pairLayouts();
 
@@ -422,6 +423,32 @@ void TestGoldenTokenizers::albertFromModelType() {
     QCOMPARE(got->ids(), want->ids());
     QCOMPARE(got->typeIds(), want->typeIds());
     QCOMPARE(got->ids().front(), 2);  // [CLS]
+}
+
+void TestGoldenTokenizers::gptNeoxWhitespaceRuns() {
+    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
+    const auto dir = models / "tokenizers" / "gpt-neox-20b";
+    if (!std::filesystem::is_regular_file(dir / "tokenizer.json")) QSKIP("tokenizers/gpt-neox-20b not found");
+    auto tok = core::loadTokenizer(dir);
+    QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
+    // README-archs.md: the added runs of spaces are split off before BPE
+    // (longest first), so the word after a run has no "Ġ".
+    const auto run = (*tok)->encode("a    b");
+    QVERIFY(run.ok());
+    QCOMPARE(run->tokens.size(), std::size_t(3));
+    QCOMPARE(QString::fromStdString(run->tokens[0].piece), QString("a"));
+    QCOMPARE(run->tokens[1].id, 50274);
+    QCOMPARE(QString::fromStdString(run->tokens[2].piece), QString("b"));
+    const auto hello = (*tok)->encode("   Hello");
+    QVERIFY(hello.ok());
+    QCOMPARE(hello->tokens.size(), std::size_t(2));
+    QCOMPARE(hello->tokens[0].id, 50275);
+    QCOMPARE(QString::fromStdString(hello->tokens[1].piece), QString("Hello"));
+    // Specials <|endoftext|>=0, <|padding|>=1; nothing added around the text.
+    const auto specials = (*tok)->encode("<|endoftext|> <|padding|>");
+    QVERIFY(specials.ok());
+    QCOMPARE(specials->ids().front(), 0);
+    QCOMPARE(specials->ids().back(), 1);
 }
 
 void TestGoldenTokenizers::pairLayouts_data() {
