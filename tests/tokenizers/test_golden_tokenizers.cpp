@@ -1,6 +1,7 @@
-// Every line of ../shared/golden/tokenizers/*.jsonl (Hugging Face slow
-// tokenizers and llama.cpp's vectors) through each file format of the
-// matching tokenizer folder: ids, pieces and token types equal; decode
+// Every line of ../shared/golden/tokenizers/*.jsonl and
+// ../shared/golden/archs/tokenizers/*.jsonl (Hugging Face slow tokenizers and
+// llama.cpp's vectors) through each file format of the matching tokenizer
+// folder (the one each golden README names): ids, pieces and token types equal; decode
 // round-trips where the tokenizer keeps every character; byte spans cover the
 // input without overlap.
 #include "support/test_paths.h"
@@ -8,6 +9,7 @@
 
 #include "attnviz/core/tokenizer.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +26,7 @@ namespace {
 enum class RoundTrip {
     None,          // WordPiece drops whitespace, lower-cases, strips accents
     Exact,         // byte-level BPE, SentencePiece with identity normalisation
+    Nfc,           // the text in Unicode NFC (GPT-NeoX's NFC normalizer)
     ExceptSpaces,  // SentencePiece with remove_extra_whitespaces: only ASCII spaces change
 };
 
@@ -35,12 +38,29 @@ enum class Coverage {
                              // nonspacing marks (accent stripping)
 };
 
+// Where a spec's tokenizer folder lies.
+enum class Root { Models, Golden };
+
 struct FileSpec {
-    const char* file;      // in golden/tokenizers
-    const char* modelDir;  // in models
+    const char* file;      // in golden/<set>/tokenizers
+    const char* modelDir;  // in models (or in golden, see root)
     std::vector<std::optional<core::TokenizerFormat>> formats;  // nullopt: loadTokenizer's own choice
     RoundTrip roundTrip;
     Coverage coverage;
+    const char* set = "";  // "" (golden) or "archs" (golden/archs)
+    Root root = Root::Models;
+
+    std::filesystem::path jsonl(const std::filesystem::path& golden) const {
+        return golden / set / "tokenizers" / file;
+    }
+    std::filesystem::path folder(const std::filesystem::path& models, const std::filesystem::path& golden) const {
+        return (root == Root::Models ? models : golden) / modelDir;
+    }
+    // Row name prefix: the file, with its set and (for a second folder) the folder.
+    std::string label() const {
+        std::string out = *set ? std::string(set) + "/" + file : std::string(file);
+        return root == Root::Golden ? out + "@" + modelDir : out;
+    }
 };
 
 const std::vector<FileSpec>& specs() {
@@ -60,6 +80,18 @@ const std::vector<FileSpec>& specs() {
         // The golden README: tok512 has remove_extra_whitespaces on.
         {"tok512.jsonl", "stories260K", {F::SentencePiece, std::nullopt}, RoundTrip::ExceptSpaces,
          Coverage::SpacesMayVanish},
+        // golden/archs README-archs.md "tokenizers/*.jsonl": AlbertTokenizer on
+        // fixtures/albert (spiece.model + its tokenizer_config.json); the
+        // GPT-NeoX-20B tokenizer.json (no tokenizer_config.json), and the
+        // same file in fixtures/gpt_neox (with its GPTNeoXTokenizer config).
+        {"albert-base-v2.jsonl", "archs/fixtures/albert", {F::SentencePiece, std::nullopt}, RoundTrip::None,
+         Coverage::WhitespaceAndControls, "archs", Root::Golden},
+        {"gpt-neox-20b.jsonl", "tokenizers/gpt-neox-20b", {F::TokenizerJson, std::nullopt}, RoundTrip::Nfc,
+         Coverage::Full, "archs"},
+        {"gpt-neox-20b.jsonl", "archs/fixtures/gpt_neox", {std::nullopt}, RoundTrip::Nfc, Coverage::Full, "archs",
+         Root::Golden},
+        {"llamacpp-mpt.jsonl", "tokenizers/gpt-neox-20b", {F::TokenizerJson, std::nullopt}, RoundTrip::Nfc,
+         Coverage::Full, "archs"},
     };
     return s;
 }
@@ -139,6 +171,9 @@ private slots:
     void spans_data() { addRows(false); }
     void spans();
     void autoChoice();
+    void archsAutoChoice();
+    void albertFromModelType();
+    void gptNeoxWhitespaceRuns();
     void pairLayouts_data();
     void pairLayouts();
 
@@ -149,6 +184,8 @@ private:
         const FileSpec* spec;
         std::size_t format;
         GoldenLine line;
+        std::filesystem::path dir;  // the tokenizer folder; empty when absent
+        std::string missing;        // why the row cannot run, when it cannot
     };
     Row fetchRow();
 
@@ -165,12 +202,18 @@ void TestGoldenTokenizers::addRows(bool onlyLossless) {
     for (std::size_t s = 0; s < specs().size(); ++s) {
         const FileSpec& spec = specs()[s];
         if (onlyLossless && spec.roundTrip == RoundTrip::None) continue;
-        auto& lines = m_lines[spec.file];
-        if (lines.empty()) lines = readGoldenFile(*golden / "tokenizers" / spec.file);
+        const auto path = spec.jsonl(*golden);
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec)) {
+            // One row that skips, naming the file.
+            QTest::newRow((spec.label() + "/missing").c_str()) << static_cast<int>(s) << 0 << -1;
+            continue;
+        }
+        auto& lines = m_lines[path.string()];
+        if (lines.empty()) lines = readGoldenFile(path);
         for (std::size_t f = 0; f < spec.formats.size(); ++f) {
             for (std::size_t i = 0; i < lines.size(); ++i) {
-                const std::string name = std::string(spec.file) + "/" + formatName(spec.formats[f]) + "/" +
-                                         std::to_string(i + 1);
+                const std::string name = spec.label() + "/" + formatName(spec.formats[f]) + "/" + std::to_string(i + 1);
                 QTest::newRow(name.c_str()) << static_cast<int>(s) << static_cast<int>(f) << static_cast<int>(i);
             }
         }
@@ -193,13 +236,36 @@ TestGoldenTokenizers::Row TestGoldenTokenizers::fetchRow() {
     QFETCH(int, format);
     QFETCH(int, line);
     const FileSpec& s = specs()[static_cast<std::size_t>(spec)];
-    return {&s, static_cast<std::size_t>(format), m_lines.at(s.file)[static_cast<std::size_t>(line)]};
+    Row row{&s, static_cast<std::size_t>(format), {}, {}, {}};
+    const auto golden = test::goldenDir();
+    const auto models = test::modelsDir();
+    if (!golden) {
+        row.missing = "golden reference folder not found (ATTNVIZ_GOLDEN_DIR)";
+        return row;
+    }
+    if (line < 0) {
+        row.missing = s.jsonl(*golden).string() + " not found";
+        return row;
+    }
+    row.line = m_lines.at(s.jsonl(*golden).string())[static_cast<std::size_t>(line)];
+    if (s.root == Root::Models && !models) {
+        row.missing = "shared models folder not found (ATTNVIZ_MODELS_DIR)";
+        return row;
+    }
+    const auto dir = s.folder(models.value_or(std::filesystem::path()), *golden);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+        row.missing = "tokenizer folder " + dir.string() + " not found";
+        return row;
+    }
+    row.dir = dir;
+    return row;
 }
 
 void TestGoldenTokenizers::ids() {
-    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
     const Row row = fetchRow();
-    ATTNVIZ_UNWRAP(loaded, tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]));
+    if (!row.missing.empty()) QSKIP(row.missing.c_str());
+    ATTNVIZ_UNWRAP(loaded, tokenizer(row.dir, row.spec->formats[row.format]));
     const core::Tokenizer& tok = *loaded;
     core::EncodeOptions options;
     options.addSpecialTokens = row.line.addSpecialTokens;
@@ -224,9 +290,9 @@ void TestGoldenTokenizers::ids() {
 }
 
 void TestGoldenTokenizers::roundTrip() {
-    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
     const Row row = fetchRow();
-    ATTNVIZ_UNWRAP(loaded, tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]));
+    if (!row.missing.empty()) QSKIP(row.missing.c_str());
+    ATTNVIZ_UNWRAP(loaded, tokenizer(row.dir, row.spec->formats[row.format]));
     const core::Tokenizer& tok = *loaded;
     const auto enc = tok.encode(row.line.text);
     QVERIFY2(enc.ok(), enc.ok() ? "" : enc.error().c_str());
@@ -238,6 +304,9 @@ void TestGoldenTokenizers::roundTrip() {
     QVERIFY2(decoded.ok(), decoded.ok() ? "" : decoded.error().c_str());
     if (row.spec->roundTrip == RoundTrip::Exact) {
         QCOMPARE(QString::fromStdString(decoded.value()), QString::fromStdString(row.line.text));
+    } else if (row.spec->roundTrip == RoundTrip::Nfc) {
+        QCOMPARE(QString::fromStdString(decoded.value()),
+                 QString::fromStdString(row.line.text).normalized(QString::NormalizationForm_C));
     } else {
         QCOMPARE(QString::fromStdString(withoutSpaces(decoded.value())),
                  QString::fromStdString(withoutSpaces(row.line.text)));
@@ -245,9 +314,9 @@ void TestGoldenTokenizers::roundTrip() {
 }
 
 void TestGoldenTokenizers::spans() {
-    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
     const Row row = fetchRow();
-    ATTNVIZ_UNWRAP(loaded, tokenizer(models / row.spec->modelDir, row.spec->formats[row.format]));
+    if (!row.missing.empty()) QSKIP(row.missing.c_str());
+    ATTNVIZ_UNWRAP(loaded, tokenizer(row.dir, row.spec->formats[row.format]));
     const core::Tokenizer& tok = *loaded;
     const auto enc = row.line.pair ? tok.encode(row.line.text, std::string_view(*row.line.pair))
                                    : tok.encode(row.line.text);
@@ -310,6 +379,76 @@ void TestGoldenTokenizers::autoChoice() {
         QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
         QCOMPARE(QString::fromStdString((*tok)->kind()), QString(kind));
     }
+}
+
+void TestGoldenTokenizers::archsAutoChoice() {
+    ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "golden reference folder");
+    const auto archs = golden / "archs" / "fixtures";
+    if (!std::filesystem::is_directory(archs)) QSKIP("golden/archs/fixtures not found");
+    // ALBERT's spiece.model (AlbertTokenizer), GPT-NeoX's tokenizer.json, the
+    // RoBERTa-style vocab.json + merges.txt, Llama's tokenizer.model.
+    const std::pair<const char*, const char*> expected[] = {
+        {"albert", "sentencepiece"}, {"electra", "wordpiece"},       {"gpt_neox", "byte-level-bpe"},
+        {"opt", "byte-level-bpe"},   {"gemma", "sentencepiece"},     {"longformer", "byte-level-bpe"}};
+    for (const auto& [dir, kind] : expected) {
+        auto tok = core::loadTokenizer(archs / dir);
+        QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
+        QCOMPARE(QString::fromStdString((*tok)->kind()), QString(kind));
+    }
+}
+
+void TestGoldenTokenizers::albertFromModelType() {
+    ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "golden reference folder");
+    const auto fixture = golden / "archs" / "fixtures" / "albert";
+    if (!std::filesystem::is_regular_file(fixture / "spiece.model")) QSKIP("golden/archs/fixtures/albert not found");
+    // spiece.model with no tokenizer_config.json: config.json's model_type
+    // names AlbertTokenizer (its defaults are the fixture's settings).
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const std::filesystem::path dir = tmp.path().toStdString();
+    std::filesystem::copy_file(fixture / "spiece.model", dir / "spiece.model");
+    auto withoutClass = core::loadTokenizer(dir);
+    QVERIFY(!withoutClass.ok());
+    QVERIFY2(withoutClass.error().find("spiece.model is read only as ALBERT's") != std::string::npos,
+             withoutClass.error().c_str());
+    std::ofstream(dir / "config.json") << R"({"model_type": "albert"})";
+    auto tok = core::loadTokenizer(dir);
+    QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
+    auto reference = core::loadTokenizer(fixture);
+    QVERIFY2(reference.ok(), reference.ok() ? "" : reference.error().c_str());
+    const char* text = "Crème fraîche at 10,000 [MASK] feet, ``quoted''.";
+    const auto got = (*tok)->encode(text, std::string_view("Pair B"));
+    const auto want = (*reference)->encode(text, std::string_view("Pair B"));
+    QVERIFY(got.ok() && want.ok());
+    QCOMPARE(got->ids(), want->ids());
+    QCOMPARE(got->typeIds(), want->typeIds());
+    QCOMPARE(got->ids().front(), 2);  // [CLS]
+}
+
+void TestGoldenTokenizers::gptNeoxWhitespaceRuns() {
+    ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "shared models folder");
+    const auto dir = models / "tokenizers" / "gpt-neox-20b";
+    if (!std::filesystem::is_regular_file(dir / "tokenizer.json")) QSKIP("tokenizers/gpt-neox-20b not found");
+    auto tok = core::loadTokenizer(dir);
+    QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
+    // README-archs.md: the added runs of spaces are split off before BPE
+    // (longest first), so the word after a run has no "Ġ".
+    const auto run = (*tok)->encode("a    b");
+    QVERIFY(run.ok());
+    QCOMPARE(run->tokens.size(), std::size_t(3));
+    QCOMPARE(QString::fromStdString(run->tokens[0].piece), QString("a"));
+    QCOMPARE(run->tokens[1].id, 50274);
+    QCOMPARE(QString::fromStdString(run->tokens[2].piece), QString("b"));
+    const auto hello = (*tok)->encode("   Hello");
+    QVERIFY(hello.ok());
+    QCOMPARE(hello->tokens.size(), std::size_t(2));
+    QCOMPARE(hello->tokens[0].id, 50275);
+    QCOMPARE(QString::fromStdString(hello->tokens[1].piece), QString("Hello"));
+    // Specials <|endoftext|>=0, <|padding|>=1; nothing added around the text.
+    const auto specials = (*tok)->encode("<|endoftext|> <|padding|>");
+    QVERIFY(specials.ok());
+    QCOMPARE(specials->ids().front(), 0);
+    QCOMPARE(specials->ids().back(), 1);
 }
 
 void TestGoldenTokenizers::pairLayouts_data() {

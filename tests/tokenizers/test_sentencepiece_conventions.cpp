@@ -3,7 +3,8 @@
 // from the scores: the segmentation with the best total score wins):
 // LlamaTokenizer (BOS/EOS, legacy true/false, typed special tokens) and
 // AlbertTokenizer ([CLS] A [SEP] B [SEP], remove_space, `` '' -> ",
-// keep_accents, do_lower_case, the digit-comma rule, [MASK] lstrip), and
+// keep_accents, do_lower_case, the digit-comma rule, [MASK] lstrip, its
+// spiece.model found through config.json's model_type), and
 // the codes of the errors: bad text or ids, unsupported classes, corrupt
 // models. Then the project's own default models, when their folders exist.
 #include "tiny_files.h"
@@ -52,12 +53,15 @@ std::string albertModel() {
     for (const char* c : {"a", "c", "d", "e", "f", "h", "l", "o", "r", "s", "t", "w", "H", "W", "1", "2", "\u00e9"}) {
         spec.pieces.push_back({c, -10});
     }
+    // 35 "12," and 36 "12": a digit-comma piece without "▁".
+    spec.pieces.push_back({"12,", -0.5f});
+    spec.pieces.push_back({"12", -3});
     return test::sentencePieceModel(spec);
 }
 
 constexpr std::int32_t kCls = 2, kSep = 3, kMask = 4, kAMeta = 5, kAhello = 6, kAHello = 7, kAworld = 8, kAcafe = 9,
                        kAcafeAccent = 10, kA12 = 12, kAComma = 13, kAQuote = 14, kAhelloBare = 15, kAthe = 16,
-                       kAsat = 17, kAunk = 1;
+                       kAsat = 17, kAunk = 1, kA12Bare = 36;
 
 core::Result<std::filesystem::path> writeFolder(const QTemporaryDir& root, const std::string& name,
                                                 const std::string& model, const nlohmann::json& config) {
@@ -88,6 +92,7 @@ private slots:
     void albert_data();
     void albert();
     void albertPair();
+    void albertSpieceModel();
     void errorCodes();
     void defaultModels_data();
     void defaultModels();
@@ -189,6 +194,10 @@ void TestSentencePieceConventions::albert_data() {
     QTest::newRow("accents stripped") << lower << "caf\u00e9" << Ids{kCls, kAcafe, kSep};
     // "▁12," is one piece but AlbertTokenizer re-splits a digit + comma.
     QTest::newRow("digit comma") << cased << "12, hello" << Ids{kCls, kA12, kAComma, kAhello, kSep};
+    // "12," inside a word: "12" is re-encoded as "▁12", whose "▁" is dropped
+    // because the original piece had none.
+    QTest::newRow("digit comma inside a word") << cased << "hello12, world"
+                                               << Ids{kCls, kAhello, kA12Bare, kAComma, kAworld, kSep};
     QTest::newRow("quotes") << cased << "``hello''" << Ids{kCls, kAMeta, kAQuote, kAhelloBare, kAQuote, kSep};
     QTest::newRow("mask") << cased << "the [MASK] sat" << Ids{kCls, kAthe, kMask, kAsat, kSep};
     QTest::newRow("mask glued") << cased << "hello[MASK]world" << Ids{kCls, kAhello, kMask, kAworld, kSep};
@@ -227,6 +236,33 @@ void TestSentencePieceConventions::albertPair() {
     QCOMPARE(enc->tokens[1].end, std::size_t(5));
     QCOMPARE(enc->tokens[3].segment, 1);
     QCOMPARE(enc->tokens[3].end, std::size_t(5));
+}
+
+void TestSentencePieceConventions::albertSpieceModel() {
+    // AlbertTokenizer's file is spiece.model; with no tokenizer_config.json,
+    // config.json's model_type albert names the class.
+    const std::filesystem::path dir = std::filesystem::path(m_root.path().toStdString()) / "albert-spiece";
+    std::filesystem::create_directories(dir);
+    ATTNVIZ_VERIFY_OK(test::writeFile(dir / "spiece.model", albertModel()));
+    ATTNVIZ_VERIFY_OK(test::writeJson(dir / "config.json", nlohmann::json{{"model_type", "albert"}}));
+    auto tok = core::loadTokenizer(dir);
+    QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().c_str());
+    const auto enc = (*tok)->encode("  Hello   World ", std::string_view("12, hello"));
+    QVERIFY2(enc.ok(), enc.ok() ? "" : enc.error().c_str());
+    // AlbertTokenizer defaults: do_lower_case, remove_space, accents stripped.
+    QCOMPARE(enc->ids(), (Ids{kCls, kAhello, kAworld, kSep, kA12, kAComma, kAhello, kSep}));
+    QCOMPARE(enc->typeIds(), (Ids{0, 0, 0, 0, 1, 1, 1, 1}));
+    auto direct = core::loadTokenizer(dir, core::TokenizerFormat::SentencePiece);
+    QVERIFY2(direct.ok(), direct.ok() ? "" : direct.error().c_str());
+    QCOMPARE((*direct)->encode("Hello")->ids(), (Ids{kCls, kAhello, kSep}));
+
+    // Another model type: spiece.model is not read as ALBERT's.
+    ATTNVIZ_VERIFY_OK(test::writeJson(dir / "config.json", nlohmann::json{{"model_type", "t5"}}));
+    const auto other = core::loadTokenizer(dir);
+    QVERIFY(!other.ok());
+    QVERIFY2(QString::fromStdString(other.error()).contains("spiece.model is read only as ALBERT's"),
+             other.error().c_str());
+    QCOMPARE(codeName(other.code()), codeName(core::ErrorCode::Unsupported));
 }
 
 void TestSentencePieceConventions::errorCodes() {

@@ -260,6 +260,12 @@ void TestTokenizerRobustness::badFiles_data() {
                                           << "vocab.json' is not valid JSON" << corrupt;
     QTest::newRow("corrupt tokenizer_config.json") << QByteArrayList{"tokenizer_config.json={oops", "vocab.txt=[UNK]\n"}
                                                    << "tokenizer_config.json' is not valid JSON" << corrupt;
+    QTest::newRow("spiece.model of no ALBERT")
+        << QByteArrayList{"spiece.model=" + validModel} << "spiece.model is read only as ALBERT's"
+        << core::ErrorCode::Unsupported;
+    QTest::newRow("corrupt ALBERT spiece.model")
+        << QByteArrayList{"config.json={\"model_type\": \"albert\"}", "spiece.model=\x01\x02garbage"}
+        << "spiece.model' is not a valid SentencePiece model" << corrupt;
     QTest::newRow("unknown SentencePiece class")
         << QByteArrayList{"tokenizer_config.json={\"tokenizer_class\": \"XLNetTokenizer\"}", "tokenizer.model=" + validModel}
         << "tokenizer_class 'XLNetTokenizer' is not supported for SentencePiece models" << core::ErrorCode::Unsupported;

@@ -35,8 +35,12 @@ SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 
 Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::filesystem::path& dir,
                                                                 const TokenizerConfig& config) {
-    const auto path = dir / "tokenizer.model";
     std::error_code ec;
+    // AlbertTokenizer's file is spiece.model; LlamaTokenizer's tokenizer.model.
+    auto path = dir / "tokenizer.model";
+    if (config.tokenizerClass() == "AlbertTokenizer" && std::filesystem::is_regular_file(dir / "spiece.model", ec)) {
+        path = dir / "spiece.model";
+    }
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) return makeError(ErrorCode::Io, "cannot read '" + path.string() + "': " + ec.message());
     if (size > kMaxModelBytes) {

@@ -1,5 +1,6 @@
-// SentencePiece tokenizer.model through the SentencePiece library, wrapped
-// the way the Hugging Face slow tokenizers wrap it (tokenizer_config.json):
+// SentencePiece tokenizer.model (ALBERT: spiece.model) through the
+// SentencePiece library, wrapped the way the Hugging Face slow tokenizers
+// wrap it (tokenizer_config.json):
 // - LlamaTokenizer: special tokens typed in the text are cut out first,
 //   BOS/EOS per add_bos_token/add_eos_token; `legacy: true` encodes every
 //   chunk as a fresh SentencePiece call (with its dummy-prefix "▁"),

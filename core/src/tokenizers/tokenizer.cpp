@@ -64,8 +64,11 @@ Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::p
     // The slow SentencePiece classes are the reference for their models;
     // the SentencePiece library reproduces them exactly.
     const std::string& cls = config->tokenizerClass();
-    const bool sentencePieceClass = cls == "LlamaTokenizer" || cls == "CodeLlamaTokenizer" || cls == "AlbertTokenizer";
-    if (sentencePieceClass && has("tokenizer.model")) return SentencePieceTokenizer::load(dir, config.value());
+    const bool albert = cls == "AlbertTokenizer";
+    const bool sentencePieceClass = cls == "LlamaTokenizer" || cls == "CodeLlamaTokenizer" || albert;
+    // AlbertTokenizer's file is spiece.model.
+    const bool sentencePieceFile = has("tokenizer.model") || (albert && has("spiece.model"));
+    if (sentencePieceClass && sentencePieceFile) return SentencePieceTokenizer::load(dir, config.value());
 
     std::string skipped;
     if (has("tokenizer.json")) {
@@ -76,19 +79,25 @@ Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::p
         if (tok.code() != ErrorCode::Unsupported) return tok.takeError();
         skipped = tok.error();
     }
-    if (has("tokenizer.model")) return SentencePieceTokenizer::load(dir, config.value());
+    if (sentencePieceFile) return SentencePieceTokenizer::load(dir, config.value());
     if (has("vocab.txt")) return loadWordPieceVocab(dir, config.value());
     if (has("vocab.json") && has("merges.txt")) return loadByteLevelBpeVocab(dir, config.value());
 
     std::string message = "no supported tokenizer in '" + dir.string() +
-                          "' (looked for tokenizer.json, tokenizer.model, vocab.txt, vocab.json + merges.txt)";
+                          "' (looked for tokenizer.json, tokenizer.model, vocab.txt, vocab.json + merges.txt, "
+                          "spiece.model for ALBERT)";
+    const bool foreignSpiece = has("spiece.model") && !albert;
+    if (foreignSpiece) {
+        message += "; spiece.model is read only as ALBERT's (tokenizer_class AlbertTokenizer in "
+                   "tokenizer_config.json or model_type albert in config.json)" +
+                   (cls.empty() ? std::string() : ", not " + cls);
+    }
     if (has("vocab.json") != has("merges.txt")) {
         message += "; " + std::string(has("vocab.json") ? "merges.txt" : "vocab.json") + " is missing";
     }
     if (!skipped.empty()) message += "; " + skipped;
     // Nothing there is a missing file; only files we do not handle is unsupported.
-    return makeError(skipped.empty() ? ErrorCode::Io : ErrorCode::Unsupported,
-                     message);
+    return makeError(skipped.empty() && !foreignSpiece ? ErrorCode::Io : ErrorCode::Unsupported, message);
 }
 
 Result<std::unique_ptr<Tokenizer>> loadTokenizerOfFormat(const std::filesystem::path& dir, TokenizerFormat format) {

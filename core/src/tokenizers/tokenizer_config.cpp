@@ -3,6 +3,25 @@
 #include "../json_file.h"
 
 namespace attnviz::core {
+namespace {
+
+// The slow class AutoTokenizer uses for a model_type, where the folder's
+// files alone do not tell the conventions (spiece.model: ALBERT's
+// preprocessing and [CLS] A [SEP] template).
+std::string classOfModelType(const std::filesystem::path& dir) {
+    std::error_code ec;
+    const auto path = dir / "config.json";
+    if (!std::filesystem::is_regular_file(path, ec)) return {};
+    // A broken config.json is the model loader's to report.
+    auto j = readJsonFile(path);
+    if (!j || !j->is_object()) return {};
+    const auto it = j->find("model_type");
+    if (it == j->end() || !it->is_string()) return {};
+    if (it->get<std::string>() == "albert") return "AlbertTokenizer";
+    return {};
+}
+
+}  // namespace
 
 std::optional<AddedToken> parseAddedToken(const nlohmann::json& entry) {
     AddedToken token;
@@ -51,6 +70,7 @@ Result<TokenizerConfig> TokenizerConfig::load(const std::filesystem::path& dir) 
             cfg.m_class.resize(cfg.m_class.size() - 4);
         }
     }
+    if (cfg.m_class.empty()) cfg.m_class = classOfModelType(dir);
     if (const auto it = cfg.m_config.find("added_tokens_decoder"); it != cfg.m_config.end() && it->is_object()) {
         for (const auto& [key, value] : it->items()) {
             auto token = parseAddedToken(value);

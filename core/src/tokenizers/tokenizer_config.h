@@ -1,7 +1,8 @@
 // The settings a Hugging Face tokenizer folder keeps next to its vocabulary:
 // tokenizer_config.json (class, flags, special tokens, added_tokens_decoder)
 // completed by special_tokens_map.json and added_tokens.json. Missing files
-// mean "class defaults".
+// mean "class defaults". Without a tokenizer_class, config.json's model_type
+// names it where that decides the conventions (as AutoTokenizer does).
 #pragma once
 
 #include "added_vocabulary.h"
@@ -22,7 +23,8 @@ public:
     static Result<TokenizerConfig> load(const std::filesystem::path& dir);
 
     // "BertTokenizer", "LlamaTokenizer", ... with any "Fast" suffix removed;
-    // "" when not given.
+    // else the class of config.json's model_type ("albert": AlbertTokenizer);
+    // "" when neither says.
     const std::string& tokenizerClass() const { return m_class; }
     std::optional<bool> flag(const char* key) const;
     bool flagOr(const char* key, bool fallback) const { return flag(key).value_or(fallback); }

@@ -72,13 +72,15 @@ public:
 // (WordPiece), vocab.json + merges.txt (byte-level BPE). tokenizer_config.json
 // sets the conventions (special tokens, lower-casing, ...); for the
 // SentencePiece classes (LlamaTokenizer, AlbertTokenizer) tokenizer.model is
-// preferred. Errors say which files were looked for.
+// preferred (AlbertTokenizer: spiece.model; the class is named by
+// tokenizer_config.json or, for ALBERT, by config.json's model_type).
+// Errors say which files were looked for.
 Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir);
 
 // One particular file format of a folder, for comparing them.
 enum class TokenizerFormat {
     TokenizerJson,      // tokenizer.json
-    SentencePiece,      // tokenizer.model
+    SentencePiece,      // tokenizer.model (AlbertTokenizer: spiece.model)
     WordPieceVocab,     // vocab.txt
     ByteLevelBpeVocab,  // vocab.json + merges.txt
 };
