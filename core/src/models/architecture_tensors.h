@@ -48,6 +48,10 @@ struct TensorSlot {
     int layer = -1;
 };
 
+// `specs` without the entries this config does not have (TensorNeed::Absent).
+std::vector<TensorSpec> presentTensors(std::vector<TensorSpec> specs);
+
+// The lists of the first families (each defined in its <family>_architecture.cpp).
 // Post-LN encoders: BERT, RoBERTa, DistilBERT.
 std::vector<TensorSpec> bertTensors(const ModelConfig& c);
 // GPT-2.

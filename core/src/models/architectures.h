@@ -44,6 +44,15 @@ struct ArchitectureInfo {
     std::vector<std::pair<std::string, std::string>> presets = {};
 };
 
+// The descriptors, one per architecture (core/src/models/<name>_architecture.cpp).
+ArchitectureInfo bertArchitecture();
+ArchitectureInfo robertaArchitecture();
+ArchitectureInfo distilBertArchitecture();
+ArchitectureInfo gpt2Architecture();
+ArchitectureInfo llamaArchitecture();
+ArchitectureInfo mistralArchitecture();
+ArchitectureInfo qwen2Architecture();
+
 // Every architecture, in the order "supported: ..." lists them.
 const std::vector<ArchitectureInfo>& architectures();
 const ArchitectureInfo& architectureInfo(Architecture architecture);

@@ -97,11 +97,7 @@ private:
     std::optional<Error> m_error;
 };
 
-// Readers of the families that share one (model_config_families.cpp).
-void readBertConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c);
-void readGpt2Config(const nlohmann::json& j, ConfigReader& r, ModelConfig& c);
-void readLlamaConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c);
-// "rope_scaling" of rotary models.
+// "rope_scaling" of rotary models (rope_config.cpp).
 void readRopeScaling(const nlohmann::json& j, ConfigReader& r, ModelConfig& c);
 
 }  // namespace attnviz::core

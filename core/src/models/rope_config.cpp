@@ -1,0 +1,40 @@
+#include "config_reader.h"
+
+namespace attnviz::core {
+
+using nlohmann::json;
+
+void readRopeScaling(const json& j, ConfigReader& r, ModelConfig& c) {
+    auto it = j.find("rope_scaling");
+    if (it == j.end() || it->is_null()) return;
+    if (!it->is_object()) {
+        r.fail("\"rope_scaling\" must be an object or null");
+        return;
+    }
+    const json& rs = *it;
+    std::string type;
+    if (rs.contains("rope_type") && rs["rope_type"].is_string()) type = rs["rope_type"].get<std::string>();
+    else if (rs.contains("type") && rs["type"].is_string()) type = rs["type"].get<std::string>();
+    auto number = [&](const char* key, double fallback) {
+        return rs.contains(key) && rs[key].is_number() ? rs[key].get<double>() : fallback;
+    };
+    if (type == "default" || type.empty()) return;
+    if (type == "linear") {
+        c.ropeScaling.type = RopeScaling::Type::Linear;
+    } else if (type == "llama3") {
+        c.ropeScaling.type = RopeScaling::Type::Llama3;
+        c.ropeScaling.lowFreqFactor = number("low_freq_factor", 1.0);
+        c.ropeScaling.highFreqFactor = number("high_freq_factor", 4.0);
+        c.ropeScaling.originalMaxPositions = number("original_max_position_embeddings", 8192);
+        if (c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor) {
+            r.fail("rope_scaling: high_freq_factor must exceed low_freq_factor");
+        }
+    } else {
+        r.unsupported("rope_scaling type \"" + type + "\" is not supported (linear, llama3)");
+        return;
+    }
+    c.ropeScaling.factor = number("factor", 1.0);
+    if (!(c.ropeScaling.factor > 0)) r.fail("rope_scaling factor must be positive");
+}
+
+}  // namespace attnviz::core
