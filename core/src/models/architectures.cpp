@@ -13,6 +13,9 @@ const std::vector<ArchitectureInfo>& architectures() {
         llamaArchitecture(),
         mistralArchitecture(),
         qwen2Architecture(),
+        gemmaArchitecture(),
+        gemma2Architecture(),
+        phi3Architecture(),
     };
     return table;
 }

@@ -52,6 +52,9 @@ ArchitectureInfo gpt2Architecture();
 ArchitectureInfo llamaArchitecture();
 ArchitectureInfo mistralArchitecture();
 ArchitectureInfo qwen2Architecture();
+ArchitectureInfo gemmaArchitecture();
+ArchitectureInfo gemma2Architecture();
+ArchitectureInfo phi3Architecture();
 
 // Every architecture, in the order "supported: ..." lists them.
 const std::vector<ArchitectureInfo>& architectures();

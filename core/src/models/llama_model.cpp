@@ -9,6 +9,19 @@ namespace attnviz::core {
 
 using R = TensorRole;
 
+namespace {
+
+// Rows [first, first + count) of a fused nn.Linear (weight stored (out, in)).
+Linear rowsOf(const Linear& fused, int first, int count) {
+    Linear part = fused;
+    part.weight = fused.weight + static_cast<std::size_t>(first) * fused.in;
+    part.bias = fused.bias != nullptr ? fused.bias + first : nullptr;
+    part.out = count;
+    return part;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::unique_ptr<WeightStore> store,
                                                   const ProgressFn& progress) {
     if (config.mlpBias) return makeError(ErrorCode::Unsupported, "mlp_bias=true is not supported");
@@ -28,17 +41,31 @@ Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::uniqu
     m->m_rope.highFreqFactor = static_cast<float>(c.ropeScaling.highFreqFactor);
     m->m_rope.originalMaxPositions = static_cast<float>(c.ropeScaling.originalMaxPositions);
 
+    const int qDim = c.nHeads * c.headDim;
+    const int kvDim = c.nKvHeads * c.headDim;
     m->m_tokenEmbedding = w.get(R::TokenEmbedding);
     for (int l = 0; l < c.nLayers; ++l) {
         Layer L;
         L.attnNormGain = w.get(R::AttnNormWeight, l);
-        L.q = w.linear(R::AttnQWeight, R::AttnQBias, l);
-        L.k = w.linear(R::AttnKWeight, R::AttnKBias, l);
-        L.v = w.linear(R::AttnVWeight, R::AttnVBias, l);
+        if (w.has(R::AttnQkvWeight, l)) {
+            // Phi-3: qkv_proj rows [Q | K | V] and gate_up_proj rows
+            // [gate | up]; each projection is a view of its rows.
+            const Linear qkv = w.linear(R::AttnQkvWeight, l);
+            L.q = rowsOf(qkv, 0, qDim);
+            L.k = rowsOf(qkv, qDim, kvDim);
+            L.v = rowsOf(qkv, qDim + kvDim, kvDim);
+            const Linear gateUp = w.linear(R::FfnGateUpWeight, l);
+            L.gate = rowsOf(gateUp, 0, c.dFF);
+            L.up = rowsOf(gateUp, c.dFF, c.dFF);
+        } else {
+            L.q = w.linear(R::AttnQWeight, R::AttnQBias, l);
+            L.k = w.linear(R::AttnKWeight, R::AttnKBias, l);
+            L.v = w.linear(R::AttnVWeight, R::AttnVBias, l);
+            L.gate = w.linear(R::FfnGateWeight, l);
+            L.up = w.linear(R::FfnUpWeight, l);
+        }
         L.out = w.linear(R::AttnOutWeight, R::AttnOutBias, l);
         L.ffnNormGain = w.get(R::FfnNormWeight, l);
-        L.gate = w.linear(R::FfnGateWeight, l);
-        L.up = w.linear(R::FfnUpWeight, l);
         L.down = w.linear(R::FfnDownWeight, l);
         m->m_layers.push_back(L);
     }

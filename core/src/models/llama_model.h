@@ -1,6 +1,7 @@
-// Llama, Mistral and Qwen2: pre-RMSNorm decoders with rotary positions,
-// grouped-query attention and a SwiGLU MLP, causal by training (Mistral with
-// a sliding window).
+// Llama, Mistral, Qwen2 and Phi-3: pre-RMSNorm decoders with rotary
+// positions, grouped-query attention and a SwiGLU MLP, causal by training
+// (Mistral and Phi-3 with a sliding window when configured). Phi-3's fused
+// qkv_proj and gate_up_proj are bound as views of their rows.
 #pragma once
 
 #include "attnviz/core/model.h"

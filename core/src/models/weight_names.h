@@ -23,6 +23,7 @@ enum class TensorRole {
     FinalNormWeight, FinalNormBias,
     LmHeadWeight, LmHeadBias,
     MlmTransformWeight, MlmTransformBias, MlmNormWeight, MlmNormBias,
+    FfnGateUpWeight,                         // fused [gate | up] rows (Phi-3 gate_up_proj)
     // Stored by some checkpoints, never read: buffers, parts we do not run,
     // copies of tied tensors.
     PositionIds, PoolerWeight, PoolerBias, LmHeadBiasCopy, AttnCausalMask, AttnMaskedBias, RotaryInvFreq,

@@ -16,7 +16,7 @@ namespace attnviz::core {
 
 // Each has one row in core/src/models/architectures.cpp (model_type names,
 // mask, positions, tensors, forward pass).
-enum class Architecture { Bert, Roberta, DistilBert, Gpt2, Llama, Mistral, Qwen2 };
+enum class Architecture { Bert, Roberta, DistilBert, Gpt2, Llama, Mistral, Qwen2, Gemma, Gemma2, Phi3 };
 
 // Rotary position embedding scaling (config "rope_scaling").
 struct RopeScaling {
@@ -56,6 +56,11 @@ struct ModelConfig {
     bool qkvBias = false;
     bool outputBias = false;
     bool mlpBias = false;
+
+    // Gemma 2 (0 = off)
+    double queryPreAttnScalar = 0.0;  // scores scaled by its ^-0.5 instead of headDim^-0.5
+    double attnLogitSoftcap = 0.0;    // scores = cap tanh(scores / cap) before the mask
+    double finalLogitSoftcap = 0.0;   // logits = cap tanh(logits / cap)
 
     // GPT-2
     bool scaleAttnWeights = true;           // divide scores by sqrt(headDim)

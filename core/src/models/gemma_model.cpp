@@ -1,0 +1,156 @@
+#include "gemma_model.h"
+
+#include "attnviz/core/attention_kernel.h"
+#include "tensor_binder.h"
+
+#include <cmath>
+
+namespace attnviz::core {
+
+using R = TensorRole;
+
+namespace {
+
+RopeScalingParams ropeParams(const RopeScaling& s) {
+    RopeScalingParams p;
+    switch (s.type) {
+    case RopeScaling::Type::None: p.kind = RopeScalingParams::Kind::None; break;
+    case RopeScaling::Type::Linear: p.kind = RopeScalingParams::Kind::Linear; break;
+    case RopeScaling::Type::Llama3: p.kind = RopeScalingParams::Kind::Llama3; break;
+    }
+    p.factor = static_cast<float>(s.factor);
+    p.lowFreqFactor = static_cast<float>(s.lowFreqFactor);
+    p.highFreqFactor = static_cast<float>(s.highFreqFactor);
+    p.originalMaxPositions = static_cast<float>(s.originalMaxPositions);
+    return p;
+}
+
+// cap tanh(x / cap), in place.
+void softcap(RowMatrix& x, float cap) { x = (x.array() / cap).tanh() * cap; }
+
+}  // namespace
+
+Result<std::unique_ptr<Model>> GemmaModel::create(ModelConfig config, std::unique_ptr<WeightStore> store,
+                                                  const ProgressFn& progress) {
+    auto bound = bindTensors(*store, config, progress);
+    if (!bound) return bound.takeError();
+    const BoundTensors& w = bound.value();
+    const ModelConfig& c = config;
+
+    std::unique_ptr<GemmaModel> m(new GemmaModel(config));
+    m->m_rope = ropeParams(c.ropeScaling);
+    m->m_activation = activationFromName(c.activation);
+    // The stored w of a norm is used as (1 + w), added in float32 as HF does;
+    // empty when the architecture has no such norm.
+    auto gain = [&](TensorRole role, int layer) {
+        Gain g;
+        if (const float* stored = w.get(role, layer)) {
+            g.resize(static_cast<std::size_t>(c.dModel));
+            for (int i = 0; i < c.dModel; ++i) g[static_cast<std::size_t>(i)] = 1.0f + stored[i];
+        }
+        return g;
+    };
+
+    m->m_tokenEmbedding = w.get(R::TokenEmbedding);
+    for (int l = 0; l < c.nLayers; ++l) {
+        Layer L;
+        L.attnNorm = gain(R::AttnNormWeight, l);
+        L.q = w.linear(R::AttnQWeight, R::AttnQBias, l);
+        L.k = w.linear(R::AttnKWeight, R::AttnKBias, l);
+        L.v = w.linear(R::AttnVWeight, R::AttnVBias, l);
+        L.out = w.linear(R::AttnOutWeight, R::AttnOutBias, l);
+        L.attnOutNorm = gain(R::AttnOutNormWeight, l);
+        L.ffnNorm = gain(R::FfnNormWeight, l);
+        L.gate = w.linear(R::FfnGateWeight, l);
+        L.up = w.linear(R::FfnUpWeight, l);
+        L.down = w.linear(R::FfnDownWeight, l);
+        L.ffnOutNorm = gain(R::FfnOutNormWeight, l);
+        m->m_layers.push_back(std::move(L));
+    }
+    m->m_finalNorm = gain(R::FinalNormWeight, -1);
+    // Tied to the token embeddings, or stored (required) when untied.
+    m->m_lmHead = c.tieWordEmbeddings ? Linear{m->m_tokenEmbedding, nullptr, c.dModel, c.vocabSize}
+                                      : w.linear(R::LmHeadWeight, -1);
+    m->setLoadWarnings(w.warnings());
+    m->m_store = std::move(store);
+    return std::unique_ptr<Model>(std::move(m));
+}
+
+Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const std::int32_t>,
+                           const RunOptions& options, AttentionTrace& trace) const {
+    const ModelConfig& c = config();
+    const int T = static_cast<int>(ids.size());
+    const int d = c.dModel;
+    const int qDim = c.nHeads * c.headDim;
+    const int kvDim = c.nKvHeads * c.headDim;
+    const float eps = static_cast<float>(c.normEps);
+
+    // 1. Token embeddings times sqrt(dModel), the factor rounded to float32
+    //    first (HF: torch.tensor(d ** 0.5, dtype=float32)).
+    const float normalizer = static_cast<float>(std::sqrt(static_cast<double>(d)));
+    RowMatrix x(T, d);  // (seqLen, dModel)
+    for (int t = 0; t < T; ++t) {
+        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_tokenEmbedding + static_cast<std::size_t>(ids[t]) * d, d) *
+                   normalizer;
+    }
+    const RopeTable rope = makeRopeTable(T, c.headDim, c.ropeTheta, m_rope);  // (seqLen, headDim) each
+    // Gemma: headDim^-0.5; Gemma 2: query_pre_attn_scalar^-0.5.
+    const double scaleBase = c.queryPreAttnScalar > 0 ? c.queryPreAttnScalar : static_cast<double>(c.headDim);
+    const HeadLayout heads{c.nHeads, c.nKvHeads, c.headDim, static_cast<float>(std::pow(scaleBase, -0.5)),
+                           static_cast<float>(c.attnLogitSoftcap)};
+
+    RowMatrix h;            // (seqLen, dModel) normalised input of a block
+    RowMatrix q;            // (seqLen, nHeads headDim)
+    RowMatrix k, v;         // (seqLen, nKvHeads headDim)
+    RowMatrix context;      // (seqLen, nHeads headDim)
+    RowMatrix proj;         // (seqLen, dModel)
+    RowMatrix gate, up;     // (seqLen, dFF)
+    // x += block output, through the block's post-norm when it has one (Gemma 2).
+    auto addResidual = [&](RowMatrix& out, const Gain& postNorm) {
+        if (postNorm.empty()) {
+            x += out;
+        } else {
+            rmsNorm(out, postNorm.data(), eps, h);
+            x += h;
+        }
+    };
+    for (int l = 0; l < c.nLayers; ++l) {
+        if (options.cancel != nullptr && options.cancel->load()) {
+            return makeError(ErrorCode::Cancelled, "cancelled");
+        }
+        const Layer& L = m_layers[l];
+        // 2. Attention block: RMSNorm, q/k/v projections, RoPE on q and k,
+        //    grouped-query attention (soft-capped scores on Gemma 2; local
+        //    layers see the trace's window), o_proj, [post-norm,] residual.
+        rmsNorm(x, L.attnNorm.data(), eps, h);
+        linear(h, L.q, q);
+        linear(h, L.k, k);
+        linear(h, L.v, v);
+        applyRope(q, c.nHeads, c.headDim, rope);
+        applyRope(k, c.nKvHeads, c.headDim, rope);
+        multiHeadAttention({q.data(), k.data(), v.data(), qDim, kvDim, kvDim}, T, heads, l, trace, context, &L.out);
+        linear(context, L.out, proj);
+        addResidual(proj, L.attnOutNorm);
+        if (l == c.nLayers - 1 && !options.computeLogits) break;
+        // 3. GeGLU MLP: RMSNorm, down(act(gate(h)) * up(h)), [post-norm,] residual.
+        rmsNorm(x, L.ffnNorm.data(), eps, h);
+        linear(h, L.gate, gate);
+        linear(h, L.up, up);
+        applyActivation(gate, m_activation);
+        gate.array() *= up.array();
+        linear(gate, L.down, proj);
+        addResidual(proj, L.ffnOutNorm);
+    }
+    if (options.computeLogits) {
+        // 4. Final RMSNorm, LM head, [final-logit soft-cap].
+        rmsNorm(x, m_finalNorm.data(), eps, h);
+        RowMatrix logits;  // (seqLen, vocab)
+        linear(h, m_lmHead, logits);
+        if (c.finalLogitSoftcap > 0) softcap(logits, static_cast<float>(c.finalLogitSoftcap));
+        trace.vocabSize = c.vocabSize;
+        trace.logits.assign(logits.data(), logits.data() + logits.size());
+    }
+    return Status::success();
+}
+
+}  // namespace attnviz::core
