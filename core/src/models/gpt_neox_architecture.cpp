@@ -5,7 +5,6 @@
 #include "config_reader.h"
 #include "gpt_neox_model.h"
 
-#include <cmath>
 
 namespace attnviz::core {
 namespace {
@@ -127,16 +126,20 @@ void readGptNeoXConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c)
     c.ropeTheta = eitherDouble(j, r, "rotary_emb_base", "rope_theta", "rope_theta", 10000.0);
     const double pct = eitherDouble(j, r, "rotary_pct", "partial_rotary_factor", "partial_rotary_factor", 0.25);
     if (auto p = j.find("rope_parameters"); p != j.end() && p->is_object()) {
-        const std::string type = p->value("rope_type", std::string("default"));
-        if (type != "default") r.unsupported("rope_parameters rope_type \"" + type + "\" is not supported");
+        auto type = p->find("rope_type");
+        if (type != p->end() && !(type->is_string() && type->get<std::string>() == "default")) {
+            r.unsupported("rope_parameters rope_type " + type->dump() + " is not supported (only \"default\")");
+        }
     }
     readRopeScaling(j, r, c);
-    if (c.nHeads > 0 && c.dModel % c.nHeads == 0) {
+    if (!(pct >= 0.0 && pct <= 1.0)) {
+        r.unsupported("rotary_pct " + std::to_string(pct) + " is not between 0 and 1");
+    } else if (c.nHeads > 0 && c.dModel % c.nHeads == 0) {
         const int headDim = c.dModel / c.nHeads;
         c.rotaryDims = static_cast<int>(headDim * pct);  // int(head_size * rotary_pct), as transformers
-        if (!(pct >= 0.0 && pct <= 1.0) || c.rotaryDims % 2 != 0) {
-            r.unsupported("rotary_pct " + std::to_string(pct) + " gives " + std::to_string(c.rotaryDims) + " of " +
-                          std::to_string(headDim) + " head dims; an even count between 0 and head_dim is supported");
+        if (c.rotaryDims % 2 != 0) {
+            r.unsupported("rotary_pct " + std::to_string(pct) + " rotates " + std::to_string(c.rotaryDims) + " of " +
+                          std::to_string(headDim) + " head dims; only an even count is supported");
         }
     }
 }
