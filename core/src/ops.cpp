@@ -192,4 +192,21 @@ void applyRope(RowMatrix& x, int nHeads, int headDim, const RopeTable& table) {
     }
 }
 
+void applyPartialRope(RowMatrix& x, int nHeads, int headDim, int rotaryDims, const RopeTable& table) {
+    const int half = rotaryDims / 2;
+    for (Eigen::Index p = 0; p < x.rows(); ++p) {
+        const float* c = table.cos.data() + p * rotaryDims;
+        const float* s = table.sin.data() + p * rotaryDims;
+        for (int h = 0; h < nHeads; ++h) {
+            float* v = x.data() + p * x.cols() + h * headDim;
+            for (int i = 0; i < half; ++i) {
+                const float a = v[i];
+                const float b = v[i + half];
+                v[i] = a * c[i] - b * s[i];
+                v[i + half] = b * c[i + half] + a * s[i + half];
+            }
+        }
+    }
+}
+
 }  // namespace attnviz::core

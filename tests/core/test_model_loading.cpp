@@ -78,6 +78,8 @@ private slots:
     void tiedAndUntiedEmbeddings();
     void badFolders_data();
     void badFolders();
+    void fusedQkvConfigs_data();
+    void fusedQkvConfigs();
     void runRejectsBadInput();
     void cancelStopsARun();
     void cancelStopsLoading();
@@ -227,6 +229,50 @@ void TestModelLoading::badFolders() {
     QVERIFY2(error.contains(expected), qPrintable(error));
     if (breakage == "unknown-type") QVERIFY(error.contains("supported: bert"));
     QCOMPARE(codeName(model.code()), codeName(code));
+}
+
+void TestModelLoading::fusedQkvConfigs_data() {
+    // A GPT-NeoX or Falcon setting attnviz does not run is refused, naming
+    // the field; those it reads give the documented numbers.
+    QTest::addColumn<QString>("preset");
+    QTest::addColumn<QString>("edit");  // JSON object merged into the preset's config
+    QTest::addColumn<QString>("expected");  // error text, or "rotaryDims=N" when it loads
+    QTest::newRow("pythia-160m preset") << "pythia-160m" << "{}" << "rotaryDims=16";
+    QTest::newRow("falcon-40b preset") << "falcon-40b" << "{}" << "rotaryDims=0";  // Falcon rotates whole heads
+    QTest::newRow("neox rotary_pct") << "tiny-gpt-neox" << R"({"rotary_pct":0.25})" << "rotaryDims=2";
+    QTest::newRow("neox partial_rotary_factor") << "tiny-gpt-neox" << R"({"rotary_pct":null,"partial_rotary_factor":1.0})"
+                                                << "rotaryDims=8";
+    QTest::newRow("neox odd rotary dims") << "tiny-gpt-neox" << R"({"rotary_pct":0.375})" << "rotary_pct 0.375";
+    QTest::newRow("neox disagreeing names") << "tiny-gpt-neox" << R"({"partial_rotary_factor":0.25})"
+                                            << "\"rotary_pct\" and \"partial_rotary_factor\" disagree";
+    QTest::newRow("neox activation") << "tiny-gpt-neox" << R"({"hidden_act":"quick_gelu"})"
+                                     << "hidden_act \"quick_gelu\" is not supported";
+    QTest::newRow("neox dynamic rope") << "tiny-gpt-neox" << R"({"rope_scaling":{"type":"dynamic","factor":2.0}})"
+                                       << "rope_scaling type \"dynamic\" is not supported";
+    QTest::newRow("falcon alibi") << "tiny-falcon" << R"({"alibi":true})" << "alibi=true is not supported";
+    QTest::newRow("falcon-7b layout") << "tiny-falcon" << R"({"new_decoder_architecture":false})"
+                                      << "new_decoder_architecture=false is not supported";
+    QTest::newRow("falcon one norm") << "tiny-falcon" << R"({"num_ln_in_parallel_attn":1})"
+                                     << "num_ln_in_parallel_attn=1 is not supported";
+}
+
+void TestModelLoading::fusedQkvConfigs() {
+    QFETCH(QString, preset);
+    QFETCH(QString, edit);
+    QFETCH(QString, expected);
+    auto json = core::randomModelConfig(preset.toStdString());
+    QVERIFY(json.ok());
+    nlohmann::json j = nlohmann::json::parse(*json);
+    j.merge_patch(nlohmann::json::parse(edit.toStdString()));
+    auto config = core::ModelConfig::fromJson(j.dump(), "config.json");
+    if (expected.startsWith("rotaryDims=")) {
+        QVERIFY2(config.ok(), config.ok() ? "" : config.error().c_str());
+        QCOMPARE(QString("rotaryDims=%1").arg(config->rotaryDims), expected);
+        return;
+    }
+    QVERIFY(!config.ok());
+    QVERIFY2(QString::fromStdString(config.error()).contains(expected), config.error().c_str());
+    QCOMPARE(codeName(config.code()), codeName(ErrorCode::Unsupported));
 }
 
 void TestModelLoading::runRejectsBadInput() {

@@ -42,6 +42,7 @@ private slots:
     void softmaxIgnoresAlignment();
     void ropeMatchesRotateHalf();
     void ropeScalingFrequencies();
+    void partialRopeRotatesLeadingDims();
     void attentionMatchesNaive_data();
     void attentionMatchesNaive();
     void badMaskIsInvalidInput();
@@ -171,6 +172,34 @@ void TestOps::ropeMatchesRotateHalf() {
                 QVERIFY(std::fabs(x(p, h * hd + i) - (a * std::cos(theta) - b * std::sin(theta))) < 1e-5);
                 QVERIFY(std::fabs(x(p, h * hd + i + hd / 2) - (b * std::cos(theta) + a * std::sin(theta))) < 1e-5);
             }
+}
+
+void TestOps::partialRopeRotatesLeadingDims() {
+    // GPT-NeoX rotary_pct: 16-dim heads, the first 4 rotated with
+    // frequencies theta^(-2i/4), pairs (0,2) and (1,3); dims 4..15 untouched.
+    std::mt19937 rng(5);
+    const int T = 9, nHeads = 3, hd = 16, rot = 4;
+    const double base = 10000.0;
+    RowMatrix x = randomMatrix(T, nHeads * hd, rng);
+    const RowMatrix original = x;
+    const RopeTable table = makeRopeTable(T, rot, base, {});
+    applyPartialRope(x, nHeads, hd, rot, table);
+    for (int p = 0; p < T; ++p)
+        for (int h = 0; h < nHeads; ++h) {
+            for (int i = 0; i < rot / 2; ++i) {
+                const double theta = p * std::pow(base, -2.0 * i / rot);
+                const double a = original(p, h * hd + i), b = original(p, h * hd + i + rot / 2);
+                QVERIFY(std::fabs(x(p, h * hd + i) - (a * std::cos(theta) - b * std::sin(theta))) < 1e-5);
+                QVERIFY(std::fabs(x(p, h * hd + i + rot / 2) - (b * std::cos(theta) + a * std::sin(theta))) < 1e-5);
+            }
+            for (int i = rot; i < hd; ++i) QCOMPARE(x(p, h * hd + i), original(p, h * hd + i));
+        }
+    // With rotaryDims = headDim it is the full rotation.
+    RowMatrix full = original, partial = original;
+    const RopeTable fullTable = makeRopeTable(T, hd, base, {});
+    applyRope(full, nHeads, hd, fullTable);
+    applyPartialRope(partial, nHeads, hd, hd, fullTable);
+    QVERIFY(full == partial);
 }
 
 void TestOps::ropeScalingFrequencies() {

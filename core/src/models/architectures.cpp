@@ -16,6 +16,8 @@ const std::vector<ArchitectureInfo>& architectures() {
         gemmaArchitecture(),
         gemma2Architecture(),
         phi3Architecture(),
+        gptNeoXArchitecture(),
+        falconArchitecture(),
     };
     return table;
 }

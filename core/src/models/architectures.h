@@ -55,6 +55,8 @@ ArchitectureInfo qwen2Architecture();
 ArchitectureInfo gemmaArchitecture();
 ArchitectureInfo gemma2Architecture();
 ArchitectureInfo phi3Architecture();
+ArchitectureInfo gptNeoXArchitecture();
+ArchitectureInfo falconArchitecture();
 
 // Every architecture, in the order "supported: ..." lists them.
 const std::vector<ArchitectureInfo>& architectures();

@@ -16,7 +16,11 @@ namespace attnviz::core {
 
 // Each has one row in core/src/models/architectures.cpp (model_type names,
 // mask, positions, tensors, forward pass).
-enum class Architecture { Bert, Roberta, DistilBert, Gpt2, Llama, Mistral, Qwen2, Gemma, Gemma2, Phi3 };
+enum class Architecture {
+    Bert, Roberta, DistilBert, Gpt2, Llama, Mistral, Qwen2,
+    Gemma, Gemma2, Phi3,
+    GptNeoX, Falcon,
+};
 
 // Rotary position embedding scaling (config "rope_scaling").
 struct RopeScaling {
@@ -69,6 +73,10 @@ struct ModelConfig {
     // BERT family
     int padTokenId = -1;
     int positionOffset = 0;  // RoBERTa: positions start at pad id + 1
+
+    // GPT-NeoX (Pythia)
+    int rotaryDims = 0;             // leading dims of each head that RoPE rotates (rotary_pct); the rest pass through
+    bool parallelResidual = false;  // use_parallel_residual: x + attn(ln1(x)) + mlp(ln2(x))
 
     int bosTokenId = -1;
     int eosTokenId = -1;

@@ -65,5 +65,11 @@ std::vector<float> ropeInverseFrequencies(int headDim, double theta, const RopeS
 RopeTable makeRopeTable(int seqLen, int headDim, double theta, const RopeScalingParams& scaling);
 // x is (seqLen, nHeads * headDim); every head is rotated in place.
 void applyRope(RowMatrix& x, int nHeads, int headDim, const RopeTable& table);
+// Partial rotary (GPT-NeoX rotary_pct): only the first rotaryDims dimensions
+// of every head are rotated, rotate_half inside them (i pairs with
+// i + rotaryDims/2); the remaining headDim - rotaryDims pass through. The
+// table is makeRopeTable(seqLen, rotaryDims, ...), so the frequencies are
+// theta^(-2i/rotaryDims).
+void applyPartialRope(RowMatrix& x, int nHeads, int headDim, int rotaryDims, const RopeTable& table);
 
 }  // namespace attnviz::core

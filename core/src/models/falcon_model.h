@@ -1,0 +1,48 @@
+// Falcon, new decoder architecture (Falcon-40B/180B): fused query_key_value
+// grouped per kv head, grouped-query attention with RoPE, and a parallel
+// block x + dense(attn(ln_attn(x))) + mlp(ln_mlp(x)), causal by training.
+#pragma once
+
+#include "attnviz/core/model.h"
+#include "attnviz/core/ops.h"
+#include "attnviz/core/weight_store.h"
+
+#include <memory>
+#include <vector>
+
+namespace attnviz::core {
+
+class FalconModel final : public Model {
+public:
+    static Result<std::unique_ptr<Model>> create(ModelConfig config, std::unique_ptr<WeightStore> store,
+                                                 const ProgressFn& progress);
+
+protected:
+    Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types,
+                   const RunOptions& options, AttentionTrace& trace) const override;
+
+private:
+    struct Layer {
+        const float* attnNormGain = nullptr;  // ln_attn
+        const float* attnNormBias = nullptr;
+        Linear qkv;                           // query_key_value (dModel -> (nHeads + 2 nKvHeads) headDim)
+        Linear out;                           // self_attention.dense (nHeads headDim -> dModel)
+        const float* ffnNormGain = nullptr;   // ln_mlp
+        const float* ffnNormBias = nullptr;
+        Linear ffnIn;                         // mlp.dense_h_to_4h (dModel -> dFF)
+        Linear ffnOut;                        // mlp.dense_4h_to_h (dFF -> dModel)
+    };
+
+    explicit FalconModel(ModelConfig config) : Model(std::move(config)) {}
+
+    std::unique_ptr<WeightStore> m_store;
+    const float* m_tokenEmbedding = nullptr;  // word_embeddings (vocab, dModel)
+    std::vector<Layer> m_layers;
+    const float* m_finalNormGain = nullptr;   // ln_f
+    const float* m_finalNormBias = nullptr;
+    Linear m_lmHead;                          // (dModel -> vocab), tied to word_embeddings unless stored
+    Activation m_activation = Activation::GeluErf;
+    RopeScalingParams m_rope;
+};
+
+}  // namespace attnviz::core
