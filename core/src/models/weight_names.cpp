@@ -183,6 +183,8 @@ const WeightNameTable& llamaNames() {
     return t;
 }
 
+WeightNameTable bertBodyNames(const std::string& prefix) { return bertTable(prefix); }
+
 const WeightNameTable& weightNameTable(Architecture architecture) { return architectureInfo(architecture).names(); }
 
 std::string tensorName(const WeightNameTable& table, const std::string& prefix, TensorRole role, int layer) {

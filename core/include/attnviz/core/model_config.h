@@ -16,7 +16,7 @@ namespace attnviz::core {
 
 // Each has one row in core/src/models/architectures.cpp (model_type names,
 // mask, positions, tensors, forward pass).
-enum class Architecture { Bert, Roberta, DistilBert, Gpt2, Llama, Mistral, Qwen2 };
+enum class Architecture { Bert, Roberta, DistilBert, Gpt2, Llama, Mistral, Qwen2, Albert, Electra, Longformer };
 
 // Rotary position embedding scaling (config "rope_scaling").
 struct RopeScaling {
@@ -64,6 +64,9 @@ struct ModelConfig {
     // BERT family
     int padTokenId = -1;
     int positionOffset = 0;  // RoBERTa: positions start at pad id + 1
+    // ALBERT, ELECTRA: width of the word/position/type tables; a Linear maps
+    // it to dModel before the first layer when it differs (0: dModel).
+    int embeddingSize = 0;
 
     int bosTokenId = -1;
     int eosTokenId = -1;
