@@ -71,8 +71,9 @@ std::vector<int> readAttentionWindows(const nlohmann::json& j, ConfigReader& r, 
     } else if (it->is_array() && std::all_of(it->begin(), it->end(), [](const auto& w) { return w.is_number_integer(); })) {
         for (const auto& w : *it) windows.push_back(w.get<int>());
         if (static_cast<int>(windows.size()) != nLayers) {
-            r.fail("attention_window has " + std::to_string(windows.size()) + " entries for " +
-                   std::to_string(nLayers) + " layers");
+            r.fail("attention_window lists " + std::to_string(windows.size()) +
+                   (windows.size() == 1 ? " window" : " windows") + " for " + std::to_string(nLayers) +
+                   " layers (num_hidden_layers)");
             return {};
         }
     } else {
@@ -119,8 +120,10 @@ ArchitectureInfo longformerArchitecture() {
         Architecture::Longformer, {"longformer"}, true, PositionScheme::Learned, longformerNames, longformerTensors,
         BertModel::create, readLongformerConfig,
         {
-            // Windows of 2 and 4 tokens: the band shows at T = 6 and 17.
-            {"tiny-longformer", R"({"model_type":"longformer","architectures":["LongformerForMaskedLM"],"attention_window":[2,4],"hidden_size":8,"num_hidden_layers":2,"num_attention_heads":2,"intermediate_size":16,"hidden_act":"gelu","max_position_embeddings":66,"type_vocab_size":1,"layer_norm_eps":1e-05,"vocab_size":50,"pad_token_id":1,"bos_token_id":0,"eos_token_id":2})"},
+            // Windows of 4 and 8 tokens (2 and 4 to each side): the band shows at
+            // T = 17. (Hugging Face needs the largest window to be a multiple of
+            // each layer's.)
+            {"tiny-longformer", R"({"model_type":"longformer","architectures":["LongformerForMaskedLM"],"attention_window":[4,8],"hidden_size":8,"num_hidden_layers":2,"num_attention_heads":2,"intermediate_size":16,"hidden_act":"gelu","max_position_embeddings":66,"type_vocab_size":1,"layer_norm_eps":1e-05,"vocab_size":50,"pad_token_id":1,"bos_token_id":0,"eos_token_id":2})"},
             // allenai/longformer-base-4096
             {"longformer-base-4096", R"({"model_type":"longformer","architectures":["LongformerForMaskedLM"],"attention_window":[512,512,512,512,512,512,512,512,512,512,512,512],"hidden_size":768,"num_hidden_layers":12,"num_attention_heads":12,"intermediate_size":3072,"hidden_act":"gelu","max_position_embeddings":4098,"type_vocab_size":1,"layer_norm_eps":1e-05,"vocab_size":50265,"pad_token_id":1,"bos_token_id":0,"eos_token_id":2,"sep_token_id":2})"},
         },
