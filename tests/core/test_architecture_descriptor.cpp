@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -144,6 +145,8 @@ private slots:
     void extraTensorWarns();
     void knownUnusedTensorsDoNotWarn();
     void mlmHeadIsAllOrNothing();
+    void electraWithoutGeneratorHead();
+    void encoderVariantConfigs();
     void shardedFolders();
     void errorCodes();
     void readmeListsEveryModelType();
@@ -169,7 +172,9 @@ void TestArchitectureDescriptor::everyArchitectureHasAPreset() {
     QVERIFY(core::architectureForModelType("mamba") == nullptr);
     const std::vector<std::string> types = {"bert",  "roberta", "xlm-roberta", "distilbert", "gpt2",
                                             "llama", "mistral", "qwen2",       "gemma",      "gemma2",
-                                            "phi3",  "gpt_neox", "falcon"};
+                                            "phi3",  "gpt_neox", "falcon",      "albert",     "electra",
+                                            "longformer"};
+
     QVERIFY(core::ModelConfig::supportedTypes() == types);
     auto unknown = core::ModelConfig::fromJson(R"({"model_type": "mamba", "vocab_size": 5})", "test");
     QVERIFY(!unknown.ok());
@@ -203,6 +208,9 @@ void TestArchitectureDescriptor::writtenModelIsTheList() {
         {"tiny-gemma", 1 + 9 * 2 + 1},      {"tiny-gemma2", 1 + 11 * 2 + 1},  {"tiny-phi3", 1 + 6 * 2 + 2},
         {"tiny-gpt-neox", 1 + 12 * 2 + 3},  // untied embed_out
         {"tiny-falcon", 1 + 12 * 2 + 2},    // bias=true, tied lm_head
+        {"tiny-albert", 5 + 2 + 16 + 5},    // one shared layer
+        {"tiny-electra", 5 + 2 + 16 * 2 + 5},
+        {"tiny-longformer", 5 + 22 * 2 + 5},
     };
     QVERIFY(counts.count(preset.toStdString()));
     QCOMPARE(file.size(), counts.at(preset.toStdString()));
@@ -225,6 +233,11 @@ void TestArchitectureDescriptor::realCheckpointsAreTheList_data() {
     }
     if (auto golden = test::goldenDir()) {
         for (const char* name : {"gemma", "gemma2", "phi3", "phi3-sliding"}) {
+            QTest::newRow(name) << QString::fromStdString((*golden / "archs" / "fixtures" / name).string());
+        }
+    }
+    if (auto golden = test::goldenDir()) {
+        for (const char* name : {"albert", "electra", "longformer"}) {
             QTest::newRow(name) << QString::fromStdString((*golden / "archs" / "fixtures" / name).string());
         }
     }
@@ -351,6 +364,17 @@ void TestArchitectureDescriptor::knownUnusedTensorsDoNotWarn() {
         {"tiny-gpt2", {{"transformer.h.0.attn.bias", {1, 1, 64, 64}}, {"transformer.h.1.attn.masked_bias", {}},
                        {"lm_head.weight", {50, 8}}}},
         {"tiny-llama", {{"model.layers.1.self_attn.rotary_emb.inv_freq", {2}}, {"lm_head.weight", {50, 8}}}},
+        {"tiny-albert", {{"albert.embeddings.position_ids", {1, 64}}, {"albert.pooler.weight", {8, 8}},
+                         {"albert.pooler.bias", {8}}, {"predictions.decoder.weight", {50, 4}},
+                         {"predictions.decoder.bias", {50}}}},
+        {"tiny-electra", {{"electra.embeddings.position_ids", {1, 64}}, {"generator_lm_head.weight", {50, 4}},
+                          {"discriminator_predictions.dense.weight", {8, 8}},
+                          {"discriminator_predictions.dense.bias", {8}},
+                          {"discriminator_predictions.dense_prediction.weight", {1, 8}},
+                          {"discriminator_predictions.dense_prediction.bias", {1}}}},
+        {"tiny-longformer", {{"longformer.embeddings.position_ids", {1, 66}}, {"longformer.pooler.dense.weight", {8, 8}},
+                             {"longformer.pooler.dense.bias", {8}}, {"lm_head.decoder.weight", {50, 8}},
+                             {"lm_head.decoder.bias", {50}}}},
     };
     QTemporaryDir tmp;
     for (const Case& c : cases) {
@@ -402,6 +426,85 @@ void TestArchitectureDescriptor::mlmHeadIsAllOrNothing() {
     QCOMPARE(broken.code(), ErrorCode::CorruptFile);
     QVERIFY2(broken.error().find("tensor 'lm_head.layer_norm.weight' is missing") != std::string::npos,
              broken.error().c_str());
+}
+
+void TestArchitectureDescriptor::electraWithoutGeneratorHead() {
+    // An ElectraForPreTraining (discriminator) checkpoint: the encoder and the
+    // replaced-token head, no generator head. It loads without a warning (the
+    // discriminator head is known and not run), attention runs, predictions
+    // fail as Unsupported.
+    QTemporaryDir tmp;
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-electra"));
+    rewriteTensors(dir, [](const std::string& n) { return n.rfind("generator_", 0) != 0; },
+                   {{"discriminator_predictions.dense.weight", {8, 8}},
+                    {"discriminator_predictions.dense.bias", {8}},
+                    {"discriminator_predictions.dense_prediction.weight", {1, 8}},
+                    {"discriminator_predictions.dense_prediction.bias", {1}}});
+    auto m = core::loadModel(dir);
+    QVERIFY2(m.ok(), m.ok() ? "" : m.error().c_str());
+    QVERIFY2((*m)->loadWarnings().empty(), joined((*m)->loadWarnings()).c_str());
+    const std::vector<std::int32_t> ids = {2, 9, 4};
+    QVERIFY((*m)->run(ids, {}).ok());
+    core::RunOptions logits;
+    logits.computeLogits = true;
+    auto r = (*m)->run(ids, logits);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.code(), ErrorCode::Unsupported);
+}
+
+void TestArchitectureDescriptor::encoderVariantConfigs() {
+    // The config fields of ALBERT, ELECTRA and Longformer that change the
+    // model, read from a tiny preset's config with one field changed.
+    auto read = [](const char* preset, const nlohmann::json& patch) {
+        auto json = core::randomModelConfig(preset);
+        if (!json) qFatal("%s", json.error().c_str());
+        nlohmann::json j = nlohmann::json::parse(*json);
+        j.merge_patch(patch);
+        return core::ModelConfig::fromJson(j.dump(), preset);
+    };
+    auto fails = [&](const char* preset, const nlohmann::json& patch, ErrorCode code, const std::string& text) {
+        auto c = read(preset, patch);
+        QVERIFY2(!c.ok(), ("accepted " + patch.dump()).c_str());
+        QCOMPARE(c.code(), code);
+        QVERIFY2(c.error().find(text) != std::string::npos, c.error().c_str());
+    };
+    // ALBERT runs one group of one layer.
+    fails("tiny-albert", {{"num_hidden_groups", 2}}, ErrorCode::Unsupported, "num_hidden_groups = 2 is not supported");
+    fails("tiny-albert", {{"inner_group_num", 3}}, ErrorCode::Unsupported, "inner_group_num = 3 is not supported");
+    auto albert = read("tiny-albert", nlohmann::json::object());
+    QVERIFY(albert.ok());
+    QCOMPARE(albert->embeddingSize, 4);
+    QVERIFY(albert->layerKinds.empty() && !albert->globalAttention);
+
+    // ELECTRA: embeddings_project only when the widths differ.
+    auto hasProjection = [](const core::ModelConfig& c) {
+        const auto specs = core::architectureTensors(c);
+        return std::any_of(specs.begin(), specs.end(),
+                           [](const core::TensorSpec& s) { return s.role == core::TensorRole::EmbedProjectWeight; });
+    };
+    auto electra = read("tiny-electra", nlohmann::json::object());
+    QVERIFY(electra.ok());
+    QVERIFY(hasProjection(*electra));
+    auto electraSame = read("tiny-electra", {{"embedding_size", 8}});
+    QVERIFY(electraSame.ok());
+    QVERIFY(!hasProjection(*electraSame));
+
+    // Longformer: attention_window is one even width or one per layer; every
+    // layer is local (symmetric) and global tokens are on.
+    auto longformer = read("tiny-longformer", nlohmann::json::object());
+    QVERIFY(longformer.ok());
+    QVERIFY(longformer->globalAttention);
+    QCOMPARE(longformer->positionOffset, 2);
+    QVERIFY(longformer->layerKinds ==
+            (std::vector<core::LayerKind>{core::LayerKind::symmetricWindow(4), core::LayerKind::symmetricWindow(8)}));
+    auto one = read("tiny-longformer", {{"attention_window", 6}});
+    QVERIFY(one.ok());
+    QVERIFY(one->layerKinds == std::vector<core::LayerKind>(2, core::LayerKind::symmetricWindow(6)));
+    fails("tiny-longformer", {{"attention_window", nlohmann::json::array({4})}}, ErrorCode::CorruptFile,
+          "attention_window lists 1 window for 2 layers");
+    fails("tiny-longformer", {{"attention_window", 5}}, ErrorCode::CorruptFile, "must be positive and even, got 5");
+    fails("tiny-longformer", {{"attention_window", "wide"}}, ErrorCode::CorruptFile,
+          "\"attention_window\" must be an integer or a list of integers");
 }
 
 void TestArchitectureDescriptor::shardedFolders() {

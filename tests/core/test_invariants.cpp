@@ -24,6 +24,8 @@ private slots:
     void overrideReachesLaterLayers_data();
     void overrideReachesLaterLayers();
     void defaultMaskPerArchitecture();
+    void longformerGlobalTokens_data();
+    void longformerGlobalTokens();
     void runsAreReproducible();
 
 private:
@@ -139,6 +141,60 @@ void TestInvariants::defaultMaskPerArchitecture() {
     auto mistral = core::loadModel(m_dirs.at("tiny-mistral"));
     QVERIFY(mistral.ok());
     for (int l = 0; l < 2; ++l) QCOMPARE((*mistral)->config().layerKind(l), core::LayerKind::causalWindow(3));
+    check("tiny-albert", core::MaskMode::bidirectional());
+    check("tiny-electra", core::MaskMode::bidirectional());
+    // Longformer: bidirectional, every layer a symmetric window (4 and 8 wide).
+    check("tiny-longformer", core::MaskMode::bidirectional());
+    auto longformer = core::loadModel(m_dirs.at("tiny-longformer"));
+    QVERIFY(longformer.ok());
+    QCOMPARE((*longformer)->config().layerKind(0), core::LayerKind::symmetricWindow(4));
+    QCOMPARE((*longformer)->config().layerKind(1), core::LayerKind::symmetricWindow(8));
+}
+
+void TestInvariants::longformerGlobalTokens_data() {
+    QTest::addColumn<QString>("mask");
+    for (const char* m : {"default", "causal", "window:2"}) QTest::newRow(m) << QString(m);
+}
+
+void TestInvariants::longformerGlobalTokens() {
+    // Several global tokens, one of them last: each global row reaches every
+    // key the direction allows (through its own projections), every other
+    // row its band plus the global tokens; rows sum to 1, the rest is 0.
+    QFETCH(QString, mask);
+    auto model = core::loadModel(m_dirs.at("tiny-longformer"));
+    QVERIFY(model.ok());
+    const int T = 17;
+    std::vector<std::int32_t> ids;
+    for (int t = 0; t < T; ++t) ids.push_back((7 * t + 3) % 50);
+    core::RunOptions options;
+    options.mask = *core::MaskMode::parse(mask.toStdString());
+    options.globalTokens = std::vector<int>{16, 0, 5};
+    options.captureScores = true;
+    auto trace = (*model)->run(ids, options);
+    QVERIFY2(trace.ok(), trace.ok() ? "" : trace.error().c_str());
+    QVERIFY(trace->globalTokens() == (std::vector<int>{0, 5, 16}));
+    const bool bidirectional = mask == "default";
+    for (int l = 0; l < 2; ++l) {
+        const core::LayerMask layerMask = trace->layerMask(l);
+        const int reach = bidirectional ? (l == 0 ? 2 : 4) : (mask == "causal" ? (l == 0 ? 2 : 4) : 1);
+        for (int h = 0; h < 2; ++h)
+            for (int i = 0; i < T; ++i) {
+                const bool globalRow = i == 0 || i == 5 || i == 16;
+                double sum = 0;
+                for (int j = 0; j < T; ++j) {
+                    const float p = trace->prob(l, h, i, j);
+                    const bool globalKey = j == 0 || j == 5 || j == 16;
+                    const bool ahead = j > i;
+                    const bool inBand = ahead ? bidirectional && j - i <= reach : i - j <= reach;
+                    const bool visible = (globalRow || globalKey) ? bidirectional || !ahead : inBand;
+                    QCOMPARE(layerMask.allows(i, j), visible);
+                    if (visible) QVERIFY2(p > 0.0f, qPrintable(QString("l%1 h%2 (%3, %4)").arg(l).arg(h).arg(i).arg(j)));
+                    else QCOMPARE(p, 0.0f);
+                    sum += p;
+                }
+                QVERIFY2(std::fabs(sum - 1.0) < 1e-5, qPrintable(QString("row sum %1").arg(sum)));
+            }
+    }
 }
 
 void TestInvariants::runsAreReproducible() {

@@ -18,6 +18,9 @@ const std::vector<ArchitectureInfo>& architectures() {
         phi3Architecture(),
         gptNeoXArchitecture(),
         falconArchitecture(),
+        albertArchitecture(),
+        electraArchitecture(),
+        longformerArchitecture(),
     };
     return table;
 }

@@ -57,6 +57,9 @@ ArchitectureInfo gemma2Architecture();
 ArchitectureInfo phi3Architecture();
 ArchitectureInfo gptNeoXArchitecture();
 ArchitectureInfo falconArchitecture();
+ArchitectureInfo albertArchitecture();
+ArchitectureInfo electraArchitecture();
+ArchitectureInfo longformerArchitecture();
 
 // Every architecture, in the order "supported: ..." lists them.
 const std::vector<ArchitectureInfo>& architectures();

@@ -219,6 +219,8 @@ std::vector<TensorSpec> bertTensors(const ModelConfig& c) {
     });
 }
 
+WeightNameTable bertBodyNames(const std::string& prefix) { return bertTable(prefix); }
+
 ArchitectureInfo bertArchitecture() {
     return {Architecture::Bert, {"bert"}, true, PositionScheme::Learned, bertNames, bertTensors, BertModel::create,
             readBertFamily, kBertPresets};

@@ -18,23 +18,36 @@ Result<std::unique_ptr<Model>> BertModel::create(ModelConfig config, std::unique
 
     std::unique_ptr<BertModel> m(new BertModel(config));
     m->m_activation = activationFromName(c.activation);
+    // RoBERTa's, ELECTRA's and Longformer's heads use erf GELU whatever
+    // hidden_act says; BERT's, DistilBERT's and ALBERT's follow it.
+    const Architecture a = c.architecture;
+    const bool erfHead = a == Architecture::Roberta || a == Architecture::Electra || a == Architecture::Longformer;
+    m->m_headActivation = erfHead ? Activation::GeluErf : m->m_activation;
+    m->m_embedWidth = c.embeddingSize > 0 ? c.embeddingSize : c.dModel;
     m->m_wordEmbedding = w.get(R::TokenEmbedding);
     m->m_positionEmbedding = w.get(R::PositionEmbedding);
     m->m_typeEmbedding = w.get(R::TypeEmbedding);
     m->m_embedNormGain = w.get(R::EmbedNormWeight);
     m->m_embedNormBias = w.get(R::EmbedNormBias);
+    m->m_embedProject = w.linear(R::EmbedProjectWeight, R::EmbedProjectBias);
+    // ALBERT stores one layer (listed once, layer -1) that every layer uses.
+    const bool sharedLayer = a == Architecture::Albert;
     for (int l = 0; l < c.nLayers; ++l) {
+        const int at = sharedLayer ? -1 : l;
         Layer L;
-        L.q = w.linear(R::AttnQWeight, R::AttnQBias, l);
-        L.k = w.linear(R::AttnKWeight, R::AttnKBias, l);
-        L.v = w.linear(R::AttnVWeight, R::AttnVBias, l);
-        L.out = w.linear(R::AttnOutWeight, R::AttnOutBias, l);
-        L.attnNormGain = w.get(R::AttnOutNormWeight, l);
-        L.attnNormBias = w.get(R::AttnOutNormBias, l);
-        L.ffnIn = w.linear(R::FfnUpWeight, R::FfnUpBias, l);
-        L.ffnOut = w.linear(R::FfnDownWeight, R::FfnDownBias, l);
-        L.ffnNormGain = w.get(R::FfnOutNormWeight, l);
-        L.ffnNormBias = w.get(R::FfnOutNormBias, l);
+        L.q = w.linear(R::AttnQWeight, R::AttnQBias, at);
+        L.k = w.linear(R::AttnKWeight, R::AttnKBias, at);
+        L.v = w.linear(R::AttnVWeight, R::AttnVBias, at);
+        L.out = w.linear(R::AttnOutWeight, R::AttnOutBias, at);
+        L.attnNormGain = w.get(R::AttnOutNormWeight, at);
+        L.attnNormBias = w.get(R::AttnOutNormBias, at);
+        L.ffnIn = w.linear(R::FfnUpWeight, R::FfnUpBias, at);
+        L.ffnOut = w.linear(R::FfnDownWeight, R::FfnDownBias, at);
+        L.ffnNormGain = w.get(R::FfnOutNormWeight, at);
+        L.ffnNormBias = w.get(R::FfnOutNormBias, at);
+        L.global = {w.linear(R::AttnQGlobalWeight, R::AttnQGlobalBias, at),
+                    w.linear(R::AttnKGlobalWeight, R::AttnKGlobalBias, at),
+                    w.linear(R::AttnVGlobalWeight, R::AttnVGlobalBias, at)};
         m->m_layers.push_back(L);
     }
     // The masked-LM head is optional (a bare encoder checkpoint has none).
@@ -46,7 +59,7 @@ Result<std::unique_ptr<Model>> BertModel::create(ModelConfig config, std::unique
         // Tied to the word embeddings unless untied and stored.
         head->decoder = w.linear(R::LmHeadWeight, R::LmHeadBias);
         if (head->decoder.weight == nullptr) {
-            head->decoder = {m->m_wordEmbedding, w.get(R::LmHeadBias), c.dModel, c.vocabSize};
+            head->decoder = {m->m_wordEmbedding, w.get(R::LmHeadBias), m->m_embedWidth, c.vocabSize};
         }
         m->m_head = std::move(head);
     }
@@ -60,18 +73,25 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
     const ModelConfig& c = config();
     const int T = static_cast<int>(ids.size());
     const int d = c.dModel;
+    const int e = m_embedWidth;
 
-    // 1. Embeddings: word + position (+ token type), then LayerNorm.
-    RowMatrix x(T, d);  // (seqLen, dModel)
+    // 1. Embeddings: word + position (+ token type), then LayerNorm; ALBERT
+    //    and ELECTRA then map the width E to dModel.
+    RowMatrix x(T, e);  // (seqLen, E)
     for (int t = 0; t < T; ++t) {
         const int pos = c.positionOffset + t;
-        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_wordEmbedding + static_cast<std::size_t>(ids[t]) * d, d) +
-                   Eigen::Map<const Eigen::RowVectorXf>(m_positionEmbedding + static_cast<std::size_t>(pos) * d, d);
+        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_wordEmbedding + static_cast<std::size_t>(ids[t]) * e, e) +
+                   Eigen::Map<const Eigen::RowVectorXf>(m_positionEmbedding + static_cast<std::size_t>(pos) * e, e);
         if (m_typeEmbedding != nullptr) {
-            x.row(t) += Eigen::Map<const Eigen::RowVectorXf>(m_typeEmbedding + static_cast<std::size_t>(types[t]) * d, d);
+            x.row(t) += Eigen::Map<const Eigen::RowVectorXf>(m_typeEmbedding + static_cast<std::size_t>(types[t]) * e, e);
         }
     }
     layerNorm(x, m_embedNormGain, m_embedNormBias, static_cast<float>(c.normEps));
+    if (m_embedProject.weight != nullptr) {
+        RowMatrix projected;  // (seqLen, dModel)
+        linear(x, m_embedProject, projected);
+        x = std::move(projected);
+    }
 
     const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, 1.0f / std::sqrt(static_cast<float>(c.headDim))};
     RowMatrix q, k, v;   // (seqLen, dModel) each
@@ -88,6 +108,8 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
         linear(x, L.k, k);
         linear(x, L.v, v);
         multiHeadAttention({q.data(), k.data(), v.data(), d, d, d}, T, heads, l, trace, context, &L.out);
+        // Longformer: the global tokens' rows come from their own projections.
+        if (L.global.present()) longformerGlobalAttention(x, L.global, heads, l, trace, context);
         // 3. Output projection, residual, LayerNorm (post-LN).
         linear(context, L.out, proj);
         x += proj;
@@ -113,11 +135,9 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
 
 void BertModel::computeLogits(const RowMatrix& x, AttentionTrace& trace) const {
     // 5. MLM head: dense, activation, LayerNorm, tied decoder + bias.
-    // RoBERTa's head always uses erf GELU; BERT's follows hidden_act.
-    const Activation act = config().architecture == Architecture::Roberta ? Activation::GeluErf : m_activation;
-    RowMatrix t;     // (seqLen, dModel)
+    RowMatrix t;     // (seqLen, E)
     linear(x, m_head->transform, t);
-    applyActivation(t, act);
+    applyActivation(t, m_headActivation);
     layerNorm(t, m_head->normGain, m_head->normBias, static_cast<float>(config().normEps));
     RowMatrix logits;  // (seqLen, vocab)
     linear(t, m_head->decoder, logits);

@@ -24,9 +24,14 @@ enum class TensorRole {
     LmHeadWeight, LmHeadBias,
     MlmTransformWeight, MlmTransformBias, MlmNormWeight, MlmNormBias,
     FfnGateUpWeight,                         // fused [gate | up] rows (Phi-3 gate_up_proj)
+    EmbedProjectWeight, EmbedProjectBias,    // ALBERT, ELECTRA: embeddings (width E) -> dModel
+    AttnQGlobalWeight, AttnQGlobalBias,      // Longformer: query of the global tokens
+    AttnKGlobalWeight, AttnKGlobalBias,      // Longformer: keys seen by the global tokens
+    AttnVGlobalWeight, AttnVGlobalBias,      // Longformer: values seen by the global tokens
     // Stored by some checkpoints, never read: buffers, parts we do not run,
     // copies of tied tensors.
     PositionIds, PoolerWeight, PoolerBias, LmHeadBiasCopy, AttnCausalMask, AttnMaskedBias, RotaryInvFreq,
+    DiscriminatorDenseWeight, DiscriminatorDenseBias, DiscriminatorOutWeight, DiscriminatorOutBias,  // ELECTRA
 };
 
 struct WeightNameTable {
@@ -40,6 +45,9 @@ const WeightNameTable& robertaNames();
 const WeightNameTable& distilBertNames();
 const WeightNameTable& gpt2Names();
 const WeightNameTable& llamaNames();  // also Mistral and Qwen2
+// BERT's body names (embeddings.*, encoder.layer.{L}.*, pooler.*) after
+// `prefix` ("bert.", "electra.", "longformer.", ...), no head names.
+WeightNameTable bertBodyNames(const std::string& prefix);
 // The table of an architecture (architectures.cpp says which).
 const WeightNameTable& weightNameTable(Architecture architecture);
 

@@ -20,6 +20,7 @@ enum class Architecture {
     Bert, Roberta, DistilBert, Gpt2, Llama, Mistral, Qwen2,
     Gemma, Gemma2, Phi3,
     GptNeoX, Falcon,
+    Albert, Electra, Longformer,
 };
 
 // Rotary position embedding scaling (config "rope_scaling").
@@ -73,6 +74,9 @@ struct ModelConfig {
     // BERT family
     int padTokenId = -1;
     int positionOffset = 0;  // RoBERTa: positions start at pad id + 1
+    // ALBERT, ELECTRA: width of the word/position/type tables; a Linear maps
+    // it to dModel before the first layer when it differs (0: dModel).
+    int embeddingSize = 0;
 
     // GPT-NeoX (Pythia)
     int rotaryDims = 0;             // leading dims of each head that RoPE rotates (rotary_pct); the rest pass through
