@@ -21,6 +21,9 @@ const std::vector<ArchitectureInfo>& architectures() {
         {A::Llama,      {"llama"},                  false, Rotary,  llamaNames,      llamaTensors, LlamaModel::create, readLlamaConfig},
         {A::Mistral,    {"mistral"},                false, Rotary,  llamaNames,      llamaTensors, LlamaModel::create, readLlamaConfig},
         {A::Qwen2,      {"qwen2"},                  false, Rotary,  llamaNames,      llamaTensors, LlamaModel::create, readLlamaConfig},
+        modernBertArchitecture(),
+        gptNeoArchitecture(),
+        optArchitecture(),
     };
     return table;
 }

@@ -44,6 +44,11 @@ struct ArchitectureInfo {
     std::vector<std::pair<std::string, std::string>> presets = {};
 };
 
+// New-style descriptors: one file each, core/src/models/<arch>_architecture.cpp.
+ArchitectureInfo modernBertArchitecture();
+ArchitectureInfo gptNeoArchitecture();
+ArchitectureInfo optArchitecture();
+
 // Every architecture, in the order "supported: ..." lists them.
 const std::vector<ArchitectureInfo>& architectures();
 const ArchitectureInfo& architectureInfo(Architecture architecture);

@@ -23,6 +23,8 @@ enum class TensorRole {
     FinalNormWeight, FinalNormBias,
     LmHeadWeight, LmHeadBias,
     MlmTransformWeight, MlmTransformBias, MlmNormWeight, MlmNormBias,
+    ProjectInWeight,                         // OPT project_in: word_embed_proj_dim -> dModel
+    ProjectOutWeight,                        // OPT project_out: dModel -> word_embed_proj_dim
     // Stored by some checkpoints, never read: buffers, parts we do not run,
     // copies of tied tensors.
     PositionIds, PoolerWeight, PoolerBias, LmHeadBiasCopy, AttnCausalMask, AttnMaskedBias, RotaryInvFreq,
