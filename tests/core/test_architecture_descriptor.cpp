@@ -199,6 +199,13 @@ void TestArchitectureDescriptor::writtenModelIsTheList() {
         {"tiny-bert", 5 + 16 * 2 + 5},      {"tiny-roberta", 5 + 16 * 2 + 5}, {"tiny-distilbert", 4 + 16 * 2 + 5},
         {"tiny-gpt2", 2 + 12 * 2 + 2},      {"tiny-llama", 1 + 9 * 2 + 1},    {"tiny-mistral", 1 + 9 * 2 + 2},
         {"tiny-qwen2", 1 + 12 * 2 + 1},
+        // ModernBERT: 2 embeddings, 5 per layer, layer 1's attn_norm (layer 0
+        // has none), final_norm, 3 in the head.
+        {"tiny-modernbert", 2 + 5 * 2 + 1 + 1 + 3},
+        {"tiny-gpt-neo", 2 + 13 * 2 + 2},
+        {"tiny-opt", 2 + 16 * 2 + 2},
+        // post-LN: no final norm; project_in and project_out.
+        {"tiny-opt-350m", 3 + 16 * 2 + 1},
     };
     QVERIFY(counts.count(preset.toStdString()));
     QCOMPARE(file.size(), counts.at(preset.toStdString()));
@@ -339,6 +346,10 @@ void TestArchitectureDescriptor::knownUnusedTensorsDoNotWarn() {
         {"tiny-gpt2", {{"transformer.h.0.attn.bias", {1, 1, 64, 64}}, {"transformer.h.1.attn.masked_bias", {}},
                        {"lm_head.weight", {50, 8}}}},
         {"tiny-llama", {{"model.layers.1.self_attn.rotary_emb.inv_freq", {2}}, {"lm_head.weight", {50, 8}}}},
+        {"tiny-gpt-neo", {{"transformer.h.0.attn.attention.bias", {1, 1, 64, 64}},
+                          {"transformer.h.1.attn.attention.masked_bias", {}}, {"lm_head.weight", {50, 8}}}},
+        {"tiny-opt", {{"lm_head.weight", {50, 8}}}},
+        {"tiny-modernbert", {{"decoder.weight", {50, 8}}}},
     };
     QTemporaryDir tmp;
     for (const Case& c : cases) {
