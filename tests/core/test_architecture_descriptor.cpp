@@ -173,7 +173,7 @@ void TestArchitectureDescriptor::everyArchitectureHasAPreset() {
     const std::vector<std::string> types = {"bert",  "roberta", "xlm-roberta", "distilbert", "gpt2",
                                             "llama", "mistral", "qwen2",       "gemma",      "gemma2",
                                             "phi3",  "gpt_neox", "falcon",      "albert",     "electra",
-                                            "longformer"};
+                                            "longformer", "modernbert", "gpt_neo", "opt"};
 
     QVERIFY(core::ModelConfig::supportedTypes() == types);
     auto unknown = core::ModelConfig::fromJson(R"({"model_type": "mamba", "vocab_size": 5})", "test");
@@ -211,6 +211,13 @@ void TestArchitectureDescriptor::writtenModelIsTheList() {
         {"tiny-albert", 5 + 2 + 16 + 5},    // one shared layer
         {"tiny-electra", 5 + 2 + 16 * 2 + 5},
         {"tiny-longformer", 5 + 22 * 2 + 5},
+        // ModernBERT: 2 embeddings, 5 per layer, layer 1's attn_norm (layer 0
+        // has none), final_norm, 3 in the head.
+        {"tiny-modernbert", 2 + 5 * 2 + 1 + 1 + 3},
+        {"tiny-gpt-neo", 2 + 13 * 2 + 2},
+        {"tiny-opt", 2 + 16 * 2 + 2},
+        // post-LN: no final norm; project_in and project_out.
+        {"tiny-opt-350m", 3 + 16 * 2 + 1},
     };
     QVERIFY(counts.count(preset.toStdString()));
     QCOMPARE(file.size(), counts.at(preset.toStdString()));
@@ -227,18 +234,13 @@ void TestArchitectureDescriptor::realCheckpointsAreTheList_data() {
              {"bert", "roberta", "distilbert", "gpt2", "llama", "llama-rope-linear", "mistral", "qwen2"}) {
             QTest::newRow(name) << QString::fromStdString((*golden / "fixtures" / name).string());
         }
-        for (const char* name : {"gpt_neox", "falcon"}) {
-            QTest::newRow(name) << QString::fromStdString((*golden / "archs" / "fixtures" / name).string());
-        }
-    }
-    if (auto golden = test::goldenDir()) {
-        for (const char* name : {"gemma", "gemma2", "phi3", "phi3-sliding"}) {
-            QTest::newRow(name) << QString::fromStdString((*golden / "archs" / "fixtures" / name).string());
-        }
-    }
-    if (auto golden = test::goldenDir()) {
-        for (const char* name : {"albert", "electra", "longformer"}) {
-            QTest::newRow(name) << QString::fromStdString((*golden / "archs" / "fixtures" / name).string());
+        // Every fixture of ../shared/golden/archs.
+        const auto archs = *golden / "archs" / "fixtures";
+        if (std::filesystem::is_directory(archs)) {
+            std::vector<std::filesystem::path> dirs;
+            for (const auto& e : std::filesystem::directory_iterator(archs)) dirs.push_back(e.path());
+            std::sort(dirs.begin(), dirs.end());
+            for (const auto& d : dirs) QTest::newRow(d.filename().string().c_str()) << QString::fromStdString(d.string());
         }
     }
     if (auto models = test::modelsDir()) {
@@ -375,6 +377,10 @@ void TestArchitectureDescriptor::knownUnusedTensorsDoNotWarn() {
         {"tiny-longformer", {{"longformer.embeddings.position_ids", {1, 66}}, {"longformer.pooler.dense.weight", {8, 8}},
                              {"longformer.pooler.dense.bias", {8}}, {"lm_head.decoder.weight", {50, 8}},
                              {"lm_head.decoder.bias", {50}}}},
+        {"tiny-gpt-neo", {{"transformer.h.0.attn.attention.bias", {1, 1, 64, 64}},
+                          {"transformer.h.1.attn.attention.masked_bias", {}}, {"lm_head.weight", {50, 8}}}},
+        {"tiny-opt", {{"lm_head.weight", {50, 8}}}},
+        {"tiny-modernbert", {{"decoder.weight", {50, 8}}}},
     };
     QTemporaryDir tmp;
     for (const Case& c : cases) {

@@ -33,7 +33,9 @@ std::vector<TensorSlot> expandTensors(const std::vector<TensorSpec>& specs, int 
         std::size_t end = i;
         while (end < specs.size() && specs[end].scope == kLayer) ++end;
         for (int l = 0; l < nLayers; ++l) {
-            for (std::size_t k = i; k < end; ++k) slots.push_back({&specs[k], l});
+            for (std::size_t k = i; k < end; ++k) {
+                if (l >= specs[k].fromLayer) slots.push_back({&specs[k], l});
+            }
         }
         i = end;
     }

@@ -40,6 +40,9 @@ struct TensorSpec {
     // Part of a group that is all there or all absent, keyed on this tensor
     // (BERT's masked-LM head): when the file lacks it, this entry is skipped.
     std::optional<TensorRole> onlyWith = std::nullopt;
+    // PerLayer tensors exist from this layer on (ModernBERT's layer 0 has no
+    // attention norm).
+    int fromLayer = 0;
 };
 
 // One tensor of a checkpoint: a spec at one layer (-1 for Once tensors).

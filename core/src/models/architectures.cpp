@@ -21,6 +21,9 @@ const std::vector<ArchitectureInfo>& architectures() {
         albertArchitecture(),
         electraArchitecture(),
         longformerArchitecture(),
+        modernBertArchitecture(),
+        gptNeoArchitecture(),
+        optArchitecture(),
     };
     return table;
 }

@@ -60,6 +60,9 @@ ArchitectureInfo falconArchitecture();
 ArchitectureInfo albertArchitecture();
 ArchitectureInfo electraArchitecture();
 ArchitectureInfo longformerArchitecture();
+ArchitectureInfo modernBertArchitecture();
+ArchitectureInfo gptNeoArchitecture();
+ArchitectureInfo optArchitecture();
 
 // Every architecture, in the order "supported: ..." lists them.
 const std::vector<ArchitectureInfo>& architectures();

@@ -28,6 +28,8 @@ enum class TensorRole {
     AttnQGlobalWeight, AttnQGlobalBias,      // Longformer: query of the global tokens
     AttnKGlobalWeight, AttnKGlobalBias,      // Longformer: keys seen by the global tokens
     AttnVGlobalWeight, AttnVGlobalBias,      // Longformer: values seen by the global tokens
+    ProjectInWeight,                         // OPT project_in: word_embed_proj_dim -> dModel
+    ProjectOutWeight,                        // OPT project_out: dModel -> word_embed_proj_dim
     // Stored by some checkpoints, never read: buffers, parts we do not run,
     // copies of tied tensors.
     PositionIds, PoolerWeight, PoolerBias, LmHeadBiasCopy, AttnCausalMask, AttnMaskedBias, RotaryInvFreq,

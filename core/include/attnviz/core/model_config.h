@@ -21,6 +21,7 @@ enum class Architecture {
     Gemma, Gemma2, Phi3,
     GptNeoX, Falcon,
     Albert, Electra, Longformer,
+    ModernBert, GptNeo, Opt,
 };
 
 // Rotary position embedding scaling (config "rope_scaling").
@@ -84,6 +85,19 @@ struct ModelConfig {
 
     int bosTokenId = -1;
     int eosTokenId = -1;
+
+    // ModernBERT (ropeTheta is the global layers' theta; qkvBias/outputBias =
+    // attention_bias, mlpBias = mlp_bias)
+    double localRopeTheta = 10000.0;  // local_rope_theta: the local layers' theta
+    bool normBias = true;             // norm_bias: every LayerNorm has a bias
+    bool headDenseBias = true;        // classifier_bias: the MLM head's dense layer has a bias
+    bool decoderBias = true;          // decoder_bias: the vocabulary projection has a bias
+    std::string headActivation;       // classifier_activation of the MLM head
+
+    // OPT (positionOffset = 2; qkvBias/outputBias/mlpBias = enable_bias)
+    int wordEmbedProjDim = 0;         // word_embed_proj_dim: width of embed_tokens and lm_head
+    bool preLayerNorm = true;         // do_layer_norm_before: pre-LN (else post-LN)
+    bool finalLayerNorm = true;       // decoder.final_layer_norm is applied (pre-LN, not removed)
 
     bool isEncoder() const;  // bidirectional by training
     // Layer l's kind: global unless layerKinds says otherwise.

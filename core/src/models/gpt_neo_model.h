@@ -1,0 +1,48 @@
+// GPT-Neo: a pre-LN decoder with learned positions, separate q/k/v
+// projections without bias, unscaled scores (q.k, no 1/sqrt(d)) and layers
+// that alternate between global causal attention and a causal local window.
+#pragma once
+
+#include "attnviz/core/model.h"
+#include "attnviz/core/ops.h"
+#include "attnviz/core/weight_store.h"
+
+#include <memory>
+#include <vector>
+
+namespace attnviz::core {
+
+class GptNeoModel final : public Model {
+public:
+    static Result<std::unique_ptr<Model>> create(ModelConfig config, std::unique_ptr<WeightStore> store,
+                                                 const ProgressFn& progress);
+
+protected:
+    Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types,
+                   const RunOptions& options, AttentionTrace& trace) const override;
+
+private:
+    struct Layer {
+        const float* attnNormGain = nullptr;  // ln_1
+        const float* attnNormBias = nullptr;
+        Linear q, k, v;                       // (dModel -> dModel), no bias
+        Linear out;                           // out_proj (dModel -> dModel), with bias
+        const float* ffnNormGain = nullptr;   // ln_2
+        const float* ffnNormBias = nullptr;
+        Linear ffnIn;                         // c_fc (dModel -> dFF)
+        Linear ffnOut;                        // c_proj (dFF -> dModel)
+    };
+
+    explicit GptNeoModel(ModelConfig config) : Model(std::move(config)) {}
+
+    std::unique_ptr<WeightStore> m_store;
+    const float* m_tokenEmbedding = nullptr;     // wte (vocab, dModel)
+    const float* m_positionEmbedding = nullptr;  // wpe (maxPositions, dModel)
+    std::vector<Layer> m_layers;
+    const float* m_finalNormGain = nullptr;      // ln_f
+    const float* m_finalNormBias = nullptr;
+    Linear m_lmHead;                             // (dModel -> vocab), tied to wte
+    Activation m_activation = Activation::GeluTanh;
+};
+
+}  // namespace attnviz::core
