@@ -39,6 +39,7 @@ private slots:
     void predictNeedsMaskForMaskedModels();
     void helpAfterCommand();
     void layerKinds();
+    void globalTokens();
 
 private:
     QTemporaryDir m_tmp;
@@ -231,6 +232,39 @@ void TestCli::layerKinds() {
                 if (std::abs(i - k) >= 3) QCOMPARE(p, 0.0);
                 else QVERIFY(p > 0.0);
             }
+}
+
+void TestCli::globalTokens() {
+    // tiny-longformer: a symmetric window in every layer plus global tokens.
+    // --global 0,5: rows 0 and 5 see every key, every row sees keys 0 and 5.
+    ATTNVIZ_UNWRAP(longformer, test::writeFixture(m_tmp, "tiny-longformer"));
+    const QString dir = QString::fromStdString(longformer.string());
+    auto r = runCli({"attention", "--model", dir, "--ids", "3,1,4,1,5,9,2,6,5,3,5,8,9,7,9,3", "--global", "5,0"});
+    QCOMPARE(r.exitCode, 0);
+    auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["global_tokens"].get<std::vector<int>>(), (std::vector<int>{0, 5}));
+    const auto kinds = j["layer_kinds"].get<std::vector<std::string>>();
+    QCOMPARE(static_cast<int>(kinds.size()), 2);
+    const int T = 16;
+    for (int l = 0; l < 2; ++l) {
+        QVERIFY(kinds[l].rfind("local:", 0) == 0);
+        const int reach = std::stoi(kinds[l].substr(6)) / 2;
+        for (int i = 0; i < T; ++i)
+            for (int k = 0; k < T; ++k) {
+                const double p = j["attention"][l][1][i][k].get<double>();
+                const bool seen = std::abs(i - k) <= reach || i == 0 || i == 5 || k == 0 || k == 5;
+                if (seen) QVERIFY(p > 0.0);
+                else QCOMPARE(p, 0.0);
+            }
+    }
+    // Default: the first token only.
+    r = runCli({"attention", "--model", dir, "--ids", "3,1,4,1,5"});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(nlohmann::json::parse(r.out.toStdString())["global_tokens"].get<std::vector<int>>(), (std::vector<int>{0}));
+    // Out of range: one line naming the option.
+    r = runCli({"attention", "--model", dir, "--ids", "3,1,4", "--global", "3"});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("--global: position 3 is outside the input (0..2)"), r.err.constData());
 }
 
 QTEST_APPLESS_MAIN(TestCli)

@@ -12,6 +12,7 @@
 #include "panels/view_controls.h"
 
 #include <QPlainTextEdit>
+#include <QLineEdit>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -30,6 +31,7 @@ private slots:
     void workerExceptionIsShownInPlace();
     void emptyTextAsksForInput();
     void maskControlFollowsTheSession();
+    void globalTokensField();
 
 private:
     QTemporaryDir m_tmp;
@@ -226,6 +228,43 @@ void TestSessionModel::maskControlFollowsTheSession() {
     QCOMPARE(window.controls()->mask(), core::MaskMode::bidirectional());
     window.controls()->setMask(core::MaskMode::causal());  // programmatic: no echo
     QCOMPARE(session->mask(), core::MaskMode::bidirectional());
+}
+
+// Longformer: the Global field shows only for models with global attention;
+// typing positions there re-runs the model with them as global tokens, and
+// opening another model returns to its default (the first token).
+void TestSessionModel::globalTokensField() {
+    ui::MainWindow window;
+    ui::SessionModel* session = window.session();
+    QSignalSpy ready(session, &ui::SessionModel::resultReady);
+    auto* field = window.controls()->findChild<QLineEdit*>(QStringLiteral("globalTokensEdit"));
+    QVERIFY(field != nullptr);
+    ATTNVIZ_UNWRAP(gpt2, test::loadFixture(m_tmp, "tiny-gpt2"));
+    session->setModel(std::move(gpt2));
+    QVERIFY(field->isHidden());
+    QCOMPARE(window.controls()->globalTokens(), std::nullopt);
+
+    ATTNVIZ_UNWRAP(longformer, test::loadFixture(m_tmp, "tiny-longformer"));
+    session->setModel(std::move(longformer));
+    QVERIFY(!field->isHidden());
+    session->setText(QStringLiteral("3 14 15 9 26 5 35 8 9 7 9 3"));
+    session->recompute();
+    QVERIFY(ready.wait(5000));
+    QCOMPARE(session->result()->trace->globalTokens(), (std::vector<int>{0}));
+    QVERIFY(session->result()->layerDescription(0).contains(QStringLiteral("+ global tokens 0")));
+
+    field->setText(QStringLiteral("0, 7"));
+    emit field->editingFinished();
+    QVERIFY(session->isComputing());
+    QVERIFY(ready.wait(5000));
+    const auto& trace = *session->result()->trace;
+    QCOMPARE(trace.globalTokens(), (std::vector<int>{0, 7}));
+    for (int k = 0; k < trace.seqLen(); ++k) QVERIFY(trace.prob(0, 0, 7, k) > 0.0f);  // token 7 sees every key
+
+    ATTNVIZ_UNWRAP(again, test::loadFixture(m_tmp, "tiny-longformer"));
+    session->setModel(std::move(again));
+    QCOMPARE(field->text(), QStringLiteral("0"));
+    QCOMPARE(session->features().globalTokens, std::nullopt);
 }
 
 QTEST_MAIN(TestSessionModel)
