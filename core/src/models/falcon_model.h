@@ -3,6 +3,8 @@
 // block x + dense(attn(ln_attn(x))) + mlp(ln_mlp(x)), causal by training.
 #pragma once
 
+#include "forward_steps.h"
+
 #include "attnviz/core/model.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/weight_store.h"
@@ -22,16 +24,11 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const override;
 
 private:
-    struct Layer {
-        const float* attnNormGain = nullptr;  // ln_attn
-        const float* attnNormBias = nullptr;
-        Linear qkv;                           // query_key_value (dModel -> (nHeads + 2 nKvHeads) headDim)
-        Linear out;                           // self_attention.dense (nHeads headDim -> dModel)
-        const float* ffnNormGain = nullptr;   // ln_mlp
-        const float* ffnNormBias = nullptr;
-        Linear ffnIn;                         // mlp.dense_h_to_4h (dModel -> dFF)
-        Linear ffnOut;                        // mlp.dense_4h_to_h (dFF -> dModel)
-    };
+    // ln_attn, self_attention.query_key_value (dModel -> (nHeads + 2
+    // nKvHeads) headDim), self_attention.dense (nHeads headDim -> dModel),
+    // ln_mlp, mlp.dense_h_to_4h (dModel -> dFF), mlp.dense_4h_to_h
+    // (dFF -> dModel).
+    using Layer = LayerNormLayer;
 
     explicit FalconModel(ModelConfig config) : Model(std::move(config)) {}
 

@@ -3,6 +3,8 @@
 // that alternate between global causal attention and a causal local window.
 #pragma once
 
+#include "forward_steps.h"
+
 #include "attnviz/core/model.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/weight_store.h"
@@ -22,16 +24,10 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const override;
 
 private:
-    struct Layer {
-        const float* attnNormGain = nullptr;  // ln_1
-        const float* attnNormBias = nullptr;
-        Linear q, k, v;                       // (dModel -> dModel), no bias
-        Linear out;                           // out_proj (dModel -> dModel), with bias
-        const float* ffnNormGain = nullptr;   // ln_2
-        const float* ffnNormBias = nullptr;
-        Linear ffnIn;                         // c_fc (dModel -> dFF)
-        Linear ffnOut;                        // c_proj (dFF -> dModel)
-    };
+    // ln_1, attn.attention.q_proj / k_proj / v_proj (dModel -> dModel, no
+    // bias), out_proj (dModel -> dModel, with bias), ln_2, mlp.c_fc
+    // (dModel -> dFF), mlp.c_proj (dFF -> dModel).
+    using Layer = LayerNormLayer;
 
     explicit GptNeoModel(ModelConfig config) : Model(std::move(config)) {}
 
