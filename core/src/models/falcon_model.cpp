@@ -20,11 +20,7 @@ Result<std::unique_ptr<Model>> FalconModel::create(ModelConfig config, std::uniq
     std::unique_ptr<FalconModel> m(new FalconModel(config));
     m->m_activation = activationFromName(c.activation);
     m->m_rope = ropeScalingParams(c.ropeScaling);
-    m->m_tokenEmbedding = w.get(R::TokenEmbedding);
-    for (int l = 0; l < c.nLayers; ++l) m->m_layers.push_back(bindLayerNormLayer(w, l));
-    m->m_finalNormGain = w.get(R::FinalNormWeight);
-    m->m_finalNormBias = w.get(R::FinalNormBias);
-    m->m_lmHead = lmHead(w, c.tieWordEmbeddings, m->m_tokenEmbedding, c.dModel, c.vocabSize);
+    m->m_weights = bindLayerNormDecoder(w, c, c.tieWordEmbeddings, c.dModel);
     m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
@@ -42,7 +38,7 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
     const float eps = static_cast<float>(c.normEps);
 
     // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
-    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
+    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids, d);  // (seqLen, dModel)
     const RopeTable rope = makeRopeTable(T, hd, c.ropeTheta, m_rope);  // (seqLen, headDim) each
     const HeadLayout heads{c.nHeads, c.nKvHeads, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
 
@@ -55,7 +51,7 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
     RowMatrix mlpOut;     // (seqLen, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
-        const Layer& L = m_layers[l];
+        const Layer& L = m_weights.layers[l];
         // 2. Attention: ln_attn, fused projection split per kv group into
         //    contiguous Q (query head g perGroup + i), K and V (head g), RoPE,
         //    grouped-query attention (recorded), dense.
@@ -75,8 +71,8 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
     }
     if (options.computeLogits) {
         // 4. ln_f and lm_head.
-        layerNorm(x, m_finalNormGain, m_finalNormBias, eps);
-        writeLogits(x, m_lmHead, c.vocabSize, trace);
+        layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, eps);
+        writeLogits(x, m_weights.lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

@@ -33,11 +33,9 @@ private:
     explicit FalconModel(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;  // word_embeddings (vocab, dModel)
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;   // ln_f
-    const float* m_finalNormBias = nullptr;
-    Linear m_lmHead;                          // (dModel -> vocab), tied to word_embeddings unless stored
+    // word_embeddings (vocab, dModel), h.{L}, ln_f, lm_head (dModel -> vocab),
+    // tied to word_embeddings unless untied; no position table (RoPE).
+    LayerNormDecoder m_weights;
     Activation m_activation = Activation::GeluErf;
     RopeScalingParams m_rope;
 };

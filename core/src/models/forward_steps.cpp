@@ -96,6 +96,18 @@ LayerNormLayer bindLayerNormLayer(const BoundTensors& w, int layer, WeightLayout
     return L;
 }
 
+LayerNormDecoder bindLayerNormDecoder(const BoundTensors& w, const ModelConfig& c, bool tiedHead, int embedWidth,
+                                      WeightLayout layout) {
+    LayerNormDecoder m;
+    m.tokenEmbedding = w.get(R::TokenEmbedding);
+    m.positionEmbedding = w.get(R::PositionEmbedding);
+    for (int l = 0; l < c.nLayers; ++l) m.layers.push_back(bindLayerNormLayer(w, l, layout));
+    m.finalNormGain = w.get(R::FinalNormWeight);
+    m.finalNormBias = w.get(R::FinalNormBias);
+    m.lmHead = lmHead(w, tiedHead, m.tokenEmbedding, embedWidth, c.vocabSize);
+    return m;
+}
+
 void splitGroupedQkv(const RowMatrix& qkv, int nKvHeads, int perGroup, int headDim, RowMatrix& q, RowMatrix& k,
                      RowMatrix& v) {
     const int T = static_cast<int>(qkv.rows());

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace attnviz::core {
 
@@ -67,6 +68,20 @@ struct LayerNormLayer {
 enum class WeightLayout { Linear, Conv1D };  // nn.Linear (out, in) or GPT-2's Conv1D (in, out)
 // Layer `layer`'s weights; a bias is null where the tensor list has none.
 LayerNormLayer bindLayerNormLayer(const BoundTensors& w, int layer, WeightLayout layout = WeightLayout::Linear);
+
+// The weights of a whole LayerNorm decoder (GPT-2, GPT-Neo, GPT-NeoX,
+// Falcon, OPT); each model's header names its checkpoint's tensors.
+struct LayerNormDecoder {
+    const float* tokenEmbedding = nullptr;     // (vocab, embedWidth)
+    const float* positionEmbedding = nullptr;  // (positions, dModel); null with rotary positions
+    std::vector<LayerNormLayer> layers;
+    const float* finalNormGain = nullptr;      // (dModel); null when absent (OPT post-LN)
+    const float* finalNormBias = nullptr;
+    Linear lmHead;                             // (embedWidth -> vocab)
+};
+// tiedHead: the LM head is the token embeddings (of width embedWidth).
+LayerNormDecoder bindLayerNormDecoder(const BoundTensors& w, const ModelConfig& c, bool tiedHead, int embedWidth,
+                                      WeightLayout layout = WeightLayout::Linear);
 
 // Splits a fused projection whose row holds, per kv head g, [q of query
 // heads g perGroup .. g perGroup + perGroup - 1 | k_g | v_g] (headDim each;

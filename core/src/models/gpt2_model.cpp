@@ -19,13 +19,7 @@ Result<std::unique_ptr<Model>> Gpt2Model::create(ModelConfig config, std::unique
 
     std::unique_ptr<Gpt2Model> m(new Gpt2Model(config));
     m->m_activation = activationFromName(c.activation);
-    m->m_tokenEmbedding = w.get(R::TokenEmbedding);
-    m->m_positionEmbedding = w.get(R::PositionEmbedding);
-    for (int l = 0; l < c.nLayers; ++l) m->m_layers.push_back(bindLayerNormLayer(w, l, WeightLayout::Conv1D));
-    m->m_finalNormGain = w.get(R::FinalNormWeight);
-    m->m_finalNormBias = w.get(R::FinalNormBias);
-    // Tied to wte unless untied and stored.
-    m->m_lmHead = lmHead(w, !w.has(R::LmHeadWeight), m->m_tokenEmbedding, c.dModel, c.vocabSize);
+    m->m_weights = bindLayerNormDecoder(w, c, !w.has(R::LmHeadWeight), c.dModel, WeightLayout::Conv1D);
     m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
@@ -38,8 +32,8 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     const int d = c.dModel;
 
     // 1. Embeddings: token + learned position.
-    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
-    addPositionEmbeddings(x, m_positionEmbedding, 0);
+    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids, d);  // (seqLen, dModel)
+    addPositionEmbeddings(x, m_weights.positionEmbedding, 0);
 
     RowMatrix h;        // (seqLen, dModel) normalised input of a block
     RowMatrix qkv;      // (seqLen, 3 dModel): q | k | v
@@ -47,7 +41,7 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     RowMatrix proj;     // (seqLen, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
-        const Layer& L = m_layers[l];
+        const Layer& L = m_weights.layers[l];
         float scale = c.scaleAttnWeights ? 1.0f / std::sqrt(static_cast<float>(c.headDim)) : 1.0f;
         if (c.scaleAttnByInverseLayerIdx) scale /= static_cast<float>(l + 1);
         const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, scale};
@@ -66,8 +60,8 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     }
     if (options.computeLogits) {
         // 4. Final LayerNorm and LM head.
-        layerNorm(x, m_finalNormGain, m_finalNormBias, static_cast<float>(c.normEps));
-        writeLogits(x, m_lmHead, c.vocabSize, trace);
+        layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, static_cast<float>(c.normEps));
+        writeLogits(x, m_weights.lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

@@ -31,12 +31,9 @@ private:
     explicit Gpt2Model(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;     // (vocab, dModel)
-    const float* m_positionEmbedding = nullptr;  // (maxPositions, dModel)
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;
-    const float* m_finalNormBias = nullptr;
-    Linear m_lmHead;                             // (dModel -> vocab), usually tied to wte
+    // wte (vocab, dModel), wpe (maxPositions, dModel), h.{L}, ln_f, lm_head
+    // (dModel -> vocab), tied to wte unless stored.
+    LayerNormDecoder m_weights;
     Activation m_activation = Activation::GeluTanh;
 };
 

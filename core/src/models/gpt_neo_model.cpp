@@ -17,13 +17,7 @@ Result<std::unique_ptr<Model>> GptNeoModel::create(ModelConfig config, std::uniq
 
     std::unique_ptr<GptNeoModel> m(new GptNeoModel(config));
     m->m_activation = activationFromName(c.activation);
-    m->m_tokenEmbedding = w.get(R::TokenEmbedding);
-    m->m_positionEmbedding = w.get(R::PositionEmbedding);
-    for (int l = 0; l < c.nLayers; ++l) m->m_layers.push_back(bindLayerNormLayer(w, l));
-    m->m_finalNormGain = w.get(R::FinalNormWeight);
-    m->m_finalNormBias = w.get(R::FinalNormBias);
-    // Tied to wte, or stored (required) when untied.
-    m->m_lmHead = lmHead(w, c.tieWordEmbeddings, m->m_tokenEmbedding, c.dModel, c.vocabSize);
+    m->m_weights = bindLayerNormDecoder(w, c, c.tieWordEmbeddings, c.dModel);
     m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
@@ -36,8 +30,8 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
     const int d = c.dModel;
 
     // 1. Embeddings: token + learned position (0..T-1).
-    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
-    addPositionEmbeddings(x, m_positionEmbedding, 0);
+    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids, d);  // (seqLen, dModel)
+    addPositionEmbeddings(x, m_weights.positionEmbedding, 0);
 
     // GPT-Neo does not divide the scores by sqrt(headDim): scale 1.
     const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, 1.0f};
@@ -47,7 +41,7 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
     RowMatrix proj;     // (seqLen, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
-        const Layer& L = m_layers[l];
+        const Layer& L = m_weights.layers[l];
         // 2. Attention block (pre-LN): ln_1, q/k/v, attention (recorded; local
         //    layers see their window through the trace's layer mask),
         //    out_proj, residual.
@@ -66,8 +60,8 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
     }
     if (options.computeLogits) {
         // 4. ln_f and the LM head.
-        layerNorm(x, m_finalNormGain, m_finalNormBias, static_cast<float>(c.normEps));
-        writeLogits(x, m_lmHead, c.vocabSize, trace);
+        layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, static_cast<float>(c.normEps));
+        writeLogits(x, m_weights.lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

@@ -32,12 +32,9 @@ private:
     explicit GptNeoModel(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;     // wte (vocab, dModel)
-    const float* m_positionEmbedding = nullptr;  // wpe (maxPositions, dModel)
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;      // ln_f
-    const float* m_finalNormBias = nullptr;
-    Linear m_lmHead;                             // (dModel -> vocab), tied to wte
+    // wte (vocab, dModel), wpe (maxPositions, dModel), h.{L}, ln_f, lm_head
+    // (dModel -> vocab), tied to wte unless untied (then stored, required).
+    LayerNormDecoder m_weights;
     Activation m_activation = Activation::GeluTanh;
 };
 

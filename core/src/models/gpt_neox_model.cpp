@@ -20,12 +20,7 @@ Result<std::unique_ptr<Model>> GptNeoXModel::create(ModelConfig config, std::uni
     std::unique_ptr<GptNeoXModel> m(new GptNeoXModel(config));
     m->m_activation = activationFromName(c.activation);
     m->m_rope = ropeScalingParams(c.ropeScaling);
-    m->m_tokenEmbedding = w.get(R::TokenEmbedding);
-    for (int l = 0; l < c.nLayers; ++l) m->m_layers.push_back(bindLayerNormLayer(w, l));
-    m->m_finalNormGain = w.get(R::FinalNormWeight);
-    m->m_finalNormBias = w.get(R::FinalNormBias);
-    // embed_in when tied, else the stored (required) embed_out.
-    m->m_lmHead = lmHead(w, c.tieWordEmbeddings, m->m_tokenEmbedding, c.dModel, c.vocabSize);
+    m->m_weights = bindLayerNormDecoder(w, c, c.tieWordEmbeddings, c.dModel);
     m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
@@ -41,7 +36,7 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
     const float eps = static_cast<float>(c.normEps);
 
     // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
-    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
+    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids, d);  // (seqLen, dModel)
     const RopeTable rope = makeRopeTable(T, c.rotaryDims, c.ropeTheta, m_rope);  // (seqLen, rotaryDims) each
     const HeadLayout heads{c.nHeads, c.nHeads, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
 
@@ -53,7 +48,7 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
     RowMatrix mlpOut;     // (seqLen, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
-        const Layer& L = m_layers[l];
+        const Layer& L = m_weights.layers[l];
         // 2. Attention: input_layernorm, fused projection split per head into
         //    contiguous Q, K, V, partial RoPE, attention (recorded), dense.
         layerNorm(x, L.attnNormGain, L.attnNormBias, eps, h);
@@ -76,8 +71,8 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
     }
     if (options.computeLogits) {
         // 4. final_layer_norm and embed_out.
-        layerNorm(x, m_finalNormGain, m_finalNormBias, eps);
-        writeLogits(x, m_lmHead, c.vocabSize, trace);
+        layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, eps);
+        writeLogits(x, m_weights.lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

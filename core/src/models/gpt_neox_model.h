@@ -33,11 +33,9 @@ private:
     explicit GptNeoXModel(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;  // embed_in (vocab, dModel)
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;   // final_layer_norm
-    const float* m_finalNormBias = nullptr;
-    Linear m_lmHead;                          // embed_out (dModel -> vocab), or embed_in when tied
+    // embed_in (vocab, dModel), layers.{L}, final_layer_norm, embed_out
+    // (dModel -> vocab), or embed_in when tied; no position table (RoPE).
+    LayerNormDecoder m_weights;
     Activation m_activation = Activation::GeluErf;
     RopeScalingParams m_rope;
 };

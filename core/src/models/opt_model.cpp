@@ -19,15 +19,9 @@ Result<std::unique_ptr<Model>> OptModel::create(ModelConfig config, std::unique_
 
     std::unique_ptr<OptModel> m(new OptModel(config));
     m->m_activation = activationFromName(c.activation);
-    m->m_tokenEmbedding = w.get(R::TokenEmbedding);
-    m->m_positionEmbedding = w.get(R::PositionEmbedding);
+    m->m_weights = bindLayerNormDecoder(w, c, !w.has(R::LmHeadWeight), c.wordEmbedProjDim);
     m->m_projectIn = w.linear(R::ProjectInWeight, -1);
-    for (int l = 0; l < c.nLayers; ++l) m->m_layers.push_back(bindLayerNormLayer(w, l));
-    m->m_finalNormGain = w.get(R::FinalNormWeight);
-    m->m_finalNormBias = w.get(R::FinalNormBias);
     m->m_projectOut = w.linear(R::ProjectOutWeight, -1);
-    // Tied to embed_tokens unless untied and stored.
-    m->m_lmHead = lmHead(w, !w.has(R::LmHeadWeight), m->m_tokenEmbedding, c.wordEmbedProjDim, c.vocabSize);
     m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
@@ -43,14 +37,14 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
 
     // 1. Token embeddings (width word_embed_proj_dim), project_in to dModel
     //    when narrower, plus the learned position of token t at row t + 2.
-    RowMatrix tokens = embedTokens(m_tokenEmbedding, ids, e);  // (seqLen, wordEmbedProjDim)
+    RowMatrix tokens = embedTokens(m_weights.tokenEmbedding, ids, e);  // (seqLen, wordEmbedProjDim)
     RowMatrix x;  // (seqLen, dModel)
     if (m_projectIn.weight != nullptr) {
         linear(tokens, m_projectIn, x);
     } else {
         x = std::move(tokens);
     }
-    addPositionEmbeddings(x, m_positionEmbedding, c.positionOffset);
+    addPositionEmbeddings(x, m_weights.positionEmbedding, c.positionOffset);
 
     // The query is scaled by headDim^-0.5 after q_proj (bias included), as
     // OPTAttention does; the scores are then q.k.
@@ -62,7 +56,7 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
     RowMatrix proj;     // (seqLen, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
-        const Layer& L = m_layers[l];
+        const Layer& L = m_weights.layers[l];
         // 2. Attention block: self_attn_layer_norm before (pre-LN) or after
         //    the residual (post-LN); q/k/v, attention (recorded), out_proj.
         h = x;
@@ -86,14 +80,14 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
     if (options.computeLogits) {
         // 4. decoder.final_layer_norm (pre-LN models), project_out when
         //    narrower, LM head.
-        if (m_finalNormGain != nullptr) layerNorm(x, m_finalNormGain, m_finalNormBias, eps);
+        if (m_weights.finalNormGain != nullptr) layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, eps);
         RowMatrix out;  // (seqLen, wordEmbedProjDim)
         if (m_projectOut.weight != nullptr) {
             linear(x, m_projectOut, out);
         } else {
             out = std::move(x);
         }
-        writeLogits(out, m_lmHead, c.vocabSize, trace);
+        writeLogits(out, m_weights.lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

@@ -34,14 +34,12 @@ private:
     explicit OptModel(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;     // (vocab, wordEmbedProjDim)
-    const float* m_positionEmbedding = nullptr;  // (maxPositions + 2, dModel)
+    // embed_tokens (vocab, wordEmbedProjDim), embed_positions (maxPositions + 2,
+    // dModel), layers.{L}, decoder.final_layer_norm (null when absent),
+    // lm_head (wordEmbedProjDim -> vocab), tied to embed_tokens unless stored.
+    LayerNormDecoder m_weights;
     Linear m_projectIn;                          // (wordEmbedProjDim -> dModel); null weight when equal
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;      // decoder.final_layer_norm; null when absent
-    const float* m_finalNormBias = nullptr;
     Linear m_projectOut;                         // (dModel -> wordEmbedProjDim); null weight when equal
-    Linear m_lmHead;                             // (wordEmbedProjDim -> vocab), no bias
     Activation m_activation = Activation::Relu;
 };
 
