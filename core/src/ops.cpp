@@ -39,6 +39,11 @@ void layerNorm(RowMatrix& x, const float* gain, const float* bias, float eps) {
     }
 }
 
+void layerNorm(const RowMatrix& x, const float* gain, const float* bias, float eps, RowMatrix& y) {
+    y = x;
+    layerNorm(y, gain, bias, eps);
+}
+
 void rmsNorm(const RowMatrix& x, const float* gain, float eps, RowMatrix& y) {
     const Eigen::Index n = x.cols();
     const Eigen::Map<const Eigen::RowVectorXf> g(gain, n);

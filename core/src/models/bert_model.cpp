@@ -1,6 +1,7 @@
 #include "bert_model.h"
 
 #include "attnviz/core/attention_kernel.h"
+#include "forward_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -57,10 +58,7 @@ Result<std::unique_ptr<Model>> BertModel::create(ModelConfig config, std::unique
         head->normGain = w.get(R::MlmNormWeight);
         head->normBias = w.get(R::MlmNormBias);
         // Tied to the word embeddings unless untied and stored.
-        head->decoder = w.linear(R::LmHeadWeight, R::LmHeadBias);
-        if (head->decoder.weight == nullptr) {
-            head->decoder = {m->m_wordEmbedding, w.get(R::LmHeadBias), m->m_embedWidth, c.vocabSize};
-        }
+        head->decoder = lmHead(w, !w.has(R::LmHeadWeight), m->m_wordEmbedding, m->m_embedWidth, c.vocabSize);
         m->m_head = std::move(head);
     }
     m->setLoadWarnings(w.warnings());
@@ -77,15 +75,9 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
 
     // 1. Embeddings: word + position (+ token type), then LayerNorm; ALBERT
     //    and ELECTRA then map the width E to dModel.
-    RowMatrix x(T, e);  // (seqLen, E)
-    for (int t = 0; t < T; ++t) {
-        const int pos = c.positionOffset + t;
-        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_wordEmbedding + static_cast<std::size_t>(ids[t]) * e, e) +
-                   Eigen::Map<const Eigen::RowVectorXf>(m_positionEmbedding + static_cast<std::size_t>(pos) * e, e);
-        if (m_typeEmbedding != nullptr) {
-            x.row(t) += Eigen::Map<const Eigen::RowVectorXf>(m_typeEmbedding + static_cast<std::size_t>(types[t]) * e, e);
-        }
-    }
+    RowMatrix x = embedTokens(m_wordEmbedding, ids, e);  // (seqLen, E)
+    addPositionEmbeddings(x, m_positionEmbedding, c.positionOffset);
+    if (m_typeEmbedding != nullptr) x += embedTokens(m_typeEmbedding, types, e);  // (seqLen, E)
     layerNorm(x, m_embedNormGain, m_embedNormBias, static_cast<float>(c.normEps));
     if (m_embedProject.weight != nullptr) {
         RowMatrix projected;  // (seqLen, dModel)
@@ -97,11 +89,8 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
     RowMatrix q, k, v;   // (seqLen, dModel) each
     RowMatrix context;   // (seqLen, dModel)
     RowMatrix proj;      // (seqLen, dModel)
-    RowMatrix hidden;    // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) {
-            return makeError(ErrorCode::Cancelled, "cancelled");
-        }
+        if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_layers[l];
         // 2. Self-attention: Q, K, V projections, scores, mask, softmax (recorded), P V.
         linear(x, L.q, q);
@@ -117,9 +106,7 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
         // The last FFN only matters for logits, not for attention.
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 4. Feed-forward: activation(x W1 + b1) W2 + b2, residual, LayerNorm.
-        linear(x, L.ffnIn, hidden);
-        applyActivation(hidden, m_activation);
-        linear(hidden, L.ffnOut, proj);
+        feedForward(x, L.ffnIn, m_activation, L.ffnOut, proj);
         x += proj;
         layerNorm(x, L.ffnNormGain, L.ffnNormBias, static_cast<float>(c.normEps));
     }
@@ -139,10 +126,7 @@ void BertModel::computeLogits(const RowMatrix& x, AttentionTrace& trace) const {
     linear(x, m_head->transform, t);
     applyActivation(t, m_headActivation);
     layerNorm(t, m_head->normGain, m_head->normBias, static_cast<float>(config().normEps));
-    RowMatrix logits;  // (seqLen, vocab)
-    linear(t, m_head->decoder, logits);
-    trace.vocabSize = config().vocabSize;
-    trace.logits.assign(logits.data(), logits.data() + logits.size());
+    writeLogits(t, m_head->decoder, config().vocabSize, trace);
 }
 
 }  // namespace attnviz::core

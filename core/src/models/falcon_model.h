@@ -3,6 +3,8 @@
 // block x + dense(attn(ln_attn(x))) + mlp(ln_mlp(x)), causal by training.
 #pragma once
 
+#include "forward_steps.h"
+
 #include "attnviz/core/model.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/weight_store.h"
@@ -22,25 +24,18 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const override;
 
 private:
-    struct Layer {
-        const float* attnNormGain = nullptr;  // ln_attn
-        const float* attnNormBias = nullptr;
-        Linear qkv;                           // query_key_value (dModel -> (nHeads + 2 nKvHeads) headDim)
-        Linear out;                           // self_attention.dense (nHeads headDim -> dModel)
-        const float* ffnNormGain = nullptr;   // ln_mlp
-        const float* ffnNormBias = nullptr;
-        Linear ffnIn;                         // mlp.dense_h_to_4h (dModel -> dFF)
-        Linear ffnOut;                        // mlp.dense_4h_to_h (dFF -> dModel)
-    };
+    // ln_attn, self_attention.query_key_value (dModel -> (nHeads + 2
+    // nKvHeads) headDim), self_attention.dense (nHeads headDim -> dModel),
+    // ln_mlp, mlp.dense_h_to_4h (dModel -> dFF), mlp.dense_4h_to_h
+    // (dFF -> dModel).
+    using Layer = LayerNormLayer;
 
     explicit FalconModel(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;  // word_embeddings (vocab, dModel)
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;   // ln_f
-    const float* m_finalNormBias = nullptr;
-    Linear m_lmHead;                          // (dModel -> vocab), tied to word_embeddings unless stored
+    // word_embeddings (vocab, dModel), h.{L}, ln_f, lm_head (dModel -> vocab),
+    // tied to word_embeddings unless untied; no position table (RoPE).
+    LayerNormDecoder m_weights;
     Activation m_activation = Activation::GeluErf;
     RopeScalingParams m_rope;
 };

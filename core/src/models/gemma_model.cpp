@@ -1,6 +1,7 @@
 #include "gemma_model.h"
 
 #include "attnviz/core/attention_kernel.h"
+#include "forward_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -10,20 +11,6 @@ namespace attnviz::core {
 using R = TensorRole;
 
 namespace {
-
-RopeScalingParams ropeParams(const RopeScaling& s) {
-    RopeScalingParams p;
-    switch (s.type) {
-    case RopeScaling::Type::None: p.kind = RopeScalingParams::Kind::None; break;
-    case RopeScaling::Type::Linear: p.kind = RopeScalingParams::Kind::Linear; break;
-    case RopeScaling::Type::Llama3: p.kind = RopeScalingParams::Kind::Llama3; break;
-    }
-    p.factor = static_cast<float>(s.factor);
-    p.lowFreqFactor = static_cast<float>(s.lowFreqFactor);
-    p.highFreqFactor = static_cast<float>(s.highFreqFactor);
-    p.originalMaxPositions = static_cast<float>(s.originalMaxPositions);
-    return p;
-}
 
 // cap tanh(x / cap), in place.
 void softcap(RowMatrix& x, float cap) { x = (x.array() / cap).tanh() * cap; }
@@ -38,7 +25,7 @@ Result<std::unique_ptr<Model>> GemmaModel::create(ModelConfig config, std::uniqu
     const ModelConfig& c = config;
 
     std::unique_ptr<GemmaModel> m(new GemmaModel(config));
-    m->m_rope = ropeParams(c.ropeScaling);
+    m->m_rope = ropeScalingParams(c.ropeScaling);
     m->m_activation = activationFromName(c.activation);
     // The stored w of a norm is used as (1 + w), added in float32 as HF does;
     // empty when the architecture has no such norm.
@@ -69,8 +56,7 @@ Result<std::unique_ptr<Model>> GemmaModel::create(ModelConfig config, std::uniqu
     }
     m->m_finalNorm = gain(R::FinalNormWeight, -1);
     // Tied to the token embeddings, or stored (required) when untied.
-    m->m_lmHead = c.tieWordEmbeddings ? Linear{m->m_tokenEmbedding, nullptr, c.dModel, c.vocabSize}
-                                      : w.linear(R::LmHeadWeight, -1);
+    m->m_lmHead = lmHead(w, c.tieWordEmbeddings, m->m_tokenEmbedding, c.dModel, c.vocabSize);
     m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
@@ -88,11 +74,8 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     // 1. Token embeddings times sqrt(dModel), the factor rounded to float32
     //    first (HF: torch.tensor(d ** 0.5, dtype=float32)).
     const float normalizer = static_cast<float>(std::sqrt(static_cast<double>(d)));
-    RowMatrix x(T, d);  // (seqLen, dModel)
-    for (int t = 0; t < T; ++t) {
-        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_tokenEmbedding + static_cast<std::size_t>(ids[t]) * d, d) *
-                   normalizer;
-    }
+    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
+    x *= normalizer;
     const RopeTable rope = makeRopeTable(T, c.headDim, c.ropeTheta, m_rope);  // (seqLen, headDim) each
     // Gemma: headDim^-0.5; Gemma 2: query_pre_attn_scalar^-0.5.
     const double scaleBase = c.queryPreAttnScalar > 0 ? c.queryPreAttnScalar : static_cast<double>(c.headDim);
@@ -104,7 +87,6 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     RowMatrix k, v;         // (seqLen, nKvHeads headDim)
     RowMatrix context;      // (seqLen, nHeads headDim)
     RowMatrix proj;         // (seqLen, dModel)
-    RowMatrix gate, up;     // (seqLen, dFF)
     // x += block output, through the block's post-norm when it has one (Gemma 2).
     auto addResidual = [&](RowMatrix& out, const Gain& postNorm) {
         if (postNorm.empty()) {
@@ -115,9 +97,7 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         }
     };
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) {
-            return makeError(ErrorCode::Cancelled, "cancelled");
-        }
+        if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_layers[l];
         // 2. Attention block: RMSNorm, q/k/v projections, RoPE on q and k,
         //    grouped-query attention (soft-capped scores on Gemma 2; local
@@ -134,11 +114,7 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. GeGLU MLP: RMSNorm, down(act(gate(h)) * up(h)), [post-norm,] residual.
         rmsNorm(x, L.ffnNorm.data(), eps, h);
-        linear(h, L.gate, gate);
-        linear(h, L.up, up);
-        applyActivation(gate, m_activation);
-        gate.array() *= up.array();
-        linear(gate, L.down, proj);
+        gatedFeedForward(h, L.gate, L.up, m_activation, L.down, proj);
         addResidual(proj, L.ffnOutNorm);
     }
     if (options.computeLogits) {
@@ -147,8 +123,7 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         RowMatrix logits;  // (seqLen, vocab)
         linear(h, m_lmHead, logits);
         if (c.finalLogitSoftcap > 0) softcap(logits, static_cast<float>(c.finalLogitSoftcap));
-        trace.vocabSize = c.vocabSize;
-        trace.logits.assign(logits.data(), logits.data() + logits.size());
+        storeLogits(logits, c.vocabSize, trace);
     }
     return Status::success();
 }

@@ -1,6 +1,7 @@
 #include "gpt2_model.h"
 
 #include "attnviz/core/attention_kernel.h"
+#include "forward_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -18,25 +19,7 @@ Result<std::unique_ptr<Model>> Gpt2Model::create(ModelConfig config, std::unique
 
     std::unique_ptr<Gpt2Model> m(new Gpt2Model(config));
     m->m_activation = activationFromName(c.activation);
-    m->m_tokenEmbedding = w.get(R::TokenEmbedding);
-    m->m_positionEmbedding = w.get(R::PositionEmbedding);
-    for (int l = 0; l < c.nLayers; ++l) {
-        Layer L;
-        L.attnNormGain = w.get(R::AttnNormWeight, l);
-        L.attnNormBias = w.get(R::AttnNormBias, l);
-        L.qkv = w.conv1d(R::AttnQkvWeight, R::AttnQkvBias, l);
-        L.out = w.conv1d(R::AttnOutWeight, R::AttnOutBias, l);
-        L.ffnNormGain = w.get(R::FfnNormWeight, l);
-        L.ffnNormBias = w.get(R::FfnNormBias, l);
-        L.ffnIn = w.conv1d(R::FfnUpWeight, R::FfnUpBias, l);
-        L.ffnOut = w.conv1d(R::FfnDownWeight, R::FfnDownBias, l);
-        m->m_layers.push_back(L);
-    }
-    m->m_finalNormGain = w.get(R::FinalNormWeight);
-    m->m_finalNormBias = w.get(R::FinalNormBias);
-    // Tied to wte unless untied and stored.
-    m->m_lmHead = w.linear(R::LmHeadWeight, -1);
-    if (m->m_lmHead.weight == nullptr) m->m_lmHead = {m->m_tokenEmbedding, nullptr, c.dModel, c.vocabSize};
+    m->m_weights = bindLayerNormDecoder(w, c, !w.has(R::LmHeadWeight), c.dModel, WeightLayout::Conv1D);
     m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
@@ -49,28 +32,21 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     const int d = c.dModel;
 
     // 1. Embeddings: token + learned position.
-    RowMatrix x(T, d);  // (seqLen, dModel)
-    for (int t = 0; t < T; ++t) {
-        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_tokenEmbedding + static_cast<std::size_t>(ids[t]) * d, d) +
-                   Eigen::Map<const Eigen::RowVectorXf>(m_positionEmbedding + static_cast<std::size_t>(t) * d, d);
-    }
+    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids, d);  // (seqLen, dModel)
+    addPositionEmbeddings(x, m_weights.positionEmbedding, 0);
 
     RowMatrix h;        // (seqLen, dModel) normalised input of a block
     RowMatrix qkv;      // (seqLen, 3 dModel): q | k | v
     RowMatrix context;  // (seqLen, dModel)
     RowMatrix proj;     // (seqLen, dModel)
-    RowMatrix hidden;   // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) {
-            return makeError(ErrorCode::Cancelled, "cancelled");
-        }
-        const Layer& L = m_layers[l];
+        if (cancelRequested(options)) return cancelledError();
+        const Layer& L = m_weights.layers[l];
         float scale = c.scaleAttnWeights ? 1.0f / std::sqrt(static_cast<float>(c.headDim)) : 1.0f;
         if (c.scaleAttnByInverseLayerIdx) scale /= static_cast<float>(l + 1);
         const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, scale};
         // 2. Attention block (pre-LN): ln_1, fused QKV, attention (recorded), c_proj, residual.
-        h = x;
-        layerNorm(h, L.attnNormGain, L.attnNormBias, static_cast<float>(c.normEps));
+        layerNorm(x, L.attnNormGain, L.attnNormBias, static_cast<float>(c.normEps), h);
         linear(h, L.qkv, qkv);
         multiHeadAttention({qkv.data(), qkv.data() + d, qkv.data() + 2 * d, 3 * d, 3 * d, 3 * d}, T, heads, l,
                            trace, context, &L.out);
@@ -78,20 +54,14 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP block (pre-LN): ln_2, c_fc, GELU, c_proj, residual.
-        h = x;
-        layerNorm(h, L.ffnNormGain, L.ffnNormBias, static_cast<float>(c.normEps));
-        linear(h, L.ffnIn, hidden);
-        applyActivation(hidden, m_activation);
-        linear(hidden, L.ffnOut, proj);
+        layerNorm(x, L.ffnNormGain, L.ffnNormBias, static_cast<float>(c.normEps), h);
+        feedForward(h, L.ffnIn, m_activation, L.ffnOut, proj);
         x += proj;
     }
     if (options.computeLogits) {
         // 4. Final LayerNorm and LM head.
-        layerNorm(x, m_finalNormGain, m_finalNormBias, static_cast<float>(c.normEps));
-        RowMatrix logits;  // (seqLen, vocab)
-        linear(x, m_lmHead, logits);
-        trace.vocabSize = c.vocabSize;
-        trace.logits.assign(logits.data(), logits.data() + logits.size());
+        layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, static_cast<float>(c.normEps));
+        writeLogits(x, m_weights.lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

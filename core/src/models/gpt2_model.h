@@ -2,6 +2,8 @@
 // (tanh approximation), causal by training.
 #pragma once
 
+#include "forward_steps.h"
+
 #include "attnviz/core/model.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/weight_store.h"
@@ -21,26 +23,17 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const override;
 
 private:
-    struct Layer {
-        const float* attnNormGain = nullptr;  // ln_1
-        const float* attnNormBias = nullptr;
-        Linear qkv;                           // c_attn (dModel -> 3 dModel), Conv1D layout
-        Linear out;                           // attn.c_proj (dModel -> dModel)
-        const float* ffnNormGain = nullptr;   // ln_2
-        const float* ffnNormBias = nullptr;
-        Linear ffnIn;                         // mlp.c_fc (dModel -> dFF)
-        Linear ffnOut;                        // mlp.c_proj (dFF -> dModel)
-    };
+    // ln_1, attn.c_attn (dModel -> 3 dModel, Conv1D layout: q | k | v),
+    // attn.c_proj (dModel -> dModel), ln_2, mlp.c_fc (dModel -> dFF),
+    // mlp.c_proj (dFF -> dModel).
+    using Layer = LayerNormLayer;
 
     explicit Gpt2Model(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;     // (vocab, dModel)
-    const float* m_positionEmbedding = nullptr;  // (maxPositions, dModel)
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;
-    const float* m_finalNormBias = nullptr;
-    Linear m_lmHead;                             // (dModel -> vocab), usually tied to wte
+    // wte (vocab, dModel), wpe (maxPositions, dModel), h.{L}, ln_f, lm_head
+    // (dModel -> vocab), tied to wte unless stored.
+    LayerNormDecoder m_weights;
     Activation m_activation = Activation::GeluTanh;
 };
 

@@ -3,6 +3,8 @@
 // that alternate between global causal attention and a causal local window.
 #pragma once
 
+#include "forward_steps.h"
+
 #include "attnviz/core/model.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/weight_store.h"
@@ -22,26 +24,17 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const override;
 
 private:
-    struct Layer {
-        const float* attnNormGain = nullptr;  // ln_1
-        const float* attnNormBias = nullptr;
-        Linear q, k, v;                       // (dModel -> dModel), no bias
-        Linear out;                           // out_proj (dModel -> dModel), with bias
-        const float* ffnNormGain = nullptr;   // ln_2
-        const float* ffnNormBias = nullptr;
-        Linear ffnIn;                         // c_fc (dModel -> dFF)
-        Linear ffnOut;                        // c_proj (dFF -> dModel)
-    };
+    // ln_1, attn.attention.q_proj / k_proj / v_proj (dModel -> dModel, no
+    // bias), out_proj (dModel -> dModel, with bias), ln_2, mlp.c_fc
+    // (dModel -> dFF), mlp.c_proj (dFF -> dModel).
+    using Layer = LayerNormLayer;
 
     explicit GptNeoModel(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;     // wte (vocab, dModel)
-    const float* m_positionEmbedding = nullptr;  // wpe (maxPositions, dModel)
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;      // ln_f
-    const float* m_finalNormBias = nullptr;
-    Linear m_lmHead;                             // (dModel -> vocab), tied to wte
+    // wte (vocab, dModel), wpe (maxPositions, dModel), h.{L}, ln_f, lm_head
+    // (dModel -> vocab), tied to wte unless untied (then stored, required).
+    LayerNormDecoder m_weights;
     Activation m_activation = Activation::GeluTanh;
 };
 

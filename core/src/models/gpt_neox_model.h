@@ -3,6 +3,8 @@
 // residual (attention and MLP read the same input), causal by training.
 #pragma once
 
+#include "forward_steps.h"
+
 #include "attnviz/core/model.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/weight_store.h"
@@ -22,25 +24,18 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const override;
 
 private:
-    struct Layer {
-        const float* attnNormGain = nullptr;  // input_layernorm
-        const float* attnNormBias = nullptr;
-        Linear qkv;                           // query_key_value (dModel -> nHeads 3 headDim), per head [q k v]
-        Linear out;                           // attention.dense (dModel -> dModel)
-        const float* ffnNormGain = nullptr;   // post_attention_layernorm
-        const float* ffnNormBias = nullptr;
-        Linear ffnIn;                         // mlp.dense_h_to_4h (dModel -> dFF)
-        Linear ffnOut;                        // mlp.dense_4h_to_h (dFF -> dModel)
-    };
+    // input_layernorm, attention.query_key_value (dModel -> nHeads 3 headDim,
+    // per head [q k v]), attention.dense (dModel -> dModel),
+    // post_attention_layernorm, mlp.dense_h_to_4h (dModel -> dFF),
+    // mlp.dense_4h_to_h (dFF -> dModel).
+    using Layer = LayerNormLayer;
 
     explicit GptNeoXModel(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;  // embed_in (vocab, dModel)
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;   // final_layer_norm
-    const float* m_finalNormBias = nullptr;
-    Linear m_lmHead;                          // embed_out (dModel -> vocab), or embed_in when tied
+    // embed_in (vocab, dModel), layers.{L}, final_layer_norm, embed_out
+    // (dModel -> vocab), or embed_in when tied; no position table (RoPE).
+    LayerNormDecoder m_weights;
     Activation m_activation = Activation::GeluErf;
     RopeScalingParams m_rope;
 };

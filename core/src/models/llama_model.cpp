@@ -1,6 +1,7 @@
 #include "llama_model.h"
 
 #include "attnviz/core/attention_kernel.h"
+#include "forward_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -31,16 +32,7 @@ Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::uniqu
     const ModelConfig& c = config;
 
     std::unique_ptr<LlamaModel> m(new LlamaModel(config));
-    switch (c.ropeScaling.type) {
-    case RopeScaling::Type::None: m->m_rope.kind = RopeScalingParams::Kind::None; break;
-    case RopeScaling::Type::Linear: m->m_rope.kind = RopeScalingParams::Kind::Linear; break;
-    case RopeScaling::Type::Llama3: m->m_rope.kind = RopeScalingParams::Kind::Llama3; break;
-    }
-    m->m_rope.factor = static_cast<float>(c.ropeScaling.factor);
-    m->m_rope.lowFreqFactor = static_cast<float>(c.ropeScaling.lowFreqFactor);
-    m->m_rope.highFreqFactor = static_cast<float>(c.ropeScaling.highFreqFactor);
-    m->m_rope.originalMaxPositions = static_cast<float>(c.ropeScaling.originalMaxPositions);
-
+    m->m_rope = ropeScalingParams(c.ropeScaling);
     const int qDim = c.nHeads * c.headDim;
     const int kvDim = c.nKvHeads * c.headDim;
     m->m_tokenEmbedding = w.get(R::TokenEmbedding);
@@ -71,8 +63,7 @@ Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::uniqu
     }
     m->m_finalNormGain = w.get(R::FinalNormWeight);
     // Tied to the token embeddings, or stored (required) when untied.
-    m->m_lmHead = c.tieWordEmbeddings ? Linear{m->m_tokenEmbedding, nullptr, c.dModel, c.vocabSize}
-                                      : w.linear(R::LmHeadWeight, -1);
+    m->m_lmHead = lmHead(w, c.tieWordEmbeddings, m->m_tokenEmbedding, c.dModel, c.vocabSize);
     m->setLoadWarnings(w.warnings());
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
@@ -87,10 +78,7 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     const int kvDim = c.nKvHeads * c.headDim;
 
     // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
-    RowMatrix x(T, d);  // (seqLen, dModel)
-    for (int t = 0; t < T; ++t) {
-        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_tokenEmbedding + static_cast<std::size_t>(ids[t]) * d, d);
-    }
+    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
     const RopeTable rope = makeRopeTable(T, c.headDim, c.ropeTheta, m_rope);  // (seqLen, headDim) each
     const HeadLayout heads{c.nHeads, c.nKvHeads, c.headDim, 1.0f / std::sqrt(static_cast<float>(c.headDim))};
 
@@ -99,11 +87,8 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     RowMatrix k, v;         // (seqLen, nKvHeads headDim)
     RowMatrix context;      // (seqLen, nHeads headDim)
     RowMatrix proj;         // (seqLen, dModel)
-    RowMatrix gate, up;     // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) {
-            return makeError(ErrorCode::Cancelled, "cancelled");
-        }
+        if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_layers[l];
         // 2. Attention block: RMSNorm, q/k/v projections, RoPE on q and k,
         //    grouped-query attention (recorded), o_proj, residual.
@@ -119,20 +104,13 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP block: RMSNorm, down(silu(gate(h)) * up(h)), residual.
         rmsNorm(x, L.ffnNormGain, static_cast<float>(c.normEps), h);
-        linear(h, L.gate, gate);
-        linear(h, L.up, up);
-        applyActivation(gate, Activation::Silu);
-        gate.array() *= up.array();
-        linear(gate, L.down, proj);
+        gatedFeedForward(h, L.gate, L.up, Activation::Silu, L.down, proj);
         x += proj;
     }
     if (options.computeLogits) {
         // 4. Final RMSNorm and LM head.
         rmsNorm(x, m_finalNormGain, static_cast<float>(c.normEps), h);
-        RowMatrix logits;  // (seqLen, vocab)
-        linear(h, m_lmHead, logits);
-        trace.vocabSize = c.vocabSize;
-        trace.logits.assign(logits.data(), logits.data() + logits.size());
+        writeLogits(h, m_lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

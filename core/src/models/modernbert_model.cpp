@@ -1,6 +1,7 @@
 #include "modernbert_model.h"
 
 #include "attnviz/core/attention_kernel.h"
+#include "forward_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -39,9 +40,7 @@ Result<std::unique_ptr<Model>> ModernBertModel::create(ModelConfig config, std::
         head->dense = w.linear(R::MlmTransformWeight, R::MlmTransformBias);
         head->norm = m->norm(w.get(R::MlmNormWeight), w.get(R::MlmNormBias));
         // Tied to the token embeddings unless untied and stored.
-        head->decoder = c.tieWordEmbeddings
-                            ? Linear{m->m_tokenEmbedding, w.get(R::LmHeadBias), c.dModel, c.vocabSize}
-                            : w.linear(R::LmHeadWeight, R::LmHeadBias);
+        head->decoder = lmHead(w, c.tieWordEmbeddings, m->m_tokenEmbedding, c.dModel, c.vocabSize);
         m->m_head = std::move(head);
     }
     m->setLoadWarnings(w.warnings());
@@ -67,10 +66,7 @@ Status ModernBertModel::forward(std::span<const std::int32_t> ids, std::span<con
     const int f = c.dFF;
 
     // 1. Token embeddings, then LayerNorm (no position embeddings: RoPE).
-    RowMatrix x(T, d);  // (seqLen, dModel)
-    for (int t = 0; t < T; ++t) {
-        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(m_tokenEmbedding + static_cast<std::size_t>(ids[t]) * d, d);
-    }
+    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
     layerNorm(x, m_embedNorm.gain, m_embedNorm.bias, static_cast<float>(c.normEps));
 
     // One rotary table per layer kind: global_rope_theta and local_rope_theta.
@@ -87,9 +83,7 @@ Status ModernBertModel::forward(std::span<const std::int32_t> ids, std::span<con
     RowMatrix wi;       // (seqLen, 2 dFF): input | gate
     RowMatrix inner;    // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
-        if (options.cancel != nullptr && options.cancel->load()) {
-            return makeError(ErrorCode::Cancelled, "cancelled");
-        }
+        if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_layers[l];
         // 2. Attention block: attn_norm (none on layer 0), Wqkv, RoPE with the
         //    layer kind's theta on Q and K, attention (recorded), Wo, residual.
@@ -125,10 +119,7 @@ Status ModernBertModel::forward(std::span<const std::int32_t> ids, std::span<con
         linear(x, m_head->dense, t);
         applyActivation(t, m_headActivation);
         layerNorm(t, m_head->norm.gain, m_head->norm.bias, static_cast<float>(c.normEps));
-        RowMatrix logits;  // (seqLen, vocab)
-        linear(t, m_head->decoder, logits);
-        trace.vocabSize = c.vocabSize;
-        trace.logits.assign(logits.data(), logits.data() + logits.size());
+        writeLogits(t, m_head->decoder, c.vocabSize, trace);
     }
     return Status::success();
 }

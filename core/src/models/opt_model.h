@@ -4,6 +4,8 @@
 // the model width; causal by training.
 #pragma once
 
+#include "forward_steps.h"
+
 #include "attnviz/core/model.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/weight_store.h"
@@ -23,27 +25,21 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const override;
 
 private:
-    struct Layer {
-        const float* attnNormGain = nullptr;  // self_attn_layer_norm: before attention (pre-LN) or after
-        const float* attnNormBias = nullptr;
-        Linear q, k, v, out;                  // (dModel -> dModel)
-        const float* ffnNormGain = nullptr;   // final_layer_norm: before the FFN (pre-LN) or after
-        const float* ffnNormBias = nullptr;
-        Linear fc1;                           // (dModel -> dFF)
-        Linear fc2;                           // (dFF -> dModel)
-    };
+    // self_attn_layer_norm (before attention when pre-LN, else after),
+    // self_attn.q_proj / k_proj / v_proj / out_proj (dModel -> dModel),
+    // final_layer_norm (before the FFN when pre-LN, else after), fc1
+    // (dModel -> dFF), fc2 (dFF -> dModel).
+    using Layer = LayerNormLayer;
 
     explicit OptModel(ModelConfig config) : Model(std::move(config)) {}
 
     std::unique_ptr<WeightStore> m_store;
-    const float* m_tokenEmbedding = nullptr;     // (vocab, wordEmbedProjDim)
-    const float* m_positionEmbedding = nullptr;  // (maxPositions + 2, dModel)
+    // embed_tokens (vocab, wordEmbedProjDim), embed_positions (maxPositions + 2,
+    // dModel), layers.{L}, decoder.final_layer_norm (null when absent),
+    // lm_head (wordEmbedProjDim -> vocab), tied to embed_tokens unless stored.
+    LayerNormDecoder m_weights;
     Linear m_projectIn;                          // (wordEmbedProjDim -> dModel); null weight when equal
-    std::vector<Layer> m_layers;
-    const float* m_finalNormGain = nullptr;      // decoder.final_layer_norm; null when absent
-    const float* m_finalNormBias = nullptr;
     Linear m_projectOut;                         // (dModel -> wordEmbedProjDim); null weight when equal
-    Linear m_lmHead;                             // (wordEmbedProjDim -> vocab), no bias
     Activation m_activation = Activation::Relu;
 };
 

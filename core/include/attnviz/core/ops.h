@@ -27,6 +27,8 @@ void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y);
 
 // Row-wise LayerNorm in place: (x - mean) / sqrt(var + eps) * gain + bias.
 void layerNorm(RowMatrix& x, const float* gain, const float* bias, float eps);
+// The same LayerNorm of x into y (resized); x is unchanged.
+void layerNorm(const RowMatrix& x, const float* gain, const float* bias, float eps, RowMatrix& y);
 // Row-wise RMSNorm: y = x / sqrt(mean(x^2) + eps) * gain; y is resized.
 void rmsNorm(const RowMatrix& x, const float* gain, float eps, RowMatrix& y);
 

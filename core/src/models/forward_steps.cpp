@@ -1,0 +1,133 @@
+#include "forward_steps.h"
+
+#include <algorithm>
+
+namespace attnviz::core {
+
+using R = TensorRole;
+
+RopeScalingParams ropeScalingParams(const RopeScaling& scaling) {
+    RopeScalingParams p;
+    switch (scaling.type) {
+    case RopeScaling::Type::None: p.kind = RopeScalingParams::Kind::None; break;
+    case RopeScaling::Type::Linear: p.kind = RopeScalingParams::Kind::Linear; break;
+    case RopeScaling::Type::Llama3: p.kind = RopeScalingParams::Kind::Llama3; break;
+    }
+    p.factor = static_cast<float>(scaling.factor);
+    p.lowFreqFactor = static_cast<float>(scaling.lowFreqFactor);
+    p.highFreqFactor = static_cast<float>(scaling.highFreqFactor);
+    p.originalMaxPositions = static_cast<float>(scaling.originalMaxPositions);
+    return p;
+}
+
+RowMatrix embedTokens(const float* table, std::span<const std::int32_t> ids, int width) {
+    const int T = static_cast<int>(ids.size());
+    RowMatrix x(T, width);  // (seqLen, width)
+    for (int t = 0; t < T; ++t) {
+        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(table + static_cast<std::size_t>(ids[t]) * width, width);
+    }
+    return x;
+}
+
+void addPositionEmbeddings(RowMatrix& x, const float* table, int first) {
+    const int width = static_cast<int>(x.cols());
+    for (int t = 0; t < static_cast<int>(x.rows()); ++t) {
+        const std::size_t row = static_cast<std::size_t>(first + t);
+        x.row(t) += Eigen::Map<const Eigen::RowVectorXf>(table + row * width, width);
+    }
+}
+
+Linear lmHead(const BoundTensors& w, bool tied, const float* tokenEmbedding, int width, int vocabSize) {
+    if (tied) return Linear{tokenEmbedding, w.get(R::LmHeadBias), width, vocabSize};
+    return w.linear(R::LmHeadWeight, R::LmHeadBias);
+}
+
+void storeLogits(const RowMatrix& logits, int vocabSize, AttentionTrace& trace) {
+    trace.vocabSize = vocabSize;
+    trace.logits.assign(logits.data(), logits.data() + logits.size());
+}
+
+void writeLogits(const RowMatrix& x, const Linear& head, int vocabSize, AttentionTrace& trace) {
+    RowMatrix logits;  // (seqLen, vocab)
+    linear(x, head, logits);
+    storeLogits(logits, vocabSize, trace);
+}
+
+bool cancelRequested(const RunOptions& options) { return options.cancel != nullptr && options.cancel->load(); }
+
+Error cancelledError() { return makeError(ErrorCode::Cancelled, "cancelled"); }
+
+void feedForward(const RowMatrix& h, const Linear& in, Activation act, const Linear& out, RowMatrix& y) {
+    RowMatrix inner;  // (seqLen, dFF)
+    linear(h, in, inner);
+    applyActivation(inner, act);
+    linear(inner, out, y);
+}
+
+void gatedFeedForward(const RowMatrix& h, const Linear& gate, const Linear& up, Activation act,
+                      const Linear& down, RowMatrix& y) {
+    RowMatrix g, u;  // (seqLen, dFF) each
+    linear(h, gate, g);
+    linear(h, up, u);
+    applyActivation(g, act);
+    g.array() *= u.array();
+    linear(g, down, y);
+}
+
+LayerNormLayer bindLayerNormLayer(const BoundTensors& w, int layer, WeightLayout layout) {
+    auto dense = [&](R weight, R bias) {
+        return layout == WeightLayout::Conv1D ? w.conv1d(weight, bias, layer) : w.linear(weight, bias, layer);
+    };
+    LayerNormLayer L;
+    L.attnNormGain = w.get(R::AttnNormWeight, layer);
+    L.attnNormBias = w.get(R::AttnNormBias, layer);
+    if (w.has(R::AttnQkvWeight, layer)) {
+        L.qkv = dense(R::AttnQkvWeight, R::AttnQkvBias);
+    } else {
+        L.q = dense(R::AttnQWeight, R::AttnQBias);
+        L.k = dense(R::AttnKWeight, R::AttnKBias);
+        L.v = dense(R::AttnVWeight, R::AttnVBias);
+    }
+    L.out = dense(R::AttnOutWeight, R::AttnOutBias);
+    L.ffnNormGain = w.get(R::FfnNormWeight, layer);
+    L.ffnNormBias = w.get(R::FfnNormBias, layer);
+    L.ffnIn = dense(R::FfnUpWeight, R::FfnUpBias);
+    L.ffnOut = dense(R::FfnDownWeight, R::FfnDownBias);
+    return L;
+}
+
+LayerNormDecoder bindLayerNormDecoder(const BoundTensors& w, const ModelConfig& c, bool tiedHead, int embedWidth,
+                                      WeightLayout layout) {
+    LayerNormDecoder m;
+    m.tokenEmbedding = w.get(R::TokenEmbedding);
+    m.positionEmbedding = w.get(R::PositionEmbedding);
+    for (int l = 0; l < c.nLayers; ++l) m.layers.push_back(bindLayerNormLayer(w, l, layout));
+    m.finalNormGain = w.get(R::FinalNormWeight);
+    m.finalNormBias = w.get(R::FinalNormBias);
+    m.lmHead = lmHead(w, tiedHead, m.tokenEmbedding, embedWidth, c.vocabSize);
+    return m;
+}
+
+void splitGroupedQkv(const RowMatrix& qkv, int nKvHeads, int perGroup, int headDim, RowMatrix& q, RowMatrix& k,
+                     RowMatrix& v) {
+    const int T = static_cast<int>(qkv.rows());
+    const int hd = headDim;
+    const int qDim = nKvHeads * perGroup * hd;
+    const int kvDim = nKvHeads * hd;
+    q.resize(T, qDim);   // (seqLen, nHeads headDim)
+    k.resize(T, kvDim);  // (seqLen, nKvHeads headDim)
+    v.resize(T, kvDim);  // (seqLen, nKvHeads headDim)
+    for (int t = 0; t < T; ++t) {
+        const float* row = qkv.data() + static_cast<std::size_t>(t) * qkv.cols();
+        for (int g = 0; g < nKvHeads; ++g) {
+            const float* group = row + static_cast<std::size_t>(g) * (perGroup + 2) * hd;
+            std::copy(group, group + perGroup * hd, q.data() + static_cast<std::size_t>(t) * qDim + g * perGroup * hd);
+            std::copy(group + perGroup * hd, group + (perGroup + 1) * hd,
+                      k.data() + static_cast<std::size_t>(t) * kvDim + g * hd);
+            std::copy(group + (perGroup + 1) * hd, group + (perGroup + 2) * hd,
+                      v.data() + static_cast<std::size_t>(t) * kvDim + g * hd);
+        }
+    }
+}
+
+}  // namespace attnviz::core
