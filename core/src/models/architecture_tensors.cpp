@@ -3,19 +3,18 @@
 #include "architectures.h"
 
 namespace attnviz::core {
-namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
-
-}  // namespace
+using namespace tensor_table;
 
 std::vector<TensorSpec> presentTensors(std::vector<TensorSpec> specs) {
     std::erase_if(specs, [](const TensorSpec& s) { return s.need == N::Absent; });
     return specs;
+}
+
+std::vector<TensorSpec> joinTensors(std::initializer_list<std::vector<TensorSpec>> parts) {
+    std::vector<TensorSpec> specs;
+    for (const std::vector<TensorSpec>& part : parts) specs.insert(specs.end(), part.begin(), part.end());
+    return presentTensors(std::move(specs));
 }
 
 std::vector<TensorSpec> architectureTensors(const ModelConfig& c) {

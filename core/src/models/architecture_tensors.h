@@ -9,6 +9,7 @@
 #include "weight_names.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -51,8 +52,22 @@ struct TensorSlot {
     int layer = -1;
 };
 
+// The short names tensor tables are written with: each descriptor file says
+// `using namespace tensor_table;` in its anonymous namespace.
+namespace tensor_table {
+using R = TensorRole;
+using N = TensorNeed;
+using I = TensorInit;
+inline constexpr TensorScope kOnce = TensorScope::Once;
+inline constexpr TensorScope kLayer = TensorScope::PerLayer;
+// Required when the config has it (a bias switch, a projection), else Absent.
+constexpr TensorNeed requiredIf(bool present) { return present ? TensorNeed::Required : TensorNeed::Absent; }
+}  // namespace tensor_table
+
 // `specs` without the entries this config does not have (TensorNeed::Absent).
 std::vector<TensorSpec> presentTensors(std::vector<TensorSpec> specs);
+// `parts` one after the other, without the Absent entries.
+std::vector<TensorSpec> joinTensors(std::initializer_list<std::vector<TensorSpec>> parts);
 
 // The lists of the first families (each defined in its <family>_architecture.cpp).
 // Post-LN encoders: BERT, RoBERTa, DistilBERT.
@@ -61,6 +76,32 @@ std::vector<TensorSpec> bertTensors(const ModelConfig& c);
 std::vector<TensorSpec> gpt2Tensors(const ModelConfig& c);
 // Pre-RMSNorm rotary decoders: Llama, Mistral, Qwen2.
 std::vector<TensorSpec> llamaTensors(const ModelConfig& c);
+
+// Rows several families share, each defined in the file of the family it
+// comes from.
+// BERT's embeddings: word, position and token-type tables of width `width`
+// (dModel, or embedding_size for ALBERT and ELECTRA), their LayerNorm, the
+// position_ids buffer. `types`: the need of the token-type table.
+std::vector<TensorSpec> bertEmbeddingTensors(const ModelConfig& c, std::int64_t width, TensorNeed types);
+// BERT's post-LN encoder layer: q, k, v, output dense, LayerNorm, FFN in and
+// out, LayerNorm, each with its bias. `scope`: PerLayer, or Once for ALBERT's
+// one shared layer.
+std::vector<TensorSpec> bertEncoderLayerTensors(const ModelConfig& c, TensorScope scope);
+// BERT's masked-LM head: dense (dModel -> width), LayerNorm(width), decoder
+// (vocab, width) with need `decoder`, bias. Optional, all there when its
+// dense weight is.
+std::vector<TensorSpec> bertMlmHeadTensors(const ModelConfig& c, std::int64_t width, TensorNeed decoder);
+// Llama's attention block: input norm (init `normInit`), q, k, v (grouped
+// query heads, need `qkvBias` for their biases), o_proj (bias `outBias`).
+std::vector<TensorSpec> llamaAttentionTensors(const ModelConfig& c, TensorInit normInit, TensorNeed qkvBias,
+                                              TensorNeed outBias);
+// Llama's gated MLP: gate, up, down without biases.
+std::vector<TensorSpec> llamaMlpTensors(const ModelConfig& c);
+// A GPT-NeoX-style layer: LayerNorm, fused query_key_value (`qkvRows` rows),
+// dense (dModel, `outCols`), LayerNorm, dense_h_to_4h, dense_4h_to_h; the
+// attention biases have need `attnBias`, the MLP's `mlpBias`.
+std::vector<TensorSpec> neoxLayerTensors(const ModelConfig& c, std::int64_t qkvRows, std::int64_t outCols,
+                                         TensorNeed attnBias, TensorNeed mlpBias);
 // The list of `c`'s architecture.
 std::vector<TensorSpec> architectureTensors(const ModelConfig& c);
 

@@ -8,11 +8,7 @@
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 WeightNameTable bertTable(const std::string& prefix) {
     WeightNameTable t;
@@ -62,15 +58,7 @@ WeightNameTable makeBert() {
 
 WeightNameTable makeRoberta() {
     WeightNameTable t = bertTable("roberta.");
-    t.head = {
-        {R::MlmTransformWeight, "lm_head.dense.weight"},
-        {R::MlmTransformBias, "lm_head.dense.bias"},
-        {R::MlmNormWeight, "lm_head.layer_norm.weight"},
-        {R::MlmNormBias, "lm_head.layer_norm.bias"},
-        {R::LmHeadWeight, "lm_head.decoder.weight"},
-        {R::LmHeadBias, "lm_head.bias"},
-        {R::LmHeadBiasCopy, "lm_head.decoder.bias"},
-    };
+    t.head = robertaHeadNames();
     return t;
 }
 
@@ -116,33 +104,21 @@ void readBertFamily(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
         c.dModel = r.requiredInt("dim");
         c.nLayers = r.requiredInt("n_layers");
         c.nHeads = r.requiredInt("n_heads");
+        c.nKvHeads = c.nHeads;
         c.dFF = r.requiredInt("hidden_dim");
         c.activation = r.optionalString("activation", "gelu");
         c.normEps = 1e-12;  // fixed in DistilBERT's modules
         c.typeVocabSize = 0;
         c.padTokenId = r.optionalInt("pad_token_id", 0);
+        c.maxPositions = r.requiredInt("max_position_embeddings");
+        c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     } else {
-        c.dModel = r.requiredInt("hidden_size");
-        c.nLayers = r.requiredInt("num_hidden_layers");
-        c.nHeads = r.requiredInt("num_attention_heads");
-        c.dFF = r.requiredInt("intermediate_size");
-        c.activation = r.optionalString("hidden_act", "gelu");
-        c.normEps = r.optionalDouble("layer_norm_eps", 1e-12);
-        c.typeVocabSize = r.optionalInt("type_vocab_size", 2);
         const bool roberta = c.architecture == Architecture::Roberta;
-        c.padTokenId = r.optionalInt("pad_token_id", roberta ? 1 : 0);
+        readBertEncoderConfig(r, c, "gelu", roberta ? 1 : 0);
         if (roberta) c.positionOffset = c.padTokenId + 1;
-        const std::string pos = r.optionalString("position_embedding_type", "absolute");
-        if (pos != "absolute") {
-            r.unsupported("position_embedding_type \"" + pos + "\" is not supported (only \"absolute\")");
-        }
+        requireAbsolutePositions(r);
     }
-    c.maxPositions = r.requiredInt("max_position_embeddings");
-    c.nKvHeads = c.nHeads;
-    c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
-    if (c.activation != "gelu" && c.activation != "gelu_new" && c.activation != "relu") {
-        r.unsupported("activation \"" + c.activation + "\" is not supported (gelu, gelu_new, relu)");
-    }
+    r.requireOneOf("activation", c.activation, {"gelu", "gelu_new", "relu"});
 }
 
 const std::vector<std::pair<std::string, std::string>> kBertPresets = {
@@ -174,49 +150,103 @@ const WeightNameTable& distilBertNames() {
 }
 
 std::vector<TensorSpec> bertTensors(const ModelConfig& c) {
-    const std::int64_t d = c.dModel, f = c.dFF, v = c.vocabSize;
-    const N types = c.typeVocabSize > 0 ? N::Required : N::Absent;
-    // DistilBERT has no pooler and no second name for the decoder bias.
+    const std::int64_t d = c.dModel;
+    // DistilBERT has no token types, no pooler and no second name for the
+    // decoder bias.
     const N bertOnly = c.architecture == Architecture::DistilBert ? N::Absent : N::Ignored;
     // The decoder is the word embedding matrix unless untied and stored.
     const N decoder = c.tieWordEmbeddings ? N::Ignored : N::Optional;
-    // The masked-LM head is optional (a bare encoder checkpoint has none),
-    // but all there when its first tensor is.
-    const R head = R::MlmTransformWeight;
-    return presentTensors({
-        // role                 scope   shape                  need        init         all there with
-        {R::TokenEmbedding,     kOnce,  {v, d},                N::Required, I::Weight},
-        {R::PositionEmbedding,  kOnce,  {c.maxPositions, d},   N::Required, I::Weight},
-        {R::TypeEmbedding,      kOnce,  {c.typeVocabSize, d},  types,       I::Weight},
-        {R::EmbedNormWeight,    kOnce,  {d},                   N::Required, I::Gain},
-        {R::EmbedNormBias,      kOnce,  {d},                   N::Required, I::Bias},
-        {R::PositionIds,        kOnce,  {},                    N::Ignored,  I::None},
-        {R::AttnQWeight,        kLayer, {d, d},                N::Required, I::QkWeight},
-        {R::AttnQBias,          kLayer, {d},                   N::Required, I::Bias},
-        {R::AttnKWeight,        kLayer, {d, d},                N::Required, I::QkWeight},
-        {R::AttnKBias,          kLayer, {d},                   N::Required, I::Bias},
-        {R::AttnVWeight,        kLayer, {d, d},                N::Required, I::Weight},
-        {R::AttnVBias,          kLayer, {d},                   N::Required, I::Bias},
-        {R::AttnOutWeight,      kLayer, {d, d},                N::Required, I::Weight},
-        {R::AttnOutBias,        kLayer, {d},                   N::Required, I::Bias},
-        {R::AttnOutNormWeight,  kLayer, {d},                   N::Required, I::Gain},
-        {R::AttnOutNormBias,    kLayer, {d},                   N::Required, I::Bias},
-        {R::FfnUpWeight,        kLayer, {f, d},                N::Required, I::Weight},
-        {R::FfnUpBias,          kLayer, {f},                   N::Required, I::Bias},
-        {R::FfnDownWeight,      kLayer, {d, f},                N::Required, I::Weight},
-        {R::FfnDownBias,        kLayer, {d},                   N::Required, I::Bias},
-        {R::FfnOutNormWeight,   kLayer, {d},                   N::Required, I::Gain},
-        {R::FfnOutNormBias,     kLayer, {d},                   N::Required, I::Bias},
-        {R::PoolerWeight,       kOnce,  {},                    bertOnly,    I::None},
-        {R::PoolerBias,         kOnce,  {},                    bertOnly,    I::None},
-        {R::MlmTransformWeight, kOnce,  {d, d},                N::Optional, I::Weight},
-        {R::MlmTransformBias,   kOnce,  {d},                   N::Required, I::Bias,     head},
-        {R::MlmNormWeight,      kOnce,  {d},                   N::Required, I::Gain,     head},
-        {R::MlmNormBias,        kOnce,  {d},                   N::Required, I::Bias,     head},
-        {R::LmHeadWeight,       kOnce,  {v, d},                decoder,     I::None,     head},
-        {R::LmHeadBias,         kOnce,  {v},                   N::Required, I::Bias,     head},
-        {R::LmHeadBiasCopy,     kOnce,  {},                    bertOnly,    I::None},
+    return joinTensors({
+        bertEmbeddingTensors(c, d, requiredIf(c.typeVocabSize > 0)),
+        bertEncoderLayerTensors(c, kLayer),
+        {
+            {R::PoolerWeight,   kOnce, {}, bertOnly, I::None},
+            {R::PoolerBias,     kOnce, {}, bertOnly, I::None},
+        },
+        bertMlmHeadTensors(c, d, decoder),
+        {{R::LmHeadBiasCopy,    kOnce, {}, bertOnly, I::None}},
     });
+}
+
+std::vector<TensorSpec> bertEmbeddingTensors(const ModelConfig& c, std::int64_t width, TensorNeed types) {
+    const std::int64_t e = width;
+    return {
+        // role                 scope   shape                  need         init
+        {R::TokenEmbedding,     kOnce,  {c.vocabSize, e},      N::Required, I::Weight},
+        {R::PositionEmbedding,  kOnce,  {c.maxPositions, e},   N::Required, I::Weight},
+        {R::TypeEmbedding,      kOnce,  {c.typeVocabSize, e},  types,       I::Weight},
+        {R::EmbedNormWeight,    kOnce,  {e},                   N::Required, I::Gain},
+        {R::EmbedNormBias,      kOnce,  {e},                   N::Required, I::Bias},
+        {R::PositionIds,        kOnce,  {},                    N::Ignored,  I::None},
+    };
+}
+
+std::vector<TensorSpec> bertEncoderLayerTensors(const ModelConfig& c, TensorScope scope) {
+    const std::int64_t d = c.dModel, f = c.dFF;
+    return {
+        // role                 scope  shape   need         init
+        {R::AttnQWeight,        scope, {d, d}, N::Required, I::QkWeight},
+        {R::AttnQBias,          scope, {d},    N::Required, I::Bias},
+        {R::AttnKWeight,        scope, {d, d}, N::Required, I::QkWeight},
+        {R::AttnKBias,          scope, {d},    N::Required, I::Bias},
+        {R::AttnVWeight,        scope, {d, d}, N::Required, I::Weight},
+        {R::AttnVBias,          scope, {d},    N::Required, I::Bias},
+        {R::AttnOutWeight,      scope, {d, d}, N::Required, I::Weight},
+        {R::AttnOutBias,        scope, {d},    N::Required, I::Bias},
+        {R::AttnOutNormWeight,  scope, {d},    N::Required, I::Gain},
+        {R::AttnOutNormBias,    scope, {d},    N::Required, I::Bias},
+        {R::FfnUpWeight,        scope, {f, d}, N::Required, I::Weight},
+        {R::FfnUpBias,          scope, {f},    N::Required, I::Bias},
+        {R::FfnDownWeight,      scope, {d, f}, N::Required, I::Weight},
+        {R::FfnDownBias,        scope, {d},    N::Required, I::Bias},
+        {R::FfnOutNormWeight,   scope, {d},    N::Required, I::Gain},
+        {R::FfnOutNormBias,     scope, {d},    N::Required, I::Bias},
+    };
+}
+
+std::vector<TensorSpec> bertMlmHeadTensors(const ModelConfig& c, std::int64_t width, TensorNeed decoder) {
+    const std::int64_t d = c.dModel, v = c.vocabSize, e = width;
+    // Optional (a bare encoder checkpoint has no head), but all there when
+    // its first tensor is.
+    const R head = R::MlmTransformWeight;
+    return {
+        // role                 scope   shape   need         init         all there with
+        {R::MlmTransformWeight, kOnce,  {e, d}, N::Optional, I::Weight},
+        {R::MlmTransformBias,   kOnce,  {e},    N::Required, I::Bias,     head},
+        {R::MlmNormWeight,      kOnce,  {e},    N::Required, I::Gain,     head},
+        {R::MlmNormBias,        kOnce,  {e},    N::Required, I::Bias,     head},
+        {R::LmHeadWeight,       kOnce,  {v, e}, decoder,     I::None,     head},
+        {R::LmHeadBias,         kOnce,  {v},    N::Required, I::Bias,     head},
+    };
+}
+
+std::map<TensorRole, std::string> robertaHeadNames() {
+    return {
+        {R::MlmTransformWeight, "lm_head.dense.weight"},
+        {R::MlmTransformBias, "lm_head.dense.bias"},
+        {R::MlmNormWeight, "lm_head.layer_norm.weight"},
+        {R::MlmNormBias, "lm_head.layer_norm.bias"},
+        {R::LmHeadWeight, "lm_head.decoder.weight"},
+        {R::LmHeadBias, "lm_head.bias"},
+        {R::LmHeadBiasCopy, "lm_head.decoder.bias"},
+    };
+}
+
+void readBertEncoderConfig(ConfigReader& r, ModelConfig& c, const char* defaultActivation, int defaultPadTokenId) {
+    readStandardSizes(r, c);
+    c.maxPositions = r.requiredInt("max_position_embeddings");
+    c.activation = r.optionalString("hidden_act", defaultActivation);
+    c.normEps = r.optionalDouble("layer_norm_eps", 1e-12);
+    c.typeVocabSize = r.optionalInt("type_vocab_size", 2);
+    c.padTokenId = r.optionalInt("pad_token_id", defaultPadTokenId);
+    c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
+}
+
+void requireAbsolutePositions(ConfigReader& r) {
+    const std::string pos = r.optionalString("position_embedding_type", "absolute");
+    if (pos != "absolute") {
+        r.unsupported("position_embedding_type \"" + pos + "\" is not supported (only \"absolute\")");
+    }
 }
 
 WeightNameTable bertBodyNames(const std::string& prefix) { return bertTable(prefix); }

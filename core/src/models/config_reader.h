@@ -9,8 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace attnviz::core {
 
@@ -69,6 +71,18 @@ public:
         return v.get<std::string>();
     }
 
+    // Unsupported unless `value` (read from `field`) is one of `accepted`. The
+    // message lists `shown` (aliases left out), by default all of `accepted`.
+    void requireOneOf(const char* field, const std::string& value, std::initializer_list<std::string_view> accepted,
+                      const char* shown = nullptr) {
+        std::string all;
+        for (std::string_view a : accepted) {
+            if (value == a) return;
+            all += (all.empty() ? "" : ", ") + std::string(a);
+        }
+        unsupported(std::string(field) + " \"" + value + "\" is not supported (" + (shown ? shown : all) + ")");
+    }
+
     void fail(const std::string& what) { keep(ErrorCode::CorruptFile, what); }
     void unsupported(const std::string& what) { keep(ErrorCode::Unsupported, what); }
 
@@ -96,6 +110,31 @@ private:
     std::string m_type;
     std::optional<Error> m_error;
 };
+
+// hidden_size, num_hidden_layers, num_attention_heads (also nKvHeads: readers
+// of grouped-query models read theirs after) and intermediate_size: the
+// names most families use.
+inline void readStandardSizes(ConfigReader& r, ModelConfig& c) {
+    c.dModel = r.requiredInt("hidden_size");
+    c.nLayers = r.requiredInt("num_hidden_layers");
+    c.nHeads = r.requiredInt("num_attention_heads");
+    c.nKvHeads = c.nHeads;
+    c.dFF = r.requiredInt("intermediate_size");
+}
+
+// The fields of BERT-style encoders (BERT, RoBERTa, ALBERT, ELECTRA,
+// Longformer; bert_architecture.cpp): the standard sizes,
+// max_position_embeddings, hidden_act, layer_norm_eps, type_vocab_size,
+// pad_token_id, tie_word_embeddings. The family checks the activation.
+void readBertEncoderConfig(ConfigReader& r, ModelConfig& c, const char* defaultActivation, int defaultPadTokenId);
+// Unsupported unless position_embedding_type is "absolute" (or missing).
+void requireAbsolutePositions(ConfigReader& r);
+
+// The fields Gemma and Gemma 2 share (gemma_architecture.cpp): the standard
+// sizes, num_key_value_heads (default `defaultKvHeads`), head_dim,
+// max_position_embeddings, rms_norm_eps, rope_theta, tie_word_embeddings,
+// attention_bias.
+void readGemmaFamilyConfig(ConfigReader& r, ModelConfig& c, int defaultKvHeads);
 
 // "rope_scaling" of rotary models (rope_config.cpp).
 void readRopeScaling(const nlohmann::json& j, ConfigReader& r, ModelConfig& c);

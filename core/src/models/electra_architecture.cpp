@@ -9,16 +9,10 @@
 #include "bert_model.h"
 #include "config_reader.h"
 
-#include <algorithm>
-
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 const WeightNameTable& electraNames() {
     static const WeightNameTable t = [] {
@@ -46,77 +40,37 @@ const WeightNameTable& electraNames() {
 }
 
 std::vector<TensorSpec> electraTensors(const ModelConfig& c) {
-    const std::int64_t d = c.dModel, f = c.dFF, v = c.vocabSize, e = c.embeddingSize;
-    const N types = c.typeVocabSize > 0 ? N::Required : N::Absent;
+    const std::int64_t d = c.dModel, e = c.embeddingSize;
     // embeddings_project exists only when the widths differ.
-    const N project = e != d ? N::Required : N::Absent;
+    const N project = requiredIf(e != d);
     // generator_lm_head.weight is the word embedding matrix unless untied.
-    const N decoder = c.tieWordEmbeddings ? N::Ignored : N::Optional;
     // The generator head is optional (ElectraModel and the discriminator
-    // have none), all there when its first tensor is.
-    const R head = R::MlmTransformWeight;
-    std::vector<TensorSpec> specs = {
-        // role                       scope   shape                  need         init         all there with
-        {R::TokenEmbedding,           kOnce,  {v, e},                N::Required, I::Weight},
-        {R::PositionEmbedding,        kOnce,  {c.maxPositions, e},   N::Required, I::Weight},
-        {R::TypeEmbedding,            kOnce,  {c.typeVocabSize, e},  types,       I::Weight},
-        {R::EmbedNormWeight,          kOnce,  {e},                   N::Required, I::Gain},
-        {R::EmbedNormBias,            kOnce,  {e},                   N::Required, I::Bias},
-        {R::PositionIds,              kOnce,  {},                    N::Ignored,  I::None},
-        {R::EmbedProjectWeight,       kOnce,  {d, e},                project,     I::Weight},
-        {R::EmbedProjectBias,         kOnce,  {d},                   project,     I::Bias},
-        {R::AttnQWeight,              kLayer, {d, d},                N::Required, I::QkWeight},
-        {R::AttnQBias,                kLayer, {d},                   N::Required, I::Bias},
-        {R::AttnKWeight,              kLayer, {d, d},                N::Required, I::QkWeight},
-        {R::AttnKBias,                kLayer, {d},                   N::Required, I::Bias},
-        {R::AttnVWeight,              kLayer, {d, d},                N::Required, I::Weight},
-        {R::AttnVBias,                kLayer, {d},                   N::Required, I::Bias},
-        {R::AttnOutWeight,            kLayer, {d, d},                N::Required, I::Weight},
-        {R::AttnOutBias,              kLayer, {d},                   N::Required, I::Bias},
-        {R::AttnOutNormWeight,        kLayer, {d},                   N::Required, I::Gain},
-        {R::AttnOutNormBias,          kLayer, {d},                   N::Required, I::Bias},
-        {R::FfnUpWeight,              kLayer, {f, d},                N::Required, I::Weight},
-        {R::FfnUpBias,                kLayer, {f},                   N::Required, I::Bias},
-        {R::FfnDownWeight,            kLayer, {d, f},                N::Required, I::Weight},
-        {R::FfnDownBias,              kLayer, {d},                   N::Required, I::Bias},
-        {R::FfnOutNormWeight,         kLayer, {d},                   N::Required, I::Gain},
-        {R::FfnOutNormBias,           kLayer, {d},                   N::Required, I::Bias},
-        {R::MlmTransformWeight,       kOnce,  {e, d},                N::Optional, I::Weight},
-        {R::MlmTransformBias,         kOnce,  {e},                   N::Required, I::Bias,     head},
-        {R::MlmNormWeight,            kOnce,  {e},                   N::Required, I::Gain,     head},
-        {R::MlmNormBias,              kOnce,  {e},                   N::Required, I::Bias,     head},
-        {R::LmHeadWeight,             kOnce,  {v, e},                decoder,     I::None,     head},
-        {R::LmHeadBias,               kOnce,  {v},                   N::Required, I::Bias,     head},
-        {R::DiscriminatorDenseWeight, kOnce,  {},                    N::Ignored,  I::None},
-        {R::DiscriminatorDenseBias,   kOnce,  {},                    N::Ignored,  I::None},
-        {R::DiscriminatorOutWeight,   kOnce,  {},                    N::Ignored,  I::None},
-        {R::DiscriminatorOutBias,     kOnce,  {},                    N::Ignored,  I::None},
-    };
-    std::erase_if(specs, [](const TensorSpec& s) { return s.need == N::Absent; });
-    return specs;
+    // have none).
+    const N decoder = c.tieWordEmbeddings ? N::Ignored : N::Optional;
+    return joinTensors({
+        bertEmbeddingTensors(c, e, requiredIf(c.typeVocabSize > 0)),
+        {
+            // role                       scope  shape   need        init
+            {R::EmbedProjectWeight,       kOnce, {d, e}, project,    I::Weight},
+            {R::EmbedProjectBias,         kOnce, {d},    project,    I::Bias},
+        },
+        bertEncoderLayerTensors(c, kLayer),
+        bertMlmHeadTensors(c, e, decoder),
+        {
+            {R::DiscriminatorDenseWeight, kOnce, {},     N::Ignored, I::None},
+            {R::DiscriminatorDenseBias,   kOnce, {},     N::Ignored, I::None},
+            {R::DiscriminatorOutWeight,   kOnce, {},     N::Ignored, I::None},
+            {R::DiscriminatorOutBias,     kOnce, {},     N::Ignored, I::None},
+        },
+    });
 }
 
 void readElectraConfig(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("hidden_size");
-    c.nLayers = r.requiredInt("num_hidden_layers");
-    c.nHeads = r.requiredInt("num_attention_heads");
-    c.nKvHeads = c.nHeads;
-    c.dFF = r.requiredInt("intermediate_size");
-    c.maxPositions = r.requiredInt("max_position_embeddings");
+    readBertEncoderConfig(r, c, "gelu", 0);
     c.embeddingSize = r.optionalInt("embedding_size", 128);
-    c.activation = r.optionalString("hidden_act", "gelu");
-    c.normEps = r.optionalDouble("layer_norm_eps", 1e-12);
-    c.typeVocabSize = r.optionalInt("type_vocab_size", 2);
-    c.padTokenId = r.optionalInt("pad_token_id", 0);
-    c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     if (c.embeddingSize <= 0) r.fail("embedding_size must be positive");
-    const std::string pos = r.optionalString("position_embedding_type", "absolute");
-    if (pos != "absolute") {
-        r.unsupported("position_embedding_type \"" + pos + "\" is not supported (only \"absolute\")");
-    }
-    if (c.activation != "gelu" && c.activation != "gelu_new" && c.activation != "relu") {
-        r.unsupported("hidden_act \"" + c.activation + "\" is not supported (gelu, gelu_new, relu)");
-    }
+    requireAbsolutePositions(r);
+    r.requireOneOf("hidden_act", c.activation, {"gelu", "gelu_new", "relu"});
 }
 
 }  // namespace

@@ -8,11 +8,7 @@
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 WeightNameTable makeFalconNames() {
     WeightNameTable t;
@@ -44,33 +40,23 @@ const WeightNameTable& falconNames() {
 }
 
 std::vector<TensorSpec> falconTensors(const ModelConfig& c) {
-    const std::int64_t d = c.dModel, f = c.dFF, v = c.vocabSize;
+    const std::int64_t d = c.dModel, v = c.vocabSize;
     // Per kv group: its query heads, then its key, then its value.
     const std::int64_t qkv = static_cast<std::int64_t>(c.nHeads + 2 * c.nKvHeads) * c.headDim;
     const std::int64_t q = static_cast<std::int64_t>(c.nHeads) * c.headDim;
-    const N bias = c.qkvBias ? N::Required : N::Absent;  // config "bias": every linear or none
+    const N bias = requiredIf(c.qkvBias);  // config "bias": every linear or none
     const N lmHead = c.tieWordEmbeddings ? N::Ignored : N::Required;
-    std::vector<TensorSpec> specs = {
-        // role                 scope   shape       need         init
-        {R::TokenEmbedding,     kOnce,  {v, d},     N::Required, I::Weight},
-        {R::AttnNormWeight,     kLayer, {d},        N::Required, I::Gain},
-        {R::AttnNormBias,       kLayer, {d},        N::Required, I::Bias},
-        {R::AttnQkvWeight,      kLayer, {qkv, d},   N::Required, I::QkWeight},
-        {R::AttnQkvBias,        kLayer, {qkv},      bias,        I::Bias},
-        {R::AttnOutWeight,      kLayer, {d, q},     N::Required, I::Weight},
-        {R::AttnOutBias,        kLayer, {d},        bias,        I::Bias},
-        {R::FfnNormWeight,      kLayer, {d},        N::Required, I::Gain},
-        {R::FfnNormBias,        kLayer, {d},        N::Required, I::Bias},
-        {R::FfnUpWeight,        kLayer, {f, d},     N::Required, I::Weight},
-        {R::FfnUpBias,          kLayer, {f},        bias,        I::Bias},
-        {R::FfnDownWeight,      kLayer, {d, f},     N::Required, I::Weight},
-        {R::FfnDownBias,        kLayer, {d},        bias,        I::Bias},
-        {R::FinalNormWeight,    kOnce,  {d},        N::Required, I::Gain},
-        {R::FinalNormBias,      kOnce,  {d},        N::Required, I::Bias},
-        {R::LmHeadWeight,       kOnce,  {v, d},     lmHead,      I::Weight},
-    };
-    std::erase_if(specs, [](const TensorSpec& s) { return s.need == N::Absent; });
-    return specs;
+    // GPT-NeoX's layer rows (ln_attn and ln_mlp in its two norms' places).
+    return joinTensors({
+        // role                 scope   shape   need         init
+        {{R::TokenEmbedding,    kOnce,  {v, d}, N::Required, I::Weight}},
+        neoxLayerTensors(c, qkv, q, bias, bias),
+        {
+            {R::FinalNormWeight, kOnce, {d},    N::Required, I::Gain},
+            {R::FinalNormBias,  kOnce,  {d},    N::Required, I::Bias},
+            {R::LmHeadWeight,   kOnce,  {v, d}, lmHead,      I::Weight},
+        },
+    });
 }
 
 void readFalconConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
@@ -87,10 +73,8 @@ void readFalconConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) 
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     c.qkvBias = c.outputBias = c.mlpBias = r.optionalBool("bias", false);
     readRopeScaling(j, r, c);
-    if (c.activation != "gelu" && c.activation != "gelu_new" && c.activation != "gelu_pytorch_tanh" &&
-        c.activation != "relu" && c.activation != "silu") {
-        r.unsupported("activation \"" + c.activation + "\" is not supported (gelu, gelu_new, relu, silu)");
-    }
+    r.requireOneOf("activation", c.activation, {"gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu"},
+                   "gelu, gelu_new, relu, silu");
     if (r.optionalBool("alibi", false)) {
         r.unsupported("alibi=true is not supported (Falcon-RW's ALiBi positions); only rotary Falcon models run");
     }

@@ -8,11 +8,7 @@
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 WeightNameTable makeGpt2() {
     WeightNameTable t;
@@ -53,10 +49,8 @@ void readGpt2(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     c.scaleAttnWeights = r.optionalBool("scale_attn_weights", true);
     c.scaleAttnByInverseLayerIdx = r.optionalBool("scale_attn_by_inverse_layer_idx", false);
-    if (c.activation != "gelu_new" && c.activation != "gelu" && c.activation != "relu" &&
-        c.activation != "gelu_pytorch_tanh") {
-        r.unsupported("activation_function \"" + c.activation + "\" is not supported (gelu_new, gelu, relu)");
-    }
+    r.requireOneOf("activation_function", c.activation, {"gelu_new", "gelu", "relu", "gelu_pytorch_tanh"},
+                   "gelu_new, gelu, relu");
 }
 
 const std::vector<std::pair<std::string, std::string>> kGpt2Presets = {

@@ -9,38 +9,23 @@
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 const WeightNameTable& gptNeoNames() {
     static const WeightNameTable t = [] {
-        WeightNameTable n;
-        n.bodyPrefixes = {"transformer.", ""};
-        n.body = {
-            {R::TokenEmbedding, "wte.weight"},
-            {R::PositionEmbedding, "wpe.weight"},
-            {R::AttnNormWeight, "h.{L}.ln_1.weight"},
-            {R::AttnNormBias, "h.{L}.ln_1.bias"},
+        // GPT-2's names, with separate q/k/v (no biases) under attn.attention.
+        WeightNameTable n = gpt2Names();
+        n.body.erase(R::AttnQkvWeight);
+        n.body.erase(R::AttnQkvBias);
+        setBodyNames(n, {
             {R::AttnQWeight, "h.{L}.attn.attention.q_proj.weight"},
             {R::AttnKWeight, "h.{L}.attn.attention.k_proj.weight"},
             {R::AttnVWeight, "h.{L}.attn.attention.v_proj.weight"},
             {R::AttnOutWeight, "h.{L}.attn.attention.out_proj.weight"},
             {R::AttnOutBias, "h.{L}.attn.attention.out_proj.bias"},
-            {R::FfnNormWeight, "h.{L}.ln_2.weight"},
-            {R::FfnNormBias, "h.{L}.ln_2.bias"},
-            {R::FfnUpWeight, "h.{L}.mlp.c_fc.weight"},
-            {R::FfnUpBias, "h.{L}.mlp.c_fc.bias"},
-            {R::FfnDownWeight, "h.{L}.mlp.c_proj.weight"},
-            {R::FfnDownBias, "h.{L}.mlp.c_proj.bias"},
             {R::AttnCausalMask, "h.{L}.attn.attention.bias"},
             {R::AttnMaskedBias, "h.{L}.attn.attention.masked_bias"},
-            {R::FinalNormWeight, "ln_f.weight"},
-            {R::FinalNormBias, "ln_f.bias"},
-        };
-        n.head = {{R::LmHeadWeight, "lm_head.weight"}};
+        });
         return n;
     }();
     return t;
@@ -137,10 +122,8 @@ void readGptNeoConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) 
     c.normEps = r.optionalDouble("layer_norm_epsilon", 1e-5);
     c.activation = r.optionalString("activation_function", "gelu_new");
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
-    if (c.activation != "gelu_new" && c.activation != "gelu" && c.activation != "gelu_pytorch_tanh" &&
-        c.activation != "relu" && c.activation != "silu") {
-        r.unsupported("activation_function \"" + c.activation + "\" is not supported (gelu_new, gelu, relu, silu)");
-    }
+    r.requireOneOf("activation_function", c.activation, {"gelu_new", "gelu", "gelu_pytorch_tanh", "relu", "silu"},
+                   "gelu_new, gelu, relu, silu");
     const int window = r.optionalInt("window_size", 256);
     const std::vector<std::string> layers = attentionLayers(j, r);
     if (r.error()) return;

@@ -5,15 +5,10 @@
 #include "config_reader.h"
 #include "gpt_neox_model.h"
 
-
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 WeightNameTable makeGptNeoXNames() {
     WeightNameTable t;
@@ -49,35 +44,24 @@ const WeightNameTable& gptNeoXNames() {
 }
 
 std::vector<TensorSpec> gptNeoXTensors(const ModelConfig& c) {
-    const std::int64_t d = c.dModel, f = c.dFF, v = c.vocabSize;
+    const std::int64_t d = c.dModel, v = c.vocabSize;
     const std::int64_t qkv = 3 * static_cast<std::int64_t>(c.nHeads) * c.headDim;  // per head [q k v]
-    const N attnBias = c.qkvBias ? N::Required : N::Absent;
     // Pythia unties embed_out; tied files omit it.
     const N lmHead = c.tieWordEmbeddings ? N::Ignored : N::Required;
-    std::vector<TensorSpec> specs = {
-        // role                 scope   shape       need         init
-        {R::TokenEmbedding,     kOnce,  {v, d},     N::Required, I::Weight},
-        {R::AttnNormWeight,     kLayer, {d},        N::Required, I::Gain},
-        {R::AttnNormBias,       kLayer, {d},        N::Required, I::Bias},
-        {R::AttnQkvWeight,      kLayer, {qkv, d},   N::Required, I::QkWeight},
-        {R::AttnQkvBias,        kLayer, {qkv},      attnBias,    I::Bias},
-        {R::AttnOutWeight,      kLayer, {d, d},     N::Required, I::Weight},
-        {R::AttnOutBias,        kLayer, {d},        attnBias,    I::Bias},
-        {R::FfnNormWeight,      kLayer, {d},        N::Required, I::Gain},
-        {R::FfnNormBias,        kLayer, {d},        N::Required, I::Bias},
-        {R::FfnUpWeight,        kLayer, {f, d},     N::Required, I::Weight},
-        {R::FfnUpBias,          kLayer, {f},        N::Required, I::Bias},
-        {R::FfnDownWeight,      kLayer, {d, f},     N::Required, I::Weight},
-        {R::FfnDownBias,        kLayer, {d},        N::Required, I::Bias},
-        {R::AttnCausalMask,     kLayer, {},         N::Ignored,  I::None},
-        {R::AttnMaskedBias,     kLayer, {},         N::Ignored,  I::None},
-        {R::RotaryInvFreq,      kLayer, {},         N::Ignored,  I::None},
-        {R::FinalNormWeight,    kOnce,  {d},        N::Required, I::Gain},
-        {R::FinalNormBias,      kOnce,  {d},        N::Required, I::Bias},
-        {R::LmHeadWeight,       kOnce,  {v, d},     lmHead,      I::Weight},
-    };
-    std::erase_if(specs, [](const TensorSpec& s) { return s.need == N::Absent; });
-    return specs;
+    return joinTensors({
+        // role                 scope   shape   need         init
+        {{R::TokenEmbedding,    kOnce,  {v, d}, N::Required, I::Weight}},
+        neoxLayerTensors(c, qkv, d, requiredIf(c.qkvBias), N::Required),
+        {
+            // Buffers older transformers saved with each layer.
+            {R::AttnCausalMask, kLayer, {},     N::Ignored,  I::None},
+            {R::AttnMaskedBias, kLayer, {},     N::Ignored,  I::None},
+            {R::RotaryInvFreq,  kLayer, {},     N::Ignored,  I::None},
+            {R::FinalNormWeight, kOnce, {d},    N::Required, I::Gain},
+            {R::FinalNormBias,  kOnce,  {d},    N::Required, I::Bias},
+            {R::LmHeadWeight,   kOnce,  {v, d}, lmHead,      I::Weight},
+        },
+    });
 }
 
 // One number under two names (older and newer transformers); both present
@@ -102,11 +86,7 @@ double eitherDouble(const nlohmann::json& j, ConfigReader& r, const char* oldKey
 }
 
 void readGptNeoXConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("hidden_size");
-    c.nLayers = r.requiredInt("num_hidden_layers");
-    c.nHeads = r.requiredInt("num_attention_heads");
-    c.nKvHeads = c.nHeads;
-    c.dFF = r.requiredInt("intermediate_size");
+    readStandardSizes(r, c);
     c.maxPositions = r.optionalInt("max_position_embeddings", 2048);
     c.normEps = r.optionalDouble("layer_norm_eps", 1e-5);
     c.activation = r.optionalString("hidden_act", "gelu");
@@ -116,10 +96,8 @@ void readGptNeoXConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c)
     c.mlpBias = true;
     // gelu_fast is the tanh approximation written with rounded constants.
     if (c.activation == "gelu_fast") c.activation = "gelu_new";
-    if (c.activation != "gelu" && c.activation != "gelu_new" && c.activation != "gelu_pytorch_tanh" &&
-        c.activation != "relu") {
-        r.unsupported("hidden_act \"" + c.activation + "\" is not supported (gelu, gelu_new, gelu_fast, relu)");
-    }
+    r.requireOneOf("hidden_act", c.activation, {"gelu", "gelu_new", "gelu_pytorch_tanh", "relu"},
+                   "gelu, gelu_new, gelu_fast, relu");
     // Rotary base and fraction: rotary_emb_base / rotary_pct (what
     // transformers 4.48 reads), rope_theta / partial_rotary_factor (what it
     // also writes) or rope_parameters (newer files).
@@ -145,6 +123,26 @@ void readGptNeoXConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c)
 }
 
 }  // namespace
+
+std::vector<TensorSpec> neoxLayerTensors(const ModelConfig& c, std::int64_t qkvRows, std::int64_t outCols,
+                                         TensorNeed attnBias, TensorNeed mlpBias) {
+    const std::int64_t d = c.dModel, f = c.dFF;
+    return {
+        // role                 scope   shape          need         init
+        {R::AttnNormWeight,     kLayer, {d},           N::Required, I::Gain},
+        {R::AttnNormBias,       kLayer, {d},           N::Required, I::Bias},
+        {R::AttnQkvWeight,      kLayer, {qkvRows, d},  N::Required, I::QkWeight},
+        {R::AttnQkvBias,        kLayer, {qkvRows},     attnBias,    I::Bias},
+        {R::AttnOutWeight,      kLayer, {d, outCols},  N::Required, I::Weight},
+        {R::AttnOutBias,        kLayer, {d},           attnBias,    I::Bias},
+        {R::FfnNormWeight,      kLayer, {d},           N::Required, I::Gain},
+        {R::FfnNormBias,        kLayer, {d},           N::Required, I::Bias},
+        {R::FfnUpWeight,        kLayer, {f, d},        N::Required, I::Weight},
+        {R::FfnUpBias,          kLayer, {f},           mlpBias,     I::Bias},
+        {R::FfnDownWeight,      kLayer, {d, f},        N::Required, I::Weight},
+        {R::FfnDownBias,        kLayer, {d},           mlpBias,     I::Bias},
+    };
+}
 
 ArchitectureInfo gptNeoXArchitecture() {
     return {

@@ -13,11 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 WeightNameTable makeLlama() {
     WeightNameTable t;
@@ -45,11 +41,8 @@ WeightNameTable makeLlama() {
 }
 
 void readLlamaFamily(const json& j, ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("hidden_size");
-    c.nLayers = r.requiredInt("num_hidden_layers");
-    c.nHeads = r.requiredInt("num_attention_heads");
+    readStandardSizes(r, c);
     c.nKvHeads = r.optionalInt("num_key_value_heads", c.nHeads);
-    c.dFF = r.requiredInt("intermediate_size");
     c.maxPositions = r.optionalInt("max_position_embeddings", 2048);
     c.normEps = r.optionalDouble("rms_norm_eps", 1e-6);
     c.ropeTheta = r.optionalDouble("rope_theta", 10000.0);
@@ -57,7 +50,7 @@ void readLlamaFamily(const json& j, ConfigReader& r, ModelConfig& c) {
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", false);
     if (r.has("head_dim")) c.headDim = r.requiredInt("head_dim");
     readRopeScaling(j, r, c);
-    if (c.activation != "silu") r.unsupported("hidden_act \"" + c.activation + "\" is not supported (silu)");
+    r.requireOneOf("hidden_act", c.activation, {"silu"});
     switch (c.architecture) {
     case Architecture::Llama:
         c.qkvBias = c.outputBias = r.optionalBool("attention_bias", false);
@@ -101,16 +94,30 @@ const WeightNameTable& llamaNames() {
 }
 
 std::vector<TensorSpec> llamaTensors(const ModelConfig& c) {
-    const std::int64_t d = c.dModel, f = c.dFF, v = c.vocabSize;
+    const std::int64_t d = c.dModel, v = c.vocabSize;
+    const N lmHead = c.tieWordEmbeddings ? N::Ignored : N::Required;
+    return joinTensors({
+        // role                 scope   shape   need         init
+        {{R::TokenEmbedding,    kOnce,  {v, d}, N::Required, I::Weight}},
+        llamaAttentionTensors(c, I::Gain, requiredIf(c.qkvBias), requiredIf(c.outputBias)),
+        {{R::FfnNormWeight,     kLayer, {d},    N::Required, I::Gain}},
+        llamaMlpTensors(c),
+        {
+            {R::RotaryInvFreq,  kLayer, {},     N::Ignored,  I::None},
+            {R::FinalNormWeight, kOnce, {d},    N::Required, I::Gain},
+            {R::LmHeadWeight,   kOnce,  {v, d}, lmHead,      I::Weight},
+        },
+    });
+}
+
+std::vector<TensorSpec> llamaAttentionTensors(const ModelConfig& c, TensorInit normInit, TensorNeed qkvBias,
+                                              TensorNeed outBias) {
+    const std::int64_t d = c.dModel;
     const std::int64_t q = static_cast<std::int64_t>(c.nHeads) * c.headDim;
     const std::int64_t kv = static_cast<std::int64_t>(c.nKvHeads) * c.headDim;
-    const N qkvBias = c.qkvBias ? N::Required : N::Absent;
-    const N outBias = c.outputBias ? N::Required : N::Absent;
-    const N lmHead = c.tieWordEmbeddings ? N::Ignored : N::Required;
-    return presentTensors({
+    return {
         // role                 scope   shape       need         init
-        {R::TokenEmbedding,     kOnce,  {v, d},     N::Required, I::Weight},
-        {R::AttnNormWeight,     kLayer, {d},        N::Required, I::Gain},
+        {R::AttnNormWeight,     kLayer, {d},        N::Required, normInit},
         {R::AttnQWeight,        kLayer, {q, d},     N::Required, I::QkWeight},
         {R::AttnKWeight,        kLayer, {kv, d},    N::Required, I::QkWeight},
         {R::AttnVWeight,        kLayer, {kv, d},    N::Required, I::Weight},
@@ -119,14 +126,17 @@ std::vector<TensorSpec> llamaTensors(const ModelConfig& c) {
         {R::AttnVBias,          kLayer, {kv},       qkvBias,     I::Bias},
         {R::AttnOutWeight,      kLayer, {d, q},     N::Required, I::Weight},
         {R::AttnOutBias,        kLayer, {d},        outBias,     I::Bias},
-        {R::FfnNormWeight,      kLayer, {d},        N::Required, I::Gain},
+    };
+}
+
+std::vector<TensorSpec> llamaMlpTensors(const ModelConfig& c) {
+    const std::int64_t d = c.dModel, f = c.dFF;
+    return {
+        // role                 scope   shape       need         init
         {R::FfnGateWeight,      kLayer, {f, d},     N::Required, I::Weight},
         {R::FfnUpWeight,        kLayer, {f, d},     N::Required, I::Weight},
         {R::FfnDownWeight,      kLayer, {d, f},     N::Required, I::Weight},
-        {R::RotaryInvFreq,      kLayer, {},         N::Ignored,  I::None},
-        {R::FinalNormWeight,    kOnce,  {d},        N::Required, I::Gain},
-        {R::LmHeadWeight,       kOnce,  {v, d},     lmHead,      I::Weight},
-    });
+    };
 }
 
 ArchitectureInfo llamaArchitecture() {

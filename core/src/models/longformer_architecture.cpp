@@ -13,10 +13,7 @@
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 const WeightNameTable& longformerNames() {
     static const WeightNameTable t = [] {
@@ -28,15 +25,7 @@ const WeightNameTable& longformerNames() {
         n.body[R::AttnKGlobalBias] = self + "key_global.bias";
         n.body[R::AttnVGlobalWeight] = self + "value_global.weight";
         n.body[R::AttnVGlobalBias] = self + "value_global.bias";
-        n.head = {
-            {R::MlmTransformWeight, "lm_head.dense.weight"},
-            {R::MlmTransformBias, "lm_head.dense.bias"},
-            {R::MlmNormWeight, "lm_head.layer_norm.weight"},
-            {R::MlmNormBias, "lm_head.layer_norm.bias"},
-            {R::LmHeadWeight, "lm_head.decoder.weight"},
-            {R::LmHeadBias, "lm_head.bias"},
-            {R::LmHeadBiasCopy, "lm_head.decoder.bias"},
-        };
+        n.head = robertaHeadNames();
         return n;
     }();
     return t;
@@ -90,23 +79,11 @@ std::vector<int> readAttentionWindows(const nlohmann::json& j, ConfigReader& r, 
 }
 
 void readLongformerConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("hidden_size");
-    c.nLayers = r.requiredInt("num_hidden_layers");
-    c.nHeads = r.requiredInt("num_attention_heads");
-    c.nKvHeads = c.nHeads;
-    c.dFF = r.requiredInt("intermediate_size");
-    c.maxPositions = r.requiredInt("max_position_embeddings");
-    c.activation = r.optionalString("hidden_act", "gelu");
-    c.normEps = r.optionalDouble("layer_norm_eps", 1e-12);
-    c.typeVocabSize = r.optionalInt("type_vocab_size", 2);
-    c.padTokenId = r.optionalInt("pad_token_id", 1);
+    readBertEncoderConfig(r, c, "gelu", 1);
     c.positionOffset = c.padTokenId + 1;  // RoBERTa's position ids
-    c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     if (c.typeVocabSize <= 0) r.fail("type_vocab_size must be positive");
     if (c.padTokenId < 0) r.fail("pad_token_id must not be negative");
-    if (c.activation != "gelu" && c.activation != "gelu_new" && c.activation != "relu") {
-        r.unsupported("hidden_act \"" + c.activation + "\" is not supported (gelu, gelu_new, relu)");
-    }
+    r.requireOneOf("hidden_act", c.activation, {"gelu", "gelu_new", "relu"});
     // Every layer is local (attention_window[l] wide, symmetric) and the
     // global tokens see and are seen by every key.
     for (int w : readAttentionWindows(j, r, std::max(c.nLayers, 0))) c.layerKinds.push_back(LayerKind::symmetricWindow(w));

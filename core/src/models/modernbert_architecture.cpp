@@ -11,11 +11,7 @@
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 const WeightNameTable& modernBertNames() {
     static const WeightNameTable t = [] {
@@ -56,16 +52,15 @@ const WeightNameTable& modernBertNames() {
 std::vector<TensorSpec> modernBertTensors(const ModelConfig& c) {
     const std::int64_t d = c.dModel, f = c.dFF, v = c.vocabSize;
     // Every bias follows its config flag (norm_bias, attention_bias, ...).
-    auto when = [](bool flag) { return flag ? N::Required : N::Absent; };
-    const N normBias = when(c.normBias);
-    const N attnBias = when(c.qkvBias);
-    const N mlpBias = when(c.mlpBias);
+    const N normBias = requiredIf(c.normBias);
+    const N attnBias = requiredIf(c.qkvBias);
+    const N mlpBias = requiredIf(c.mlpBias);
     // The decoder is the token embedding matrix unless untied (then stored).
     const N decoder = c.tieWordEmbeddings ? N::Ignored : N::Required;
     // The masked-LM head is optional (ModernBertModel files have none), but
     // all there when its first tensor is.
     const R head = R::MlmTransformWeight;
-    std::vector<TensorSpec> specs = {
+    return presentTensors({
         // role                 scope   shape       need              init         all there with / from layer
         {R::TokenEmbedding,     kOnce,  {v, d},     N::Required,      I::Weight},
         {R::EmbedNormWeight,    kOnce,  {d},        N::Required,      I::Gain},
@@ -88,29 +83,16 @@ std::vector<TensorSpec> modernBertTensors(const ModelConfig& c) {
         {R::FinalNormWeight,    kOnce,  {d},        N::Required,      I::Gain},
         {R::FinalNormBias,      kOnce,  {d},        normBias,         I::Bias},
         {R::MlmTransformWeight, kOnce,  {d, d},     N::Optional,      I::Weight},
-        {R::MlmTransformBias,   kOnce,  {d},        when(c.headDenseBias), I::Bias, head},
+        {R::MlmTransformBias,   kOnce,  {d},        requiredIf(c.headDenseBias), I::Bias, head},
         {R::MlmNormWeight,      kOnce,  {d},        N::Required,      I::Gain,     head},
         {R::MlmNormBias,        kOnce,  {d},        normBias,         I::Bias,     head},
         {R::LmHeadWeight,       kOnce,  {v, d},     decoder,          I::Weight,   head},
-        {R::LmHeadBias,         kOnce,  {v},        when(c.decoderBias), I::Bias,  head},
-    };
-    std::erase_if(specs, [](const TensorSpec& s) { return s.need == N::Absent; });
-    return specs;
-}
-
-bool knownActivation(const std::string& name) {
-    for (const char* a : {"gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish"}) {
-        if (name == a) return true;
-    }
-    return false;
+        {R::LmHeadBias,         kOnce,  {v},        requiredIf(c.decoderBias), I::Bias, head},
+    });
 }
 
 void readModernBertConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("hidden_size");
-    c.nLayers = r.requiredInt("num_hidden_layers");
-    c.nHeads = r.requiredInt("num_attention_heads");
-    c.nKvHeads = c.nHeads;
-    c.dFF = r.requiredInt("intermediate_size");
+    readStandardSizes(r, c);
     c.maxPositions = r.optionalInt("max_position_embeddings", 8192);
     c.normEps = r.optionalDouble("norm_eps", 1e-5);
     c.activation = r.optionalString("hidden_activation", "gelu");
@@ -127,12 +109,10 @@ void readModernBertConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig&
     c.decoderBias = r.optionalBool("decoder_bias", true);
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     c.padTokenId = r.optionalInt("pad_token_id", 50283);
-    if (!knownActivation(c.activation)) {
-        r.unsupported("hidden_activation \"" + c.activation + "\" is not supported (gelu, gelu_new, relu, silu)");
-    }
-    if (!knownActivation(c.headActivation)) {
-        r.unsupported("classifier_activation \"" + c.headActivation +
-                      "\" is not supported (gelu, gelu_new, relu, silu)");
+    for (auto [field, value] : {std::pair{"hidden_activation", c.activation},
+                                {"classifier_activation", c.headActivation}}) {
+        r.requireOneOf(field, value, {"gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish"},
+                       "gelu, gelu_new, relu, silu");
     }
     // Layer l is global when l % global_attn_every_n_layers == 0, else it
     // attends |i - j| <= local_attention / 2.

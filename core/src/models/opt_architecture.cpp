@@ -10,11 +10,7 @@
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 // OPTLearnedPositionalEmbedding: the table has max_position_embeddings + 2
 // rows and position p reads row p + 2.
@@ -57,12 +53,12 @@ const WeightNameTable& optNames() {
 
 std::vector<TensorSpec> optTensors(const ModelConfig& c) {
     const std::int64_t d = c.dModel, f = c.dFF, v = c.vocabSize, e = c.wordEmbedProjDim;
-    const N projected = e != d ? N::Required : N::Absent;
-    const N bias = c.qkvBias ? N::Required : N::Absent;  // enable_bias
-    const N finalNorm = c.finalLayerNorm ? N::Required : N::Absent;
+    const N projected = requiredIf(e != d);
+    const N bias = requiredIf(c.qkvBias);  // enable_bias
+    const N finalNorm = requiredIf(c.finalLayerNorm);
     // The LM head is embed_tokens unless untied and stored.
     const N lmHead = c.tieWordEmbeddings ? N::Ignored : N::Optional;
-    std::vector<TensorSpec> specs = {
+    return presentTensors({
         // role                 scope   shape                 need         init
         {R::TokenEmbedding,     kOnce,  {v, e},               N::Required, I::Weight},
         {R::PositionEmbedding,  kOnce,  {c.maxPositions, d},  N::Required, I::Weight},
@@ -87,9 +83,7 @@ std::vector<TensorSpec> optTensors(const ModelConfig& c) {
         {R::FinalNormBias,      kOnce,  {d},                  finalNorm,   I::Bias},
         {R::ProjectOutWeight,   kOnce,  {e, d},               projected,   I::Weight},
         {R::LmHeadWeight,       kOnce,  {v, e},               lmHead,      I::Weight},
-    };
-    std::erase_if(specs, [](const TensorSpec& s) { return s.need == N::Absent; });
-    return specs;
+    });
 }
 
 void readOptConfig(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
@@ -97,7 +91,7 @@ void readOptConfig(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
     c.nLayers = r.requiredInt("num_hidden_layers");
     c.nHeads = r.requiredInt("num_attention_heads");
     c.nKvHeads = c.nHeads;
-    c.dFF = r.requiredInt("ffn_dim");
+    c.dFF = r.requiredInt("ffn_dim");  // not intermediate_size
     // Positions 0 .. max_position_embeddings - 1, rows 2 .. max + 1.
     c.positionOffset = kPositionOffset;
     c.maxPositions = r.optionalInt("max_position_embeddings", 2048) + kPositionOffset;
@@ -113,9 +107,7 @@ void readOptConfig(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
     if (!r.optionalBool("layer_norm_elementwise_affine", true)) {
         r.unsupported("layer_norm_elementwise_affine=false is not supported (LayerNorms without weight and bias)");
     }
-    if (c.activation != "relu" && c.activation != "gelu" && c.activation != "gelu_new" && c.activation != "silu") {
-        r.unsupported("activation_function \"" + c.activation + "\" is not supported (relu, gelu, gelu_new, silu)");
-    }
+    r.requireOneOf("activation_function", c.activation, {"relu", "gelu", "gelu_new", "silu"});
 }
 
 }  // namespace

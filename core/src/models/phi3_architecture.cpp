@@ -15,28 +15,20 @@
 namespace attnviz::core {
 namespace {
 
-using R = TensorRole;
-using N = TensorNeed;
-using I = TensorInit;
-constexpr TensorScope kOnce = TensorScope::Once;
-constexpr TensorScope kLayer = TensorScope::PerLayer;
+using namespace tensor_table;
 
 const WeightNameTable& phi3Names() {
     static const WeightNameTable t = [] {
-        WeightNameTable n;
-        n.bodyPrefixes = {"model.", ""};
-        n.body = {
-            {R::TokenEmbedding, "embed_tokens.weight"},
-            {R::AttnNormWeight, "layers.{L}.input_layernorm.weight"},
+        // Llama's names, with fused q/k/v and gate/up and no biases.
+        WeightNameTable n = llamaNames();
+        for (R role : {R::AttnQWeight, R::AttnQBias, R::AttnKWeight, R::AttnKBias, R::AttnVWeight, R::AttnVBias,
+                       R::AttnOutBias, R::FfnGateWeight, R::FfnUpWeight}) {
+            n.body.erase(role);
+        }
+        setBodyNames(n, {
             {R::AttnQkvWeight, "layers.{L}.self_attn.qkv_proj.weight"},
-            {R::AttnOutWeight, "layers.{L}.self_attn.o_proj.weight"},
-            {R::FfnNormWeight, "layers.{L}.post_attention_layernorm.weight"},
             {R::FfnGateUpWeight, "layers.{L}.mlp.gate_up_proj.weight"},
-            {R::FfnDownWeight, "layers.{L}.mlp.down_proj.weight"},
-            {R::RotaryInvFreq, "layers.{L}.self_attn.rotary_emb.inv_freq"},
-            {R::FinalNormWeight, "norm.weight"},
-        };
-        n.head = {{R::LmHeadWeight, "lm_head.weight"}};
+        });
         return n;
     }();
     return t;
@@ -65,17 +57,14 @@ std::vector<TensorSpec> phi3Tensors(const ModelConfig& c) {
 void readPhi3Config(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
     // Defaults are Phi3Config's (transformers 4.48). head_dim is always
     // hidden_size / num_attention_heads there (a "head_dim" field is not read).
-    c.dModel = r.requiredInt("hidden_size");
-    c.nLayers = r.requiredInt("num_hidden_layers");
-    c.nHeads = r.requiredInt("num_attention_heads");
+    readStandardSizes(r, c);
     c.nKvHeads = r.optionalInt("num_key_value_heads", c.nHeads);
-    c.dFF = r.requiredInt("intermediate_size");
     c.maxPositions = r.optionalInt("max_position_embeddings", 4096);
     c.normEps = r.optionalDouble("rms_norm_eps", 1e-5);
     c.ropeTheta = r.optionalDouble("rope_theta", 10000.0);
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", false);
     c.activation = r.optionalString("hidden_act", "silu");
-    if (c.activation != "silu") r.unsupported("hidden_act \"" + c.activation + "\" is not supported (silu)");
+    r.requireOneOf("hidden_act", c.activation, {"silu"});
     // Phi-3's long-context RoPE ("longrope", formerly "su" / "yarn": short and
     // long factors per frequency and a scaled cos/sin) is not implemented.
     if (auto it = j.find("rope_scaling"); it != j.end() && !it->is_null()) {

@@ -6,6 +6,10 @@ namespace attnviz::core {
 
 const WeightNameTable& weightNameTable(Architecture architecture) { return architectureInfo(architecture).names(); }
 
+void setBodyNames(WeightNameTable& table, const std::map<TensorRole, std::string>& names) {
+    for (const auto& [role, name] : names) table.body[role] = name;
+}
+
 std::string tensorName(const WeightNameTable& table, const std::string& prefix, TensorRole role, int layer) {
     std::string n;
     if (auto it = table.body.find(role); it != table.body.end()) {

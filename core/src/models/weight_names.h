@@ -50,6 +50,11 @@ const WeightNameTable& llamaNames();  // also Mistral and Qwen2
 // BERT's body names (embeddings.*, encoder.layer.{L}.*, pooler.*) after
 // `prefix` ("bert.", "electra.", "longformer.", ...), no head names.
 WeightNameTable bertBodyNames(const std::string& prefix);
+// RoBERTa's masked-LM head names (lm_head.*), also Longformer's.
+std::map<TensorRole, std::string> robertaHeadNames();
+// Adds `names` to `table`'s body, replacing the roles it already has: a
+// family's table written as the one it builds on plus its differences.
+void setBodyNames(WeightNameTable& table, const std::map<TensorRole, std::string>& names);
 // The table of an architecture (architectures.cpp says which).
 const WeightNameTable& weightNameTable(Architecture architecture);
 
