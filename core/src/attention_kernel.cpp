@@ -61,6 +61,9 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
             const float cap = layout.softcap;
             p = (p.array() / cap).tanh() * cap;
         }
+        // NaN or Inf here (from the hidden state or the weights) would turn
+        // into rows of NaN; the run reports it instead (Model::run).
+        if (!p.allFinite()) trace.markNonFiniteScores(layer, h);
         if (trace.hasScores()) std::copy(p.data(), p.data() + p.size(), trace.rawScores(layer, h));
         for (int i = 0; i < T; ++i) {
             float* row = p.data() + static_cast<std::ptrdiff_t>(i) * T;

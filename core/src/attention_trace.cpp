@@ -21,6 +21,7 @@ AttentionTrace AttentionTrace::forOverwrite(int nLayers, int nHeads, int seqLen,
     t.m_probs.resize(n);  // OverwriteVector: sized, not written
     if (withScores) t.m_scores.resize(n);
     if (withValueNorms) t.m_valueNorms.resize(static_cast<std::size_t>(nLayers) * nHeads * seqLen);
+    t.m_nonFinite.assign(static_cast<std::size_t>(nLayers) * nHeads, 0);
     return t;
 }
 
@@ -47,6 +48,18 @@ void AttentionTrace::setLayers(std::vector<LayerKind> kinds, std::vector<int> gl
     m_globalTokens = std::move(globalTokens);
     m_layerMasks.clear();
     for (const LayerKind& k : m_layerKinds) m_layerMasks.push_back(resolveLayerMask(k, m_mask, m_globalTokens));
+}
+
+void AttentionTrace::markNonFiniteScores(int layer, int head) {
+    const std::size_t i = static_cast<std::size_t>(layer) * m_nHeads + head;
+    if (i < m_nonFinite.size()) m_nonFinite[i] = 1;
+}
+
+std::pair<int, int> AttentionTrace::firstNonFiniteScores() const {
+    for (std::size_t i = 0; i < m_nonFinite.size(); ++i) {
+        if (m_nonFinite[i]) return {static_cast<int>(i / m_nHeads), static_cast<int>(i % m_nHeads)};
+    }
+    return {-1, -1};
 }
 
 bool AttentionTrace::hasLocalLayers() const {

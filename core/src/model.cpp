@@ -3,7 +3,7 @@
 #include "models/architectures.h"
 #include "out_of_memory.h"
 
-#include <cmath>
+#include <Eigen/Core>
 
 namespace attnviz::core {
 namespace {
@@ -102,6 +102,22 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
             // its message, that is a cancellation.
             if (cancelled(options)) return cancelledError();
             return s.takeError();
+        }
+        if (const auto [layer, head] = trace.firstNonFiniteScores(); layer >= 0) {
+            return makeError(ErrorCode::CorruptFile,
+                             "the attention scores of layer " + std::to_string(layer) + " (head " +
+                                 std::to_string(head) + ") are NaN or infinite: the hidden state entering layer " +
+                                 std::to_string(layer) + " is not finite, so the weights " +
+                                 (layer == 0 ? std::string("of the embeddings or of layer 0")
+                                             : "of layer " + std::to_string(layer - 1) + " or " +
+                                                   std::to_string(layer)) +
+                                 " hold NaN or infinite values (or overflow float32)");
+        }
+        if (!Eigen::Map<const Eigen::ArrayXf>(trace.logits.data(), static_cast<Eigen::Index>(trace.logits.size()))
+                 .allFinite()) {
+            return makeError(ErrorCode::CorruptFile,
+                             "the language-model head's logits are NaN or infinite: the weights of the last "
+                             "layer, the final norm or the LM head hold NaN or infinite values");
         }
         return trace;
     });

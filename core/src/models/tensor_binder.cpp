@@ -3,6 +3,7 @@
 #include "../shape_text.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace attnviz::core {
@@ -100,6 +101,20 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
             if (store.contains(name)) {
                 auto data = store.floats(name, spec.shape);
                 if (!data) return makeError(ErrorCode::CorruptFile, data.error());
+                // Vectors (norm gains, biases) are cheap to check whole; a
+                // NaN or Inf there reaches every token.
+                if (spec.shape.size() == 1) {
+                    const std::int64_t n = spec.shape[0];
+                    const float* v = data.value();
+                    for (std::int64_t k = 0; k < n; ++k) {
+                        if (!std::isfinite(v[k])) {
+                            return makeError(ErrorCode::CorruptFile,
+                                             "tensor '" + name + "' in " + weightsFileText(store) + " holds " +
+                                                 (std::isnan(v[k]) ? "NaN" : "an infinite value") + " at index " +
+                                                 std::to_string(k));
+                        }
+                    }
+                }
                 bound.m_tensors[{spec.role, layer}] = data.value();
                 used.insert(name);
             } else if (spec.need == TensorNeed::Required) {

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace attnviz::core {
@@ -62,6 +63,12 @@ public:
     const std::vector<LayerKind>& layerKinds() const { return m_layerKinds; }
     LayerKind layerKind(int layer) const;
     LayerMask layerMask(int layer) const;
+    // The kernel marks a head whose scores held NaN or Inf (each head writes
+    // only its own flag); Model::run turns the first into an error.
+    void markNonFiniteScores(int layer, int head);
+    // (layer, head) of the first such head in layer-major order, or (-1, -1).
+    std::pair<int, int> firstNonFiniteScores() const;
+
     // Positions with global attention (Longformer), sorted; empty otherwise.
     const std::vector<int>& globalTokens() const { return m_globalTokens; }
     void setLayers(std::vector<LayerKind> kinds, std::vector<int> globalTokens);
@@ -91,6 +98,7 @@ private:
     std::vector<LayerKind> m_layerKinds;  // (nLayers) or empty
     std::vector<LayerMask> m_layerMasks;  // (nLayers) or empty
     std::vector<int> m_globalTokens;
+    std::vector<unsigned char> m_nonFinite;  // (nLayers, nHeads) flags
     OverwriteVector<float> m_probs;       // (nLayers, nHeads, seqLen, seqLen)
     OverwriteVector<float> m_scores;      // (nLayers, nHeads, seqLen, seqLen) unmasked, or empty
     OverwriteVector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
