@@ -40,13 +40,29 @@ std::vector<std::string> ModelConfig::supportedTypes() {
     return types;
 }
 
+namespace {
+Result<ModelConfig> configFromParsed(const json& j, const std::string& source);
+}  // namespace
+
 Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::string& source) {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::exception& e) {
-        return makeError(ErrorCode::CorruptFile, source + " is not valid JSON: " + e.what());
+    auto j = parseJsonText(text, source);
+    if (!j) return j.takeError();
+    return configFromParsed(*j, source);
+}
+
+Result<ModelConfig> ModelConfig::fromFile(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        return makeError(ErrorCode::Io, "no config.json in '" + path.parent_path().string() + "'");
     }
+    auto j = readJsonFile(path);
+    if (!j) return j.takeError();
+    return configFromParsed(*j, "'" + path.string() + "'");
+}
+
+namespace {
+
+Result<ModelConfig> configFromParsed(const json& j, const std::string& source) {
     if (!j.is_object()) return makeError(ErrorCode::CorruptFile, source + " is not a JSON object");
     auto mt = j.find("model_type");
     if (mt == j.end() || !mt->is_string()) {
@@ -58,7 +74,7 @@ Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::stri
     const ArchitectureInfo* info = architectureForModelType(t);
     if (info == nullptr) {
         std::string list;
-        for (const auto& s : supportedTypes()) list += (list.empty() ? "" : ", ") + s;
+        for (const auto& s : ModelConfig::supportedTypes()) list += (list.empty() ? "" : ", ") + s;
         return makeError(ErrorCode::Unsupported,
                          "unsupported architecture \"" + t + "\" in " + source + "; supported: " + list);
     }
@@ -102,14 +118,6 @@ Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::stri
     return c;
 }
 
-Result<ModelConfig> ModelConfig::fromFile(const std::filesystem::path& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-        return makeError(ErrorCode::Io, "no config.json in '" + path.parent_path().string() + "'");
-    }
-    auto j = readJsonFile(path);
-    if (!j) return j.takeError();
-    return fromJson(j->dump(), "'" + path.string() + "'");
-}
+}  // namespace
 
 }  // namespace attnviz::core

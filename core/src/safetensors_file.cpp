@@ -1,6 +1,7 @@
 #include "attnviz/core/safetensors_file.h"
 
 #include "checked_math.h"
+#include "json_file.h"
 #include "out_of_memory.h"
 
 #include <nlohmann/json.hpp>
@@ -102,6 +103,10 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
                                                      "-byte file (truncated?)");
     }
     const char* headerStart = reinterpret_cast<const char*>(bytes.data() + 8);
+    if (jsonNestingDepth({headerStart, static_cast<std::size_t>(headerLen)}) > kMaxJsonDepth) {
+        return makeError(ErrorCode::CorruptFile, where + ": header is nested more than " +
+                                                     std::to_string(kMaxJsonDepth) + " levels deep");
+    }
     nlohmann::json header;
     try {
         header = nlohmann::json::parse(headerStart, headerStart + headerLen);

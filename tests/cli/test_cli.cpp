@@ -7,12 +7,17 @@
 
 #include "attnviz/core/model.h"
 
+#include <QDir>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <memory>
+#include <vector>
 
 using namespace attnviz;
 
@@ -21,6 +26,11 @@ namespace {
 using test::CliResult;
 
 CliResult runCli(const QStringList& args) { return test::runCli(ATTNVIZ_CLI_PATH, args); }
+
+// Temporary output files left in `dir` (".NAME.XXXXXX.part", or the old "NAME.part").
+QStringList partFiles(const QString& dir) {
+    return QDir(dir).entryList({"*.part"}, QDir::Files | QDir::Hidden | QDir::System);
+}
 
 }  // namespace
 
@@ -32,6 +42,9 @@ private slots:
     void attentionJsonContract();
     void tokenTypesAndScores();
     void outputFile();
+    void outputIntoMissingFolder();
+    void failedRunKeepsExistingOutput();
+    void concurrentWritersLeaveValidJson();
     void errorsAreOneLine_data();
     void errorsAreOneLine();
     void tokensFromText();
@@ -112,7 +125,63 @@ void TestCli::outputFile() {
     QVERIFY(f.open(QIODevice::ReadOnly));
     const auto j = nlohmann::json::parse(f.readAll().toStdString());
     QCOMPARE(j["tokens"].size(), std::size_t(2));
-    QVERIFY(!QFile::exists(out + ".part"));
+    QCOMPARE(partFiles(m_tmp.path()), QStringList());
+}
+
+void TestCli::outputIntoMissingFolder() {
+    const QString folder = m_tmp.filePath("no/such/dir");
+    const auto r = runCli({"attention", "--model", m_gpt2, "--ids", "1,2", "-o", folder + "/x.json"});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.endsWith('\n') && r.err.count('\n') == 1, r.err.constData());
+    // The temporary file that could not be created, and why.
+    const QRegularExpression expected("^attnviz-cli: error: cannot create '" + QRegularExpression::escape(folder) +
+                                      R"(/\.x\.json\.[a-z0-9]{6}\.part': No such file or directory\n$)");
+    QVERIFY2(expected.match(QString::fromUtf8(r.err)).hasMatch(), r.err.constData());
+}
+
+void TestCli::failedRunKeepsExistingOutput() {
+    QTemporaryDir dir;
+    const QString out = dir.filePath("trace.json");
+    {
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("previous run\n");
+    }
+    for (const QStringList& ids : {QStringList{"--ids", "1,x"}, QStringList{"--ids", "1,999"}}) {
+        const auto r = runCli(QStringList{"attention", "--model", m_gpt2, "-o", out} + ids);
+        QCOMPARE(r.exitCode, 1);
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("previous run\n"));
+        QCOMPARE(partFiles(dir.path()), QStringList());
+    }
+}
+
+void TestCli::concurrentWritersLeaveValidJson() {
+    QTemporaryDir dir;
+    const QString out = dir.filePath("same.json");
+    // Runs of different lengths, all started before any is waited for: the
+    // file must be one run's complete output, never a mix.
+    std::vector<std::unique_ptr<QProcess>> runs;
+    for (int n = 1; n <= 6; ++n) {
+        QStringList ids;
+        for (int i = 0; i < n * 8; ++i) ids << QString::number(1 + (i * 7 + n) % 40);
+        auto p = std::make_unique<QProcess>();
+        p->start(ATTNVIZ_CLI_PATH, {"attention", "--model", m_gpt2, "--ids", ids.join(','), "--scores", "-o", out});
+        runs.push_back(std::move(p));
+    }
+    for (auto& p : runs) {
+        QVERIFY(p->waitForFinished(120000));
+        QCOMPARE(p->exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p->exitCode() == 0, p->readAllStandardError().constData());
+    }
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto j = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+    QVERIFY2(!j.is_discarded(), "the output is valid JSON");
+    const std::size_t tokens = j["tokens"].size();
+    QVERIFY(tokens % 8 == 0 && tokens >= 8 && tokens <= 48);
+    QCOMPARE(partFiles(dir.path()), QStringList());
 }
 
 void TestCli::errorsAreOneLine_data() {

@@ -176,6 +176,7 @@ void TestModelLoading::badFolders_data() {
     QTest::newRow("not a folder") << "file" << "is not a folder" << ErrorCode::Io;
     QTest::newRow("no config") << "no-config" << "no config.json" << ErrorCode::Io;
     QTest::newRow("config not json") << "config-garbage" << "not valid JSON" << corrupt;
+    QTest::newRow("config nested 200000 levels") << "config-deep" << "is nested more than 512 levels deep" << corrupt;
     QTest::newRow("config missing field") << "config-missing" << "missing required field \"num_hidden_layers\""
                                           << corrupt;
     QTest::newRow("config bad type") << "config-type" << "must be an integer" << corrupt;
@@ -209,6 +210,14 @@ void TestModelLoading::badFolders() {
     if (breakage == "file") target = dir / "config.json";
     else if (breakage == "no-config") std::filesystem::remove(dir / "config.json");
     else if (breakage == "config-garbage") std::ofstream(dir / "config.json") << "{\"model_type\": ";
+    else if (breakage == "config-deep") {
+        // A valid config with an unknown field nested far deeper than the
+        // stack allows any recursive copy or dump of it.
+        const std::string text = readText(dir / "config.json");
+        const std::size_t levels = 200000;
+        std::ofstream(dir / "config.json") << "{\"x_unknown\": " << std::string(levels, '[') << std::string(levels, ']')
+                                           << "," << text.substr(text.find('{') + 1);
+    }
     else if (breakage == "config-missing") editConfig([](auto& j) { j.erase("num_hidden_layers"); });
     else if (breakage == "config-type") editConfig([](auto& j) { j["num_attention_heads"] = "two"; });
     else if (breakage == "unknown-type") editConfig([](auto& j) { j["model_type"] = "mamba"; });

@@ -109,6 +109,9 @@ void TestSafetensors::rejectsCorruptFiles_data() {
     QTest::newRow("length beyond file") << ok << 16 << qint64(1 << 20) << "beyond the end" << corrupt;
     QTest::newRow("length over cap") << ok << 16 << qint64(1) << "limit" << corrupt;
     QTest::newRow("not json") << "{not json at all}" << 0 << qint64(-1) << "not valid JSON" << corrupt;
+    const QString deep = QString(100000, '[') + QString(100000, ']');
+    QTest::newRow("nested 100000 levels") << R"({"__metadata__":{"x":)" + deep + "}," + ok.mid(1) << 16 << qint64(-1)
+                                          << "header is nested more than 512 levels deep" << corrupt;
     QTest::newRow("not an object") << "[1,2,3]" << 0 << qint64(-1) << "not a JSON object" << corrupt;
     QTest::newRow("unknown dtype") << R"({"w":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})" << 16 << qint64(-1)
                                    << "dtype I64" << ErrorCode::Unsupported;

@@ -260,6 +260,30 @@ void TestTokenizerRobustness::badFiles_data() {
                                           << "vocab.json' is not valid JSON" << corrupt;
     QTest::newRow("corrupt tokenizer_config.json") << QByteArrayList{"tokenizer_config.json={oops", "vocab.txt=[UNK]\n"}
                                                    << "tokenizer_config.json' is not valid JSON" << corrupt;
+    // Far deeper than any recursive walk of the parsed document could go.
+    const qsizetype levels = 200000;
+    const QByteArray deepArray = QByteArray(levels, '[') + QByteArray(levels, ']');
+    const QByteArray tinyModel = R"("model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0}})";
+    QTest::newRow("tokenizer.json nested 200000 levels")
+        << QByteArrayList{"tokenizer.json={" + tinyModel + ", \"normalizer\": " + deepArray + "}"}
+        << "tokenizer.json' is nested more than 512 levels deep" << corrupt;
+    QByteArray deepObject;
+    for (qsizetype i = 0; i < levels; ++i) deepObject += "{\"a\":";
+    deepObject += "1" + QByteArray(levels, '}');
+    QTest::newRow("tokenizer_config.json nested 200000 levels")
+        << QByteArrayList{"tokenizer_config.json={\"x\": " + deepObject + "}", "vocab.txt=[UNK]\n"}
+        << "tokenizer_config.json' is nested more than 512 levels deep" << corrupt;
+    QTest::newRow("vocab.json nested 200000 levels")
+        << QByteArrayList{"vocab.json={\"a\": 0, \"x\": " + deepArray + "}", "merges.txt=#version: 0.2\n"}
+        << "vocab.json' is nested more than 512 levels deep" << corrupt;
+    // Within the JSON limit, but Sequence inside Sequence 40 times.
+    QByteArray sequences;
+    for (int i = 0; i < 40; ++i) sequences += R"({"type": "Sequence", "normalizers": [)";
+    sequences += R"({"type": "Lowercase"})";
+    for (int i = 0; i < 40; ++i) sequences += "]}";
+    QTest::newRow("normalizer Sequence nested 40 levels")
+        << QByteArrayList{"tokenizer.json={" + tinyModel + ", \"normalizer\": " + sequences + "}"}
+        << "normalizer Sequence nested more than 16 levels deep" << corrupt;
     QTest::newRow("spiece.model of no ALBERT")
         << QByteArrayList{"spiece.model=" + validModel} << "spiece.model is read only as ALBERT's"
         << core::ErrorCode::Unsupported;

@@ -65,6 +65,23 @@ private:
     std::string m_source;
 };
 
+// A section of `j` by reference (null when absent): value(key, Json())
+// would deep-copy it.
+const Json& member(const Json& j, const char* key) {
+    static const Json kNull;
+    const auto it = j.find(key);
+    return it != j.end() ? *it : kNull;
+}
+
+// Sequence normalizers, pre-tokenizers, decoders and post-processors may
+// nest; real files nest one or two levels.
+constexpr int kMaxSequenceDepth = 16;
+
+Error sequenceTooDeep(const JsonReader& r, const char* what) {
+    return r.broken(std::string(what) + " Sequence nested more than " + std::to_string(kMaxSequenceDepth) +
+                    " levels deep");
+}
+
 // The pre-tokenizers' own patterns: one that does not compile is a bug here,
 // not a feature of the file (and must not send the caller to another file).
 Result<std::shared_ptr<const Pcre2Regex>> builtInRegex(std::string_view pattern) {
@@ -73,16 +90,19 @@ Result<std::shared_ptr<const Pcre2Regex>> builtInRegex(std::string_view pattern)
     return regex;
 }
 
-Status readNormalizer(JsonReader& r, const Json& j, Normalizer& out) {
+Status readNormalizer(JsonReader& r, const Json& j, Normalizer& out, int depth = 0) {
     if (j.is_null()) return Status::success();
     if (!j.is_object()) return r.broken("normalizer is not an object");
     const std::string type = JsonReader::type(j);
     using K = Normalizer::Kind;
     if (type == "Sequence") {
+        if (depth >= kMaxSequenceDepth) {
+            return sequenceTooDeep(r, "normalizer");
+        }
         const auto it = j.find("normalizers");
         if (it == j.end() || !it->is_array()) return r.broken("normalizer Sequence has no list");
         for (const Json& n : *it) {
-            if (Status st = readNormalizer(r, n, out); !st) return st;
+            if (Status st = readNormalizer(r, n, out, depth + 1); !st) return st;
         }
         return Status::success();
     }
@@ -141,16 +161,19 @@ std::optional<PreTokenizer::Behavior> parseBehavior(const Json& j) {
     return std::nullopt;
 }
 
-Status readPreTokenizer(JsonReader& r, const Json& j, PreTokenizer& out) {
+Status readPreTokenizer(JsonReader& r, const Json& j, PreTokenizer& out, int depth = 0) {
     if (j.is_null()) return Status::success();
     if (!j.is_object()) return r.broken("pre_tokenizer is not an object");
     const std::string type = JsonReader::type(j);
     using K = PreTokenizer::Kind;
     if (type == "Sequence") {
+        if (depth >= kMaxSequenceDepth) {
+            return sequenceTooDeep(r, "pre_tokenizer");
+        }
         const auto it = j.find("pretokenizers");
         if (it == j.end() || !it->is_array()) return r.broken("pre_tokenizer Sequence has no list");
         for (const Json& p : *it) {
-            if (Status st = readPreTokenizer(r, p, out); !st) return st;
+            if (Status st = readPreTokenizer(r, p, out, depth + 1); !st) return st;
         }
         return Status::success();
     }
@@ -223,16 +246,19 @@ Status readPreTokenizer(JsonReader& r, const Json& j, PreTokenizer& out) {
     return Status::success();
 }
 
-Status readDecoder(JsonReader& r, const Json& j, TokenDecoder& out) {
+Status readDecoder(JsonReader& r, const Json& j, TokenDecoder& out, int depth = 0) {
     if (j.is_null()) return Status::success();
     if (!j.is_object()) return r.broken("decoder is not an object");
     const std::string type = JsonReader::type(j);
     using K = TokenDecoder::Kind;
     if (type == "Sequence") {
+        if (depth >= kMaxSequenceDepth) {
+            return sequenceTooDeep(r, "decoder");
+        }
         const auto it = j.find("decoders");
         if (it == j.end() || !it->is_array()) return r.broken("decoder Sequence has no list");
         for (const Json& d : *it) {
-            if (Status st = readDecoder(r, d, out); !st) return st;
+            if (Status st = readDecoder(r, d, out, depth + 1); !st) return st;
         }
         return Status::success();
     }
@@ -287,6 +313,7 @@ Status tokenAndId(JsonReader& r, const Json& j, const char* key, std::string& to
 }
 
 Status readTemplate(JsonReader& r, const Json& j, std::vector<PostProcessor::Item>& items) {
+    if (j.is_null()) return Status::success();  // no template given
     if (!j.is_array()) return r.broken("TemplateProcessing template is not a list");
     for (const Json& piece : j) {
         PostProcessor::Item item;
@@ -307,16 +334,19 @@ Status readTemplate(JsonReader& r, const Json& j, std::vector<PostProcessor::Ite
     return Status::success();
 }
 
-Status readPostProcessor(JsonReader& r, const Json& j, PostProcessor& out) {
+Status readPostProcessor(JsonReader& r, const Json& j, PostProcessor& out, int depth = 0) {
     if (j.is_null()) return Status::success();
     if (!j.is_object()) return r.broken("post_processor is not an object");
     const std::string type = JsonReader::type(j);
     using Item = PostProcessor::Item;
     if (type == "Sequence") {
+        if (depth >= kMaxSequenceDepth) {
+            return sequenceTooDeep(r, "post_processor");
+        }
         const auto it = j.find("processors");
         if (it == j.end() || !it->is_array()) return r.broken("post_processor Sequence has no list");
         for (const Json& p : *it) {
-            if (Status st = readPostProcessor(r, p, out); !st) return st;
+            if (Status st = readPostProcessor(r, p, out, depth + 1); !st) return st;
         }
         return Status::success();
     }
@@ -324,8 +354,8 @@ Status readPostProcessor(JsonReader& r, const Json& j, PostProcessor& out) {
     if (type == "TemplateProcessing") {
         std::vector<Item> single;
         std::vector<Item> pair;
-        if (Status st = readTemplate(r, j.value("single", Json::array()), single); !st) return st;
-        if (Status st = readTemplate(r, j.value("pair", Json::array()), pair); !st) return st;
+        if (Status st = readTemplate(r, member(j, "single"), single); !st) return st;
+        if (Status st = readTemplate(r, member(j, "pair"), pair); !st) return st;
         const auto specials = j.find("special_tokens");
         if (specials != j.end() && specials->is_object()) {
             for (const auto& [name, entry] : specials->items()) {
@@ -477,19 +507,19 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::filesystem::path
     PipelineTokenizer::Parts parts;
     try {
         std::string kind;
-        auto model = readModel(r, j.value("model", Json()), kind);
+        auto model = readModel(r, member(j, "model"), kind);
         if (!model) return model.takeError();
         parts.model = std::move(model.value());
-        if (Status st = readNormalizer(r, j.value("normalizer", Json()), parts.normalizer); !st) {
+        if (Status st = readNormalizer(r, member(j, "normalizer"), parts.normalizer); !st) {
             return st.takeError();
         }
-        if (Status st = readPreTokenizer(r, j.value("pre_tokenizer", Json()), parts.preTokenizer); !st) {
+        if (Status st = readPreTokenizer(r, member(j, "pre_tokenizer"), parts.preTokenizer); !st) {
             return st.takeError();
         }
-        if (Status st = readPostProcessor(r, j.value("post_processor", Json()), parts.postProcessor); !st) {
+        if (Status st = readPostProcessor(r, member(j, "post_processor"), parts.postProcessor); !st) {
             return st.takeError();
         }
-        if (Status st = readDecoder(r, j.value("decoder", Json()), parts.decoder); !st) return st.takeError();
+        if (Status st = readDecoder(r, member(j, "decoder"), parts.decoder); !st) return st.takeError();
 
         if (const auto added = j.find("added_tokens"); added != j.end() && added->is_array()) {
             for (const Json& entry : *added) {
