@@ -5,6 +5,9 @@
 
 #include <Eigen/Core>
 
+#include <fstream>
+#include <optional>
+
 namespace attnviz::core {
 namespace {
 
@@ -13,6 +16,50 @@ constexpr std::uint64_t kMaxTraceBytes = 4ull << 30;
 bool cancelled(const RunOptions& options) { return options.cancel != nullptr && options.cancel->load(); }
 
 Error cancelledError() { return makeError(ErrorCode::Cancelled, "cancelled"); }
+
+constexpr const char* kWhatOpens = "attnviz opens Hugging Face model folders: config.json with model.safetensors";
+
+// What `path` is when it is not a model folder: a GGUF or weights file, a
+// Hugging Face cache entry, a folder of something else.
+std::optional<Error> notAModelFolder(const std::filesystem::path& path) {
+    std::error_code ec;
+    const std::string quoted = "'" + path.string() + "'";
+    if (!std::filesystem::exists(path, ec)) return makeError(ErrorCode::Io, quoted + " does not exist");
+    if (std::filesystem::is_regular_file(path, ec)) {
+        char magic[4] = {};
+        std::ifstream in(path, std::ios::binary);
+        in.read(magic, 4);
+        const std::string name = path.filename().string();
+        if (in.gcount() == 4 && std::string(magic, 4) == "GGUF") {
+            return makeError(ErrorCode::Unsupported, quoted + " is a GGUF file (llama.cpp, Ollama, LM Studio), which "
+                                                              "attnviz does not read yet; " + kWhatOpens);
+        }
+        if (name == "config.json" || path.extension() == ".safetensors") {
+            return makeError(ErrorCode::InvalidInput, quoted + " is a file of a model folder; open the folder that "
+                                                               "holds it ('" + path.parent_path().string() + "')");
+        }
+        return makeError(ErrorCode::InvalidInput, quoted + " is a file, not a model folder; " + kWhatOpens);
+    }
+    if (!std::filesystem::is_directory(path, ec)) return makeError(ErrorCode::Io, quoted + " is not a folder; " + kWhatOpens);
+    if (std::filesystem::is_regular_file(path / "config.json", ec)) return std::nullopt;
+    if (std::filesystem::is_directory(path / "snapshots", ec)) {
+        return makeError(ErrorCode::InvalidInput, quoted + " is a Hugging Face cache entry; open one of its "
+                                                           "snapshots/<revision> folders");
+    }
+    std::string gguf;
+    for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+        if (e.path().extension() == ".gguf") {
+            gguf = e.path().filename().string();
+            break;
+        }
+    }
+    if (!gguf.empty()) {
+        return makeError(ErrorCode::Unsupported, quoted + " holds GGUF files ('" + gguf +
+                                                     "'), which attnviz does not read yet, and no config.json; " +
+                                                     kWhatOpens);
+    }
+    return makeError(ErrorCode::Io, "no config.json in " + quoted + "; " + kWhatOpens);
+}
 
 }  // namespace
 
@@ -124,12 +171,8 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
 }
 
 Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const ProgressFn& progress) {
+    if (auto problem = notAModelFolder(dir)) return *problem;
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) {
-        return makeError(ErrorCode::Io, "'" + dir.string() +
-                                            "' is not a folder (a model folder holds config.json and "
-                                            "model.safetensors)");
-    }
     auto config = ModelConfig::fromFile(dir / "config.json");
     if (!config) return config.takeError();
     auto store = WeightStore::open(dir);

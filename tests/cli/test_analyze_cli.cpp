@@ -237,7 +237,7 @@ void TestAnalyzeCli::errorsAreOneLine_data() {
                               << "unknown statistic 'entropyy'";
     QTest::newRow("bad mask") << QStringList{"analyze", "--model", "MODEL", "--ids", "1", "--mask", "sideways"}
                               << "unknown mask";
-    QTest::newRow("no folder") << QStringList{"analyze", "--model", bogus, "--ids", "1"} << "is not a folder";
+    QTest::newRow("no folder") << QStringList{"analyze", "--model", bogus, "--ids", "1"} << "does not exist";
     QTest::newRow("id out of range") << QStringList{"analyze", "--model", "MODEL", "--ids", "1,999"}
                                      << "outside the vocabulary";
     QTest::newRow("too long") << QStringList{"analyze", "--model", "MODEL", "--ids", QString("1,").repeated(64) + "1"}

@@ -193,7 +193,7 @@ void TestCli::errorsAreOneLine_data() {
     QTest::newRow("unknown option") << QStringList{"attention", "--model", "x", "--bogus"} << "unknown option '--bogus'";
     QTest::newRow("bad mask") << QStringList{"attention", "--model", "x", "--ids", "1", "--mask", "sideways"} << "unknown mask";
     QTest::newRow("bad window") << QStringList{"attention", "--model", "x", "--ids", "1", "--mask", "window:0"} << "window";
-    QTest::newRow("no folder") << QStringList{"attention", "--model", bogus, "--ids", "1"} << "is not a folder";
+    QTest::newRow("no folder") << QStringList{"attention", "--model", bogus, "--ids", "1"} << "does not exist";
     QTest::newRow("bad ids") << QStringList{"attention", "--model", "MODEL", "--ids", "1,x"} << "'x' is not an integer";
     QTest::newRow("id out of range") << QStringList{"attention", "--model", "MODEL", "--ids", "1,999"} << "outside the vocabulary";
     QTest::newRow("text and ids") << QStringList{"attention", "--model", "MODEL", "--ids", "1", "--text", "a"} << "exactly one";

@@ -173,7 +173,15 @@ void TestModelLoading::badFolders_data() {
     QTest::addColumn<QString>("expected");
     QTest::addColumn<ErrorCode>("code");
     const ErrorCode corrupt = ErrorCode::CorruptFile;
-    QTest::newRow("not a folder") << "file" << "is not a folder" << ErrorCode::Io;
+    QTest::newRow("config.json given") << "file" << "is a file of a model folder; open the folder that holds it"
+                                       << ErrorCode::InvalidInput;
+    QTest::newRow("some other file") << "other-file" << "is a file, not a model folder; attnviz opens Hugging Face"
+                                     << ErrorCode::InvalidInput;
+    QTest::newRow("gguf file") << "gguf-file" << "is a GGUF file (llama.cpp, Ollama, LM Studio)" << ErrorCode::Unsupported;
+    QTest::newRow("folder of gguf") << "gguf-folder" << "holds GGUF files ('model-q4.gguf')" << ErrorCode::Unsupported;
+    QTest::newRow("hf cache entry") << "hf-cache" << "is a Hugging Face cache entry; open one of its snapshots"
+                                    << ErrorCode::InvalidInput;
+    QTest::newRow("does not exist") << "missing" << "does not exist" << ErrorCode::Io;
     QTest::newRow("no config") << "no-config" << "no config.json" << ErrorCode::Io;
     QTest::newRow("config not json") << "config-garbage" << "not valid JSON" << corrupt;
     QTest::newRow("config nested 200000 levels") << "config-deep" << "is nested more than 512 levels deep" << corrupt;
@@ -208,6 +216,17 @@ void TestModelLoading::badFolders() {
     };
     std::filesystem::path target = dir;
     if (breakage == "file") target = dir / "config.json";
+    else if (breakage == "other-file") {
+        target = dir / "notes.txt";
+        std::ofstream(target) << "hello";
+    } else if (breakage == "gguf-file" || breakage == "gguf-folder") {
+        std::filesystem::remove(dir / "config.json");
+        std::ofstream(dir / "model-q4.gguf", std::ios::binary) << "GGUF\x03" << std::string(60, '\0');
+        if (breakage == "gguf-file") target = dir / "model-q4.gguf";
+    } else if (breakage == "hf-cache") {
+        std::filesystem::remove(dir / "config.json");
+        std::filesystem::create_directories(dir / "snapshots" / "abc123");
+    } else if (breakage == "missing") target = dir / "nowhere";
     else if (breakage == "no-config") std::filesystem::remove(dir / "config.json");
     else if (breakage == "config-garbage") std::ofstream(dir / "config.json") << "{\"model_type\": ";
     else if (breakage == "config-deep") {

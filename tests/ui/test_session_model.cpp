@@ -12,6 +12,8 @@
 #include "panels/view_controls.h"
 
 #include <QPlainTextEdit>
+#include "window/banner.h"
+
 #include <QLineEdit>
 #include <QtTest>
 #include <qcustomplot.h>
@@ -32,6 +34,7 @@ private slots:
     void emptyTextAsksForInput();
     void maskControlFollowsTheSession();
     void globalTokensField();
+    void failingStartModelFallsBackToDefault();
 
 private:
     QTemporaryDir m_tmp;
@@ -265,6 +268,27 @@ void TestSessionModel::globalTokensField() {
     session->setModel(std::move(again));
     QCOMPARE(field->text(), QStringLiteral("0"));
     QCOMPARE(session->features().globalTokens, std::nullopt);
+}
+
+// A failing --model does not leave an empty window: the default model opens
+// and the banner still says why the requested one could not.
+void TestSessionModel::failingStartModelFallsBackToDefault() {
+    ui::MainWindow window;
+    QSignalSpy changed(window.session(), &ui::SessionModel::modelChanged);
+    QSignalSpy failed(window.session(), &ui::SessionModel::loadFailed);
+    ui::StartOptions options;
+    options.modelDir = m_tmp.filePath(QStringLiteral("no-such-model"));
+    window.start(options);
+    QVERIFY(failed.wait(5000) || failed.count() == 1);
+    QVERIFY(failed.first().at(1).toString().contains(QStringLiteral("does not exist")));
+    QVERIFY(changed.count() == 1 || changed.wait(10000));
+    QVERIFY(window.session()->model().isValid());
+    QVERIFY2(window.session()->model().dir.contains(QStringLiteral("gutenberg")), qPrintable(window.session()->model().dir));
+    auto* banner = window.findChild<ui::Banner*>();
+    QVERIFY(banner != nullptr);
+    QVERIFY(!banner->isHidden());
+    QVERIFY2(banner->text().contains(QStringLiteral("does not exist")), qPrintable(banner->text()));
+    QVERIFY(banner->text().contains(QStringLiteral("the default model opened instead")));
 }
 
 QTEST_MAIN(TestSessionModel)

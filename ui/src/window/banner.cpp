@@ -13,7 +13,19 @@ Banner::Banner(QWidget* parent) : QLabel(parent) {
     setVisible(false);
 }
 
-void Banner::showMessage(const QString& text, bool error) {
+void Banner::setStickyError(const QString& text) {
+    m_sticky = text;
+    showMessage(QString(), false);
+}
+
+void Banner::showMessage(const QString& message, bool isError) {
+    // A sticky error stays on top; a hint goes below it, an error replaces it.
+    QString text = message;
+    bool error = isError;
+    if (!m_sticky.isEmpty() && !isError) {
+        text = message.isEmpty() ? m_sticky : m_sticky + QLatin1Char('\n') + message;
+        error = true;
+    }
     setText(text);
     setVisible(!text.isEmpty());
     setStyleSheet(error ? QStringLiteral("QLabel { background: #fdecea; color: #8a1c12; padding: 6px 10px; "

@@ -18,10 +18,16 @@ public:
 
     // "" hides the banner.
     void showMessage(const QString& text, bool error);
+    // An error that stays above every hint and result until cleared with ""
+    // (a model asked for at start that could not be opened).
+    void setStickyError(const QString& text);
     // The message shown ("" when hidden).
     QString message() const;
     // Shows the session's load and compute failures and tokenizer notes.
     void follow(SessionModel* session);
+
+private:
+    QString m_sticky;
 };
 
 }  // namespace attnviz::ui

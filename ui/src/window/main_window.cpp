@@ -15,6 +15,8 @@
 #include "window/app_settings.h"
 #include "window/banner.h"
 #include "window/default_models.h"
+
+#include <QDir>
 #include "window/export_dialog.h"
 #include "window/model_drop.h"
 #include "window/status_line.h"
@@ -186,9 +188,19 @@ void MainWindow::wireSession() {
     connect(m_session, &SessionModel::resultReady, this, &MainWindow::onResult);
     connect(m_session, &SessionModel::resultUpdated, this, &MainWindow::onResultUpdated);
     connect(m_session, &SessionModel::modelChanged, this, &MainWindow::onModelChanged);
-    connect(m_session, &SessionModel::loadFailed, this, [this](const QString& dir) {
+    connect(m_session, &SessionModel::loadFailed, this, [this](const QString& dir, const QString& message) {
         m_settings->removeRecentModel(dir);
         rebuildModelMenus();
+        // Nothing open (a failing --model at start): open the default model
+        // rather than leave an empty window; the banner keeps saying why.
+        if (!m_session->model().isValid()) {
+            const auto defaults = defaultModels();
+            if (!defaults.empty() && defaults.front().dir != dir) {
+                m_banner->setStickyError(tr("Could not open %1: %2 (the default model opened instead)")
+                                             .arg(QDir::toNativeSeparators(dir), message));
+                m_session->openModel(defaults.front().dir);
+            }
+        }
     });
 }
 
@@ -221,6 +233,7 @@ QString MainWindow::supportedModelTypes() {
 }
 
 void MainWindow::openModelFolder(const QString& dir) {
+    m_banner->setStickyError(QString());
     m_banner->showMessage(QString(), false);
     m_session->openModel(dir);
 }
