@@ -18,6 +18,9 @@
 #include <QXmlStreamReader>
 #include <QtTest>
 
+#include <csignal>
+#include <sys/resource.h>
+
 using namespace attnviz;
 
 namespace {
@@ -53,6 +56,8 @@ private slots:
     void csvIsTheShownMatrix();
     void jsonIsTheTraceContract();
     void failedWritesLeaveNoFile();
+    void fileTooLargeSaysSo_data();
+    void fileTooLargeSaysSo();
 
 private:
     QTemporaryDir m_tmp;
@@ -199,6 +204,45 @@ void TestExporters::failedWritesLeaveNoFile() {
     ui::HeadView empty;
     QVERIFY(!ui::exportFigure(empty, m_out.filePath(QStringLiteral("empty.png")), ui::ExportFormat::Png));
     QVERIFY(!QFileInfo::exists(m_out.filePath(QStringLiteral("empty.png"))));
+}
+
+void TestExporters::fileTooLargeSaysSo_data() {
+    QTest::addColumn<int>("format");
+    QTest::newRow("png") << static_cast<int>(ui::ExportFormat::Png);
+    QTest::newRow("svg") << static_cast<int>(ui::ExportFormat::Svg);
+    QTest::newRow("pdf") << static_cast<int>(ui::ExportFormat::Pdf);
+    QTest::newRow("csv") << static_cast<int>(ui::ExportFormat::Csv);
+}
+
+// A write the system refuses (here: the file-size limit, as a full disk
+// would) gives the system's reason, not "Unknown error" or QSaveFile's
+// "Writing canceled by application", and the existing file stays whole.
+void TestExporters::fileTooLargeSaysSo() {
+    QFETCH(int, format);
+    const auto fmt = static_cast<ui::ExportFormat>(format);
+    ui::HeadView view;
+    view.setResult(m_result);
+    const QString path = m_out.filePath(QStringLiteral("limited.%1").arg(format));
+    QVERIFY(fmt == ui::ExportFormat::Csv ? bool(ui::exportCsv(view, path)) : bool(ui::exportFigure(view, path, fmt)));
+    const QByteArray before = readAll(path);
+
+    rlimit old{};
+    QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+    const auto previous = std::signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead
+    rlimit small = old;
+    small.rlim_cur = 64;
+    QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
+    const core::Status status =
+        fmt == ui::ExportFormat::Csv ? ui::exportCsv(view, path) : ui::exportFigure(view, path, fmt);
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+
+    QVERIFY(!status);
+    const QString message = QString::fromStdString(status.error());
+    QVERIFY2(message.contains(QStringLiteral("File too large")), qPrintable(message));
+    QVERIFY2(message.contains(path), qPrintable(message));
+    QCOMPARE(readAll(path), before);
+    QCOMPARE(QDir(m_out.path()).entryList(QDir::Files).filter(QStringLiteral("limited.%1").arg(format)).size(), 1);
 }
 
 QTEST_MAIN(TestExporters)

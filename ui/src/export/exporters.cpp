@@ -9,7 +9,9 @@
 #include <QImageWriter>
 #include <QSaveFile>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <functional>
 
@@ -27,9 +29,40 @@ core::Status openSave(QSaveFile& file, const QString& path) {
     return {};
 }
 
+// Why writing into `file` failed, in the operating system's words
+// ("No space left on device", "File too large"): QFileDevice keeps only
+// "Unknown error" for a failed buffered write, and image encoders say
+// "Unknown error" too. `errno` is read at once, before anything else runs.
+QString reason(const QString& fallback) {
+    const int e = errno;
+    return e != 0 ? QString::fromLocal8Bit(std::strerror(e)) : fallback;
+}
+
 core::Status commit(QSaveFile& file, const QString& path) {
-    if (!file.commit()) return failure(path, file.errorString());
+    // QSaveFile::commit() reports success even when flushing its buffer
+    // failed (a truncated file would replace the old one): flush first.
+    errno = 0;
+    if (!file.flush()) {
+        const QString why = reason(file.errorString());
+        file.cancelWriting();
+        return failure(path, why);
+    }
+    if (!file.commit()) return failure(path, reason(file.errorString()));
     return {};
+}
+
+// Writes `bytes` to `path` atomically: the old file is replaced only by the
+// complete new one; a failed write names the system's reason.
+core::Status saveBytes(const QString& path, const QByteArray& bytes) {
+    QSaveFile file;
+    if (auto s = openSave(file, path); !s) return s;
+    errno = 0;
+    if (file.write(bytes) != bytes.size()) {
+        const QString why = reason(file.errorString());
+        file.cancelWriting();
+        return failure(path, why);
+    }
+    return commit(file, path);
 }
 
 QString csvField(const QString& text) {
@@ -57,13 +90,7 @@ core::Status saveFromStream(const QString& path, const QString& what, const std:
         return failure(path, QStringLiteral("%1 could not be serialised").arg(what), core::ErrorCode::OutOfMemory);
     }
 
-    QSaveFile file;
-    if (auto s = openSave(file, path); !s) return s;
-    if (file.write(bytes) != bytes.size()) {
-        file.cancelWriting();
-        return failure(path, file.errorString());
-    }
-    return commit(file, path);
+    return saveBytes(path, bytes);
 }
 
 QString csvNumber(float v) {
@@ -107,8 +134,12 @@ core::Status exportFigure(PlotView& view, const QString& path, ExportFormat form
                                "figure size " + std::to_string(size.width()) + "x" + std::to_string(size.height()) +
                                    " is outside 16..20000 pixels");
     }
-    QSaveFile file;
-    if (auto s = openSave(file, path); !s) return s;
+    // The figure is encoded in memory first: encoders do not notice a failed
+    // write (QFileDevice forgets the error at the next buffered write, and a
+    // truncated SVG was reported as written), saveBytes() does.
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
     switch (format) {
     case ExportFormat::Png: {
         if (!(options.scale >= 0.25 && options.scale <= 8.0)) {
@@ -123,38 +154,26 @@ core::Status exportFigure(PlotView& view, const QString& path, ExportFormat form
         const int dotsPerMeter = qRound(96.0 * options.scale / 0.0254);
         image.setDotsPerMeterX(dotsPerMeter);
         image.setDotsPerMeterY(dotsPerMeter);
-        QImageWriter writer(&file, "png");
+        QImageWriter writer(&buffer, "png");
         writer.setText(QStringLiteral("Title"), view.figureTitle());
         writer.setText(QStringLiteral("Software"), QStringLiteral("attnviz"));
-        if (!writer.write(image)) {
-            file.cancelWriting();
-            return failure(path, writer.errorString());
-        }
+        if (!writer.write(image)) return failure(path, writer.errorString(), core::ErrorCode::OutOfMemory);
         break;
     }
     case ExportFormat::Svg:
-        if (!view.writeSvg(&file, size)) {
-            file.cancelWriting();
-            return failure(path, QStringLiteral("SVG rendering failed"));
-        }
+        if (!view.writeSvg(&buffer, size)) return failure(path, QStringLiteral("SVG rendering failed"));
         break;
     case ExportFormat::Pdf:
-        if (!view.writePdf(&file, size)) {
-            file.cancelWriting();
-            return failure(path, QStringLiteral("PDF rendering failed"));
-        }
+        if (!view.writePdf(&buffer, size)) return failure(path, QStringLiteral("PDF rendering failed"));
         break;
     case ExportFormat::Csv:
     case ExportFormat::Json:
-        file.cancelWriting();
         return core::makeError(core::ErrorCode::Internal, "internal: exportFigure only writes PNG, SVG and PDF");
     }
-    return commit(file, path);
+    return saveBytes(path, bytes);
 }
 
 core::Status exportCsv(const LabeledMatrix& m, const QString& path) {
-    QSaveFile file;
-    if (auto s = openSave(file, path); !s) return s;
     QString text;
     // The corner cell names the axes and, for an aggregate, its formula:
     // the file stays one rectangular table that any CSV reader takes.
@@ -167,12 +186,7 @@ core::Status exportCsv(const LabeledMatrix& m, const QString& path) {
         for (int c = 0; c < m.matrix.cols(); ++c) text += QLatin1Char(',') + csvNumber(m.matrix.at(r, c));
         text += QLatin1Char('\n');
     }
-    const QByteArray bytes = text.toUtf8();
-    if (file.write(bytes) != bytes.size()) {
-        file.cancelWriting();
-        return failure(path, file.errorString());
-    }
-    return commit(file, path);
+    return saveBytes(path, text.toUtf8());
 }
 
 core::Status exportCsv(const PlotView& view, const QString& path) {
