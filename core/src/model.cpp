@@ -1,9 +1,12 @@
 #include "attnviz/core/model.h"
 
 #include "models/architectures.h"
+#include "models/tensor_binder.h"
 #include "out_of_memory.h"
 
 #include <Eigen/Core>
+
+#include <cmath>
 
 #include <fstream>
 #include <optional>
@@ -62,6 +65,24 @@ std::optional<Error> notAModelFolder(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+void Model::adoptBinding(const BoundTensors& bound) {
+    m_loadWarnings = bound.warnings();
+    m_weights = bound.inOrder();
+}
+
+std::string Model::firstNonFiniteWeight(int layer) const {
+    for (const BoundWeight& w : m_weights) {
+        if (w.layer > layer) continue;
+        for (std::uint64_t k = 0; k < w.count; ++k) {
+            if (!std::isfinite(w.data[k])) {
+                return "tensor '" + w.name + "' holds " + (std::isnan(w.data[k]) ? "NaN" : "an infinite value") +
+                       " at index " + std::to_string(k);
+            }
+        }
+    }
+    return {};
+}
 
 MaskMode Model::defaultMask() const {
     if (m_config.isEncoder()) return MaskMode::bidirectional();
@@ -151,20 +172,22 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
             return s.takeError();
         }
         if (const auto [layer, head] = trace.firstNonFiniteScores(); layer >= 0) {
-            return makeError(ErrorCode::CorruptFile,
-                             "the attention scores of layer " + std::to_string(layer) + " (head " +
-                                 std::to_string(head) + ") are NaN or infinite: the hidden state entering layer " +
-                                 std::to_string(layer) + " is not finite, so the weights " +
-                                 (layer == 0 ? std::string("of the embeddings or of layer 0")
-                                             : "of layer " + std::to_string(layer - 1) + " or " +
-                                                   std::to_string(layer)) +
-                                 " hold NaN or infinite values (or overflow float32)");
+            // Only on this error path: scan the weights the hidden state went
+            // through for the tensor that holds the NaN or Inf.
+            std::string culprit = firstNonFiniteWeight(layer);
+            if (culprit.empty()) {
+                culprit = "no weight up to layer " + std::to_string(layer) +
+                          " holds NaN or Inf, so the values overflow float32 on the way";
+            }
+            return makeError(ErrorCode::CorruptFile, "the attention scores of layer " + std::to_string(layer) +
+                                                         " (head " + std::to_string(head) +
+                                                         ") are NaN or infinite: " + culprit);
         }
         if (!Eigen::Map<const Eigen::ArrayXf>(trace.logits.data(), static_cast<Eigen::Index>(trace.logits.size()))
                  .allFinite()) {
-            return makeError(ErrorCode::CorruptFile,
-                             "the language-model head's logits are NaN or infinite: the weights of the last "
-                             "layer, the final norm or the LM head hold NaN or infinite values");
+            std::string culprit = firstNonFiniteWeight(c.nLayers);
+            if (culprit.empty()) culprit = "no weight holds NaN or Inf, so the values overflow float32 on the way";
+            return makeError(ErrorCode::CorruptFile, "the language-model head's logits are NaN or infinite: " + culprit);
         }
         return trace;
     });

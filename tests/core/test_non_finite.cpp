@@ -1,7 +1,8 @@
 // NaN and Inf never come out as numbers: a norm gain or bias holding one is
 // refused at load naming the tensor; a weight matrix holding one stops the
 // run with an error naming the first layer whose attention scores it
-// reached; NaN logits stop a run that asked for them.
+// reached and the tensor that holds it; NaN logits stop a run that asked
+// for them.
 #include "support/fixture_models.h"
 #include "support/verify_result.h"
 
@@ -59,6 +60,7 @@ private slots:
     void normGainRefusedAtLoad();
     void matrixStopsTheRunAtItsLayer_data();
     void matrixStopsTheRunAtItsLayer();
+    void overflowIsNotBlamedOnAWeight();
     void nanLogits();
 
 private:
@@ -113,6 +115,25 @@ void TestNonFinite::matrixStopsTheRunAtItsLayer() {
     QCOMPARE(test::codeName(trace.code()), test::codeName(core::ErrorCode::CorruptFile));
     QVERIFY2(QString::fromStdString(trace.error()).contains(QStringLiteral("attention scores of layer %1 ").arg(layer)),
              trace.error().c_str());
+    // The scan that runs on this error names the tensor holding the NaN.
+    QVERIFY2(QString::fromStdString(trace.error()).contains(QStringLiteral("tensor '%1' holds NaN at index 0").arg(tensor)),
+             trace.error().c_str());
+}
+
+void TestNonFinite::overflowIsNotBlamedOnAWeight() {
+    // Finite but huge query weights: the scores overflow float32 without any
+    // weight holding NaN or Inf, and the error says so.
+    QTemporaryDir tmp;
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-llama"));
+    editTensor(dir, "model.layers.1.self_attn.q_proj.weight", [](std::vector<float>& v) { std::fill(v.begin(), v.end(), 3e38f); });
+    editTensor(dir, "model.layers.1.self_attn.k_proj.weight", [](std::vector<float>& v) { std::fill(v.begin(), v.end(), 3e38f); });
+    ATTNVIZ_UNWRAP(model, core::loadModel(dir));
+    const std::vector<std::int32_t> ids{3, 1, 4, 1, 5};
+    auto trace = model->run(ids, core::RunOptions{});
+    QVERIFY(!trace.ok());
+    QVERIFY2(QString::fromStdString(trace.error()).contains(QStringLiteral("attention scores of layer 1 ")), trace.error().c_str());
+    QVERIFY2(QString::fromStdString(trace.error()).contains(QStringLiteral("no weight up to layer 1 holds NaN or Inf")),
+             trace.error().c_str());
 }
 
 void TestNonFinite::nanLogits() {
@@ -129,6 +150,8 @@ void TestNonFinite::nanLogits() {
     auto withLogits = model->run(ids, options);
     QVERIFY(!withLogits.ok());
     QVERIFY2(QString::fromStdString(withLogits.error()).contains(QStringLiteral("logits are NaN or infinite")),
+             withLogits.error().c_str());
+    QVERIFY2(QString::fromStdString(withLogits.error()).contains(QStringLiteral("tensor 'transformer.wte.weight' holds NaN at index 392")),
              withLogits.error().c_str());
 }
 

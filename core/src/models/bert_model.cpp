@@ -61,7 +61,7 @@ Result<std::unique_ptr<Model>> BertModel::create(ModelConfig config, std::unique
         head->decoder = lmHead(w, !w.has(R::LmHeadWeight), m->m_wordEmbedding, m->m_embedWidth, c.vocabSize);
         m->m_head = std::move(head);
     }
-    m->setLoadWarnings(w.warnings());
+    m->adoptBinding(w);
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }

@@ -57,7 +57,7 @@ Result<std::unique_ptr<Model>> GemmaModel::create(ModelConfig config, std::uniqu
     m->m_finalNorm = gain(R::FinalNormWeight, -1);
     // Tied to the token embeddings, or stored (required) when untied.
     m->m_lmHead = lmHead(w, c.tieWordEmbeddings, m->m_tokenEmbedding, c.dModel, c.vocabSize);
-    m->setLoadWarnings(w.warnings());
+    m->adoptBinding(w);
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }

@@ -20,7 +20,7 @@ Result<std::unique_ptr<Model>> Gpt2Model::create(ModelConfig config, std::unique
     std::unique_ptr<Gpt2Model> m(new Gpt2Model(config));
     m->m_activation = activationFromName(c.activation);
     m->m_weights = bindLayerNormDecoder(w, c, !w.has(R::LmHeadWeight), c.dModel, WeightLayout::Conv1D);
-    m->setLoadWarnings(w.warnings());
+    m->adoptBinding(w);
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }

@@ -18,7 +18,7 @@ Result<std::unique_ptr<Model>> GptNeoModel::create(ModelConfig config, std::uniq
     std::unique_ptr<GptNeoModel> m(new GptNeoModel(config));
     m->m_activation = activationFromName(c.activation);
     m->m_weights = bindLayerNormDecoder(w, c, c.tieWordEmbeddings, c.dModel);
-    m->setLoadWarnings(w.warnings());
+    m->adoptBinding(w);
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }

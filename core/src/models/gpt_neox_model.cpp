@@ -21,7 +21,7 @@ Result<std::unique_ptr<Model>> GptNeoXModel::create(ModelConfig config, std::uni
     m->m_activation = activationFromName(c.activation);
     m->m_rope = ropeScalingParams(c.ropeScaling);
     m->m_weights = bindLayerNormDecoder(w, c, c.tieWordEmbeddings, c.dModel);
-    m->setLoadWarnings(w.warnings());
+    m->adoptBinding(w);
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }

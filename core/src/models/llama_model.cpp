@@ -64,7 +64,7 @@ Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::uniqu
     m->m_finalNormGain = w.get(R::FinalNormWeight);
     // Tied to the token embeddings, or stored (required) when untied.
     m->m_lmHead = lmHead(w, c.tieWordEmbeddings, m->m_tokenEmbedding, c.dModel, c.vocabSize);
-    m->setLoadWarnings(w.warnings());
+    m->adoptBinding(w);
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }

@@ -43,7 +43,7 @@ Result<std::unique_ptr<Model>> ModernBertModel::create(ModelConfig config, std::
         head->decoder = lmHead(w, c.tieWordEmbeddings, m->m_tokenEmbedding, c.dModel, c.vocabSize);
         m->m_head = std::move(head);
     }
-    m->setLoadWarnings(w.warnings());
+    m->adoptBinding(w);
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }

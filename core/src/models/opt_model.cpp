@@ -22,7 +22,7 @@ Result<std::unique_ptr<Model>> OptModel::create(ModelConfig config, std::unique_
     m->m_weights = bindLayerNormDecoder(w, c, !w.has(R::LmHeadWeight), c.wordEmbedProjDim);
     m->m_projectIn = w.linear(R::ProjectInWeight, -1);
     m->m_projectOut = w.linear(R::ProjectOutWeight, -1);
-    m->setLoadWarnings(w.warnings());
+    m->adoptBinding(w);
     m->m_store = std::move(store);
     return std::unique_ptr<Model>(std::move(m));
 }

@@ -116,6 +116,9 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
                     }
                 }
                 bound.m_tensors[{spec.role, layer}] = data.value();
+                std::uint64_t count = 1;
+                for (const std::int64_t d : spec.shape) count *= static_cast<std::uint64_t>(d);
+                bound.m_order.push_back({name, layer, data.value(), count});
                 used.insert(name);
             } else if (spec.need == TensorNeed::Required) {
                 return makeError(ErrorCode::CorruptFile, "tensor '" + name + "' is missing from " +

@@ -32,6 +32,8 @@ public:
 
     // One line each, for the caller to show (e.g. unused tensors).
     const std::vector<std::string>& warnings() const { return m_warnings; }
+    // Every bound tensor with its file name, in binding order.
+    const std::vector<BoundWeight>& inOrder() const { return m_order; }
 
 private:
     friend Result<BoundTensors> bindTensors(WeightStore&, const ModelConfig&, const ProgressFn&);
@@ -39,6 +41,7 @@ private:
     std::map<std::pair<TensorRole, int>, const float*> m_tensors;
     std::map<TensorRole, std::vector<std::int64_t>> m_shapes;
     std::vector<std::string> m_warnings;
+    std::vector<BoundWeight> m_order;
 };
 
 // Binds architectureTensors(config); progress is called after each layer and

@@ -21,6 +21,16 @@
 
 namespace attnviz::core {
 
+class BoundTensors;
+
+// One bound weight tensor, for finding where a NaN or Inf came from.
+struct BoundWeight {
+    std::string name;
+    int layer = -1;  // -1: not a per-layer tensor (embeddings, final norm, head)
+    const float* data = nullptr;
+    std::uint64_t count = 0;
+};
+
 // Called with (done, total); return false to cancel.
 using ProgressFn = std::function<bool(std::size_t done, std::size_t total)>;
 
@@ -46,7 +56,8 @@ public:
 
 protected:
     explicit Model(ModelConfig config) : m_config(std::move(config)) {}
-    void setLoadWarnings(std::vector<std::string> warnings) { m_loadWarnings = std::move(warnings); }
+    // Keeps the binding's warnings and its list of bound tensors.
+    void adoptBinding(const BoundTensors& bound);
 
     // The trace carries the resolved mask and layer masks; `types` has one entry per id. Returns an error only
     // when cancelled.
@@ -54,9 +65,14 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const = 0;
 
 private:
+    // The first bound tensor of layers <= `layer` (or of no layer) holding a
+    // NaN or Inf, described for an error message; empty when there is none.
+    std::string firstNonFiniteWeight(int layer) const;
+
     ModelConfig m_config;
     std::string m_name;
     std::vector<std::string> m_loadWarnings;
+    std::vector<BoundWeight> m_weights;  // in binding order
 };
 
 // Reads config.json and the safetensors weights of a Hugging Face folder.
