@@ -4,48 +4,20 @@
 // reached and the tensor that holds it; NaN logits stop a run that asked
 // for them.
 #include "support/fixture_models.h"
+#include "support/tensor_edit.h"
 #include "support/verify_result.h"
 
-#include "attnviz/core/dtype.h"
 #include "attnviz/core/model.h"
-#include "attnviz/core/safetensors_file.h"
-#include "attnviz/core/safetensors_writer.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
-#include <functional>
 #include <limits>
 
 using namespace attnviz;
 
 namespace {
-
-// Rewrites the folder's model.safetensors with `edit` applied to tensor `name`.
-void editTensor(const std::filesystem::path& dir, const std::string& name, const std::function<void(std::vector<float>&)>& edit) {
-    const auto path = dir / "model.safetensors";
-    std::vector<core::SafetensorsWriter::Entry> entries;
-    std::vector<std::vector<float>> data;
-    bool found = false;
-    {
-        auto file = core::SafetensorsFile::open(path);
-        if (!file) qFatal("%s", file.error().c_str());
-        for (const auto& t : file->tensors()) {
-            entries.push_back({t.name, core::DType::F32, t.shape});
-            data.emplace_back(t.numel);
-            core::convertToFloat(t.dtype, t.data, t.numel, data.back().data());
-            if (t.name == name) {
-                edit(data.back());
-                found = true;
-            }
-        }
-    }
-    if (!found) qFatal("no tensor %s", name.c_str());
-    std::filesystem::remove(path);
-    auto fill = [&](std::size_t i, std::vector<float>& out) { out = data[i]; };
-    if (!core::SafetensorsWriter::write(path, entries, fill)) qFatal("rewrite failed");
-}
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -81,7 +53,7 @@ void TestNonFinite::normGainRefusedAtLoad() {
     QFETCH(QString, what);
     QTemporaryDir tmp;
     ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));
-    editTensor(dir, tensor.toStdString(), [&](std::vector<float>& v) { v[3] = value; });
+    test::editTensor(dir, tensor.toStdString(), [&](std::vector<float>& v) { v[3] = value; });
     auto model = core::loadModel(dir);
     QVERIFY(!model.ok());
     QCOMPARE(test::codeName(model.code()), test::codeName(core::ErrorCode::CorruptFile));
@@ -107,7 +79,7 @@ void TestNonFinite::matrixStopsTheRunAtItsLayer() {
     QTemporaryDir tmp;
     ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, preset.toStdString()));
     // Every entry NaN: whichever rows the ids pick, the NaN reaches the scores.
-    editTensor(dir, tensor.toStdString(), [](std::vector<float>& v) { std::fill(v.begin(), v.end(), kNaN); });
+    test::editTensor(dir, tensor.toStdString(), [](std::vector<float>& v) { std::fill(v.begin(), v.end(), kNaN); });
     ATTNVIZ_UNWRAP(model, core::loadModel(dir));
     const std::vector<std::int32_t> ids{3, 1, 4, 1, 5};
     auto trace = model->run(ids, core::RunOptions{});
@@ -125,8 +97,8 @@ void TestNonFinite::overflowIsNotBlamedOnAWeight() {
     // weight holding NaN or Inf, and the error says so.
     QTemporaryDir tmp;
     ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-llama"));
-    editTensor(dir, "model.layers.1.self_attn.q_proj.weight", [](std::vector<float>& v) { std::fill(v.begin(), v.end(), 3e38f); });
-    editTensor(dir, "model.layers.1.self_attn.k_proj.weight", [](std::vector<float>& v) { std::fill(v.begin(), v.end(), 3e38f); });
+    test::editTensor(dir, "model.layers.1.self_attn.q_proj.weight", [](std::vector<float>& v) { std::fill(v.begin(), v.end(), 3e38f); });
+    test::editTensor(dir, "model.layers.1.self_attn.k_proj.weight", [](std::vector<float>& v) { std::fill(v.begin(), v.end(), 3e38f); });
     ATTNVIZ_UNWRAP(model, core::loadModel(dir));
     const std::vector<std::int32_t> ids{3, 1, 4, 1, 5};
     auto trace = model->run(ids, core::RunOptions{});
@@ -141,7 +113,7 @@ void TestNonFinite::nanLogits() {
     // head's logits are not.
     QTemporaryDir tmp;
     ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));
-    editTensor(dir, "transformer.wte.weight", [](std::vector<float>& v) { v[49 * 8] = kNaN; });
+    test::editTensor(dir, "transformer.wte.weight", [](std::vector<float>& v) { v[49 * 8] = kNaN; });
     ATTNVIZ_UNWRAP(model, core::loadModel(dir));
     const std::vector<std::int32_t> ids{3, 1, 4};
     core::RunOptions options;
