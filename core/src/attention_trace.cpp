@@ -55,6 +55,19 @@ void AttentionTrace::markNonFiniteScores(int layer, int head) {
     if (i < m_nonFinite.size()) m_nonFinite[i] = 1;
 }
 
+const float* AttentionTrace::logitsAt(int position) const {
+    if (vocabSize <= 0 || position < 0 || position >= m_seqLen) return nullptr;
+    std::size_t row = static_cast<std::size_t>(position);
+    if (!logitPositions.empty()) {
+        const auto it = std::find(logitPositions.begin(), logitPositions.end(), position);
+        if (it == logitPositions.end()) return nullptr;
+        row = static_cast<std::size_t>(it - logitPositions.begin());
+    }
+    const std::size_t V = static_cast<std::size_t>(vocabSize);
+    if ((row + 1) * V > logits.size()) return nullptr;
+    return logits.data() + row * V;
+}
+
 std::pair<int, int> AttentionTrace::firstNonFiniteScores() const {
     for (std::size_t i = 0; i < m_nonFinite.size(); ++i) {
         if (m_nonFinite[i]) return {static_cast<int>(i / m_nHeads), static_cast<int>(i % m_nHeads)};

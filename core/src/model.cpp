@@ -150,10 +150,23 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
                                                           " is outside the input (0.." + std::to_string(T - 1) + ")");
         }
     }
+    std::vector<char> wanted(static_cast<std::size_t>(T), 0);
+    for (int p : options.logitPositions) {
+        if (p < 0 || p >= T || wanted[static_cast<std::size_t>(p)]) {
+            return makeError(ErrorCode::InvalidInput, "logits position " + std::to_string(p) +
+                                                          (p < 0 || p >= T ? " is outside the input (0.." +
+                                                                                 std::to_string(T - 1) + ")"
+                                                                           : " is asked for twice"));
+        }
+        wanted[static_cast<std::size_t>(p)] = 1;
+    }
     // The trace and the logits are the large buffers; the activations of the
     // forward pass are far smaller but can fail as well.
+    const std::uint64_t logitRows = options.logitPositions.empty()
+                                        ? static_cast<std::uint64_t>(T)
+                                        : static_cast<std::uint64_t>(options.logitPositions.size());
     const std::uint64_t logitsBytes =
-        options.computeLogits ? static_cast<std::uint64_t>(T) * c.vocabSize * sizeof(float) : 0;
+        options.computeLogits ? logitRows * static_cast<std::uint64_t>(c.vocabSize) * sizeof(float) : 0;
     const std::string what = "a run of " + std::to_string(T) + " tokens (attention trace" +
                              (options.computeLogits ? std::string(" and logits") : std::string()) + ")";
     return guardAllocation(what, traceBytes + logitsBytes, [&]() -> Result<AttentionTrace> {
@@ -165,6 +178,7 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         trace.setMaskIsModelDefault(mask == defaultMask());
         trace.tokenIds.assign(ids.begin(), ids.end());
         if (hasTokenTypes()) trace.tokenTypeIds = types;
+        if (options.computeLogits) trace.logitPositions = options.logitPositions;
         if (Status s = forward(ids, types, options, trace); !s) {
             // forward() stops between layers when the flag is set; whatever
             // its message, that is a cancellation.

@@ -17,6 +17,10 @@ Status checkLogits(const AttentionTrace& trace, std::span<const int> positions) 
             return makeError(ErrorCode::InvalidInput, "position " + std::to_string(p) + " is outside the " +
                                                           std::to_string(trace.seqLen()) + " tokens");
         }
+        if (trace.logitsAt(p) == nullptr) {
+            return makeError(ErrorCode::InvalidInput, "the run did not compute the logits of position " +
+                                                          std::to_string(p) + " (RunOptions::logitPositions)");
+        }
     }
     return Status::success();
 }
@@ -54,7 +58,7 @@ Result<std::vector<PositionPrediction>> topPredictions(const AttentionTrace& tra
     std::vector<PositionPrediction> out;
     std::vector<int> order(static_cast<std::size_t>(V));
     for (int p : positions) {
-        const float* row = trace.logits.data() + static_cast<std::size_t>(p) * V;  // (vocab)
+        const float* row = trace.logitsAt(p);  // (vocab)
         const double lse = logSumExp(row, V);
         std::iota(order.begin(), order.end(), 0);
         std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
@@ -86,7 +90,7 @@ Result<double> meanCrossEntropy(const AttentionTrace& trace, std::span<const int
             return makeError(ErrorCode::InvalidInput,
                              "target id " + std::to_string(targets[i]) + " is outside the vocabulary");
         }
-        const float* row = trace.logits.data() + static_cast<std::size_t>(positions[i]) * V;
+        const float* row = trace.logitsAt(positions[i]);  // (vocab)
         total += logSumExp(row, V) - row[targets[i]];
     }
     return total / static_cast<double>(positions.size());

@@ -22,6 +22,9 @@ private slots:
     void positionsPerModelKind();
     void needsLogits();
     void fixtureModelProbabilitiesSumToOne();
+    void logitsOnlyAtAskedPositions_data();
+    void logitsOnlyAtAskedPositions();
+    void badLogitPositionsRefused();
 };
 
 namespace {
@@ -119,6 +122,60 @@ void TestPredictions::fixtureModelProbabilitiesSumToOne() {
     for (const auto& tp : (*p)[0].top) sum += tp.probability;
     QVERIFY(std::fabs(sum - 1.0) < 1e-5);
     for (std::size_t r = 1; r < (*p)[0].top.size(); ++r) QVERIFY((*p)[0].top[r - 1].probability >= (*p)[0].top[r].probability);
+}
+
+// Every family: logits computed only at chosen positions equal those rows of
+// a run over every position (the LM head, final norm and MLM transform are
+// row-wise), and positions not asked for have none.
+void TestPredictions::logitsOnlyAtAskedPositions_data() {
+    QTest::addColumn<QString>("preset");
+    for (const std::string& preset : test::tinyPresets()) QTest::newRow(preset.c_str()) << QString::fromStdString(preset);
+}
+
+void TestPredictions::logitsOnlyAtAskedPositions() {
+    QFETCH(QString, preset);
+    QTemporaryDir tmp;
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, preset.toStdString()));
+    ATTNVIZ_UNWRAP(model, core::loadModel(dir));
+    const std::vector<std::int32_t> ids{3, 1, 4, 1, 5, 9, 2};
+    core::RunOptions all;
+    all.computeLogits = true;
+    ATTNVIZ_UNWRAP(full, model->run(ids, all));
+    core::RunOptions some = all;
+    some.logitPositions = {6, 2};
+    ATTNVIZ_UNWRAP(part, model->run(ids, some));
+    const int V = part.vocabSize;
+    QCOMPARE(part.logits.size(), std::size_t(2) * static_cast<std::size_t>(V));
+    QVERIFY(part.logitsAt(0) == nullptr);
+    QVERIFY(part.logitsAt(5) == nullptr);
+    for (int p : {6, 2}) {
+        const float* got = part.logitsAt(p);
+        const float* want = full.logitsAt(p);
+        QVERIFY(got != nullptr && want != nullptr);
+        for (int j = 0; j < V; ++j) {
+            QVERIFY2(std::fabs(got[j] - want[j]) <= 1e-5f * std::max(1.0f, std::fabs(want[j])),
+                     qPrintable(QStringLiteral("position %1, id %2: %3 vs %4").arg(p).arg(j).arg(got[j]).arg(want[j])));
+        }
+    }
+    auto top = core::topPredictions(part, std::vector<int>{2}, 3);
+    QVERIFY(top.ok());
+    QVERIFY(!core::topPredictions(part, std::vector<int>{3}, 3).ok());  // not computed: an error, not garbage
+}
+
+void TestPredictions::badLogitPositionsRefused() {
+    QTemporaryDir tmp;
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(model, core::loadModel(dir));
+    core::RunOptions o;
+    o.computeLogits = true;
+    o.logitPositions = {3};
+    auto outside = model->run(std::vector<std::int32_t>{1, 2, 3}, o);
+    QVERIFY(!outside.ok());
+    QVERIFY2(QString::fromStdString(outside.error()).contains(QStringLiteral("outside the input")), outside.error().c_str());
+    o.logitPositions = {1, 1};
+    auto twice = model->run(std::vector<std::int32_t>{1, 2, 3}, o);
+    QVERIFY(!twice.ok());
+    QVERIFY2(QString::fromStdString(twice.error()).contains(QStringLiteral("twice")), twice.error().c_str());
 }
 
 QTEST_APPLESS_MAIN(TestPredictions)

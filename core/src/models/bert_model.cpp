@@ -122,8 +122,8 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
 
 void BertModel::computeLogits(const RowMatrix& x, AttentionTrace& trace) const {
     // 5. MLM head: dense, activation, LayerNorm, tied decoder + bias.
-    RowMatrix t;     // (seqLen, E)
-    linear(x, m_head->transform, t);
+    RowMatrix t;     // (logitRows, E)
+    linear(logitRows(x, trace), m_head->transform, t);
     applyActivation(t, m_headActivation);
     layerNorm(t, m_head->normGain, m_head->normBias, static_cast<float>(config().normEps));
     writeLogits(t, m_head->decoder, config().vocabSize, trace);

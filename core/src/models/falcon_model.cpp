@@ -71,8 +71,9 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
     }
     if (options.computeLogits) {
         // 4. ln_f and lm_head.
-        layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, eps);
-        writeLogits(x, m_weights.lmHead, c.vocabSize, trace);
+        RowMatrix last = logitRows(x, trace);  // (logitRows, dModel)
+        layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, eps);
+        writeLogits(last, m_weights.lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

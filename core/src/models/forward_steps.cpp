@@ -42,6 +42,15 @@ Linear lmHead(const BoundTensors& w, bool tied, const float* tokenEmbedding, int
     return w.linear(R::LmHeadWeight, R::LmHeadBias);
 }
 
+RowMatrix logitRows(const RowMatrix& x, const AttentionTrace& trace) {
+    if (trace.logitPositions.empty()) return x;
+    RowMatrix rows(static_cast<Eigen::Index>(trace.logitPositions.size()), x.cols());  // (logitRows, width)
+    for (std::size_t r = 0; r < trace.logitPositions.size(); ++r) {
+        rows.row(static_cast<Eigen::Index>(r)) = x.row(trace.logitPositions[r]);
+    }
+    return rows;
+}
+
 void storeLogits(const RowMatrix& logits, int vocabSize, AttentionTrace& trace) {
     trace.vocabSize = vocabSize;
     trace.logits.assign(logits.data(), logits.data() + logits.size());

@@ -33,9 +33,14 @@ void addPositionEmbeddings(RowMatrix& x, const float* table, int first);
 // when tied, else the stored LmHeadWeight; LmHeadBias when the tensor list
 // has one, in both cases.
 Linear lmHead(const BoundTensors& w, bool tied, const float* tokenEmbedding, int width, int vocabSize);
-// trace.logits = logits (seqLen, vocabSize), and trace.vocabSize.
+// The rows of x (seqLen, width) whose logits the run wants
+// (trace.logitPositions; every row when it is empty): (logitRows, width).
+// Row-wise steps between the last layer and the head (final norm, MLM
+// transform) run on these rows only.
+RowMatrix logitRows(const RowMatrix& x, const AttentionTrace& trace);
+// trace.logits = logits (logitRows, vocabSize), and trace.vocabSize.
 void storeLogits(const RowMatrix& logits, int vocabSize, AttentionTrace& trace);
-// trace.logits = x (seqLen, width) through `head` (width -> vocabSize).
+// trace.logits = x (logitRows, width) through `head` (width -> vocabSize).
 void writeLogits(const RowMatrix& x, const Linear& head, int vocabSize, AttentionTrace& trace);
 
 // Whether the caller asked to stop (checked between layers), and the error

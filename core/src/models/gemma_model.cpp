@@ -119,8 +119,8 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     }
     if (options.computeLogits) {
         // 4. Final RMSNorm, LM head, [final-logit soft-cap].
-        rmsNorm(x, m_finalNorm.data(), eps, h);
-        RowMatrix logits;  // (seqLen, vocab)
+        rmsNorm(logitRows(x, trace), m_finalNorm.data(), eps, h);  // (logitRows, dModel)
+        RowMatrix logits;  // (logitRows, vocab)
         linear(h, m_lmHead, logits);
         if (c.finalLogitSoftcap > 0) softcap(logits, static_cast<float>(c.finalLogitSoftcap));
         storeLogits(logits, c.vocabSize, trace);

@@ -60,8 +60,9 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     }
     if (options.computeLogits) {
         // 4. Final LayerNorm and LM head.
-        layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, static_cast<float>(c.normEps));
-        writeLogits(x, m_weights.lmHead, c.vocabSize, trace);
+        RowMatrix last = logitRows(x, trace);  // (logitRows, dModel)
+        layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, static_cast<float>(c.normEps));
+        writeLogits(last, m_weights.lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

@@ -71,8 +71,9 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
     }
     if (options.computeLogits) {
         // 4. final_layer_norm and embed_out.
-        layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, eps);
-        writeLogits(x, m_weights.lmHead, c.vocabSize, trace);
+        RowMatrix last = logitRows(x, trace);  // (logitRows, dModel)
+        layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, eps);
+        writeLogits(last, m_weights.lmHead, c.vocabSize, trace);
     }
     return Status::success();
 }

@@ -109,7 +109,7 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     }
     if (options.computeLogits) {
         // 4. Final RMSNorm and LM head.
-        rmsNorm(x, m_finalNormGain, static_cast<float>(c.normEps), h);
+        rmsNorm(logitRows(x, trace), m_finalNormGain, static_cast<float>(c.normEps), h);  // (logitRows, dModel)
         writeLogits(h, m_lmHead, c.vocabSize, trace);
     }
     return Status::success();

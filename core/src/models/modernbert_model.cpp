@@ -114,9 +114,10 @@ Status ModernBertModel::forward(std::span<const std::int32_t> ids, std::span<con
                              "this checkpoint has no masked-language-model head, so it cannot predict tokens");
         }
         // 4. final_norm, then the head: dense, activation, norm, decoder.
-        layerNorm(x, m_finalNorm.gain, m_finalNorm.bias, static_cast<float>(c.normEps));
-        RowMatrix t;  // (seqLen, dModel)
-        linear(x, m_head->dense, t);
+        RowMatrix last = logitRows(x, trace);  // (logitRows, dModel)
+        layerNorm(last, m_finalNorm.gain, m_finalNorm.bias, static_cast<float>(c.normEps));
+        RowMatrix t;  // (logitRows, dModel)
+        linear(last, m_head->dense, t);
         applyActivation(t, m_headActivation);
         layerNorm(t, m_head->norm.gain, m_head->norm.bias, static_cast<float>(c.normEps));
         writeLogits(t, m_head->decoder, c.vocabSize, trace);

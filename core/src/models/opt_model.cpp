@@ -80,8 +80,9 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
     if (options.computeLogits) {
         // 4. decoder.final_layer_norm (pre-LN models), project_out when
         //    narrower, LM head.
+        x = logitRows(x, trace);  // (logitRows, dModel)
         if (m_weights.finalNormGain != nullptr) layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, eps);
-        RowMatrix out;  // (seqLen, wordEmbedProjDim)
+        RowMatrix out;  // (logitRows, wordEmbedProjDim)
         if (m_projectOut.weight != nullptr) {
             linear(x, m_projectOut, out);
         } else {

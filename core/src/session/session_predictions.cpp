@@ -20,7 +20,7 @@ void Session::predict(const std::vector<Token>& tokens, RunOptions& options,
         headProblem = m_cache->lmHeadProblem;
     }
     positions = predictionPositions(config, tokens);
-    const long long entries = static_cast<long long>(tokens.size()) * config.vocabSize;
+    const long long entries = static_cast<long long>(positions.size()) * config.vocabSize;
     if (!headProblem.empty()) {
         result.predictionProblem = headProblem;
     } else if (positions.empty() && config.isEncoder() && !m_tokenizer) {
@@ -32,11 +32,14 @@ void Session::predict(const std::vector<Token>& tokens, RunOptions& options,
         result.predictionProblem =
             "This is a masked language model: type " + mask + " where a word should be filled in.";
     } else if (entries > m_limits.maxLogitEntries) {
-        result.predictionProblem = "Predictions skipped: " + std::to_string(tokens.size()) + " tokens x " +
+        result.predictionProblem = "Predictions skipped: " + std::to_string(positions.size()) + " positions x " +
                                    std::to_string(config.vocabSize) + " vocabulary entries of logits would take " +
                                    std::to_string(entries * 4 / (1024 * 1024)) + " MB; shorten the text";
     } else {
+        // Only the rows shown: the LM head over every position is the
+        // costliest step of a long text.
         options.computeLogits = true;
+        options.logitPositions = positions;
     }
 }
 

@@ -77,9 +77,14 @@ public:
     std::vector<std::int32_t> tokenIds;
     std::vector<std::int32_t> tokenTypeIds;  // empty when the model has no token types
 
-    // (seqLen, vocabSize), only when RunOptions::computeLogits was set.
+    // (logitRows(), vocabSize), only when RunOptions::computeLogits was set:
+    // row r holds position logitPositions[r], or position r when
+    // logitPositions is empty (every position).
     std::vector<float> logits;
+    std::vector<int> logitPositions;
     int vocabSize = 0;
+    // The logits of `position` (vocabSize floats), or null when not computed.
+    const float* logitsAt(int position) const;
 
 private:
     std::size_t offset(int layer, int head) const {

@@ -20,6 +20,10 @@ struct RunOptions {
     bool captureScores = false;               // keep the pre-softmax scores
     bool captureValueNorms = false;           // ||(x W_V + b_V) W_O|| per head and key
     bool computeLogits = false;               // run the last FFN and the LM head too
+    // With computeLogits: the positions whose logits are wanted (each at most
+    // once, any order); empty = every position. The LM head is the costliest
+    // step of a long text (seqLen x vocabSize), and a viewer needs one row.
+    std::vector<int> logitPositions;
     const std::atomic<bool>* cancel = nullptr;  // set to true to stop between layers
 };
 
