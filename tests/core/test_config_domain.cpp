@@ -77,6 +77,8 @@ void TestConfigDomain::outOfDomainFieldIsRefused_data() {
         "rope_scaling.factor", "is 0; it must be > 0");
     row("llama scaling factor string", "tiny-llama", "rope_scaling", R"({"rope_type":"linear","factor":"2"})",
         "rope_scaling.factor", "must be a number");
+    row("llama scaling type a number", "tiny-llama", "rope_scaling", R"({"type":1,"factor":2})",
+        "rope_scaling.type", "must be a string");
     row("llama3 low freq factor 0", "tiny-llama", "rope_scaling",
         R"({"rope_type":"llama3","factor":8,"low_freq_factor":0,"high_freq_factor":4,"original_max_position_embeddings":64})",
         "rope_scaling.low_freq_factor", "is 0; it must be > 0");

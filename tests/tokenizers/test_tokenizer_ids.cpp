@@ -80,6 +80,10 @@ void TestTokenizerIds::outOfRangeIdsAreRefused_data() {
         return QByteArrayList{QByteArray("tokenizer.json=") + tokenizerJson(where, id).c_str()};
     };
     row("model.vocab 2^32+5", json("vocab", "4294967301"), "tokenizer.json", "model.vocab: the id of '[SEP]' is 4294967301" + range);
+    // In range for an id, but the vocabulary is a table indexed by id: a
+    // sparse id near 2^31 would allocate 64 GB (WordPiece and BPE alike).
+    row("model.vocab sparse id", json("vocab", "2147483646"), "tokenizer.json",
+        "model.vocab: the id of '[SEP]' is 2147483646; vocabulary ids must be at most 67108864");
     row("model.vocab negative", json("vocab", "-2"), "tokenizer.json", "model.vocab: the id of '[SEP]' is -2" + range);
     row("added_tokens 2^32+5", json("added", "4294967301"), "tokenizer.json", "added_tokens: the id of '<x>' is 4294967301" + range);
     row("added_tokens negative", json("added", "-1"), "tokenizer.json", "added_tokens: the id of '<x>' is -1" + range);

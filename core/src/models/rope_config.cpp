@@ -13,8 +13,15 @@ void readRopeScaling(const json& j, ConfigReader& r, ModelConfig& c) {
     }
     const json& rs = *it;
     std::string type;
-    if (rs.contains("rope_type") && rs["rope_type"].is_string()) type = rs["rope_type"].get<std::string>();
-    else if (rs.contains("type") && rs["type"].is_string()) type = rs["type"].get<std::string>();
+    for (const char* key : {"type", "rope_type"}) {  // rope_type (newer) wins
+        auto t = rs.find(key);
+        if (t == rs.end() || t->is_null()) continue;
+        if (!t->is_string()) {
+            r.fail(std::string("field \"rope_scaling.") + key + "\" must be a string");
+            return;
+        }
+        type = t->get<std::string>();
+    }
     // A factor present must be a finite number > 0, named in the message.
     auto number = [&](const char* key, double fallback) {
         auto v = rs.find(key);

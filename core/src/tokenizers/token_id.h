@@ -16,6 +16,10 @@
 namespace attnviz::core {
 
 inline constexpr std::int32_t kMaxTokenId = std::numeric_limits<std::int32_t>::max() - 1;
+// Ids of a model vocabulary index a table (one string per id): no real
+// vocabulary comes near this, and a sparse id beyond it would allocate
+// gigabytes. Added tokens are kept in maps and may use any id.
+inline constexpr std::int32_t kMaxVocabTableId = 1 << 26;
 
 // The id `v` holds, or nullopt when it is not an integer in [0, kMaxTokenId]
 // (a float, a string, a negative or too large number).

@@ -414,6 +414,10 @@ Result<std::vector<std::pair<std::string, std::int32_t>>> readVocab(JsonReader& 
     for (const auto& [token, id] : it->items()) {
         const auto checked = tokenIdFrom(id);
         if (!checked) return r.broken("model.vocab: the id of '" + token + "' " + badTokenIdText(id));
+        if (*checked > kMaxVocabTableId) {
+            return r.broken("model.vocab: the id of '" + token + "' is " + std::to_string(*checked) +
+                            "; vocabulary ids must be at most " + std::to_string(kMaxVocabTableId));
+        }
         vocab.emplace_back(token, *checked);
     }
     if (vocab.empty()) return r.broken("model.vocab is empty");
