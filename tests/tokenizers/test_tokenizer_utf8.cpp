@@ -8,6 +8,7 @@
 #include "support/verify_result.h"
 
 #include "attnviz/core/tokenizer.h"
+#include "attnviz/core/trace_json.h"
 #include "tokenizers/unicode_text.h"
 
 #include <QJsonDocument>
@@ -49,6 +50,7 @@ private slots:
     void repairMatchesPython();
     void sentencePieceDecodeIsValid();
     void tokensJsonIsValid();
+    void folderNameNotUtf8GivesValidJson();
 };
 
 // Expected strings are Python's bytes.decode("utf-8", errors="replace").
@@ -113,6 +115,16 @@ void TestTokenizerUtf8::tokensJsonIsValid() {
     QCOMPARE(tokens.size(), 5);
     QCOMPARE(tokens[1].toObject().value("piece").toString(), QString::fromUtf8("\uFFFD\uFFFDb"));
     QCOMPARE(tokens[1].toObject().value("id").toInt(), 4);
+}
+
+// The model's name (its folder) goes into every JSON the CLI writes
+// (attention, analyze, predict), through appendJsonString; a folder name that
+// is not UTF-8 must not make that JSON invalid. (In-process: QProcess cannot
+// pass an argument that is not UTF-8.)
+void TestTokenizerUtf8::folderNameNotUtf8GivesValidJson() {
+    std::string out;
+    core::appendJsonString(out, "bad\xFFname\n\xE2\x82");
+    QCOMPARE(QByteArray::fromStdString(out), QByteArray::fromStdString("\"bad" + kFffd + "name\\n" + kFffd + "\""));
 }
 
 QTEST_GUILESS_MAIN(TestTokenizerUtf8)
