@@ -63,7 +63,8 @@ std::string extraLayersWarning(const WeightStore& store, const WeightNameTable& 
     const std::string layers = last == config.nLayers ? "layer " + std::to_string(last)
                                                        : "layers " + std::to_string(config.nLayers) + ".." +
                                                              std::to_string(last);
-    return weightsFileText(store) + " holds " + layers + " (" + std::to_string(tensors) +
+    const bool sharded = store.source().filename() != "model.safetensors";
+    return weightsFileText(store) + (sharded ? " hold " : " holds ") + layers + " (" + std::to_string(tensors) +
            " tensors) beyond the " + std::to_string(config.nLayers) + (config.nLayers == 1 ? " layer" : " layers") +
            " config.json declares: ignored";
 }
