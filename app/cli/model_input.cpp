@@ -56,7 +56,7 @@ core::Result<CliSession> openSession(const ArgParser& args) {
     auto session = core::Session::open(*dir);
     if (!session) return session.takeError();
     const core::Session& s = **session;
-    for (const std::string& w : s.model().loadWarnings()) warn(w);
+    for (const std::string& w : s.warnings()) warn(w);
     // Without a tokenizer, text input fails: say why the tokenizer is missing.
     if (!s.tokenizer() && args.has("--text") && !args.has("--ids")) {
         return makeError(ErrorCode::InvalidInput,

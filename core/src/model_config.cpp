@@ -81,7 +81,7 @@ Result<ModelConfig> configFromParsed(const json& j, const std::string& source) {
     c.architecture = info->architecture;
 
     ConfigReader r(j, source, t);
-    c.vocabSize = r.requiredInt("vocab_size");
+    c.vocabSize = r.requiredSize("vocab_size");
     c.bosTokenId = r.optionalInt("bos_token_id", -1);
     c.eosTokenId = r.optionalInt("eos_token_id", -1);
     info->readConfig(j, r, c);

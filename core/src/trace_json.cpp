@@ -1,12 +1,15 @@
 #include "attnviz/core/trace_json.h"
 
+#include "tokenizers/unicode_text.h"
+
 #include <cmath>
 
 namespace attnviz::core {
 
 void appendJsonString(std::string& out, const std::string& text) {
     out += '"';
-    for (unsigned char c : text) {
+    // JSON is UTF-8: bytes that are not (a folder name, say) become U+FFFD.
+    for (unsigned char c : unicode::toValidUtf8(text)) {
         switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;

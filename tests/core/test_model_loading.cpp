@@ -86,6 +86,9 @@ private slots:
     void traceCapIsOutOfMemory();
     void failedAllocationIsOutOfMemory();
     void errorCodeNames();
+    void extraLayersInOneWarning_data();
+    void extraLayersInOneWarning();
+    void missingLayerNamesTensor();
 };
 
 void TestModelLoading::everyTinyPresetLoads() {
@@ -418,6 +421,63 @@ void TestModelLoading::errorCodeNames() {
     for (const auto& [code, name] : names) QCOMPARE(codeName(code), QString(name));
     // A value outside the enumeration (a bug) still gets a name, not garbage.
     QCOMPARE(codeName(static_cast<ErrorCode>(99)), QString("internal error"));
+}
+
+namespace {
+
+// `preset`'s config with its layer count (whatever the field is called) set to `layers`.
+std::string withLayers(const std::string& preset, int layers) {
+    auto text = core::randomModelConfig(preset);
+    if (!text) return {};
+    nlohmann::json j = nlohmann::json::parse(*text);
+    for (const char* key : {"n_layer", "num_hidden_layers", "num_layers", "n_layers"}) {
+        if (j.contains(key)) j[key] = layers;
+    }
+    if (j.contains("attention_layers")) {  // gpt-neo lists one type per layer
+        j["attention_layers"] = nlohmann::json::array();
+        for (int l = 0; l < layers; ++l) j["attention_layers"].push_back(l % 2 ? "local" : "global");
+        j["attention_types"] = nlohmann::json::array({nlohmann::json::array({nlohmann::json::array({"global", "local"}), layers / 2})});
+    }
+    return j.dump();
+}
+
+}  // namespace
+
+// Weights of 4 layers under a config of 2: one warning naming the layers,
+// not one tensor name per extra tensor; the model runs its 2 layers.
+void TestModelLoading::extraLayersInOneWarning_data() {
+    QTest::addColumn<QString>("preset");
+    QTest::newRow("gpt2") << "tiny-gpt2";
+    QTest::newRow("llama") << "tiny-llama";
+    QTest::newRow("bert") << "tiny-bert";
+    QTest::newRow("gpt-neo") << "tiny-gpt-neo";
+}
+
+void TestModelLoading::extraLayersInOneWarning() {
+    QFETCH(QString, preset);
+    QTemporaryDir tmp;
+    const std::string four = withLayers(preset.toStdString(), 4);
+    QVERIFY(!four.empty());
+    ATTNVIZ_UNWRAP(dir, test::writeConfigFixture(tmp, "m", four));
+    std::ofstream(dir / "config.json", std::ios::trunc) << withLayers(preset.toStdString(), 2);
+    ATTNVIZ_UNWRAP(model, core::loadModel(dir));
+    QCOMPARE(model->config().nLayers, 2);
+    const auto& warnings = model->loadWarnings();
+    QVERIFY2(warnings.size() == 1, warnings.empty() ? "no warning" : warnings.back().c_str());
+    const QString w = QString::fromStdString(warnings.front());
+    QVERIFY2(w.startsWith("'model.safetensors' holds layers 2..3 ("), qPrintable(w));
+    QVERIFY2(w.endsWith(" tensors) beyond the 2 layers config.json declares: ignored"), qPrintable(w));
+    QVERIFY2(!w.contains(".2.") && !w.contains(".3."), qPrintable(w));  // no tensor names
+}
+
+// Weights of 2 layers under a config of 3: the first missing tensor is named.
+void TestModelLoading::missingLayerNamesTensor() {
+    QTemporaryDir tmp;
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));
+    std::ofstream(dir / "config.json", std::ios::trunc) << withLayers("tiny-gpt2", 3);
+    const QString error = loadError(dir);
+    QVERIFY2(error.contains("tensor 'h.2.") || error.contains("tensor 'transformer.h.2."), qPrintable(error));
+    QVERIFY2(error.contains("is missing from 'model.safetensors'"), qPrintable(error));
 }
 
 QTEST_APPLESS_MAIN(TestModelLoading)

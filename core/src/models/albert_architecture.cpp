@@ -79,7 +79,7 @@ std::vector<TensorSpec> albertTensors(const ModelConfig& c) {
 
 void readAlbertConfig(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
     readBertEncoderConfig(r, c, "gelu_new", 0);
-    c.embeddingSize = r.optionalInt("embedding_size", 128);
+    c.embeddingSize = r.optionalSize("embedding_size", 128);
     if (c.embeddingSize <= 0) r.fail("embedding_size must be positive");
     if (c.typeVocabSize <= 0) r.fail("type_vocab_size must be positive");
     // Several groups, or several layers per group, are not implemented.

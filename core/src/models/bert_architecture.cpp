@@ -101,16 +101,16 @@ WeightNameTable makeDistilBert() {
 
 void readBertFamily(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
     if (c.architecture == Architecture::DistilBert) {
-        c.dModel = r.requiredInt("dim");
-        c.nLayers = r.requiredInt("n_layers");
-        c.nHeads = r.requiredInt("n_heads");
+        c.dModel = r.requiredSize("dim");
+        c.nLayers = r.requiredSize("n_layers");
+        c.nHeads = r.requiredSize("n_heads");
         c.nKvHeads = c.nHeads;
-        c.dFF = r.requiredInt("hidden_dim");
+        c.dFF = r.requiredSize("hidden_dim");
         c.activation = r.optionalString("activation", "gelu");
         c.normEps = 1e-12;  // fixed in DistilBERT's modules
         c.typeVocabSize = 0;
         c.padTokenId = r.optionalInt("pad_token_id", 0);
-        c.maxPositions = r.requiredInt("max_position_embeddings");
+        c.maxPositions = r.requiredSize("max_position_embeddings");
         c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     } else {
         const bool roberta = c.architecture == Architecture::Roberta;
@@ -234,9 +234,9 @@ std::map<TensorRole, std::string> robertaHeadNames() {
 
 void readBertEncoderConfig(ConfigReader& r, ModelConfig& c, const char* defaultActivation, int defaultPadTokenId) {
     readStandardSizes(r, c);
-    c.maxPositions = r.requiredInt("max_position_embeddings");
+    c.maxPositions = r.requiredSize("max_position_embeddings");
     c.activation = r.optionalString("hidden_act", defaultActivation);
-    c.normEps = r.optionalDouble("layer_norm_eps", 1e-12);
+    c.normEps = r.positiveDouble("layer_norm_eps", 1e-12);
     c.typeVocabSize = r.optionalInt("type_vocab_size", 2);
     c.padTokenId = r.optionalInt("pad_token_id", defaultPadTokenId);
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);

@@ -8,7 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -51,6 +54,48 @@ public:
         return v.get<double>();
     }
 
+    // A size or count the forward pass uses (hidden_size, sliding_window, ...):
+    // an integer >= 1 (intAt bounds it above).
+    int requiredSize(const char* key) { return atLeastOne(key, requiredInt(key)); }
+    int optionalSize(const char* key, int fallback) { return has(key) ? atLeastOne(key, intAt(key)) : fallback; }
+
+    // A number the forward pass divides by, takes the root or the power of
+    // (epsilons, rope_theta, soft-caps, scaling factors): finite and > 0.
+    double positiveDouble(const char* key, double fallback) {
+        if (!has(key)) return fallback;
+        const nlohmann::json& v = m_json.at(key);
+        if (!v.is_number()) {
+            fail(std::string("field \"") + key + "\" must be a number");
+            return fallback;
+        }
+        return requirePositive(key, v.get<double>());
+    }
+
+    // `value` (read from `field`, e.g. "rope_scaling.factor") must be finite
+    // and > 0; returns it.
+    double requirePositive(const std::string& field, double value) {
+        if (!(std::isfinite(value) && value > 0)) {
+            fail("field \"" + field + "\" is " + numberText(value) + "; it must be > 0");
+        }
+        return value;
+    }
+
+    // The shortest text that reads back as `v` ("1e-06", "0", "inf").
+    static std::string numberText(double v) {
+        if (std::isnan(v)) return "nan";
+        if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+        char buf[40];
+        if (v == std::trunc(v) && std::fabs(v) < 1e15) {
+            std::snprintf(buf, sizeof buf, "%.0f", v);
+            return buf;
+        }
+        for (int precision = 1; precision <= 17; ++precision) {
+            std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+            if (std::strtod(buf, nullptr) == v) break;
+        }
+        return buf;
+    }
+
     bool optionalBool(const char* key, bool fallback) {
         if (!has(key)) return fallback;
         const nlohmann::json& v = m_json.at(key);
@@ -91,6 +136,11 @@ private:
         if (!m_error) m_error = makeError(code, m_source + " (model_type \"" + m_type + "\"): " + what);
     }
 
+    int atLeastOne(const char* key, int value) {
+        if (value < 1 && !m_error) fail(std::string("field \"") + key + "\" is " + std::to_string(value) + "; it must be > 0");
+        return value;
+    }
+
     int intAt(const char* key) {
         const nlohmann::json& v = m_json.at(key);
         if (!v.is_number_integer()) {
@@ -115,11 +165,11 @@ private:
 // of grouped-query models read theirs after) and intermediate_size: the
 // names most families use.
 inline void readStandardSizes(ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("hidden_size");
-    c.nLayers = r.requiredInt("num_hidden_layers");
-    c.nHeads = r.requiredInt("num_attention_heads");
+    c.dModel = r.requiredSize("hidden_size");
+    c.nLayers = r.requiredSize("num_hidden_layers");
+    c.nHeads = r.requiredSize("num_attention_heads");
     c.nKvHeads = c.nHeads;
-    c.dFF = r.requiredInt("intermediate_size");
+    c.dFF = r.requiredSize("intermediate_size");
 }
 
 // The fields of BERT-style encoders (BERT, RoBERTa, ALBERT, ELECTRA,

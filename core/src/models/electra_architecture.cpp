@@ -67,7 +67,7 @@ std::vector<TensorSpec> electraTensors(const ModelConfig& c) {
 
 void readElectraConfig(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
     readBertEncoderConfig(r, c, "gelu", 0);
-    c.embeddingSize = r.optionalInt("embedding_size", 128);
+    c.embeddingSize = r.optionalSize("embedding_size", 128);
     if (c.embeddingSize <= 0) r.fail("embedding_size must be positive");
     requireAbsolutePositions(r);
     r.requireOneOf("hidden_act", c.activation, {"gelu", "gelu_new", "relu"});

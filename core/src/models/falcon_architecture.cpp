@@ -60,15 +60,15 @@ std::vector<TensorSpec> falconTensors(const ModelConfig& c) {
 }
 
 void readFalconConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("hidden_size");
+    c.dModel = r.requiredSize("hidden_size");
     // transformers maps the older names n_layer / n_head onto these.
-    c.nLayers = r.has("num_hidden_layers") ? r.requiredInt("num_hidden_layers") : r.requiredInt("n_layer");
-    c.nHeads = r.has("num_attention_heads") ? r.requiredInt("num_attention_heads") : r.requiredInt("n_head");
-    c.nKvHeads = r.optionalInt("num_kv_heads", c.nHeads);
-    c.dFF = r.optionalInt("ffn_hidden_size", 4 * c.dModel);
-    c.maxPositions = r.optionalInt("max_position_embeddings", 2048);
-    c.normEps = r.optionalDouble("layer_norm_epsilon", 1e-5);
-    c.ropeTheta = r.optionalDouble("rope_theta", 10000.0);
+    c.nLayers = r.has("num_hidden_layers") ? r.requiredSize("num_hidden_layers") : r.requiredSize("n_layer");
+    c.nHeads = r.has("num_attention_heads") ? r.requiredSize("num_attention_heads") : r.requiredSize("n_head");
+    c.nKvHeads = r.optionalSize("num_kv_heads", c.nHeads);
+    c.dFF = r.optionalSize("ffn_hidden_size", 4 * c.dModel);
+    c.maxPositions = r.optionalSize("max_position_embeddings", 2048);
+    c.normEps = r.positiveDouble("layer_norm_epsilon", 1e-5);
+    c.ropeTheta = r.positiveDouble("rope_theta", 10000.0);
     c.activation = r.optionalString("activation", "gelu");
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     c.qkvBias = c.outputBias = c.mlpBias = r.optionalBool("bias", false);

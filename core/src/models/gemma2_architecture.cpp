@@ -60,15 +60,12 @@ void readGemma2Config(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) 
     // Gemma2MLP applies ACT2FN[hidden_activation] (hidden_act is not read).
     c.activation = r.optionalString("hidden_activation", "gelu_pytorch_tanh");
     r.requireOneOf("hidden_activation", c.activation, {"gelu_pytorch_tanh", "gelu_new", "gelu"});
-    c.queryPreAttnScalar = r.optionalDouble("query_pre_attn_scalar", 256.0);
-    if (!(c.queryPreAttnScalar > 0)) r.fail("query_pre_attn_scalar must be positive");
+    c.queryPreAttnScalar = r.positiveDouble("query_pre_attn_scalar", 256.0);
     // A soft-cap of null is off; a missing one has Gemma2Config's default.
     auto cap = [&](const char* key, double fallback) {
         auto it = j.find(key);
         if (it != j.end() && it->is_null()) return 0.0;
-        const double value = r.optionalDouble(key, fallback);
-        if (!(value > 0)) r.fail(std::string(key) + " must be positive or null");
-        return value;
+        return r.positiveDouble(key, fallback);
     };
     c.attnLogitSoftcap = cap("attn_logit_softcapping", 50.0);
     c.finalLogitSoftcap = cap("final_logit_softcapping", 30.0);
@@ -79,7 +76,7 @@ void readGemma2Config(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) 
         r.unsupported("sliding_window null is not supported for gemma2 (its even layers need a window)");
         return;
     }
-    c.slidingWindow = r.optionalInt("sliding_window", 4096);
+    c.slidingWindow = r.optionalSize("sliding_window", 4096);
     if (*c.slidingWindow <= 0) {
         r.fail("sliding_window must be positive");
         return;

@@ -47,11 +47,11 @@ void readGemmaConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
 void readGemmaFamilyConfig(ConfigReader& r, ModelConfig& c, int defaultKvHeads) {
     // Defaults are GemmaConfig's and Gemma2Config's (transformers 4.48).
     readStandardSizes(r, c);
-    c.nKvHeads = r.optionalInt("num_key_value_heads", defaultKvHeads);
-    c.headDim = r.optionalInt("head_dim", 256);
-    c.maxPositions = r.optionalInt("max_position_embeddings", 8192);
-    c.normEps = r.optionalDouble("rms_norm_eps", 1e-6);
-    c.ropeTheta = r.optionalDouble("rope_theta", 10000.0);
+    c.nKvHeads = r.optionalSize("num_key_value_heads", defaultKvHeads);
+    c.headDim = r.optionalSize("head_dim", 256);
+    c.maxPositions = r.optionalSize("max_position_embeddings", 8192);
+    c.normEps = r.positiveDouble("rms_norm_eps", 1e-6);
+    c.ropeTheta = r.positiveDouble("rope_theta", 10000.0);
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     c.qkvBias = c.outputBias = r.optionalBool("attention_bias", false);
 }

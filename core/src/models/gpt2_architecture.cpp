@@ -38,13 +38,13 @@ WeightNameTable makeGpt2() {
 }
 
 void readGpt2(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("n_embd");
-    c.nLayers = r.requiredInt("n_layer");
-    c.nHeads = r.requiredInt("n_head");
+    c.dModel = r.requiredSize("n_embd");
+    c.nLayers = r.requiredSize("n_layer");
+    c.nHeads = r.requiredSize("n_head");
     c.nKvHeads = c.nHeads;
-    c.dFF = r.optionalInt("n_inner", 4 * c.dModel);
-    c.maxPositions = r.requiredInt("n_positions");
-    c.normEps = r.optionalDouble("layer_norm_epsilon", 1e-5);
+    c.dFF = r.optionalSize("n_inner", 4 * c.dModel);
+    c.maxPositions = r.requiredSize("n_positions");
+    c.normEps = r.positiveDouble("layer_norm_epsilon", 1e-5);
     c.activation = r.optionalString("activation_function", "gelu_new");
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     c.scaleAttnWeights = r.optionalBool("scale_attn_weights", true);

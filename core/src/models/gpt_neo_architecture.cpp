@@ -113,18 +113,18 @@ std::vector<std::string> attentionLayers(const nlohmann::json& j, ConfigReader& 
 }
 
 void readGptNeoConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("hidden_size");
-    c.nLayers = r.requiredInt("num_layers");
-    c.nHeads = r.requiredInt("num_heads");
+    c.dModel = r.requiredSize("hidden_size");
+    c.nLayers = r.requiredSize("num_layers");
+    c.nHeads = r.requiredSize("num_heads");
     c.nKvHeads = c.nHeads;
-    c.dFF = r.optionalInt("intermediate_size", 4 * c.dModel);  // null: 4 hidden_size
-    c.maxPositions = r.optionalInt("max_position_embeddings", 2048);
-    c.normEps = r.optionalDouble("layer_norm_epsilon", 1e-5);
+    c.dFF = r.optionalSize("intermediate_size", 4 * c.dModel);  // null: 4 hidden_size
+    c.maxPositions = r.optionalSize("max_position_embeddings", 2048);
+    c.normEps = r.positiveDouble("layer_norm_epsilon", 1e-5);
     c.activation = r.optionalString("activation_function", "gelu_new");
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", true);
     r.requireOneOf("activation_function", c.activation, {"gelu_new", "gelu", "gelu_pytorch_tanh", "relu", "silu"},
                    "gelu_new, gelu, relu, silu");
-    const int window = r.optionalInt("window_size", 256);
+    const int window = r.optionalSize("window_size", 256);
     const std::vector<std::string> layers = attentionLayers(j, r);
     if (r.error()) return;
     if (static_cast<int>(layers.size()) != c.nLayers) {

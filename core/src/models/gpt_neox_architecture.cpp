@@ -87,8 +87,8 @@ double eitherDouble(const nlohmann::json& j, ConfigReader& r, const char* oldKey
 
 void readGptNeoXConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
     readStandardSizes(r, c);
-    c.maxPositions = r.optionalInt("max_position_embeddings", 2048);
-    c.normEps = r.optionalDouble("layer_norm_eps", 1e-5);
+    c.maxPositions = r.optionalSize("max_position_embeddings", 2048);
+    c.normEps = r.positiveDouble("layer_norm_eps", 1e-5);
     c.activation = r.optionalString("hidden_act", "gelu");
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", false);
     c.parallelResidual = r.optionalBool("use_parallel_residual", true);
@@ -102,6 +102,10 @@ void readGptNeoXConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c)
     // transformers 4.48 reads), rope_theta / partial_rotary_factor (what it
     // also writes) or rope_parameters (newer files).
     c.ropeTheta = eitherDouble(j, r, "rotary_emb_base", "rope_theta", "rope_theta", 10000.0);
+    r.requirePositive(r.has("rotary_emb_base") ? "rotary_emb_base"
+                      : r.has("rope_theta")    ? "rope_theta"
+                                               : "rope_parameters.rope_theta",
+                      c.ropeTheta);
     const double pct = eitherDouble(j, r, "rotary_pct", "partial_rotary_factor", "partial_rotary_factor", 0.25);
     if (auto p = j.find("rope_parameters"); p != j.end() && p->is_object()) {
         auto type = p->find("rope_type");

@@ -42,13 +42,13 @@ WeightNameTable makeLlama() {
 
 void readLlamaFamily(const json& j, ConfigReader& r, ModelConfig& c) {
     readStandardSizes(r, c);
-    c.nKvHeads = r.optionalInt("num_key_value_heads", c.nHeads);
-    c.maxPositions = r.optionalInt("max_position_embeddings", 2048);
-    c.normEps = r.optionalDouble("rms_norm_eps", 1e-6);
-    c.ropeTheta = r.optionalDouble("rope_theta", 10000.0);
+    c.nKvHeads = r.optionalSize("num_key_value_heads", c.nHeads);
+    c.maxPositions = r.optionalSize("max_position_embeddings", 2048);
+    c.normEps = r.positiveDouble("rms_norm_eps", 1e-6);
+    c.ropeTheta = r.positiveDouble("rope_theta", 10000.0);
     c.activation = r.optionalString("hidden_act", "silu");
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", false);
-    if (r.has("head_dim")) c.headDim = r.requiredInt("head_dim");
+    if (r.has("head_dim")) c.headDim = r.requiredSize("head_dim");
     readRopeScaling(j, r, c);
     r.requireOneOf("hidden_act", c.activation, {"silu"});
     switch (c.architecture) {
@@ -57,7 +57,7 @@ void readLlamaFamily(const json& j, ConfigReader& r, ModelConfig& c) {
         c.mlpBias = r.optionalBool("mlp_bias", false);
         break;
     case Architecture::Mistral:
-        if (r.has("sliding_window")) c.slidingWindow = r.requiredInt("sliding_window");
+        if (r.has("sliding_window")) c.slidingWindow = r.requiredSize("sliding_window");
         break;
     case Architecture::Qwen2:
         c.qkvBias = true;

@@ -93,15 +93,15 @@ std::vector<TensorSpec> modernBertTensors(const ModelConfig& c) {
 
 void readModernBertConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
     readStandardSizes(r, c);
-    c.maxPositions = r.optionalInt("max_position_embeddings", 8192);
-    c.normEps = r.optionalDouble("norm_eps", 1e-5);
+    c.maxPositions = r.optionalSize("max_position_embeddings", 8192);
+    c.normEps = r.positiveDouble("norm_eps", 1e-5);
     c.activation = r.optionalString("hidden_activation", "gelu");
     c.headActivation = r.optionalString("classifier_activation", "gelu");
-    c.ropeTheta = r.optionalDouble("global_rope_theta", 160000.0);
+    c.ropeTheta = r.positiveDouble("global_rope_theta", 160000.0);
     // An explicit null means "the global theta on local layers too".
     const auto local = j.find("local_rope_theta");
     const bool localIsNull = local != j.end() && local->is_null();
-    c.localRopeTheta = localIsNull ? c.ropeTheta : r.optionalDouble("local_rope_theta", 10000.0);
+    c.localRopeTheta = localIsNull ? c.ropeTheta : r.positiveDouble("local_rope_theta", 10000.0);
     c.qkvBias = c.outputBias = r.optionalBool("attention_bias", false);
     c.mlpBias = r.optionalBool("mlp_bias", false);
     c.normBias = r.optionalBool("norm_bias", false);
@@ -116,8 +116,8 @@ void readModernBertConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig&
     }
     // Layer l is global when l % global_attn_every_n_layers == 0, else it
     // attends |i - j| <= local_attention / 2.
-    const int every = r.optionalInt("global_attn_every_n_layers", 3);
-    const int window = r.optionalInt("local_attention", 128);
+    const int every = r.optionalSize("global_attn_every_n_layers", 3);
+    const int window = r.optionalSize("local_attention", 128);
     if (every <= 0) r.fail("global_attn_every_n_layers must be positive");
     if (window <= 0) r.fail("local_attention must be positive");
     if (every <= 0 || window <= 0) return;

@@ -87,15 +87,15 @@ std::vector<TensorSpec> optTensors(const ModelConfig& c) {
 }
 
 void readOptConfig(const nlohmann::json&, ConfigReader& r, ModelConfig& c) {
-    c.dModel = r.requiredInt("hidden_size");
-    c.nLayers = r.requiredInt("num_hidden_layers");
-    c.nHeads = r.requiredInt("num_attention_heads");
+    c.dModel = r.requiredSize("hidden_size");
+    c.nLayers = r.requiredSize("num_hidden_layers");
+    c.nHeads = r.requiredSize("num_attention_heads");
     c.nKvHeads = c.nHeads;
-    c.dFF = r.requiredInt("ffn_dim");  // not intermediate_size
+    c.dFF = r.requiredSize("ffn_dim");  // not intermediate_size
     // Positions 0 .. max_position_embeddings - 1, rows 2 .. max + 1.
     c.positionOffset = kPositionOffset;
-    c.maxPositions = r.optionalInt("max_position_embeddings", 2048) + kPositionOffset;
-    c.wordEmbedProjDim = r.optionalInt("word_embed_proj_dim", c.dModel);  // null: hidden_size
+    c.maxPositions = r.optionalSize("max_position_embeddings", 2048) + kPositionOffset;
+    c.wordEmbedProjDim = r.optionalSize("word_embed_proj_dim", c.dModel);  // null: hidden_size
     c.preLayerNorm = r.optionalBool("do_layer_norm_before", true);
     c.finalLayerNorm = c.preLayerNorm && !r.optionalBool("_remove_final_layer_norm", false);
     c.qkvBias = c.outputBias = c.mlpBias = r.optionalBool("enable_bias", true);

@@ -58,10 +58,10 @@ void readPhi3Config(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
     // Defaults are Phi3Config's (transformers 4.48). head_dim is always
     // hidden_size / num_attention_heads there (a "head_dim" field is not read).
     readStandardSizes(r, c);
-    c.nKvHeads = r.optionalInt("num_key_value_heads", c.nHeads);
-    c.maxPositions = r.optionalInt("max_position_embeddings", 4096);
-    c.normEps = r.optionalDouble("rms_norm_eps", 1e-5);
-    c.ropeTheta = r.optionalDouble("rope_theta", 10000.0);
+    c.nKvHeads = r.optionalSize("num_key_value_heads", c.nHeads);
+    c.maxPositions = r.optionalSize("max_position_embeddings", 4096);
+    c.normEps = r.positiveDouble("rms_norm_eps", 1e-5);
+    c.ropeTheta = r.positiveDouble("rope_theta", 10000.0);
     c.tieWordEmbeddings = r.optionalBool("tie_word_embeddings", false);
     c.activation = r.optionalString("hidden_act", "silu");
     r.requireOneOf("hidden_act", c.activation, {"silu"});
@@ -81,7 +81,7 @@ void readPhi3Config(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
         r.unsupported("partial_rotary_factor " + std::to_string(partial) + " is not supported for phi3 (only 1.0)");
     }
     if (r.has("sliding_window")) {
-        c.slidingWindow = r.requiredInt("sliding_window");
+        c.slidingWindow = r.requiredSize("sliding_window");
         if (*c.slidingWindow <= 0) {
             r.fail("sliding_window must be positive");
             return;

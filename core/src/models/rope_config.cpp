@@ -13,10 +13,25 @@ void readRopeScaling(const json& j, ConfigReader& r, ModelConfig& c) {
     }
     const json& rs = *it;
     std::string type;
-    if (rs.contains("rope_type") && rs["rope_type"].is_string()) type = rs["rope_type"].get<std::string>();
-    else if (rs.contains("type") && rs["type"].is_string()) type = rs["type"].get<std::string>();
+    for (const char* key : {"type", "rope_type"}) {  // rope_type (newer) wins
+        auto t = rs.find(key);
+        if (t == rs.end() || t->is_null()) continue;
+        if (!t->is_string()) {
+            r.fail(std::string("field \"rope_scaling.") + key + "\" must be a string");
+            return;
+        }
+        type = t->get<std::string>();
+    }
+    // A factor present must be a finite number > 0, named in the message.
     auto number = [&](const char* key, double fallback) {
-        return rs.contains(key) && rs[key].is_number() ? rs[key].get<double>() : fallback;
+        auto v = rs.find(key);
+        if (v == rs.end() || v->is_null()) return fallback;
+        const std::string field = std::string("rope_scaling.") + key;
+        if (!v->is_number()) {
+            r.fail("field \"" + field + "\" must be a number");
+            return fallback;
+        }
+        return r.requirePositive(field, v->get<double>());
     };
     if (type == "default" || type.empty()) return;
     if (type == "linear") {
@@ -34,7 +49,6 @@ void readRopeScaling(const json& j, ConfigReader& r, ModelConfig& c) {
         return;
     }
     c.ropeScaling.factor = number("factor", 1.0);
-    if (!(c.ropeScaling.factor > 0)) r.fail("rope_scaling factor must be positive");
 }
 
 }  // namespace attnviz::core

@@ -37,6 +37,38 @@ Result<std::string> detectPrefix(const WeightStore& store, const WeightNameTable
                                                  "); is this folder the architecture its config.json says?");
 }
 
+// Layers the weights hold beyond config.nLayers (layer tensors named for
+// layer nLayers, nLayers + 1, ... up to the first layer with none): one line
+// for them all, and their tensors taken out of `unused`. "" when none.
+std::string extraLayersWarning(const WeightStore& store, const WeightNameTable& table, const std::string& prefix,
+                               const std::vector<TensorSpec>& specs, const ModelConfig& config,
+                               std::set<std::string>& unused) {
+    std::vector<TensorRole> layerRoles;
+    for (const TensorSlot& slot : expandTensors(specs, 1)) {
+        if (slot.layer == 0) layerRoles.push_back(slot.spec->role);
+    }
+    int last = config.nLayers - 1;
+    std::size_t tensors = 0;
+    for (int layer = config.nLayers; layer < config.nLayers + (1 << 16); ++layer) {
+        std::size_t found = 0;
+        for (TensorRole role : layerRoles) {
+            const std::string name = tensorName(table, prefix, role, layer);
+            if (!name.empty() && unused.erase(name) > 0) ++found;
+        }
+        if (found == 0) break;
+        last = layer;
+        tensors += found;
+    }
+    if (last < config.nLayers) return {};
+    const std::string layers = last == config.nLayers ? "layer " + std::to_string(last)
+                                                       : "layers " + std::to_string(config.nLayers) + ".." +
+                                                             std::to_string(last);
+    const bool sharded = store.source().filename() != "model.safetensors";
+    return weightsFileText(store) + (sharded ? " hold " : " holds ") + layers + " (" + std::to_string(tensors) +
+           " tensors) beyond the " + std::to_string(config.nLayers) + (config.nLayers == 1 ? " layer" : " layers") +
+           " config.json declares: ignored";
+}
+
 }  // namespace
 
 const float* BoundTensors::get(TensorRole role, int layer) const {
@@ -133,10 +165,14 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
         }
     }
 
-    std::vector<std::string> unused;
+    std::set<std::string> unusedSet;
     for (const std::string& name : store.names()) {
-        if (!used.count(name)) unused.push_back(name);
+        if (!used.count(name)) unusedSet.insert(name);
     }
+    if (std::string extra = extraLayersWarning(store, table, *prefix, specs, config, unusedSet); !extra.empty()) {
+        bound.m_warnings.push_back(std::move(extra));
+    }
+    std::vector<std::string> unused(unusedSet.begin(), unusedSet.end());
     if (!unused.empty()) {
         std::sort(unused.begin(), unused.end());
         std::string list;

@@ -3,6 +3,7 @@
 #include "attnviz/core/predictions.h"
 #include "session_cache.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace attnviz::core {
@@ -51,6 +52,15 @@ std::string_view runStageName(RunStage stage) {
     return "";
 }
 
+namespace {
+
+// "'dir/tokenizer.json'", or what it is when built without a file.
+std::string tokenizerName(const Tokenizer& tokenizer) {
+    return tokenizer.source().empty() ? "(" + tokenizer.kind() + ")" : tokenizer.source();
+}
+
+}  // namespace
+
 Result<std::shared_ptr<Session>> Session::open(const std::filesystem::path& dir, const ProgressFn& progress) {
     auto model = loadModel(dir, progress);
     if (!model) return model.takeError();
@@ -73,9 +83,19 @@ Session::Session(std::shared_ptr<const Model> model, std::shared_ptr<const Token
       m_tokenizerProblem(std::move(tokenizerProblem)),
       m_dir(std::move(dir)),
       m_cache(std::make_shared<Cache>()) {
+    m_warnings = m_model->loadWarnings();
+    const int modelVocab = m_model->config().vocabSize;
+    if (m_tokenizer && m_tokenizer->vocabSize() > modelVocab) {
+        m_warnings.push_back("the tokenizer " + tokenizerName(*m_tokenizer) + " has " +
+                             std::to_string(m_tokenizer->vocabSize()) + " ids (with its added tokens) but the model's " +
+                             "vocab_size is " + std::to_string(modelVocab) + "; texts that use ids " +
+                             std::to_string(modelVocab) + " and above will not run");
+    }
     if (m_tokenizer) {
-        // The text a user types for a masked position (hints name it).
-        for (std::int32_t id = 0; id < m_tokenizer->vocabSize(); ++id) {
+        // The text a user types for a masked position (hints name it); only
+        // ids the model has (a stray added id near 2^31 must not make this
+        // loop run for minutes).
+        for (std::int32_t id = 0; id < std::min(m_tokenizer->vocabSize(), modelVocab); ++id) {
             const std::string piece = m_tokenizer->piece(id);
             if (isMaskPiece(piece)) {
                 m_maskToken = piece;
@@ -94,6 +114,21 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
         return makeError(ErrorCode::InvalidInput, "the text has " + std::to_string(tokens.size()) +
                                                       " tokens; attnviz shows at most " +
                                                       std::to_string(m_limits.maxTokens) + ": shorten it");
+    }
+    // An id the tokenizer made that the model lacks: name the tokenizer file
+    // and the token (ids typed by the user fall to the model's own check).
+    if (m_tokenizer) {
+        const int modelVocab = m_model->config().vocabSize;
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            const std::int32_t id = tokens[i].id;
+            if (id >= modelVocab && id < m_tokenizer->vocabSize()) {
+                return makeError(ErrorCode::InvalidInput,
+                                 "token '" + m_tokenizer->piece(id) + "' (id " + std::to_string(id) + ", position " +
+                                     std::to_string(i) + ") of the tokenizer " + tokenizerName(*m_tokenizer) +
+                                     " is outside the model's vocabulary (vocab_size " + std::to_string(modelVocab) +
+                                     " in config.json)");
+            }
+        }
     }
     const Clock::time_point start = Clock::now();
     auto result = std::make_shared<RunResult>();

@@ -3,6 +3,7 @@
 #include "../out_of_memory.h"
 #include "byte_level.h"
 #include "display_text.h"
+#include "unicode_text.h"
 
 namespace attnviz::core {
 
@@ -29,7 +30,7 @@ Status PipelineTokenizer::encodePlain(const AlignedText& text, std::vector<Token
         for (const SubToken& s : subs) {
             Token t;
             t.id = s.id;
-            t.piece = m_parts.model->idToToken(s.id);
+            t.piece = piece(s.id);
             t.display = display(s.id);
             const ByteSpan span = word.inputSpan(s.begin, s.end);
             t.start = span.start;
@@ -130,18 +131,19 @@ Result<std::string> PipelineTokenizer::decode(std::span<const std::int32_t> ids)
         run.push_back(std::move(token));
     }
     if (!run.empty()) append(m_parts.decoder.decode(std::move(run)));
-    return out;
+    return unicode::toValidUtf8(std::move(out));
 }
 
 std::string PipelineTokenizer::piece(std::int32_t id) const {
     if (const AddedToken* added = m_parts.added.findById(id)) return added->content;
-    return m_parts.model->idToToken(id);
+    return unicode::toValidUtf8(m_parts.model->idToToken(id));
 }
 
 std::string PipelineTokenizer::display(std::int32_t id) const {
     if (const AddedToken* added = m_parts.added.findById(id)) {
         return added->special ? added->content : displayFromText(added->content);
     }
+    // displayFrom* show bytes that are not UTF-8 as <0xNN>.
     const std::string token = m_parts.model->idToToken(id);
     if (token.empty()) return {};
     switch (m_parts.display) {

@@ -226,6 +226,7 @@ void SentencePieceTokenizer::encodeAlbertChunk(const AlignedText& chunk, std::ve
             while (prevStart > 0 && (static_cast<unsigned char>(pc[prevStart]) & 0xC0) == 0x80) --prevStart;
         }
         const bool digitComma = lastStart > 0 && pc.compare(lastStart, std::string::npos, ",") == 0 &&
+                                !findInvalidUtf8(pc) &&  // decodeAt reads valid UTF-8 only
                                 unicode::isPythonDigit(unicode::decodeAt(pc, prevStart, nullptr));
         if (!digitComma) {
             out.push_back(modelToken(static_cast<std::int32_t>(p.id()), text.inputSpan(p.begin(), p.end())));
@@ -376,20 +377,21 @@ Result<std::string> SentencePieceTokenizer::decode(std::span<const std::int32_t>
         run.push_back(id);
     }
     if (Status st = flush(); !st) return st.takeError();
-    return out;
+    // A .model's pieces are bytes: one that is not UTF-8 becomes U+FFFD.
+    return unicode::toValidUtf8(std::move(out));
 }
 
 std::string SentencePieceTokenizer::piece(std::int32_t id) const {
     if (const AddedToken* added = m_added.findById(id)) return added->content;
-    return id >= 0 && id < m_sp->GetPieceSize() ? m_sp->IdToPiece(id) : std::string();
+    return id >= 0 && id < m_sp->GetPieceSize() ? unicode::toValidUtf8(m_sp->IdToPiece(id)) : std::string();
 }
 
 std::string SentencePieceTokenizer::display(std::int32_t id) const {
     if (id < 0 || id >= vocabSize()) return {};
     if (const AddedToken* added = m_added.findById(id)) return added->content;
     if (id >= m_sp->GetPieceSize()) return {};
-    if (m_sp->IsByte(id) || m_sp->IsControl(id) || m_sp->IsUnknown(id)) return m_sp->IdToPiece(id);
-    return displayFromMetaspace(m_sp->IdToPiece(id));
+    if (m_sp->IsByte(id) || m_sp->IsControl(id) || m_sp->IsUnknown(id)) return piece(id);
+    return displayFromMetaspace(m_sp->IdToPiece(id));  // bytes that are not UTF-8 show as <0xNN>
 }
 
 std::int32_t SentencePieceTokenizer::vocabSize() const { return m_vocabSize; }

@@ -25,26 +25,6 @@ int byteTokenValue(const std::string& t) {
     return end == t.c_str() + 5 ? static_cast<int>(v) : -1;
 }
 
-// Invalid UTF-8 sequences become U+FFFD (like Rust's from_utf8_lossy).
-std::string lossyUtf8(std::string_view bytes) {
-    std::string out;
-    out.reserve(bytes.size());
-    std::size_t i = 0;
-    while (i < bytes.size()) {
-        const auto bad = findInvalidUtf8(bytes.substr(i));
-        if (!bad) {
-            out.append(bytes.substr(i));
-            break;
-        }
-        out.append(bytes.substr(i, *bad));
-        out += "\xEF\xBF\xBD";
-        i += *bad + 1;
-        // Skip the continuation bytes that belonged to the broken sequence.
-        while (i < bytes.size() && (static_cast<unsigned char>(bytes[i]) & 0xC0) == 0x80) ++i;
-    }
-    return out;
-}
-
 void cleanupSpaces(std::string& s) {
     // Hugging Face's clean_up_tokenization.
     replaceAll(s, " .", ".");
@@ -74,7 +54,7 @@ std::string TokenDecoder::decode(std::vector<std::string> tokens) const {
                     bytes += t;
                 }
             }
-            tokens = {lossyUtf8(bytes)};
+            tokens = {unicode::toValidUtf8(std::move(bytes))};
             break;
         }
         case Kind::WordPiece:

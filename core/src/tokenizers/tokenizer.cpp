@@ -52,6 +52,20 @@ std::optional<std::size_t> findInvalidUtf8(std::string_view s) {
 
 namespace {
 
+// `tok` with the file it was read from: the first of `names` in `dir`.
+Result<std::unique_ptr<Tokenizer>> named(Result<std::unique_ptr<Tokenizer>> tok, const std::filesystem::path& dir,
+                                         std::initializer_list<const char*> names) {
+    if (!tok) return tok;
+    std::error_code ec;
+    for (const char* name : names) {
+        if (std::filesystem::is_regular_file(dir / name, ec)) {
+            (*tok)->setSource("'" + (dir / name).string() + "'");
+            break;
+        }
+    }
+    return tok;
+}
+
 Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::path& dir) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {
@@ -68,20 +82,28 @@ Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::p
     const bool sentencePieceClass = cls == "LlamaTokenizer" || cls == "CodeLlamaTokenizer" || albert;
     // AlbertTokenizer's file is spiece.model.
     const bool sentencePieceFile = has("tokenizer.model") || (albert && has("spiece.model"));
-    if (sentencePieceClass && sentencePieceFile) return SentencePieceTokenizer::load(dir, config.value());
+    // The file SentencePieceTokenizer::load reads (ALBERT: spiece.model first).
+    auto spNamed = [&] {
+        auto tok = SentencePieceTokenizer::load(dir, config.value());
+        return albert ? named(std::move(tok), dir, {"spiece.model", "tokenizer.model"})
+                      : named(std::move(tok), dir, {"tokenizer.model"});
+    };
+    if (sentencePieceClass && sentencePieceFile) return spNamed();
 
     std::string skipped;
     if (has("tokenizer.json")) {
         auto tok = loadTokenizerJson(dir / "tokenizer.json", config.value());
-        if (tok) return tok;
+        if (tok) return named(std::move(tok), dir, {"tokenizer.json"});
         // A file we cannot read is an error; one that uses features we do not
         // implement gives way to the other files.
         if (tok.code() != ErrorCode::Unsupported) return tok.takeError();
         skipped = tok.error();
     }
-    if (sentencePieceFile) return SentencePieceTokenizer::load(dir, config.value());
-    if (has("vocab.txt")) return loadWordPieceVocab(dir, config.value());
-    if (has("vocab.json") && has("merges.txt")) return loadByteLevelBpeVocab(dir, config.value());
+    if (sentencePieceFile) return spNamed();
+    if (has("vocab.txt")) return named(loadWordPieceVocab(dir, config.value()), dir, {"vocab.txt"});
+    if (has("vocab.json") && has("merges.txt")) {
+        return named(loadByteLevelBpeVocab(dir, config.value()), dir, {"vocab.json"});
+    }
 
     std::string message = "no supported tokenizer in '" + dir.string() +
                           "' (looked for tokenizer.json, tokenizer.model, vocab.txt, vocab.json + merges.txt, "
@@ -105,13 +127,15 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerOfFormat(const std::filesystem::
     if (!config) return config.takeError();
     switch (format) {
     case TokenizerFormat::TokenizerJson:
-        return loadTokenizerJson(dir / "tokenizer.json", config.value());
+        return named(loadTokenizerJson(dir / "tokenizer.json", config.value()), dir, {"tokenizer.json"});
     case TokenizerFormat::SentencePiece:
-        return SentencePieceTokenizer::load(dir, config.value());
+        return config->tokenizerClass() == "AlbertTokenizer"
+                   ? named(SentencePieceTokenizer::load(dir, config.value()), dir, {"spiece.model", "tokenizer.model"})
+                   : named(SentencePieceTokenizer::load(dir, config.value()), dir, {"tokenizer.model"});
     case TokenizerFormat::WordPieceVocab:
-        return loadWordPieceVocab(dir, config.value());
+        return named(loadWordPieceVocab(dir, config.value()), dir, {"vocab.txt"});
     case TokenizerFormat::ByteLevelBpeVocab:
-        return loadByteLevelBpeVocab(dir, config.value());
+        return named(loadByteLevelBpeVocab(dir, config.value()), dir, {"vocab.json"});
     }
     return makeError(ErrorCode::Internal, "unknown tokenizer format");
 }

@@ -1,6 +1,7 @@
 #include "tokenizer_config.h"
 
 #include "../json_file.h"
+#include "token_id.h"
 
 namespace attnviz::core {
 namespace {
@@ -78,14 +79,13 @@ Result<TokenizerConfig> TokenizerConfig::load(const std::filesystem::path& dir) 
                 return makeError(ErrorCode::CorruptFile, "'" + configPath.string() + "': added_tokens_decoder entry '" +
                                                              key + "' has no content");
             }
-            try {
-                std::size_t used = 0;
-                token->id = std::stoi(key, &used);
-                if (used != key.size() || token->id < 0) throw std::invalid_argument(key);
-            } catch (const std::exception&) {
-                return makeError(ErrorCode::CorruptFile,
-                                 "'" + configPath.string() + "': added_tokens_decoder key '" + key + "' is not an id");
+            const auto id = tokenIdFrom(std::string_view(key));
+            if (!id) {
+                return makeError(ErrorCode::CorruptFile, "'" + configPath.string() + "': added_tokens_decoder key '" +
+                                                             key + "' is not an id (ids are integers from 0 to " +
+                                                             std::to_string(kMaxTokenId) + ")");
             }
+            token->id = *id;
             cfg.m_added.push_back(std::move(*token));
         }
     }
@@ -95,13 +95,14 @@ Result<TokenizerConfig> TokenizerConfig::load(const std::filesystem::path& dir) 
         if (!j) return j.takeError();
         if (j->is_object()) {
             for (const auto& [content, id] : j->items()) {
-                if (!id.is_number_integer()) {
+                const auto checked = tokenIdFrom(id);
+                if (!checked) {
                     return makeError(ErrorCode::CorruptFile,
-                                     "'" + addedPath.string() + "': the id of '" + content + "' is not an integer");
+                                     "'" + addedPath.string() + "': the id of '" + content + "' " + badTokenIdText(id));
                 }
                 AddedToken token;
                 token.content = content;
-                token.id = id.get<std::int32_t>();
+                token.id = *checked;
                 token.special = false;
                 cfg.m_added.push_back(std::move(token));
             }

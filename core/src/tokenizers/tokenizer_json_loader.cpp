@@ -1,6 +1,7 @@
 #include "tokenizer_json_loader.h"
 
 #include "../json_file.h"
+#include "token_id.h"
 #include "bpe_model.h"
 #include "byte_level.h"
 #include "pipeline_tokenizer.h"
@@ -308,7 +309,9 @@ Status tokenAndId(JsonReader& r, const Json& j, const char* key, std::string& to
         return r.broken(std::string("post_processor ") + key + " must be [token, id]");
     }
     token = (*it)[0].get<std::string>();
-    id = (*it)[1].get<std::int32_t>();
+    const auto checked = tokenIdFrom((*it)[1]);
+    if (!checked) return r.broken(std::string("post_processor ") + key + ": the id of '" + token + "' " + badTokenIdText((*it)[1]));
+    id = *checked;
     return Status::success();
 }
 
@@ -360,11 +363,19 @@ Status readPostProcessor(JsonReader& r, const Json& j, PostProcessor& out, int d
         if (specials != j.end() && specials->is_object()) {
             for (const auto& [name, entry] : specials->items()) {
                 PostProcessor::Special special;
+                const auto ids = entry.is_object() ? entry.find("ids") : entry.end();
                 try {
-                    special.ids = entry.at("ids").get<std::vector<std::int32_t>>();
                     special.tokens = entry.at("tokens").get<std::vector<std::string>>();
-                } catch (const nlohmann::json::exception&) {
+                    if (ids == entry.end() || !ids->is_array()) throw std::invalid_argument("ids");
+                } catch (const std::exception&) {
                     return r.broken("post_processor special token '" + name + "' needs ids and tokens lists");
+                }
+                for (const Json& id : *ids) {
+                    const auto checked = tokenIdFrom(id);
+                    if (!checked) {
+                        return r.broken("post_processor special_tokens: an id of '" + name + "' " + badTokenIdText(id));
+                    }
+                    special.ids.push_back(*checked);
                 }
                 out.setSpecial(name, std::move(special));
             }
@@ -401,10 +412,13 @@ Result<std::vector<std::pair<std::string, std::int32_t>>> readVocab(JsonReader& 
     std::vector<std::pair<std::string, std::int32_t>> vocab;
     vocab.reserve(it->size());
     for (const auto& [token, id] : it->items()) {
-        if (!id.is_number_integer() || id.get<std::int64_t>() < 0 || id.get<std::int64_t>() > (1 << 30)) {
-            return r.broken("model.vocab: the id of '" + token + "' is not a valid id");
+        const auto checked = tokenIdFrom(id);
+        if (!checked) return r.broken("model.vocab: the id of '" + token + "' " + badTokenIdText(id));
+        if (*checked > kMaxVocabTableId) {
+            return r.broken("model.vocab: the id of '" + token + "' is " + std::to_string(*checked) +
+                            "; vocabulary ids must be at most " + std::to_string(kMaxVocabTableId));
         }
-        vocab.emplace_back(token, id.get<std::int32_t>());
+        vocab.emplace_back(token, *checked);
     }
     if (vocab.empty()) return r.broken("model.vocab is empty");
     return vocab;
@@ -524,10 +538,10 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::filesystem::path
         if (const auto added = j.find("added_tokens"); added != j.end() && added->is_array()) {
             for (const Json& entry : *added) {
                 auto token = parseAddedToken(entry);
-                if (!token || !entry.contains("id") || !entry["id"].is_number_integer()) {
-                    return r.broken("added_tokens entries need content and id");
-                }
-                token->id = entry["id"].get<std::int32_t>();
+                if (!token || !entry.contains("id")) return r.broken("added_tokens entries need content and id");
+                const auto id = tokenIdFrom(entry["id"]);
+                if (!id) return r.broken("added_tokens: the id of '" + token->content + "' " + badTokenIdText(entry["id"]));
+                token->id = *id;
                 token->special = JsonReader::boolean(entry, "special", false);
                 token->normalized = JsonReader::boolean(entry, "normalized", !token->special);
                 parts.added.add(std::move(*token));

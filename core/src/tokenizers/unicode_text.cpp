@@ -146,4 +146,42 @@ std::string normalizeUtf8(std::string_view text, bool compose, bool compat) {
     return result;
 }
 
+std::string toValidUtf8(std::string bytes) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    std::size_t i = 0;
+    while (i < n && p[i] < 0x80) ++i;
+    if (i == n) return bytes;  // ASCII: the common case
+    std::string out(bytes, 0, i);
+    out.reserve(n + 8);
+    auto in = [](unsigned char b, unsigned char lo, unsigned char hi) { return b >= lo && b <= hi; };
+    while (i < n) {
+        const unsigned char c = p[i];
+        if (c < 0x80) {
+            out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        // Length and the range of the second byte (Unicode Table 3-7).
+        std::size_t len = 0;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (in(c, 0xC2, 0xDF)) len = 2;
+        else if (c == 0xE0) len = 3, lo = 0xA0;
+        else if (c == 0xED) len = 3, hi = 0x9F;
+        else if (in(c, 0xE1, 0xEF)) len = 3;
+        else if (c == 0xF0) len = 4, lo = 0x90;
+        else if (c == 0xF4) len = 4, hi = 0x8F;
+        else if (in(c, 0xF1, 0xF3)) len = 4;
+        std::size_t k = 1;  // bytes of a valid prefix
+        if (len > 0 && i + 1 < n && in(p[i + 1], lo, hi)) {
+            k = 2;
+            while (k < len && i + k < n && in(p[i + k], 0x80, 0xBF)) ++k;
+        }
+        if (len > 0 && k == len) out.append(bytes, i, len);
+        else out += "\xEF\xBF\xBD";
+        i += k;
+    }
+    return out;
+}
+
 }  // namespace attnviz::core::unicode

@@ -16,6 +16,11 @@ char32_t decodeAt(std::string_view s, std::size_t pos, std::size_t* length);
 std::size_t sequenceLength(unsigned char lead);
 void appendUtf8(std::string& out, char32_t cp);
 std::string toUtf8(char32_t cp);
+// `bytes` as valid UTF-8: each maximal invalid subsequence (a stray byte, or
+// the valid start of a sequence cut short) becomes U+FFFD, as Python's
+// bytes.decode(errors="replace") and Rust's String::from_utf8_lossy do.
+// Every string a tokenizer returns ends here.
+std::string toValidUtf8(std::string bytes);
 
 // General category as the two-letter code ("Lu", "Mn", "Zs", "Cn", ...).
 std::string_view category(char32_t cp);

@@ -1,6 +1,7 @@
 #include "vocab_file_loader.h"
 
 #include "../json_file.h"
+#include "token_id.h"
 #include "bpe_model.h"
 #include "byte_level.h"
 #include "pipeline_tokenizer.h"
@@ -57,7 +58,7 @@ public:
     SpecialRegistry(AddedVocabulary& added, const SubwordModel& model, const TokenizerConfig& config)
         : m_added(added), m_model(model), m_next(model.vocabSize()) {
         for (AddedToken t : config.addedTokens()) {
-            m_next = std::max(m_next, t.id + 1);
+            m_next = std::max<std::int64_t>(m_next, std::int64_t{t.id} + 1);
             m_added.add(std::move(t));
         }
     }
@@ -65,7 +66,10 @@ public:
         if (!token || token->content.empty()) return std::nullopt;
         if (const AddedToken* known = m_added.findByContent(token->content)) return known->id;
         const auto id = m_model.tokenToId(token->content);
-        token->id = id ? *id : m_next++;
+        // Ids read are at most kMaxTokenId, so m_next <= INT32_MAX: no
+        // overflow; one past the largest id is not given out.
+        if (!id && m_next > kMaxTokenId) return std::nullopt;
+        token->id = id ? *id : static_cast<std::int32_t>(m_next++);
         m_added.add(*token);
         return token->id;
     }
@@ -73,7 +77,7 @@ public:
 private:
     AddedVocabulary& m_added;
     const SubwordModel& m_model;
-    std::int32_t m_next;
+    std::int64_t m_next;
 };
 
 PostProcessor::Item special(const std::string& name, std::int32_t type) { return {false, 0, name, type}; }
@@ -169,11 +173,12 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
     std::vector<std::pair<std::string, std::int32_t>> vocab;
     vocab.reserve(vocabJson->size());
     for (const auto& [token, id] : vocabJson->items()) {
-        if (!id.is_number_integer()) {
+        const auto checked = tokenIdFrom(id);
+        if (!checked) {
             return makeError(ErrorCode::CorruptFile,
-                             "'" + vocabPath.string() + "': the id of token '" + token + "' is not an integer");
+                             "'" + vocabPath.string() + "': the id of token '" + token + "' " + badTokenIdText(id));
         }
-        vocab.emplace_back(token, id.get<std::int32_t>());
+        vocab.emplace_back(token, *checked);
     }
     auto mergesText = readTextFile(mergesPath);
     if (!mergesText) return mergesText.takeError();

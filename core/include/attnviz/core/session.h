@@ -107,6 +107,9 @@ public:
     const Tokenizer* tokenizer() const { return m_tokenizer.get(); }
     const std::shared_ptr<const Tokenizer>& tokenizerPtr() const { return m_tokenizer; }
     const std::string& tokenizerProblem() const { return m_tokenizerProblem; }
+    // What loading noticed without failing, one line each: the model's load
+    // warnings, then a tokenizer whose ids go beyond the model's vocabulary.
+    const std::vector<std::string>& warnings() const { return m_warnings; }
     const std::filesystem::path& dir() const { return m_dir; }
     const std::string& name() const { return m_model->name(); }
     // "[MASK]" or "<mask>" when the vocabulary has one, else "".
@@ -151,6 +154,7 @@ private:
     std::string m_tokenizerProblem;
     std::filesystem::path m_dir;
     std::string m_maskToken;
+    std::vector<std::string> m_warnings;
     SessionLimits m_limits;
     std::shared_ptr<Cache> m_cache;
 };

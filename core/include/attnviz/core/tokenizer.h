@@ -65,6 +65,14 @@ public:
     virtual std::int32_t vocabSize() const = 0;
     virtual bool supportsPairs() const = 0;
     virtual std::string kind() const = 0;  // "sentencepiece", "wordpiece", "byte-level-bpe", "bpe"
+
+    // The file it was read from as messages name it ("'dir/tokenizer.json'"),
+    // set by loadTokenizer; "" for tokenizers built otherwise.
+    const std::string& source() const { return m_source; }
+    void setSource(std::string source) { m_source = std::move(source); }
+
+private:
+    std::string m_source;
 };
 
 // Chooses the tokenizer from the files in `dir`: tokenizer.json when its
