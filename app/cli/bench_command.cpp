@@ -35,7 +35,7 @@ int runBench(const std::vector<std::string>& argv) {
     const double loadMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     (*session)->setLimits(core::SessionLimits::none());
     const core::Session& s = **session;
-    for (const std::string& w : s.model().loadWarnings()) warn(w);
+    for (const std::string& w : s.warnings()) warn(w);
     const core::ModelConfig& c = s.model().config();
 
     // Seeded random ids: attention cost does not depend on which ids.

@@ -12,6 +12,7 @@
 #include "attnviz/ui/window/main_window.h"
 #include "window/banner.h"
 
+#include <QStatusBar>
 #include <QtTest>
 
 #include <filesystem>
@@ -59,6 +60,7 @@ private slots:
     void badFolderFailsInPlace_data();
     void badFolderFailsInPlace();
     void nanWeightsStopTheRunInPlace();
+    void tokenizerBeyondTheModelIsSaid();
 
 private:
     QTemporaryDir m_tmp;
@@ -87,6 +89,8 @@ void TestBadInputsGui::badFolderFailsInPlace_data() {
     }) << "config.json";
     QTest::newRow("unsupported model_type") << configEdit("\"gpt2\"", "\"mamba\"") << "mamba";
     QTest::newRow("heads do not divide the width") << configEdit("\"n_head\":2", "\"n_head\":3") << "not divisible by 3 heads";
+    QTest::newRow("layer_norm_epsilon 0") << configEdit("\"layer_norm_epsilon\":1e-05", "\"layer_norm_epsilon\":0")
+                                          << "layer_norm_epsilon";
     QTest::newRow("NaN norm gain") << Corruption([](const std::filesystem::path& dir) {
         test::editTensor(dir, "transformer.h.0.ln_1.weight", [](std::vector<float>& v) { v[1] = kNaN; });
     }) << "transformer.h.0.ln_1.weight";
@@ -150,6 +154,34 @@ void TestBadInputsGui::nanWeightsStopTheRunInPlace() {
     QVERIFY(!banner->isHidden());
     QVERIFY2(banner->text().contains(QStringLiteral("transformer.h.1.attn.c_attn.weight")), qPrintable(banner->text()));
     QVERIFY(!session->isComputing());
+}
+
+// A vocab.txt with more ids than the model's vocab_size: the status bar says
+// so at load, naming the file, and a word beyond the model fails its run in
+// place, naming the token and its id.
+void TestBadInputsGui::tokenizerBeyondTheModelIsSaid() {
+    ui::MainWindow window;
+    ui::SessionModel* session = window.session();
+    QTemporaryDir tmp;
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));  // vocab_size 50
+    std::string vocab = "[UNK]\n[CLS]\n[SEP]\n";
+    for (int id = 3; id < 59; ++id) vocab += (id == 55 ? std::string("hello") : id == 7 ? "hi" : "t" + std::to_string(id)) + "\n";
+    writeText(dir / "vocab.txt", vocab);
+    writeText(dir / "tokenizer_config.json", R"({"tokenizer_class": "BertTokenizer"})");
+    QSignalSpy changed(session, &ui::SessionModel::modelChanged);
+    session->openModel(QString::fromStdString(dir.string()));
+    QVERIFY(changed.wait(10000));
+    const QString status = window.statusBar()->currentMessage();
+    QVERIFY2(status.contains(QStringLiteral("vocab.txt")) && status.contains(QStringLiteral("vocab_size is 50")),
+             qPrintable(status));
+
+    QSignalSpy failed(session, &ui::SessionModel::computeFailed);
+    session->setText(QStringLiteral("hi hello"));
+    session->recompute();
+    QVERIFY(failed.wait(10000));
+    auto* banner = window.findChild<ui::Banner*>();
+    QVERIFY(banner != nullptr);
+    QVERIFY2(banner->text().contains(QStringLiteral("token 'hello' (id 55")), qPrintable(banner->text()));
 }
 
 QTEST_MAIN(TestBadInputsGui)

@@ -49,11 +49,12 @@ StatusLine::StatusLine(QStatusBar* bar, SessionModel* session) : QObject(bar), m
         endLoad();
         showModel();
         // What loading noticed without failing (e.g. tensors the architecture
-        // does not use), as transformers reports it.
+        // does not use, a tokenizer with ids beyond the model's vocabulary),
+        // as transformers reports it.
         const LoadedModel& m = session->model();
-        if (m.model && !m.model->loadWarnings().empty()) {
+        if (m.session && !m.session->warnings().empty()) {
             QStringList lines;
-            for (const std::string& w : m.model->loadWarnings()) lines << QString::fromStdString(w);
+            for (const std::string& w : m.session->warnings()) lines << QString::fromStdString(w);
             m_bar->showMessage(tr("Loaded with a warning: %1").arg(lines.join(QStringLiteral("; "))), 15000);
         }
     });
