@@ -6,10 +6,12 @@
 
 namespace attnviz::core {
 
-std::string quotedForMessage(std::string_view text, std::size_t maxBytes) {
+namespace {
+
+std::string escaped(std::string_view text, std::size_t maxBytes, bool quoted) {
     const bool cut = text.size() > maxBytes;
     if (cut) text = text.substr(0, maxBytes);
-    std::string out = "\"";
+    std::string out = quoted ? "\"" : "";
     while (!text.empty()) {
         // The longest valid UTF-8 prefix goes through; control characters
         // and the first invalid byte are escaped.
@@ -18,7 +20,7 @@ std::string quotedForMessage(std::string_view text, std::size_t maxBytes) {
             const auto c = static_cast<unsigned char>(text[i]);
             if (c == '\n') {
                 out += "\\n";
-            } else if (c == '"' || c == '\\') {
+            } else if (quoted && (c == '"' || c == '\\')) {
                 out += '\\';
                 out += static_cast<char>(c);
             } else if (c < 0x20 || c == 0x7F) {
@@ -38,8 +40,15 @@ std::string quotedForMessage(std::string_view text, std::size_t maxBytes) {
             text = {};
         }
     }
-    out += cut ? "\"..." : "\"";
+    if (quoted) out += '"';
+    if (cut) out += "...";
     return out;
 }
+
+}  // namespace
+
+std::string quotedForMessage(std::string_view text, std::size_t maxBytes) { return escaped(text, maxBytes, true); }
+
+std::string escapedForMessage(std::string_view text, std::size_t maxBytes) { return escaped(text, maxBytes, false); }
 
 }  // namespace attnviz::core

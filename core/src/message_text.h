@@ -12,4 +12,8 @@ namespace attnviz::core {
 // bytes of input with "..." added: never a line break or a terminal escape.
 std::string quotedForMessage(std::string_view text, std::size_t maxBytes = 80);
 
+// The same escaping without the quotes (quotes and backslashes kept as
+// they are), for a library's message that may carry a file's bytes.
+std::string escapedForMessage(std::string_view text, std::size_t maxBytes = 300);
+
 }  // namespace attnviz::core

@@ -1,6 +1,7 @@
 #include "sentencepiece_tokenizer.h"
 
 #include "../out_of_memory.h"
+#include "../message_text.h"
 #include "display_text.h"
 #include "unicode_text.h"
 
@@ -53,7 +54,7 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
     std::unique_ptr<SentencePieceTokenizer> tok(new SentencePieceTokenizer());
     if (const auto status = tok->m_sp->LoadFromSerializedProto(bytes.str()); !status.ok()) {
         return makeError(ErrorCode::CorruptFile,
-                         "'" + path.string() + "' is not a valid SentencePiece model: " + status.ToString());
+                         "'" + path.string() + "' is not a valid SentencePiece model: " + escapedForMessage(status.ToString()));
     }
     const auto& sp = *tok->m_sp;
     tok->m_vocabSize = sp.GetPieceSize();
