@@ -61,7 +61,7 @@ Json byteLevelJson() {
     Json j;
     j["version"] = "1.0";
     j["added_tokens"] = Json::array({addedToken(265, "<|begin_of_text|>"), addedToken(266, "<|eot_id|>")});
-    j["normalizer"] = {{"type", "NFC"}};
+    j["normalizer"] = nullptr;  // lossless: decode(encode(text)) == text
     j["pre_tokenizer"] = {
         {"type", "Sequence"},
         {"pretokenizers",
