@@ -1,6 +1,7 @@
 #include "attnviz/core/model_config.h"
 
 #include "json_file.h"
+#include "message_text.h"
 #include "models/architectures.h"
 #include "models/config_reader.h"
 
@@ -76,7 +77,7 @@ Result<ModelConfig> configFromParsed(const json& j, const std::string& source) {
         std::string list;
         for (const auto& s : ModelConfig::supportedTypes()) list += (list.empty() ? "" : ", ") + s;
         return makeError(ErrorCode::Unsupported,
-                         "unsupported architecture \"" + t + "\" in " + source + "; supported: " + list);
+                         "unsupported architecture " + quotedForMessage(t) + " in " + source + "; supported: " + list);
     }
     c.architecture = info->architecture;
 

@@ -12,7 +12,7 @@ void PostProcessor::setTemplates(std::vector<Item> single, std::vector<Item> pai
     m_pair = std::move(pair);
 }
 
-Status PostProcessor::validate(const std::string& source) const {
+Status PostProcessor::validate(const std::string& source, const std::function<bool(std::int32_t)>& knownId) const {
     for (const auto* items : {&m_single, &m_pair}) {
         for (const Item& item : *items) {
             if (item.isSequence && item.sequence == 1 && items == &m_single) {
@@ -30,6 +30,13 @@ Status PostProcessor::validate(const std::string& source) const {
                                                              "' of the template has " +
                                                              std::to_string(it->second.ids.size()) + " ids and " +
                                                              std::to_string(it->second.tokens.size()) + " tokens");
+            }
+            for (const std::int32_t id : it->second.ids) {
+                if (!knownId(id)) {
+                    return makeError(ErrorCode::CorruptFile, source + ": special token '" + item.special +
+                                                                 "' of the post-processor has id " + std::to_string(id) +
+                                                                 ", which is not in the vocabulary");
+                }
             }
         }
     }

@@ -6,6 +6,7 @@
 
 #include "attnviz/core/tokenizer.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,8 +36,9 @@ public:
     const std::vector<Item>& single() const { return m_single; }
     const std::vector<Item>& pair() const { return m_pair; }
 
-    // Checks that every special item names a known entry.
-    Status validate(const std::string& source) const;
+    // Checks that every special item names a known entry whose ids are all
+    // in the vocabulary (`knownId`).
+    Status validate(const std::string& source, const std::function<bool(std::int32_t)>& knownId) const;
     // `a`/`b` carry ids, pieces, displays and spans; `sizeA`/`sizeB` are
     // the byte lengths of the segment texts (where trailing specials point).
     std::vector<Token> apply(std::vector<Token> a, const std::vector<Token>* b, std::size_t sizeA,

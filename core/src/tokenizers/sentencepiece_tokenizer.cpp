@@ -1,12 +1,15 @@
 #include "sentencepiece_tokenizer.h"
 
 #include "../out_of_memory.h"
+#include "../message_text.h"
 #include "display_text.h"
 #include "unicode_text.h"
 
 #include <sentencepiece_processor.h>
 
+#include <exception>
 #include <fstream>
+#include <new>
 #include <sstream>
 
 namespace attnviz::core {
@@ -51,9 +54,19 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
     bytes << in.rdbuf();
     if (!in && !in.eof()) return makeError(ErrorCode::Io, "cannot read '" + path.string() + "'");
     std::unique_ptr<SentencePieceTokenizer> tok(new SentencePieceTokenizer());
-    if (const auto status = tok->m_sp->LoadFromSerializedProto(bytes.str()); !status.ok()) {
+    std::string failure;
+    try {
+        if (const auto status = tok->m_sp->LoadFromSerializedProto(bytes.str()); !status.ok()) failure = status.ToString();
+    } catch (const std::bad_alloc&) {
+        throw;  // guardAllocation's
+    } catch (const std::exception& e) {
+        // The library's trie builder throws on some bad models (a piece of
+        // zero length in a unigram model) instead of returning a status.
+        failure = e.what();
+    }
+    if (!failure.empty()) {
         return makeError(ErrorCode::CorruptFile,
-                         "'" + path.string() + "' is not a valid SentencePiece model: " + status.ToString());
+                         "'" + path.string() + "' is not a valid SentencePiece model: " + escapedForMessage(failure));
     }
     const auto& sp = *tok->m_sp;
     tok->m_vocabSize = sp.GetPieceSize();

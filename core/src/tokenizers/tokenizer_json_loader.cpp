@@ -582,7 +582,10 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::filesystem::path
         }
         parts.postProcessor.setTemplates(std::move(single), std::move(pair));
     }
-    if (Status st = parts.postProcessor.validate(r.source()); !st) return st.takeError();
+    const auto knownId = [&](std::int32_t id) {
+        return parts.added.findById(id) != nullptr || !parts.model->idToToken(id).empty();
+    };
+    if (Status st = parts.postProcessor.validate(r.source(), knownId); !st) return st.takeError();
     parts.postProcessor.setReportTypeIds(config.returnsTokenTypeIds());
     parts.display = chooseDisplay(parts);
     parts.matchNormalizedAdded = true;

@@ -1,0 +1,19 @@
+// Text read from a file, made fit to quote in a one-line error message.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace attnviz::core {
+
+// `text` in double quotes with control characters, quotes, backslashes and
+// bytes that are not UTF-8 escaped (\n, \", \\, \xNN), cut after `maxBytes`
+// bytes of input with "..." added: never a line break or a terminal escape.
+std::string quotedForMessage(std::string_view text, std::size_t maxBytes = 80);
+
+// The same escaping without the quotes (quotes and backslashes kept as
+// they are), for a library's message that may carry a file's bytes.
+std::string escapedForMessage(std::string_view text, std::size_t maxBytes = 300);
+
+}  // namespace attnviz::core
