@@ -68,7 +68,26 @@ QString runAndCheck(const QStringList& args, const QString& file, const QString&
     QStringList problems;
     // predict prints to standard output only.
     const bool toFile = args.value(0) != "predict";
-    const CliResult r = runCli(ATTNVIZ_CLI_PATH, toFile ? args + QStringList{"-o", out} : args, 60000);
+    QStringList full = args;
+    if (toFile) {
+        full.insert(1, out);
+        full.insert(1, "-o");
+    }
+    // An argument that is not valid UTF-8 cannot go through QProcess (it
+    // encodes QStrings): "@BAD@caf\\351" is made by the shell's printf.
+    QString program = ATTNVIZ_CLI_PATH;
+    for (QString& a : full) {
+        if (!a.startsWith("@BAD@")) continue;
+        const QString bytes = a.mid(5);
+        a = "@BAD@";
+        full = QStringList{"-c",
+                           "b=$(printf '%b' \"$1\"); shift; for a do shift; "
+                           "if [ \"$a\" = @BAD@ ]; then set -- \"$@\" \"$b\"; else set -- \"$@\" \"$a\"; fi; done; exec \"$@\"",
+                           "sh", bytes, program} + full;
+        program = "/bin/sh";
+        break;
+    }
+    const CliResult r = runCli(program, full, 60000);
     if (!toFile && !r.out.isEmpty()) problems << "wrote to standard output";
     const QString err = QString::fromUtf8(r.err);
     if (r.exitCode != 1) problems << QString("exit code %1 (-1: crash or timeout)").arg(r.exitCode);
