@@ -1,5 +1,6 @@
 #include "bad_input_builder.h"
 
+#include <QDebug>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -90,6 +91,7 @@ QString runAndCheck(const QStringList& args, const QString& file, const QString&
     const CliResult r = runCli(program, full, 60000);
     if (!toFile && !r.out.isEmpty()) problems << "wrote to standard output";
     const QString err = QString::fromUtf8(r.err);
+    qInfo().noquote() << err.trimmed();  // the message a user would see, in the test log
     if (r.exitCode != 1) problems << QString("exit code %1 (-1: crash or timeout)").arg(r.exitCode);
     QStringList lines = err.split('\n', Qt::SkipEmptyParts);
     if (allowWarnings) {

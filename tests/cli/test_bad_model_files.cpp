@@ -158,7 +158,8 @@ std::vector<Case> configCases() {
     cases.push_back(configText("config.json nested 100k levels", "{\"a\":" + deepJson(100000) + "}", "nested"));
     cases.push_back(config("n_layer a string", [](auto& j) { j["n_layer"] = "two"; }, "n_layer"));
     cases.push_back(config("n_head does not divide n_embd", [](auto& j) { j["n_head"] = 3; }, "not divisible by 3 heads"));
-    cases.push_back(config("1e12 layers", [](auto& j) { j["n_layer"] = 1e12; }, "n_layer"));
+    cases.push_back(config("1e12 layers", [](auto& j) { j["n_layer"] = 1000000000000LL; }, "n_layer"));
+    cases.push_back(config("n_layer 1e12 as a float", [](auto& j) { j["n_layer"] = 1e12; }, "n_layer"));
     cases.push_back(config("n_embd 1e12", [](auto& j) { j["n_embd"] = 1000000000000LL; }, "n_embd"));
     cases.push_back(config("unsupported model_type", [](auto& j) { j["model_type"] = "frobnet"; }, "frobnet"));
     return cases;

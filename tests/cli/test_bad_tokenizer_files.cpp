@@ -163,7 +163,7 @@ std::vector<Case> textCases() {
     cases.push_back(ids("--ids 999999", "999999", "outside the vocabulary"));
     cases.push_back(ids("--ids -1", "-1", "outside the vocabulary"));
     cases.push_back(ids("--ids abc", "abc", "'abc' is not an integer"));
-    cases.push_back(ids("--ids 2^32+5", "4294967301", "4294967301"));
+    cases.push_back(ids("--ids 2^32+5", "4294967301", "4294967301 is out of range"));
     return cases;
 }
 
