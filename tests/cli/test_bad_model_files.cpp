@@ -14,6 +14,8 @@
 #include <cstring>
 #include <limits>
 
+#include <sys/stat.h>
+
 using namespace attnviz;
 using namespace attnviz::test::bad;
 
@@ -141,6 +143,21 @@ std::vector<Case> safetensorsCases() {
                          return attentionArgs(dir);
                      },
                      "model.safetensors", "twice"});
+    // A FIFO would block open() until a writer comes: never wait for one.
+    cases.push_back({"index names a FIFO shard",
+                     [](const QString& dir) {
+                         const Safetensors st = readSafetensors(dir + "/model.safetensors");
+                         nlohmann::json map = nlohmann::json::object();
+                         for (const auto& [name, value] : st.header.items()) {
+                             if (name != "__metadata__") map[name] = "shard.safetensors";
+                         }
+                         QFile::remove(dir + "/model.safetensors");
+                         writeBytes(dir + "/model.safetensors.index.json",
+                                    QByteArray::fromStdString(nlohmann::json{{"weight_map", map}}.dump()));
+                         ::mkfifo(QFile::encodeName(dir + "/shard.safetensors").constData(), 0600);
+                         return attentionArgs(dir);
+                     },
+                     "shard.safetensors", "not a regular file"});
     cases.push_back(rawWeights("data section truncated",
                                [](const QByteArray& b) { return b.left(b.size() - 100); }, "truncated"));
     return cases;
