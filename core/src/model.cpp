@@ -150,21 +150,23 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
             if (cancelled(options)) return cancelledError();
             return s.takeError();
         }
+        const auto weightsIn = [&] {
+            return weightsSource().empty() ? std::string() : " in '" + weightsSource() + "'";
+        };
         if (const auto [layer, head] = trace.firstNonFiniteScores(); layer >= 0) {
             return makeError(ErrorCode::CorruptFile,
                              "the attention scores of layer " + std::to_string(layer) + " (head " +
-                                 std::to_string(head) + ") are NaN or infinite: the hidden state entering layer " +
-                                 std::to_string(layer) + " is not finite, so the weights " +
+                                 std::to_string(head) + ") are NaN or infinite: the weights " +
                                  (layer == 0 ? std::string("of the embeddings or of layer 0")
                                              : "of layer " + std::to_string(layer - 1) + " or " +
                                                    std::to_string(layer)) +
-                                 " hold NaN or infinite values (or overflow float32)");
+                                 weightsIn() + " hold NaN or infinite values (or overflow float32)");
         }
         if (!Eigen::Map<const Eigen::ArrayXf>(trace.logits.data(), static_cast<Eigen::Index>(trace.logits.size()))
                  .allFinite()) {
             return makeError(ErrorCode::CorruptFile,
                              "the language-model head's logits are NaN or infinite: the weights of the last "
-                             "layer, the final norm or the LM head hold NaN or infinite values");
+                             "layer, the final norm or the LM head" + weightsIn() + " hold NaN or infinite values");
         }
         return trace;
     });
@@ -179,6 +181,7 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
     if (!store) return store.takeError();
     auto owned = std::make_unique<WeightStore>(std::move(store.value()));
     const std::string weightsOnDisk = byteSizeText(owned->totalBytes());
+    const std::string weightsSource = owned->source().string();
 
     // The families word a refused progress callback their own way; watching
     // the callback here makes it a cancellation whatever they say.
@@ -203,6 +206,7 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
     auto canonical = std::filesystem::weakly_canonical(dir, ec);
     std::string name = (ec ? dir : canonical).filename().string();
     (*model)->setName(name.empty() ? dir.string() : name);
+    (*model)->setWeightsSource(weightsSource);
     return model;
 }
 
