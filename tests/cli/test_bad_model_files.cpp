@@ -66,11 +66,10 @@ Case configText(const char* name, QByteArray text, QString key) {
             "config.json", std::move(key)};
 }
 
-// A case whose run (not its load) fails: the error names the layer.
+// A case whose run (not its load) fails: the error names the layer (and the
+// weights file, checked by `weights`).
 Case layerRun(const char* name, std::function<void(Safetensors&)> edit, QString layer) {
-    Case c = weights(name, std::move(edit), "NaN or infinite");
-    c.file = std::move(layer);
-    return c;
+    return weights(name, std::move(edit), std::move(layer));
 }
 
 QByteArray lengthPrefix(std::uint64_t len) { return QByteArray(reinterpret_cast<const char*>(&len), 8); }
@@ -200,6 +199,12 @@ std::vector<Case> nonFiniteCases() {
     const float inf = std::numeric_limits<float>::infinity();
     cases.push_back(weights("NaN in a norm gain", [nan](Safetensors& st) { setFloat(st, tensorNamed(st, "ln_f.weight"), 3, nan); },
                             "ln_f.weight"));
+    cases.push_back(weights("Inf in a norm bias", [inf](Safetensors& st) { setFloat(st, tensorNamed(st, "h.1.ln_2.bias"), 0, -inf); },
+                            "h.1.ln_2.bias"));
+    // An embedding row the input uses (token 2; the run's ids are 1,2,3).
+    cases.push_back(layerRun("NaN in an embedding row", [nan](Safetensors& st) {
+        setFloat(st, tensorNamed(st, "wte.weight"), 2 * 8 + 1, nan);
+    }, "layer 0"));
     // A projection matrix is not scanned at load: the run stops at the first
     // layer whose attention it reaches, naming that layer.
     cases.push_back(layerRun("NaN in a projection matrix", [nan](Safetensors& st) {
@@ -216,7 +221,7 @@ std::vector<Case> nonFiniteCases() {
                          writeSafetensors(dir + "/model.safetensors", st);
                          return QStringList{"predict", "--model", dir, "--ids", "1,2,3", "--json"};
                      },
-                     "logits", "NaN or infinite"});
+                     "model.safetensors", "logits are NaN or infinite"});
     return cases;
 }
 
