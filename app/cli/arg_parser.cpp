@@ -1,6 +1,7 @@
 #include "arg_parser.h"
 
 #include <charconv>
+#include <limits>
 
 namespace attnviz::cli {
 
@@ -62,6 +63,10 @@ core::Result<std::vector<int>> parseIntList(const std::string& text, const std::
         const std::string trimmed = b == std::string::npos ? "" : item.substr(b, e - b + 1);
         int x = 0;
         const auto [ptr, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), x);
+        if (ec == std::errc::result_out_of_range && ptr == trimmed.data() + trimmed.size()) {
+            return makeError(ErrorCode::InvalidInput, option + ": " + trimmed + " is out of range (at most " +
+                                                          std::to_string(std::numeric_limits<int>::max()) + ")");
+        }
         if (trimmed.empty() || ec != std::errc() || ptr != trimmed.data() + trimmed.size()) {
             return makeError(ErrorCode::InvalidInput, option + ": '" + trimmed +
                                                           "' is not an integer (expected a comma-separated list like "

@@ -31,6 +31,7 @@ commands:
              the figures of the GUI's File > Export, drawn by the same code; --all DIR
              writes every head (--view head) as DIR/<model>-L<l>H<h>.<format>
 
+--text-file F reads the text (UTF-8, up to 1 MiB) from a file, wherever --text is taken.
 Layers and heads are numbered from 0 everywhere (CLI, GUI, exports).
 attention JSON: row = query, column = key; with --scores, masked scores are null.
   "layer_kinds": one per layer, "global" or "local:W" (W = the model's window in tokens);

@@ -1,10 +1,15 @@
 // attnviz-cli make-model: seeded random models of realistic (or tiny) shapes.
+// Each file goes through a temporary file and a rename (writeOutput): an
+// interrupted or failing run leaves no half-written config or weights.
 #include "arg_parser.h"
 #include "commands.h"
+#include "output_file.h"
 
+#include "attnviz/core/model_config.h"
 #include "attnviz/core/random_model.h"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace attnviz::cli {
 
@@ -26,7 +31,31 @@ int runMakeModel(const std::vector<std::string>& argv) {
     else if (dtypeName == "f16") options.dtype = core::DType::F16;
     else if (dtypeName == "bf16") options.dtype = core::DType::BF16;
     else return fail("--dtype must be f32, f16 or bf16");
-    if (core::Status s = core::writeRandomModel(*config, *out, options); !s) return fail(s.error());
+    if (auto parsed = core::ModelConfig::fromJson(*config, "preset '" + *preset + "'"); !parsed) {
+        return fail(parsed.error());
+    }
+
+    const std::filesystem::path dir(*out);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return fail("cannot create '" + dir.string() + "': " + ec.message());
+    // The weights first: config.json, which makes the folder a model, only
+    // appears once they are complete.
+    const std::string weights = (dir / "model.safetensors").string();
+    if (int rc = writeOutput(weights, [&](std::FILE* f, std::string& error) {
+            core::Status s = core::writeRandomWeights(*config, f, "'" + weights + "'", options);
+            if (!s) error = s.error();
+            return bool(s);
+        });
+        rc != 0) {
+        return rc;
+    }
+    const std::string text = *config + "\n";
+    if (int rc = writeOutput((dir / "config.json").string(),
+                             [&](std::FILE* f) { return std::fwrite(text.data(), 1, text.size(), f) == text.size(); });
+        rc != 0) {
+        return rc;
+    }
     std::printf("wrote %s (%s, seed %d)\n", out->c_str(), preset->c_str(), *seed);
     return 0;
 }

@@ -2,22 +2,67 @@
 
 #include "commands.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
 namespace attnviz::cli {
 
 using core::ErrorCode;
 using core::makeError;
 
 std::vector<OptionSpec> inputOptions() {
-    return {{"--model"}, {"--text"}, {"--pair"}, {"--ids"}, {"--token-types"}, {"--global"}};
+    return {{"--model"}, {"--text"}, {"--text-file"}, {"--pair"}, {"--ids"}, {"--token-types"}, {"--global"}};
 }
 
-core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const core::Tokenizer* tokenizer) {
-    const auto text = args.value("--text");
-    const auto idsText = args.value("--ids");
-    if (text.has_value() == idsText.has_value()) {
-        return makeError(ErrorCode::InvalidInput, "give exactly one of --text or --ids");
+bool hasTextInput(const ArgParser& args) { return args.has("--text") || args.has("--text-file"); }
+
+namespace {
+
+// Far more than attnviz can show (a few thousand tokens), small enough to
+// read and refuse at once: a 20 MB file is refused before it is read.
+constexpr std::uintmax_t kMaxTextFileBytes = 1u << 20;
+
+core::Result<std::string> readTextFile(const std::string& path) {
+    const std::string where = "--text-file '" + path + "'";
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return makeError(ErrorCode::InvalidInput, where + " is a folder");
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (ec) return makeError(ErrorCode::Io, where + ": " + ec.message());
+    if (size > kMaxTextFileBytes) {
+        return makeError(ErrorCode::InvalidInput, where + " is " + std::to_string(size) +
+                                                      " bytes; attnviz reads text files up to " +
+                                                      std::to_string(kMaxTextFileBytes) + " bytes");
     }
-    if (args.has("--pair") && !text) return makeError(ErrorCode::InvalidInput, "--pair needs --text");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return makeError(ErrorCode::Io, where + ": " + std::strerror(errno));
+    std::string text(static_cast<std::size_t>(size), '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.gcount() != static_cast<std::streamsize>(text.size())) {
+        return makeError(ErrorCode::Io, where + ": could not read all " + std::to_string(size) + " bytes");
+    }
+    return text;
+}
+
+}  // namespace
+
+core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const core::Tokenizer* tokenizer) {
+    std::optional<std::string> text = args.value("--text");
+    const auto textFile = args.value("--text-file");
+    const auto idsText = args.value("--ids");
+    if (int(text.has_value()) + int(textFile.has_value()) + int(idsText.has_value()) != 1) {
+        return makeError(ErrorCode::InvalidInput, "give exactly one of --text, --text-file or --ids");
+    }
+    // Where the text came from, for its errors.
+    const std::string source = textFile ? "--text-file '" + *textFile + "'" : "--text";
+    if (textFile) {
+        auto read = readTextFile(*textFile);
+        if (!read) return read.takeError();
+        text = std::move(read.value());
+    }
+    if (args.has("--pair") && !text && !textFile) return makeError(ErrorCode::InvalidInput, "--pair needs --text");
     if (args.has("--token-types") && !idsText) {
         return makeError(ErrorCode::InvalidInput, "--token-types goes with --ids");
     }
@@ -29,7 +74,10 @@ core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const c
         input.text = *text;
         input.pair = args.value("--pair").value_or("");
         input.usePair = args.has("--pair");
-        return core::encodeInput(*tokenizer, input);
+        if (input.text.empty()) return makeError(ErrorCode::InvalidInput, source + ": the text is empty");
+        auto tokens = core::encodeInput(*tokenizer, input);
+        if (!tokens) return core::prefixError(source + ": ", tokens.takeError());
+        return tokens;
     }
     auto ids = parseIntList(*idsText, "--ids");
     if (!ids) return ids.takeError();
@@ -45,7 +93,9 @@ core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const c
     }
     const std::vector<std::int32_t> ids32(ids->begin(), ids->end());
     const std::vector<std::int32_t> types32(types.begin(), types.end());
-    return core::tokensFromIds(tokenizer, ids32, types32);
+    auto tokens = core::tokensFromIds(tokenizer, ids32, types32);
+    if (!tokens) return core::prefixError("--ids: ", tokens.takeError());
+    return tokens;
 }
 
 core::Result<CliSession> openSession(const ArgParser& args) {
@@ -58,12 +108,22 @@ core::Result<CliSession> openSession(const ArgParser& args) {
     const core::Session& s = **session;
     for (const std::string& w : s.warnings()) warn(w);
     // Without a tokenizer, text input fails: say why the tokenizer is missing.
-    if (!s.tokenizer() && args.has("--text") && !args.has("--ids")) {
+    if (!s.tokenizer() && hasTextInput(args) && !args.has("--ids")) {
         return makeError(ErrorCode::InvalidInput,
                          s.tokenizerProblem() + "; run the model from token ids with --ids");
     }
     auto tokens = readTokens(args, s.tokenizer());
     if (!tokens) return tokens.takeError();
+    // Ids the user typed are checked here, so the error names the option.
+    const int vocab = s.model().config().vocabSize;
+    for (std::size_t i = 0; args.has("--ids") && i < tokens->size(); ++i) {
+        const std::int32_t id = tokens.value()[i].id;
+        if (id < 0 || id >= vocab) {
+            return makeError(ErrorCode::InvalidInput, "--ids: token id " + std::to_string(id) + " at position " +
+                                                          std::to_string(i) + " is outside the vocabulary (0.." +
+                                                          std::to_string(vocab - 1) + ")");
+        }
+    }
     if (!s.model().hasTokenTypes() && args.has("--token-types")) {
         return makeError(ErrorCode::InvalidInput, "this model has no token types; drop --token-types");
     }
@@ -72,7 +132,7 @@ core::Result<CliSession> openSession(const ArgParser& args) {
     out.session->setLimits(core::SessionLimits::none());
     out.tokens = std::move(tokens.value());
     out.mask = *mask;
-    out.fromText = args.has("--text");
+    out.fromText = hasTextInput(args);
     if (const auto global = args.value("--global")) {
         if (!out.session->model().config().globalAttention) {
             return makeError(ErrorCode::InvalidInput, "--global: " + out.session->model().config().modelType +

@@ -16,6 +16,8 @@ namespace attnviz::cli {
 
 // Options every command that takes input accepts.
 std::vector<OptionSpec> inputOptions();
+// --text or --text-file (up to 1 MiB) was given.
+bool hasTextInput(const ArgParser& args);
 
 // --text/--pair through `tokenizer`, or --ids/--token-types (named by the
 // tokenizer when there is one; `tokenizer` may be null).

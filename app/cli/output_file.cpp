@@ -83,8 +83,15 @@ int createTemp(const std::filesystem::path& target, std::string& tempPath, int& 
 }  // namespace
 
 int writeOutput(const std::optional<std::string>& path, const std::function<bool(std::FILE*)>& write) {
+    return writeOutput(path, [&](std::FILE* f, std::string&) { return write(f); });
+}
+
+int writeOutput(const std::optional<std::string>& path,
+                const std::function<bool(std::FILE*, std::string& error)>& write) {
+    std::string message;
     if (!path) {
-        if (!write(stdout) || std::fflush(stdout) != 0) return fail("cannot write to standard output");
+        if (!write(stdout, message)) return fail(message.empty() ? "cannot write to standard output" : message);
+        if (std::fflush(stdout) != 0) return fail("cannot write to standard output");
         return 0;
     }
     const std::filesystem::path target(*path);
@@ -114,7 +121,7 @@ int writeOutput(const std::optional<std::string>& path, const std::function<bool
     errno = 0;
     bool ok = false;
     try {
-        ok = write(f);
+        ok = write(f, message);
     } catch (...) {
         std::fclose(f);
         ::unlink(tmp.c_str());
@@ -122,6 +129,12 @@ int writeOutput(const std::optional<std::string>& path, const std::function<bool
         throw;
     }
     int err = errno;
+    if (!ok && !message.empty()) {
+        std::fclose(f);
+        ::unlink(tmp.c_str());
+        unregisterTemp();
+        return fail(message);
+    }
     if (!ok || std::ferror(f) != 0) {
         std::fclose(f);
         return err != 0 ? abandon("cannot write", err) : abandon("cannot write", EIO);

@@ -16,5 +16,9 @@ namespace attnviz::cli {
 
 // Returns the exit code; errors are reported through fail().
 int writeOutput(const std::optional<std::string>& path, const std::function<bool(std::FILE*)>& write);
+// The same for a writer that says why it failed (set `error`, return false):
+// its message, rather than the OS's, is the one error line.
+int writeOutput(const std::optional<std::string>& path,
+                const std::function<bool(std::FILE*, std::string& error)>& write);
 
 }  // namespace attnviz::cli

@@ -19,7 +19,7 @@ int runTokens(const std::vector<std::string>& argv) {
     if (!tokenizer && !args->has("--ids")) return fail(tokenizer.error());
     auto tokens = readTokens(*args, tokenizer ? tokenizer->get() : nullptr);
     if (!tokens) return fail(tokens.error());
-    const bool fromText = args->has("--text");
+    const bool fromText = hasTextInput(*args);
 
     if (args->has("--json")) {
         std::string out = "{\"tokens\":[";

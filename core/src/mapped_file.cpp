@@ -10,7 +10,10 @@
 namespace attnviz::core {
 
 Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO (or a device) would otherwise wait for a
+    // writer forever; it is refused below as not a regular file. Reads of a
+    // regular file ignore the flag.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         return makeError(ErrorCode::Io, "cannot open '" + path.string() + "': " + std::strerror(errno));
     }

@@ -76,7 +76,8 @@ std::string Model::firstNonFiniteWeight(int layer) const {
         if (w.layer > layer) continue;
         for (std::uint64_t k = 0; k < w.count; ++k) {
             if (!std::isfinite(w.data[k])) {
-                return "tensor '" + w.name + "' holds " + (std::isnan(w.data[k]) ? "NaN" : "an infinite value") +
+                const std::string in = weightsSource().empty() ? std::string() : " in '" + weightsSource() + "'";
+                return "tensor '" + w.name + "'" + in + " holds " + (std::isnan(w.data[k]) ? "NaN" : "an infinite value") +
                        " at index " + std::to_string(k);
             }
         }
@@ -216,6 +217,7 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
     if (!store) return store.takeError();
     auto owned = std::make_unique<WeightStore>(std::move(store.value()));
     const std::string weightsOnDisk = byteSizeText(owned->totalBytes());
+    const std::string weightsSource = owned->source().string();
 
     // The families word a refused progress callback their own way; watching
     // the callback here makes it a cancellation whatever they say.
@@ -240,6 +242,7 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
     auto canonical = std::filesystem::weakly_canonical(dir, ec);
     std::string name = (ec ? dir : canonical).filename().string();
     (*model)->setName(name.empty() ? dir.string() : name);
+    (*model)->setWeightsSource(weightsSource);
     return model;
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 namespace attnviz::core {
 namespace {
@@ -108,14 +109,27 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
                                                      std::to_string(kMaxJsonDepth) + " levels deep");
     }
     nlohmann::json header;
+    // A tensor named twice would silently keep one entry: refuse it.
+    std::set<std::string> names;
+    std::string duplicate;
+    const auto noteKeys = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        if (depth == 1 && event == nlohmann::json::parse_event_t::key && duplicate.empty()) {
+            std::string key = parsed.get<std::string>();
+            if (!names.insert(key).second) duplicate = std::move(key);
+        }
+        return true;
+    };
     try {
-        header = nlohmann::json::parse(headerStart, headerStart + headerLen);
+        header = nlohmann::json::parse(headerStart, headerStart + headerLen, noteKeys);
     } catch (const nlohmann::json::exception& e) {
         return makeError(ErrorCode::CorruptFile, where + ": header is not valid JSON (" + e.what() + ")");
     } catch (const std::bad_alloc&) {
         return outOfMemory("the header of " + where, headerLen);
     }
     if (!header.is_object()) return makeError(ErrorCode::CorruptFile, where + ": header is not a JSON object");
+    if (!duplicate.empty()) {
+        return makeError(ErrorCode::CorruptFile, where + ": tensor '" + duplicate + "' is listed twice in the header");
+    }
 
     const std::byte* dataStart = bytes.data() + 8 + headerLen;
     const std::uint64_t dataSize = bytes.size() - 8 - headerLen;

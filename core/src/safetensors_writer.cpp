@@ -6,6 +6,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cerrno>
 #include <cstring>
 
 namespace attnviz::core {
@@ -35,6 +36,17 @@ std::uint16_t floatToHalf(float value) {
 
 Status SafetensorsWriter::write(const std::filesystem::path& path, const std::vector<Entry>& entries,
                                 const Filler& fill) {
+    std::FILE* out = std::fopen(path.c_str(), "wb");
+    if (out == nullptr) return makeError(ErrorCode::Io, "cannot write '" + path.string() + "': " + std::strerror(errno));
+    Status written = write(out, "'" + path.string() + "'", entries, fill);
+    if (std::fclose(out) != 0 && written) {
+        written = makeError(ErrorCode::Io, "writing '" + path.string() + "' failed: " + std::strerror(errno));
+    }
+    return written;
+}
+
+Status SafetensorsWriter::write(std::FILE* out, const std::string& name, const std::vector<Entry>& entries,
+                                const Filler& fill) {
     nlohmann::json header = nlohmann::json::object();
     header["__metadata__"] = {{"format", "pt"}};
     std::uint64_t offset = 0;
@@ -48,34 +60,37 @@ Status SafetensorsWriter::write(const std::filesystem::path& path, const std::ve
     std::string text = header.dump();
     while (text.size() % 8 != 0) text += ' ';
 
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) return makeError(ErrorCode::Io, "cannot write '" + path.string() + "'");
+    bool ok = true;
+    const auto put = [&](const void* data, std::size_t bytes) {
+        ok = ok && std::fwrite(data, 1, bytes, out) == bytes;
+    };
     const std::uint64_t len = text.size();
-    out.write(reinterpret_cast<const char*>(&len), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    put(&len, 8);
+    put(text.data(), text.size());
     std::vector<float> values;
     std::vector<std::uint16_t> halves;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
+    for (std::size_t i = 0; i < entries.size() && ok; ++i) {
         std::uint64_t numel = 1;
         for (auto d : entries[i].shape) numel *= static_cast<std::uint64_t>(d);
         const Status written = guardAllocation("tensor '" + entries[i].name + "'", numel * sizeof(float), [&] {
             values.assign(numel, 0.0f);
             fill(i, values);
             if (entries[i].dtype == DType::F32) {
-                out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(numel * 4));
+                put(values.data(), numel * 4);
             } else {
                 halves.resize(numel);
                 for (std::size_t k = 0; k < numel; ++k) {
                     halves[k] = entries[i].dtype == DType::F16 ? floatToHalf(values[k]) : floatToBfloat16(values[k]);
                 }
-                out.write(reinterpret_cast<const char*>(halves.data()), static_cast<std::streamsize>(numel * 2));
+                put(halves.data(), numel * 2);
             }
             return Status::success();
         });
         if (!written) return written;
     }
-    out.close();
-    if (!out) return makeError(ErrorCode::Io, "writing '" + path.string() + "' failed (disk full?)");
+    if (!ok || std::fflush(out) != 0) {
+        return makeError(ErrorCode::Io, "writing " + name + " failed: " + std::strerror(errno));
+    }
     return Status::success();
 }
 

@@ -7,6 +7,7 @@
 #include "attnviz/core/safetensors_writer.h"
 
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -43,25 +44,19 @@ Result<std::string> randomModelConfig(const std::string& preset) {
     return it->second;
 }
 
-Status writeRandomModel(const std::string& configJson, const std::filesystem::path& dir,
-                        const RandomModelOptions& options) {
-    auto config = ModelConfig::fromJson(configJson, "the model config");
-    if (!config) return config.takeError();
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return makeError(ErrorCode::Io, "cannot create '" + dir.string() + "': " + ec.message());
-    {
-        std::ofstream out(dir / "config.json");
-        out << configJson << "\n";
-        if (!out) return makeError(ErrorCode::Io, "cannot write '" + (dir / "config.json").string() + "'");
-    }
-    // Every tensor of the architecture's list that random models carry, in
-    // its order and with the head model's prefix ("bert.", "model.", ...).
-    const WeightNameTable& table = weightNameTable(config->architecture);
-    const std::vector<TensorSpec> specs = architectureTensors(*config);
+namespace {
+
+using WeightSink = std::function<Status(const std::vector<SafetensorsWriter::Entry>&, const SafetensorsWriter::Filler&)>;
+
+// Every tensor of the architecture's list that random models carry, in its
+// order and with the head model's prefix ("bert.", "model.", ...), handed
+// with its seeded values to `sink`.
+Status randomWeights(const ModelConfig& config, const RandomModelOptions& options, const WeightSink& sink) {
+    const WeightNameTable& table = weightNameTable(config.architecture);
+    const std::vector<TensorSpec> specs = architectureTensors(config);
     std::vector<SafetensorsWriter::Entry> entries;
     std::vector<TensorInit> inits;
-    for (const TensorSlot& slot : expandTensors(specs, config->nLayers)) {
+    for (const TensorSlot& slot : expandTensors(specs, config.nLayers)) {
         const TensorSpec& spec = *slot.spec;
         if (spec.init == TensorInit::None || spec.need == TensorNeed::Ignored) continue;
         const std::string name = tensorName(table, table.bodyPrefixes.front(), spec.role, slot.layer);
@@ -69,7 +64,7 @@ Status writeRandomModel(const std::string& configJson, const std::filesystem::pa
         inits.push_back(spec.init);
     }
     std::mt19937_64 rng(options.seed);
-    return SafetensorsWriter::write(dir / "model.safetensors", entries, [&](std::size_t i, std::vector<float>& out) {
+    return sink(entries, [&](std::size_t i, std::vector<float>& out) {
         std::normal_distribution<float> normal(0.0f, 1.0f);
         const TensorInit init = inits[i];
         for (float& v : out) {
@@ -82,6 +77,34 @@ Status writeRandomModel(const std::string& configJson, const std::filesystem::pa
             case TensorInit::None: v = 0.0f; break;
             }
         }
+    });
+}
+
+}  // namespace
+
+Status writeRandomModel(const std::string& configJson, const std::filesystem::path& dir,
+                        const RandomModelOptions& options) {
+    auto config = ModelConfig::fromJson(configJson, "the model config");
+    if (!config) return config.takeError();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return makeError(ErrorCode::Io, "cannot create '" + dir.string() + "': " + ec.message());
+    {
+        std::ofstream out(dir / "config.json");
+        out << configJson << "\n";
+        if (!out) return makeError(ErrorCode::Io, "cannot write '" + (dir / "config.json").string() + "'");
+    }
+    return randomWeights(*config, options, [&](const auto& entries, const auto& fill) {
+        return SafetensorsWriter::write(dir / "model.safetensors", entries, fill);
+    });
+}
+
+Status writeRandomWeights(const std::string& configJson, std::FILE* out, const std::string& name,
+                          const RandomModelOptions& options) {
+    auto config = ModelConfig::fromJson(configJson, "the model config");
+    if (!config) return config.takeError();
+    return randomWeights(*config, options, [&](const auto& entries, const auto& fill) {
+        return SafetensorsWriter::write(out, name, entries, fill);
     });
 }
 

@@ -41,6 +41,9 @@ public:
     const ModelConfig& config() const { return m_config; }
     const std::string& name() const { return m_name; }
     void setName(std::string name) { m_name = std::move(name); }
+    // The weights file (model.safetensors or its index), for run errors.
+    const std::string& weightsSource() const { return m_weightsSource; }
+    void setWeightsSource(std::string path) { m_weightsSource = std::move(path); }
 
     // The mask the model was trained with (causal, bidirectional, window).
     MaskMode defaultMask() const;
@@ -71,6 +74,7 @@ private:
 
     ModelConfig m_config;
     std::string m_name;
+    std::string m_weightsSource;
     std::vector<std::string> m_loadWarnings;
     std::vector<BoundWeight> m_weights;  // in binding order
 };

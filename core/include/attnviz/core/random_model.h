@@ -6,6 +6,7 @@
 #include "attnviz/core/result.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -30,5 +31,9 @@ Result<std::string> randomModelConfig(const std::string& preset);
 // the architecture needs, in Hugging Face names and layouts.
 Status writeRandomModel(const std::string& configJson, const std::filesystem::path& dir,
                         const RandomModelOptions& options);
+// Only the model.safetensors of that model, into an open file (`name` names
+// it in errors), for callers that write through a temporary file.
+Status writeRandomWeights(const std::string& configJson, std::FILE* out, const std::string& name,
+                          const RandomModelOptions& options);
 
 }  // namespace attnviz::core

@@ -6,6 +6,7 @@
 #include "attnviz/core/result.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -26,6 +27,9 @@ public:
 
     // Tensors are stored in the order given; F16/BF16 are rounded to nearest even.
     static Status write(const std::filesystem::path& path, const std::vector<Entry>& entries, const Filler& fill);
+    // The same into an open file (the caller owns it and checks its close);
+    // `name` names it in errors.
+    static Status write(std::FILE* out, const std::string& name, const std::vector<Entry>& entries, const Filler& fill);
 };
 
 std::uint16_t floatToHalf(float value);
