@@ -4,6 +4,8 @@
 
 #include "attnviz/core/model_config.h"
 
+#include <cmath>
+
 using namespace attnviz;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -23,7 +25,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(!c.slidingWindow || *c.slidingWindow > 0, what);
     (void)c.maxSequenceLength();
     (void)c.isEncoder();
-    // normEps > 0, ropeTheta > 0 and the other value domains are checked by
-    // the config reader's domain checks (a separate change), not asserted here.
+    // Every value the forward pass divides by, takes a root or a power of is
+    // in its domain (the readers' domain checks).
+    const auto positive = [](double v) { return std::isfinite(v) && v > 0; };
+    const auto offOrPositive = [&](double v) { return v == 0 || positive(v); };
+    FUZZ_CHECK(positive(c.normEps), what + ": normEps");
+    FUZZ_CHECK(positive(c.ropeTheta) && positive(c.localRopeTheta), what + ": rope theta");
+    FUZZ_CHECK(positive(c.ropeScaling.factor), what + ": rope_scaling.factor");
+    FUZZ_CHECK(offOrPositive(c.queryPreAttnScalar), what + ": query_pre_attn_scalar");
+    FUZZ_CHECK(offOrPositive(c.attnLogitSoftcap) && offOrPositive(c.finalLogitSoftcap), what + ": soft-caps");
     return 0;
 }
