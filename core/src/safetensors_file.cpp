@@ -2,12 +2,14 @@
 
 #include "checked_math.h"
 #include "json_file.h"
+#include "message_text.h"
 #include "out_of_memory.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <set>
 
 namespace attnviz::core {
@@ -109,13 +111,21 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
                                                      std::to_string(kMaxJsonDepth) + " levels deep");
     }
     nlohmann::json header;
-    // A tensor named twice would silently keep one entry: refuse it.
+    // A tensor named twice would silently keep one entry: refuse it. A name
+    // with a control character (no real checkpoint has one) is refused too,
+    // so every message that quotes a tensor name stays one line.
     std::set<std::string> names;
     std::string duplicate;
+    std::optional<std::string> controlName;
     const auto noteKeys = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        if (depth == 1 && event == nlohmann::json::parse_event_t::key && duplicate.empty()) {
+        if (depth == 1 && event == nlohmann::json::parse_event_t::key) {
             std::string key = parsed.get<std::string>();
-            if (!names.insert(key).second) duplicate = std::move(key);
+            const bool control = std::any_of(key.begin(), key.end(), [](char ch) {
+                const auto c = static_cast<unsigned char>(ch);
+                return c < 0x20 || c == 0x7F;
+            });
+            if (control && !controlName) controlName = key;
+            if (duplicate.empty() && !names.insert(key).second) duplicate = std::move(key);
         }
         return true;
     };
@@ -127,6 +137,10 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
         return outOfMemory("the header of " + where, headerLen);
     }
     if (!header.is_object()) return makeError(ErrorCode::CorruptFile, where + ": header is not a JSON object");
+    if (controlName) {
+        return makeError(ErrorCode::CorruptFile, where + ": tensor name " + quotedForMessage(*controlName) +
+                                                     " holds a control character");
+    }
     if (!duplicate.empty()) {
         return makeError(ErrorCode::CorruptFile, where + ": tensor '" + duplicate + "' is listed twice in the header");
     }
