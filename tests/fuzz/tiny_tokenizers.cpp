@@ -2,56 +2,24 @@
 
 #include "fuzz_support.h"
 #include "tiny_files.h"
+#include "tiny_tokenizer_json.h"
+#include "tokenizers/byte_level.h"
 
 #include <nlohmann/json.hpp>
-
-#include <cstdio>
 
 namespace attnviz::fuzz {
 namespace {
 
 using Json = nlohmann::json;
+using test::addedToken;
+using test::vocabOf;
 
-std::string utf8(std::uint32_t cp) {
-    std::string s;
-    if (cp < 0x80) {
-        s += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        s += static_cast<char>(0xC0 | (cp >> 6));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        s += static_cast<char>(0xE0 | (cp >> 12));
-        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    return s;
-}
-
-// GPT-2's byte -> symbol table: printable bytes stand for themselves, the
-// others for 256, 257, ... in byte order.
+// GPT-2's byte -> symbol table, in byte order.
 std::vector<std::string> byteSymbols() {
-    std::vector<std::string> symbols(256);
-    std::uint32_t next = 256;
-    for (int b = 0; b < 256; ++b) {
-        const bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174);
-        symbols[static_cast<std::size_t>(b)] = utf8(printable ? static_cast<std::uint32_t>(b) : next++);
-    }
+    std::vector<std::string> symbols;
+    for (int b = 0; b < 256; ++b) symbols.push_back(core::byte_level::symbol(static_cast<unsigned char>(b)));
     return symbols;
 }
-
-Json vocabOf(const std::vector<std::string>& tokens) {
-    Json v = Json::object();
-    for (std::size_t i = 0; i < tokens.size(); ++i) v[tokens[i]] = static_cast<int>(i);
-    return v;
-}
-
-Json addedToken(int id, const std::string& content) {
-    return Json{{"id", id},       {"content", content}, {"single_word", false}, {"lstrip", false},
-                {"rstrip", false}, {"normalized", false}, {"special", true}};
-}
-
-const char* const kSplitPattern =
-    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
 // Llama-3 style: Split regex + ByteLevel, every byte symbol in the
 // vocabulary; ids 0..266 without holes.
@@ -62,11 +30,7 @@ Json byteLevelJson() {
     j["version"] = "1.0";
     j["added_tokens"] = Json::array({addedToken(265, "<|begin_of_text|>"), addedToken(266, "<|eot_id|>")});
     j["normalizer"] = nullptr;  // lossless: decode(encode(text)) == text
-    j["pre_tokenizer"] = {
-        {"type", "Sequence"},
-        {"pretokenizers",
-         Json::array({{{"type", "Split"}, {"pattern", {{"Regex", kSplitPattern}}}, {"behavior", "Isolated"}, {"invert", false}},
-                      {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", false}}})}};
+    j["pre_tokenizer"] = test::llama3PreTokenizer();
     j["post_processor"] = {
         {"type", "TemplateProcessing"},
         {"single", Json::array({{{"SpecialToken", {{"id", "<|begin_of_text|>"}, {"type_id", 0}}}},
@@ -84,66 +48,6 @@ Json byteLevelJson() {
                   {"ignore_merges", false},
                   {"vocab", vocabOf(tokens)},
                   {"merges", Json::array({"H e", "l l", "He ll", "Hell o", "\u0120 w", "o r", "\u0120w or", "1 2", "12 3"})}};
-    return j;
-}
-
-// Llama-2 style: Prepend/Replace "▁", byte fallback, decoder chain.
-Json metaspaceJson() {
-    std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
-    for (int b = 0; b < 256; ++b) {
-        char name[8];
-        std::snprintf(name, sizeof(name), "<0x%02X>", b);
-        tokens.push_back(name);
-    }
-    for (const char* t : {"\u2581", "H", "e", "l", "o", "\u2581H", "\u2581He", "ll", "\u2581Hell", "\u2581Hello", "w", "\u2581w"})
-        tokens.push_back(t);
-    Json j;
-    j["version"] = "1.0";
-    j["added_tokens"] = Json::array({addedToken(0, "<unk>"), addedToken(1, "<s>"), addedToken(2, "</s>")});
-    j["normalizer"] = {{"type", "Sequence"},
-                       {"normalizers", Json::array({{{"type", "Prepend"}, {"prepend", "\u2581"}},
-                                                    {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\u2581"}}})}};
-    j["pre_tokenizer"] = nullptr;
-    j["post_processor"] = {{"type", "TemplateProcessing"},
-                           {"single", Json::array({{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
-                                                   {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
-                           {"pair", Json::array({{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
-                                                 {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
-                                                 {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}})},
-                           {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {1}}, {"tokens", {"<s>"}}}}}}};
-    j["decoder"] = {{"type", "Sequence"},
-                    {"decoders", Json::array({{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
-                                              {{"type", "ByteFallback"}},
-                                              {{"type", "Fuse"}},
-                                              {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}})}};
-    j["model"] = {{"type", "BPE"},
-                  {"unk_token", "<unk>"},
-                  {"fuse_unk", true},
-                  {"byte_fallback", true},
-                  {"vocab", vocabOf(tokens)},
-                  {"merges", Json::array({Json::array({"\u2581", "H"}), Json::array({"\u2581H", "e"}),
-                                          Json::array({"l", "l"}), Json::array({"\u2581He", "ll"}),
-                                          Json::array({"\u2581Hell", "o"}), Json::array({"\u2581", "w"})})}};
-    return j;
-}
-
-// BERT style: BertNormalizer, BertPreTokenizer, WordPiece.
-Json wordPieceJson() {
-    Json j;
-    j["version"] = "1.0";
-    j["added_tokens"] = Json::array(
-        {addedToken(0, "[PAD]"), addedToken(1, "[UNK]"), addedToken(2, "[CLS]"), addedToken(3, "[SEP]")});
-    j["normalizer"] = {{"type", "BertNormalizer"}, {"clean_text", true}, {"handle_chinese_chars", true},
-                       {"strip_accents", nullptr}, {"lowercase", true}};
-    j["pre_tokenizer"] = {{"type", "BertPreTokenizer"}};
-    j["post_processor"] = {{"type", "BertProcessing"}, {"sep", {"[SEP]", 3}}, {"cls", {"[CLS]", 2}}};
-    j["decoder"] = {{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", true}};
-    j["model"] = {{"type", "WordPiece"},
-                  {"unk_token", "[UNK]"},
-                  {"continuing_subword_prefix", "##"},
-                  {"max_input_chars_per_word", 100},
-                  {"vocab", vocabOf({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "hel", "##lo", "world", "!", "a",
-                                     "##a", "\u4e2d"})}};
     return j;
 }
 
@@ -198,8 +102,10 @@ std::string tinyBpeByteFallbackModel() {
     return test::sentencePieceModel(spec);
 }
 
+// Llama-3 style byte level, the tests' Llama-2 style and their BERT WordPiece
+// with BERT's own 100-character word limit.
 std::vector<std::string> tinyTokenizerJsons() {
-    return {byteLevelJson().dump(), metaspaceJson().dump(), wordPieceJson().dump()};
+    return {byteLevelJson().dump(), test::llama2Style().dump(), test::wordPieceStyle(100).dump()};
 }
 
 std::vector<std::string> tinyTokenizerConfigs() {

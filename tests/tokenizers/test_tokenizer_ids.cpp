@@ -3,6 +3,7 @@
 // refused, and added_tokens_decoder's 2147483647 must not overflow `id + 1`.
 // Each error names the file, the token (or field) and the value.
 #include "tiny_files.h"
+#include "tiny_folder.h"
 
 #include "support/verify_result.h"
 
@@ -103,11 +104,7 @@ void TestTokenizerIds::outOfRangeIdsAreRefused() {
     QFETCH(QString, message);
     QTemporaryDir dir;
     const std::filesystem::path root = dir.path().toStdString();
-    for (const QByteArray& entry : files) {
-        const qsizetype eq = entry.indexOf('=');
-        const QByteArray content = entry.mid(eq + 1);
-        ATTNVIZ_VERIFY_OK(test::writeFile(root / entry.left(eq).toStdString(), std::string(content.constData(), content.size())));
-    }
+    ATTNVIZ_VERIFY_OK(test::writeFiles(root, files));
     const auto tok = core::loadTokenizer(root);
     QVERIFY2(!tok.ok(), "loaded");
     const QString error = QString::fromStdString(tok.error());

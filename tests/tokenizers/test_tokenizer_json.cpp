@@ -6,6 +6,7 @@
 // files or features that must be refused with a clear message and the right
 // code (unsupported features let the folder fall back to another file).
 #include "tiny_files.h"
+#include "tiny_tokenizer_json.h"
 
 #include "support/verify_result.h"
 
@@ -20,20 +21,9 @@ using Ids = std::vector<std::int32_t>;
 
 namespace {
 
-// Llama-3's pre-tokenization pattern.
-constexpr const char* kLlama3Pattern =
-    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
-
-Json vocabOf(const std::vector<std::string>& tokens) {
-    Json v = Json::object();
-    for (std::size_t i = 0; i < tokens.size(); ++i) v[tokens[i]] = static_cast<int>(i);
-    return v;
-}
-
-Json addedToken(int id, const std::string& content, bool special = true) {
-    return Json{{"id", id},       {"content", content}, {"single_word", false}, {"lstrip", false},
-                {"rstrip", false}, {"normalized", false}, {"special", special}};
-}
+using test::addedToken;
+using test::llama2Style;
+using test::vocabOf;
 
 // Byte-level symbols: "Ġ" is the space byte, "Ċ" the newline, "Ã" "©" the
 // two bytes of "é".
@@ -46,16 +36,7 @@ Json llama3Style(bool ignoreMerges) {
     j["version"] = "1.0";
     j["added_tokens"] = Json::array({addedToken(100, "<|begin_of_text|>"), addedToken(101, "<|eot_id|>")});
     j["normalizer"] = nullptr;
-    j["pre_tokenizer"] = {{"type", "Sequence"},
-                          {"pretokenizers",
-                           Json::array({{{"type", "Split"},
-                                         {"pattern", {{"Regex", kLlama3Pattern}}},
-                                         {"behavior", "Isolated"},
-                                         {"invert", false}},
-                                        {{"type", "ByteLevel"},
-                                         {"add_prefix_space", false},
-                                         {"trim_offsets", true},
-                                         {"use_regex", false}}})}};
+    j["pre_tokenizer"] = test::llama3PreTokenizer();
     j["post_processor"] = {
         {"type", "Sequence"},
         {"processors",
@@ -84,77 +65,12 @@ Json llama3Style(bool ignoreMerges) {
     return j;
 }
 
-// ids: 0 <unk>, 1 <s>, 2 </s>, 3..258 <0x00>..<0xFF>, then pieces.
-Json llama2Style() {
-    std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
-    for (int b = 0; b < 256; ++b) {
-        char name[8];
-        std::snprintf(name, sizeof(name), "<0x%02X>", b);
-        tokens.push_back(name);
-    }
-    for (const char* t : {"\u2581", "H", "e", "l", "o", "\u2581H", "\u2581He", "ll", "\u2581Hell", "\u2581Hello", "w",
-                          "\u2581w"}) {
-        tokens.push_back(t);
-    }
-    Json j;
-    j["version"] = "1.0";
-    j["added_tokens"] = Json::array({addedToken(0, "<unk>"), addedToken(1, "<s>"), addedToken(2, "</s>")});
-    j["normalizer"] = {{"type", "Sequence"},
-                       {"normalizers", Json::array({{{"type", "Prepend"}, {"prepend", "\u2581"}},
-                                                    {{"type", "Replace"},
-                                                     {"pattern", {{"String", " "}}},
-                                                     {"content", "\u2581"}}})}};
-    j["pre_tokenizer"] = nullptr;
-    j["post_processor"] = {{"type", "TemplateProcessing"},
-                           {"single", Json::array({{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
-                                                   {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
-                           {"pair", Json::array({{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
-                                                 {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
-                                                 {{"SpecialToken", {{"id", "<s>"}, {"type_id", 1}}}},
-                                                 {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}})},
-                           {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {1}}, {"tokens", {"<s>"}}}}}}};
-    j["decoder"] = {{"type", "Sequence"},
-                    {"decoders", Json::array({{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
-                                              {{"type", "ByteFallback"}},
-                                              {{"type", "Fuse"}},
-                                              {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}})}};
-    j["model"] = {{"type", "BPE"},
-                  {"dropout", nullptr},
-                  {"unk_token", "<unk>"},
-                  {"continuing_subword_prefix", nullptr},
-                  {"end_of_word_suffix", nullptr},
-                  {"fuse_unk", true},
-                  {"byte_fallback", true},
-                  {"vocab", vocabOf(tokens)},
-                  {"merges", Json::array({Json::array({"\u2581", "H"}), Json::array({"\u2581H", "e"}),
-                                          Json::array({"l", "l"}), Json::array({"\u2581He", "ll"}),
-                                          Json::array({"\u2581Hell", "o"}), Json::array({"\u2581", "w"})})}};
-    return j;
-}
+// llama2Style() ids (see tiny_tokenizer_json.h).
 constexpr std::int32_t kL2Hello = 268, kL2w = 270, kL2Meta = 259, kL2H = 260, kL2e = 261, kL2ll = 266, kL2o = 263;
 std::int32_t byteId(int b) { return 3 + b; }
 
-Json wordPieceStyle() {
-    Json j;
-    j["version"] = "1.0";
-    j["added_tokens"] = Json::array(
-        {addedToken(0, "[PAD]"), addedToken(1, "[UNK]"), addedToken(2, "[CLS]"), addedToken(3, "[SEP]")});
-    j["normalizer"] = {{"type", "BertNormalizer"},
-                       {"clean_text", true},
-                       {"handle_chinese_chars", true},
-                       {"strip_accents", nullptr},
-                       {"lowercase", true}};
-    j["pre_tokenizer"] = {{"type", "BertPreTokenizer"}};
-    j["post_processor"] = {{"type", "BertProcessing"}, {"sep", {"[SEP]", 3}}, {"cls", {"[CLS]", 2}}};
-    j["decoder"] = {{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", true}};
-    j["model"] = {{"type", "WordPiece"},
-                  {"unk_token", "[UNK]"},
-                  {"continuing_subword_prefix", "##"},
-                  {"max_input_chars_per_word", 5},
-                  {"vocab", vocabOf({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "hel", "##lo", "world", "!", "a",
-                                     "##a", "\u4e2d"})}};
-    return j;
-}
+// max_input_chars_per_word 5, so a short word already reaches the limit.
+Json wordPieceStyle() { return test::wordPieceStyle(5); }
 
 // Byte-level BPE without regex surprises, for added-token flags.
 Json addedFlagsStyle(const Json& maskToken, bool lowercase) {

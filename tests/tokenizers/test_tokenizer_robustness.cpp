@@ -4,6 +4,7 @@
 // encode from several threads at once, and missing or corrupt vocabulary
 // files (errors naming the file, with the code of the failure).
 #include "tiny_files.h"
+#include "tiny_folder.h"
 
 #include "support/test_paths.h"
 #include "support/verify_result.h"
@@ -301,11 +302,7 @@ void TestTokenizerRobustness::badFiles() {
     QFETCH(core::ErrorCode, code);
     QTemporaryDir dir;
     const std::filesystem::path root = dir.path().toStdString();
-    for (const QByteArray& entry : files) {
-        const qsizetype eq = entry.indexOf('=');
-        const QByteArray content = entry.mid(eq + 1);
-        ATTNVIZ_VERIFY_OK(test::writeFile(root / entry.left(eq).toStdString(), std::string(content.constData(), content.size())));
-    }
+    ATTNVIZ_VERIFY_OK(test::writeFiles(root, files));
     const auto tok = core::loadTokenizer(root);
     QVERIFY(!tok.ok());
     QVERIFY2(QString::fromStdString(tok.error()).contains(message), tok.error().c_str());
