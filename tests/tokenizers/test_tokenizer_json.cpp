@@ -407,7 +407,7 @@ void TestTokenizerJson::refused_data() {
                              << "unsupported tokenizer.json feature: BPE dropout" << unsupported;
     QTest::newRow("bad regex") << with("pre_tokenizer", {{"type", "Split"}, {"pattern", {{"Regex", "(a"}}},
                                                          {"behavior", "Isolated"}})
-                               << "invalid regular expression '(a'" << unsupported;
+                               << "invalid regular expression \"(a\"" << unsupported;
     QTest::newRow("truncated") << full.left(full.size() / 2) << "is not valid JSON" << corrupt;
     QTest::newRow("merge of unknown tokens")
         << withModel({{"type", "BPE"}, {"vocab", {{"a", 0}}}, {"merges", Json::array({"a q"})}})

@@ -1,5 +1,7 @@
 #include "pcre2_regex.h"
 
+#include "../message_text.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -74,7 +76,7 @@ Result<std::shared_ptr<const Pcre2Regex>> Pcre2Regex::compile(std::string_view p
         pcre2_get_error_message(errorCode, message, sizeof(message));
         // Tokenizer files carry their patterns; one that PCRE2 refuses is
         // a pattern attnviz cannot run.
-        return makeError(ErrorCode::Unsupported, "invalid regular expression '" + std::string(pattern) + "': " +
+        return makeError(ErrorCode::Unsupported, "invalid regular expression " + quotedForMessage(pattern, 120) + ": " +
                                                      reinterpret_cast<const char*>(message) + " (at offset " +
                                                      std::to_string(errorOffset) + ")");
     }

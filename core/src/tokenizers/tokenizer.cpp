@@ -1,10 +1,13 @@
 #include "attnviz/core/tokenizer.h"
 
+#include "../message_text.h"
 #include "../out_of_memory.h"
 #include "sentencepiece_tokenizer.h"
 #include "tokenizer_config.h"
 #include "tokenizer_json_loader.h"
 #include "vocab_file_loader.h"
+
+#include <algorithm>
 
 namespace attnviz::core {
 
@@ -142,16 +145,29 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerOfFormat(const std::filesystem::
 
 std::string loadingWhat(const std::filesystem::path& dir) { return "the tokenizer of '" + dir.string() + "'"; }
 
+// An error is one line whatever text of the files it quotes: the loaders
+// quote names and patterns with quotedForMessage; this is the net below them.
+Result<std::unique_ptr<Tokenizer>> oneLine(Result<std::unique_ptr<Tokenizer>> result) {
+    if (result) return result;
+    Error error = result.takeError();
+    const bool control = std::any_of(error.message.begin(), error.message.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return c < 0x20 || c == 0x7F;
+    });
+    if (control) error.message = escapedForMessage(error.message, error.message.size());
+    return error;
+}
+
 }  // namespace
 
 // Vocabularies, merge tables and their JSON run to hundreds of megabytes in
 // memory; a failed allocation is reported, not thrown.
 Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir) {
-    return guardAllocation(loadingWhat(dir), std::nullopt, [&] { return findAndLoadTokenizer(dir); });
+    return oneLine(guardAllocation(loadingWhat(dir), std::nullopt, [&] { return findAndLoadTokenizer(dir); }));
 }
 
 Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir, TokenizerFormat format) {
-    return guardAllocation(loadingWhat(dir), std::nullopt, [&] { return loadTokenizerOfFormat(dir, format); });
+    return oneLine(guardAllocation(loadingWhat(dir), std::nullopt, [&] { return loadTokenizerOfFormat(dir, format); }));
 }
 
 }  // namespace attnviz::core
