@@ -2,15 +2,17 @@
 # Sets up a Debian 12 machine for attnviz, then builds, launches or tests it.
 #   tools/dev.sh run [attnviz options]  install missing packages, build the GUI only, launch it
 #   tools/dev.sh test                   install missing packages, build everything, run every test
-#   tools/dev.sh deps | build           the single steps (build: every target, tests included)
+#   tools/dev.sh deps [LIST] | build    the single steps (deps: the packages of LIST too, e.g.
+#                                       tools/debian-packages-fuzz.txt; build: every target, tests included)
 # ATTNVIZ_BUILD_DIR (default: build) chooses the build folder; run and test share it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${ATTNVIZ_BUILD_DIR:-build}
 
+# deps [LIST...]: installs what tools/debian-packages.txt and each LIST name and the machine lacks.
 deps() {
     local pkgs missing=()
-    pkgs=$(grep -v '^\s*#' tools/debian-packages.txt | tr -s ' \t' '\n' | sed '/^$/d')
+    pkgs=$(cat tools/debian-packages.txt "$@" | grep -v '^\s*#' | tr -s ' \t' '\n' | sed '/^$/d')
     for p in $pkgs; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
@@ -36,7 +38,7 @@ build() {
 }
 
 case "${1:-}" in
-deps) deps ;;
+deps) shift; deps "$@" ;;
 build) deps; build ;;
 test)
     deps

@@ -14,20 +14,6 @@ ONLY=${2:-}
 BUILD_DIR=${ATTNVIZ_FUZZ_BUILD_DIR:-build-fuzz}
 case "$SECONDS_EACH" in '' | *[!0-9]*) sed -n '2,/^set /{/^#/s/^# \{0,1\}//p}' "$0"; exit 2 ;; esac
 
-deps() {
-    tools/dev.sh deps  # what core needs to build
-    local p missing=()
-    for p in $(grep -v '^\s*#' tools/debian-packages-fuzz.txt); do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    if ((${#missing[@]})); then
-        local sudo=""
-        [ "$(id -u)" -ne 0 ] && sudo=sudo
-        echo "Installing: ${missing[*]}"
-        $sudo apt-get update
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
-    fi
-}
 
 # The dictionaries (tests/fuzz/dict) each target reads, joined into one file.
 dicts_for() {
@@ -44,7 +30,7 @@ dicts_for() {
     esac
 }
 
-deps
+tools/dev.sh deps tools/debian-packages-fuzz.txt
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DATTNVIZ_FUZZ=ON -DATTNVIZ_BUILD_GUI=OFF -DATTNVIZ_BUILD_TESTS=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
