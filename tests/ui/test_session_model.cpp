@@ -14,6 +14,7 @@
 #include <QPlainTextEdit>
 #include "window/banner.h"
 
+#include <QLabel>
 #include <QLineEdit>
 #include <QtTest>
 #include <qcustomplot.h>
@@ -35,6 +36,7 @@ private slots:
     void maskControlFollowsTheSession();
     void globalTokensField();
     void failingStartModelFallsBackToDefault();
+    void statusShowsTheTimeSplit();
 
 private:
     QTemporaryDir m_tmp;
@@ -289,6 +291,26 @@ void TestSessionModel::failingStartModelFallsBackToDefault() {
     QVERIFY(!banner->isHidden());
     QVERIFY2(banner->text().contains(QStringLiteral("does not exist")), qPrintable(banner->text()));
     QVERIFY(banner->text().contains(QStringLiteral("the default model opened instead")));
+}
+
+// The status bar's run time has the split per stage in its tooltip, and the
+// total shown is tokenizer plus run.
+void TestSessionModel::statusShowsTheTimeSplit() {
+    ui::MainWindow window;
+    ui::SessionModel* session = window.session();
+    ATTNVIZ_UNWRAP(fixture, test::loadFixture(m_tmp, "tiny-gpt2"));
+    session->setModel(std::move(fixture));
+    QSignalSpy ready(session, &ui::SessionModel::resultReady);
+    session->setText(QStringLiteral("1 2 3"));
+    session->recompute();
+    QVERIFY(ready.wait(5000));
+    auto* time = window.findChild<QLabel*>(QStringLiteral("runTimeLabel"));
+    QVERIFY(time != nullptr);
+    const QString tip = time->toolTip();
+    QVERIFY2(tip.contains(QStringLiteral("tokenize ")) && tip.contains(QStringLiteral("forward pass ")), qPrintable(tip));
+    const auto& r = *session->result();
+    QVERIFY(r.tokenizeMs > 0);
+    QCOMPARE(time->text(), QStringLiteral("%1 ms").arg(r.tokenizeMs + r.computeMs, 0, 'f', 1));
 }
 
 QTEST_MAIN(TestSessionModel)

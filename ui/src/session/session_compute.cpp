@@ -19,7 +19,7 @@ core::Result<std::vector<core::Token>> tokenizeInput(const LoadedModel& model, c
 core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel& model,
                                                               const std::vector<core::Token>& tokens,
                                                               core::MaskMode mask, const std::atomic<bool>* cancel,
-                                                              const RunFeatures& features) {
+                                                              const RunFeatures& features, double tokenizeMs) {
     if (!model.isValid()) return noModel();
     core::RunControl control;
     control.cancel = cancel;
@@ -27,7 +27,7 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
     request.globalTokens = features.globalTokens;
     auto run = model.session->run(tokens, request, control);
     if (!run) return run.takeError();
-    return toSessionResult(std::move(run.value()));
+    return toSessionResult(std::move(run.value()), tokenizeMs);
 }
 
 core::Result<std::shared_ptr<const SessionResult>> completeInduction(const LoadedModel& model,
@@ -38,7 +38,7 @@ core::Result<std::shared_ptr<const SessionResult>> completeInduction(const Loade
     control.cancel = cancel;
     auto run = model.session->withInduction(*result.run, control);
     if (!run) return run.takeError();
-    return toSessionResult(std::move(run.value()));
+    return toSessionResult(std::move(run.value()), result.tokenizeMs);
 }
 
 bool needsInduction(const SessionResult& result) { return result.run->needsInduction(); }

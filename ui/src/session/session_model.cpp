@@ -2,6 +2,8 @@
 
 #include <QTimer>
 
+#include <chrono>
+
 namespace attnviz::ui {
 
 SessionModel::SessionModel(QObject* parent)
@@ -124,9 +126,12 @@ void SessionModel::startCompute() {
         [model = m_model, input = m_input, mask = m_mask, features = m_features,
          hook = m_workerHook](const std::atomic<bool>& cancel) -> core::Result<std::shared_ptr<const SessionResult>> {
             if (hook) hook();
+            const auto start = std::chrono::steady_clock::now();
             auto tokens = tokenizeInput(model, input);
             if (!tokens) return tokens.takeError();
-            return runSession(model, tokens.value(), mask, &cancel, features);
+            const double tokenizeMs =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+            return runSession(model, tokens.value(), mask, &cancel, features, tokenizeMs);
         },
         [this](core::Result<std::shared_ptr<const SessionResult>> run) {
             if (!run) {

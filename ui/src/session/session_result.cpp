@@ -4,7 +4,7 @@
 
 namespace attnviz::ui {
 
-std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core::RunResult> run) {
+std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core::RunResult> run, double tokenizeMs) {
     auto out = std::make_shared<SessionResult>();
     const core::RunResult& r = *run;
     out->model = r.model;
@@ -16,6 +16,7 @@ std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core:
     out->defaultTrace = r.defaultTrace;
     for (const core::Token& t : r.tokens) out->tokens.push_back({QString::fromStdString(t.display), t.special, t.id});
     out->computeMs = r.timings.totalMs;
+    out->tokenizeMs = tokenizeMs;
     out->headStats = r.headStats;
     out->induction = r.induction;
     out->inductionProblem = QString::fromStdString(r.inductionProblem);

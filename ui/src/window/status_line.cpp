@@ -14,6 +14,7 @@ StatusLine::StatusLine(QStatusBar* bar, SessionModel* session) : QObject(bar), m
     m_model = new QLabel(tr("no model"), bar);
     m_tokens = new QLabel(bar);
     m_time = new QLabel(bar);
+    m_time->setObjectName(QStringLiteral("runTimeLabel"));
     m_mask = new QLabel(bar);
     m_mask->setObjectName(QStringLiteral("maskStatus"));
     m_progress = new QProgressBar(bar);
@@ -73,9 +74,21 @@ void StatusLine::showModel() {
     m_model->setToolTip(QDir::toNativeSeparators(m.dir));
 }
 
+QString StatusLine::timeSplit(const SessionResult& result) {
+    // Where the time of the last edit went; stages that did not run are left out.
+    const core::RunTimings& t = result.run->timings;
+    QStringList parts{tr("tokenize %1 ms").arg(result.tokenizeMs, 0, 'f', 1),
+                      tr("forward pass %1 ms").arg(t.forwardMs, 0, 'f', 1)};
+    if (t.defaultMaskMs > 0) parts << tr("run under the model's own mask %1 ms").arg(t.defaultMaskMs, 0, 'f', 1);
+    if (t.statisticsMs > 0) parts << tr("statistics and predictions %1 ms").arg(t.statisticsMs, 0, 'f', 1);
+    if (t.inductionMs > 0) parts << tr("induction pass %1 ms").arg(t.inductionMs, 0, 'f', 1);
+    return parts.join(QStringLiteral("\n"));
+}
+
 void StatusLine::showResult(const SessionResult& result) {
     m_tokens->setText(tr("%n token(s)", nullptr, result.tokenCount()));
-    m_time->setText(tr("%1 ms").arg(result.computeMs, 0, 'f', 1));
+    m_time->setText(tr("%1 ms").arg(result.tokenizeMs + result.computeMs, 0, 'f', 1));
+    m_time->setToolTip(timeSplit(result));
     if (result.maskIsDefault()) {
         m_mask->setText(tr("mask: %1").arg(maskLabel(result.trace->mask())));
         m_mask->setStyleSheet(QString());

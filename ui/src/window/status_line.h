@@ -23,6 +23,8 @@ public:
     StatusLine(QStatusBar* bar, SessionModel* session);
 
     void showResult(const SessionResult& result);
+    // The time split of a result, one stage per line (the time label's tooltip).
+    static QString timeSplit(const SessionResult& result);
     // A passing message ("" clears it); timeoutMs 0 keeps it until the next.
     void showMessage(const QString& text, int timeoutMs = 0);
 

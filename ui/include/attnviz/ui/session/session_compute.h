@@ -50,7 +50,8 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
                                                               const std::vector<core::Token>& tokens,
                                                               core::MaskMode mask,
                                                               const std::atomic<bool>* cancel = nullptr,
-                                                              const RunFeatures& features = {});
+                                                              const RunFeatures& features = {},
+                                                              double tokenizeMs = 0);
 
 // `result` with its induction scores (core::Session::withInduction: the extra
 // pass of core/induction.h, once per model and mask), or with the reason

@@ -53,7 +53,8 @@ struct SessionResult {
     std::shared_ptr<const core::AttentionTrace> trace;         // with scores
     std::shared_ptr<const core::AttentionTrace> defaultTrace;  // == trace when the mask is the default
     std::vector<TokenLabel> tokens;
-    double computeMs = 0;
+    double computeMs = 0;   // the run (core::RunResult::timings.totalMs)
+    double tokenizeMs = 0;  // the tokenizer, before the run
 
     // core::computeHeadStats of `trace`, layer-major; induction is NaN until
     // `induction` is set (the session measures it after the first result).
@@ -92,7 +93,8 @@ struct SessionResult {
     QString layerDescription(int layer) const;
 };
 
-std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core::RunResult> run);
+std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core::RunResult> run,
+                                                     double tokenizeMs = 0);
 
 // A readable name of a concrete mask: "causal", "bidirectional", "sliding window 4".
 QString maskLabel(core::MaskMode mask);
