@@ -8,6 +8,8 @@ namespace attnviz::core {
 
 namespace {
 
+bool isControl(unsigned char c) { return c < 0x20 || c == 0x7F; }
+
 std::string escaped(std::string_view text, std::size_t maxBytes, bool quoted) {
     const bool cut = text.size() > maxBytes;
     if (cut) text = text.substr(0, maxBytes);
@@ -23,7 +25,7 @@ std::string escaped(std::string_view text, std::size_t maxBytes, bool quoted) {
             } else if (quoted && (c == '"' || c == '\\')) {
                 out += '\\';
                 out += static_cast<char>(c);
-            } else if (c < 0x20 || c == 0x7F) {
+            } else if (isControl(c)) {
                 char hex[8];
                 std::snprintf(hex, sizeof hex, "\\x%02X", c);
                 out += hex;
@@ -46,6 +48,13 @@ std::string escaped(std::string_view text, std::size_t maxBytes, bool quoted) {
 }
 
 }  // namespace
+
+bool hasControlCharacter(std::string_view text) {
+    for (const char ch : text) {
+        if (isControl(static_cast<unsigned char>(ch))) return true;
+    }
+    return false;
+}
 
 std::string quotedForMessage(std::string_view text, std::size_t maxBytes) { return escaped(text, maxBytes, true); }
 

@@ -7,6 +7,10 @@
 
 namespace attnviz::core {
 
+// Whether `text` holds a control character (below 0x20, or 0x7F): text that
+// would break a one-line message or drive a terminal.
+bool hasControlCharacter(std::string_view text);
+
 // `text` in double quotes with control characters, quotes, backslashes and
 // bytes that are not UTF-8 escaped (\n, \", \\, \xNN), cut after `maxBytes`
 // bytes of input with "..." added: never a line break or a terminal escape.

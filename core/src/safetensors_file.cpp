@@ -120,11 +120,7 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
     const auto noteKeys = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
         if (depth == 1 && event == nlohmann::json::parse_event_t::key) {
             std::string key = parsed.get<std::string>();
-            const bool control = std::any_of(key.begin(), key.end(), [](char ch) {
-                const auto c = static_cast<unsigned char>(ch);
-                return c < 0x20 || c == 0x7F;
-            });
-            if (control && !controlName) controlName = key;
+            if (!controlName && hasControlCharacter(key)) controlName = key;
             if (duplicate.empty() && !names.insert(key).second) duplicate = std::move(key);
         }
         return true;

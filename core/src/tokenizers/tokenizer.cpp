@@ -7,8 +7,6 @@
 #include "tokenizer_json_loader.h"
 #include "vocab_file_loader.h"
 
-#include <algorithm>
-
 namespace attnviz::core {
 
 std::vector<std::int32_t> Encoding::ids() const {
@@ -150,11 +148,7 @@ std::string loadingWhat(const std::filesystem::path& dir) { return "the tokenize
 Result<std::unique_ptr<Tokenizer>> oneLine(Result<std::unique_ptr<Tokenizer>> result) {
     if (result) return result;
     Error error = result.takeError();
-    const bool control = std::any_of(error.message.begin(), error.message.end(), [](char ch) {
-        const auto c = static_cast<unsigned char>(ch);
-        return c < 0x20 || c == 0x7F;
-    });
-    if (control) error.message = escapedForMessage(error.message, error.message.size());
+    if (hasControlCharacter(error.message)) error.message = escapedForMessage(error.message, error.message.size());
     return error;
 }
 
