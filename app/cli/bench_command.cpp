@@ -2,8 +2,10 @@
 // the same Session as every other command.
 #include "arg_parser.h"
 #include "commands.h"
+#include "memory_bandwidth.h"
 
 #include "attnviz/core/compute_threads.h"
+#include "attnviz/core/flop_count.h"
 #include "attnviz/core/session.h"
 
 #include <algorithm>
@@ -52,9 +54,12 @@ int runBench(const std::vector<std::string>& argv) {
     std::printf("model      %s (%s, %d layers x %d heads, d_model %d)\n", s.name().c_str(), c.modelType.c_str(),
                 c.nLayers, c.nHeads, c.dModel);
     std::printf("backend    %s\n", core::computeBackendInfo().c_str());
+    std::printf("threads    %s\n", core::computeThreadLayout().c_str());
     std::printf("load       %.1f ms\n", loadMs);
+    const std::uint64_t flopsBefore = core::matmulFlopsCounted();
     auto warm = s.run(*input, request);  // first touch of the mapped weights
     if (!warm) return fail(warm.error());
+    const double gflop = static_cast<double>(core::matmulFlopsCounted() - flopsBefore) / 1e9;
     std::vector<double> ms;
     for (int r = 0; r < *repeat; ++r) {
         const auto start = Clock::now();
@@ -65,6 +70,15 @@ int runBench(const std::vector<std::string>& argv) {
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
     std::printf("tokens     %d\nrepeat     %d\nmedian     %.2f ms\nmin        %.2f ms\n", *tokens, *repeat, median, ms.front());
+    // The rate of the matrix products over the whole pass, and the floor a
+    // short input meets: every layer's weights read once from memory.
+    std::printf("gflop      %.2f per run (matrix products)\n", gflop);
+    std::printf("rate       %.1f GFLOP/s at the median, %.1f at the min\n", gflop / median * 1e3,
+                gflop / ms.front() * 1e3);
+    const double weightMb = static_cast<double>(s.model().layerWeightBytes()) / 1e6;
+    const double bandwidth = measureReadBandwidth();
+    std::printf("floor      %.2f ms: %.0f MB of layer weights at %.1f GB/s measured read bandwidth\n",
+                weightMb / bandwidth, weightMb, bandwidth);
     return 0;
 }
 

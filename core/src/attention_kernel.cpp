@@ -1,5 +1,9 @@
 #include "attnviz/core/attention_kernel.h"
 
+#include "attnviz/core/flop_count.h"
+
+#include <cblas.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -33,7 +37,6 @@ void recordValueNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>
 void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, int layer,
                         AttentionTrace& trace, RowMatrix& context, const Linear* outProjection) {
     using Strided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
-    using StridedOut = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
     const int hd = layout.headDim;
     const int group = layout.nHeads / layout.nKvHeads;
     const int T = seqLen;
@@ -54,9 +57,10 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
         const Strided v(qkv.v + g * hd, T, hd, Eigen::OuterStride<>(qkv.vStride));  // (seqLen, headDim)
         Eigen::Map<RowMatrix> p(trace.probs(layer, h), T, T);                       // (seqLen, seqLen)
 
-        // 1. scores = Q K^T * scale
-        p.noalias() = q * k.transpose();
-        p *= layout.scale;
+        // 1. scores = Q K^T * scale (OpenBLAS; inside the parallel loop it
+        //    runs on the calling thread)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, layout.scale, q.data(), qkv.qStride, k.data(),
+                    qkv.kStride, 0.0f, p.data(), T);
         if (layout.softcap > 0.0f) {
             const float cap = layout.softcap;
             p = (p.array() / cap).tanh() * cap;
@@ -81,9 +85,10 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
             recordValueNorms(v, *outProjection, h, hd, trace.valueNorms(layer, h));
         }
         // 4. context of this head = P V
-        StridedOut out(context.data() + h * hd, T, hd, Eigen::OuterStride<>(context.cols()));
-        out.noalias() = p * v;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f, p.data(), T, v.data(), qkv.vStride, 0.0f,
+                    context.data() + h * hd, static_cast<int>(context.cols()));
     }
+    countMatmulFlops(2ULL * layout.nHeads * T, T, hd);
 }
 
 }  // namespace attnviz::core

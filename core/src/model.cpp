@@ -71,6 +71,14 @@ void Model::adoptBinding(const BoundTensors& bound) {
     m_weights = bound.inOrder();
 }
 
+std::uint64_t Model::layerWeightBytes() const {
+    std::uint64_t bytes = 0;
+    for (const BoundWeight& w : m_weights) {
+        if (w.layer >= 0) bytes += w.count * sizeof(float);
+    }
+    return bytes;
+}
+
 std::string Model::firstNonFiniteWeight(int layer) const {
     for (const BoundWeight& w : m_weights) {
         if (w.layer > layer) continue;

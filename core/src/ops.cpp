@@ -1,6 +1,7 @@
 #include "attnviz/core/ops.h"
 
 #include "attnviz/core/aligned_buffer.h"
+#include "attnviz/core/flop_count.h"
 
 #include <cblas.h>
 #include <unsupported/Eigen/SpecialFunctions>
@@ -18,6 +19,7 @@ void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.inOutLayout ? CblasNoTrans : CblasTrans, rows, layer.out, layer.in,
                 1.0f, x.data(), layer.in, layer.weight, layer.inOutLayout ? layer.out : layer.in, 0.0f, y.data(),
                 layer.out);
+    countMatmulFlops(rows, layer.out, layer.in);
     if (layer.bias != nullptr) {
         y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(layer.bias, layer.out);
     }
@@ -107,8 +109,11 @@ float laneSum(const float* v, int n) {
 }  // namespace
 
 void softmaxRange(float* row, int length, int begin, int end) {
-    float maxValue = -std::numeric_limits<float>::infinity();
-    for (int j = begin; j < end; ++j) maxValue = std::max(maxValue, row[j]);
+    // The maximum is exact in any order, so Eigen's vectorised maxCoeff gives
+    // the same bits as a scalar loop (rows with NaN never get here: the
+    // kernel reports non-finite scores and the run stops).
+    const float maxValue = end > begin ? Eigen::Map<const Eigen::ArrayXf>(row + begin, end - begin).maxCoeff()
+                                       : -std::numeric_limits<float>::infinity();
     // exp() runs in an aligned scratch buffer: on a row at an arbitrary address
     // Eigen would compute the unaligned head with scalar exp and the rest with
     // its vector exp, and the bits would depend on where the row lies.

@@ -8,5 +8,8 @@ namespace attnviz::core {
 
 void setComputeThreads(int threads);
 std::string computeBackendInfo();
+// Which thread pools the GEMMs and the per-head loops run on, and how many
+// threads each has: "one OpenMP pool of 2 threads: ...".
+std::string computeThreadLayout();
 
 }  // namespace attnviz::core

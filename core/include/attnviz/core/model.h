@@ -44,6 +44,9 @@ public:
     // The weights file (model.safetensors or its index), for run errors.
     const std::string& weightsSource() const { return m_weightsSource; }
     void setWeightsSource(std::string path) { m_weightsSource = std::move(path); }
+    // Bytes of the per-layer weights a forward pass streams (as the float32
+    // it computes with): what a short input's run time is bound by.
+    std::uint64_t layerWeightBytes() const;
 
     // The mask the model was trained with (causal, bidirectional, window).
     MaskMode defaultMask() const;
