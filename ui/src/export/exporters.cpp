@@ -231,6 +231,7 @@ core::Status exportHeadStatsCsv(std::span<const core::HeadStats> stats, const QS
 }
 
 core::Status exportView(PlotView& view, const QString& path, ExportFormat format, const FigureOptions& options) {
+    view.ensureCurrent();
     switch (format) {
     case ExportFormat::Csv: return exportCsv(view, path);
     case ExportFormat::Json:

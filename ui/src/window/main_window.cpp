@@ -279,11 +279,11 @@ void MainWindow::onResult() {
 }
 
 void MainWindow::onResultUpdated() {
-    // The same run, now with its induction scores: the views that read the
-    // statistics (and their exports) take the new copy.
+    // The same run, now with its induction scores: the views draw nothing
+    // of it, their exports (the analyses' JSON) take the new copy.
     const auto result = m_session->result();
     if (!result) return;
-    for (PlotView* v : m_tabs->views()) v->setResult(result);
+    for (PlotView* v : m_tabs->views()) v->updateResult(result);
     m_stats->setResult(result);
     m_input->predictionsPanel()->setResult(result);
 }
