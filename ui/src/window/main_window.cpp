@@ -171,6 +171,13 @@ void MainWindow::wire() {
 
     connect(analysisPage(), &AnalysisPage::kindChanged, this,
             [this](AnalysisKind kind) { m_settings->setAnalysisKind(analysisKindName(kind)); });
+    // The statistics and the induction pass only while the Heads panel shows them.
+    connect(m_statsDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        RunFeatures features = m_session->features();
+        features.statistics = visible;
+        features.induction = visible;
+        m_session->setFeatures(features);
+    });
     PredictionsPanel* predictions = m_input->predictionsPanel();
     connect(predictions, &PredictionsPanel::predictionsWantedChanged, this, [this](bool wanted) {
         RunFeatures features = m_session->features();
