@@ -3,12 +3,15 @@
 // 768, seeded random F32 weights written the way `attnviz-cli make-model
 // --preset bert-base` writes them, the bert-base-uncased WordPiece vocabulary
 // from ../shared), takes a sentence typed one key at a time while a 5 ms
-// timer measures the gap between its ticks. Loading, tokenizing, the runs,
-// the statistics and the induction pass all go on while the user types; the
-// GUI thread only hands work out and draws what is on screen, so no gap may
-// reach 50 ms. This is the one timed test of the project (the issue asks for
-// it); ctest runs it alone (RUN_SERIAL), as a test that measures latency
-// cannot share two cores with a parallel build of other suites.
+// timer measures the gap between its ticks. Tokenizing, the runs, the
+// statistics and the induction pass go on on workers (below the GUI
+// thread's priority) while the user types; the GUI thread only hands work
+// out and draws what is on screen, so no gap may reach 50 ms. Each large
+// gap is reported with the time the GUI thread ran and waited for a core
+// in it, to tell work on the GUI thread from a busy machine. This is the one
+// timed test of the project (the issue asks for it); ctest runs it alone
+// (RUN_SERIAL), as a test that measures latency cannot share two cores with
+// other suites.
 #include "support/test_paths.h"
 #include "support/test_settings.h"
 #include "support/verify_result.h"
