@@ -1,5 +1,7 @@
 #include "attnviz/ui/export/exporters.h"
 
+#include "attnviz/core/head_stats.h"
+
 #include "attnviz/core/analysis_json.h"
 #include "attnviz/core/trace_json.h"
 
@@ -220,8 +222,11 @@ core::Status exportAnalysisJson(const SessionResult& result, const QString& path
     header.requestedMask = result.requestedMask.toString();
     for (const TokenLabel& t : result.tokens) header.tokenTexts.push_back(t.text.toStdString());
     const core::InductionSequence* induction = result.induction ? &result.induction->sequence : nullptr;
+    // The window computes the statistics only while their panel is open.
+    const std::vector<core::HeadStats> stats =
+        result.headStats.empty() ? core::computeHeadStats(*result.trace) : result.headStats;
     return saveFromStream(path, QStringLiteral("the analyses"), [&](std::FILE* out) {
-        return core::writeAnalysisJson(out, header, *result.trace, result.headStats, induction);
+        return core::writeAnalysisJson(out, header, *result.trace, stats, induction);
     });
 }
 
@@ -231,6 +236,7 @@ core::Status exportHeadStatsCsv(std::span<const core::HeadStats> stats, const QS
 }
 
 core::Status exportView(PlotView& view, const QString& path, ExportFormat format, const FigureOptions& options) {
+    view.ensureCurrent();
     switch (format) {
     case ExportFormat::Csv: return exportCsv(view, path);
     case ExportFormat::Json:

@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSet>
 #include <QStandardPaths>
 #include <QStyle>
 #include <QTableView>
@@ -73,7 +74,7 @@ HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_status);
 
     m_table->viewport()->installEventFilter(this);
-    const auto fit = [this] { fitColumns(); };
+    const auto fit = [this] { scheduleFit(); };
     connect(m_model, &QAbstractItemModel::modelReset, this, fit);
     connect(m_model, &QAbstractItemModel::columnsInserted, this, fit);
     connect(m_model, &QAbstractItemModel::columnsRemoved, this, fit);
@@ -103,6 +104,7 @@ HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
 void HeadStatsPanel::setResult(std::shared_ptr<const SessionResult> result) {
     m_result = std::move(result);
     if (!m_result) return;
+    m_settingResult = true;
     const auto reference = m_model->similarityReference();
     m_model->setStats(m_result->headStats, m_result->trace->nHeads());
     m_model->setInductionState(!m_result->induction && m_result->inductionProblem.isEmpty(), m_result->inductionProblem);
@@ -113,6 +115,8 @@ void HeadStatsPanel::setResult(std::shared_ptr<const SessionResult> result) {
         m_searching = false;
     }
     syncSortIndicator();
+    m_settingResult = false;
+    fitColumns();
     setCurrentHead(m_current);
     updateControls();
 }
@@ -186,8 +190,15 @@ void HeadStatsPanel::startSearch(HeadRef head, bool sortBySimilarity) {
 }
 
 bool HeadStatsPanel::eventFilter(QObject* watched, QEvent* event) {
-    if (watched == m_table->viewport() && event->type() == QEvent::Resize) fitColumns();
+    if (watched == m_table->viewport() && event->type() == QEvent::Resize) scheduleFit();
     return QWidget::eventFilter(watched, event);
+}
+
+// A new run changes the stats, the induction state and the sort at once:
+// setResult fits the columns once, after all of it.
+void HeadStatsPanel::scheduleFit() {
+    if (m_settingResult) return;
+    fitColumns();
 }
 
 void HeadStatsPanel::fitColumns() {
@@ -200,6 +211,13 @@ void HeadStatsPanel::fitColumns() {
     QFont bold = m_table->font();
     bold.setBold(true);
     const QFontMetrics cellMetrics(bold);
+    // Cells differ mostly in their digits: each column measures every
+    // distinct text once with all its digits made the widest digit, which
+    // bounds the real widths (a few patterns instead of a text per head).
+    QChar widestDigit = QLatin1Char('0');
+    for (char c = '1'; c <= '9'; ++c) {
+        if (cellMetrics.horizontalAdvance(QLatin1Char(c)) > cellMetrics.horizontalAdvance(widestDigit)) widestDigit = QLatin1Char(c);
+    }
     const QFontMetrics titleMetrics(header->font());
     const int cellPadding = 2 * (m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_table) + 1);
     const int margin = header->style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, header);
@@ -211,8 +229,15 @@ void HeadStatsPanel::fitColumns() {
     for (std::size_t c = 0; c < n; ++c) {
         const int column = static_cast<int>(c);
         int cells = 0;
+        QSet<QString> patterns;
         for (int row = 0; row < m_model->rowCount(); ++row) {
-            cells = std::max(cells, cellMetrics.horizontalAdvance(m_model->index(row, column).data().toString()));
+            QString text = m_model->index(row, column).data().toString();
+            for (QChar& ch : text) {
+                if (ch.isDigit()) ch = widestDigit;
+            }
+            if (patterns.contains(text)) continue;
+            cells = std::max(cells, cellMetrics.horizontalAdvance(text));
+            patterns.insert(text);
         }
         cells += cellPadding;
         const bool sorted = header->isSortIndicatorShown() && header->sortIndicatorSection() == column;

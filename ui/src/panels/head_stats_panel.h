@@ -63,6 +63,7 @@ protected:
 private:
     // Every column as wide as its cells and title need, the spare width shared.
     void fitColumns();
+    void scheduleFit();
     void startSearch(HeadRef head, bool sortBySimilarity);
     void updateControls();
     void syncSortIndicator();
@@ -77,6 +78,7 @@ private:
     QLabel* m_status = nullptr;
     HeadRef m_current;
     bool m_updatingSelection = false;
+    bool m_settingResult = false;  // setResult fits the columns once at its end
     bool m_searching = false;
     LatestJob* m_search = nullptr;  // the similarity ranking, off the GUI thread
     QString m_searchProblem;        // why the last ranking failed ("" otherwise)

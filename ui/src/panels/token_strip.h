@@ -18,6 +18,7 @@ public:
     explicit TokenStrip(QWidget* parent = nullptr);
 
     void setTokens(const std::vector<TokenLabel>& tokens);
+    const std::vector<TokenLabel>& tokens() const { return m_tokens; }
     void setHighlightToken(int token);
     int highlightToken() const { return m_highlight; }
     int tokenAt(const QPoint& pos) const;

@@ -136,6 +136,37 @@ void PlotView::setResult(std::shared_ptr<const SessionResult> result) {
     redraw();
 }
 
+void PlotView::updateResult(std::shared_ptr<const SessionResult> result) {
+    if (!m_result || !result || result->trace != m_result->trace || result->defaultTrace != m_result->defaultTrace ||
+        result->tokens.size() != m_result->tokens.size()) {
+        setResult(std::move(result));
+        return;
+    }
+    m_result = std::move(result);
+}
+
+bool PlotView::drawsLater() const { return !m_exporting && !isVisible() && window()->isVisible(); }
+
+void PlotView::ensureCurrent() {
+    if (m_stale) {
+        m_stale = false;
+        redraw();
+    }
+}
+
+void PlotView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (m_stale) {
+        ensureCurrent();
+        // The canvas may just have replaced the placeholder: give it its
+        // place now, so the figure is laid out for the size it is shown at.
+        m_stack->activate();
+        m_stack->setGeometry(rect());
+    } else if (m_replotLater) {
+        refresh();
+    }
+}
+
 void PlotView::setViewStyle(const ViewStyle& style) {
     if (style == m_style) return;
     m_style = style;
@@ -164,13 +195,21 @@ void PlotView::setMessage(const QString& message) {
 }
 
 void PlotView::redraw() {
+    if (drawsLater()) {
+        m_stale = true;
+        return;
+    }
+    m_stale = false;
     m_message.clear();
     if (m_result) rebuild();
     setMessage(m_message);
     refresh();
 }
 
-void PlotView::refresh() { m_canvas->replot(QCustomPlot::rpQueuedReplot); }
+void PlotView::refresh() {
+    m_replotLater = drawsLater();
+    if (!m_replotLater) m_canvas->replot(QCustomPlot::rpQueuedReplot);
+}
 
 void PlotView::showHover(const QPointF& pos, const QString& toolTip, const QString& statusText) {
     QToolTip::showText(m_canvas->mapToGlobal(pos.toPoint()), toolTip, m_canvas);
@@ -281,6 +320,7 @@ void PlotView::leaveExport() {
 }
 
 QImage PlotView::renderImage(QSize size, double scale) {
+    ensureCurrent();
     clearHover();
     enterExport();
     QImage image = m_canvas->renderImage(size, scale);
@@ -289,6 +329,7 @@ QImage PlotView::renderImage(QSize size, double scale) {
 }
 
 bool PlotView::writeSvg(QIODevice* device, QSize size) {
+    ensureCurrent();
     clearHover();
     QSvgGenerator generator;
     generator.setOutputDevice(device);
@@ -306,6 +347,7 @@ bool PlotView::writeSvg(QIODevice* device, QSize size) {
 }
 
 bool PlotView::writePdf(QIODevice* device, QSize size) {
+    ensureCurrent();
     clearHover();
     QPdfWriter writer(device);
     writer.setResolution(72);  // one device unit per point: the figure's pixels become points

@@ -6,7 +6,19 @@
 #include <new>
 #include <stdexcept>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 namespace attnviz::ui {
+namespace {
+
+#ifdef __linux__
+constexpr int kWorkerNice = 5;
+#endif
+
+}  // namespace
 
 // The newest job waiting for the worker: an older one is simply overwritten.
 struct LatestJob::Pending {
@@ -40,6 +52,13 @@ LatestJob::LatestJob(const QString& threadName, QObject* parent)
     m_context->moveToThread(m_thread);
     connect(m_thread, &QThread::finished, m_context, &QObject::deleteLater);
     m_thread->start();
+#ifdef __linux__
+    // Below the GUI thread: on a machine with few cores the event loop gets
+    // a core as soon as it has something to do, the computation takes the
+    // rest. (Linux nice is per thread; threads the job starts inherit it.)
+    QMetaObject::invokeMethod(m_context, [] { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWorkerNice); },
+                              Qt::QueuedConnection);
+#endif
 }
 
 LatestJob::~LatestJob() {

@@ -1,5 +1,7 @@
 #include "attnviz/ui/session/session_compute.h"
 
+#include "attnviz/core/head_stats.h"
+
 namespace attnviz::ui {
 namespace {
 
@@ -24,6 +26,7 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
     core::RunControl control;
     control.cancel = cancel;
     core::RunRequest request = core::RunRequest::forViews(mask, features.predictions, features.topK);
+    request.headStatistics = features.statistics;
     request.globalTokens = features.globalTokens;
     auto run = model.session->run(tokens, request, control);
     if (!run) return run.takeError();
@@ -39,6 +42,32 @@ core::Result<std::shared_ptr<const SessionResult>> completeInduction(const Loade
     auto run = model.session->withInduction(*result.run, control);
     if (!run) return run.takeError();
     return toSessionResult(std::move(run.value()), result.tokenizeMs);
+}
+
+core::Result<std::shared_ptr<const SessionResult>> completeExtras(const LoadedModel& model, const SessionResult& result,
+                                                                  const RunFeatures& features,
+                                                                  const std::atomic<bool>* cancel) {
+    if (!model.isValid()) return noModel();
+    std::shared_ptr<const core::RunResult> run = result.run;
+    if (features.statistics && run->headStats.empty()) {
+        auto copy = std::make_shared<core::RunResult>(*run);
+        copy->headStats = core::computeHeadStats(*copy->trace);
+        run = std::move(copy);
+    }
+    if (cancel != nullptr && cancel->load()) return core::makeError(core::ErrorCode::Cancelled, "cancelled");
+    if (features.induction && run->needsInduction()) {
+        core::RunControl control;
+        control.cancel = cancel;
+        auto measured = model.session->withInduction(*run, control);
+        if (!measured) return measured.takeError();
+        run = std::move(measured.value());
+    }
+    return toSessionResult(std::move(run), result.tokenizeMs);
+}
+
+bool needsExtras(const SessionResult& result, const RunFeatures& features) {
+    if (features.statistics && result.headStats.empty()) return true;
+    return features.induction && features.statistics && needsInduction(result);
 }
 
 bool needsInduction(const SessionResult& result) { return result.run->needsInduction(); }

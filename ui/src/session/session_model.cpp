@@ -2,7 +2,9 @@
 
 #include <QTimer>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace attnviz::ui {
 
@@ -11,7 +13,7 @@ SessionModel::SessionModel(QObject* parent)
       m_debounce(new QTimer(this)),
       m_loads(new LatestJob(QStringLiteral("attnviz-load"), this)),
       m_runs(new LatestJob(QStringLiteral("attnviz-compute"), this)),
-      m_induction(new LatestJob(QStringLiteral("attnviz-induction"), this)) {
+      m_extras(new LatestJob(QStringLiteral("attnviz-extras"), this)) {
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(kDefaultDebounceMs);
     connect(m_debounce, &QTimer::timeout, this, &SessionModel::startCompute);
@@ -62,8 +64,17 @@ void SessionModel::cancelLoad() {
     emit loadCancelled();
 }
 
+int SessionModel::debounceForRunMs(double runMs) {
+    if (!(runMs >= 0)) return kDefaultDebounceMs;
+    return static_cast<int>(std::clamp(std::lround(runMs), long{kMinDebounceMs}, long{kMaxDebounceMs}));
+}
+
+int SessionModel::debounceMs() const { return m_debounce->interval(); }
+
 void SessionModel::setModel(LoadedModel model) {
     m_model = std::move(model);
+    // Another model, other run times: start from the default again.
+    m_debounce->setInterval(kDefaultDebounceMs);
     emit modelChanged();
     recompute();
 }
@@ -98,7 +109,12 @@ void SessionModel::setFeatures(const RunFeatures& features) {
     const bool more = features.predictions && !m_features.predictions;
     const bool otherGlobals = features.globalTokens != m_features.globalTokens;
     m_features = features;
-    if (otherGlobals || (more && m_result && !m_result->predictionsComputed)) recompute();
+    if (otherGlobals || (more && m_result && !m_result->predictionsComputed)) {
+        recompute();
+    } else if (!isComputing()) {
+        // Statistics or induction wanted again: from the result on screen.
+        startExtras();
+    }
 }
 
 void SessionModel::scheduleCompute() { m_debounce->start(); }
@@ -110,7 +126,7 @@ void SessionModel::recompute() {
 
 void SessionModel::startCompute() {
     if (!m_model.isValid()) return;
-    m_induction->cancel();
+    m_extras->cancel();
     if (m_input.text.trimmed().isEmpty()) {
         // Nothing to look at; the previous picture stays.
         m_runs->cancel();
@@ -141,18 +157,22 @@ void SessionModel::startCompute() {
             }
             m_lastError.clear();
             m_result = std::move(run.value());
+            const double measured =
+                m_measureForTesting ? m_measureForTesting(*m_result) : m_result->tokenizeMs + m_result->computeMs;
+            m_debounce->setInterval(debounceForRunMs(measured));
             emit resultReady();
-            startInduction();
+            startExtras();
         });
 }
 
-// The second stage: the extra pass for the induction statistic. A newer run
-// cancels it; the session then measures again (or takes its cached scores).
-void SessionModel::startInduction() {
-    if (!m_result || !needsInduction(*m_result)) return;
-    m_induction->submit<std::shared_ptr<const SessionResult>>(
-        [model = m_model, result = m_result](const std::atomic<bool>& cancel) {
-            return completeInduction(model, *result, &cancel);
+// The second stage: the statistics when they were not computed with the run
+// and the extra pass for the induction statistic. A newer run cancels it;
+// the session then measures again (or takes its cached scores).
+void SessionModel::startExtras() {
+    if (!m_result || !needsExtras(*m_result, m_features)) return;
+    m_extras->submit<std::shared_ptr<const SessionResult>>(
+        [model = m_model, result = m_result, features = m_features](const std::atomic<bool>& cancel) {
+            return completeExtras(model, *result, features, &cancel);
         },
         [this](core::Result<std::shared_ptr<const SessionResult>> completed) {
             if (completed) {

@@ -141,6 +141,8 @@ void HeadGridView::rebuild() {
         d->currentBox->setPen(QPen(QColor(255, 59, 48), 2.5));
         d->hoverBox->setPen(QPen(QColor(60, 60, 60), 1.5, Qt::DashLine));
         d->scale = makeColorScale(canvas(), QStringLiteral("attention"));
+        // Once per grid: the maps follow the scale's range and gradient from now on.
+        for (QCPColorMap* map : d->maps) map->setColorScale(d->scale);
         auto* group = new QCPMarginGroup(canvas());
         d->rect->setMarginGroup(QCP::msTop | QCP::msBottom, group);
         d->scale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
@@ -182,7 +184,6 @@ void HeadGridView::rebuild() {
             for (int q = 0; q < n; ++q) {
                 for (int k = 0; k < n; ++k) data->setCell(k, q, thumb.at(q, k));
             }
-            d->maps[i]->setColorScale(d->scale);
         }
     }
     d->scale->setGradient(makeGradient(style.colormap));

@@ -131,6 +131,7 @@ void ExportDialog::browse() {
 }
 
 QString exportWithDialog(PlotView& view, const QString& nameSuffix, AppSettings& settings, QWidget* parent) {
+    view.ensureCurrent();
     if (const QString problem = view.exportProblem(); !problem.isEmpty()) {
         QMessageBox::information(parent, QObject::tr("Export"), problem);
         return {};

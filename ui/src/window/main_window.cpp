@@ -171,6 +171,13 @@ void MainWindow::wire() {
 
     connect(analysisPage(), &AnalysisPage::kindChanged, this,
             [this](AnalysisKind kind) { m_settings->setAnalysisKind(analysisKindName(kind)); });
+    // The statistics and the induction pass only while the Heads panel shows them.
+    connect(m_statsDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        RunFeatures features = m_session->features();
+        features.statistics = visible;
+        features.induction = visible;
+        m_session->setFeatures(features);
+    });
     PredictionsPanel* predictions = m_input->predictionsPanel();
     connect(predictions, &PredictionsPanel::predictionsWantedChanged, this, [this](bool wanted) {
         RunFeatures features = m_session->features();
@@ -279,11 +286,11 @@ void MainWindow::onResult() {
 }
 
 void MainWindow::onResultUpdated() {
-    // The same run, now with its induction scores: the views that read the
-    // statistics (and their exports) take the new copy.
+    // The same run, now with its induction scores: the views draw nothing
+    // of it, their exports (the analyses' JSON) take the new copy.
     const auto result = m_session->result();
     if (!result) return;
-    for (PlotView* v : m_tabs->views()) v->setResult(result);
+    for (PlotView* v : m_tabs->views()) v->updateResult(result);
     m_stats->setResult(result);
     m_input->predictionsPanel()->setResult(result);
 }

@@ -4,6 +4,8 @@
 // and renders the figure for the exporters at a size of its own choosing.
 // A view that draws heatmap panels keeps them in panels(); their zoom, hover
 // markers, highlight, token clicks and square layout are handled here.
+// A view hidden in a shown window (a tab in the back) draws only when it is
+// shown: the GUI thread builds and paints what is on screen, nothing else.
 #pragma once
 
 #include "attnviz/ui/plot/matrix.h"
@@ -48,7 +50,12 @@ public:
     ~PlotView() override;
 
     void setResult(std::shared_ptr<const SessionResult> result);
+    // The same run with more data beside what is drawn (the induction
+    // scores): taken without redrawing; another run is drawn as setResult.
+    void updateResult(std::shared_ptr<const SessionResult> result);
     const std::shared_ptr<const SessionResult>& result() const { return m_result; }
+    // Builds the figure now if it waits to be shown (exports of a view in the back).
+    void ensureCurrent();
     void setViewStyle(const ViewStyle& style);
     const ViewStyle& viewStyle() const { return m_style; }
     // Highlights the row and column of run token `token` (-1: none).
@@ -132,6 +139,7 @@ protected:
     // PlotView then redraws on resizes and around exports.
     virtual bool layoutOutdated() const { return false; }
     void resizeEvent(QResizeEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
@@ -140,11 +148,15 @@ private:
     void toggleHighlight(int token);
     void enterExport();
     void leaveExport();
+    // True while the view is hidden in a shown window: rebuilds and replots wait for showEvent.
+    bool drawsLater() const;
 
     std::shared_ptr<const SessionResult> m_result;
     ViewStyle m_style;
     int m_highlight = -1;
     bool m_exporting = false;
+    bool m_stale = false;        // a rebuild waits for the view to be shown
+    bool m_replotLater = false;  // a replot waits for the view to be shown
     QString m_message;
     QString m_placeholderText;
     PlotCanvas* m_canvas = nullptr;

@@ -32,6 +32,11 @@ struct RunFeatures {
     // the last FFN and a (tokens x vocabulary) product.
     bool predictions = false;
     int topK = kTopPredictions;
+    // The head statistics (the Heads panel) and, with them, the induction
+    // scores (its induction column; one extra pass per model and mask). The
+    // window asks for them only while they are on screen.
+    bool statistics = true;
+    bool induction = true;
     // Positions with global attention (Longformer); nullopt: the model's
     // default (the first token).
     std::optional<std::vector<int>> globalTokens;
@@ -59,6 +64,16 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
 core::Result<std::shared_ptr<const SessionResult>> completeInduction(const LoadedModel& model,
                                                                      const SessionResult& result,
                                                                      const std::atomic<bool>* cancel = nullptr);
+
+// `result` with what `features` asks for beside the attention and it lacks:
+// the head statistics (core::computeHeadStats of its trace) and the
+// induction scores (completeInduction). Errors only when cancelled.
+core::Result<std::shared_ptr<const SessionResult>> completeExtras(const LoadedModel& model, const SessionResult& result,
+                                                                  const RunFeatures& features,
+                                                                  const std::atomic<bool>* cancel = nullptr);
+
+// True when `result` lacks something of `features` that a second stage adds.
+bool needsExtras(const SessionResult& result, const RunFeatures& features);
 
 // True when `result` still lacks the induction scores it could have.
 bool needsInduction(const SessionResult& result);

@@ -2,8 +2,10 @@
 // the mask and the latest result. Loads models and computes on worker
 // threads (LatestJob: a newer edit cancels the running computation, and the
 // last good result stays until a new one is ready). Text edits are
-// debounced. After a result the session adds the induction scores (once per
-// model and mask) and replaces the result by a copy that carries them
+// debounced by about the time the last run took (debounceForRunMs). After a
+// result the session adds what the features ask for and the run lacks (the
+// induction scores, once per model and mask; the head statistics when their
+// panel came back) and replaces the result by a copy that carries them
 // (resultUpdated).
 #pragma once
 
@@ -26,7 +28,16 @@ class SessionModel : public QObject {
     Q_OBJECT
 
 public:
+    // The debounce before the first run of a model, and its bounds.
     static constexpr int kDefaultDebounceMs = 150;
+    static constexpr int kMinDebounceMs = 30;
+    static constexpr int kMaxDebounceMs = 500;
+    // The debounce after a run that took `runMs` (tokenizing included):
+    // as long as the run, within [kMinDebounceMs, kMaxDebounceMs]. Fast runs
+    // follow every pause in the typing; a slow run is not started (and then
+    // cancelled by the next key) before the typing has paused about as long
+    // as the run would take, so waiting never adds more than the run itself.
+    static int debounceForRunMs(double runMs);
 
     explicit SessionModel(QObject* parent = nullptr);
     ~SessionModel() override;
@@ -63,6 +74,11 @@ public:
     QString lastError() const { return m_lastError; }
     // Number of computations started (debounce tests, diagnostics).
     int computeCount() const { return m_computeCount; }
+    // The debounce the next edit waits (debounceForRunMs of the last run).
+    int debounceMs() const;
+
+    // Tests: the run time the debounce follows, in place of the measured one.
+    void setRunTimeForTesting(std::function<double(const SessionResult&)> measure) { m_measureForTesting = std::move(measure); }
 
     // Tests: runs on the worker before each computation (e.g. to throw there).
     void setWorkerHookForTesting(std::function<void()> hook) { m_workerHook = std::move(hook); }
@@ -75,7 +91,7 @@ signals:
     void modelChanged();
     void computeStarted();
     void resultReady();
-    // result() is now the same run with its induction scores.
+    // result() is now the same run with its induction scores (or statistics).
     void resultUpdated();
     // A run failed (message in place of the views; the last result stays).
     void computeFailed(const QString& message);
@@ -88,7 +104,8 @@ signals:
 private:
     void scheduleCompute();
     void startCompute();
-    void startInduction();
+    // The second stage: what the features ask for and the result lacks.
+    void startExtras();
     void emitBusy();
 
     LoadedModel m_model;
@@ -99,11 +116,12 @@ private:
     QString m_lastError;
     int m_computeCount = 0;
     std::function<void()> m_workerHook;
+    std::function<double(const SessionResult&)> m_measureForTesting;
 
     QTimer* m_debounce = nullptr;
     LatestJob* m_loads = nullptr;
     LatestJob* m_runs = nullptr;
-    LatestJob* m_induction = nullptr;  // the second stage; a newer run cancels it
+    LatestJob* m_extras = nullptr;  // the second stage; a newer run cancels it
 };
 
 }  // namespace attnviz::ui
