@@ -8,7 +8,9 @@
 // thread's priority) while the user types; the GUI thread only hands work
 // out and draws what is on screen, so no gap may reach 50 ms. Each large
 // gap is reported with the time the GUI thread ran and waited for a core
-// in it, to tell work on the GUI thread from a busy machine. This is the one
+// in it (Linux schedstat); the assertion takes the time waited for a core
+// out of the gap, so it fails on work or blocking on the GUI thread and not
+// on another process holding both cores. This is the one
 // timed test of the project (the issue asks for it); ctest runs it alone
 // (RUN_SERIAL), as a test that measures latency cannot share two cores with
 // other suites.
@@ -92,7 +94,12 @@ public:
     void stop() { m_timer.stop(); }
     void setPhase(const QString& phase) { m_phase = phase; }
 
-    qint64 largest() const { return m_gaps.empty() ? 0 : m_gaps.front().ms; }
+    // The largest gap less the time the GUI thread waited for a core in it:
+    // how long the event loop itself was held up (running or blocked). On a
+    // shared 2-core machine another process can hold both cores for tens of
+    // milliseconds; that is the scheduler's gap, not ours, and schedstat
+    // tells the two apart. Without schedstat the whole gap counts.
+    qint64 largest() const { return m_gaps.empty() ? 0 : m_gaps.front().ms - m_gaps.front().queued; }
     int ticks() const { return m_ticks; }
     QString report() const {
         QStringList lines;
@@ -115,7 +122,8 @@ private:
         ++m_ticks;
         if (gap <= 2 * kTickMs) return;
         m_gaps.push_back({gap, now, ran, queued, m_phase});
-        std::sort(m_gaps.begin(), m_gaps.end(), [](const Gap& a, const Gap& b) { return a.ms > b.ms; });
+        std::sort(m_gaps.begin(), m_gaps.end(),
+                  [](const Gap& a, const Gap& b) { return a.ms - a.queued > b.ms - b.queued; });
         if (m_gaps.size() > 5) m_gaps.pop_back();
     }
 
