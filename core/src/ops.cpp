@@ -5,19 +5,37 @@
 #include <cblas.h>
 #include <unsupported/Eigen/SpecialFunctions>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 namespace attnviz::core {
 
+namespace {
+
+thread_local int t_rowBlock = 0;  // RowBlockedLinear's block, 0 = none
+
+// y (rows, out) = x (rows, in) through `layer` without the bias.
+void multiply(const float* x, int rows, const Linear& layer, float* y) {
+    // y = x W^T (Linear) or y = x W (Conv1D), both straight from the stored layout.
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.inOutLayout ? CblasNoTrans : CblasTrans, rows, layer.out, layer.in,
+                1.0f, x, layer.in, layer.weight, layer.inOutLayout ? layer.out : layer.in, 0.0f, y, layer.out);
+}
+
+}  // namespace
+
+RowBlockedLinear::RowBlockedLinear(int rows) : m_previous(t_rowBlock) { t_rowBlock = rows; }
+RowBlockedLinear::~RowBlockedLinear() { t_rowBlock = m_previous; }
+
 void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y) {
     const int rows = static_cast<int>(x.rows());
     y.resize(rows, layer.out);
     if (rows == 0) return;
-    // y = x W^T (Linear) or y = x W (Conv1D), both straight from the stored layout.
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.inOutLayout ? CblasNoTrans : CblasTrans, rows, layer.out, layer.in,
-                1.0f, x.data(), layer.in, layer.weight, layer.inOutLayout ? layer.out : layer.in, 0.0f, y.data(),
-                layer.out);
+    const int block = t_rowBlock > 0 ? t_rowBlock : rows;
+    for (int r = 0; r < rows; r += block) {
+        multiply(x.data() + static_cast<std::ptrdiff_t>(r) * layer.in, std::min(block, rows - r), layer,
+                 y.data() + static_cast<std::ptrdiff_t>(r) * layer.out);
+    }
     if (layer.bias != nullptr) {
         y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(layer.bias, layer.out);
     }

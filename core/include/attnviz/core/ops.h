@@ -24,6 +24,22 @@ struct Linear {
 
 // y (rows, out) = x (rows, in) through `layer`; y is resized.
 void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y);
+// While one lives, linear() on this thread multiplies x in blocks of `rows`
+// rows from row 0 (the last block shorter), one BLAS call each. BLAS kernels
+// round a row differently depending on the matrix size (OpenBLAS: 12-row
+// tiles and tail kernels, small-matrix kernels, thread splits), so only this
+// makes a row's result independent of how many rows follow it, which prefix
+// reuse (PrefixCache) needs.
+class RowBlockedLinear {
+public:
+    explicit RowBlockedLinear(int rows);
+    ~RowBlockedLinear();
+    RowBlockedLinear(const RowBlockedLinear&) = delete;
+    RowBlockedLinear& operator=(const RowBlockedLinear&) = delete;
+
+private:
+    int m_previous;
+};
 
 // Row-wise LayerNorm in place: (x - mean) / sqrt(var + eps) * gain + bias.
 void layerNorm(RowMatrix& x, const float* gain, const float* bias, float eps);
