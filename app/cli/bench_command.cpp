@@ -16,6 +16,7 @@
 namespace attnviz::cli {
 
 int runBench(const std::vector<std::string>& argv) {
+    if (std::find(argv.begin(), argv.end(), "--typing") != argv.end()) return runTypingBench(argv);
     auto args = ArgParser::parse(argv, {{"--model"}, {"--tokens"}, {"--repeat"}, {"--threads"}, {"--mask"}, {"--scores", false}});
     if (!args) return fail(args.error());
     auto dir = args->required("--model");
@@ -36,6 +37,7 @@ int runBench(const std::vector<std::string>& argv) {
     if (!session) return fail(session.error());
     const double loadMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     (*session)->setLimits(core::SessionLimits::none());
+    (*session)->setPrefixReuse(false);  // every run computes every row
     const core::Session& s = **session;
     for (const std::string& w : s.warnings()) warn(w);
     const core::ModelConfig& c = s.model().config();

@@ -12,6 +12,8 @@ int runAttention(const std::vector<std::string>& args);
 int runAnalyze(const std::vector<std::string>& args);
 int runPredict(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
+// bench --typing FILE: FILE's text typed one character at a time (bench_typing.cpp).
+int runTypingBench(const std::vector<std::string>& args);
 int runMakeModel(const std::vector<std::string>& args);
 // Only in builds with the GUI (ATTNVIZ_BUILD_GUI): it draws with attnviz_ui.
 int runExport(const std::vector<std::string>& args);

@@ -19,6 +19,11 @@ commands:
              causal models: the top-K next tokens after the text; masked LMs: the top-K
              fillers of every [MASK] (or <mask>) in the text; probabilities = softmax(logits)
   bench      --model DIR --tokens N [--repeat K] [--threads N] [--mask M]
+  bench      --model DIR --typing FILE [--threads N] [--mask M] [--no-reuse]
+             FILE's text typed one character at a time through the GUI's pipeline (tokenize,
+             run with what the views draw, no debounce): p50, p95 and max ms per keystroke,
+             and how many runs reused the previous run's prefix (causal models; --no-reuse:
+             none, every run computes every row)
   make-model --preset NAME --out DIR [--seed S] [--dtype f32|f16|bf16]
              a seeded random model of a preset's shape (tiny-<family> for tests, real shapes
              such as bert-base, gpt2-small, llama-1b, pythia-160m, gemma2-2b); an unknown

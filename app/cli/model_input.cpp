@@ -25,8 +25,10 @@ namespace {
 // read and refuse at once: a 20 MB file is refused before it is read.
 constexpr std::uintmax_t kMaxTextFileBytes = 1u << 20;
 
-core::Result<std::string> readTextFile(const std::string& path) {
-    const std::string where = "--text-file '" + path + "'";
+}  // namespace
+
+core::Result<std::string> readTextFile(const std::string& path, const std::string& option) {
+    const std::string where = option + " '" + path + "'";
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) return makeError(ErrorCode::InvalidInput, where + " is a folder");
     const std::uintmax_t size = std::filesystem::file_size(path, ec);
@@ -45,8 +47,6 @@ core::Result<std::string> readTextFile(const std::string& path) {
     }
     return text;
 }
-
-}  // namespace
 
 core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const core::Tokenizer* tokenizer) {
     std::optional<std::string> text = args.value("--text");

@@ -16,6 +16,8 @@ namespace attnviz::cli {
 
 // Options every command that takes input accepts.
 std::vector<OptionSpec> inputOptions();
+// The text of a file (up to 1 MiB; errors name it as `option` 'path').
+core::Result<std::string> readTextFile(const std::string& path, const std::string& option = "--text-file");
 // --text or --text-file (up to 1 MiB) was given.
 bool hasTextInput(const ArgParser& args);
 

@@ -1,11 +1,13 @@
 #include "attnviz/core/model.h"
 
+#include "attnviz/core/prefix_cache.h"
 #include "models/architectures.h"
 #include "models/tensor_binder.h"
 #include "out_of_memory.h"
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cmath>
 
 #include <fstream>
@@ -98,6 +100,31 @@ MaskMode Model::defaultMask() const {
     return MaskMode::causal();
 }
 
+RunOptions Model::withPrefixCache(std::span<const std::int32_t> ids, const AttentionTrace& trace,
+                                  const RunOptions& options) const {
+    RunOptions served = options;
+    PrefixCache* cache = options.prefixCache;
+    if (cache == nullptr) return served;
+    // Exact reuse needs rows that never see later keys: every layer causal,
+    // no global tokens, and a family whose forward computes rows from firstRow.
+    bool causal = reusesPrefixes() && trace.globalTokens().empty();
+    for (int l = 0; l < trace.nLayers() && causal; ++l) causal = trace.layerMask(l).isCausal();
+    if (!causal) {
+        cache->clear();
+        served.prefixCache = nullptr;
+        return served;
+    }
+    const int T = static_cast<int>(ids.size());
+    int lastNeeded = T;
+    if (options.computeLogits) {
+        lastNeeded = options.logitPositions.empty()
+                         ? 0
+                         : *std::min_element(options.logitPositions.begin(), options.logitPositions.end());
+    }
+    cache->begin(ids, trace.tokenTypeIds, trace.mask(), lastNeeded);
+    return served;
+}
+
 Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOptions& options) const {
     const ModelConfig& c = m_config;
     const auto T = static_cast<std::int64_t>(ids.size());
@@ -188,13 +215,20 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         trace.tokenIds.assign(ids.begin(), ids.end());
         if (hasTokenTypes()) trace.tokenTypeIds = types;
         if (options.computeLogits) trace.logitPositions = options.logitPositions;
-        if (Status s = forward(ids, types, options, trace); !s) {
+        const RunOptions served = withPrefixCache(ids, trace, options);
+        // Rows in fixed blocks whenever prefixes are reused, in the first run as well as the next.
+        std::optional<RowBlockedLinear> blocks;
+        if (served.prefixCache != nullptr) blocks.emplace(served.prefixCache->firstRow());
+        Status s = forward(ids, types, served, trace);
+        if (!s && options.prefixCache != nullptr) options.prefixCache->clear();
+        if (!s) {
             // forward() stops between layers when the flag is set; whatever
             // its message, that is a cancellation.
             if (cancelled(options)) return cancelledError();
             return s.takeError();
         }
         if (const auto [layer, head] = trace.firstNonFiniteScores(); layer >= 0) {
+            if (options.prefixCache != nullptr) options.prefixCache->clear();
             // Only on this error path: scan the weights the hidden state went
             // through for the tensor that holds the NaN or Inf.
             std::string culprit = firstNonFiniteWeight(layer);
@@ -208,6 +242,7 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         }
         if (!Eigen::Map<const Eigen::ArrayXf>(trace.logits.data(), static_cast<Eigen::Index>(trace.logits.size()))
                  .allFinite()) {
+            if (options.prefixCache != nullptr) options.prefixCache->clear();
             std::string culprit = firstNonFiniteWeight(c.nLayers);
             if (culprit.empty()) culprit = "no weight holds NaN or Inf, so the values overflow float32 on the way";
             return makeError(ErrorCode::CorruptFile, "the language-model head's logits are NaN or infinite: " + culprit);

@@ -6,19 +6,70 @@
 #include <cblas.h>
 #include <unsupported/Eigen/SpecialFunctions>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 namespace attnviz::core {
 
+namespace {
+
+thread_local bool t_rowBlocks = false;  // a RowBlockedLinear is active
+thread_local int t_firstRow = 0;        // its first row
+
+// y (rows, out) = x (rows, in) through `layer` without the bias.
+void multiply(const float* x, int rows, const Linear& layer, float* y) {
+    // y = x W^T (Linear) or y = x W (Conv1D), both straight from the stored layout.
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.inOutLayout ? CblasNoTrans : CblasTrans, rows, layer.out, layer.in,
+                1.0f, x, layer.in, layer.weight, layer.inOutLayout ? layer.out : layer.in, 0.0f, y, layer.out);
+}
+
+}  // namespace
+
+int rowBlockEnd(int row) {
+    constexpr int kFirst = 32, kLargest = 256;
+    if (row < kLargest) {
+        int end = kFirst;
+        while (end <= row) end *= 2;
+        return end;
+    }
+    return (row / kLargest + 1) * kLargest;
+}
+
+int rowBlockStart(int row) {
+    if (row < 32) return 0;
+    if (row < 256) {
+        int start = 32;
+        while (start * 2 <= row) start *= 2;
+        return start;
+    }
+    return row / 256 * 256;
+}
+
+RowBlockedLinear::RowBlockedLinear(int firstRow) : m_previous(t_rowBlocks), m_previousFirst(t_firstRow) {
+    t_rowBlocks = true;
+    t_firstRow = firstRow;
+}
+RowBlockedLinear::~RowBlockedLinear() {
+    t_rowBlocks = m_previous;
+    t_firstRow = m_previousFirst;
+}
+
 void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y) {
     const int rows = static_cast<int>(x.rows());
     y.resize(rows, layer.out);
     if (rows == 0) return;
-    // y = x W^T (Linear) or y = x W (Conv1D), both straight from the stored layout.
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.inOutLayout ? CblasNoTrans : CblasTrans, rows, layer.out, layer.in,
-                1.0f, x.data(), layer.in, layer.weight, layer.inOutLayout ? layer.out : layer.in, 0.0f, y.data(),
-                layer.out);
+    if (!t_rowBlocks) {
+        multiply(x.data(), rows, layer, y.data());
+    } else {
+        // Whole blocks of the fixed row grid, row 0 of x being row t_firstRow.
+        for (int r = 0; r < rows;) {
+            const int n = std::min(rowBlockEnd(t_firstRow + r) - t_firstRow, rows) - r;
+            multiply(x.data() + static_cast<std::ptrdiff_t>(r) * layer.in, n, layer,
+                     y.data() + static_cast<std::ptrdiff_t>(r) * layer.out);
+            r += n;
+        }
+    }
     countMatmulFlops(rows, layer.out, layer.in);
     if (layer.bias != nullptr) {
         y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(layer.bias, layer.out);

@@ -33,22 +33,21 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
     const int d = c.dModel;
     const int hd = c.headDim;
     const int perGroup = c.nHeads / c.nKvHeads;  // query heads per kv head
-    const int qDim = c.nHeads * hd;
-    const int kvDim = c.nKvHeads * hd;
     const float eps = static_cast<float>(c.normEps);
+    const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
-    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids, d);  // (seqLen, dModel)
-    const RopeTable rope = makeRopeTable(T, hd, c.ropeTheta, m_rope);  // (seqLen, headDim) each
+    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    const RopeTable rope = ropeRows(makeRopeTable(T, hd, c.ropeTheta, m_rope), first);  // (seqLen - first, headDim) each
     const HeadLayout heads{c.nHeads, c.nKvHeads, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
 
-    RowMatrix h;          // (seqLen, dModel) normalised input of a block
-    RowMatrix qkv;        // (seqLen, nKvHeads (perGroup + 2) headDim): per group [q .. q k v]
-    RowMatrix q;          // (seqLen, nHeads headDim)
-    RowMatrix k, v;       // (seqLen, nKvHeads headDim)
+    RowMatrix h;          // (seqLen - first, dModel) normalised input of a block
+    RowMatrix qkv;        // (seqLen - first, nKvHeads (perGroup + 2) headDim): per group [q .. q k v]
+    RowMatrix q;          // (seqLen - first, nHeads headDim)
+    RowMatrix k, v;       // (seqLen - first, nKvHeads headDim)
     RowMatrix context;    // (seqLen, nHeads headDim)
-    RowMatrix attnOut;    // (seqLen, dModel)
-    RowMatrix mlpOut;     // (seqLen, dModel)
+    RowMatrix attnOut;    // (seqLen - first, dModel)
+    RowMatrix mlpOut;     // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_weights.layers[l];
@@ -60,9 +59,9 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
         splitGroupedQkv(qkv, c.nKvHeads, perGroup, hd, q, k, v);
         applyRope(q, c.nHeads, hd, rope);
         applyRope(k, c.nKvHeads, hd, rope);
-        multiHeadAttention({q.data(), k.data(), v.data(), qDim, kvDim, kvDim}, T, heads, l, trace, context, &L.out);
+        multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
         if (l == c.nLayers - 1 && !options.computeLogits) break;
-        linear(context, L.out, attnOut);
+        linear(newRows(context, first, h), L.out, attnOut);
         // 3. MLP in parallel on ln_mlp of the same input; x + (mlp + attn).
         layerNorm(x, L.ffnNormGain, L.ffnNormBias, eps, h);
         feedForward(h, L.ffnIn, m_activation, L.ffnOut, mlpOut);
@@ -71,7 +70,7 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
     }
     if (options.computeLogits) {
         // 4. ln_f and lm_head.
-        RowMatrix last = logitRows(x, trace);  // (logitRows, dModel)
+        RowMatrix last = logitRows(x, trace, first);  // (logitRows, dModel)
         layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, eps);
         writeLogits(last, m_weights.lmHead, c.vocabSize, trace);
     }

@@ -20,6 +20,7 @@ public:
                                                  const ProgressFn& progress);
 
 protected:
+    bool reusesPrefixes() const override { return true; }
     Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types,
                    const RunOptions& options, AttentionTrace& trace) const override;
 

@@ -1,5 +1,7 @@
 #include "forward_steps.h"
 
+#include "attnviz/core/prefix_cache.h"
+
 #include <algorithm>
 
 namespace attnviz::core {
@@ -37,18 +39,54 @@ void addPositionEmbeddings(RowMatrix& x, const float* table, int first) {
     }
 }
 
+int firstRow(const RunOptions& options) {
+    return options.prefixCache != nullptr ? options.prefixCache->firstRow() : 0;
+}
+
+const RowMatrix& keptAndNew(const RunOptions& options, int layer, int slot, const RowMatrix& fresh) {
+    return options.prefixCache != nullptr ? options.prefixCache->extend(layer, slot, fresh) : fresh;
+}
+
+QkvView allRows(const RunOptions& options, int layer, const RowMatrix& q, const RowMatrix& k, const RowMatrix& v) {
+    // Each pointer is taken at once: a later slot may move the earlier
+    // matrices (not their data) when the cache grows.
+    QkvView all;
+    const RowMatrix& allQ = keptAndNew(options, layer, 0, q);  // (seqLen, nHeads headDim)
+    all.q = allQ.data();
+    all.qStride = static_cast<int>(allQ.cols());
+    const RowMatrix& allK = keptAndNew(options, layer, 1, k);  // (seqLen, nKvHeads headDim)
+    all.k = allK.data();
+    all.kStride = static_cast<int>(allK.cols());
+    const RowMatrix& allV = keptAndNew(options, layer, 2, v);  // (seqLen, nKvHeads headDim)
+    all.v = allV.data();
+    all.vStride = static_cast<int>(allV.cols());
+    return all;
+}
+
+RopeTable ropeRows(RopeTable table, int first) {
+    if (first == 0) return table;
+    const Eigen::Index rows = table.cos.rows() - first;
+    return {table.cos.bottomRows(rows), table.sin.bottomRows(rows)};
+}
+
 Linear lmHead(const BoundTensors& w, bool tied, const float* tokenEmbedding, int width, int vocabSize) {
     if (tied) return Linear{tokenEmbedding, w.get(R::LmHeadBias), width, vocabSize};
     return w.linear(R::LmHeadWeight, R::LmHeadBias);
 }
 
-RowMatrix logitRows(const RowMatrix& x, const AttentionTrace& trace) {
+RowMatrix logitRows(const RowMatrix& x, const AttentionTrace& trace, int first) {
     if (trace.logitPositions.empty()) return x;
     RowMatrix rows(static_cast<Eigen::Index>(trace.logitPositions.size()), x.cols());  // (logitRows, width)
     for (std::size_t r = 0; r < trace.logitPositions.size(); ++r) {
-        rows.row(static_cast<Eigen::Index>(r)) = x.row(trace.logitPositions[r]);
+        rows.row(static_cast<Eigen::Index>(r)) = x.row(trace.logitPositions[r] - first);
     }
     return rows;
+}
+
+const RowMatrix& newRows(const RowMatrix& m, int first, RowMatrix& scratch) {
+    if (first == 0) return m;
+    scratch = m.bottomRows(m.rows() - first);
+    return scratch;
 }
 
 void storeLogits(const RowMatrix& logits, int vocabSize, AttentionTrace& trace) {

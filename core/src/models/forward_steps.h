@@ -8,6 +8,7 @@
 
 #include "tensor_binder.h"
 
+#include "attnviz/core/attention_kernel.h"
 #include "attnviz/core/attention_trace.h"
 #include "attnviz/core/model_config.h"
 #include "attnviz/core/ops.h"
@@ -29,6 +30,20 @@ RowMatrix embedTokens(const float* table, std::span<const std::int32_t> ids, int
 // table (positions, width).
 void addPositionEmbeddings(RowMatrix& x, const float* table, int first);
 
+// Prefix reuse (prefix_cache.h): the first row a forward pass computes (0
+// without a cache), and the whole (seqLen, cols) matrix of a layer's
+// attention input `slot` from the kept rows and the `fresh` ones (fresh
+// itself without a cache).
+int firstRow(const RunOptions& options);
+const RowMatrix& keptAndNew(const RunOptions& options, int layer, int slot, const RowMatrix& fresh);
+// Separate q, k and v of rows [first, seqLen) as the kernel reads every row:
+// keptAndNew of each (slots 0, 1, 2), strides their widths.
+QkvView allRows(const RunOptions& options, int layer, const RowMatrix& q, const RowMatrix& k, const RowMatrix& v);
+
+// Rows [first, seqLen) of a rotary table (seqLen, headDim): the positions
+// of a run that starts at `first`.
+RopeTable ropeRows(RopeTable table, int first);
+
 // The LM head (width -> vocabSize): the token embeddings (vocabSize, width)
 // when tied, else the stored LmHeadWeight; LmHeadBias when the tensor list
 // has one, in both cases.
@@ -37,7 +52,11 @@ Linear lmHead(const BoundTensors& w, bool tied, const float* tokenEmbedding, int
 // (trace.logitPositions; every row when it is empty): (logitRows, width).
 // Row-wise steps between the last layer and the head (final norm, MLM
 // transform) run on these rows only.
-RowMatrix logitRows(const RowMatrix& x, const AttentionTrace& trace);
+// x may hold rows [first, seqLen) only (a run that reuses a prefix).
+RowMatrix logitRows(const RowMatrix& x, const AttentionTrace& trace, int first = 0);
+// Rows [first, seqLen) of m (seqLen, cols): m itself when first is 0, else
+// copied into `scratch`.
+const RowMatrix& newRows(const RowMatrix& m, int first, RowMatrix& scratch);
 // trace.logits = logits (logitRows, vocabSize), and trace.vocabSize.
 void storeLogits(const RowMatrix& logits, int vocabSize, AttentionTrace& trace);
 // trace.logits = x (logitRows, width) through `head` (width -> vocabSize).

@@ -67,26 +67,25 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     const ModelConfig& c = config();
     const int T = static_cast<int>(ids.size());
     const int d = c.dModel;
-    const int qDim = c.nHeads * c.headDim;
-    const int kvDim = c.nKvHeads * c.headDim;
     const float eps = static_cast<float>(c.normEps);
+    const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Token embeddings times sqrt(dModel), the factor rounded to float32
     //    first (HF: torch.tensor(d ** 0.5, dtype=float32)).
     const float normalizer = static_cast<float>(std::sqrt(static_cast<double>(d)));
-    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
+    RowMatrix x = embedTokens(m_tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
     x *= normalizer;
-    const RopeTable rope = makeRopeTable(T, c.headDim, c.ropeTheta, m_rope);  // (seqLen, headDim) each
+    const RopeTable rope = ropeRows(makeRopeTable(T, c.headDim, c.ropeTheta, m_rope), first);  // (seqLen - first, headDim) each
     // Gemma: headDim^-0.5; Gemma 2: query_pre_attn_scalar^-0.5.
     const double scaleBase = c.queryPreAttnScalar > 0 ? c.queryPreAttnScalar : static_cast<double>(c.headDim);
     const HeadLayout heads{c.nHeads, c.nKvHeads, c.headDim, static_cast<float>(std::pow(scaleBase, -0.5)),
                            static_cast<float>(c.attnLogitSoftcap)};
 
-    RowMatrix h;            // (seqLen, dModel) normalised input of a block
-    RowMatrix q;            // (seqLen, nHeads headDim)
-    RowMatrix k, v;         // (seqLen, nKvHeads headDim)
+    RowMatrix h;            // (seqLen - first, dModel) normalised input of a block
+    RowMatrix q;            // (seqLen - first, nHeads headDim)
+    RowMatrix k, v;         // (seqLen - first, nKvHeads headDim)
     RowMatrix context;      // (seqLen, nHeads headDim)
-    RowMatrix proj;         // (seqLen, dModel)
+    RowMatrix proj;         // (seqLen - first, dModel)
     // x += block output, through the block's post-norm when it has one (Gemma 2).
     auto addResidual = [&](RowMatrix& out, const Gain& postNorm) {
         if (postNorm.empty()) {
@@ -108,8 +107,8 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         linear(h, L.v, v);
         applyRope(q, c.nHeads, c.headDim, rope);
         applyRope(k, c.nKvHeads, c.headDim, rope);
-        multiHeadAttention({q.data(), k.data(), v.data(), qDim, kvDim, kvDim}, T, heads, l, trace, context, &L.out);
-        linear(context, L.out, proj);
+        multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
+        linear(newRows(context, first, h), L.out, proj);
         addResidual(proj, L.attnOutNorm);
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. GeGLU MLP: RMSNorm, down(act(gate(h)) * up(h)), [post-norm,] residual.
@@ -119,7 +118,7 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     }
     if (options.computeLogits) {
         // 4. Final RMSNorm, LM head, [final-logit soft-cap].
-        rmsNorm(logitRows(x, trace), m_finalNorm.data(), eps, h);  // (logitRows, dModel)
+        rmsNorm(logitRows(x, trace, first), m_finalNorm.data(), eps, h);  // (logitRows, dModel)
         RowMatrix logits;  // (logitRows, vocab)
         linear(h, m_lmHead, logits);
         if (c.finalLogitSoftcap > 0) softcap(logits, static_cast<float>(c.finalLogitSoftcap));

@@ -30,27 +30,30 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     const ModelConfig& c = config();
     const int T = static_cast<int>(ids.size());
     const int d = c.dModel;
+    const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Embeddings: token + learned position.
-    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids, d);  // (seqLen, dModel)
-    addPositionEmbeddings(x, m_weights.positionEmbedding, 0);
+    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    addPositionEmbeddings(x, m_weights.positionEmbedding, first);
 
-    RowMatrix h;        // (seqLen, dModel) normalised input of a block
-    RowMatrix qkv;      // (seqLen, 3 dModel): q | k | v
+    RowMatrix h;        // (seqLen - first, dModel) normalised input of a block
+    RowMatrix qkv;      // (seqLen - first, 3 dModel): q | k | v
     RowMatrix context;  // (seqLen, dModel)
-    RowMatrix proj;     // (seqLen, dModel)
+    RowMatrix proj;     // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_weights.layers[l];
         float scale = c.scaleAttnWeights ? 1.0f / std::sqrt(static_cast<float>(c.headDim)) : 1.0f;
         if (c.scaleAttnByInverseLayerIdx) scale /= static_cast<float>(l + 1);
         const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, scale};
-        // 2. Attention block (pre-LN): ln_1, fused QKV, attention (recorded), c_proj, residual.
+        // 2. Attention block (pre-LN): ln_1, fused QKV, attention over every
+        //    row (recorded), c_proj, residual.
         layerNorm(x, L.attnNormGain, L.attnNormBias, static_cast<float>(c.normEps), h);
         linear(h, L.qkv, qkv);
-        multiHeadAttention({qkv.data(), qkv.data() + d, qkv.data() + 2 * d, 3 * d, 3 * d, 3 * d}, T, heads, l,
+        const RowMatrix& all = keptAndNew(options, l, 0, qkv);  // (seqLen, 3 dModel)
+        multiHeadAttention({all.data(), all.data() + d, all.data() + 2 * d, 3 * d, 3 * d, 3 * d}, T, heads, l,
                            trace, context, &L.out);
-        linear(context, L.out, proj);
+        linear(newRows(context, first, h), L.out, proj);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP block (pre-LN): ln_2, c_fc, GELU, c_proj, residual.
@@ -60,7 +63,7 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     }
     if (options.computeLogits) {
         // 4. Final LayerNorm and LM head.
-        RowMatrix last = logitRows(x, trace);  // (logitRows, dModel)
+        RowMatrix last = logitRows(x, trace, first);  // (logitRows, dModel)
         layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, static_cast<float>(c.normEps));
         writeLogits(last, m_weights.lmHead, c.vocabSize, trace);
     }

@@ -28,17 +28,18 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
     const ModelConfig& c = config();
     const int T = static_cast<int>(ids.size());
     const int d = c.dModel;
+    const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
-    // 1. Embeddings: token + learned position (0..T-1).
-    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids, d);  // (seqLen, dModel)
-    addPositionEmbeddings(x, m_weights.positionEmbedding, 0);
+    // 1. Embeddings: token + learned position (first..T-1).
+    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    addPositionEmbeddings(x, m_weights.positionEmbedding, first);
 
     // GPT-Neo does not divide the scores by sqrt(headDim): scale 1.
     const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, 1.0f};
-    RowMatrix h;        // (seqLen, dModel) normalised input of a block
-    RowMatrix q, k, v;  // (seqLen, dModel) each
+    RowMatrix h;        // (seqLen - first, dModel) normalised input of a block
+    RowMatrix q, k, v;  // (seqLen - first, dModel) each
     RowMatrix context;  // (seqLen, dModel)
-    RowMatrix proj;     // (seqLen, dModel)
+    RowMatrix proj;     // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_weights.layers[l];
@@ -49,8 +50,8 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
         linear(h, L.q, q);
         linear(h, L.k, k);
         linear(h, L.v, v);
-        multiHeadAttention({q.data(), k.data(), v.data(), d, d, d}, T, heads, l, trace, context, &L.out);
-        linear(context, L.out, proj);
+        multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
+        linear(newRows(context, first, h), L.out, proj);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP block (pre-LN): ln_2, c_fc, activation, c_proj, residual.
@@ -60,7 +61,7 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
     }
     if (options.computeLogits) {
         // 4. ln_f and the LM head.
-        RowMatrix last = logitRows(x, trace);  // (logitRows, dModel)
+        RowMatrix last = logitRows(x, trace, first);  // (logitRows, dModel)
         layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, static_cast<float>(c.normEps));
         writeLogits(last, m_weights.lmHead, c.vocabSize, trace);
     }

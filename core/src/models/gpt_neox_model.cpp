@@ -32,20 +32,20 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
     const int T = static_cast<int>(ids.size());
     const int d = c.dModel;
     const int hd = c.headDim;
-    const int width = c.nHeads * hd;
     const float eps = static_cast<float>(c.normEps);
+    const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
-    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids, d);  // (seqLen, dModel)
-    const RopeTable rope = makeRopeTable(T, c.rotaryDims, c.ropeTheta, m_rope);  // (seqLen, rotaryDims) each
+    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    const RopeTable rope = ropeRows(makeRopeTable(T, c.rotaryDims, c.ropeTheta, m_rope), first);  // (seqLen - first, rotaryDims) each
     const HeadLayout heads{c.nHeads, c.nHeads, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
 
-    RowMatrix h;          // (seqLen, dModel) normalised input of a block
-    RowMatrix qkv;        // (seqLen, nHeads 3 headDim): head h holds [q k v] at h 3 headDim
-    RowMatrix q, k, v;    // (seqLen, nHeads headDim) each
+    RowMatrix h;          // (seqLen - first, dModel) normalised input of a block
+    RowMatrix qkv;        // (seqLen - first, nHeads 3 headDim): head h holds [q k v] at h 3 headDim
+    RowMatrix q, k, v;    // (seqLen - first, nHeads headDim) each
     RowMatrix context;    // (seqLen, nHeads headDim)
-    RowMatrix attnOut;    // (seqLen, dModel)
-    RowMatrix mlpOut;     // (seqLen, dModel)
+    RowMatrix attnOut;    // (seqLen - first, dModel)
+    RowMatrix mlpOut;     // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_weights.layers[l];
@@ -58,9 +58,9 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
             applyPartialRope(q, c.nHeads, hd, c.rotaryDims, rope);
             applyPartialRope(k, c.nHeads, hd, c.rotaryDims, rope);
         }
-        multiHeadAttention({q.data(), k.data(), v.data(), width, width, width}, T, heads, l, trace, context, &L.out);
+        multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
         if (l == c.nLayers - 1 && !options.computeLogits) break;
-        linear(context, L.out, attnOut);
+        linear(newRows(context, first, h), L.out, attnOut);
         // 3. MLP: parallel (post_attention_layernorm of the block's input,
         //    x + attn + mlp) or sequential (of x + attn).
         if (!c.parallelResidual) x += attnOut;
@@ -71,7 +71,7 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
     }
     if (options.computeLogits) {
         // 4. final_layer_norm and embed_out.
-        RowMatrix last = logitRows(x, trace);  // (logitRows, dModel)
+        RowMatrix last = logitRows(x, trace, first);  // (logitRows, dModel)
         layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, eps);
         writeLogits(last, m_weights.lmHead, c.vocabSize, trace);
     }

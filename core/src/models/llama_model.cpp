@@ -74,32 +74,31 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     const ModelConfig& c = config();
     const int T = static_cast<int>(ids.size());
     const int d = c.dModel;
-    const int qDim = c.nHeads * c.headDim;
-    const int kvDim = c.nKvHeads * c.headDim;
+    const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
-    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
-    const RopeTable rope = makeRopeTable(T, c.headDim, c.ropeTheta, m_rope);  // (seqLen, headDim) each
+    RowMatrix x = embedTokens(m_tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    const RopeTable rope = ropeRows(makeRopeTable(T, c.headDim, c.ropeTheta, m_rope), first);  // (seqLen - first, headDim) each
     const HeadLayout heads{c.nHeads, c.nKvHeads, c.headDim, 1.0f / std::sqrt(static_cast<float>(c.headDim))};
 
-    RowMatrix h;            // (seqLen, dModel) normalised input of a block
-    RowMatrix q;            // (seqLen, nHeads headDim)
-    RowMatrix k, v;         // (seqLen, nKvHeads headDim)
+    RowMatrix h;            // (seqLen - first, dModel) normalised input of a block
+    RowMatrix q;            // (seqLen - first, nHeads headDim)
+    RowMatrix k, v;         // (seqLen - first, nKvHeads headDim)
     RowMatrix context;      // (seqLen, nHeads headDim)
-    RowMatrix proj;         // (seqLen, dModel)
+    RowMatrix proj;         // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_layers[l];
         // 2. Attention block: RMSNorm, q/k/v projections, RoPE on q and k,
-        //    grouped-query attention (recorded), o_proj, residual.
+        //    grouped-query attention over every row (recorded), o_proj, residual.
         rmsNorm(x, L.attnNormGain, static_cast<float>(c.normEps), h);
         linear(h, L.q, q);
         linear(h, L.k, k);
         linear(h, L.v, v);
         applyRope(q, c.nHeads, c.headDim, rope);
         applyRope(k, c.nKvHeads, c.headDim, rope);
-        multiHeadAttention({q.data(), k.data(), v.data(), qDim, kvDim, kvDim}, T, heads, l, trace, context, &L.out);
-        linear(context, L.out, proj);
+        multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
+        linear(newRows(context, first, h), L.out, proj);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP block: RMSNorm, down(silu(gate(h)) * up(h)), residual.
@@ -109,7 +108,7 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     }
     if (options.computeLogits) {
         // 4. Final RMSNorm and LM head.
-        rmsNorm(logitRows(x, trace), m_finalNormGain, static_cast<float>(c.normEps), h);  // (logitRows, dModel)
+        rmsNorm(logitRows(x, trace, first), m_finalNormGain, static_cast<float>(c.normEps), h);  // (logitRows, dModel)
         writeLogits(h, m_lmHead, c.vocabSize, trace);
     }
     return Status::success();

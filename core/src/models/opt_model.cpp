@@ -31,29 +31,29 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
                          const RunOptions& options, AttentionTrace& trace) const {
     const ModelConfig& c = config();
     const int T = static_cast<int>(ids.size());
-    const int d = c.dModel;
     const int e = c.wordEmbedProjDim;
     const float eps = static_cast<float>(c.normEps);
+    const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Token embeddings (width word_embed_proj_dim), project_in to dModel
     //    when narrower, plus the learned position of token t at row t + 2.
-    RowMatrix tokens = embedTokens(m_weights.tokenEmbedding, ids, e);  // (seqLen, wordEmbedProjDim)
-    RowMatrix x;  // (seqLen, dModel)
+    RowMatrix tokens = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), e);  // (seqLen - first, wordEmbedProjDim)
+    RowMatrix x;  // (seqLen - first, dModel)
     if (m_projectIn.weight != nullptr) {
         linear(tokens, m_projectIn, x);
     } else {
         x = std::move(tokens);
     }
-    addPositionEmbeddings(x, m_weights.positionEmbedding, c.positionOffset);
+    addPositionEmbeddings(x, m_weights.positionEmbedding, c.positionOffset + first);
 
     // The query is scaled by headDim^-0.5 after q_proj (bias included), as
     // OPTAttention does; the scores are then q.k.
     const float queryScale = static_cast<float>(std::pow(static_cast<double>(c.headDim), -0.5));
     const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, 1.0f};
-    RowMatrix h;        // (seqLen, dModel) input of a block
-    RowMatrix q, k, v;  // (seqLen, dModel) each
+    RowMatrix h;        // (seqLen - first, dModel) input of a block
+    RowMatrix q, k, v;  // (seqLen - first, dModel) each
     RowMatrix context;  // (seqLen, dModel)
-    RowMatrix proj;     // (seqLen, dModel)
+    RowMatrix proj;     // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_weights.layers[l];
@@ -65,8 +65,8 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
         q *= queryScale;
         linear(h, L.k, k);
         linear(h, L.v, v);
-        multiHeadAttention({q.data(), k.data(), v.data(), d, d, d}, T, heads, l, trace, context, &L.out);
-        linear(context, L.out, proj);
+        multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
+        linear(newRows(context, first, h), L.out, proj);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         if (!c.preLayerNorm) layerNorm(x, L.attnNormGain, L.attnNormBias, eps);
@@ -80,7 +80,7 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
     if (options.computeLogits) {
         // 4. decoder.final_layer_norm (pre-LN models), project_out when
         //    narrower, LM head.
-        x = logitRows(x, trace);  // (logitRows, dModel)
+        x = logitRows(x, trace, first);  // (logitRows, dModel)
         if (m_weights.finalNormGain != nullptr) layerNorm(x, m_weights.finalNormGain, m_weights.finalNormBias, eps);
         RowMatrix out;  // (logitRows, wordEmbedProjDim)
         if (m_projectOut.weight != nullptr) {

@@ -163,6 +163,13 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
 
     report(RunStage::Forward);
     Clock::time_point t = Clock::now();
+    std::unique_ptr<PrefixCache> prefix;
+    if (m_prefixReuse) {
+        std::lock_guard lock(m_cache->mutex);
+        prefix = std::move(m_cache->prefix);
+        if (!prefix) prefix = std::make_unique<PrefixCache>();
+        options.prefixCache = prefix.get();
+    }
     auto trace = m_model->run(ids, options);
     if (!trace && trace.code() != ErrorCode::Cancelled && options.computeLogits) {
         // The LM head failed (e.g. a BERT checkpoint without one): keep the
@@ -178,6 +185,11 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
     if (cancelled(control)) return cancelledError();
     if (!trace) return trace.takeError();
     result->timings.forwardMs = msSince(t);
+    if (prefix) {
+        result->prefixRowsReused = prefix->firstRow();
+        std::lock_guard lock(m_cache->mutex);
+        if (!m_cache->prefix) m_cache->prefix = std::move(prefix);
+    }
 
     if (options.computeLogits) {
         t = Clock::now();

@@ -67,10 +67,19 @@ protected:
 
     // The trace carries the resolved mask and layer masks; `types` has one entry per id. Returns an error only
     // when cancelled.
+    // With options.prefixCache set (only for families that reuse prefixes),
+    // forward computes rows [firstRow, seqLen) and runs attention over every
+    // row through PrefixCache::extend.
     virtual Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types,
                    const RunOptions& options, AttentionTrace& trace) const = 0;
+    // True for the causal families whose forward honours a PrefixCache.
+    virtual bool reusesPrefixes() const { return false; }
 
 private:
+    // `options` with the prefix cache started for this run, or without it
+    // (and the cache cleared) when reuse would not be exact.
+    RunOptions withPrefixCache(std::span<const std::int32_t> ids, const AttentionTrace& trace,
+                               const RunOptions& options) const;
     // The first bound tensor of layers <= `layer` (or of no layer) holding a
     // NaN or Inf, described for an error message; empty when there is none.
     std::string firstNonFiniteWeight(int layer) const;

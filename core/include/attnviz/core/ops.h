@@ -24,6 +24,32 @@ struct Linear {
 
 // y (rows, out) = x (rows, in) through `layer`; y is resized.
 void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y);
+// The fixed grid of row blocks that prefix reuse multiplies in: blocks of
+// 32, 32, 64 and 128 rows up to row 256, then 256 rows each (boundaries 0,
+// 32, 64, 128, 256, 512, 768, ...). Short inputs reuse at a fine grain; long
+// ones make few BLAS calls (each packs the whole weight matrix again).
+// rowBlockEnd: the first boundary after `row`; rowBlockStart: the last
+// boundary at or before it.
+int rowBlockEnd(int row);
+int rowBlockStart(int row);
+// While one lives, linear() on this thread multiplies x, whose row 0 is row
+// `firstRow` of the input, in the blocks of that grid (the last one
+// shorter), one BLAS call each. BLAS kernels round a row differently
+// depending on the matrix size (OpenBLAS: 12-row tiles and tail kernels,
+// small-matrix kernels, thread splits), so only this makes a row's result
+// independent of how many rows follow it, which prefix reuse (PrefixCache)
+// needs.
+class RowBlockedLinear {
+public:
+    explicit RowBlockedLinear(int firstRow);
+    ~RowBlockedLinear();
+    RowBlockedLinear(const RowBlockedLinear&) = delete;
+    RowBlockedLinear& operator=(const RowBlockedLinear&) = delete;
+
+private:
+    bool m_previous;
+    int m_previousFirst;
+};
 
 // Row-wise LayerNorm in place: (x - mean) / sqrt(var + eps) * gain + bias.
 void layerNorm(RowMatrix& x, const float* gain, const float* bias, float eps);

@@ -10,6 +10,8 @@
 
 namespace attnviz::core {
 
+class PrefixCache;
+
 struct RunOptions {
     MaskMode mask;                            // Default: the model's own mask
     std::vector<std::int32_t> tokenTypeIds;   // BERT segments; empty = all 0
@@ -25,6 +27,9 @@ struct RunOptions {
     // step of a long text (seqLen x vocabSize), and a viewer needs one row.
     std::vector<int> logitPositions;
     const std::atomic<bool>* cancel = nullptr;  // set to true to stop between layers
+    // Kept rows of the previous run (prefix_cache.h): causal families reuse
+    // them and refill the cache; other runs clear it. Null: a plain run.
+    PrefixCache* prefixCache = nullptr;
 };
 
 }  // namespace attnviz::core

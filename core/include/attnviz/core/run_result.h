@@ -71,6 +71,9 @@ struct RunResult {
     bool predictionNeedsMask = false;  // a masked LM and no mask token in the text
 
     RunTimings timings;
+    // Leading rows the forward pass took from the session's previous run
+    // (prefix reuse of causal models), 0 when it computed every row.
+    int prefixRowsReused = 0;
 
     int tokenCount() const { return static_cast<int>(tokens.size()); }
     bool maskIsDefault() const { return trace->maskIsModelDefault(); }

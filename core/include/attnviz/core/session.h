@@ -118,6 +118,11 @@ public:
     bool takesPairs() const;
     const SessionLimits& limits() const { return m_limits; }
     void setLimits(const SessionLimits& limits) { m_limits = limits; }
+    // Causal models reuse the rows of the previous run's common prefix (on
+    // by default: typing); off, every run computes every row in one pass
+    // (attnviz-cli bench measures whole runs).
+    bool prefixReuse() const { return m_prefixReuse; }
+    void setPrefixReuse(bool on) { m_prefixReuse = on; }
 
     // Text to tokens with the model's tokenizer; without one, the text is
     // read as token ids ("1 15 27" or "1,15,27").
@@ -156,6 +161,7 @@ private:
     std::string m_maskToken;
     std::vector<std::string> m_warnings;
     SessionLimits m_limits;
+    bool m_prefixReuse = true;
     std::shared_ptr<Cache> m_cache;
 };
 

@@ -1,0 +1,63 @@
+// What a causal model's run keeps for the next run of the same session:
+// the token ids and, per layer, the rows its attention consumed (q, k and v
+// as the kernel reads them, after RoPE). A next run whose ids share a prefix
+// computes the norms, projections and MLPs of the rows after it only, and
+// runs attention over every row again from the kept rows plus the new ones,
+// so its trace is bit-identical to a fresh run's.
+//
+//   PrefixCache cache;
+//   RunOptions options;
+//   options.prefixCache = &cache;     // Model::run reuses and refills it
+//   auto first = model->run(ids, options);
+//   auto second = model->run(idsWithOneMore, options);  // new rows only
+//
+// Not thread-safe: one run at a time may use a cache (Session hands its
+// cache to one run and takes it back when the run succeeds).
+#pragma once
+
+#include "attnviz/core/mask_mode.h"
+#include "attnviz/core/ops.h"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace attnviz::core {
+
+class PrefixCache {
+public:
+    // Rows are reused in whole blocks of a fixed grid (rowBlockStart, ops.h);
+    // the forward pass multiplies its rows in the same blocks
+    // (RowBlockedLinear), so a row's value does not depend on how many rows a
+    // run has.
+    // Starts a run of `ids` (and types) under the resolved `mask`; returns the
+    // first row the run must compute (0: nothing reusable) and drops the kept
+    // rows from it on. `lastNeeded`: the first row whose final hidden state
+    // the run needs (its first logits position), or seqLen when none.
+    int begin(std::span<const std::int32_t> ids, std::span<const std::int32_t> types, MaskMode mask,
+              int lastNeeded);
+    // The row the current run starts at (begin's answer).
+    int firstRow() const { return m_firstRow; }
+    // Slot `slot` of layer `layer`: the kept rows [0, firstRow) followed by
+    // `fresh` (rows [firstRow, seqLen)); the whole (seqLen, cols) matrix,
+    // kept for the next run.
+    const RowMatrix& extend(int layer, int slot, const RowMatrix& fresh);
+    // Forgets everything (a run that failed or was cancelled, or a model or
+    // mask this cache cannot serve).
+    void clear();
+    // Runs that started past row 0, for reports (attnviz-cli bench --typing).
+    int reusedRuns() const { return m_reusedRuns; }
+    // Token ids kept (the last run's), for tests.
+    const std::vector<std::int32_t>& ids() const { return m_ids; }
+
+private:
+    std::vector<std::int32_t> m_ids;
+    std::vector<std::int32_t> m_types;
+    MaskMode m_mask;
+    bool m_valid = false;
+    int m_firstRow = 0;
+    int m_reusedRuns = 0;
+    std::vector<std::vector<RowMatrix>> m_rows;  // [layer][slot] (seqLen, cols)
+};
+
+}  // namespace attnviz::core
