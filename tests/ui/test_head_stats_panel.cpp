@@ -137,7 +137,7 @@ void TestHeadStatsPanel::cellsEqualCore() {
 
 void TestHeadStatsPanel::inductionColumnEqualsCore() {
     ATTNVIZ_UNWRAP(first, test::runIds(m_model, {3, 17, 5, 42, 8}));
-    auto measured = ui::completeInduction(m_model, *first);
+    auto measured = ui::completeExtras(m_model, *first, ui::RunFeatures{});
     QVERIFY2(measured, measured ? "" : measured.error().c_str());
     const auto result = measured.value();
     // The same sequence and scores as attnviz-cli analyze computes.
@@ -189,7 +189,7 @@ void TestHeadStatsPanel::sortOrderEqualsCore() {
     std::vector<core::HeadStats> stats;
     if (fromModel) {
         ATTNVIZ_UNWRAP(first, test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11}));
-        auto measured = ui::completeInduction(m_model, *first);
+        auto measured = ui::completeExtras(m_model, *first, ui::RunFeatures{});
         QVERIFY(measured);
         stats = measured.value()->headStats;
     } else {
@@ -276,7 +276,7 @@ void TestHeadStatsPanel::formulasInHeaderTooltips() {
 // cell wider than its column, no horizontal scrolling.
 void TestHeadStatsPanel::columnsReadableAtDockWidth() {
     ATTNVIZ_UNWRAP(first, test::runIds(m_model, {3, 17, 5, 42, 8, 23, 11, 30, 1}));
-    auto measured = ui::completeInduction(m_model, *first);
+    auto measured = ui::completeExtras(m_model, *first, ui::RunFeatures{});
     QVERIFY(measured);
     ui::HeadStatsPanel panel;
     panel.resize(390, 600);
@@ -393,7 +393,7 @@ void TestHeadStatsPanel::overviewHoverMarksRow() {
 
 void TestHeadStatsPanel::exportsAreAnalyzeFormats() {
     ATTNVIZ_UNWRAP(first, test::runIds(m_model, {3, 17, 5, 42, 8}));
-    auto measured = ui::completeInduction(m_model, *first);
+    auto measured = ui::completeExtras(m_model, *first, ui::RunFeatures{});
     QVERIFY(measured);
     const auto result = measured.value();
     ui::HeadStatsPanel panel;

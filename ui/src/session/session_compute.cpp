@@ -33,17 +33,6 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
     return toSessionResult(std::move(run.value()), tokenizeMs);
 }
 
-core::Result<std::shared_ptr<const SessionResult>> completeInduction(const LoadedModel& model,
-                                                                     const SessionResult& result,
-                                                                     const std::atomic<bool>* cancel) {
-    if (!model.isValid()) return noModel();
-    core::RunControl control;
-    control.cancel = cancel;
-    auto run = model.session->withInduction(*result.run, control);
-    if (!run) return run.takeError();
-    return toSessionResult(std::move(run.value()), result.tokenizeMs);
-}
-
 core::Result<std::shared_ptr<const SessionResult>> completeExtras(const LoadedModel& model, const SessionResult& result,
                                                                   const RunFeatures& features,
                                                                   const std::atomic<bool>* cancel) {

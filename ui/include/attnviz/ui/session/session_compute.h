@@ -58,16 +58,11 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
                                                               const RunFeatures& features = {},
                                                               double tokenizeMs = 0);
 
-// `result` with its induction scores (core::Session::withInduction: the extra
-// pass of core/induction.h, once per model and mask), or with the reason
-// they cannot be had.
-core::Result<std::shared_ptr<const SessionResult>> completeInduction(const LoadedModel& model,
-                                                                     const SessionResult& result,
-                                                                     const std::atomic<bool>* cancel = nullptr);
-
 // `result` with what `features` asks for beside the attention and it lacks:
 // the head statistics (core::computeHeadStats of its trace) and the
-// induction scores (completeInduction). Errors only when cancelled.
+// induction scores (core::Session::withInduction: the extra pass of
+// core/induction.h, once per model and mask, or the reason they cannot be
+// had). Errors only when cancelled.
 core::Result<std::shared_ptr<const SessionResult>> completeExtras(const LoadedModel& model, const SessionResult& result,
                                                                   const RunFeatures& features,
                                                                   const std::atomic<bool>* cancel = nullptr);
