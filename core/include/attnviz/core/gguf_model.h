@@ -1,0 +1,36 @@
+// Models stored in one GGUF file (llama.cpp, Ollama, LM Studio): the
+// architecture from `general.architecture` mapped to an engine family, the
+// hyper-parameters from `<arch>.*` metadata, the tensors renamed to the
+// family's Hugging Face names (llama.cpp's Q/K row permutation undone) and
+// dequantised to float32.
+#pragma once
+
+#include "attnviz/core/gguf_file.h"
+#include "attnviz/core/model.h"
+#include "attnviz/core/model_config.h"
+#include "attnviz/core/result.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace attnviz::core {
+
+// The GGUF architectures attnviz runs ("llama", "qwen2", "gpt2", ...).
+std::vector<std::string> supportedGgufArchitectures();
+
+// The engine config the file's metadata describes; errors name the file and
+// the metadata key.
+Result<ModelConfig> ggufModelConfig(const GgufFile& file);
+
+// Empty when attnviz can run the file; otherwise one line saying why not
+// (architecture, tensor type, missing metadata), for listings.
+std::string ggufUnsupportedReason(const GgufFile& file);
+
+// Name of the file's weight type for listings: general.file_type's name
+// ("Q4_K_M", "F16"), else the most common tensor type.
+std::string ggufWeightTypeName(const GgufFile& file);
+
+Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, const ProgressFn& progress = {});
+
+}  // namespace attnviz::core
