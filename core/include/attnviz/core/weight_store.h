@@ -1,6 +1,8 @@
 // All tensors of a model folder: model.safetensors, or the shards listed in
 // model.safetensors.index.json. Hands out float32 views: F32 data is used in
-// place from the mapping, F16/BF16 are converted once and kept.
+// place from the mapping, F16/BF16 are converted once and kept. A store can
+// also hold tensors derived from another format (a GGUF file's, dequantised
+// and renamed), computed on first use and kept.
 #pragma once
 
 #include "attnviz/core/aligned_buffer.h"
@@ -9,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -18,9 +21,21 @@
 
 namespace attnviz::core {
 
+// A tensor under its Hugging Face name whose float32 values `fill` writes
+// (numel of `shape` floats).
+struct DerivedTensor {
+    std::string name;
+    std::vector<std::int64_t> shape;
+    std::uint64_t storedBytes = 0;  // its size in the source file
+    std::function<void(float* out)> fill;
+};
+
 class WeightStore {
 public:
     static Result<WeightStore> open(const std::filesystem::path& modelDir);
+    // `owner` keeps the source (e.g. the mapped file) alive as long as the store.
+    static WeightStore derived(std::filesystem::path source, std::shared_ptr<const void> owner,
+                               std::vector<DerivedTensor> tensors);
 
     bool contains(std::string_view name) const;
     const TensorInfo* info(std::string_view name) const;
@@ -34,12 +49,16 @@ public:
     Result<const float*> floats(std::string_view name, const std::vector<std::int64_t>& expectedShape);
 
 private:
+    Result<const float*> derivedFloats(const DerivedTensor& t, const std::vector<std::int64_t>& expectedShape);
+
     std::filesystem::path m_source;
     std::vector<std::unique_ptr<SafetensorsFile>> m_files;
     std::unordered_map<std::string, const TensorInfo*> m_byName;
     std::unordered_map<std::string, const SafetensorsFile*> m_fileOf;
     std::unordered_map<std::string, const float*> m_converted;
     std::deque<AlignedVector<float>> m_owned;  // converted or realigned tensors
+    std::shared_ptr<const void> m_derivedOwner;
+    std::unordered_map<std::string, DerivedTensor> m_derived;
 };
 
 }  // namespace attnviz::core
