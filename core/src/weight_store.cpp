@@ -68,14 +68,24 @@ Result<WeightStore> WeightStore::open(const std::filesystem::path& modelDir) {
     return store;
 }
 
-WeightStore WeightStore::derived(std::filesystem::path source, std::shared_ptr<const void> owner,
-                                 std::vector<DerivedTensor> tensors) {
+Result<WeightStore> WeightStore::derived(std::filesystem::path source, std::shared_ptr<const void> owner,
+                                         std::vector<DerivedTensor> tensors, std::uint64_t lazyLayerBudget) {
     WeightStore store;
     store.m_source = std::move(source);
     store.m_derivedOwner = std::move(owner);
+    if (lazyLayerBudget > 0) store.m_lazy = std::make_unique<LazyLayers>(lazyLayerBudget);
     for (DerivedTensor& t : tensors) {
+        if (store.m_lazy && t.layer >= 0) {
+            std::uint64_t numel = 1;
+            for (auto d : t.shape) numel *= static_cast<std::uint64_t>(d);
+            store.m_lazyIndex[t.name] = store.m_lazy->add(t.layer, numel, t.fill);
+        }
         std::string name = t.name;
         store.m_derived.emplace(std::move(name), std::move(t));
+    }
+    if (store.m_lazy && !store.m_lazy->reserve()) {
+        return makeError(ErrorCode::OutOfMemory, "could not reserve address space for the layers of '" +
+                                                     store.m_source.string() + "'");
     }
     return store;
 }
@@ -138,6 +148,7 @@ Result<const float*> WeightStore::derivedFloats(const DerivedTensor& t, const st
                                                      shapeText(t.shape) + ", expected " + shapeText(expectedShape));
     }
     if (auto c = m_converted.find(t.name); c != m_converted.end()) return c->second;
+    if (auto lazy = m_lazyIndex.find(t.name); lazy != m_lazyIndex.end()) return m_lazy->data(lazy->second);
     std::uint64_t numel = 1;
     for (auto d : t.shape) numel *= static_cast<std::uint64_t>(d);
     return guardAllocation("tensor '" + t.name + "' as float32", numel * sizeof(float), [&]() -> Result<const float*> {

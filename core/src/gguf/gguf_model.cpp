@@ -163,6 +163,7 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
             DerivedTensor d;
             d.name = hfName;
             d.storedBytes = t->byteSize;
+            d.layer = perLayer ? layer : -1;
             // ne is innermost-first; the torch shape is its reverse, and
             // Conv1D weights (Transposed) keep ne's order.
             for (auto it = t->ne.rbegin(); it != t->ne.rend(); ++it) d.shape.push_back(static_cast<std::int64_t>(*it));
@@ -213,7 +214,11 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
         }
     }
 
-    auto store = std::make_unique<WeightStore>(WeightStore::derived(path, file, std::move(tensors)));
+    // Layers are dequantised when a forward pass reaches them, within a
+    // bounded cache: a 7B file does not become 28 GB of float32.
+    auto derived = WeightStore::derived(path, file, std::move(tensors), LazyLayers::defaultBudget());
+    if (!derived) return derived.takeError();
+    auto store = std::make_unique<WeightStore>(std::move(derived.value()));
     auto model = architectureInfo(config->architecture).create(config.value(), std::move(store), progress);
     if (!model) return prefixError(where(*file) + ": ", model.takeError());
     if (!ignored.empty()) {

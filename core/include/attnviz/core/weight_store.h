@@ -6,6 +6,7 @@
 #pragma once
 
 #include "attnviz/core/aligned_buffer.h"
+#include "attnviz/core/lazy_layers.h"
 #include "attnviz/core/result.h"
 #include "attnviz/core/safetensors_file.h"
 
@@ -27,6 +28,7 @@ struct DerivedTensor {
     std::string name;
     std::vector<std::int64_t> shape;
     std::uint64_t storedBytes = 0;  // its size in the source file
+    int layer = -1;                 // -1: not a per-layer tensor
     std::function<void(float* out)> fill;
 };
 
@@ -34,8 +36,17 @@ class WeightStore {
 public:
     static Result<WeightStore> open(const std::filesystem::path& modelDir);
     // `owner` keeps the source (e.g. the mapped file) alive as long as the store.
-    static WeightStore derived(std::filesystem::path source, std::shared_ptr<const void> owner,
-                               std::vector<DerivedTensor> tensors);
+    // With `lazyLayerBudget` > 0 the per-layer tensors are filled only while
+    // a forward pass leases their layer (LazyLayers), keeping at most about
+    // that many bytes of them filled; the others are filled on first use.
+    static Result<WeightStore> derived(std::filesystem::path source, std::shared_ptr<const void> owner,
+                                       std::vector<DerivedTensor> tensors, std::uint64_t lazyLayerBudget = 0);
+
+    // Keeps layer `layer`'s weights filled while the lease lives (a no-op
+    // for stores without lazy layers). Every forward pass takes one per
+    // layer before reading its weights.
+    LayerLease leaseLayer(int layer) const { return m_lazy ? m_lazy->lease(layer) : LayerLease{}; }
+    const LazyLayers* lazyLayers() const { return m_lazy.get(); }
 
     bool contains(std::string_view name) const;
     const TensorInfo* info(std::string_view name) const;
@@ -59,6 +70,8 @@ private:
     std::deque<AlignedVector<float>> m_owned;  // converted or realigned tensors
     std::shared_ptr<const void> m_derivedOwner;
     std::unordered_map<std::string, DerivedTensor> m_derived;
+    std::unique_ptr<LazyLayers> m_lazy;
+    std::unordered_map<std::string, std::size_t> m_lazyIndex;  // name -> LazyLayers tensor
 };
 
 }  // namespace attnviz::core
