@@ -66,6 +66,8 @@ LayerLease LazyLayers::lease(int layer) {
     ++L.pins;
     L.lastUse = ++m_clock;
     if (!L.filled) {
+        // Room first, so the peak stays near the budget (or one layer).
+        evictOverBudget(L.bytes);
         // The layer's tensors are independent: fill them side by side.
         const auto& ids = L.tensors;
 #pragma omp parallel for schedule(dynamic, 1)
@@ -77,7 +79,6 @@ LayerLease LazyLayers::lease(int layer) {
         m_filled += L.bytes;
         ++m_fills;
         m_peak = std::max(m_peak, m_filled);
-        evictOverBudget();
     }
     return LayerLease(this, layer);
 }
@@ -85,11 +86,11 @@ LayerLease LazyLayers::lease(int layer) {
 void LazyLayers::release(int layer) {
     std::lock_guard lock(m_mutex);
     --m_layers[static_cast<std::size_t>(layer)].pins;
-    evictOverBudget();
+    evictOverBudget(0);
 }
 
-void LazyLayers::evictOverBudget() {
-    while (m_filled > m_budget) {
+void LazyLayers::evictOverBudget(std::uint64_t incoming) {
+    while (m_filled + incoming > m_budget) {
         Layer* oldest = nullptr;
         for (Layer& L : m_layers) {
             if (L.filled && L.pins == 0 && (!oldest || L.lastUse < oldest->lastUse)) oldest = &L;

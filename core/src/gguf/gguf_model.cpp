@@ -167,6 +167,10 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
             d.name = hfName;
             d.storedBytes = t->byteSize;
             d.layer = perLayer ? layer : -1;
+            // The token embedding and LM head (vocab x dModel each) are the
+            // largest tensors: filled while the families lease the extra
+            // layer nLayers around the embedding lookup and the logits.
+            if (role == TensorRole::TokenEmbedding || role == TensorRole::LmHeadWeight) d.layer = config->nLayers;
             // ne is innermost-first; the torch shape is its reverse, and
             // Conv1D weights (Transposed) keep ne's order.
             for (auto it = t->ne.rbegin(); it != t->ne.rend(); ++it) d.shape.push_back(static_cast<std::int64_t>(*it));

@@ -73,7 +73,11 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     // 1. Token embeddings times sqrt(dModel), the factor rounded to float32
     //    first (HF: torch.tensor(d ** 0.5, dtype=float32)).
     const float normalizer = static_cast<float>(std::sqrt(static_cast<double>(d)));
-    RowMatrix x = embedTokens(m_tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    RowMatrix x;  // (seqLen - first, dModel)
+    {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        x = embedTokens(m_tokenEmbedding, ids.subspan(first), d);
+    }
     x *= normalizer;
     const RopeTable rope = ropeRows(makeRopeTable(T, c.headDim, c.ropeTheta, m_rope), first);  // (seqLen - first, headDim) each
     // Gemma: headDim^-0.5; Gemma 2: query_pre_attn_scalar^-0.5.
@@ -118,6 +122,7 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         addResidual(proj, L.ffnOutNorm);
     }
     if (options.computeLogits) {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);
         // 4. Final RMSNorm, LM head, [final-logit soft-cap].
         rmsNorm(logitRows(x, trace, first), m_finalNorm.data(), eps, h);  // (logitRows, dModel)
         RowMatrix logits;  // (logitRows, vocab)

@@ -33,7 +33,11 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Embeddings: token + learned position.
-    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    RowMatrix x;  // (seqLen - first, dModel)
+    {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);
+    }
     addPositionEmbeddings(x, m_weights.positionEmbedding, first);
 
     RowMatrix h;        // (seqLen - first, dModel) normalised input of a block
@@ -63,6 +67,7 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
         x += proj;
     }
     if (options.computeLogits) {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);
         // 4. Final LayerNorm and LM head.
         RowMatrix last = logitRows(x, trace, first);  // (logitRows, dModel)
         layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, static_cast<float>(c.normEps));

@@ -77,6 +77,10 @@ void readLlamaFamily(const json& j, ConfigReader& r, ModelConfig& c) {
 
 const std::vector<std::pair<std::string, std::string>> kLlamaPresets = {
         {"llama-1b", R"({"model_type":"llama","architectures":["LlamaForCausalLM"],"hidden_size":2048,"num_hidden_layers":16,"num_attention_heads":32,"num_key_value_heads":8,"head_dim":64,"intermediate_size":8192,"hidden_act":"silu","max_position_embeddings":131072,"rms_norm_eps":1e-05,"rope_theta":500000.0,"rope_scaling":{"rope_type":"llama3","factor":32.0,"low_freq_factor":1.0,"high_freq_factor":4.0,"original_max_position_embeddings":8192},"tie_word_embeddings":true,"vocab_size":128256,"bos_token_id":128000,"eos_token_id":128001})"},
+        // meta-llama/Llama-2-7b-hf's shape (32000-token vocabulary, untied head).
+        {"llama2-7b", R"({"model_type":"llama","architectures":["LlamaForCausalLM"],"hidden_size":4096,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":32,"intermediate_size":11008,"hidden_act":"silu","max_position_embeddings":4096,"rms_norm_eps":1e-05,"rope_theta":10000.0,"tie_word_embeddings":false,"vocab_size":32000,"bos_token_id":1,"eos_token_id":2})"},
+        // meta-llama/Meta-Llama-3-8B's shape.
+        {"llama-8b", R"({"model_type":"llama","architectures":["LlamaForCausalLM"],"hidden_size":4096,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"intermediate_size":14336,"hidden_act":"silu","max_position_embeddings":8192,"rms_norm_eps":1e-05,"rope_theta":500000.0,"tie_word_embeddings":false,"vocab_size":128256,"bos_token_id":128000,"eos_token_id":128001})"},
         {"tiny-llama", R"({"model_type":"llama","hidden_size":8,"num_hidden_layers":2,"num_attention_heads":2,"num_key_value_heads":1,"intermediate_size":16,"hidden_act":"silu","max_position_embeddings":64,"rms_norm_eps":1e-05,"rope_theta":10000.0,"tie_word_embeddings":true,"vocab_size":50})"},
 };
 const std::vector<std::pair<std::string, std::string>> kMistralPresets = {

@@ -77,7 +77,11 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
-    RowMatrix x = embedTokens(m_tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    RowMatrix x;  // (seqLen - first, dModel)
+    {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        x = embedTokens(m_tokenEmbedding, ids.subspan(first), d);
+    }
     const RopeTable rope = ropeRows(makeRopeTable(T, c.headDim, c.ropeTheta, m_rope), first);  // (seqLen - first, headDim) each
     const HeadLayout heads{c.nHeads, c.nKvHeads, c.headDim, 1.0f / std::sqrt(static_cast<float>(c.headDim))};
 
@@ -108,6 +112,7 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         x += proj;
     }
     if (options.computeLogits) {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);
         // 4. Final RMSNorm and LM head.
         rmsNorm(logitRows(x, trace, first), m_finalNormGain, static_cast<float>(c.normEps), h);  // (logitRows, dModel)
         writeLogits(h, m_lmHead, c.vocabSize, trace);

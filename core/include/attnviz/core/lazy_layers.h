@@ -69,7 +69,9 @@ public:
 private:
     friend class LayerLease;
     void release(int layer);
-    void evictOverBudget();  // m_mutex held
+    // Gives back unleased layers, oldest first, until `incoming` more bytes
+    // fit the budget (m_mutex held).
+    void evictOverBudget(std::uint64_t incoming);
 
     struct Tensor {
         int layer;
