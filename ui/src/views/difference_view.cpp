@@ -73,6 +73,12 @@ void DifferenceView::rebuild() {
                            .arg(maskLabel(r->defaultMask)));
             return;
         }
+        if (!r->defaultTrace) {
+            setMessage(tr("This trace was computed elsewhere under the %1 mask, and it holds no run under the "
+                          "model's own (%2): attnviz cannot re-run it.")
+                           .arg(maskLabel(trace.mask()), maskLabel(r->defaultMask)));
+            return;
+        }
         a = shownAttention(*r, trace, m_head, style);
         b = shownAttention(*r, *r->defaultTrace, m_head, style);
         d->nameA = maskLabel(trace.mask());
