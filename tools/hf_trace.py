@@ -88,6 +88,39 @@ def load_tokenizer(name, slow):
         fail(f"cannot load the tokenizer of '{name}': {type(e).__name__}: {e}")
 
 
+def _byte_level_decoder():
+    """GPT-2's byte-level alphabet (bytes_to_unicode), character -> byte."""
+    keep = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    chars = {b: chr(b) for b in keep}
+    n = 0
+    for b in range(256):
+        if b not in chars:
+            chars[b] = chr(256 + n)
+            n += 1
+    return {c: b for b, c in chars.items()}
+
+
+BYTE_DECODER = _byte_level_decoder()
+
+
+def _bytes_text(data):
+    """UTF-8 text, with each byte that is not part of a whole character shown as <0xXX>."""
+    out = []
+    i = 0
+    while i < len(data):
+        for n in (1, 2, 3, 4):
+            try:
+                out.append(data[i:i + n].decode("utf-8"))
+                i += n
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            out.append(f"<0x{data[i]:02X}>")
+            i += 1
+    return "".join(out)
+
+
 def display_text(tokenizer, token_id, special):
     """The readable form attnviz shows: a leading space as '␣'."""
     if tokenizer is None:
@@ -103,6 +136,9 @@ def display_text(tokenizer, token_id, special):
         text = tokenizer.convert_tokens_to_string([piece])
     except Exception:  # noqa: BLE001 -- fall back to the vocabulary string
         text = piece
+    if "\ufffd" in text and all(c in BYTE_DECODER for c in piece):
+        # A byte-level piece holding part of a character: its bytes, as attnviz shows them.
+        text = _bytes_text(bytes(BYTE_DECODER[c] for c in piece))
     return text.replace(" ", "\u2423") if text else piece
 
 
