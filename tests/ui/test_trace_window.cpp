@@ -14,7 +14,9 @@
 #include "attnviz/ui/views/analysis_view.h"
 #include "attnviz/ui/views/head_view.h"
 #include "attnviz/ui/window/main_window.h"
+#include "attnviz/ui/views/difference_view.h"
 #include "panels/analysis_page.h"
+#include "panels/difference_page.h"
 #include "panels/head_stats_panel.h"
 #include "panels/input_panel.h"
 #include "panels/predictions_panel.h"
@@ -105,6 +107,15 @@ void TestTraceWindow::viewsDrawTheTrace() {
         QVERIFY(std::isnan(s.induction));
     }
     QCOMPARE(result->inductionProblem, QString::fromUtf8(core::kTraceCannotRerun));
+
+    // Value norms and the run under the model's own mask need the model: said in place.
+    const QString why = QString::fromUtf8(core::kTraceCannotRerun);
+    window.analysisPage()->setKind(ui::AnalysisKind::ValueNorms);
+    QVERIFY2(analysis->message().contains("value norms") && analysis->message().contains(why), qPrintable(analysis->message()));
+    ui::DifferenceView* difference = window.differencePage()->view();
+    difference->setSource(ui::DifferenceView::Source::MaskVsDefault);
+    difference->setResult(result);
+    QVERIFY2(difference->message().contains("cannot re-run"), qPrintable(difference->message()));
     QVERIFY(window.windowTitle().contains("run.safetensors"));
 }
 
