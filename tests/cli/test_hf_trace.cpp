@@ -31,12 +31,20 @@ QString oracleDir() {
 // Runs tools/hf_trace.py with the oracle's python and packages. The oracle
 // has no Rust `tokenizers`; its oracle_compat shim makes the slow tokenizers
 // usable (and is absent, harmlessly, elsewhere).
-CliResult runHfTrace(const QStringList& args) {
+// With `ownWriter`, the safetensors package is hidden once the model is
+// loaded, so the script writes with its own small writer.
+CliResult runHfTrace(const QStringList& args, bool ownWriter = false) {
     const QString script = QString::fromStdString((test::sourceDir() / "tools" / "hf_trace.py").string());
-    const QString launcher =
+    QString launcher =
         "import runpy, sys\n"
         "try:\n    import oracle_compat; oracle_compat.apply()\nexcept ImportError:\n    pass\n"
-        "sys.argv = sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name='__main__')\n";
+        "g = runpy.run_path(sys.argv[1], run_name='hf_trace')\n";
+    if (ownWriter) {
+        launcher += "load = g['load_model']\n"
+                    "def hidden(*a):\n    r = load(*a)\n    sys.modules['safetensors.torch'] = None\n    return r\n"
+                    "g['load_model'] = hidden\n";
+    }
+    launcher += "g['main'](sys.argv[2:])\n";
     QStringList shell{"-c", ". \"$0/env.sh\" && exec \"$PY\" -c \"$1\" \"$2\" --slow-tokenizer \"${@:3}\"", oracleDir(),
                       launcher, script};
     shell += args;
@@ -74,6 +82,7 @@ class TestHfTrace : public QObject {
 private slots:
     void goldenFixtures_data();
     void goldenFixtures();
+    void ownWriterWritesTheSameTrace();
 };
 
 void TestHfTrace::goldenFixtures_data() {
@@ -133,6 +142,28 @@ void TestHfTrace::goldenFixtures() {
     const double tolerance = dtype == "f16" ? std::ldexp(1.0, -11) + 1e-5 : 1e-5;
     QVERIFY2(vsAttnviz <= tolerance, qPrintable(QString("trace vs attnviz: %1").arg(vsAttnviz)));
     qInfo("%s %s: trace vs golden %.3g, vs attnviz %.3g", qPrintable(model), qPrintable(dtype), vsGolden, vsAttnviz);
+}
+
+void TestHfTrace::ownWriterWritesTheSameTrace() {
+    if (!QFile::exists(oracleDir() + "/env.sh")) {
+        QSKIP(qPrintable("no Hugging Face oracle at '" + oracleDir() + "' (set ATTNVIZ_ORACLE; see ../shared/oracle/README.md)"));
+    }
+    ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "golden reference folder");
+    const QString fixture = QString::fromStdString((golden / "fixtures" / "gpt2").string());
+    QTemporaryDir tmp;
+    for (const QString dtype : {"f32", "f16"}) {
+        const QString a = tmp.filePath("package.safetensors");
+        const QString b = tmp.filePath("own.safetensors");
+        const QStringList args{"--model", fixture, "--text", "The café owner said it was hot.", "--dtype", dtype};
+        const auto package = runHfTrace(args + QStringList{"-o", a});
+        QVERIFY2(package.exitCode == 0, package.err.constData());
+        const auto own = runHfTrace(args + QStringList{"-o", b}, true);
+        QVERIFY2(own.exitCode == 0, own.err.constData());
+        const auto readA = test::runCli(ATTNVIZ_CLI_PATH, {"attention", "--trace", a});
+        const auto readB = test::runCli(ATTNVIZ_CLI_PATH, {"attention", "--trace", b});
+        QVERIFY2(readA.exitCode == 0 && readB.exitCode == 0, (readA.err + readB.err).constData());
+        QCOMPARE(readB.out, readA.out);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestHfTrace)
