@@ -3,6 +3,7 @@
 #include "arg_parser.h"
 #include "commands.h"
 #include "memory_bandwidth.h"
+#include "process_memory.h"
 
 #include "attnviz/core/compute_threads.h"
 #include "attnviz/core/flop_count.h"
@@ -59,8 +60,13 @@ int runBench(const std::vector<std::string>& argv) {
     std::printf("threads    %s\n", core::computeThreadLayout().c_str());
     std::printf("load       %.1f ms\n", loadMs);
     const std::uint64_t flopsBefore = core::matmulFlopsCounted();
+    // The most anonymous memory (beyond mapped files: converted or
+    // dequantised weights, traces) seen after loading and after each run.
+    double peakAnonymousMb = readProcessMemory().anonymousMb;
     auto warm = s.run(*input, request);  // first touch of the mapped weights
     if (!warm) return fail(warm.error());
+    warm = {core::makeError(core::ErrorCode::Internal, "released")};
+    peakAnonymousMb = std::max(peakAnonymousMb, readProcessMemory().anonymousMb);
     const double gflop = static_cast<double>(core::matmulFlopsCounted() - flopsBefore) / 1e9;
     std::vector<double> ms;
     for (int r = 0; r < *repeat; ++r) {
@@ -68,6 +74,7 @@ int runBench(const std::vector<std::string>& argv) {
         auto result = s.run(*input, request);
         ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
         if (!result) return fail(result.error());
+        peakAnonymousMb = std::max(peakAnonymousMb, readProcessMemory().anonymousMb);
     }
     std::sort(ms.begin(), ms.end());
     const double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
@@ -81,6 +88,10 @@ int runBench(const std::vector<std::string>& argv) {
     const double bandwidth = measureReadBandwidth();
     std::printf("floor      %.2f ms: %.0f MB of layer weights at %.1f GB/s measured read bandwidth\n",
                 weightMb / bandwidth, weightMb, bandwidth);
+    const ProcessMemory mem = readProcessMemory();
+    std::printf("memory     %.0f MB peak resident; %.0f MB anonymous at most after a run (beyond mapped files), "
+                "%.0f MB of mapped files resident now\n",
+                mem.peakResidentMb, peakAnonymousMb, mem.fileMb);
     return 0;
 }
 

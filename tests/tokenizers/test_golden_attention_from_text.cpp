@@ -1,5 +1,6 @@
-// Every case of ../shared/golden/attention and ../shared/golden/archs/attention
-// run from its TEXT (and pair): loadTokenizer on the case's model folder must
+// Every case of ../shared/golden/attention, ../shared/golden/archs/attention
+// and ../shared/golden/gguf/attention (the tokenizer of the GGUF file's
+// metadata) run from its TEXT (and pair): loadTokenizer on the case's model folder must
 // give HF's input_ids, token types and pieces (`tokens`, no weights loaded),
 // and the model run on those ids must give HF's attention within 1e-5
 // (entries HF masks exactly 0) (`fromText`).
@@ -48,7 +49,7 @@ void TestGoldenAttentionFromText::addCases() {
     if (!golden) return;
     // The first set's rows keep their plain names; the archs rows too (their
     // model names differ).
-    for (const auto& root : {*golden, *golden / "archs"}) {
+    for (const auto& root : {*golden, *golden / "archs", *golden / "gguf"}) {
         if (!std::filesystem::is_directory(root / "attention")) continue;
         for (const auto& f : test::goldenCaseFiles(root)) {
             QTest::newRow(f.stem().string().c_str()) << QString::fromStdString(f.string());

@@ -53,10 +53,16 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
     std::ostringstream bytes;
     bytes << in.rdbuf();
     if (!in && !in.eof()) return makeError(ErrorCode::Io, "cannot read '" + path.string() + "'");
+    return fromModelProto(bytes.str(), "'" + path.string() + "'", config);
+}
+
+Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::fromModelProto(const std::string& proto,
+                                                                          const std::string& source,
+                                                                          const TokenizerConfig& config) {
     std::unique_ptr<SentencePieceTokenizer> tok(new SentencePieceTokenizer());
     std::string failure;
     try {
-        if (const auto status = tok->m_sp->LoadFromSerializedProto(bytes.str()); !status.ok()) failure = status.ToString();
+        if (const auto status = tok->m_sp->LoadFromSerializedProto(proto); !status.ok()) failure = status.ToString();
     } catch (const std::bad_alloc&) {
         throw;  // guardAllocation's
     } catch (const std::exception& e) {
@@ -66,7 +72,7 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
     }
     if (!failure.empty()) {
         return makeError(ErrorCode::CorruptFile,
-                         "'" + path.string() + "' is not a valid SentencePiece model: " + escapedForMessage(failure));
+                         source + " is not a valid SentencePiece model: " + escapedForMessage(failure));
     }
     const auto& sp = *tok->m_sp;
     tok->m_vocabSize = sp.GetPieceSize();
@@ -76,7 +82,7 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
         tok->m_convention = Convention::Albert;
     } else if (!cls.empty() && cls != "LlamaTokenizer" && cls != "CodeLlamaTokenizer" && cls != "PreTrainedTokenizer") {
         return makeError(ErrorCode::Unsupported,
-                         "'" + path.string() + "': tokenizer_class '" + config.tokenizerClass() +
+                         source + ": tokenizer_class '" + config.tokenizerClass() +
                              "' is not supported for SentencePiece models (supported: LlamaTokenizer, "
                              "AlbertTokenizer)");
     }
@@ -111,11 +117,11 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::files
         if (unk) tok->m_unkToken = unk->content;
         if (!tok->m_legacy) {
             tok->m_spNoPrefix = std::make_unique<sentencepiece::SentencePieceProcessor>();
-            if (const auto status = tok->m_spNoPrefix->LoadFromSerializedProto(bytes.str() + std::string(kNoDummyPrefix));
+            if (const auto status = tok->m_spNoPrefix->LoadFromSerializedProto(proto + std::string(kNoDummyPrefix));
                 !status.ok()) {
                 // The model loaded once; only our own edit of it can fail here.
                 return makeError(ErrorCode::Internal,
-                                 "'" + path.string() + "': cannot switch off the dummy prefix: " + status.ToString());
+                                 source + ": cannot switch off the dummy prefix: " + status.ToString());
             }
             std::vector<int> ids;
             (void)tok->m_spNoPrefix->Encode(tok->m_unkToken, &ids);

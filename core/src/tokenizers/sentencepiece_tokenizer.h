@@ -27,6 +27,10 @@ namespace attnviz::core {
 class SentencePieceTokenizer final : public Tokenizer {
 public:
     static Result<std::unique_ptr<Tokenizer>> load(const std::filesystem::path& dir, const TokenizerConfig& config);
+    // A serialized ModelProto (a tokenizer.model file's bytes); `source`
+    // names it in errors.
+    static Result<std::unique_ptr<Tokenizer>> fromModelProto(const std::string& bytes, const std::string& source,
+                                                             const TokenizerConfig& config);
     ~SentencePieceTokenizer() override;
 
     Result<Encoding> encode(std::string_view text, std::optional<std::string_view> pair,

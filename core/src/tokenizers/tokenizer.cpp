@@ -1,5 +1,8 @@
 #include "attnviz/core/tokenizer.h"
 
+#include "attnviz/core/gguf_file.h"
+#include "attnviz/core/gguf_tokenizer.h"
+
 #include "../message_text.h"
 #include "../out_of_memory.h"
 #include "sentencepiece_tokenizer.h"
@@ -69,6 +72,11 @@ Result<std::unique_ptr<Tokenizer>> named(Result<std::unique_ptr<Tokenizer>> tok,
 
 Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::path& dir) {
     std::error_code ec;
+    if (std::filesystem::is_regular_file(dir, ec) && looksLikeGguf(dir)) {
+        auto file = GgufFile::open(dir);
+        if (!file) return file.takeError();
+        return loadGgufTokenizer(*file);
+    }
     if (!std::filesystem::is_directory(dir, ec)) {
         return makeError(ErrorCode::Io, "'" + dir.string() + "' is not a folder");
     }

@@ -46,6 +46,16 @@ std::optional<AddedToken> parseAddedToken(const nlohmann::json& entry) {
     return token;
 }
 
+TokenizerConfig TokenizerConfig::fromJson(nlohmann::json config, std::string source) {
+    TokenizerConfig cfg;
+    cfg.m_config = std::move(config);
+    cfg.m_source = std::move(source);
+    if (const auto it = cfg.m_config.find("tokenizer_class"); it != cfg.m_config.end() && it->is_string()) {
+        cfg.m_class = it->get<std::string>();
+    }
+    return cfg;
+}
+
 Result<TokenizerConfig> TokenizerConfig::load(const std::filesystem::path& dir) {
     TokenizerConfig cfg;
     std::error_code ec;

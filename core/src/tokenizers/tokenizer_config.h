@@ -21,6 +21,9 @@ namespace attnviz::core {
 class TokenizerConfig {
 public:
     static Result<TokenizerConfig> load(const std::filesystem::path& dir);
+    // Settings written in code (a GGUF file's tokenizer): a
+    // tokenizer_config.json object; `source` names where they came from.
+    static TokenizerConfig fromJson(nlohmann::json config, std::string source);
 
     // "BertTokenizer", "LlamaTokenizer", ... with any "Fast" suffix removed;
     // else the class of config.json's model_type ("albert": AlbertTokenizer);

@@ -197,7 +197,12 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
         }
         merges.emplace_back(line.substr(0, space), line.substr(space + 1));
     }
+    return byteLevelBpeFromVocab(vocab, merges, config, "'" + vocabPath.string() + "' + '" + mergesPath.string() + "'");
+}
 
+Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromVocab(const std::vector<std::pair<std::string, std::int32_t>>& vocab,
+                                                         const std::vector<std::pair<std::string, std::string>>& merges,
+                                                         const TokenizerConfig& config, const std::string& source) {
     const std::string& cls = config.tokenizerClass();
     const bool roberta = cls == "RobertaTokenizer" || cls == "BartTokenizer" || cls == "LongformerTokenizer";
     const auto unk = config.specialToken("unk_token", roberta ? "<unk>" : "<|endoftext|>");
@@ -207,7 +212,7 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
     for (const auto& [token, id] : vocab) {
         if (unk && token == unk->content) options.unkToken = unk->content;
     }
-    auto model = BpeModel::create(vocab, merges, options, "'" + vocabPath.string() + "' + '" + mergesPath.string() + "'");
+    auto model = BpeModel::create(vocab, merges, options, source);
     if (!model) return model.takeError();
 
     PipelineTokenizer::Parts parts;
@@ -239,8 +244,7 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
         (void)bos;
         (void)eos;
         if (!clsId || !sep) {
-            return makeError(ErrorCode::CorruptFile,
-                             "'" + vocabPath.string() + "': RoBERTa needs cls_token and sep_token");
+            return makeError(ErrorCode::CorruptFile, source + ": RoBERTa needs cls_token and sep_token");
         }
         const std::string c = parts.added.findById(*clsId)->content;
         const std::string s = parts.added.findById(*sep)->content;

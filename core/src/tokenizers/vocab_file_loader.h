@@ -10,11 +10,19 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace attnviz::core {
 
 Result<std::unique_ptr<Tokenizer>> loadWordPieceVocab(const std::filesystem::path& dir, const TokenizerConfig& config);
 Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::path& dir,
                                                          const TokenizerConfig& config);
+// The same from a vocabulary and merges in memory (a GGUF file's);
+// `source` names them in errors.
+Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromVocab(const std::vector<std::pair<std::string, std::int32_t>>& vocab,
+                                                         const std::vector<std::pair<std::string, std::string>>& merges,
+                                                         const TokenizerConfig& config, const std::string& source);
 
 }  // namespace attnviz::core
