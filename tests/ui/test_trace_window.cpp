@@ -21,9 +21,11 @@
 #include "panels/input_panel.h"
 #include "panels/predictions_panel.h"
 #include "window/banner.h"
+#include "window/trace_drop.h"
 #include "window/view_state.h"
 
 #include <QCheckBox>
+#include <QMimeData>
 #include <QComboBox>
 #include <QPlainTextEdit>
 #include <QtTest>
@@ -41,6 +43,7 @@ private slots:
     void rerunningFeaturesAreOff();
     void modelAfterTraceRunsAgain();
     void corruptTraceFailsInPlace();
+    void droppedTraceIsRecognised();
 
 private:
     // Opens m_tracePath in `window` and waits for its result.
@@ -192,6 +195,17 @@ void TestTraceWindow::corruptTraceFailsInPlace() {
     // The trace on screen stays.
     QVERIFY(window.session()->isTrace());
     QCOMPARE(window.session()->result(), shown);
+}
+
+void TestTraceWindow::droppedTraceIsRecognised() {
+    QMimeData traceMime;
+    traceMime.setUrls({QUrl::fromLocalFile(m_tracePath)});
+    QCOMPARE(ui::traceFileFromMime(&traceMime), QFileInfo(m_tracePath).absoluteFilePath());
+    // A model's weights are not a trace (the folder opens as a model).
+    QMimeData modelMime;
+    modelMime.setUrls({QUrl::fromLocalFile(m_tmp.filePath("tiny-gpt2/model.safetensors"))});
+    QVERIFY(QFile::exists(m_tmp.filePath("tiny-gpt2/model.safetensors")));
+    QCOMPARE(ui::traceFileFromMime(&modelMime), QString());
 }
 
 QTEST_MAIN(TestTraceWindow)

@@ -19,6 +19,7 @@
 #include <QDir>
 #include "window/export_dialog.h"
 #include "window/model_drop.h"
+#include "window/trace_drop.h"
 #include "window/status_line.h"
 #include "window/view_binding.h"
 #include "window/view_state.h"
@@ -368,6 +369,12 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
+    // A trace file opens as a trace, not as the model folder it lies in.
+    if (const QString trace = traceFileFromMime(event->mimeData()); !trace.isEmpty()) {
+        event->acceptProposedAction();
+        openTraceFile(trace);
+        return;
+    }
     const QString dir = modelDirFromMime(event->mimeData());
     if (dir.isEmpty()) return;
     event->acceptProposedAction();
