@@ -28,20 +28,29 @@ int runAnalyze(const std::vector<std::string>& argv) {
         }
     }
 
-    auto opened = openSession(*args);
-    if (!opened) return fail(opened.error());
     // Induction is a property of the heads, not of this text: the session
-    // measures it with one more run on [BOS] + r + r under the same mask.
-    core::RunRequest request;
-    request.mask = opened->mask;
-    request.globalTokens = opened->globalTokens;
-    request.valueNorms = true;
-    request.headStatistics = true;
-    request.induction = true;
-    auto run = opened->session->run(opened->tokens, request);
-    if (!run) return fail(run.error());
-    const core::RunResult& result = **run;
-    if (!result.induction) return fail(result.inductionProblem);
+    // measures it with one more run on [BOS] + r + r under the same mask. A
+    // trace file cannot be re-run: its induction and value norms are null.
+    std::shared_ptr<const core::RunResult> run;
+    if (args->has("--trace")) {
+        auto opened = openTrace(*args);
+        if (!opened) return fail(opened.error());
+        run = opened->result;
+    } else {
+        auto opened = openSession(*args);
+        if (!opened) return fail(opened.error());
+        core::RunRequest request;
+        request.mask = opened->mask;
+        request.globalTokens = opened->globalTokens;
+        request.valueNorms = true;
+        request.headStatistics = true;
+        request.induction = true;
+        auto ran = opened->session->run(opened->tokens, request);
+        if (!ran) return fail(ran.error());
+        run = std::move(ran.value());
+        if (!run->induction) return fail(run->inductionProblem);
+    }
+    const core::RunResult& result = *run;
 
     std::vector<core::HeadStats> stats = result.headStats;
     if (sortBy) {
@@ -56,11 +65,11 @@ int runAnalyze(const std::vector<std::string>& argv) {
     if (args->has("--csv")) {
         return writeOutput(args->value("-o"), [&](std::FILE* f) { return core::writeHeadStatsCsv(f, stats); });
     }
-    const core::Model& model = opened->session->model();
-    const core::AnalysisJsonHeader header{model.name(), model.config().modelType, request.mask.toString(),
+    const core::AnalysisJsonHeader header{result.modelName, result.modelType, result.requestedMask.toString(),
                                           result.displayTexts()};
     return writeOutput(args->value("-o"), [&](std::FILE* f) {
-        return core::writeAnalysisJson(f, header, *result.trace, stats, &result.induction->sequence);
+        return core::writeAnalysisJson(f, header, *result.trace, stats,
+                                       result.induction ? &result.induction->sequence : nullptr);
     });
 }
 

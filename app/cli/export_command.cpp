@@ -93,7 +93,9 @@ int runExport(const std::vector<std::string>& argv) {
     specs.push_back({"--ascending", false});
     auto args = ArgParser::parse(argv, specs);
     if (!args) return fail(args.error());
-    if (auto dir = args->required("--model"); !dir) return fail(dir.error());
+    if (!args->has("--trace")) {
+        if (auto dir = args->required("--model"); !dir) return fail(dir.error());
+    }
     if (auto mask = core::MaskMode::parse(args->value("--mask").value_or("default")); !mask) return fail(mask.error());
 
     ExportSettings s;
@@ -176,19 +178,30 @@ int runExport(const std::vector<std::string>& argv) {
     static char* qtArgv[] = {qtName, nullptr};
     QApplication app(qtArgc, qtArgv);
 
-    auto opened = openSession(*args);
-    if (!opened) return fail(opened.error());
-    const core::Session& session = *opened->session;
-    const core::ModelConfig& config = session.model().config();
-    auto layer = args->intValue("--layer", 0, 0, config.nLayers - 1);
+    std::optional<CliSession> opened;
+    std::optional<CliTrace> traced;
+    if (args->has("--trace")) {
+        auto t = openTrace(*args);
+        if (!t) return fail(t.error());
+        traced = std::move(t.value());
+        if (s.steps) return fail("--steps: the trace file holds no scores (" + std::string(core::kTraceCannotRerun) + ")");
+    } else {
+        auto o = openSession(*args);
+        if (!o) return fail(o.error());
+        opened = std::move(o.value());
+    }
+    const int nLayers = traced ? traced->result->trace->nLayers() : opened->session->model().config().nLayers;
+    const int nHeads = traced ? traced->result->trace->nHeads() : opened->session->model().config().nHeads;
+    const std::string modelName = traced ? traced->result->modelName : opened->session->name();
+    auto layer = args->intValue("--layer", 0, 0, nLayers - 1);
     if (!layer) return fail(layer.error());
     // Rollout reads --layer as its last layer; without it, every layer.
     if (s.view == QLatin1String("rollout") && args->has("--layer")) s.rolloutLast = *layer;
-    auto head = args->intValue("--head", 0, -1, config.nHeads - 1);
+    auto head = args->intValue("--head", 0, -1, nHeads - 1);
     if (!head) return fail(head.error());
     s.head = {*layer, *head};
     if (const auto h = args->value("--heads")) {
-        auto heads = ui::parseHeadList(QString::fromStdString(*h), config.nLayers, config.nHeads);
+        auto heads = ui::parseHeadList(QString::fromStdString(*h), nLayers, nHeads);
         if (!heads) return fail("--heads: " + heads.error());
         s.heads = std::move(heads.value());
     }
@@ -202,18 +215,24 @@ int runExport(const std::vector<std::string>& argv) {
 
     // What the window computes, and the induction scores the aggregates'
     // JSON and the statistics carry (the same extra run as in the window).
-    core::RunRequest request = core::RunRequest::forViews(opened->mask, false);
-    request.globalTokens = opened->globalTokens;
-    request.induction = stats || isAggregate(s.view);
-    auto run = session.run(opened->tokens, request);
-    if (!run) return fail(run.error());
-    std::shared_ptr<const ui::SessionResult> result = ui::toSessionResult(std::move(run.value()));
+    std::shared_ptr<const core::RunResult> run;
+    if (traced) {
+        run = traced->result;
+    } else {
+        core::RunRequest request = core::RunRequest::forViews(opened->mask, false);
+        request.globalTokens = opened->globalTokens;
+        request.induction = stats || isAggregate(s.view);
+        auto ran = opened->session->run(opened->tokens, request);
+        if (!ran) return fail(ran.error());
+        run = std::move(ran.value());
+    }
+    std::shared_ptr<const ui::SessionResult> result = ui::toSessionResult(std::move(run));
 
     if (stats) {
         // The table as the window's Heads panel shows it after a click on
         // the statistic's column title.
         ui::HeadStatsModel table;
-        table.setStats(result->headStats, config.nHeads);
+        table.setStats(result->headStats, nHeads);
         if (sortBy) {
             table.sort(ui::HeadStatsModel::statisticColumn(*sortBy),
                        args->has("--ascending") ? Qt::AscendingOrder : Qt::DescendingOrder);
@@ -231,11 +250,11 @@ int runExport(const std::vector<std::string>& argv) {
     const QDir target(QString::fromStdString(*all));
     if (!target.exists() && !QDir().mkpath(target.path())) return fail("cannot create the folder '" + *all + "'");
     const QString suffix = ui::exportFormatName(s.format);
-    for (int l = 0; l < config.nLayers; ++l) {
-        for (int h = 0; h < config.nHeads; ++h) {
+    for (int l = 0; l < nLayers; ++l) {
+        for (int h = 0; h < nHeads; ++h) {
             s.head = {l, h};
             auto view = makeView(s, result);
-            const QString name = QStringLiteral("%1-L%2H%3.%4").arg(QString::fromStdString(session.name())).arg(l).arg(h).arg(suffix);
+            const QString name = QStringLiteral("%1-L%2H%3.%4").arg(QString::fromStdString(modelName)).arg(l).arg(h).arg(suffix);
             if (const int code = exportOne(*view, s, target.filePath(name)); code != 0) return code;
         }
     }

@@ -13,6 +13,10 @@ commands:
   tokens     --model DIR (--text T [--pair P] | --ids 1,2,3) [--json]
   attention  --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
              [--mask default|causal|bidirectional|window:N] [--global 0,5] [--scores] [-o FILE]
+             [--format json|trace [--trace-dtype f16|f32]]: trace writes a trace file (needs -o)
+  attention|analyze|export --trace FILE ...
+             read a trace file (docs/trace-format.md; attnviz-cli attention --format trace,
+             tools/hf_trace.py) in place of --model and the input; the mask and tokens are the file's
   analyze    --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
              [--mask M] [--sort STAT] [--csv] [-o FILE]
   predict    --model DIR (--text T [--pair P] | --ids 1,2,3) [--top K] [--mask M] [--json]

@@ -14,7 +14,7 @@ using core::ErrorCode;
 using core::makeError;
 
 std::vector<OptionSpec> inputOptions() {
-    return {{"--model"}, {"--text"}, {"--text-file"}, {"--pair"}, {"--ids"}, {"--token-types"}, {"--global"}};
+    return {{"--model"}, {"--text"}, {"--text-file"}, {"--pair"}, {"--ids"}, {"--token-types"}, {"--global"}, {"--trace"}};
 }
 
 bool hasTextInput(const ArgParser& args) { return args.has("--text") || args.has("--text-file"); }
@@ -96,6 +96,22 @@ core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const c
     auto tokens = core::tokensFromIds(tokenizer, ids32, types32);
     if (!tokens) return core::prefixError("--ids: ", tokens.takeError());
     return tokens;
+}
+
+core::Result<CliTrace> openTrace(const ArgParser& args) {
+    for (const char* option : {"--model", "--text", "--text-file", "--pair", "--ids", "--token-types", "--global", "--mask"}) {
+        if (args.has(option)) {
+            return makeError(ErrorCode::InvalidInput, std::string(option) +
+                                                          ": a trace file fixes the model, the tokens and the mask (" +
+                                                          core::kTraceCannotRerun + "); drop " + option);
+        }
+    }
+    auto file = core::readTraceFile(*args.value("--trace"));
+    if (!file) return file.takeError();
+    CliTrace out;
+    out.result = core::runResultFromTrace(*file);
+    out.file = std::move(file.value());
+    return out;
 }
 
 core::Result<CliSession> openSession(const ArgParser& args) {

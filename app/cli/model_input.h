@@ -6,6 +6,7 @@
 #include "arg_parser.h"
 
 #include "attnviz/core/session.h"
+#include "attnviz/core/trace_file.h"
 
 #include <memory>
 #include <optional>
@@ -36,5 +37,14 @@ struct CliSession {
 };
 
 core::Result<CliSession> openSession(const ArgParser& args);
+
+// --trace FILE: a trace file (docs/trace-format.md) instead of a run. The
+// file fixes the model, the tokens and the mask, so the options that choose
+// them are refused.
+struct CliTrace {
+    core::TraceFile file;
+    std::shared_ptr<const core::RunResult> result;  // core::runResultFromTrace
+};
+core::Result<CliTrace> openTrace(const ArgParser& args);
 
 }  // namespace attnviz::cli

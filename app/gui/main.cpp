@@ -19,14 +19,20 @@ int main(int argc, char** argv) {
     const QCommandLineOption model(QStringLiteral("model"),
                                    QStringLiteral("Open this model folder (config.json + model.safetensors)."),
                                    QStringLiteral("DIR"));
+    const QCommandLineOption trace(QStringLiteral("trace"),
+                                   QStringLiteral("Open this trace file (attention computed elsewhere: attnviz-cli "
+                                                  "attention --format trace, tools/hf_trace.py)."),
+                                   QStringLiteral("FILE"));
     const QCommandLineOption text(QStringLiteral("text"), QStringLiteral("Start with this text."), QStringLiteral("T"));
     parser.addOption(model);
     parser.addOption(text);
+    parser.addOption(trace);
     parser.process(app);
 
     attnviz::ui::MainWindow window;
     attnviz::ui::StartOptions options;
     options.modelDir = parser.value(model);
+    options.tracePath = parser.value(trace);
     options.hasText = parser.isSet(text);
     options.text = parser.value(text);
     window.show();

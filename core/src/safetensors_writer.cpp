@@ -35,10 +35,10 @@ std::uint16_t floatToHalf(float value) {
 }
 
 Status SafetensorsWriter::write(const std::filesystem::path& path, const std::vector<Entry>& entries,
-                                const Filler& fill) {
+                                const Filler& fill, const Metadata& metadata) {
     std::FILE* out = std::fopen(path.c_str(), "wb");
     if (out == nullptr) return makeError(ErrorCode::Io, "cannot write '" + path.string() + "': " + std::strerror(errno));
-    Status written = write(out, "'" + path.string() + "'", entries, fill);
+    Status written = write(out, "'" + path.string() + "'", entries, fill, metadata);
     if (std::fclose(out) != 0 && written) {
         written = makeError(ErrorCode::Io, "writing '" + path.string() + "' failed: " + std::strerror(errno));
     }
@@ -46,9 +46,10 @@ Status SafetensorsWriter::write(const std::filesystem::path& path, const std::ve
 }
 
 Status SafetensorsWriter::write(std::FILE* out, const std::string& name, const std::vector<Entry>& entries,
-                                const Filler& fill) {
+                                const Filler& fill, const Metadata& metadata) {
     nlohmann::json header = nlohmann::json::object();
     header["__metadata__"] = {{"format", "pt"}};
+    for (const auto& [key, value] : metadata) header["__metadata__"][key] = value;
     std::uint64_t offset = 0;
     for (const Entry& e : entries) {
         std::uint64_t numel = 1;

@@ -6,7 +6,11 @@
 #include "tiny_models.h"
 #include "tiny_tokenizers.h"
 
+#include "attnviz/core/trace_file.h"
+
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 using namespace attnviz;
 
@@ -18,6 +22,43 @@ void seed(const std::string& target, const std::string& name, std::string_view b
     const std::filesystem::path dir = g_root / target;
     std::filesystem::create_directories(dir);
     fuzz::writeBytes(dir / name, bytes);
+}
+
+// A small valid trace file (2 layers, 2 heads, 4 tokens, even rows under
+// the mask) written by core's writer and returned as bytes.
+std::string traceBytes(core::DType dtype, core::MaskMode mask, std::vector<core::LayerKind> kinds) {
+    core::AttentionTrace t(2, 2, 4, false);
+    t.setMask(mask);
+    t.setMaskIsModelDefault(true);
+    t.setLayers(std::move(kinds), {});
+    core::TraceFileHeader h;
+    h.producer = "attnviz_fuzz_seeds";
+    h.model = "seed";
+    h.modelType = "gpt2";
+    h.defaultMask = mask;
+    for (int i = 0; i < 4; ++i) {
+        t.tokenIds.push_back(i + 1);
+        core::Token token;
+        token.id = i + 1;
+        token.display = i == 0 ? "<s>" : "\u2423w" + std::to_string(i);
+        token.special = i == 0;
+        h.tokens.push_back(token);
+    }
+    for (int l = 0; l < 2; ++l)
+        for (int hd = 0; hd < 2; ++hd)
+            for (int q = 0; q < 4; ++q) {
+                int n = 0;
+                for (int k = 0; k < 4; ++k) n += t.layerMask(l).allows(q, k);
+                for (int k = 0; k < 4; ++k) t.probs(l, hd)[q * 4 + k] = t.layerMask(l).allows(q, k) ? 1.0f / n : 0.0f;
+            }
+    std::filesystem::create_directories(g_root);
+    const std::filesystem::path path = g_root / "trace.tmp";
+    if (!core::writeTraceFile(path, h, t, dtype)) return {};
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    in.close();
+    std::filesystem::remove(path);
+    return bytes;
 }
 
 std::string prefixed(std::uint8_t first, std::string_view rest) {
@@ -50,6 +91,14 @@ int main(int argc, char** argv) {
     std::string small(8, '\0');
     small[0] = static_cast<char>(header.size());
     seed("fuzz_safetensors", "bf16.safetensors", small + header + "\x80\x3f\x00\x40");
+
+    seed("fuzz_trace_file", "causal-f32.safetensors",
+         traceBytes(core::DType::F32, core::MaskMode::causal(), {core::LayerKind::global(), core::LayerKind::global()}));
+    seed("fuzz_trace_file", "window-f16.safetensors",
+         traceBytes(core::DType::F16, core::MaskMode::causal(), {core::LayerKind::causalWindow(2), core::LayerKind::global()}));
+    seed("fuzz_trace_file", "bidirectional-symmetric.safetensors",
+         traceBytes(core::DType::F32, core::MaskMode::bidirectional(),
+                    {core::LayerKind::symmetricWindow(2), core::LayerKind::global()}));
 
     const auto jsons = fuzz::tinyTokenizerJsons();
     for (std::size_t i = 0; i < jsons.size(); ++i) seed("fuzz_tokenizer_json", "tokenizer-" + std::to_string(i) + ".json", jsons[i]);

@@ -133,6 +133,8 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
     const Clock::time_point start = Clock::now();
     auto result = std::make_shared<RunResult>();
     result->model = m_model;
+    result->modelName = m_model->name();
+    result->modelType = m_model->config().modelType;
     result->tokens = tokens;
     result->requestedMask = request.mask;
     result->defaultMask = m_model->defaultMask();

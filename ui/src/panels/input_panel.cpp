@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QVBoxLayout>
 
 namespace attnviz::ui {
@@ -101,6 +102,24 @@ void InputPanel::setIdInput(bool ids, const QString& why) {
     m_hint->setVisible(ids);
     m_hint->setText(ids ? tr("This model has no tokenizer attnviz can read (%1). Type token ids instead.").arg(why)
                         : QString());
+}
+
+void InputPanel::setTraceMode(const QString& traceText, const QString& why) {
+    const bool on = !why.isEmpty();
+    if (on == m_traceMode && !on) return;
+    {
+        const QSignalBlocker block(m_text);
+        if (on && !m_traceMode) m_typedText = m_text->toPlainText();
+        m_text->setPlainText(on ? traceText : m_typedText);
+    }
+    m_traceMode = on;
+    m_text->setReadOnly(on);
+    m_text->setToolTip(on ? why : QString());
+    m_pairBox->setEnabled(!on);
+    m_hint->setVisible(on);
+    m_hint->setText(on ? why : QString());
+    m_predictions->setEnabled(!on);
+    m_predictions->setToolTip(on ? why : QString());
 }
 
 }  // namespace attnviz::ui

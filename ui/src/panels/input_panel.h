@@ -29,6 +29,12 @@ public:
     void setPairAvailable(bool available);
     // Without a tokenizer the text box takes token ids.
     void setIdInput(bool ids, const QString& why);
+    // A trace file is open (`why` non-empty): the text box shows its text,
+    // read-only, and says why; the typed text comes back when it closes.
+    void setTraceMode(const QString& traceText, const QString& why);
+    bool isTraceMode() const { return m_traceMode; }
+    // What the user typed (not a trace's text).
+    QString typedText() const { return m_traceMode ? m_typedText : text(); }
 
     TokenStrip* tokenStrip() const { return m_strip; }
     PredictionsPanel* predictionsPanel() const { return m_predictions; }
@@ -43,6 +49,8 @@ private:
     QPlainTextEdit* m_text = nullptr;
     QPlainTextEdit* m_pair = nullptr;
     QCheckBox* m_pairBox = nullptr;
+    bool m_traceMode = false;
+    QString m_typedText;  // the text typed before a trace was opened
     QLabel* m_hint = nullptr;
     TokenStrip* m_strip = nullptr;
     PredictionsPanel* m_predictions = nullptr;

@@ -109,6 +109,9 @@ void PredictionsPanel::rebuild() {
     const SessionResult* r = m_result.get();
     if (r == nullptr) {
         note = tr("Predictions appear with the first run.");
+    } else if (!r->run->traceFile.empty()) {
+        // No model to run the LM head: say why rather than wait.
+        note = tr("No predictions: %1.").arg(r->predictionProblem.toHtmlEscaped());
     } else if (!r->predictionsComputed) {
         note = tr("Computing predictions...");
     } else if (!r->predictionProblem.isEmpty()) {

@@ -148,6 +148,23 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     setGlobalAttention(false);
 }
 
+void ViewControls::setTraceMode(const QString& why) {
+    if (m_maskTip.isEmpty()) {
+        m_maskTip = m_mask->toolTip();
+        m_stepsTip = m_steps->toolTip();
+        m_globalTip = m_global->toolTip();
+    }
+    const bool on = !why.isEmpty();
+    for (QWidget* w : std::initializer_list<QWidget*>{m_mask, m_window, m_global}) {
+        w->setEnabled(!on);
+    }
+    m_mask->setToolTip(on ? why : m_maskTip);
+    m_window->setToolTip(on ? why : QString());
+    m_global->setToolTip(on ? why : m_globalTip);
+    m_steps->setEnabled(!on);
+    m_steps->setToolTip(on ? tr("A trace file holds the probabilities only, not the scores: %1").arg(why) : m_stepsTip);
+}
+
 void ViewControls::setGlobalAttention(bool available) {
     m_updating = true;
     m_globalAvailable = available;

@@ -42,6 +42,9 @@ public:
     // from its default (the first token).
     void setGlobalAttention(bool available);
     std::optional<std::vector<int>> globalTokens() const;
+    // A trace file is open (`why` non-empty): the mask, the global tokens and
+    // the steps (no scores in a trace) are off, their tooltips say why.
+    void setTraceMode(const QString& why);
 
 signals:
     void headChanged(attnviz::ui::HeadRef head);
@@ -67,6 +70,9 @@ private:
     QCheckBox* m_hideSpecial = nullptr;
     QCheckBox* m_steps = nullptr;
     bool m_updating = false;
+    QString m_maskTip;   // the tooltips outside trace mode
+    QString m_stepsTip;
+    QString m_globalTip;
 };
 
 }  // namespace attnviz::ui

@@ -58,6 +58,33 @@ void SessionModel::openModel(const QString& dir) {
     emitBusy();
 }
 
+void SessionModel::openTrace(const QString& path) {
+    emit loadStarted(path);
+    m_loads->submit<std::shared_ptr<const core::TraceFile>>(
+        [path](const std::atomic<bool>&) -> core::Result<std::shared_ptr<const core::TraceFile>> {
+            auto file = core::readTraceFile(path.toStdString());
+            if (!file) return file.takeError();
+            return std::make_shared<const core::TraceFile>(std::move(file.value()));
+        },
+        [this, path](core::Result<std::shared_ptr<const core::TraceFile>> file) {
+            if (!file) {
+                if (file.code() != core::ErrorCode::Cancelled) emit loadFailed(path, QString::fromStdString(file.error()));
+                return;
+            }
+            // Nothing of the model runs any more.
+            m_debounce->stop();
+            m_runs->cancel();
+            m_extras->cancel();
+            m_model = LoadedModel{};
+            m_trace = std::move(file.value());
+            m_lastError.clear();
+            m_result = toSessionResult(core::runResultFromTrace(*m_trace));
+            emit traceOpened();
+            emit resultReady();
+        });
+    emitBusy();
+}
+
 void SessionModel::cancelLoad() {
     if (!m_loads->isBusy()) return;
     m_loads->cancel();
@@ -73,6 +100,7 @@ int SessionModel::debounceMs() const { return m_debounce->interval(); }
 
 void SessionModel::setModel(LoadedModel model) {
     m_model = std::move(model);
+    m_trace.reset();
     // Another model, other run times: start from the default again.
     m_debounce->setInterval(kDefaultDebounceMs);
     emit modelChanged();
@@ -125,7 +153,7 @@ void SessionModel::recompute() {
 }
 
 void SessionModel::startCompute() {
-    if (!m_model.isValid()) return;
+    if (!m_model.isValid() || m_trace) return;
     m_extras->cancel();
     if (m_input.text.trimmed().isEmpty()) {
         // Nothing to look at; the previous picture stays.
@@ -169,7 +197,7 @@ void SessionModel::startCompute() {
 // and the extra pass for the induction statistic. A newer run cancels it;
 // the session then measures again (or takes its cached scores).
 void SessionModel::startExtras() {
-    if (!m_result || !needsExtras(*m_result, m_features)) return;
+    if (!m_result || m_trace || !needsExtras(*m_result, m_features)) return;
     m_extras->submit<std::shared_ptr<const SessionResult>>(
         [model = m_model, result = m_result, features = m_features](const std::atomic<bool>& cancel) {
             return completeExtras(model, *result, features, &cancel);

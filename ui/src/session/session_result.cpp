@@ -8,8 +8,8 @@ std::shared_ptr<const SessionResult> toSessionResult(std::shared_ptr<const core:
     auto out = std::make_shared<SessionResult>();
     const core::RunResult& r = *run;
     out->model = r.model;
-    out->modelName = QString::fromStdString(r.model->name());
-    out->modelType = QString::fromStdString(r.model->config().modelType);
+    out->modelName = QString::fromStdString(r.model ? r.model->name() : r.modelName);
+    out->modelType = QString::fromStdString(r.model ? r.model->config().modelType : r.modelType);
     out->requestedMask = r.requestedMask;
     out->defaultMask = r.defaultMask;
     out->trace = r.trace;

@@ -1,5 +1,7 @@
 #include "attnviz/ui/views/analysis_view.h"
 
+#include "attnviz/core/trace_file.h"
+
 #include "plot/heatmap_panels.h"
 #include "plot/plot_canvas.h"
 #include "plot/qcp_style.h"
@@ -109,6 +111,12 @@ void AnalysisView::rebuild() {
     auto full = analysisMatrix(trace, m_kind, at);
     if (!full) {
         setFormula(QString());
+        if (!r->run->traceFile.empty() && !trace.hasValueNorms()) {
+            // Value norms need the model's value and output weights.
+            setMessage(tr("%1: a trace file holds the attention only, not the value norms (%2).")
+                           .arg(analysisKindLabel(m_kind), QString::fromUtf8(core::kTraceCannotRerun)));
+            return;
+        }
         setMessage(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), QString::fromStdString(full.error())));
         return;
     }

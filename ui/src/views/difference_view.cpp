@@ -67,10 +67,22 @@ void DifferenceView::rebuild() {
     if (m_source == Source::MaskVsDefault) {
         m_head.layer = std::clamp(m_head.layer, 0, trace.nLayers() - 1);
         m_head.head = std::clamp(m_head.head, -1, trace.nHeads() - 1);
+        if (r->maskIsDefault() && !r->run->traceFile.empty()) {
+            setMessage(tr("This trace was computed elsewhere under the model's own mask (%1) only: attnviz cannot "
+                          "re-run it under another.\nChoose two heads instead to see how they differ.")
+                           .arg(maskLabel(r->defaultMask)));
+            return;
+        }
         if (r->maskIsDefault()) {
             setMessage(tr("The mask in use is the model's own (%1).\nChoose another one in the Mask box above to "
                           "see what it changes in this head.")
                            .arg(maskLabel(r->defaultMask)));
+            return;
+        }
+        if (!r->defaultTrace) {
+            setMessage(tr("This trace was computed elsewhere under the %1 mask, and it holds no run under the "
+                          "model's own (%2): attnviz cannot re-run it.")
+                           .arg(maskLabel(trace.mask()), maskLabel(r->defaultMask)));
             return;
         }
         a = shownAttention(*r, trace, m_head, style);

@@ -53,6 +53,14 @@ void Banner::follow(SessionModel* session) {
     });
     connect(session, &SessionModel::resultReady, this, [this, session] {
         if (!session->result()) return;
+        if (const core::TraceFile* t = session->trace()) {
+            showMessage(tr("Trace file %1, computed elsewhere by %2. Every view and analysis of its attention works; "
+                           "the text, the mask, the predictions, the steps, value norms and induction are off: %3.")
+                            .arg(QDir::toNativeSeparators(QString::fromStdString(t->path.string())),
+                                 QString::fromStdString(t->header.producer), QString::fromUtf8(core::kTraceCannotRerun)),
+                        false);
+            return;
+        }
         const LoadedModel& m = session->model();
         if (m.tokenizer) {
             showMessage(QString(), false);

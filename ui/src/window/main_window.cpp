@@ -19,6 +19,7 @@
 #include <QDir>
 #include "window/export_dialog.h"
 #include "window/model_drop.h"
+#include "window/trace_drop.h"
 #include "window/status_line.h"
 #include "window/view_binding.h"
 #include "window/view_state.h"
@@ -27,6 +28,8 @@
 
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QFileInfo>
+#include <QSignalBlocker>
 #include <QDragEnterEvent>
 #include <QGuiApplication>
 #include <QScreen>
@@ -141,6 +144,7 @@ void MainWindow::bindState() {
 
 void MainWindow::wire() {
     connect(m_menus, &WindowMenus::openModelRequested, this, &MainWindow::openModelFolder);
+    connect(m_menus, &WindowMenus::openTraceRequested, this, &MainWindow::openTraceFile);
     connect(m_menus, &WindowMenus::exportRequested, this, &MainWindow::exportCurrentView);
     connect(m_menus, &WindowMenus::viewRequested, m_tabs, &QTabWidget::setCurrentIndex);
     connect(m_input, &InputPanel::textChanged, m_session, &SessionModel::setText);
@@ -195,12 +199,13 @@ void MainWindow::wireSession() {
     connect(m_session, &SessionModel::resultReady, this, &MainWindow::onResult);
     connect(m_session, &SessionModel::resultUpdated, this, &MainWindow::onResultUpdated);
     connect(m_session, &SessionModel::modelChanged, this, &MainWindow::onModelChanged);
+    connect(m_session, &SessionModel::traceOpened, this, &MainWindow::onTraceOpened);
     connect(m_session, &SessionModel::loadFailed, this, [this](const QString& dir, const QString& message) {
         m_settings->removeRecentModel(dir);
         rebuildModelMenus();
         // Nothing open (a failing --model at start): open the default model
         // rather than leave an empty window; the banner keeps saying why.
-        if (!m_session->model().isValid()) {
+        if (!m_session->model().isValid() && !m_session->isTrace()) {
             const auto defaults = defaultModels();
             if (!defaults.empty() && defaults.front().dir != dir) {
                 m_banner->setStickyError(tr("Could not open %1: %2 (the default model opened instead)")
@@ -229,6 +234,10 @@ void MainWindow::start(const StartOptions& options) {
            "attnviz reads Hugging Face folders: config.json and model.safetensors (model types: %1), with the "
            "model's tokenizer files to type text.")
             .arg(supportedModelTypes()));
+    if (!options.tracePath.isEmpty()) {
+        openTraceFile(options.tracePath);
+        return;
+    }
     const QString dir = startModelDir(options.modelDir, m_settings->lastModel());
     if (!dir.isEmpty()) openModelFolder(dir);
 }
@@ -245,7 +254,45 @@ void MainWindow::openModelFolder(const QString& dir) {
     m_session->openModel(dir);
 }
 
+void MainWindow::openTraceFile(const QString& path) {
+    m_banner->setStickyError(QString());
+    m_banner->showMessage(QString(), false);
+    m_session->openTrace(path);
+}
+
+void MainWindow::onTraceOpened() {
+    const core::TraceFile* t = m_session->trace();
+    const auto result = m_session->result();
+    if (t == nullptr || !result) return;
+    const int nLayers = t->trace->nLayers();
+    const int nHeads = t->trace->nHeads();
+    setWindowTitle(QStringLiteral("attnviz — %1 (trace %2)")
+                       .arg(QString::fromStdString(t->header.model), QFileInfo(QString::fromStdString(t->path.string())).fileName()));
+    m_controls->setModelShape(nLayers, nHeads, result->defaultMask);
+    m_controls->setGlobalAttention(false);
+    {
+        const QSignalBlocker block(m_controls);
+        m_controls->setMask(result->requestedMask);
+    }
+    m_state->setModelShape(nLayers, nHeads);
+    comparePage()->setModelShape(nLayers, nHeads);
+    analysisPage()->setLayerCount(nLayers);
+    m_input->setPairAvailable(false);
+    // The text as the tokens spell it (without the specials the tokenizer added).
+    QString text;
+    for (const TokenLabel& token : result->tokens) {
+        if (token.special) continue;
+        text += QString(token.text).replace(QChar(0x2423), QLatin1Char(' '));
+    }
+    const QString why = tr("this is a trace computed elsewhere; attnviz cannot re-run it");
+    m_input->setTraceMode(text.trimmed(), why);
+    m_controls->setTraceMode(why);
+    rebuildModelMenus();
+}
+
 void MainWindow::onModelChanged() {
+    m_input->setTraceMode(QString(), QString());
+    m_controls->setTraceMode(QString());
     const LoadedModel& m = m_session->model();
     const core::ModelConfig& c = m.model->config();
     setWindowTitle(QStringLiteral("attnviz — %1").arg(m.name()));
@@ -308,7 +355,7 @@ void MainWindow::saveSettings() {
     m_settings->setWindowGeometry(saveGeometry());
     m_settings->setWindowState(saveState());
     m_settings->setViewStyle(m_state->viewStyle());
-    m_settings->setLastText(m_input->text());
+    m_settings->setLastText(m_input->typedText());
     m_settings->setLastPair(m_input->pairText());
 }
 
@@ -322,6 +369,12 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
+    // A trace file opens as a trace, not as the model folder it lies in.
+    if (const QString trace = traceFileFromMime(event->mimeData()); !trace.isEmpty()) {
+        event->acceptProposedAction();
+        openTraceFile(trace);
+        return;
+    }
     const QString dir = modelDirFromMime(event->mimeData());
     if (dir.isEmpty()) return;
     event->acceptProposedAction();

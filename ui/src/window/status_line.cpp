@@ -46,6 +46,7 @@ StatusLine::StatusLine(QStatusBar* bar, SessionModel* session) : QObject(bar), m
         endLoad();
         m_bar->showMessage(tr("Loading cancelled"), 3000);
     });
+    connect(session, &SessionModel::traceOpened, this, &StatusLine::showTrace);
     connect(session, &SessionModel::modelChanged, this, [this, session] {
         endLoad();
         showModel();
@@ -74,6 +75,20 @@ void StatusLine::showModel() {
     m_model->setToolTip(QDir::toNativeSeparators(m.dir));
 }
 
+void StatusLine::showTrace() {
+    endLoad();
+    const core::TraceFile* t = m_session->trace();
+    if (t == nullptr) return;
+    m_model->setText(tr("%1 (%2) · %3 layers x %4 heads · trace file")
+                         .arg(QString::fromStdString(t->header.model), QString::fromStdString(t->header.modelType))
+                         .arg(t->trace->nLayers())
+                         .arg(t->trace->nHeads()));
+    m_model->setToolTip(tr("%1\nwritten by %2, stored as %3")
+                            .arg(QDir::toNativeSeparators(QString::fromStdString(t->path.string())),
+                                 QString::fromStdString(t->header.producer),
+                                 QString::fromStdString(std::string(core::dtypeName(t->dtype)))));
+}
+
 QString StatusLine::timeSplit(const SessionResult& result) {
     // Where the time of the last edit went; stages that did not run are left out.
     const core::RunTimings& t = result.run->timings;
@@ -87,8 +102,13 @@ QString StatusLine::timeSplit(const SessionResult& result) {
 
 void StatusLine::showResult(const SessionResult& result) {
     m_tokens->setText(tr("%n token(s)", nullptr, result.tokenCount()));
-    m_time->setText(tr("%1 ms").arg(result.tokenizeMs + result.computeMs, 0, 'f', 1));
-    m_time->setToolTip(timeSplit(result));
+    if (!result.run->traceFile.empty()) {
+        m_time->setText(tr("computed elsewhere"));
+        m_time->setToolTip(tr("Read from a trace file: attnviz did not run this model"));
+    } else {
+        m_time->setText(tr("%1 ms").arg(result.tokenizeMs + result.computeMs, 0, 'f', 1));
+        m_time->setToolTip(timeSplit(result));
+    }
     if (result.maskIsDefault()) {
         m_mask->setText(tr("mask: %1").arg(maskLabel(result.trace->mask())));
         m_mask->setStyleSheet(QString());

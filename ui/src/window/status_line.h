@@ -23,6 +23,8 @@ public:
     StatusLine(QStatusBar* bar, SessionModel* session);
 
     void showResult(const SessionResult& result);
+    // The open trace file in place of the model: name, type, shape, file.
+    void showTrace();
     // The time split of a result, one stage per line (the time label's tooltip).
     static QString timeSplit(const SessionResult& result);
     // A passing message ("" clears it); timeoutMs 0 keeps it until the next.

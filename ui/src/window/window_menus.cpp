@@ -29,6 +29,14 @@ void WindowMenus::buildFileMenu() {
         if (!dir.isEmpty()) emit openModelRequested(dir);
     });
     open->setShortcut(QKeySequence::Open);
+    QAction* openTrace = file->addAction(tr("Open &Trace..."), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            m_window, tr("Open a trace file (attention computed elsewhere)"), QDir::homePath(),
+            tr("Trace files (*.safetensors);;All files (*)"));
+        if (!path.isEmpty()) emit openTraceRequested(path);
+    });
+    openTrace->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    openTrace->setToolTip(tr("A .safetensors trace written by attnviz-cli attention --format trace or tools/hf_trace.py"));
     m_recent = file->addMenu(tr("Open &Recent"));
     // Between File and View in the menu bar.
     m_models = m_window->menuBar()->addMenu(tr("&Models"));

@@ -28,6 +28,7 @@ public:
 
 signals:
     void openModelRequested(const QString& dir);
+    void openTraceRequested(const QString& path);
     void exportRequested();
     void viewRequested(int index);
 

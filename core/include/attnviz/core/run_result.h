@@ -50,7 +50,12 @@ struct RunTimings {
 };
 
 struct RunResult {
-    std::shared_ptr<const Model> model;  // the model that produced the trace
+    std::shared_ptr<const Model> model;  // the model that produced the trace; null for a trace file
+    std::string modelName;               // the model's name (also for a trace file)
+    std::string modelType;               // config.json's model_type
+    // The trace file this result was read from (trace_file.h), "" for a run:
+    // non-empty means nothing here can be re-run.
+    std::string traceFile;
     std::vector<Token> tokens;           // display never empty ("#id" when the tokenizer has no text)
     MaskMode requestedMask;              // as asked (may be Default)
     MaskMode defaultMask;                // the mask the model was trained with

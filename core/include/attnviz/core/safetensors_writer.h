@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,12 +25,16 @@ public:
     };
     // Fills `out` (numel floats) with the values of tensor `index`.
     using Filler = std::function<void(std::size_t index, std::vector<float>& out)>;
+    // String entries of __metadata__ beside {"format": "pt"}.
+    using Metadata = std::map<std::string, std::string>;
 
     // Tensors are stored in the order given; F16/BF16 are rounded to nearest even.
-    static Status write(const std::filesystem::path& path, const std::vector<Entry>& entries, const Filler& fill);
+    static Status write(const std::filesystem::path& path, const std::vector<Entry>& entries, const Filler& fill,
+                        const Metadata& metadata = {});
     // The same into an open file (the caller owns it and checks its close);
     // `name` names it in errors.
-    static Status write(std::FILE* out, const std::string& name, const std::vector<Entry>& entries, const Filler& fill);
+    static Status write(std::FILE* out, const std::string& name, const std::vector<Entry>& entries, const Filler& fill,
+                        const Metadata& metadata = {});
 };
 
 std::uint16_t floatToHalf(float value);

@@ -14,6 +14,8 @@
 #include "attnviz/ui/session/session_compute.h"
 #include "attnviz/ui/session/session_result.h"
 
+#include "attnviz/core/trace_file.h"
+
 #include <QObject>
 #include <QString>
 
@@ -50,6 +52,15 @@ public:
     // Installs an already loaded model and recomputes.
     void setModel(LoadedModel model);
     const LoadedModel& model() const { return m_model; }
+
+    // Reads a trace file (core/trace_file.h) on a worker thread: loadStarted,
+    // then traceOpened and resultReady, or loadFailed. A trace replaces the
+    // model: nothing is re-run until a model is opened again (text, mask and
+    // feature changes are kept for it).
+    void openTrace(const QString& path);
+    bool isTrace() const { return m_trace != nullptr; }
+    // The open trace file, or null.
+    const core::TraceFile* trace() const { return m_trace.get(); }
 
     // Edits are debounced; setMask recomputes at once.
     void setText(const QString& text);
@@ -89,6 +100,8 @@ signals:
     void loadFailed(const QString& dir, const QString& message);
     void loadCancelled();
     void modelChanged();
+    // A trace file replaced the model (result() is its run).
+    void traceOpened();
     void computeStarted();
     void resultReady();
     // result() is now the same run with its induction scores (or statistics).
@@ -109,6 +122,7 @@ private:
     void emitBusy();
 
     LoadedModel m_model;
+    std::shared_ptr<const core::TraceFile> m_trace;
     SessionInput m_input;
     core::MaskMode m_mask;
     RunFeatures m_features;

@@ -34,6 +34,7 @@ class WindowMenus;
 
 struct StartOptions {
     QString modelDir;       // --model; empty: last model, else the embedded default
+    QString tracePath;      // --trace: open this trace file instead of a model
     QString text;           // --text
     bool hasText = false;
 };
@@ -49,6 +50,8 @@ public:
     // embedded default models (in that order).
     void start(const StartOptions& options);
     void openModelFolder(const QString& dir);
+    // A trace file (docs/trace-format.md) in place of the model.
+    void openTraceFile(const QString& path);
     void exportCurrentView();
 
     SessionModel* session() const { return m_session; }
@@ -82,6 +85,7 @@ private:
     void onResult();
     void onResultUpdated();
     void onModelChanged();
+    void onTraceOpened();
     void saveSettings();
 
     std::unique_ptr<AppSettings> m_settings;
