@@ -221,9 +221,16 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
         }
     }
 
-    // Layers are dequantised when a forward pass reaches them, within a
-    // bounded cache: a 7B file does not become 28 GB of float32.
-    auto derived = WeightStore::derived(path, file, std::move(tensors), LazyLayers::defaultBudget());
+    // Layers are dequantised when a forward pass reaches them and kept when
+    // they all fit; otherwise streamed through a bounded cache, so a 7B file
+    // does not become 28 GB of float32.
+    std::uint64_t floatBytes = 0;
+    for (const DerivedTensor& d : tensors) {
+        std::uint64_t n = sizeof(float);
+        for (auto dim : d.shape) n *= static_cast<std::uint64_t>(dim);
+        floatBytes += n;
+    }
+    auto derived = WeightStore::derived(path, file, std::move(tensors), LazyLayers::defaultBudget(floatBytes));
     if (!derived) return derived.takeError();
     auto store = std::make_unique<WeightStore>(std::move(derived.value()));
     store->setSourceNames(std::move(ggufNames));

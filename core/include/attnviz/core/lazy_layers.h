@@ -63,8 +63,9 @@ public:
     std::uint64_t peakFilledBytes() const;
     std::uint64_t layerFills() const;  // how many times a layer was filled
 
-    // The budget from ATTNVIZ_WEIGHT_CACHE_MB, else 1 GiB.
-    static std::uint64_t defaultBudget();
+    // The budget for `totalBytes` of layers: ATTNVIZ_WEIGHT_CACHE_MB when
+    // set; else all of them when they fit in half the free memory, else 1 GiB.
+    static std::uint64_t defaultBudget(std::uint64_t totalBytes);
 
 private:
     friend class LayerLease;
