@@ -7,6 +7,9 @@
 #include "support/fixture_models.h"
 #include "support/verify_result.h"
 
+#include "attnviz/core/gguf_model.h"
+#include "attnviz/core/random_model.h"
+
 #include <QFile>
 #include <QtTest>
 
@@ -225,6 +228,48 @@ std::vector<Case> nonFiniteCases() {
     return cases;
 }
 
+// A tiny Llama as a GGUF file (make-model's writer) whose bytes `edit` changes.
+Case gguf(const char* name, std::function<QByteArray(const QByteArray&)> edit, QString key) {
+    return {name,
+            [edit](const QString& dir) {
+                const QString path = dir + "/model.gguf";
+                auto config = core::randomModelConfig("tiny-llama");
+                std::FILE* f = std::fopen(path.toLocal8Bit().constData(), "wb");
+                if (config && f) (void)core::writeRandomGguf(*config, f, path.toStdString(), {}, core::GgmlType::Q8_0);
+                if (f) std::fclose(f);
+                writeBytes(path, edit(readBytes(path)));
+                return QStringList{"attention", "--model", path, "--ids", "1,2,3"};
+            },
+            "model.gguf", std::move(key)};
+}
+
+QByteArray poke64(QByteArray bytes, int at, quint64 value) {
+    std::memcpy(bytes.data() + at, &value, 8);
+    return bytes;
+}
+
+std::vector<Case> ggufCases() {
+    // Layout: magic, version (4 + 4), tensor count (8), kv count (8), then the
+    // first key "general.architecture" (8 + 20), its type (4), its string value.
+    return {
+        gguf("gguf cut in the header", [](const QByteArray& b) { return b.left(30); }, "is more than the file can hold (truncated?)"),
+        gguf("gguf cut in the tensor data", [](const QByteArray& b) { return b.left(b.size() - 100); },
+             "is not within the file's data section"),
+        gguf("gguf tensor count beyond the file", [](const QByteArray& b) { return poke64(b, 8, 1ull << 40); },
+             "tensor count 1099511627776 is more than the file can hold"),
+        gguf("gguf string longer than the file", [](const QByteArray& b) { return poke64(b, 56, 1ull << 29); },
+             "bytes of the file are left"),
+        gguf("gguf unsupported architecture",
+             [](const QByteArray& b) {
+                 QByteArray out = b;
+                 const int at = out.indexOf("llama", 60);
+                 out.replace(at, 5, "mamba");
+                 return out;
+             },
+             "GGUF architecture \"mamba\" is not supported"),
+    };
+}
+
 void addRows(const std::vector<Case>& cases) {
     QTest::addColumn<int>("index");
     for (std::size_t i = 0; i < cases.size(); ++i) QTest::newRow(cases[i].name) << static_cast<int>(i);
@@ -245,6 +290,8 @@ private slots:
     void configValuesOutOfDomain();
     void nonFiniteWeights_data() { addRows(nonFiniteCases()); }
     void nonFiniteWeights() { run(nonFiniteCases(), m_gpt2); }
+    void ggufFiles_data() { addRows(ggufCases()); }
+    void ggufFiles() { run(ggufCases(), m_gpt2); }
 
 private:
     void run(const std::vector<Case>& cases, const QString& fixture);

@@ -332,10 +332,10 @@ Result<GgufFile> GgufFile::open(const std::filesystem::path& path) {
     if (!kvCount) return kvCount.takeError();
     // A kv pair takes at least 8 + 4 + 1 bytes, a tensor info 8 + 4 + 8 + 4 + 8.
     if (*kvCount > in.remaining() / 13) {
-        return in.corrupt("metadata count " + std::to_string(*kvCount) + " is more than the file can hold");
+        return in.corrupt("metadata count " + std::to_string(*kvCount) + " is more than the file can hold (truncated?)");
     }
     if (*tensorCount > in.remaining() / 32) {
-        return in.corrupt("tensor count " + std::to_string(*tensorCount) + " is more than the file can hold");
+        return in.corrupt("tensor count " + std::to_string(*tensorCount) + " is more than the file can hold (truncated?)");
     }
 
     for (std::uint64_t i = 0; i < *kvCount; ++i) {
