@@ -7,6 +7,8 @@
 #include "tiny_tokenizers.h"
 
 #include "attnviz/core/trace_file.h"
+#include "attnviz/core/gguf_model.h"
+#include "attnviz/core/random_model.h"
 
 #include <cstdio>
 #include <fstream>
@@ -61,6 +63,21 @@ std::string traceBytes(core::DType dtype, core::MaskMode mask, std::vector<core:
     return bytes;
 }
 
+// A tiny preset as a GGUF file of `type` (make-model's writer).
+std::string ggufBytes(const std::string& preset, core::GgmlType type) {
+    const std::filesystem::path path = g_root / "gguf.tmp";
+    auto config = core::randomModelConfig(preset);
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (!config || !f) return {};
+    core::RandomModelOptions options;
+    const bool ok = bool(core::writeRandomGguf(*config, f, path.string(), options, type));
+    std::fclose(f);
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::filesystem::remove(path);
+    return ok ? bytes : std::string();
+}
+
 std::string prefixed(std::uint8_t first, std::string_view rest) {
     std::string s(1, static_cast<char>(first));
     s.append(rest);
@@ -99,6 +116,10 @@ int main(int argc, char** argv) {
     seed("fuzz_trace_file", "bidirectional-symmetric.safetensors",
          traceBytes(core::DType::F32, core::MaskMode::bidirectional(),
                     {core::LayerKind::symmetricWindow(2), core::LayerKind::global()}));
+
+    seed("fuzz_gguf", "tiny-llama-q8_0.gguf", ggufBytes("tiny-llama", core::GgmlType::Q8_0));
+    seed("fuzz_gguf", "tiny-qwen2-q4_0.gguf", ggufBytes("tiny-qwen2", core::GgmlType::Q4_0));
+    seed("fuzz_gguf", "tiny-gpt2-f16.gguf", ggufBytes("tiny-gpt2", core::GgmlType::F16));
 
     const auto jsons = fuzz::tinyTokenizerJsons();
     for (std::size_t i = 0; i < jsons.size(); ++i) seed("fuzz_tokenizer_json", "tokenizer-" + std::to_string(i) + ".json", jsons[i]);
