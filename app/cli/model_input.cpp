@@ -2,6 +2,8 @@
 
 #include "commands.h"
 
+#include "attnviz/core/model_discovery.h"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +17,14 @@ using core::makeError;
 
 std::vector<OptionSpec> inputOptions() {
     return {{"--model"}, {"--text"}, {"--text-file"}, {"--pair"}, {"--ids"}, {"--token-types"}, {"--global"}};
+}
+
+core::Result<std::string> modelPath(const ArgParser& args) {
+    auto reference = args.required("--model");
+    if (!reference) return reference.takeError();
+    auto path = core::resolveModelReference(*reference);
+    if (!path) return core::prefixError("--model: ", path.takeError());
+    return path->string();
 }
 
 bool hasTextInput(const ArgParser& args) { return args.has("--text") || args.has("--text-file"); }
@@ -99,7 +109,7 @@ core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const c
 }
 
 core::Result<CliSession> openSession(const ArgParser& args) {
-    auto dir = args.required("--model");
+    auto dir = modelPath(args);
     if (!dir) return dir.takeError();
     auto mask = core::MaskMode::parse(args.value("--mask").value_or("default"));
     if (!mask) return mask.takeError();
