@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption model(QStringLiteral("model"),
-                                   QStringLiteral("Open this model folder (config.json + model.safetensors)."),
-                                   QStringLiteral("DIR"));
+                                   QStringLiteral("Open this model: a folder (config.json + model.safetensors), a "
+                                                  ".gguf file, or a name File > Models lists (org/name, name:tag)."),
+                                   QStringLiteral("MODEL"));
     const QCommandLineOption text(QStringLiteral("text"), QStringLiteral("Start with this text."), QStringLiteral("T"));
     parser.addOption(model);
     parser.addOption(text);

@@ -1,5 +1,7 @@
 #include "attnviz/ui/window/main_window.h"
 
+#include "attnviz/core/model_discovery.h"
+#include "attnviz/ui/session/latest_job.h"
 #include "attnviz/ui/session/session_model.h"
 #include "attnviz/ui/views/analysis_view.h"
 #include "attnviz/ui/views/head_grid_view.h"
@@ -19,6 +21,7 @@
 #include <QDir>
 #include "window/export_dialog.h"
 #include "window/model_drop.h"
+#include "window/models_window.h"
 #include "window/status_line.h"
 #include "window/view_binding.h"
 #include "window/view_state.h"
@@ -27,6 +30,7 @@
 
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QDragEnterEvent>
 #include <QGuiApplication>
 #include <QScreen>
@@ -141,6 +145,7 @@ void MainWindow::bindState() {
 
 void MainWindow::wire() {
     connect(m_menus, &WindowMenus::openModelRequested, this, &MainWindow::openModelFolder);
+    connect(m_menus, &WindowMenus::modelsWindowRequested, this, &MainWindow::showModelsWindow);
     connect(m_menus, &WindowMenus::exportRequested, this, &MainWindow::exportCurrentView);
     connect(m_menus, &WindowMenus::viewRequested, m_tabs, &QTabWidget::setCurrentIndex);
     connect(m_input, &InputPanel::textChanged, m_session, &SessionModel::setText);
@@ -225,12 +230,62 @@ void MainWindow::start(const StartOptions& options) {
     m_session->setPairText(m_settings->lastPair());
 
     m_tabs->setPlaceholder(
-        tr("No model is open.\n\nFile > Open Model Folder... (Ctrl+O) or drop a model folder on this window.\n"
+        tr("No model is open.\n\nFile > Models... (Ctrl+M) lists the models on this computer; File > Open Model... "
+           "(Ctrl+O) opens a .gguf file or a model folder; or drop one on this window.\n"
            "attnviz reads Hugging Face folders: config.json and model.safetensors (model types: %1), with the "
            "model's tokenizer files to type text.")
             .arg(supportedModelTypes()));
+    if (!options.modelDir.isEmpty() && !QFileInfo::exists(options.modelDir)) {
+        openModelReference(options.modelDir);  // a listed name ("org/name", "name:tag")
+        return;
+    }
     const QString dir = startModelDir(options.modelDir, m_settings->lastModel());
     if (!dir.isEmpty()) openModelFolder(dir);
+}
+
+void MainWindow::openModelReference(const QString& reference) {
+    if (m_resolve == nullptr) m_resolve = new LatestJob(QStringLiteral("attnviz resolve"), this);
+    std::vector<std::filesystem::path> added;
+    for (const QString& f : m_settings->addedModelFolders()) added.emplace_back(f.toStdString());
+    m_status->showMessage(tr("Looking for the model %1...").arg(reference));
+    m_resolve->submit<std::filesystem::path>(
+        [reference = reference.toStdString(), added](const std::atomic<bool>&) {
+            return core::resolveModelReference(reference, added);
+        },
+        [this, reference](core::Result<std::filesystem::path> path) {
+            m_status->showMessage(QString());
+            // A path that does not exist: the loader says so, as for any path.
+            if (path || path.code() == core::ErrorCode::Io) {
+                openModelFolder(path ? QString::fromStdString(path->string()) : reference);
+                return;
+            }
+            const QString why = tr("Could not open %1: %2").arg(reference, QString::fromStdString(path.error()));
+            if (m_session->model().isValid() || m_session->isLoading()) {
+                m_banner->showMessage(why, true);
+                return;
+            }
+            const QString fallback = startModelDir(QString(), m_settings->lastModel());
+            m_banner->setStickyError(fallback.isEmpty() ? why : why + tr(" (%1 opened instead)").arg(QFileInfo(fallback).fileName()));
+            if (!fallback.isEmpty()) m_session->openModel(fallback);
+        });
+}
+
+ModelsWindow* MainWindow::modelsWindow() {
+    if (m_modelsWindow == nullptr) {
+        m_modelsWindow = new ModelsWindow(this);
+        m_modelsWindow->setAddedFolders(m_settings->addedModelFolders());
+        connect(m_modelsWindow, &ModelsWindow::addedFoldersChanged, this,
+                [this](const QStringList& folders) { m_settings->setAddedModelFolders(folders); });
+        connect(m_modelsWindow, &ModelsWindow::openRequested, this, &MainWindow::openModelFolder);
+    }
+    return m_modelsWindow;
+}
+
+void MainWindow::showModelsWindow() {
+    ModelsWindow* w = modelsWindow();
+    w->show();
+    w->raise();
+    w->activateWindow();
 }
 
 QString MainWindow::supportedModelTypes() {
@@ -318,11 +373,11 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-    if (!modelDirFromMime(event->mimeData()).isEmpty()) event->acceptProposedAction();
+    if (!modelPathFromMime(event->mimeData()).isEmpty()) event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
-    const QString dir = modelDirFromMime(event->mimeData());
+    const QString dir = modelPathFromMime(event->mimeData());
     if (dir.isEmpty()) return;
     event->acceptProposedAction();
     openModelFolder(dir);

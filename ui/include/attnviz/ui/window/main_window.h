@@ -24,6 +24,8 @@ class HeadGridView;
 class HeadStatsPanel;
 class HeadView;
 class InputPanel;
+class LatestJob;
+class ModelsWindow;
 class PlotView;
 class SessionModel;
 class StatusLine;
@@ -33,7 +35,7 @@ class ViewTabs;
 class WindowMenus;
 
 struct StartOptions {
-    QString modelDir;       // --model; empty: last model, else the embedded default
+    QString modelDir;       // --model (a folder, a .gguf file or a listed name); empty: last model, else the embedded default
     QString text;           // --text
     bool hasText = false;
 };
@@ -48,7 +50,14 @@ public:
     // Opens the model and text chosen by the options, the settings and the
     // embedded default models (in that order).
     void start(const StartOptions& options);
+    // A model folder or a .gguf file; a failed open keeps the open model.
     void openModelFolder(const QString& dir);
+    // A path, or a name of the Models window's listing ("org/name",
+    // "name:tag"), resolved on a worker thread.
+    void openModelReference(const QString& reference);
+    // File > Models...: created on first use, listing on first show.
+    ModelsWindow* modelsWindow();
+    void showModelsWindow();
     void exportCurrentView();
 
     SessionModel* session() const { return m_session; }
@@ -95,6 +104,8 @@ private:
     Banner* m_banner = nullptr;
     WindowMenus* m_menus = nullptr;
     StatusLine* m_status = nullptr;
+    ModelsWindow* m_modelsWindow = nullptr;
+    LatestJob* m_resolve = nullptr;  // --model NAME
 };
 
 }  // namespace attnviz::ui
