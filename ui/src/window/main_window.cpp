@@ -260,8 +260,9 @@ void MainWindow::openModelReference(const QString& reference) {
                 return;
             }
             const QString why = tr("Could not open %1: %2").arg(reference, QString::fromStdString(path.error()));
+            // Sticky: the runs that follow do not hide it (it clears with the next open).
             if (m_session->model().isValid() || m_session->isLoading()) {
-                m_banner->showMessage(why, true);
+                m_banner->setStickyError(why);
                 return;
             }
             const QString fallback = startModelDir(QString(), m_settings->lastModel());

@@ -190,7 +190,8 @@ void ModelsWindow::showListing(core::DiscoveryListing listing) {
         m_table->setColumnWidth(c, std::min(m_table->columnWidth(c), c == ModelList::Name ? 320 : 360));
     }
     QString text = total == 0 ? tr("No models found. Add a folder that holds model folders or .gguf files.")
-                              : tr("%n model(s), ", nullptr, total) + tr("%n that attnviz opens (double-click one to open it).", nullptr, opens);
+                              : (total == 1 ? tr("1 model, ") : tr("%1 models, ").arg(total)) +
+                                    tr("%1 of them attnviz opens (double-click one to open it).").arg(opens);
     for (const std::string& w : listing.warnings) text += QStringLiteral("\n") + QString::fromStdString(w);
     m_status->setText(text);
     updateButtons();
