@@ -1,5 +1,7 @@
 #include "attnviz/core/model.h"
 
+#include "attnviz/core/gguf_model.h"
+
 #include "attnviz/core/prefix_cache.h"
 #include "models/architectures.h"
 #include "models/tensor_binder.h"
@@ -22,7 +24,8 @@ bool cancelled(const RunOptions& options) { return options.cancel != nullptr && 
 
 Error cancelledError() { return makeError(ErrorCode::Cancelled, "cancelled"); }
 
-constexpr const char* kWhatOpens = "attnviz opens Hugging Face model folders: config.json with model.safetensors";
+constexpr const char* kWhatOpens =
+    "attnviz opens Hugging Face model folders (config.json with model.safetensors) and .gguf files";
 
 // What `path` is when it is not a model folder: a GGUF or weights file, a
 // Hugging Face cache entry, a folder of something else.
@@ -35,10 +38,7 @@ std::optional<Error> notAModelFolder(const std::filesystem::path& path) {
         std::ifstream in(path, std::ios::binary);
         in.read(magic, 4);
         const std::string name = path.filename().string();
-        if (in.gcount() == 4 && std::string(magic, 4) == "GGUF") {
-            return makeError(ErrorCode::Unsupported, quoted + " is a GGUF file (llama.cpp, Ollama, LM Studio), which "
-                                                              "attnviz does not read yet; " + kWhatOpens);
-        }
+        if (in.gcount() == 4 && std::string(magic, 4) == "GGUF") return std::nullopt;  // loadGgufModel
         if (name == "config.json" || path.extension() == ".safetensors") {
             return makeError(ErrorCode::InvalidInput, quoted + " is a file of a model folder; open the folder that "
                                                                "holds it ('" + path.parent_path().string() + "')");
@@ -59,9 +59,8 @@ std::optional<Error> notAModelFolder(const std::filesystem::path& path) {
         }
     }
     if (!gguf.empty()) {
-        return makeError(ErrorCode::Unsupported, quoted + " holds GGUF files ('" + gguf +
-                                                     "'), which attnviz does not read yet, and no config.json; " +
-                                                     kWhatOpens);
+        return makeError(ErrorCode::InvalidInput, quoted + " holds GGUF files ('" + gguf +
+                                                      "') and no config.json; open the .gguf file itself");
     }
     return makeError(ErrorCode::Io, "no config.json in " + quoted + "; " + kWhatOpens);
 }
@@ -254,6 +253,7 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
 Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const ProgressFn& progress) {
     if (auto problem = notAModelFolder(dir)) return *problem;
     std::error_code ec;
+    if (std::filesystem::is_regular_file(dir, ec)) return loadGgufModel(dir, progress);
     auto config = ModelConfig::fromFile(dir / "config.json");
     if (!config) return config.takeError();
     auto store = WeightStore::open(dir);

@@ -68,7 +68,32 @@ Result<WeightStore> WeightStore::open(const std::filesystem::path& modelDir) {
     return store;
 }
 
-bool WeightStore::contains(std::string_view name) const { return m_byName.count(std::string(name)) != 0; }
+Result<WeightStore> WeightStore::derived(std::filesystem::path source, std::shared_ptr<const void> owner,
+                                         std::vector<DerivedTensor> tensors, std::uint64_t lazyLayerBudget) {
+    WeightStore store;
+    store.m_source = std::move(source);
+    store.m_derivedOwner = std::move(owner);
+    if (lazyLayerBudget > 0) store.m_lazy = std::make_unique<LazyLayers>(lazyLayerBudget);
+    for (DerivedTensor& t : tensors) {
+        if (store.m_lazy && t.layer >= 0) {
+            std::uint64_t numel = 1;
+            for (auto d : t.shape) numel *= static_cast<std::uint64_t>(d);
+            store.m_lazyIndex[t.name] = store.m_lazy->add(t.layer, numel, t.fill);
+        }
+        std::string name = t.name;
+        store.m_derived.emplace(std::move(name), std::move(t));
+    }
+    if (store.m_lazy && !store.m_lazy->reserve()) {
+        return makeError(ErrorCode::OutOfMemory, "could not reserve address space for the layers of '" +
+                                                     store.m_source.string() + "'");
+    }
+    return store;
+}
+
+bool WeightStore::contains(std::string_view name) const {
+    const std::string key(name);
+    return m_byName.count(key) != 0 || m_derived.count(key) != 0;
+}
 
 const TensorInfo* WeightStore::info(std::string_view name) const {
     auto it = m_byName.find(std::string(name));
@@ -78,17 +103,20 @@ const TensorInfo* WeightStore::info(std::string_view name) const {
 std::vector<std::string> WeightStore::names() const {
     std::vector<std::string> out;
     for (const auto& [name, info] : m_byName) out.push_back(name);
+    for (const auto& [name, t] : m_derived) out.push_back(name);
     return out;
 }
 
 std::uint64_t WeightStore::totalBytes() const {
     std::uint64_t total = 0;
     for (const auto& [name, info] : m_byName) total += info->byteSize;
+    for (const auto& [name, t] : m_derived) total += t.storedBytes;
     return total;
 }
 
 Result<const float*> WeightStore::floats(std::string_view name, const std::vector<std::int64_t>& expectedShape) {
     const std::string key(name);
+    if (auto d = m_derived.find(key); d != m_derived.end()) return derivedFloats(d->second, expectedShape);
     auto it = m_byName.find(key);
     if (it == m_byName.end()) {
         return makeError(ErrorCode::CorruptFile, "tensor '" + key + "' is missing from the model's weights");
@@ -110,6 +138,23 @@ Result<const float*> WeightStore::floats(std::string_view name, const std::vecto
         AlignedVector<float>& buffer = m_owned.emplace_back(t.numel);
         convertToFloat(t.dtype, t.data, t.numel, buffer.data());
         m_converted.emplace(key, buffer.data());
+        return buffer.data();
+    });
+}
+
+Result<const float*> WeightStore::derivedFloats(const DerivedTensor& t, const std::vector<std::int64_t>& expectedShape) {
+    if (t.shape != expectedShape) {
+        return makeError(ErrorCode::CorruptFile, "tensor '" + t.name + "' in '" + m_source.string() + "' has shape " +
+                                                     shapeText(t.shape) + ", expected " + shapeText(expectedShape));
+    }
+    if (auto c = m_converted.find(t.name); c != m_converted.end()) return c->second;
+    if (auto lazy = m_lazyIndex.find(t.name); lazy != m_lazyIndex.end()) return m_lazy->data(lazy->second);
+    std::uint64_t numel = 1;
+    for (auto d : t.shape) numel *= static_cast<std::uint64_t>(d);
+    return guardAllocation("tensor '" + t.name + "' as float32", numel * sizeof(float), [&]() -> Result<const float*> {
+        AlignedVector<float>& buffer = m_owned.emplace_back(numel);
+        t.fill(buffer.data());
+        m_converted.emplace(t.name, buffer.data());
         return buffer.data();
     });
 }

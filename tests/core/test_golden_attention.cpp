@@ -1,5 +1,5 @@
-// Every case of ../shared/golden/attention and ../shared/golden/archs/attention
-// (Hugging Face eager reference): same ids in, attention within 1e-5 out,
+// Every case of ../shared/golden/attention, ../shared/golden/archs/attention
+// and ../shared/golden/gguf/attention (Hugging Face eager reference): same ids in, attention within 1e-5 out,
 // masked entries exactly 0, each layer's kind (global / local:W) as the case
 // records it, and the LM-head logits of the recorded top-5 ids within 1e-4.
 #include "support/golden_case.h"
@@ -47,9 +47,13 @@ void TestGoldenAttention::fromIds_data() {
     for (const auto& f : test::goldenCaseFiles(*golden)) {
         QTest::newRow(f.stem().string().c_str()) << QString::fromStdString(f.string());
     }
-    if (!std::filesystem::is_directory(*golden / "archs" / "attention")) return;
-    for (const auto& f : test::goldenCaseFiles(*golden / "archs")) {
-        QTest::newRow(f.stem().string().c_str()) << QString::fromStdString(f.string());
+    // archs: more architectures; gguf: GGUF files (quantised too) read by
+    // Hugging Face's own GGUF loader.
+    for (const char* set : {"archs", "gguf"}) {
+        if (!std::filesystem::is_directory(*golden / set / "attention")) continue;
+        for (const auto& f : test::goldenCaseFiles(*golden / set)) {
+            QTest::newRow(f.stem().string().c_str()) << QString::fromStdString(f.string());
+        }
     }
 }
 

@@ -90,6 +90,7 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
     RowMatrix context;   // (seqLen, dModel)
     RowMatrix proj;      // (seqLen, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
+        const LayerLease leased = m_store->leaseLayer(l);  // this layer's weights stay filled
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_layers[l];
         // 2. Self-attention: Q, K, V projections, scores, mask, softmax (recorded), P V.

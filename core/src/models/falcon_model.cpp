@@ -49,6 +49,7 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
     RowMatrix attnOut;    // (seqLen - first, dModel)
     RowMatrix mlpOut;     // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
+        const LayerLease leased = m_store->leaseLayer(l);  // this layer's weights stay filled
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_weights.layers[l];
         // 2. Attention: ln_attn, fused projection split per kv group into

@@ -96,6 +96,7 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         }
     };
     for (int l = 0; l < c.nLayers; ++l) {
+        const LayerLease leased = m_store->leaseLayer(l);  // this layer's weights stay filled
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_layers[l];
         // 2. Attention block: RMSNorm, q/k/v projections, RoPE on q and k,

@@ -41,6 +41,7 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     RowMatrix context;  // (seqLen, dModel)
     RowMatrix proj;     // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
+        const LayerLease leased = m_store->leaseLayer(l);  // this layer's weights stay filled
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_weights.layers[l];
         float scale = c.scaleAttnWeights ? 1.0f / std::sqrt(static_cast<float>(c.headDim)) : 1.0f;

@@ -41,6 +41,7 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
     RowMatrix context;  // (seqLen, dModel)
     RowMatrix proj;     // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
+        const LayerLease leased = m_store->leaseLayer(l);  // this layer's weights stay filled
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_weights.layers[l];
         // 2. Attention block (pre-LN): ln_1, q/k/v, attention (recorded; local

@@ -47,6 +47,7 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
     RowMatrix attnOut;    // (seqLen - first, dModel)
     RowMatrix mlpOut;     // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
+        const LayerLease leased = m_store->leaseLayer(l);  // this layer's weights stay filled
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_weights.layers[l];
         // 2. Attention: input_layernorm, fused projection split per head into

@@ -87,6 +87,7 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
     RowMatrix context;      // (seqLen, nHeads headDim)
     RowMatrix proj;         // (seqLen - first, dModel)
     for (int l = 0; l < c.nLayers; ++l) {
+        const LayerLease leased = m_store->leaseLayer(l);  // this layer's weights stay filled
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_layers[l];
         // 2. Attention block: RMSNorm, q/k/v projections, RoPE on q and k,

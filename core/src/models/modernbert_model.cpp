@@ -83,6 +83,7 @@ Status ModernBertModel::forward(std::span<const std::int32_t> ids, std::span<con
     RowMatrix wi;       // (seqLen, 2 dFF): input | gate
     RowMatrix inner;    // (seqLen, dFF)
     for (int l = 0; l < c.nLayers; ++l) {
+        const LayerLease leased = m_store->leaseLayer(l);  // this layer's weights stay filled
         if (cancelRequested(options)) return cancelledError();
         const Layer& L = m_layers[l];
         // 2. Attention block: attn_norm (none on layer 0), Wqkv, RoPE with the

@@ -55,6 +55,7 @@ public:
     // What loading noticed without failing, one line each, for the caller to
     // show: e.g. tensors in the file that the architecture does not use.
     const std::vector<std::string>& loadWarnings() const { return m_loadWarnings; }
+    void addLoadWarning(std::string line) { m_loadWarnings.push_back(std::move(line)); }
 
     // Validates the ids, token types and length, then runs the forward pass.
     // Thread-safe: several runs may go on at once.

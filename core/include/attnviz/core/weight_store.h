@@ -1,14 +1,18 @@
 // All tensors of a model folder: model.safetensors, or the shards listed in
 // model.safetensors.index.json. Hands out float32 views: F32 data is used in
-// place from the mapping, F16/BF16 are converted once and kept.
+// place from the mapping, F16/BF16 are converted once and kept. A store can
+// also hold tensors derived from another format (a GGUF file's, dequantised
+// and renamed), computed on first use and kept.
 #pragma once
 
 #include "attnviz/core/aligned_buffer.h"
+#include "attnviz/core/lazy_layers.h"
 #include "attnviz/core/result.h"
 #include "attnviz/core/safetensors_file.h"
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -18,9 +22,31 @@
 
 namespace attnviz::core {
 
+// A tensor under its Hugging Face name whose float32 values `fill` writes
+// (numel of `shape` floats).
+struct DerivedTensor {
+    std::string name;
+    std::vector<std::int64_t> shape;
+    std::uint64_t storedBytes = 0;  // its size in the source file
+    int layer = -1;                 // -1: not a per-layer tensor
+    std::function<void(float* out)> fill;
+};
+
 class WeightStore {
 public:
     static Result<WeightStore> open(const std::filesystem::path& modelDir);
+    // `owner` keeps the source (e.g. the mapped file) alive as long as the store.
+    // With `lazyLayerBudget` > 0 the per-layer tensors are filled only while
+    // a forward pass leases their layer (LazyLayers), keeping at most about
+    // that many bytes of them filled; the others are filled on first use.
+    static Result<WeightStore> derived(std::filesystem::path source, std::shared_ptr<const void> owner,
+                                       std::vector<DerivedTensor> tensors, std::uint64_t lazyLayerBudget = 0);
+
+    // Keeps layer `layer`'s weights filled while the lease lives (a no-op
+    // for stores without lazy layers). Every forward pass takes one per
+    // layer before reading its weights.
+    LayerLease leaseLayer(int layer) const { return m_lazy ? m_lazy->lease(layer) : LayerLease{}; }
+    const LazyLayers* lazyLayers() const { return m_lazy.get(); }
 
     bool contains(std::string_view name) const;
     const TensorInfo* info(std::string_view name) const;
@@ -34,12 +60,18 @@ public:
     Result<const float*> floats(std::string_view name, const std::vector<std::int64_t>& expectedShape);
 
 private:
+    Result<const float*> derivedFloats(const DerivedTensor& t, const std::vector<std::int64_t>& expectedShape);
+
     std::filesystem::path m_source;
     std::vector<std::unique_ptr<SafetensorsFile>> m_files;
     std::unordered_map<std::string, const TensorInfo*> m_byName;
     std::unordered_map<std::string, const SafetensorsFile*> m_fileOf;
     std::unordered_map<std::string, const float*> m_converted;
     std::deque<AlignedVector<float>> m_owned;  // converted or realigned tensors
+    std::shared_ptr<const void> m_derivedOwner;
+    std::unordered_map<std::string, DerivedTensor> m_derived;
+    std::unique_ptr<LazyLayers> m_lazy;
+    std::unordered_map<std::string, std::size_t> m_lazyIndex;  // name -> LazyLayers tensor
 };
 
 }  // namespace attnviz::core

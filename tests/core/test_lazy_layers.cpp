@@ -1,0 +1,98 @@
+// LazyLayers: a layer is filled when leased, stays filled while leased,
+// least recently used layers are given back beyond the budget and read the
+// same values when filled again; a GGUF model run with a budget that forces
+// every layer out between runs gives bit-identical attention.
+#include "support/test_paths.h"
+#include "support/verify_result.h"
+
+#include "attnviz/core/lazy_layers.h"
+#include "attnviz/core/model.h"
+
+#include <QtTest>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+using namespace attnviz::core;
+
+class TestLazyLayers : public QObject {
+    Q_OBJECT
+
+private slots:
+    void fillsOnLeaseAndEvictsBeyondBudget();
+    void leasedLayersAreNeverEvicted();
+    void ggufRunsIdenticalWhateverTheBudget();
+};
+
+namespace {
+constexpr std::uint64_t kCount = 4096;  // 16 KiB per tensor, page-aligned layers
+}
+
+void TestLazyLayers::fillsOnLeaseAndEvictsBeyondBudget() {
+    std::atomic<int> fills{0};
+    LazyLayers lazy(2 * kCount * sizeof(float));  // room for two layers
+    std::vector<std::size_t> ids;
+    for (int l = 0; l < 4; ++l) {
+        ids.push_back(lazy.add(l, kCount, [l, &fills](float* out) {
+            ++fills;
+            for (std::uint64_t i = 0; i < kCount; ++i) out[i] = static_cast<float>(l * 100000 + i);
+        }));
+    }
+    QVERIFY(lazy.reserve());
+    QCOMPARE(fills.load(), 0);  // nothing is filled before a lease
+    for (int round = 0; round < 2; ++round) {
+        for (int l = 0; l < 4; ++l) {
+            auto lease = lazy.lease(l);
+            const float* w = lazy.data(ids[static_cast<std::size_t>(l)]);
+            QCOMPARE(w[0], static_cast<float>(l * 100000));
+            QCOMPARE(w[kCount - 1], static_cast<float>(l * 100000 + kCount - 1));
+        }
+        QVERIFY(lazy.filledBytes() <= lazy.budgetBytes());
+    }
+    QCOMPARE(fills.load(), 8);  // two layers fit: each round refills all four
+    QCOMPARE(lazy.layerFills(), std::uint64_t{8});
+    {
+        auto again = lazy.lease(3);  // the most recent layer is still filled
+    }
+    QCOMPARE(fills.load(), 8);
+}
+
+void TestLazyLayers::leasedLayersAreNeverEvicted() {
+    LazyLayers lazy(1);  // a budget smaller than any layer
+    const std::size_t a = lazy.add(0, kCount, [](float* out) { std::fill(out, out + kCount, 1.0f); });
+    const std::size_t b = lazy.add(1, kCount, [](float* out) { std::fill(out, out + kCount, 2.0f); });
+    QVERIFY(lazy.reserve());
+    auto leaseA = lazy.lease(0);
+    {
+        auto leaseB = lazy.lease(1);
+        QCOMPARE(lazy.data(a)[7], 1.0f);  // A stays while leased, B too
+        QCOMPARE(lazy.data(b)[7], 2.0f);
+        QCOMPARE(lazy.peakFilledBytes(), 2 * kCount * sizeof(float));
+    }
+    QCOMPARE(lazy.data(a)[kCount - 1], 1.0f);
+    QCOMPARE(lazy.filledBytes(), kCount * sizeof(float));  // B went back when released
+}
+
+void TestLazyLayers::ggufRunsIdenticalWhateverTheBudget() {
+    ATTNVIZ_REQUIRE_DIR(golden, attnviz::test::goldenDir, "golden references");
+    const auto file = golden / "gguf" / "gguf" / "llama.Q8_0.gguf";
+    if (!std::filesystem::exists(file)) QSKIP("golden/gguf/gguf/llama.Q8_0.gguf is absent");
+    const std::vector<std::int32_t> ids = {1, 450, 3578, 29882, 8172, 2798, 287, 13968, 29892, 769};
+    ATTNVIZ_UNWRAP(roomy, loadModel(file));
+    ATTNVIZ_UNWRAP(expected, roomy->run(ids, RunOptions{}));
+    qputenv("ATTNVIZ_WEIGHT_CACHE_MB", "1");  // smaller than one layer: every layer refilled per run
+    auto tightResult = loadModel(file);
+    qunsetenv("ATTNVIZ_WEIGHT_CACHE_MB");
+    QVERIFY2(tightResult.ok(), ATTNVIZ_RESULT_MESSAGE(tightResult));
+    for (int run = 0; run < 2; ++run) {
+        ATTNVIZ_UNWRAP(got, (*tightResult)->run(ids, RunOptions{}));
+        QCOMPARE(got.nLayers(), expected.nLayers());
+        const std::size_t bytes = static_cast<std::size_t>(got.seqLen()) * got.seqLen() * sizeof(float);
+        for (int l = 0; l < got.nLayers(); ++l)
+            for (int h = 0; h < got.nHeads(); ++h) QVERIFY(std::memcmp(got.probs(l, h), expected.probs(l, h), bytes) == 0);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestLazyLayers)
+#include "test_lazy_layers.moc"
