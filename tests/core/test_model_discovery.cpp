@@ -37,7 +37,8 @@ void writeText(const fs::path& path, const std::string& text) {
 }
 
 // A small GGUF v3 file of a llama-shaped model: the shape keys the listing
-// reads and one F32 tensor of 8 x 4 (32 parameters).
+// reads, the rest of what a llama config needs, and one F32 tensor of 8 x 4
+// (32 parameters).
 void writeGguf(const fs::path& path, const std::string& arch, std::uint32_t layers, std::uint32_t heads,
                std::uint32_t kvHeads) {
     fs::create_directories(path.parent_path());
@@ -45,6 +46,7 @@ void writeGguf(const fs::path& path, const std::string& arch, std::uint32_t laye
     b.string("general.architecture", arch).u32(arch + ".block_count", layers);
     b.u32(arch + ".context_length", 64).u32(arch + ".embedding_length", 8);
     b.u32(arch + ".attention.head_count", heads).u32(arch + ".attention.head_count_kv", kvHeads);
+    b.u32(arch + ".feed_forward_length", 16).f32(arch + ".attention.layer_norm_rms_epsilon", 1e-5f);
     b.tensorF32("token_embd.weight", {8, 4}, std::vector<float>(32, 0.25f));  // (4, 8)
     b.write(path);
 }
@@ -263,6 +265,7 @@ void TestModelDiscovery::ollamaRows() {
     QCOMPARE(*tiny->parameters, std::uint64_t{32});
     QCOMPARE(tiny->bytes, fileBytes(tiny->path) + fileBytes(ollama / "blobs" / ("sha256-" + kTemplateHex)));
     QCOMPARE(tiny->dtype, std::string("F32"));
+    QVERIFY2(tiny->supported, tiny->reason.c_str());
 
     const auto* missing = rowNamed(rows, "someone/other:latest", "ollama");
     QVERIFY2(missing, namesOf(rows).c_str());
@@ -328,7 +331,7 @@ void TestModelDiscovery::realGgufFileRow() {
     ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "golden references");
     const fs::path gguf = golden / "gguf/gguf";
     const auto index = nlohmann::json::parse(std::ifstream(gguf / "index.json"))["files"];
-    for (const char* file : {"llama.F32.gguf", "llama.Q8_0.gguf"}) {
+    for (const auto& [file, type] : {std::pair{"llama.F32.gguf", "F32"}, std::pair{"llama.Q8_0.gguf", "Q8_0"}}) {
         const auto& entry = index[file];
         const auto& meta = entry["metadata"];
         const auto row = core::describeModelPath(gguf / file, file, "folder");
@@ -337,6 +340,7 @@ void TestModelDiscovery::realGgufFileRow() {
         QCOMPARE(*row.heads, meta["llama.attention.head_count"].get<int>());
         QCOMPARE(*row.kvHeads, meta["llama.attention.head_count_kv"].get<int>());
         QCOMPARE(row.bytes, entry["size_bytes"].get<std::uint64_t>());
+        QCOMPARE(row.dtype, std::string(type));  // as the file is named
         QVERIFY2(row.supported, row.reason.c_str());
     }
 }
