@@ -11,6 +11,7 @@
 #include "support/test_paths.h"
 #include "support/verify_result.h"
 
+#include "attnviz/core/model.h"
 #include "attnviz/core/model_discovery.h"
 
 #include <nlohmann/json.hpp>
@@ -102,6 +103,7 @@ private slots:
     void walkIsBounded();
     void namesResolve_data();
     void namesResolve();
+    void storeNames();
     void pathsPassThrough();
 
 private:
@@ -272,6 +274,7 @@ void TestModelDiscovery::ollamaRows() {
     QVERIFY(!missing->supported);
     QVERIFY2(missing->reason.find("missing") != std::string::npos, missing->reason.c_str());
     QVERIFY2(missing->reason.find("sha256-" + kMissingHex) != std::string::npos, missing->reason.c_str());
+    QCOMPARE(missing->bytes, std::uint64_t{0});  // the manifest is not the model
 
     const auto* notJson = rowNamed(rows, "hf.co/org/repo:Q4", "ollama");
     QVERIFY2(notJson, namesOf(rows).c_str());
@@ -400,6 +403,17 @@ void TestModelDiscovery::namesResolve() {
         QVERIFY2(resolved, ATTNVIZ_RESULT_MESSAGE(resolved));
         QCOMPARE(resolved.value(), root() / path.toStdString());
     }
+}
+
+void TestModelDiscovery::storeNames() {
+    QCOMPARE(core::storeModelName(m_llamaSnapshot), std::string("attnviz-test/tiny-llama"));
+    QCOMPARE(core::storeModelName(root() / "ollama/blobs" / ("sha256-" + kBlobHex)), std::string("tinyllama:1b"));
+    QCOMPARE(core::storeModelName(root() / "ollama/blobs" / ("sha256-" + kTemplateHex)), std::string());
+    QCOMPARE(core::storeModelName(m_addedModel), std::string());
+    // Loading takes the store's name, not the revision folder's.
+    auto model = core::loadModel(m_llamaSnapshot);
+    QVERIFY2(model, ATTNVIZ_RESULT_MESSAGE(model));
+    QCOMPARE((*model)->name(), std::string("attnviz-test/tiny-llama"));
 }
 
 void TestModelDiscovery::pathsPassThrough() {

@@ -161,6 +161,7 @@ void TestModelsWindow::doubleClickOpensTheSupportedModel() {
     QVERIFY(changed.count() == 1 || changed.wait(10000));
     const ui::LoadedModel& model = window.session()->model();
     QCOMPARE(QDir::cleanPath(model.dir), QDir::cleanPath(QString::fromStdString(m_snapshot.string())));
+    QCOMPARE(model.name(), QString("acme/tiny-llama"));  // not the revision folder's name
     const core::ModelConfig& c = model.model->config();
     QCOMPARE(c.modelType, m_config["model_type"].get<std::string>());
     QCOMPARE(c.nLayers, m_config["num_hidden_layers"].get<int>());

@@ -77,6 +77,26 @@ DiscoveryListing discoverModels(const DiscoveryRoots& roots, const DiscoveryOpti
     return listing;
 }
 
+std::string storeModelName(const fs::path& path) {
+    std::error_code ec;
+    fs::path absolute = fs::absolute(path, ec);
+    if (ec) return {};
+    absolute = absolute.lexically_normal();
+    const fs::path parent = absolute.parent_path();
+    if (parent.filename() == "snapshots") {
+        if (std::string repo = discovery::hubRepoName(parent.parent_path().filename().string()); !repo.empty()) {
+            return repo;
+        }
+    }
+    if (parent.filename() == "blobs") {
+        DiscoveryOptions bounded;
+        bounded.maxEntries = 10000;
+        discovery::Walk walk(bounded);
+        return discovery::ollamaNameOfBlob(parent.parent_path(), absolute, walk);
+    }
+    return {};
+}
+
 DiscoveredModel describeModelPath(const fs::path& path, std::string name, std::string source) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) return discovery::describeModelFolder(path, std::move(name), std::move(source));

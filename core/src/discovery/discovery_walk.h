@@ -64,6 +64,9 @@ void addHubRepo(const fs::path& repoDir, const std::string& name, const std::str
 void walkHuggingFaceHub(const fs::path& hub, Walk& walk);
 // manifests/<registry>/<namespace>/<name>/<tag> and their model blobs.
 void walkOllamaStore(const fs::path& root, Walk& walk);
+// The display name of the first manifest (sorted) whose model layer is
+// `blob` ("" for none).
+std::string ollamaNameOfBlob(const fs::path& root, const fs::path& blob, Walk& walk);
 // Model folders, .gguf files and hub repos under `root` (depth-bounded).
 // Names are paths relative to `root` (.gguf dropped; a folder holding one
 // .gguf is named by the folder); `root` itself is named by its file name.

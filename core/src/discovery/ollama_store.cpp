@@ -41,13 +41,20 @@ Result<fs::path> blobOf(const fs::path& root, const std::string& digest, const f
     return root / "blobs" / ("sha256-" + hex);
 }
 
+// A manifest that leads to no model: a row of 0 bytes (the manifest is not the model).
+DiscoveredModel manifestRow(const fs::path& manifest, std::string name, std::string reason) {
+    DiscoveredModel row = unsupportedRow(manifest, std::move(name), "ollama", std::move(reason));
+    row.bytes = 0;
+    return row;
+}
+
 // The model layer of one manifest as a row.
 DiscoveredModel describeManifest(const fs::path& root, const fs::path& manifest, std::string name) {
     auto json = readJsonFile(manifest);
-    if (!json) return unsupportedRow(manifest, std::move(name), "ollama", json.error());
+    if (!json) return manifestRow(manifest, std::move(name), json.error());
     const auto layers = json->is_object() ? json->find("layers") : json->end();
     if (!json->is_object() || layers == json->end() || !layers->is_array()) {
-        return unsupportedRow(manifest, std::move(name), "ollama",
+        return manifestRow(manifest, std::move(name),
                               "manifest " + quoted(manifest) + " has no \"layers\" array");
     }
     std::string modelDigest;
@@ -64,14 +71,14 @@ DiscoveredModel describeManifest(const fs::path& root, const fs::path& manifest,
         }
     }
     if (modelDigest.empty()) {
-        return unsupportedRow(manifest, std::move(name), "ollama",
+        return manifestRow(manifest, std::move(name),
                               "manifest " + quoted(manifest) + " has no layer of mediaType " + kModelMediaType);
     }
     auto blob = blobOf(root, modelDigest, manifest);
-    if (!blob) return unsupportedRow(manifest, std::move(name), "ollama", blob.error());
+    if (!blob) return manifestRow(manifest, std::move(name), blob.error());
     std::error_code ec;
     if (!fs::exists(*blob, ec)) {
-        return unsupportedRow(manifest, std::move(name), "ollama",
+        return manifestRow(manifest, std::move(name),
                               "the model blob " + quoted(*blob) + " of manifest " + quoted(manifest) +
                                   " is missing (an interrupted pull? run `ollama pull` again)");
     }
@@ -98,7 +105,49 @@ std::vector<fs::path> children(const fs::path& dir, bool files, Walk& walk) {
     return out;
 }
 
+// The digest of a manifest's model layer ("" when it has none or is not JSON).
+std::string modelDigestOf(const fs::path& manifest) {
+    auto json = readJsonFile(manifest);
+    if (!json || !json->is_object()) return {};
+    const auto layers = json->find("layers");
+    if (layers == json->end() || !layers->is_array()) return {};
+    for (const auto& layer : *layers) {
+        if (!layer.is_object()) continue;
+        const auto type = layer.find("mediaType");
+        const auto digest = layer.find("digest");
+        if (type != layer.end() && type->is_string() && type->get<std::string>() == kModelMediaType &&
+            digest != layer.end() && digest->is_string()) {
+            return digest->get<std::string>();
+        }
+    }
+    return {};
+}
+
 }  // namespace
+
+std::string ollamaNameOfBlob(const fs::path& root, const fs::path& blob, Walk& walk) {
+    const std::string file = blob.filename().string();
+    const std::string prefix = "sha256-";
+    if (file.rfind(prefix, 0) != 0) return {};
+    const std::string digest = "sha256:" + file.substr(prefix.size());
+    std::error_code ec;
+    const fs::path manifests = root / "manifests";
+    if (!fs::is_directory(manifests, ec)) return {};
+    for (const fs::path& registry : children(manifests, false, walk)) {
+        for (const fs::path& ns : children(registry, false, walk)) {
+            for (const fs::path& model : children(ns, false, walk)) {
+                for (const fs::path& tag : children(model, true, walk)) {
+                    if (walk.stopped()) return {};
+                    if (modelDigestOf(tag) == digest) {
+                        return displayName(registry.filename().string(), ns.filename().string(),
+                                           model.filename().string(), tag.filename().string());
+                    }
+                }
+            }
+        }
+    }
+    return {};
+}
 
 void walkOllamaStore(const fs::path& root, Walk& walk) {
     std::error_code ec;

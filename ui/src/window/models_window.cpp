@@ -77,9 +77,21 @@ ModelsWindow::ModelsWindow(QWidget* parent) : QWidget(parent, Qt::Window) {
     m_table->setTextElideMode(Qt::ElideMiddle);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setHighlightSections(false);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    // The reason takes the room that is left; the path is in the detail
+    // line under the table and in the tooltips.
+    m_table->horizontalHeader()->setStretchLastSection(false);
+    m_table->setColumnHidden(ModelList::Path, true);
     connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex& index) { openRow(index.row()); });
-    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ModelsWindow::updateButtons);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateButtons();
+        showSelected();
+    });
+
+    m_detail = new QLabel(this);
+    m_detail->setObjectName(QStringLiteral("modelDetail"));
+    m_detail->setWordWrap(true);
+    m_detail->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_detail->setText(tr("Select a model to see where it is."));
 
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("modelsStatus"));
@@ -110,9 +122,10 @@ ModelsWindow::ModelsWindow(QWidget* parent) : QWidget(parent, Qt::Window) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(where);
     layout->addWidget(m_table, 1);
+    layout->addWidget(m_detail);
     layout->addWidget(m_status);
     layout->addLayout(buttons);
-    resize(1100, 520);
+    resize(1240, 560);
     updateButtons();
 }
 
@@ -184,11 +197,13 @@ void ModelsWindow::showListing(core::DiscoveryListing listing) {
     for (const auto& m : listing.models) opens += m.supported ? 1 : 0;
     const int total = static_cast<int>(listing.models.size());
     m_list->setModels(std::move(listing.models));
-    m_table->resizeColumnsToContents();
-    // Long reasons and paths stay in their tooltips.
-    for (int c : {ModelList::Name, ModelList::Reason}) {
-        m_table->setColumnWidth(c, std::min(m_table->columnWidth(c), c == ModelList::Name ? 320 : 360));
+    QHeaderView* header = m_table->horizontalHeader();
+    for (int c = 0; c < ModelList::ColumnCount; ++c) {
+        header->setSectionResizeMode(c, c == ModelList::Reason ? QHeaderView::Stretch : QHeaderView::Interactive);
     }
+    m_table->resizeColumnsToContents();
+    m_table->setColumnWidth(ModelList::Name, std::min(m_table->columnWidth(ModelList::Name), 340));
+    showSelected();
     QString text = total == 0 ? tr("No models found. Add a folder that holds model folders or .gguf files.")
                               : (total == 1 ? tr("1 model, ") : tr("%1 models, ").arg(total)) +
                                     tr("%1 of them attnviz opens (double-click one to open it).").arg(opens);
@@ -210,6 +225,20 @@ void ModelsWindow::openRow(int viewRow) {
     m_status->setStyleSheet(QString());
     m_status->setText(tr("Opening %1...").arg(QString::fromStdString(m.name)));
     emit openRequested(QString::fromStdString(m.path.string()));
+}
+
+void ModelsWindow::showSelected() {
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    if (rows.isEmpty()) {
+        m_detail->setText(tr("Select a model to see where it is; double-click it to open it."));
+        return;
+    }
+    const core::DiscoveredModel& m = m_list->at(m_sorted->mapToSource(rows.first()).row());
+    QString text = QDir::toNativeSeparators(QString::fromStdString(m.path.string()));
+    if (!m.reason.empty()) {
+        text += QStringLiteral("\n") + (m.supported ? QString() : tr("Not supported: ")) + QString::fromStdString(m.reason);
+    }
+    m_detail->setText(text);
 }
 
 void ModelsWindow::updateButtons() {

@@ -56,6 +56,7 @@ private:
     void chooseFolderToRemove();
     void showListing(core::DiscoveryListing listing);
     void updateButtons();
+    void showSelected();
 
     QStringList m_added;
     bool m_listedOnce = false;
@@ -63,6 +64,7 @@ private:
     QSortFilterProxyModel* m_sorted = nullptr;
     QTableView* m_table = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_detail = nullptr;  // the selected row's path and full reason
     QPushButton* m_open = nullptr;
     QPushButton* m_refresh = nullptr;
     QPushButton* m_remove = nullptr;

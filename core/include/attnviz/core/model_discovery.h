@@ -80,6 +80,12 @@ DiscoveryListing discoverModels(const DiscoveryRoots& roots, const DiscoveryOpti
 // given name and source.
 DiscoveredModel describeModelPath(const std::filesystem::path& path, std::string name, std::string source);
 
+// The name the store holding `path` gives the model: "org/name" for a
+// Hugging Face cache snapshot, "name:tag" for an Ollama blob (the first
+// manifest naming it); "" when `path` is in neither. Loaded models take it
+// as their name (rather than a revision hash or "sha256-...").
+std::string storeModelName(const std::filesystem::path& path);
+
 // What --model REFERENCE opens: an existing folder or file as given;
 // otherwise the path of the listed model whose name is REFERENCE, or ends
 // with "/" + REFERENCE, or whose file is REFERENCE (and REFERENCE + ":latest"
