@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     options.modelDir = parser.value(model);
     options.hasText = parser.isSet(text);
     options.text = parser.value(text);
+    options.offerModelsOnFirstStart = true;
     window.show();
     window.start(options);
     return QApplication::exec();

@@ -64,6 +64,7 @@ private slots:
     void doubleClickOpensTheSupportedModel();
     void addedFoldersAreRemembered();
     void modelNameAtStart();
+    void firstStartOffersTheModels();
     void ggufDrops();
 
 private:
@@ -162,6 +163,7 @@ void TestModelsWindow::doubleClickOpensTheSupportedModel() {
     const ui::LoadedModel& model = window.session()->model();
     QCOMPARE(QDir::cleanPath(model.dir), QDir::cleanPath(QString::fromStdString(m_snapshot.string())));
     QCOMPARE(model.name(), QString("acme/tiny-llama"));  // not the revision folder's name
+    QVERIFY2(w->statusText().contains("acme/tiny-llama is open"), qPrintable(w->statusText()));
     const core::ModelConfig& c = model.model->config();
     QCOMPARE(c.modelType, m_config["model_type"].get<std::string>());
     QCOMPARE(c.nLayers, m_config["num_hidden_layers"].get<int>());
@@ -178,6 +180,7 @@ void TestModelsWindow::doubleClickOpensTheSupportedModel() {
     QCOMPARE(QDir::cleanPath(window.session()->model().dir), QDir::cleanPath(QString::fromStdString(m_snapshot.string())));
     auto* banner = window.findChild<ui::Banner*>();
     QVERIFY2(banner->message().contains("broken.gguf"), qPrintable(banner->message()));
+    QVERIFY2(w->statusText().contains("broken.gguf"), qPrintable(w->statusText()));
 }
 
 void TestModelsWindow::addedFoldersAreRemembered() {
@@ -218,6 +221,28 @@ void TestModelsWindow::modelNameAtStart() {
     auto* banner = window.findChild<ui::Banner*>();
     QTRY_VERIFY2_WITH_TIMEOUT(banner->text().contains("acme/tiny-llama"), qPrintable(banner->text()), 10000);  // not shown: message() is ""
     QVERIFY(window.session()->model().isValid());
+}
+
+// First start (nothing remembered): the Models window shows itself when it
+// finds a model attnviz opens; later starts do not.
+void TestModelsWindow::firstStartOffersTheModels() {
+    ui::AppSettings().setLastModel(QString());
+    ui::StartOptions options;
+    options.offerModelsOnFirstStart = true;
+    {
+        ui::MainWindow window;
+        window.start(options);
+        QTRY_VERIFY_WITH_TIMEOUT(window.modelsWindow()->isVisible(), 10000);
+        QCOMPARE(window.modelsWindow()->list()->rowCount(), 3);
+        QSignalSpy changed(window.session(), &ui::SessionModel::modelChanged);
+        QVERIFY(changed.count() == 1 || changed.wait(10000));  // the default model opened meanwhile
+    }
+    ui::MainWindow later;
+    QSignalSpy changed(later.session(), &ui::SessionModel::modelChanged);
+    later.start(options);
+    QVERIFY(changed.count() == 1 || changed.wait(10000));
+    QTest::qWait(300);
+    QVERIFY(!later.modelsWindow()->isVisible());
 }
 
 void TestModelsWindow::ggufDrops() {

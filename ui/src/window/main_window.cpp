@@ -21,6 +21,7 @@
 #include <QDir>
 #include "window/export_dialog.h"
 #include "window/model_drop.h"
+#include "window/model_list.h"
 #include "window/models_window.h"
 #include "window/status_line.h"
 #include "window/view_binding.h"
@@ -201,6 +202,7 @@ void MainWindow::wireSession() {
     connect(m_session, &SessionModel::resultUpdated, this, &MainWindow::onResultUpdated);
     connect(m_session, &SessionModel::modelChanged, this, &MainWindow::onModelChanged);
     connect(m_session, &SessionModel::loadFailed, this, [this](const QString& dir, const QString& message) {
+        if (m_modelsWindow != nullptr) m_modelsWindow->showOpenFailed(tr("Could not open %1: %2").arg(dir, message));
         m_settings->removeRecentModel(dir);
         rebuildModelMenus();
         // Nothing open (a failing --model at start): open the default model
@@ -235,6 +237,20 @@ void MainWindow::start(const StartOptions& options) {
            "attnviz reads Hugging Face folders: config.json and model.safetensors (model types: %1), with the "
            "model's tokenizer files to type text.")
             .arg(supportedModelTypes()));
+    if (options.offerModelsOnFirstStart && options.modelDir.isEmpty() && m_settings->lastModel().isEmpty()) {
+        ModelsWindow* models = modelsWindow();
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = connect(models, &ModelsWindow::listed, this, [models, once] {
+            QObject::disconnect(*once);
+            for (const auto& m : models->list()->models()) {
+                if (m.supported) {
+                    models->show();
+                    return;
+                }
+            }
+        });
+        models->refresh();
+    }
     if (!options.modelDir.isEmpty() && !QFileInfo::exists(options.modelDir)) {
         openModelReference(options.modelDir);  // a listed name ("org/name", "name:tag")
         return;
@@ -319,6 +335,7 @@ void MainWindow::onModelChanged() {
     m_input->setIdInput(!m.tokenizer, m.tokenizerProblem);
     m_tabs->setPlaceholder(tr("Type a sentence to see its attention."));
     m_settings->setLastModel(m.dir);
+    if (m_modelsWindow != nullptr) m_modelsWindow->showOpened(m.name());
     m_settings->addRecentModel(m.dir);
     rebuildModelMenus();
 }

@@ -241,6 +241,16 @@ void ModelsWindow::showSelected() {
     m_detail->setText(text);
 }
 
+void ModelsWindow::showOpened(const QString& name) {
+    m_status->setStyleSheet(QString());
+    m_status->setText(tr("%1 is open in the main window.").arg(name));
+}
+
+void ModelsWindow::showOpenFailed(const QString& message) {
+    m_status->setStyleSheet(QStringLiteral("color: #b00020;"));
+    m_status->setText(message);
+}
+
 void ModelsWindow::updateButtons() {
     m_remove->setEnabled(!m_added.isEmpty());
     m_open->setEnabled(m_table->selectionModel()->hasSelection());

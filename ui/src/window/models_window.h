@@ -39,6 +39,10 @@ public:
     // openRequested for a supported one, shows the reason otherwise.
     void openRow(int viewRow);
 
+    // What came of the last open: the window's status line says it.
+    void showOpened(const QString& name);
+    void showOpenFailed(const QString& message);
+
     QTableView* table() const { return m_table; }
     const ModelList* list() const { return m_list; }
     QString statusText() const;

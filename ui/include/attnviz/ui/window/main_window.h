@@ -38,6 +38,9 @@ struct StartOptions {
     QString modelDir;       // --model (a folder, a .gguf file or a listed name); empty: last model, else the embedded default
     QString text;           // --text
     bool hasText = false;
+    // First start (no model remembered, none asked for): list the models on
+    // this computer and show the Models window when attnviz opens any.
+    bool offerModelsOnFirstStart = false;
 };
 
 class MainWindow : public QMainWindow {
