@@ -109,10 +109,11 @@ core::Result<std::vector<core::Token>> readTokens(const ArgParser& args, const c
 }
 
 core::Result<CliSession> openSession(const ArgParser& args) {
-    auto dir = modelPath(args);
-    if (!dir) return dir.takeError();
+    // Option errors first: resolving a name may walk the model stores.
     auto mask = core::MaskMode::parse(args.value("--mask").value_or("default"));
     if (!mask) return mask.takeError();
+    auto dir = modelPath(args);
+    if (!dir) return dir.takeError();
     auto session = core::Session::open(*dir);
     if (!session) return session.takeError();
     const core::Session& s = **session;
