@@ -28,6 +28,9 @@ commands:
              a seeded random model of a preset's shape (tiny-<family> for tests, real shapes
              such as bert-base, gpt2-small, llama-1b, pythia-160m, gemma2-2b); an unknown
              NAME lists them all
+  make-model --preset NAME --out FILE.gguf [--seed S] [--gguf-type f32|f16|bf16|q8_0|q4_0]
+             the same model as one GGUF file laid out as llama.cpp's converter writes it
+             (llama, qwen2, gemma, gemma2, phi3 and gpt2 presets)
   models     [--json] [--add DIR...]
              the models on this machine: the Hugging Face cache (HF_HUB_CACHE, else HF_HOME/hub,
              else ~/.cache/huggingface/hub), Ollama (OLLAMA_MODELS, else ~/.ollama/models), LM Studio

@@ -5,16 +5,47 @@
 #include "commands.h"
 #include "output_file.h"
 
+#include "attnviz/core/gguf_model.h"
 #include "attnviz/core/model_config.h"
 #include "attnviz/core/random_model.h"
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 namespace attnviz::cli {
 
+namespace {
+
+// make-model --out FILE.gguf: one GGUF file, 2-D weights in --gguf-type.
+int writeGgufModel(const std::string& config, const std::string& out, const std::string& preset,
+                   const core::RandomModelOptions& options, const ArgParser& args) {
+    if (args.has("--dtype")) return fail("--dtype is for safetensors folders; a .gguf file takes --gguf-type");
+    const std::string typeName = args.value("--gguf-type").value_or("f32");
+    static const std::map<std::string, core::GgmlType> kTypes = {{"f32", core::GgmlType::F32},
+                                                                 {"f16", core::GgmlType::F16},
+                                                                 {"bf16", core::GgmlType::BF16},
+                                                                 {"q8_0", core::GgmlType::Q8_0},
+                                                                 {"q4_0", core::GgmlType::Q4_0}};
+    auto type = kTypes.find(typeName);
+    if (type == kTypes.end()) return fail("--gguf-type must be f32, f16, bf16, q8_0 or q4_0");
+    if (int rc = writeOutput(out, [&](std::FILE* f, std::string& error) {
+            core::Status s = core::writeRandomGguf(config, f, "'" + out + "'", options, type->second);
+            if (!s) error = s.error();
+            return bool(s);
+        });
+        rc != 0) {
+        return rc;
+    }
+    std::printf("wrote %s (%s as GGUF %s, seed %llu)\n", out.c_str(), preset.c_str(), typeName.c_str(),
+                static_cast<unsigned long long>(options.seed));
+    return 0;
+}
+
+}  // namespace
+
 int runMakeModel(const std::vector<std::string>& argv) {
-    auto args = ArgParser::parse(argv, {{"--preset"}, {"--out"}, {"--seed"}, {"--dtype"}});
+    auto args = ArgParser::parse(argv, {{"--preset"}, {"--out"}, {"--seed"}, {"--dtype"}, {"--gguf-type"}});
     if (!args) return fail(args.error());
     auto preset = args->required("--preset");
     if (!preset) return fail(preset.error());
@@ -34,6 +65,9 @@ int runMakeModel(const std::vector<std::string>& argv) {
     if (auto parsed = core::ModelConfig::fromJson(*config, "preset '" + *preset + "'"); !parsed) {
         return fail(parsed.error());
     }
+
+    if (std::filesystem::path(*out).extension() == ".gguf") return writeGgufModel(*config, *out, *preset, options, *args);
+    if (args->has("--gguf-type")) return fail("--gguf-type goes with an --out file ending in .gguf");
 
     const std::filesystem::path dir(*out);
     std::error_code ec;

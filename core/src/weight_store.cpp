@@ -75,7 +75,8 @@ Result<WeightStore> WeightStore::derived(std::filesystem::path source, std::shar
     store.m_derivedOwner = std::move(owner);
     if (lazyLayerBudget > 0) store.m_lazy = std::make_unique<LazyLayers>(lazyLayerBudget);
     for (DerivedTensor& t : tensors) {
-        if (store.m_lazy && t.layer >= 0) {
+        // Vectors (norm gains, biases) are small: filled once, up front.
+        if (store.m_lazy && t.layer >= 0 && t.shape.size() >= 2) {
             std::uint64_t numel = 1;
             for (auto d : t.shape) numel *= static_cast<std::uint64_t>(d);
             store.m_lazyIndex[t.name] = store.m_lazy->add(t.layer, numel, t.fill);
@@ -88,6 +89,11 @@ Result<WeightStore> WeightStore::derived(std::filesystem::path source, std::shar
                                                      store.m_source.string() + "'");
     }
     return store;
+}
+
+std::string WeightStore::describe(const std::string& name) const {
+    auto it = m_sourceNames.find(name);
+    return it == m_sourceNames.end() ? "'" + name + "'" : "'" + it->second + "' (" + name + ")";
 }
 
 bool WeightStore::contains(std::string_view name) const {

@@ -180,8 +180,9 @@ void TestModelLoading::badFolders_data() {
                                        << ErrorCode::InvalidInput;
     QTest::newRow("some other file") << "other-file" << "is a file, not a model folder; attnviz opens Hugging Face"
                                      << ErrorCode::InvalidInput;
-    QTest::newRow("gguf file") << "gguf-file" << "is a GGUF file (llama.cpp, Ollama, LM Studio)" << ErrorCode::Unsupported;
-    QTest::newRow("folder of gguf") << "gguf-folder" << "holds GGUF files ('model-q4.gguf')" << ErrorCode::Unsupported;
+    // GGUF files open (test_gguf_models); an empty one says what it lacks.
+    QTest::newRow("gguf file") << "gguf-file" << "metadata \"general.architecture\" is missing" << ErrorCode::CorruptFile;
+    QTest::newRow("folder of gguf") << "gguf-folder" << "holds GGUF files ('model-q4.gguf') and no config.json; open the .gguf file itself" << ErrorCode::InvalidInput;
     QTest::newRow("hf cache entry") << "hf-cache" << "is a Hugging Face cache entry; open one of its snapshots"
                                     << ErrorCode::InvalidInput;
     QTest::newRow("does not exist") << "missing" << "does not exist" << ErrorCode::Io;

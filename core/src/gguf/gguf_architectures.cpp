@@ -104,9 +104,14 @@ Status gemmaConfig(const GgufFile& f, const std::string& arch, json& out) {
         ATTNVIZ_TRY(m.number("attn_logit_softcapping", "attn_logit_softcapping", false));
         ATTNVIZ_TRY(m.number("final_logit_softcapping", "final_logit_softcapping", false));
         ATTNVIZ_TRY(m.integer("attention.sliding_window", "sliding_window", false));
-        // llama.cpp scales queries by key_length^-0.5, which is what
-        // Gemma 2's query_pre_attn_scalar is for the released models.
-        if (out.contains("head_dim")) out["query_pre_attn_scalar"] = out["head_dim"];
+        // The file has no query_pre_attn_scalar; llama.cpp scales queries
+        // by key_length^-0.5, except for the 46-layer 27B model, where it
+        // uses (embedding_length / head_count)^-0.5, as its HF config does.
+        if (out.value("num_hidden_layers", 0) == 46 && out.value("num_attention_heads", 0) > 0) {
+            out["query_pre_attn_scalar"] = out.value("hidden_size", 0) / out.value("num_attention_heads", 1);
+        } else if (out.contains("head_dim")) {
+            out["query_pre_attn_scalar"] = out["head_dim"];
+        }
     }
     return Status::success();
 }
@@ -115,6 +120,10 @@ Status phi3Config(const GgufFile& f, const std::string& arch, json& out) {
     ATTNVIZ_TRY(rotaryDecoder(f, arch, out));
     out["hidden_act"] = "silu";
     MetadataReader m(f, arch, out);
+    // 0 marks "no window" (Phi-4).
+    auto window = f.integer(arch + ".attention.sliding_window");
+    if (!window) return window.takeError();
+    if (window->has_value() && **window > 0) out["sliding_window"] = **window;
     if (m.has("rope.scaling.original_context_length") || f.tensor("rope_factors_long.weight")) {
         return makeError(ErrorCode::Unsupported, "'" + f.path().string() +
                                                      "': Phi-3 long-context rope scaling (rope_factors_long) is not "

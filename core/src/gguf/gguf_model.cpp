@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <unordered_map>
 
 namespace attnviz::core {
 namespace {
@@ -145,15 +146,17 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
 
     std::vector<DerivedTensor> tensors;
     std::map<std::string, std::string> used;  // GGUF name -> HF name
+    std::unordered_map<std::string, std::string> ggufNames;  // HF name -> GGUF name, for messages
     for (const auto& [role, spec] : arch.tensors) {
         const bool perLayer = spec.gguf.find("{L}") != std::string::npos;
         if (role == TensorRole::LmHeadWeight && config->tieWordEmbeddings) continue;
         for (int layer = 0; layer < (perLayer ? config->nLayers : 1); ++layer) {
             const std::string ggufName = layerName(spec.gguf, layer);
-            const GgufTensorInfo* t = file->tensor(ggufName);
-            if (!t) continue;  // the binder names what a family needs and lacks
             const std::string hfName = tensorName(names, prefix, role, perLayer ? layer : -1);
             if (hfName.empty()) continue;
+            ggufNames[hfName] = ggufName;
+            const GgufTensorInfo* t = file->tensor(ggufName);
+            if (!t) continue;  // the binder names what a family needs and lacks
             const GgmlTypeInfo& type = ggmlTypeInfo(t->type);
             if (!type.supported) {
                 return makeError(ErrorCode::Unsupported, where(*file) + ": tensor '" + ggufName + "' has type " +
@@ -219,6 +222,7 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
     auto derived = WeightStore::derived(path, file, std::move(tensors), LazyLayers::defaultBudget());
     if (!derived) return derived.takeError();
     auto store = std::make_unique<WeightStore>(std::move(derived.value()));
+    store->setSourceNames(std::move(ggufNames));
     auto model = architectureInfo(config->architecture).create(config.value(), std::move(store), progress);
     if (!model) return prefixError(where(*file) + ": ", model.takeError());
     if (!ignored.empty()) {

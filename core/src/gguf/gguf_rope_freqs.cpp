@@ -7,11 +7,8 @@
 #include <vector>
 
 namespace attnviz::core {
-namespace {
-
-// The divisors llama.cpp's converter writes for llama3 rope scaling, per
-// frequency i < dim / 2, in its own float/double steps.
-std::vector<double> llama3Divisors(double base, int dim, double factor, double low, double high, double original) {
+// In the converter's own float/double steps.
+std::vector<double> llama3RopeDivisors(double base, int dim, double factor, double low, double high, double original) {
     const double lowWavelen = original / low;
     const double highWavelen = original / high;
     std::vector<double> out;
@@ -29,8 +26,6 @@ std::vector<double> llama3Divisors(double base, int dim, double factor, double l
     }
     return out;
 }
-
-}  // namespace
 
 Status llama3RopeScalingFromFactors(const GgufFile& file, nlohmann::json& config) {
     const GgufTensorInfo* t = file.tensor("rope_freqs.weight");
@@ -58,7 +53,7 @@ Status llama3RopeScalingFromFactors(const GgufFile& file, nlohmann::json& config
     const double factor = *std::max_element(stored.begin(), stored.end());
     // The parameters every released Llama 3.1 / 3.2 / 3.3 model uses.
     const double low = 1.0, high = 4.0, original = 8192.0;
-    const auto expected = llama3Divisors(base, dim, factor, low, high, original);
+    const auto expected = llama3RopeDivisors(base, dim, factor, low, high, original);
     for (std::size_t i = 0; i < stored.size(); ++i) {
         if (!(std::abs(stored[i] - expected[i]) <= 1e-5 * std::max(1.0, std::abs(expected[i])))) {
             return makeError(ErrorCode::Unsupported,

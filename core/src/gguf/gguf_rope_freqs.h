@@ -11,7 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <vector>
+
 namespace attnviz::core {
+
+// The divisors llama.cpp's converter writes for llama3 rope scaling, one per
+// rotary frequency (dim / 2 of them).
+std::vector<double> llama3RopeDivisors(double base, int dim, double factor, double lowFreqFactor,
+                                       double highFreqFactor, double originalPositions);
 
 // Adds "rope_scaling" to `config` when the file has rope_freqs.weight; an
 // Unsupported error when its divisors are not llama3 scaling.

@@ -2,6 +2,7 @@
 
 #include "architecture_tensors.h"
 #include "architectures.h"
+#include "random_weights.h"
 
 #include "attnviz/core/model_config.h"
 #include "attnviz/core/safetensors_writer.h"
@@ -44,10 +45,6 @@ Result<std::string> randomModelConfig(const std::string& preset) {
     return it->second;
 }
 
-namespace {
-
-using WeightSink = std::function<Status(const std::vector<SafetensorsWriter::Entry>&, const SafetensorsWriter::Filler&)>;
-
 // Every tensor of the architecture's list that random models carry, in its
 // order and with the head model's prefix ("bert.", "model.", ...), handed
 // with its seeded values to `sink`.
@@ -79,8 +76,6 @@ Status randomWeights(const ModelConfig& config, const RandomModelOptions& option
         }
     });
 }
-
-}  // namespace
 
 Status writeRandomModel(const std::string& configJson, const std::filesystem::path& dir,
                         const RandomModelOptions& options) {

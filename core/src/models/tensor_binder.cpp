@@ -12,7 +12,8 @@ namespace {
 // "'model.safetensors'", or the shard index for sharded folders.
 std::string weightsFileText(const WeightStore& store) {
     const std::string file = store.source().filename().string();
-    return file == "model.safetensors" ? "'" + file + "'" : "the shards listed in '" + file + "'";
+    const bool single = file == "model.safetensors" || store.source().extension() == ".gguf";
+    return single ? "'" + file + "'" : "the shards listed in '" + file + "'";
 }
 
 // The body prefix, detected from the token embedding: "bert." for
@@ -31,7 +32,7 @@ Result<std::string> detectPrefix(const WeightStore& store, const WeightNameTable
     for (const TensorSpec& spec : specs) {
         if (spec.role == TensorRole::TokenEmbedding) shape = spec.shape;
     }
-    return makeError(ErrorCode::CorruptFile, "tensor '" + table.bodyPrefixes.front() + probe + "' is missing from " +
+    return makeError(ErrorCode::CorruptFile, "tensor " + store.describe(table.bodyPrefixes.front() + probe) + " is missing from " +
                                                  weightsFileText(store) + " (expected shape " + shapeText(shape) +
                                                  "; also looked for " + others +
                                                  "); is this folder the architecture its config.json says?");
@@ -141,7 +142,7 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
                     for (std::int64_t k = 0; k < n; ++k) {
                         if (!std::isfinite(v[k])) {
                             return makeError(ErrorCode::CorruptFile,
-                                             "tensor '" + name + "' in " + weightsFileText(store) + " holds " +
+                                             "tensor " + store.describe(name) + " in " + weightsFileText(store) + " holds " +
                                                  (std::isnan(v[k]) ? "NaN" : "an infinite value") + " at index " +
                                                  std::to_string(k));
                         }
@@ -153,7 +154,7 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
                 bound.m_order.push_back({name, layer, data.value(), count});
                 used.insert(name);
             } else if (spec.need == TensorNeed::Required) {
-                return makeError(ErrorCode::CorruptFile, "tensor '" + name + "' is missing from " +
+                return makeError(ErrorCode::CorruptFile, "tensor " + store.describe(name) + " is missing from " +
                                                              weightsFileText(store) + " (expected shape " +
                                                              shapeText(spec.shape) + ")");
             }

@@ -8,8 +8,10 @@
 #include "attnviz/core/gguf_file.h"
 #include "attnviz/core/model.h"
 #include "attnviz/core/model_config.h"
+#include "attnviz/core/random_model.h"
 #include "attnviz/core/result.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -32,5 +34,11 @@ std::string ggufUnsupportedReason(const GgufFile& file);
 std::string ggufWeightTypeName(const GgufFile& file);
 
 Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, const ProgressFn& progress = {});
+
+// A seeded random model (random_model.h) as a GGUF file laid out as
+// llama.cpp's converter would write it from the same safetensors weights:
+// 2-D weights in `type` (F32, F16, BF16, Q8_0 or Q4_0), the rest F32.
+Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std::string& name,
+                       const RandomModelOptions& options, GgmlType type);
 
 }  // namespace attnviz::core

@@ -48,6 +48,12 @@ public:
     LayerLease leaseLayer(int layer) const { return m_lazy ? m_lazy->lease(layer) : LayerLease{}; }
     const LazyLayers* lazyLayers() const { return m_lazy.get(); }
 
+    // For messages: the name a tensor has in its file when that differs
+    // from the Hugging Face name attnviz binds ("'blk.1.ffn_down.weight'
+    // (model.layers.1.mlp.down_proj.weight)"), else "'name'".
+    std::string describe(const std::string& name) const;
+    void setSourceNames(std::unordered_map<std::string, std::string> names) { m_sourceNames = std::move(names); }
+
     bool contains(std::string_view name) const;
     const TensorInfo* info(std::string_view name) const;
     std::vector<std::string> names() const;
@@ -71,6 +77,7 @@ private:
     std::shared_ptr<const void> m_derivedOwner;
     std::unordered_map<std::string, DerivedTensor> m_derived;
     std::unique_ptr<LazyLayers> m_lazy;
+    std::unordered_map<std::string, std::string> m_sourceNames;  // HF name -> name in the file
     std::unordered_map<std::string, std::size_t> m_lazyIndex;  // name -> LazyLayers tensor
 };
 
