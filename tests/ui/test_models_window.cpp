@@ -234,8 +234,8 @@ void TestModelsWindow::firstStartOffersTheModels() {
         window.start(options);
         QTRY_VERIFY_WITH_TIMEOUT(window.modelsWindow()->isVisible(), 10000);
         QCOMPARE(window.modelsWindow()->list()->rowCount(), 3);
-        QSignalSpy changed(window.session(), &ui::SessionModel::modelChanged);
-        QVERIFY(changed.count() == 1 || changed.wait(10000));  // the default model opened meanwhile
+        // The default model opens meanwhile; it is remembered for the next start.
+        QTRY_VERIFY_WITH_TIMEOUT(window.session()->model().isValid(), 10000);
     }
     ui::MainWindow later;
     QSignalSpy changed(later.session(), &ui::SessionModel::modelChanged);
