@@ -37,6 +37,7 @@ private slots:
     void table();
     void modelByName();
     void errors();
+    void ollamaGgufByName();
 
 private:
     fs::path root() const { return m_tmp.path().toStdString(); }
@@ -163,6 +164,41 @@ void TestModelsCli::errors() {
         QVERIFY2(r.err.contains(c.says), r.err.constData());
         QCOMPARE(r.err.count('\n'), 1);
     }
+}
+
+// A real GGUF file (written by make-model) as an Ollama blob: listed as
+// supported with its weight type, and run through --model name:tag under
+// that name.
+void TestModelsCli::ollamaGgufByName() {
+    const fs::path store = root() / "home/.ollama/models";
+    const std::string hex(64, '7');
+    const fs::path blob = store / "blobs" / ("sha256-" + hex);
+    fs::create_directories(blob.parent_path());
+    auto made = cli({"make-model", "--preset", "tiny-llama", "--out", QString::fromStdString(blob.string() + ".gguf"),
+                     "--gguf-type", "q8_0"});
+    QVERIFY2(made.exitCode == 0, made.err.constData());
+    fs::rename(blob.string() + ".gguf", blob);  // blobs have no extension
+    writeText(store / "manifests/registry.ollama.ai/library/tiny/q8",
+              R"({"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:)" + hex + R"("}]})");
+
+    const auto r = cli({"models", "--json"});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QJsonObject row;
+    for (const auto& m : QJsonDocument::fromJson(r.out).object()["models"].toArray()) {
+        if (m.toObject()["name"].toString() == "tiny:q8") row = m.toObject();
+    }
+    QVERIFY2(!row.isEmpty(), r.out.constData());
+    QCOMPARE(row["path"].toString(), QString::fromStdString(blob.string()));
+    QCOMPARE(row["architecture"].toString(), QString("llama"));
+    QCOMPARE(row["dtype"].toString(), QString("Q8_0"));
+    QCOMPARE(row["layers"].toInt(), 2);
+    QCOMPARE(row["bytes"].toDouble(), double(fs::file_size(blob)));
+    QVERIFY2(row["supported"].toBool(), qPrintable(row["reason"].toString()));
+
+    const auto run = cli({"attention", "--model", "tiny:q8", "--ids", "1,2,3"});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QCOMPARE(QJsonDocument::fromJson(run.out).object()["model"].toString(), QString("tiny:q8"));
+    fs::remove(store / "manifests/registry.ollama.ai/library/tiny/q8");
 }
 
 QTEST_GUILESS_MAIN(TestModelsCli)
