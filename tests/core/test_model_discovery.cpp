@@ -23,6 +23,8 @@
 #include <fstream>
 #include <map>
 
+#include <sys/stat.h>
+
 using namespace attnviz;
 namespace fs = std::filesystem;
 
@@ -172,6 +174,9 @@ void TestModelDiscovery::initTestCase() {
               R"({"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:)" + kMissingHex +
                   R"("}]})");
     writeText(ollama / "manifests/hf.co/org/repo/Q4", "{\"layers\": [");
+    // A FIFO where a manifest should be: reading it would block forever.
+    QCOMPARE(::mkfifo((ollama / "manifests/hf.co/org/repo/fifo").c_str(), 0600), 0);
+    QCOMPARE(::mkfifo((hub() / "models--org--tiny-GGUF/snapshots/4444/pipe.gguf").c_str(), 0600), 0);
 
     // LM Studio: one file in one repository, two in another, a loop of links.
     const fs::path lms = home / ".lmstudio/models";
@@ -245,8 +250,12 @@ void TestModelDiscovery::huggingFaceRows() {
     QVERIFY2(broken->reason.find("broken link") != std::string::npos, broken->reason.c_str());
     QCOMPARE(broken->bytes, std::uint64_t{0});
 
-    const auto* gguf = rowNamed(rows, "org/tiny-GGUF", "huggingface");
+    // Two .gguf entries (one a FIFO): each is named by its file.
+    const auto* gguf = rowNamed(rows, "org/tiny-GGUF/tiny-Q8_0", "huggingface");
     QVERIFY2(gguf, namesOf(rows).c_str());
+    const auto* pipe = rowNamed(rows, "org/tiny-GGUF/pipe", "huggingface");
+    QVERIFY2(pipe && !pipe->supported, namesOf(rows).c_str());
+    QVERIFY2(pipe->reason.find("not a regular file") != std::string::npos, pipe->reason.c_str());
     QCOMPARE(gguf->path, hub() / "models--org--tiny-GGUF/snapshots/4444/tiny-Q8_0.gguf");
     QCOMPARE(gguf->architecture, std::string("llama"));
     QCOMPARE(*gguf->layers, 3);
@@ -280,6 +289,9 @@ void TestModelDiscovery::ollamaRows() {
     QVERIFY2(notJson, namesOf(rows).c_str());
     QVERIFY(!notJson->supported);
     QVERIFY2(notJson->reason.find("manifests/hf.co/org/repo/Q4") != std::string::npos, notJson->reason.c_str());
+    const auto* fifo = rowNamed(rows, "hf.co/org/repo:fifo", "ollama");
+    QVERIFY2(fifo && !fifo->supported, namesOf(rows).c_str());
+    QVERIFY2(fifo->reason.find("not a regular file") != std::string::npos, fifo->reason.c_str());
 }
 
 void TestModelDiscovery::lmStudioAndLlamaCppRows() {

@@ -41,6 +41,11 @@ DiscoveredModel describeGgufFile(const fs::path& file, std::string name, std::st
         row.reason = quoted(file) + " is a broken link (its target is missing)";
         return row;
     }
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {  // a FIFO would block the open
+        row.reason = quoted(file) + " is not a regular file";
+        return row;
+    }
     auto gguf = GgufFile::open(file);
     if (!gguf) {
         row.reason = gguf.error();

@@ -77,6 +77,11 @@ DiscoveredModel describeModelFolder(const fs::path& dir, std::string name, std::
         row.reason = std::move(broken);
         return row;
     }
+    std::error_code ec;
+    if (!fs::is_regular_file(dir / "config.json", ec)) {  // a FIFO would block the read
+        row.reason = quoted(dir / "config.json") + " is not a regular file";
+        return row;
+    }
     auto config = ModelConfig::fromFile(dir / "config.json");
     if (config) {
         row.architecture = config->modelType;

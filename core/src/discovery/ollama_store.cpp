@@ -50,6 +50,10 @@ DiscoveredModel manifestRow(const fs::path& manifest, std::string name, std::str
 
 // The model layer of one manifest as a row.
 DiscoveredModel describeManifest(const fs::path& root, const fs::path& manifest, std::string name) {
+    std::error_code ec;
+    if (!fs::is_regular_file(manifest, ec)) {  // a FIFO would block the read
+        return manifestRow(manifest, std::move(name), "manifest " + quoted(manifest) + " is not a regular file");
+    }
     auto json = readJsonFile(manifest);
     if (!json) return manifestRow(manifest, std::move(name), json.error());
     const auto layers = json->is_object() ? json->find("layers") : json->end();
@@ -76,7 +80,6 @@ DiscoveredModel describeManifest(const fs::path& root, const fs::path& manifest,
     }
     auto blob = blobOf(root, modelDigest, manifest);
     if (!blob) return manifestRow(manifest, std::move(name), blob.error());
-    std::error_code ec;
     if (!fs::exists(*blob, ec)) {
         return manifestRow(manifest, std::move(name),
                               "the model blob " + quoted(*blob) + " of manifest " + quoted(manifest) +
@@ -107,6 +110,8 @@ std::vector<fs::path> children(const fs::path& dir, bool files, Walk& walk) {
 
 // The digest of a manifest's model layer ("" when it has none or is not JSON).
 std::string modelDigestOf(const fs::path& manifest) {
+    std::error_code ec;
+    if (!fs::is_regular_file(manifest, ec)) return {};
     auto json = readJsonFile(manifest);
     if (!json || !json->is_object()) return {};
     const auto layers = json->find("layers");
