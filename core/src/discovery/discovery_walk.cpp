@@ -64,7 +64,9 @@ void Walk::add(DiscoveredModel model) {
         }
         return;
     }
-    if (!m_paths.insert(resolvedKey(model.path)).second) return;
+    // The same model reached twice (an added folder inside a store) is
+    // listed once; two names of one file (Ollama tags sharing a blob) both.
+    if (!m_paths.insert(resolvedKey(model.path) + '\n' + model.name).second) return;
     m_listing.models.push_back(std::move(model));
 }
 

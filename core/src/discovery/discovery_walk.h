@@ -25,7 +25,8 @@ public:
     bool stopped() const;
     // True the first time `dir` (resolved through links) is seen.
     bool firstVisit(const fs::path& dir);
-    // Adds a row unless its path is listed already or the rows are full.
+    // Adds a row unless one of that path and name is listed already or the
+    // rows are full.
     void add(DiscoveredModel model);
     int maxDepth() const { return m_options.maxDepth; }
     DiscoveryListing take() { return std::move(m_listing); }

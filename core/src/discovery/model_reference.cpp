@@ -73,9 +73,11 @@ std::string closeMatches(const std::string& reference, const std::vector<Discove
         std::size_t best = std::string::npos;
         for (const std::string& key : keysOf(m)) {
             const std::string k = lower(key);
-            const std::size_t d = k.find(ref) != std::string::npos || ref.find(k) != std::string::npos
-                                      ? 0
-                                      : editDistance(k, ref);
+            // A name holding what was typed is closest; a name held in it
+            // counts only when it is not a mere letter or two ("a").
+            const std::size_t d = k.find(ref) != std::string::npos                     ? 0
+                                  : k.size() >= 4 && ref.find(k) != std::string::npos ? 1
+                                                                                      : editDistance(k, ref);
             best = std::min(best, d);
         }
         if (best <= std::max<std::size_t>(2, ref.size() / 3)) near.emplace_back(best, rowLabel(m));
