@@ -2,6 +2,7 @@
 // the same Session as every other command.
 #include "arg_parser.h"
 #include "commands.h"
+#include "model_input.h"
 #include "memory_bandwidth.h"
 #include "process_memory.h"
 
@@ -20,7 +21,7 @@ int runBench(const std::vector<std::string>& argv) {
     if (std::find(argv.begin(), argv.end(), "--typing") != argv.end()) return runTypingBench(argv);
     auto args = ArgParser::parse(argv, {{"--model"}, {"--tokens"}, {"--repeat"}, {"--threads"}, {"--mask"}, {"--scores", false}});
     if (!args) return fail(args.error());
-    auto dir = args->required("--model");
+    auto dir = modelPath(*args);
     if (!dir) return fail(dir.error());
     auto tokens = args->intValue("--tokens", 128, 1, 1 << 16);
     if (!tokens) return fail(tokens.error());

@@ -39,7 +39,7 @@ double percentile(const std::vector<double>& ms, double fraction) {
 int runTypingBench(const std::vector<std::string>& argv) {
     auto args = ArgParser::parse(argv, {{"--model"}, {"--typing"}, {"--threads"}, {"--mask"}, {"--no-reuse", false}});
     if (!args) return fail(args.error());
-    auto dir = args->required("--model");
+    auto dir = modelPath(*args);
     if (!dir) return fail(dir.error());
     auto text = readTextFile(*args->value("--typing"), "--typing");
     if (!text) return fail(text.error());

@@ -15,6 +15,7 @@ int runBench(const std::vector<std::string>& args);
 // bench --typing FILE: FILE's text typed one character at a time (bench_typing.cpp).
 int runTypingBench(const std::vector<std::string>& args);
 int runMakeModel(const std::vector<std::string>& args);
+int runModels(const std::vector<std::string>& args);
 // Only in builds with the GUI (ATTNVIZ_BUILD_GUI): it draws with attnviz_ui.
 int runExport(const std::vector<std::string>& args);
 

@@ -35,6 +35,11 @@ commands:
   make-model --preset NAME --out FILE.gguf [--seed S] [--gguf-type f32|f16|bf16|q8_0|q4_0]
              the same model as one GGUF file laid out as llama.cpp's converter writes it
              (llama, qwen2, gemma, gemma2, phi3 and gpt2 presets)
+  models     [--json] [--add DIR...]
+             the models on this machine: the Hugging Face cache (HF_HUB_CACHE, else HF_HOME/hub,
+             else ~/.cache/huggingface/hub), Ollama (OLLAMA_MODELS, else ~/.ollama/models), LM Studio
+             (~/.lmstudio/models, ~/.cache/lm-studio/models), llama.cpp (LLAMA_CACHE, else
+             ~/.cache/llama.cpp) and the folders given with --add; whether attnviz opens each, or why not
   export     --model DIR (--text T [--pair P] | --ids 1,2,3) [--mask M]
              [--view head|overview|compare|difference] [--layer L --head H] [--heads l:h,l:h]
              [--source mask|heads] [--colormap viridis|magma|greys] [--range head|shared|fixed]
@@ -43,6 +48,9 @@ commands:
              the figures of the GUI's File > Export, drawn by the same code; --all DIR
              writes every head (--view head) as DIR/<model>-L<l>H<h>.<format>
 
+--model takes a model folder, a .gguf file or a name that `models` lists: the full name
+("org/name", "name:tag"), its last part ("bert-base-uncased") or an Ollama name without its
+tag (":latest"), when exactly one model matches.
 --text-file F reads the text (UTF-8, up to 1 MiB) from a file, wherever --text is taken.
 Layers and heads are numbered from 0 everywhere (CLI, GUI, exports).
 attention JSON: row = query, column = key; with --scores, masked scores are null.
@@ -83,6 +91,7 @@ int main(int argc, char** argv) {
         if (command == "predict") return attnviz::cli::runPredict(args);
         if (command == "bench") return attnviz::cli::runBench(args);
         if (command == "make-model") return attnviz::cli::runMakeModel(args);
+        if (command == "models") return attnviz::cli::runModels(args);
         if (command == "export") {
 #ifdef ATTNVIZ_CLI_EXPORT
             return attnviz::cli::runExport(args);

@@ -2,6 +2,8 @@
 
 #include "commands.h"
 
+#include "attnviz/core/model_discovery.h"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +17,14 @@ using core::makeError;
 
 std::vector<OptionSpec> inputOptions() {
     return {{"--model"}, {"--text"}, {"--text-file"}, {"--pair"}, {"--ids"}, {"--token-types"}, {"--global"}, {"--trace"}};
+}
+
+core::Result<std::string> modelPath(const ArgParser& args) {
+    auto reference = args.required("--model");
+    if (!reference) return reference.takeError();
+    auto path = core::resolveModelReference(*reference);
+    if (!path) return core::prefixError("--model: ", path.takeError());
+    return path->string();
 }
 
 bool hasTextInput(const ArgParser& args) { return args.has("--text") || args.has("--text-file"); }
@@ -115,10 +125,11 @@ core::Result<CliTrace> openTrace(const ArgParser& args) {
 }
 
 core::Result<CliSession> openSession(const ArgParser& args) {
-    auto dir = args.required("--model");
-    if (!dir) return dir.takeError();
+    // Option errors first: resolving a name may walk the model stores.
     auto mask = core::MaskMode::parse(args.value("--mask").value_or("default"));
     if (!mask) return mask.takeError();
+    auto dir = modelPath(args);
+    if (!dir) return dir.takeError();
     auto session = core::Session::open(*dir);
     if (!session) return session.takeError();
     const core::Session& s = **session;

@@ -15,6 +15,10 @@
 
 namespace attnviz::cli {
 
+// --model: a model folder, a .gguf file, or a name `attnviz-cli models`
+// lists (core::resolveModelReference), as the path to open.
+core::Result<std::string> modelPath(const ArgParser& args);
+
 // Options every command that takes input accepts.
 std::vector<OptionSpec> inputOptions();
 // The text of a file (up to 1 MiB; errors name it as `option` 'path').

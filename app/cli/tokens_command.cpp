@@ -13,7 +13,7 @@ int runTokens(const std::vector<std::string>& argv) {
     specs.push_back({"--json", false});
     auto args = ArgParser::parse(argv, specs);
     if (!args) return fail(args.error());
-    auto dir = args->required("--model");
+    auto dir = modelPath(*args);
     if (!dir) return fail(dir.error());
     auto tokenizer = core::loadTokenizer(*dir);
     if (!tokenizer && !args->has("--ids")) return fail(tokenizer.error());

@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption model(QStringLiteral("model"),
-                                   QStringLiteral("Open this model folder (config.json + model.safetensors)."),
-                                   QStringLiteral("DIR"));
+                                   QStringLiteral("Open this model: a folder (config.json + model.safetensors), a "
+                                                  ".gguf file, or a name File > Models lists (org/name, name:tag)."),
+                                   QStringLiteral("MODEL"));
     const QCommandLineOption trace(QStringLiteral("trace"),
                                    QStringLiteral("Open this trace file (attention computed elsewhere: attnviz-cli "
                                                   "attention --format trace, tools/hf_trace.py)."),
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     options.tracePath = parser.value(trace);
     options.hasText = parser.isSet(text);
     options.text = parser.value(text);
+    options.offerModelsOnFirstStart = true;
     window.show();
     window.start(options);
     return QApplication::exec();

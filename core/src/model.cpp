@@ -1,6 +1,7 @@
 #include "attnviz/core/model.h"
 
 #include "attnviz/core/gguf_model.h"
+#include "attnviz/core/model_discovery.h"
 
 #include "attnviz/core/prefix_cache.h"
 #include "models/architectures.h"
@@ -253,7 +254,14 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
 Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const ProgressFn& progress) {
     if (auto problem = notAModelFolder(dir)) return *problem;
     std::error_code ec;
-    if (std::filesystem::is_regular_file(dir, ec)) return loadGgufModel(dir, progress);
+    if (std::filesystem::is_regular_file(dir, ec)) {
+        auto gguf = loadGgufModel(dir, progress);
+        // An Ollama blob is named by its manifest, not "sha256-...".
+        if (gguf) {
+            if (std::string name = storeModelName(dir); !name.empty()) (*gguf)->setName(name);
+        }
+        return gguf;
+    }
     auto config = ModelConfig::fromFile(dir / "config.json");
     if (!config) return config.takeError();
     auto store = WeightStore::open(dir);
@@ -283,7 +291,9 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
         return prefixError("'" + dir.string() + "': ", std::move(error));
     }
     auto canonical = std::filesystem::weakly_canonical(dir, ec);
-    std::string name = (ec ? dir : canonical).filename().string();
+    // A Hugging Face cache snapshot is named "org/name", not by its revision.
+    std::string name = storeModelName(dir);
+    if (name.empty()) name = (ec ? dir : canonical).filename().string();
     (*model)->setName(name.empty() ? dir.string() : name);
     (*model)->setWeightsSource(weightsSource);
     return model;

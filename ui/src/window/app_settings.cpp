@@ -45,6 +45,9 @@ void AppSettings::setPredictionsWanted(bool wanted) { m_settings.setValue("view/
 QString AppSettings::analysisKind() const { return m_settings.value("view/analysisKind").toString(); }
 void AppSettings::setAnalysisKind(const QString& name) { m_settings.setValue("view/analysisKind", name); }
 
+QStringList AppSettings::addedModelFolders() const { return m_settings.value("models/addedFolders").toStringList(); }
+void AppSettings::setAddedModelFolders(const QStringList& folders) { m_settings.setValue("models/addedFolders", folders); }
+
 QStringList AppSettings::recentModels() const { return m_settings.value("session/recentModels").toStringList(); }
 
 void AppSettings::addRecentModel(const QString& dir) {

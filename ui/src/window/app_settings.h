@@ -43,6 +43,10 @@ public:
     QString analysisKind() const;  // analysisKindName, "" when never chosen
     void setAnalysisKind(const QString& name);
 
+    // Folders the user added to the Models window's search.
+    QStringList addedModelFolders() const;
+    void setAddedModelFolders(const QStringList& folders);
+
     QStringList recentModels() const;
     // Moves `dir` to the front of the recent list (at most kMaxRecentModels).
     void addRecentModel(const QString& dir);

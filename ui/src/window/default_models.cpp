@@ -53,7 +53,7 @@ std::vector<DefaultModel> defaultModels() {
 
 QString startModelDir(const QString& requested, const QString& lastModel) {
     if (!requested.isEmpty()) return requested;
-    if (!lastModel.isEmpty() && QFileInfo(lastModel).isDir()) return lastModel;
+    if (!lastModel.isEmpty() && QFileInfo::exists(lastModel)) return lastModel;  // a folder or a .gguf file
     const auto defaults = defaultModels();
     return defaults.empty() ? QString() : defaults.front().dir;
 }

@@ -27,7 +27,7 @@ std::vector<DefaultModel> modelsUnder(const QString& root);
 QStringList defaultModelRoots();
 
 // The model to open at start: `requested` (--model) if given, else
-// `lastModel` if it is still a folder, else the first default model ("" when
+// `lastModel` if it still exists (a folder or a .gguf file), else the first default model ("" when
 // there is none).
 QString startModelDir(const QString& requested, const QString& lastModel);
 

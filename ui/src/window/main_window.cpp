@@ -1,5 +1,7 @@
 #include "attnviz/ui/window/main_window.h"
 
+#include "attnviz/core/model_discovery.h"
+#include "attnviz/ui/session/latest_job.h"
 #include "attnviz/ui/session/session_model.h"
 #include "attnviz/ui/views/analysis_view.h"
 #include "attnviz/ui/views/head_grid_view.h"
@@ -20,6 +22,8 @@
 #include "window/export_dialog.h"
 #include "window/model_drop.h"
 #include "window/trace_drop.h"
+#include "window/model_list.h"
+#include "window/models_window.h"
 #include "window/status_line.h"
 #include "window/view_binding.h"
 #include "window/view_state.h"
@@ -145,6 +149,7 @@ void MainWindow::bindState() {
 void MainWindow::wire() {
     connect(m_menus, &WindowMenus::openModelRequested, this, &MainWindow::openModelFolder);
     connect(m_menus, &WindowMenus::openTraceRequested, this, &MainWindow::openTraceFile);
+    connect(m_menus, &WindowMenus::modelsWindowRequested, this, &MainWindow::showModelsWindow);
     connect(m_menus, &WindowMenus::exportRequested, this, &MainWindow::exportCurrentView);
     connect(m_menus, &WindowMenus::viewRequested, m_tabs, &QTabWidget::setCurrentIndex);
     connect(m_input, &InputPanel::textChanged, m_session, &SessionModel::setText);
@@ -201,6 +206,7 @@ void MainWindow::wireSession() {
     connect(m_session, &SessionModel::modelChanged, this, &MainWindow::onModelChanged);
     connect(m_session, &SessionModel::traceOpened, this, &MainWindow::onTraceOpened);
     connect(m_session, &SessionModel::loadFailed, this, [this](const QString& dir, const QString& message) {
+        if (m_modelsWindow != nullptr) m_modelsWindow->showOpenFailed(tr("Could not open %1: %2").arg(dir, message));
         m_settings->removeRecentModel(dir);
         rebuildModelMenus();
         // Nothing open (a failing --model at start): open the default model
@@ -230,7 +236,8 @@ void MainWindow::start(const StartOptions& options) {
     m_session->setPairText(m_settings->lastPair());
 
     m_tabs->setPlaceholder(
-        tr("No model is open.\n\nFile > Open Model Folder... (Ctrl+O) or drop a model folder on this window.\n"
+        tr("No model is open.\n\nFile > Models... (Ctrl+M) lists the models on this computer; File > Open Model... "
+           "(Ctrl+O) opens a .gguf file or a model folder; or drop one on this window.\n"
            "attnviz reads Hugging Face folders: config.json and model.safetensors (model types: %1), with the "
            "model's tokenizer files to type text.")
             .arg(supportedModelTypes()));
@@ -238,8 +245,72 @@ void MainWindow::start(const StartOptions& options) {
         openTraceFile(options.tracePath);
         return;
     }
+    if (options.offerModelsOnFirstStart && options.modelDir.isEmpty() && m_settings->lastModel().isEmpty()) {
+        ModelsWindow* models = modelsWindow();
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = connect(models, &ModelsWindow::listed, this, [models, once] {
+            QObject::disconnect(*once);
+            for (const auto& m : models->list()->models()) {
+                if (m.supported) {
+                    models->show();
+                    return;
+                }
+            }
+        });
+        models->refresh();
+    }
+    if (!options.modelDir.isEmpty() && !QFileInfo::exists(options.modelDir)) {
+        openModelReference(options.modelDir);  // a listed name ("org/name", "name:tag")
+        return;
+    }
     const QString dir = startModelDir(options.modelDir, m_settings->lastModel());
     if (!dir.isEmpty()) openModelFolder(dir);
+}
+
+void MainWindow::openModelReference(const QString& reference) {
+    if (m_resolve == nullptr) m_resolve = new LatestJob(QStringLiteral("attnviz resolve"), this);
+    std::vector<std::filesystem::path> added;
+    for (const QString& f : m_settings->addedModelFolders()) added.emplace_back(f.toStdString());
+    m_status->showMessage(tr("Looking for the model %1...").arg(reference));
+    m_resolve->submit<std::filesystem::path>(
+        [reference = reference.toStdString(), added](const std::atomic<bool>&) {
+            return core::resolveModelReference(reference, added);
+        },
+        [this, reference](core::Result<std::filesystem::path> path) {
+            m_status->showMessage(QString());
+            // A path that does not exist: the loader says so, as for any path.
+            if (path || path.code() == core::ErrorCode::Io) {
+                openModelFolder(path ? QString::fromStdString(path->string()) : reference);
+                return;
+            }
+            const QString why = tr("Could not open %1: %2").arg(reference, QString::fromStdString(path.error()));
+            // Sticky: the runs that follow do not hide it (it clears with the next open).
+            if (m_session->model().isValid() || m_session->isLoading()) {
+                m_banner->setStickyError(why);
+                return;
+            }
+            const QString fallback = startModelDir(QString(), m_settings->lastModel());
+            m_banner->setStickyError(fallback.isEmpty() ? why : why + tr(" (%1 opened instead)").arg(QFileInfo(fallback).fileName()));
+            if (!fallback.isEmpty()) m_session->openModel(fallback);
+        });
+}
+
+ModelsWindow* MainWindow::modelsWindow() {
+    if (m_modelsWindow == nullptr) {
+        m_modelsWindow = new ModelsWindow(this);
+        m_modelsWindow->setAddedFolders(m_settings->addedModelFolders());
+        connect(m_modelsWindow, &ModelsWindow::addedFoldersChanged, this,
+                [this](const QStringList& folders) { m_settings->setAddedModelFolders(folders); });
+        connect(m_modelsWindow, &ModelsWindow::openRequested, this, &MainWindow::openModelFolder);
+    }
+    return m_modelsWindow;
+}
+
+void MainWindow::showModelsWindow() {
+    ModelsWindow* w = modelsWindow();
+    w->show();
+    w->raise();
+    w->activateWindow();
 }
 
 QString MainWindow::supportedModelTypes() {
@@ -310,6 +381,7 @@ void MainWindow::onModelChanged() {
     m_input->setIdInput(!m.tokenizer, m.tokenizerProblem);
     m_tabs->setPlaceholder(tr("Type a sentence to see its attention."));
     m_settings->setLastModel(m.dir);
+    if (m_modelsWindow != nullptr) m_modelsWindow->showOpened(m.name());
     m_settings->addRecentModel(m.dir);
     rebuildModelMenus();
 }
@@ -365,7 +437,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-    if (!modelDirFromMime(event->mimeData()).isEmpty()) event->acceptProposedAction();
+    if (!modelPathFromMime(event->mimeData()).isEmpty()) event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
@@ -375,7 +447,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
         openTraceFile(trace);
         return;
     }
-    const QString dir = modelDirFromMime(event->mimeData());
+    const QString dir = modelPathFromMime(event->mimeData());
     if (dir.isEmpty()) return;
     event->acceptProposedAction();
     openModelFolder(dir);

@@ -1,5 +1,5 @@
-// A model folder dropped on the window: the folder itself, or the folder of
-// a file dropped from inside it (config.json, model.safetensors).
+// A model dropped on the window: a folder, a .gguf file, or the folder of a
+// file dropped from inside a model folder (config.json, model.safetensors).
 #pragma once
 
 #include <QString>
@@ -8,7 +8,7 @@ class QMimeData;
 
 namespace attnviz::ui {
 
-// The local folder to open for the drop ("" when it holds none).
-QString modelDirFromMime(const QMimeData* mime);
+// The local folder or .gguf file to open for the drop ("" when it holds none).
+QString modelPathFromMime(const QMimeData* mime);
 
 }  // namespace attnviz::ui

@@ -22,20 +22,35 @@ WindowMenus::WindowMenus(QMainWindow* window, const QStringList& viewNames, QAct
 
 void WindowMenus::buildFileMenu() {
     QMenu* file = m_window->menuBar()->addMenu(tr("&File"));
-    QAction* open = file->addAction(tr("&Open Model Folder..."), this, [this] {
+    // A .gguf file, or a model folder picked by one of its files.
+    QAction* open = file->addAction(tr("&Open Model..."), this, [this] {
+        const QString start = m_currentDir.isEmpty() ? QDir::homePath() : QFileInfo(m_currentDir).absolutePath();
+        const QString file = QFileDialog::getOpenFileName(
+            m_window, tr("Open a .gguf file, or the config.json of a model folder"), start,
+            tr("Models (*.gguf config.json *.safetensors);;GGUF files (*.gguf);;All files (*)"));
+        if (file.isEmpty()) return;
+        emit openModelRequested(file.endsWith(QStringLiteral(".gguf"), Qt::CaseInsensitive)
+                                    ? file
+                                    : QFileInfo(file).absolutePath());
+    });
+    open->setShortcut(QKeySequence::Open);
+    QAction* openFolder = file->addAction(tr("Open Model &Folder..."), this, [this] {
         const QString start = m_currentDir.isEmpty() ? QDir::homePath() : QFileInfo(m_currentDir).absolutePath();
         const QString dir = QFileDialog::getExistingDirectory(
             m_window, tr("Open a model folder (config.json + model.safetensors)"), start);
         if (!dir.isEmpty()) emit openModelRequested(dir);
     });
-    open->setShortcut(QKeySequence::Open);
+    openFolder->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    QAction* models = file->addAction(tr("&Models..."), this, &WindowMenus::modelsWindowRequested);
+    models->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
+    models->setToolTip(tr("The models of the Hugging Face cache, Ollama, LM Studio, llama.cpp and your folders"));
     QAction* openTrace = file->addAction(tr("Open &Trace..."), this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             m_window, tr("Open a trace file (attention computed elsewhere)"), QDir::homePath(),
             tr("Trace files (*.safetensors);;All files (*)"));
         if (!path.isEmpty()) emit openTraceRequested(path);
     });
-    openTrace->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    openTrace->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
     openTrace->setToolTip(tr("A .safetensors trace written by attnviz-cli attention --format trace or tools/hf_trace.py"));
     m_recent = file->addMenu(tr("Open &Recent"));
     // Between File and View in the menu bar.
@@ -98,6 +113,7 @@ void WindowMenus::rebuildModelMenus(const QString& currentDir, const QStringList
         group->addAction(a);
     }
     m_models->addSeparator();
+    m_models->addAction(tr("Models on This Computer..."), this, &WindowMenus::modelsWindowRequested);
     m_models->addAction(tr("Open Folder..."), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(m_window, tr("Open a model folder"), QDir::homePath());
         if (!dir.isEmpty()) emit openModelRequested(dir);

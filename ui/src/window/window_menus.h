@@ -1,5 +1,6 @@
-// The window's menus: File (open, recent models, export, quit), Models (the
-// embedded default models), View (the tabs, the head statistics dock, full
+// The window's menus: File (open a folder or .gguf file, the Models window,
+// recent models, export, quit), Models (the embedded default models and the
+// Models window), View (the tabs, the head statistics dock, full
 // screen) and Help. They only ask; the window decides (signals).
 #pragma once
 
@@ -27,7 +28,9 @@ public:
     void rebuildModelMenus(const QString& currentDir, const QStringList& recent);
 
 signals:
-    void openModelRequested(const QString& dir);
+    // A model folder or .gguf file.
+    void openModelRequested(const QString& path);
+    void modelsWindowRequested();
     void openTraceRequested(const QString& path);
     void exportRequested();
     void viewRequested(int index);

@@ -24,6 +24,8 @@ class HeadGridView;
 class HeadStatsPanel;
 class HeadView;
 class InputPanel;
+class LatestJob;
+class ModelsWindow;
 class PlotView;
 class SessionModel;
 class StatusLine;
@@ -33,10 +35,13 @@ class ViewTabs;
 class WindowMenus;
 
 struct StartOptions {
-    QString modelDir;       // --model; empty: last model, else the embedded default
+    QString modelDir;       // --model (a folder, a .gguf file or a listed name); empty: last model, else the embedded default
     QString tracePath;      // --trace: open this trace file instead of a model
     QString text;           // --text
     bool hasText = false;
+    // First start (no model remembered, none asked for): list the models on
+    // this computer and show the Models window when attnviz opens any.
+    bool offerModelsOnFirstStart = false;
 };
 
 class MainWindow : public QMainWindow {
@@ -49,9 +54,16 @@ public:
     // Opens the model and text chosen by the options, the settings and the
     // embedded default models (in that order).
     void start(const StartOptions& options);
+    // A model folder or a .gguf file; a failed open keeps the open model.
     void openModelFolder(const QString& dir);
     // A trace file (docs/trace-format.md) in place of the model.
     void openTraceFile(const QString& path);
+    // A path, or a name of the Models window's listing ("org/name",
+    // "name:tag"), resolved on a worker thread.
+    void openModelReference(const QString& reference);
+    // File > Models...: created on first use, listing on first show.
+    ModelsWindow* modelsWindow();
+    void showModelsWindow();
     void exportCurrentView();
 
     SessionModel* session() const { return m_session; }
@@ -99,6 +111,8 @@ private:
     Banner* m_banner = nullptr;
     WindowMenus* m_menus = nullptr;
     StatusLine* m_status = nullptr;
+    ModelsWindow* m_modelsWindow = nullptr;
+    LatestJob* m_resolve = nullptr;  // --model NAME
 };
 
 }  // namespace attnviz::ui
