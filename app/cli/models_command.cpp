@@ -12,33 +12,6 @@ namespace attnviz::cli {
 
 namespace {
 
-// "124M", "1.24B": a parameter count as people say it.
-std::string countText(std::uint64_t n) {
-    const char* units[] = {"", "K", "M", "B", "T"};
-    double v = static_cast<double>(n);
-    int u = 0;
-    while (v >= 1000.0 && u < 4) {
-        v /= 1000.0;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 || v >= 100 ? "%.0f%s" : v >= 10 ? "%.1f%s" : "%.2f%s", v, units[u]);
-    return buf;
-}
-
-// "548.1 MiB".
-std::string sizeText(std::uint64_t bytes) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(bytes);
-    int u = 0;
-    while (v >= 1024.0 && u < 4) {
-        v /= 1024.0;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-    return buf;
-}
 
 // "12 x 12 (4)": layers x heads (kv heads); "?" for what is unknown.
 std::string shapeText(const core::DiscoveredModel& m) {
@@ -89,8 +62,8 @@ std::string modelsTable(const std::vector<core::DiscoveredModel>& models) {
     std::vector<std::vector<std::string>> rows;
     for (const core::DiscoveredModel& m : models) {
         rows.push_back({m.name, m.source, m.architecture.empty() ? "?" : m.architecture,
-                        m.parameters ? countText(*m.parameters) : "?", shapeText(m), m.dtype.empty() ? "?" : m.dtype,
-                        sizeText(m.bytes), m.supported ? "yes" : "no", m.reason});
+                        m.parameters ? core::parameterCountText(*m.parameters) : "?", shapeText(m), m.dtype.empty() ? "?" : m.dtype,
+                        core::fileSizeText(m.bytes), m.supported ? "yes" : "no", m.reason});
     }
     std::vector<std::size_t> width(header.size());
     for (std::size_t c = 0; c < header.size(); ++c) {

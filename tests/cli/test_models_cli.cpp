@@ -2,6 +2,7 @@
 // for what is unknown) and the aligned table over a fake Hugging Face cache,
 // Ollama store and an added folder in a temporary HOME; --model given a
 // listed name runs that model, an unknown one fails in one line.
+#include "support/fake_model_store.h"
 #include "support/cli_runner.h"
 #include "support/fixture_models.h"
 #include "support/verify_result.h"
@@ -20,11 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 test::CliResult cli(const QStringList& args) { return test::runCli(ATTNVIZ_CLI_PATH, args); }
-
-void writeText(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-}
 
 }  // namespace
 
@@ -58,19 +54,9 @@ void TestModelsCli::initTestCase() {
     qunsetenv("LLAMA_CACHE");
 
     ATTNVIZ_UNWRAP(llama, test::writeFixture(m_fixtures, "tiny-llama"));
-    const fs::path repo = home / "hf/hub/models--acme--tiny-llama";
-    fs::create_directories(repo / "blobs");
-    fs::copy_file(llama / "config.json", repo / "blobs/c1");
-    fs::copy_file(llama / "model.safetensors", repo / "blobs/w1");
-    m_snapshot = repo / "snapshots/abc123";
-    fs::create_directories(m_snapshot);
-    fs::create_symlink("../../blobs/c1", m_snapshot / "config.json");
-    fs::create_symlink("../../blobs/w1", m_snapshot / "model.safetensors");
-    writeText(repo / "refs/main", "abc123");
+    m_snapshot = test::writeHfCacheRepo(home / "hf/hub", "acme", "tiny-llama", llama, "abc123");
 
-    writeText(home / ".ollama/models/manifests/registry.ollama.ai/library/ghost/7b",
-              R"({"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:)" +
-                  std::string(64, 'e') + R"("}]})");
+    test::writeOllamaManifest(home / ".ollama/models", "library", "ghost", "7b", std::string(64, 'e'));
 
     ATTNVIZ_UNWRAP(gpt2, test::writeFixture(m_fixtures, "tiny-gpt2"));
     m_added = root() / "mine";
@@ -178,7 +164,7 @@ void TestModelsCli::ollamaGgufByName() {
                      "--gguf-type", "q8_0"});
     QVERIFY2(made.exitCode == 0, made.err.constData());
     fs::rename(blob.string() + ".gguf", blob);  // blobs have no extension
-    writeText(store / "manifests/registry.ollama.ai/library/tiny/q8",
+    test::writeText(store / "manifests/registry.ollama.ai/library/tiny/q8",
               R"({"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:)" + hex + R"("}]})");
 
     const auto r = cli({"models", "--json"});

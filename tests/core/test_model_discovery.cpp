@@ -6,6 +6,7 @@
 // tools use. Each row is checked against what the test wrote (shapes,
 // parameter counts read from the files by the test's own parsing, sizes),
 // and --model names resolve to the right paths.
+#include "support/fake_model_store.h"
 #include "support/fixture_models.h"
 #include "support/gguf_builder.h"
 #include "support/test_paths.h"
@@ -33,11 +34,6 @@ namespace {
 const std::string kBlobHex = std::string(63, 'a') + "1";      // the Ollama model blob
 const std::string kTemplateHex = std::string(63, 'b') + "2";  // its template layer
 const std::string kMissingHex = std::string(63, 'c') + "3";   // a blob that is not there
-
-void writeText(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-}
 
 // A small GGUF v3 file of a llama-shaped model: the shape keys the listing
 // reads, the rest of what a llama config needs, and one F32 tensor of 8 x 4
@@ -138,16 +134,9 @@ void TestModelDiscovery::initTestCase() {
     // older one, named by refs/main, is the real model; the newer one is junk.
     ATTNVIZ_UNWRAP(fixture, test::writeFixture(m_fixtures, "tiny-llama"));
     m_fixtureDir = fixture;
+    m_llamaSnapshot = test::writeHfCacheRepo(hub(), "attnviz-test", "tiny-llama", fixture, "1111aaaa");
     const fs::path repo = hub() / "models--attnviz-test--tiny-llama";
-    fs::create_directories(repo / "blobs");
-    fs::copy_file(fixture / "config.json", repo / "blobs/0c0f");
-    fs::copy_file(fixture / "model.safetensors", repo / "blobs/5afe");
-    m_llamaSnapshot = repo / "snapshots/1111aaaa";
-    fs::create_directories(m_llamaSnapshot);
-    fs::create_symlink("../../blobs/0c0f", m_llamaSnapshot / "config.json");
-    fs::create_symlink("../../blobs/5afe", m_llamaSnapshot / "model.safetensors");
-    writeText(repo / "refs/main", "1111aaaa\n");
-    writeText(repo / "snapshots/2222bbbb/config.json", "{ not json");
+    test::writeText(repo / "snapshots/2222bbbb/config.json", "{ not json");
     fs::last_write_time(repo / "snapshots/2222bbbb",
                         fs::last_write_time(m_llamaSnapshot) + std::chrono::hours(1));
 
@@ -165,16 +154,16 @@ void TestModelDiscovery::initTestCase() {
     // Ollama: a good manifest, one pointing at a missing blob, one not JSON.
     const fs::path ollama = root() / "ollama";
     writeGguf(ollama / "blobs" / ("sha256-" + kBlobHex), "llama", 3, 4, 2);
-    writeText(ollama / "blobs" / ("sha256-" + kTemplateHex), "{{ .Prompt }}");
+    test::writeText(ollama / "blobs" / ("sha256-" + kTemplateHex), "{{ .Prompt }}");
     const std::string manifest = R"({"schemaVersion":2,"layers":[
         {"mediaType":"application/vnd.ollama.image.model","digest":"sha256:)" + kBlobHex + R"(","size":1},
         {"mediaType":"application/vnd.ollama.image.template","digest":"sha256:)" + kTemplateHex + R"(","size":13}]})";
-    writeText(ollama / "manifests/registry.ollama.ai/library/tinyllama/1b", manifest);
-    writeText(ollama / "manifests/registry.ollama.ai/library/tinyllama/latest", manifest);  // a second tag, same blob
-    writeText(ollama / "manifests/registry.ollama.ai/someone/other/latest",
+    test::writeText(ollama / "manifests/registry.ollama.ai/library/tinyllama/1b", manifest);
+    test::writeText(ollama / "manifests/registry.ollama.ai/library/tinyllama/latest", manifest);  // a second tag, same blob
+    test::writeText(ollama / "manifests/registry.ollama.ai/someone/other/latest",
               R"({"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:)" + kMissingHex +
                   R"("}]})");
-    writeText(ollama / "manifests/hf.co/org/repo/Q4", "{\"layers\": [");
+    test::writeText(ollama / "manifests/hf.co/org/repo/Q4", "{\"layers\": [");
     // A FIFO where a manifest should be: reading it would block forever.
     QCOMPARE(::mkfifo((ollama / "manifests/hf.co/org/repo/fifo").c_str(), 0600), 0);
     QCOMPARE(::mkfifo((hub() / "models--org--tiny-GGUF/snapshots/4444/pipe.gguf").c_str(), 0600), 0);

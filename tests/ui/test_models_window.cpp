@@ -4,6 +4,7 @@
 // rows, greyed unsupported rows with their reason, sorting by value, added
 // folders remembered, double-click opening the supported model (checked on
 // the loaded model's config), --model NAME at start, .gguf drops.
+#include "support/fake_model_store.h"
 #include "support/fixture_models.h"
 #include "support/gguf_builder.h"
 #include "support/test_settings.h"
@@ -31,11 +32,6 @@ using namespace attnviz;
 namespace fs = std::filesystem;
 
 namespace {
-
-void writeText(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-}
 
 // The view row showing the model named `name` ("" when none).
 int viewRowOf(const ui::ModelsWindow& w, const std::string& name) {
@@ -87,19 +83,9 @@ void TestModelsWindow::initTestCase() {
 
     ATTNVIZ_UNWRAP(llama, test::writeFixture(m_fixtures, "tiny-llama"));
     m_config = nlohmann::json::parse(std::ifstream(llama / "config.json"));
-    const fs::path repo = home / "hub/models--acme--tiny-llama";
-    fs::create_directories(repo / "blobs");
-    fs::copy_file(llama / "config.json", repo / "blobs/c1");
-    fs::copy_file(llama / "model.safetensors", repo / "blobs/w1");
-    m_snapshot = repo / "snapshots/abc123";
-    fs::create_directories(m_snapshot);
-    fs::create_symlink("../../blobs/c1", m_snapshot / "config.json");
-    fs::create_symlink("../../blobs/w1", m_snapshot / "model.safetensors");
-    writeText(repo / "refs/main", "abc123");
+    m_snapshot = test::writeHfCacheRepo(home / "hub", "acme", "tiny-llama", llama, "abc123");
 
-    writeText(home / "ollama/manifests/registry.ollama.ai/library/ghost/7b",
-              R"({"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:)" +
-                  std::string(64, 'e') + R"("}]})");
+    test::writeOllamaManifest(home / "ollama", "library", "ghost", "7b", std::string(64, 'e'));
 
     test::GgufBuilder b(3);
     b.string("general.architecture", "mamba").u32("mamba.block_count", 2);
@@ -173,7 +159,7 @@ void TestModelsWindow::doubleClickOpensTheSupportedModel() {
 
     // A failed open (a .gguf that is not one) keeps this model and says why.
     const QString bad = m_tmp.filePath("broken.gguf");
-    writeText(bad.toStdString(), "GGUF but truncated");
+    test::writeText(bad.toStdString(), "GGUF but truncated");
     QSignalSpy failed(window.session(), &ui::SessionModel::loadFailed);
     window.openModelFolder(bad);
     QVERIFY(failed.count() == 1 || failed.wait(10000));

@@ -28,40 +28,17 @@ int ModelList::rowCount(const QModelIndex& parent) const {
 
 int ModelList::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
-QString ModelList::countText(std::uint64_t n) {
-    const char* units[] = {"", "K", "M", "B", "T"};
-    double v = static_cast<double>(n);
-    int u = 0;
-    while (v >= 1000.0 && u < 4) {
-        v /= 1000.0;
-        ++u;
-    }
-    const int decimals = u == 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2;
-    return QString::number(v, 'f', decimals) + QString::fromLatin1(units[u]);
-}
-
-QString ModelList::sizeText(std::uint64_t bytes) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(bytes);
-    int u = 0;
-    while (v >= 1024.0 && u < 4) {
-        v /= 1024.0;
-        ++u;
-    }
-    return QString::number(v, 'f', u == 0 ? 0 : 1) + QLatin1Char(' ') + QString::fromLatin1(units[u]);
-}
-
 QVariant ModelList::display(const core::DiscoveredModel& m, int column) const {
     switch (column) {
     case Name: return fromStd(m.name);
     case Source: return fromStd(m.source);
     case Architecture: return fromStd(m.architecture);
-    case Parameters: return m.parameters ? countText(*m.parameters) : QString();
+    case Parameters: return m.parameters ? fromStd(core::parameterCountText(*m.parameters)) : QString();
     case Layers: return optionalInt(m.layers);
     case Heads: return optionalInt(m.heads);
     case KvHeads: return optionalInt(m.kvHeads);
     case Type: return fromStd(m.dtype);
-    case Size: return sizeText(m.bytes);
+    case Size: return fromStd(core::fileSizeText(m.bytes));
     case Supported: return m.supported ? tr("yes") : tr("no");
     case Reason: return fromStd(m.reason);
     case Path: return QDir::toNativeSeparators(fromStd(m.path.string()));

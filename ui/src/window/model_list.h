@@ -30,11 +30,6 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    // "124M", "1.24B".
-    static QString countText(std::uint64_t n);
-    // "548.1 MiB".
-    static QString sizeText(std::uint64_t bytes);
-
 private:
     QVariant display(const core::DiscoveredModel& m, int column) const;
     QVariant sortKey(const core::DiscoveredModel& m, int column) const;

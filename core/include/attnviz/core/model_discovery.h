@@ -99,4 +99,9 @@ Result<std::filesystem::path> resolveModelReference(std::string_view reference,
 Result<std::filesystem::path> resolveModelReference(std::string_view reference,
                                                     const std::vector<std::filesystem::path>& addedFolders = {});
 
+// For listings: a parameter count as people say it ("124M", "1.24B") and
+// a file size ("548.1 MiB").
+std::string parameterCountText(std::uint64_t n);
+std::string fileSizeText(std::uint64_t bytes);
+
 }  // namespace attnviz::core
