@@ -34,7 +34,7 @@ commands:
              NAME lists them all
   make-model --preset NAME --out FILE.gguf [--seed S] [--gguf-type f32|f16|bf16|q8_0|q4_0]
              the same model as one GGUF file laid out as llama.cpp's converter writes it
-             (llama, qwen2, gemma, gemma2, phi3 and gpt2 presets)
+             (llama, qwen2, gemma, gemma2, phi3, gpt2 and gpt-neox presets)
   models     [--json] [--add DIR...]
              the models on this machine: the Hugging Face cache (HF_HUB_CACHE, else HF_HOME/hub,
              else ~/.cache/huggingface/hub), Ollama (OLLAMA_MODELS, else ~/.ollama/models), LM Studio

@@ -83,6 +83,7 @@ void TestGgufModels::sameAttentionAsSafetensors_data() {
     QTest::newRow("qwen2") << QString::fromStdString(presetWith("tiny-qwen2", {})) << 0.0 << 0.1;
     QTest::newRow("phi3") << QString::fromStdString(presetWith("tiny-phi3", {})) << 0.0 << 0.1;
     QTest::newRow("gpt2") << QString::fromStdString(presetWith("tiny-gpt2", {})) << 0.0 << 0.1;
+    QTest::newRow("gpt-neox") << QString::fromStdString(presetWith("tiny-gpt-neox", {})) << 0.0 << 0.1;
     // llama.cpp stores Gemma's norm gains + 1 in float32. Gains of exactly
     // 1 (stored 2) come back exactly; random gains around 1 (stored above 2)
     // lose their last bit on the way, which a swapped norm would dwarf.

@@ -144,6 +144,46 @@ Status gpt2Config(const GgufFile& f, const std::string& arch, json& out) {
     return Status::success();
 }
 
+Status gptNeoXConfig(const GgufFile& f, const std::string& arch, json& out) {
+    MetadataReader m(f, arch, out);
+    ATTNVIZ_TRY(standardSizes(m));
+    ATTNVIZ_TRY(m.number("attention.layer_norm_epsilon", "layer_norm_eps", true));
+    ATTNVIZ_TRY(m.number("rope.freq_base", "rotary_emb_base", false));
+    auto parallel = f.boolean(arch + ".use_parallel_residual");
+    if (!parallel) return parallel.takeError();
+    out["use_parallel_residual"] = parallel->value_or(true);
+    // rope.dimension_count = rotary_pct x head size, as the converter writes it.
+    auto dims = f.integer(arch + ".rope.dimension_count");
+    if (!dims) return dims.takeError();
+    const int heads = out.value("num_attention_heads", 0), width = out.value("hidden_size", 0);
+    if (dims->has_value() && heads > 0 && width % heads == 0 && **dims > 0) {
+        out["rotary_pct"] = static_cast<double>(**dims) / static_cast<double>(width / heads);
+    }
+    out["hidden_act"] = "gelu";
+    return Status::success();
+}
+
+std::map<R, GgufTensorName> gptNeoXTensorNames() {
+    return {
+        {R::TokenEmbedding, {"token_embd.weight"}},
+        {R::AttnNormWeight, {"blk.{L}.attn_norm.weight"}},
+        {R::AttnNormBias, {"blk.{L}.attn_norm.bias"}},
+        {R::AttnQkvWeight, {"blk.{L}.attn_qkv.weight", GgufRowOrder::NeoxQkv}},
+        {R::AttnQkvBias, {"blk.{L}.attn_qkv.bias", GgufRowOrder::NeoxQkv}},
+        {R::AttnOutWeight, {"blk.{L}.attn_output.weight"}},
+        {R::AttnOutBias, {"blk.{L}.attn_output.bias"}},
+        {R::FfnNormWeight, {"blk.{L}.ffn_norm.weight"}},
+        {R::FfnNormBias, {"blk.{L}.ffn_norm.bias"}},
+        {R::FfnUpWeight, {"blk.{L}.ffn_up.weight"}},
+        {R::FfnUpBias, {"blk.{L}.ffn_up.bias"}},
+        {R::FfnDownWeight, {"blk.{L}.ffn_down.weight"}},
+        {R::FfnDownBias, {"blk.{L}.ffn_down.bias"}},
+        {R::FinalNormWeight, {"output_norm.weight"}},
+        {R::FinalNormBias, {"output_norm.bias"}},
+        {R::LmHeadWeight, {"output.weight"}},
+    };
+}
+
 std::map<R, GgufTensorName> llamaTensorNames(bool permuted) {
     const GgufRowOrder qk = permuted ? GgufRowOrder::LlamaRope : GgufRowOrder::Same;
     return {
@@ -223,6 +263,8 @@ const std::vector<GgufArchitecture>& table() {
         {"gemma2", "gemma2", gemmaTensorNames(true), gemmaConfig},
         {"phi3", "phi3", phi3TensorNames(), phi3Config},
         {"gpt2", "gpt2", gpt2TensorNames(), gpt2Config},
+        // Pythia; the converter regroups the fused q/k/v rows.
+        {"gptneox", "gpt_neox", gptNeoXTensorNames(), gptNeoXConfig},
     };
     return t;
 }

@@ -22,6 +22,7 @@ enum class GgufRowOrder {
     Same,
     LlamaRope,   // llama.cpp's Q/K permutation for adjacent-pair RoPE, undone per head
     Transposed,  // GPT-2 Conv1D: HF stores (in, out)
+    NeoxQkv,     // GPT-NeoX fused q/k/v: HF rows (head, q|k|v, dim), GGUF rows (q|k|v, head, dim)
 };
 
 struct GgufTensorName {

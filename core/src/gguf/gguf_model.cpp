@@ -4,6 +4,7 @@
 
 #include "gguf_architectures.h"
 #include "gguf_rope_freqs.h"
+#include "gguf_row_order.h"
 #include "../models/architectures.h"
 #include "../models/weight_names.h"
 
@@ -57,17 +58,15 @@ std::string layerName(const std::string& pattern, int layer) {
     return n;
 }
 
-// HF row r of a head (hd rows) is GGUF row 2j + a where r = a hd/2 + j.
-void undoLlamaRopePermutation(const float* src, float* dst, std::uint64_t rows, std::uint64_t rowLen,
-                              std::uint64_t heads) {
-    const std::uint64_t hd = rows / heads, half = hd / 2;
-    for (std::uint64_t h = 0; h < heads; ++h) {
-        for (std::uint64_t a = 0; a < 2; ++a) {
-            for (std::uint64_t j = 0; j < half; ++j) {
-                const float* from = src + (h * hd + 2 * j + a) * rowLen;
-                std::memcpy(dst + (h * hd + a * half + j) * rowLen, from, rowLen * sizeof(float));
-            }
-        }
+// The families whose forward pass leases layer nLayers around the token
+// embedding lookup and the LM head (llama_model, gemma_model, gpt2_model,
+// gpt_neox_model).
+bool leasesEmbeddings(Architecture a) {
+    switch (a) {
+    case Architecture::Llama: case Architecture::Mistral: case Architecture::Qwen2: case Architecture::Phi3:
+    case Architecture::Gemma: case Architecture::Gemma2: case Architecture::Gpt2: case Architecture::GptNeoX:
+        return true;
+    default: return false;
     }
 }
 
@@ -170,12 +169,26 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
             // The token embedding and LM head (vocab x dModel each) are the
             // largest tensors: filled while the families lease the extra
             // layer nLayers around the embedding lookup and the logits.
-            if (role == TensorRole::TokenEmbedding || role == TensorRole::LmHeadWeight) d.layer = config->nLayers;
+            // (Only families whose forward pass takes that lease: elsewhere
+            // these stay filled from loading on.)
+            if ((role == TensorRole::TokenEmbedding || role == TensorRole::LmHeadWeight) &&
+                leasesEmbeddings(config->architecture)) {
+                d.layer = config->nLayers;
+            }
             // ne is innermost-first; the torch shape is its reverse, and
             // Conv1D weights (Transposed) keep ne's order.
             for (auto it = t->ne.rbegin(); it != t->ne.rend(); ++it) d.shape.push_back(static_cast<std::int64_t>(*it));
             if (spec.order == GgufRowOrder::Transposed && t->ne.size() == 2) std::reverse(d.shape.begin(), d.shape.end());
             std::uint64_t heads = 1;
+            if (spec.order == GgufRowOrder::NeoxQkv) {
+                heads = static_cast<std::uint64_t>(config->nHeads);
+                const std::uint64_t rows = t->ne.size() == 2 ? t->ne[1] : t->ne[0];
+                if (heads == 0 || rows % (3 * heads) != 0) {
+                    return makeError(ErrorCode::CorruptFile, where(*file) + ": tensor '" + ggufName + "' has " +
+                                                                 std::to_string(rows) + " rows, not 3 x " +
+                                                                 std::to_string(heads) + " heads");
+                }
+            }
             if (spec.order == GgufRowOrder::LlamaRope) {
                 const bool isQ = role == TensorRole::AttnQWeight || role == TensorRole::AttnQBias;
                 heads = static_cast<std::uint64_t>(isQ ? config->nHeads : config->nKvHeads);
@@ -197,8 +210,8 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
                 } else {
                     AlignedVector<float> tmp(info.numel);  // (rows, rowLen) as stored
                     dequantizeGgml(info.type, info.data, info.numel, tmp.data());
-                    if (order == GgufRowOrder::LlamaRope) {
-                        undoLlamaRopePermutation(tmp.data(), out, rows, rowLen, heads);
+                    if (order == GgufRowOrder::LlamaRope || order == GgufRowOrder::NeoxQkv) {
+                        reorderRows(order, tmp.data(), out, rows, rowLen, heads, true);
                     } else {  // (rows, rowLen) -> (rowLen, rows)
                         for (std::uint64_t r = 0; r < rows; ++r) {
                             for (std::uint64_t c = 0; c < rowLen; ++c) out[c * rows + r] = tmp[r * rowLen + c];

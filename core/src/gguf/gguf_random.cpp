@@ -6,6 +6,7 @@
 
 #include "gguf_architectures.h"
 #include "gguf_rope_freqs.h"
+#include "gguf_row_order.h"
 #include "gguf_writer.h"
 #include "../models/architectures.h"
 #include "../models/random_weights.h"
@@ -21,17 +22,6 @@ struct Target {
     float add;
 };
 
-// HF row a hd/2 + j of each head goes to GGUF row 2j + a.
-void applyLlamaRopePermutation(const std::vector<float>& hf, std::vector<float>& gguf, std::uint64_t rows,
-                               std::uint64_t rowLen, std::uint64_t heads) {
-    const std::uint64_t hd = rows / heads, half = hd / 2;
-    for (std::uint64_t h = 0; h < heads; ++h)
-        for (std::uint64_t a = 0; a < 2; ++a)
-            for (std::uint64_t j = 0; j < half; ++j)
-                std::copy_n(hf.begin() + static_cast<std::ptrdiff_t>((h * hd + a * half + j) * rowLen), rowLen,
-                            gguf.begin() + static_cast<std::ptrdiff_t>((h * hd + 2 * j + a) * rowLen));
-}
-
 Status metadataFor(const ModelConfig& c, const std::string& arch, GgmlType type, GgufMetadataWriter& m) {
     m.string("general.architecture", arch);
     m.string("general.name", "attnviz random " + c.modelType);
@@ -46,6 +36,13 @@ Status metadataFor(const ModelConfig& c, const std::string& arch, GgmlType type,
     m.u32(arch + ".context_length", u(c.maxPositions));
     if (arch == "gpt2") {
         m.f32(arch + ".attention.layer_norm_epsilon", static_cast<float>(c.normEps));
+        return Status::success();
+    }
+    if (arch == "gptneox") {
+        m.f32(arch + ".attention.layer_norm_epsilon", static_cast<float>(c.normEps));
+        m.u32(arch + ".rope.dimension_count", u(c.rotaryDims));
+        m.f32(arch + ".rope.freq_base", static_cast<float>(c.ropeTheta));
+        m.boolean(arch + ".use_parallel_residual", c.parallelResidual);
         return Status::success();
     }
     m.u32(arch + ".attention.head_count_kv", u(c.nKvHeads));
@@ -80,7 +77,7 @@ Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std:
     auto config = ModelConfig::fromJson(configJson, "the model config");
     if (!config) return config.takeError();
     const ModelConfig& c = *config;
-    const GgufArchitecture* arch = findGgufArchitecture(c.modelType);
+    const GgufArchitecture* arch = findGgufArchitecture(c.modelType == "gpt_neox" ? "gptneox" : c.modelType);
     if (!arch || (c.modelType == "llama" && c.slidingWindow)) {
         return makeError(ErrorCode::Unsupported, "model_type " + c.modelType + " is not written as GGUF");
     }
@@ -138,9 +135,10 @@ Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std:
             const auto& shape = shapes[i];
             const std::uint64_t rows = static_cast<std::uint64_t>(shape[0]);
             const std::uint64_t rowLen = shape.size() == 2 ? static_cast<std::uint64_t>(shape[1]) : 1;
-            if (t.order == GgufRowOrder::LlamaRope) {
-                const bool isQ = tensors[i].name.find("attn_q") != std::string::npos;
-                applyLlamaRopePermutation(hf, values, rows, rowLen, static_cast<std::uint64_t>(isQ ? c.nHeads : c.nKvHeads));
+            if (t.order == GgufRowOrder::LlamaRope || t.order == GgufRowOrder::NeoxQkv) {
+                const bool kv = tensors[i].name.find("attn_k") != std::string::npos;
+                reorderRows(t.order, hf.data(), values.data(), rows, rowLen,
+                            static_cast<std::uint64_t>(kv ? c.nKvHeads : c.nHeads), false);
             } else if (t.order == GgufRowOrder::Transposed && shape.size() == 2) {
                 for (std::uint64_t r = 0; r < rows; ++r)  // HF (in, out) -> GGUF rows (out, in)
                     for (std::uint64_t k = 0; k < rowLen; ++k) values[k * rows + r] = hf[r * rowLen + k];

@@ -36,7 +36,11 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
     const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
-    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    RowMatrix x;  // (seqLen - first, dModel)
+    {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);
+    }
     const RopeTable rope = ropeRows(makeRopeTable(T, c.rotaryDims, c.ropeTheta, m_rope), first);  // (seqLen - first, rotaryDims) each
     const HeadLayout heads{c.nHeads, c.nHeads, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
 
@@ -71,6 +75,7 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
         x += mlpOut;
     }
     if (options.computeLogits) {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);
         // 4. final_layer_norm and embed_out.
         RowMatrix last = logitRows(x, trace, first);  // (logitRows, dModel)
         layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, eps);
