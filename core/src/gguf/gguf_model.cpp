@@ -58,21 +58,7 @@ std::string layerName(const std::string& pattern, int layer) {
     return n;
 }
 
-// The families whose forward pass leases layer nLayers around the token
-// embedding lookup and the LM head (llama_model, gemma_model, gpt2_model,
-// gpt_neox_model).
-bool leasesEmbeddings(Architecture a) {
-    switch (a) {
-    case Architecture::Llama: case Architecture::Mistral: case Architecture::Qwen2: case Architecture::Phi3:
-    case Architecture::Gemma: case Architecture::Gemma2: case Architecture::Gpt2: case Architecture::GptNeoX:
-        return true;
-    default: return false;
-    }
-}
-
 }  // namespace
-
-std::vector<std::string> supportedGgufArchitectures() { return ggufArchitectureNames(); }
 
 Result<ModelConfig> ggufModelConfig(const GgufFile& file) {
     auto arch = architectureOf(file);
@@ -167,14 +153,10 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
             d.storedBytes = t->byteSize;
             d.layer = perLayer ? layer : -1;
             // The token embedding and LM head (vocab x dModel each) are the
-            // largest tensors: filled while the families lease the extra
-            // layer nLayers around the embedding lookup and the logits.
-            // (Only families whose forward pass takes that lease: elsewhere
-            // these stay filled from loading on.)
-            if ((role == TensorRole::TokenEmbedding || role == TensorRole::LmHeadWeight) &&
-                leasesEmbeddings(config->architecture)) {
-                d.layer = config->nLayers;
-            }
+            // largest tensors: filled while a forward pass leases the extra
+            // layer nLayers around the embedding lookup and the logits (every
+            // family does).
+            if (role == TensorRole::TokenEmbedding || role == TensorRole::LmHeadWeight) d.layer = config->nLayers;
             // ne is innermost-first; the torch shape is its reverse, and
             // Conv1D weights (Transposed) keep ne's order.
             for (auto it = t->ne.rbegin(); it != t->ne.rend(); ++it) d.shape.push_back(static_cast<std::int64_t>(*it));

@@ -75,7 +75,11 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
 
     // 1. Embeddings: word + position (+ token type), then LayerNorm; ALBERT
     //    and ELECTRA then map the width E to dModel.
-    RowMatrix x = embedTokens(m_wordEmbedding, ids, e);  // (seqLen, E)
+    RowMatrix x;  // (seqLen, E)
+    {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        x = embedTokens(m_wordEmbedding, ids, e);
+    }
     addPositionEmbeddings(x, m_positionEmbedding, c.positionOffset);
     if (m_typeEmbedding != nullptr) x += embedTokens(m_typeEmbedding, types, e);  // (seqLen, E)
     layerNorm(x, m_embedNormGain, m_embedNormBias, static_cast<float>(c.normEps));
@@ -112,6 +116,7 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
         layerNorm(x, L.ffnNormGain, L.ffnNormBias, static_cast<float>(c.normEps));
     }
     if (options.computeLogits) {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);
         if (!m_head) {
             return makeError(ErrorCode::Unsupported,
                              "this checkpoint has no masked-language-model head, so it cannot predict tokens");

@@ -37,7 +37,11 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
     const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Token embeddings (no position embeddings: RoPE rotates q and k).
-    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    RowMatrix x;  // (seqLen - first, dModel)
+    {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);
+    }
     const RopeTable rope = ropeRows(makeRopeTable(T, hd, c.ropeTheta, m_rope), first);  // (seqLen - first, headDim) each
     const HeadLayout heads{c.nHeads, c.nKvHeads, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
 
@@ -70,6 +74,7 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
         x += mlpOut;
     }
     if (options.computeLogits) {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);
         // 4. ln_f and lm_head.
         RowMatrix last = logitRows(x, trace, first);  // (logitRows, dModel)
         layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, eps);

@@ -31,7 +31,11 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
     const int first = firstRow(options);  // rows [first, T) computed, the rest kept
 
     // 1. Embeddings: token + learned position (first..T-1).
-    RowMatrix x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);  // (seqLen - first, dModel)
+    RowMatrix x;  // (seqLen - first, dModel)
+    {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);
+    }
     addPositionEmbeddings(x, m_weights.positionEmbedding, first);
 
     // GPT-Neo does not divide the scores by sqrt(headDim): scale 1.
@@ -61,6 +65,7 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
         x += proj;
     }
     if (options.computeLogits) {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);
         // 4. ln_f and the LM head.
         RowMatrix last = logitRows(x, trace, first);  // (logitRows, dModel)
         layerNorm(last, m_weights.finalNormGain, m_weights.finalNormBias, static_cast<float>(c.normEps));

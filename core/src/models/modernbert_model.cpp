@@ -66,7 +66,11 @@ Status ModernBertModel::forward(std::span<const std::int32_t> ids, std::span<con
     const int f = c.dFF;
 
     // 1. Token embeddings, then LayerNorm (no position embeddings: RoPE).
-    RowMatrix x = embedTokens(m_tokenEmbedding, ids, d);  // (seqLen, dModel)
+    RowMatrix x;  // (seqLen, dModel)
+    {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        x = embedTokens(m_tokenEmbedding, ids, d);
+    }
     layerNorm(x, m_embedNorm.gain, m_embedNorm.bias, static_cast<float>(c.normEps));
 
     // One rotary table per layer kind: global_rope_theta and local_rope_theta.
@@ -110,6 +114,7 @@ Status ModernBertModel::forward(std::span<const std::int32_t> ids, std::span<con
         x += proj;
     }
     if (options.computeLogits) {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);
         if (!m_head) {
             return makeError(ErrorCode::Unsupported,
                              "this checkpoint has no masked-language-model head, so it cannot predict tokens");

@@ -37,7 +37,11 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
 
     // 1. Token embeddings (width word_embed_proj_dim), project_in to dModel
     //    when narrower, plus the learned position of token t at row t + 2.
-    RowMatrix tokens = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), e);  // (seqLen - first, wordEmbedProjDim)
+    RowMatrix tokens;  // (seqLen - first, wordEmbedProjDim)
+    {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        tokens = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), e);
+    }
     RowMatrix x;  // (seqLen - first, dModel)
     if (m_projectIn.weight != nullptr) {
         linear(tokens, m_projectIn, x);
@@ -79,6 +83,7 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
         if (!c.preLayerNorm) layerNorm(x, L.ffnNormGain, L.ffnNormBias, eps);
     }
     if (options.computeLogits) {
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);
         // 4. decoder.final_layer_norm (pre-LN models), project_out when
         //    narrower, LM head.
         x = logitRows(x, trace, first);  // (logitRows, dModel)

@@ -68,7 +68,6 @@ public:
 
     const std::filesystem::path& path() const { return m_file.path(); }
     std::uint32_t version() const { return m_version; }
-    std::uint64_t alignment() const { return m_alignment; }
     std::uint64_t fileSize() const { return m_file.size(); }
     std::uint64_t dataOffset() const { return m_dataOffset; }  // absolute
 

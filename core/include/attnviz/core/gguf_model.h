@@ -18,9 +18,6 @@
 
 namespace attnviz::core {
 
-// The GGUF architectures attnviz runs ("llama", "qwen2", "gpt2", ...).
-std::vector<std::string> supportedGgufArchitectures();
-
 // The engine config the file's metadata describes; errors name the file and
 // the metadata key.
 Result<ModelConfig> ggufModelConfig(const GgufFile& file);

@@ -57,7 +57,6 @@ public:
     LayerLease lease(int layer);
 
     std::uint64_t budgetBytes() const { return m_budget; }
-    std::uint64_t reservedBytes() const { return m_reserved; }
     // Bytes of layers filled now, and the most there ever were.
     std::uint64_t filledBytes() const;
     std::uint64_t peakFilledBytes() const;

@@ -43,10 +43,10 @@ public:
                                        std::vector<DerivedTensor> tensors, std::uint64_t lazyLayerBudget = 0);
 
     // Keeps layer `layer`'s weights filled while the lease lives (a no-op
-    // for stores without lazy layers). Every forward pass takes one per
-    // layer before reading its weights.
+    // for stores without lazy layers). Every forward pass takes one on each
+    // layer before reading its weights, and one on layer nLayers (the token
+    // embedding and LM head) around the embedding lookup and the logits.
     LayerLease leaseLayer(int layer) const { return m_lazy ? m_lazy->lease(layer) : LayerLease{}; }
-    const LazyLayers* lazyLayers() const { return m_lazy.get(); }
 
     // For messages: the name a tensor has in its file when that differs
     // from the Hugging Face name attnviz binds ("'blk.1.ffn_down.weight'
