@@ -29,7 +29,15 @@ void prepareTrace(AttentionTrace& trace, int nLayers, MaskMode mask, MaskMode tr
     trace.tokenIds.assign(ids.begin(), ids.end());
 }
 
-Status nonFiniteEncoder(const AttentionTrace& trace) {
+}  // namespace
+
+Status Seq2SeqModel::encodeSource(std::span<const std::int32_t> source, MaskMode mask, bool captureScores,
+                                  const std::atomic<bool>* cancel, AttentionTrace& trace, RowMatrix& hidden) const {
+    const Seq2SeqConfig& c = m_config;
+    trace = AttentionTrace::forOverwrite(c.encoder.nLayers, c.encoder.nHeads, static_cast<int>(source.size()),
+                                         captureScores, false);
+    prepareTrace(trace, c.encoder.nLayers, resolved(mask, MaskMode::bidirectional()), MaskMode::bidirectional(), source);
+    if (Status s = encode(source, cancel, trace, hidden); !s) return s;
     if (const auto [layer, head] = trace.firstNonFiniteScores(); layer >= 0) {
         return makeError(ErrorCode::CorruptFile, "the attention scores of encoder layer " + std::to_string(layer) +
                                                      " are NaN or infinite: a weight holds NaN or Inf, or the values "
@@ -37,12 +45,6 @@ Status nonFiniteEncoder(const AttentionTrace& trace) {
     }
     return {};
 }
-
-}  // namespace
-
-AttentionBlock::AttentionBlock(int nLayers, int nHeads, int rows, int cols)
-    : m_nLayers(nLayers), m_nHeads(nHeads), m_rows(rows), m_cols(cols),
-      m_probs(static_cast<std::size_t>(nLayers) * nHeads * rows * cols, 0.0f) {}
 
 void DecoderCache::reserve(int rows) {
     for (DecoderLayerCache& lc : layers) {
@@ -102,17 +104,14 @@ Result<Seq2SeqTrace> Seq2SeqModel::run(std::span<const std::int32_t> source, std
                                                      byteSizeText(traceBytes) + " (limit " + byteSizeText(kMaxTraceBytes) +
                                                      "): shorten the text");
     }
-    const MaskMode encoderMask = resolved(options.encoderMask, MaskMode::bidirectional());
     const MaskMode decoderMask = resolved(options.decoderMask, MaskMode::causal());
     const std::string what = "a run of " + std::to_string(S) + " source and " + std::to_string(T) + " target tokens";
     return guardAllocation(what, traceBytes, [&]() -> Result<Seq2SeqTrace> {
         Seq2SeqTrace trace;
-        trace.encoder = AttentionTrace::forOverwrite(c.encoder.nLayers, c.encoder.nHeads, static_cast<int>(S),
-                                                     options.captureScores, false);
-        prepareTrace(trace.encoder, c.encoder.nLayers, encoderMask, MaskMode::bidirectional(), source);
         RowMatrix encoded;  // (S, dModel)
-        if (Status s = encode(source, options.cancel, trace.encoder, encoded); !s) return s.takeError();
-        if (Status s = nonFiniteEncoder(trace.encoder); !s) return s.takeError();
+        Status encodedOk = encodeSource(source, options.encoderMask, options.captureScores, options.cancel,
+                                        trace.encoder, encoded);
+        if (!encodedOk) return encodedOk.takeError();
         if (options.cancel != nullptr && options.cancel->load()) return cancelledError();
 
         trace.decoder = AttentionTrace::forOverwrite(c.decoder.nLayers, c.decoder.nHeads, static_cast<int>(T),

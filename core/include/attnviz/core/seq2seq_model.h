@@ -8,7 +8,9 @@
 //   trace->cross.probs(layer, head);   // (targetLen, sourceLen)
 #pragma once
 
+#include "attnviz/core/attention_block.h"
 #include "attnviz/core/attention_trace.h"
+#include "attnviz/core/generation.h"
 #include "attnviz/core/mask_mode.h"
 #include "attnviz/core/model.h"
 #include "attnviz/core/ops.h"
@@ -26,36 +28,6 @@
 
 namespace attnviz::core {
 
-// Attention probabilities of every (layer, head) as (rows, cols) matrices:
-// cross-attention (target rows over source columns), generation step rows.
-class AttentionBlock {
-public:
-    AttentionBlock() = default;
-    AttentionBlock(int nLayers, int nHeads, int rows, int cols);  // zeros
-
-    int nLayers() const { return m_nLayers; }
-    int nHeads() const { return m_nHeads; }
-    int rows() const { return m_rows; }
-    int cols() const { return m_cols; }
-    // (rows, cols), row-major.
-    const float* probs(int layer, int head) const { return m_probs.data() + offset(layer, head); }
-    float* probs(int layer, int head) { return m_probs.data() + offset(layer, head); }
-    float prob(int layer, int head, int row, int col) const {
-        return probs(layer, head)[static_cast<std::size_t>(row) * m_cols + col];
-    }
-    float* data() { return m_probs.data(); }
-
-private:
-    std::size_t offset(int layer, int head) const {
-        return (static_cast<std::size_t>(layer) * m_nHeads + head) * m_rows * m_cols;
-    }
-    int m_nLayers = 0;
-    int m_nHeads = 0;
-    int m_rows = 0;
-    int m_cols = 0;
-    std::vector<float> m_probs;  // (nLayers, nHeads, rows, cols)
-};
-
 struct Seq2SeqRunOptions {
     MaskMode encoderMask;  // Default: bidirectional (as trained)
     MaskMode decoderMask;  // Default: causal (as trained)
@@ -70,25 +42,6 @@ struct Seq2SeqTrace {
     AttentionTrace encoder;  // (Le, He, S, S); tokenIds = the source ids
     AttentionTrace decoder;  // (Ld, Hd, T, T); tokenIds = the decoder input; logits here when asked
     AttentionBlock cross;    // (Ld, Hd, T, S)
-};
-
-// One of the most probable next tokens of a step.
-struct Candidate {
-    std::int32_t id = 0;
-    float probability = 0.0f;  // softmax of the logits (divided by the temperature when sampling)
-    float logit = 0.0f;
-};
-
-struct GenerateOptions {
-    int maxNewTokens = 20;
-    double temperature = 0.0;  // 0: greedy (argmax); > 0: sample from softmax(logits / temperature)
-    int topK = 0;              // sampling: only the k most probable (0: all)
-    std::uint64_t seed = 0;    // sampling: the random stream
-    int candidates = 5;        // how many top tokens each step reports
-    MaskMode encoderMask;      // Default: bidirectional
-    const std::atomic<bool>* cancel = nullptr;
-    // Called after each step with (steps done, maxNewTokens); false cancels.
-    std::function<bool(int done, int total)> progress;
 };
 
 // Step s: the decoder query at position s (fed decoderIds[s]) emitted
@@ -159,6 +112,10 @@ protected:
 
 private:
     Status checkIds(std::span<const std::int32_t> ids, const char* what) const;
+    // The encoder trace of `source` under `mask` (Default: bidirectional),
+    // encoded into `hidden` (S, dModel); NaN or Inf scores are an error.
+    Status encodeSource(std::span<const std::int32_t> source, MaskMode mask, bool captureScores,
+                        const std::atomic<bool>* cancel, AttentionTrace& trace, RowMatrix& hidden) const;
 
     Seq2SeqConfig m_config;
     std::string m_name;
