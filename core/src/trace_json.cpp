@@ -33,19 +33,18 @@ void appendJsonString(std::string& out, const std::string& text) {
 
 namespace {
 
-// One [L][H][T][T] array; `scores` prints the masked scores, -inf as null.
-void writeMatrices(std::FILE* out, const AttentionTrace& trace, bool scores) {
+// One [L][H][T][T] array of the masked scores, -inf as null.
+void writeScores(std::FILE* out, const AttentionTrace& trace) {
     const int T = trace.seqLen();
     std::fputc('[', out);
     for (int l = 0; l < trace.nLayers(); ++l) {
         std::fputs(l ? ",[" : "[", out);
         for (int h = 0; h < trace.nHeads(); ++h) {
             std::fputs(h ? ",[" : "[", out);
-            const float* m = trace.probs(l, h);
             for (int i = 0; i < T; ++i) {
                 std::fputs(i ? ",[" : "[", out);
                 for (int j = 0; j < T; ++j) {
-                    const float v = scores ? trace.maskedScore(l, h, i, j) : m[static_cast<std::size_t>(i) * T + j];
+                    const float v = trace.maskedScore(l, h, i, j);
                     if (j) std::fputc(',', out);
                     if (std::isfinite(v)) std::fprintf(out, "%.9g", static_cast<double>(v));
                     else std::fputs("null", out);
@@ -60,6 +59,36 @@ void writeMatrices(std::FILE* out, const AttentionTrace& trace, bool scores) {
 }
 
 }  // namespace
+
+void writeAttentionArray(std::FILE* out, int nLayers, int nHeads, int rows, int cols,
+                         const std::function<const float*(int layer, int head)>& probs) {
+    std::fputc('[', out);
+    for (int l = 0; l < nLayers; ++l) {
+        std::fputs(l ? ",[" : "[", out);
+        for (int h = 0; h < nHeads; ++h) {
+            std::fputs(h ? ",[" : "[", out);
+            const float* m = probs(l, h);
+            for (int i = 0; i < rows; ++i) {
+                std::fputs(i ? ",[" : "[", out);
+                for (int j = 0; j < cols; ++j) {
+                    const float v = m[static_cast<std::size_t>(i) * cols + j];
+                    if (j) std::fputc(',', out);
+                    if (std::isfinite(v)) std::fprintf(out, "%.9g", static_cast<double>(v));
+                    else std::fputs("null", out);
+                }
+                std::fputc(']', out);
+            }
+            std::fputc(']', out);
+        }
+        std::fputc(']', out);
+    }
+    std::fputc(']', out);
+}
+
+void writeAttentionArray(std::FILE* out, const AttentionTrace& trace) {
+    writeAttentionArray(out, trace.nLayers(), trace.nHeads(), trace.seqLen(), trace.seqLen(),
+                        [&](int l, int h) { return trace.probs(l, h); });
+}
 
 void appendLayerKindsJson(std::string& out, const AttentionTrace& trace) {
     out += ",\"layer_kinds\":[";
@@ -106,10 +135,10 @@ bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const Attenti
     head += ",\"n_layers\":" + std::to_string(trace.nLayers()) + ",\"n_heads\":" + std::to_string(trace.nHeads()) +
             ",\"seq_len\":" + std::to_string(trace.seqLen()) + ",\"attention\":";
     std::fputs(head.c_str(), out);
-    writeMatrices(out, trace, false);
+    writeAttentionArray(out, trace);
     if (withScores && trace.hasScores()) {
         std::fputs(",\"scores\":", out);
-        writeMatrices(out, trace, true);
+        writeScores(out, trace);
     }
     std::fputs("}\n", out);
     return std::ferror(out) == 0;

@@ -4,6 +4,8 @@
 #include "architectures.h"
 #include "random_weights.h"
 
+#include "../seq2seq/seq2seq_random.h"
+
 #include "attnviz/core/model_config.h"
 #include "attnviz/core/safetensors_writer.h"
 
@@ -22,6 +24,7 @@ const std::map<std::string, std::string>& presets() {
         for (const ArchitectureInfo& a : architectures()) {
             for (const auto& [name, json] : a.presets) all.emplace(name, json);
         }
+        for (const auto& [name, json] : seq2seqPresets()) all.emplace(name, json);
         return all;
     }();
     return p;
@@ -77,10 +80,27 @@ Status randomWeights(const ModelConfig& config, const RandomModelOptions& option
     });
 }
 
-Status writeRandomModel(const std::string& configJson, const std::filesystem::path& dir,
-                        const RandomModelOptions& options) {
+namespace {
+
+// The weights of a decoder-only or encoder-decoder config, into `sink`.
+Status randomWeightsOf(const std::string& configJson, const RandomModelOptions& options, const WeightSink& sink) {
+    if (Seq2SeqConfig::isSeq2SeqType(jsonModelType(configJson))) {
+        auto seq2seq = Seq2SeqConfig::fromJson(configJson, "the model config");
+        if (!seq2seq) return seq2seq.takeError();
+        return randomSeq2SeqWeights(*seq2seq, options, sink);
+    }
     auto config = ModelConfig::fromJson(configJson, "the model config");
     if (!config) return config.takeError();
+    return randomWeights(*config, options, sink);
+}
+
+}  // namespace
+
+Status writeRandomModel(const std::string& configJson, const std::filesystem::path& dir,
+                        const RandomModelOptions& options) {
+    if (Status s = randomWeightsOf(configJson, options, [](const auto&, const auto&) { return Status{}; }); !s) {
+        return s;
+    }
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return makeError(ErrorCode::Io, "cannot create '" + dir.string() + "': " + ec.message());
@@ -89,16 +109,14 @@ Status writeRandomModel(const std::string& configJson, const std::filesystem::pa
         out << configJson << "\n";
         if (!out) return makeError(ErrorCode::Io, "cannot write '" + (dir / "config.json").string() + "'");
     }
-    return randomWeights(*config, options, [&](const auto& entries, const auto& fill) {
+    return randomWeightsOf(configJson, options, [&](const auto& entries, const auto& fill) {
         return SafetensorsWriter::write(dir / "model.safetensors", entries, fill);
     });
 }
 
 Status writeRandomWeights(const std::string& configJson, std::FILE* out, const std::string& name,
                           const RandomModelOptions& options) {
-    auto config = ModelConfig::fromJson(configJson, "the model config");
-    if (!config) return config.takeError();
-    return randomWeights(*config, options, [&](const auto& entries, const auto& fill) {
+    return randomWeightsOf(configJson, options, [&](const auto& entries, const auto& fill) {
         return SafetensorsWriter::write(out, name, entries, fill);
     });
 }

@@ -148,14 +148,23 @@ Result<Seq2SeqConfig> Seq2SeqConfig::fromFile(const std::filesystem::path& path)
     return fromParsed(*j, "'" + path.string() + "'");
 }
 
-std::string folderModelType(const std::filesystem::path& dir) {
-    std::error_code ec;
-    const auto path = dir / "config.json";
-    if (!std::filesystem::is_regular_file(path, ec)) return {};
-    auto j = readJsonFile(path);
+namespace {
+
+std::string modelTypeOf(const Result<json>& j) {
     if (!j || !j->is_object()) return {};
     auto mt = j->find("model_type");
     return mt != j->end() && mt->is_string() ? mt->get<std::string>() : std::string();
 }
+
+}  // namespace
+
+std::string folderModelType(const std::filesystem::path& dir) {
+    std::error_code ec;
+    const auto path = dir / "config.json";
+    if (!std::filesystem::is_regular_file(path, ec)) return {};
+    return modelTypeOf(readJsonFile(path));
+}
+
+std::string jsonModelType(std::string_view text) { return modelTypeOf(parseJsonText(text, "config")); }
 
 }  // namespace attnviz::core

@@ -58,7 +58,9 @@ struct Seq2SeqConfig {
     static Result<Seq2SeqConfig> fromFile(const std::filesystem::path& path);
 };
 
-// The model_type of the config.json in `dir`, "" when it cannot be read.
+// The model_type of the config.json in `dir` (of the config text), "" when
+// it cannot be read.
 std::string folderModelType(const std::filesystem::path& dir);
+std::string jsonModelType(std::string_view json);
 
 }  // namespace attnviz::core

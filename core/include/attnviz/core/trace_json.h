@@ -10,6 +10,7 @@
 #include "attnviz/core/attention_trace.h"
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct TraceJsonHeader {
 
 // Writes to an open stdio stream (fast for large traces). Returns false on a write error.
 bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const AttentionTrace& trace, bool withScores);
+
+// [L][H][rows][cols] of probs(layer, head) (rows, cols), %.9g each.
+void writeAttentionArray(std::FILE* out, int nLayers, int nHeads, int rows, int cols,
+                         const std::function<const float*(int layer, int head)>& probs);
+void writeAttentionArray(std::FILE* out, const AttentionTrace& trace);
 
 // Appends a JSON string literal (with quotes), escaping as RFC 8259 requires.
 void appendJsonString(std::string& out, const std::string& text);
