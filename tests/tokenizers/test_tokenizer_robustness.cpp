@@ -285,9 +285,18 @@ void TestTokenizerRobustness::badFiles_data() {
     QTest::newRow("normalizer Sequence nested 40 levels")
         << QByteArrayList{"tokenizer.json={" + tinyModel + ", \"normalizer\": " + sequences + "}"}
         << "normalizer Sequence nested more than 16 levels deep" << corrupt;
-    QTest::newRow("spiece.model of no ALBERT")
-        << QByteArrayList{"spiece.model=" + validModel} << "spiece.model is read only as ALBERT's"
+    QTest::newRow("spiece.model of no ALBERT or T5")
+        << QByteArrayList{"spiece.model=" + validModel} << "spiece.model is read only as ALBERT's or T5's"
         << core::ErrorCode::Unsupported;
+    QTest::newRow("corrupt T5 spiece.model")
+        << QByteArrayList{"config.json={\"model_type\": \"t5\"}", "spiece.model=\x01\x02garbage"}
+        << "spiece.model' is not a valid SentencePiece model" << corrupt;
+    QTest::newRow("T5 extra_ids against its sentinels")
+        << QByteArrayList{"tokenizer_config.json={\"tokenizer_class\": \"T5Tokenizer\", \"extra_ids\": 3, "
+                          "\"additional_special_tokens\": [\"<extra_id_0>\"]}",
+                          "spiece.model=" + validModel}
+        << "tokenizer_config.json': extra_ids is 3 but additional_special_tokens lists 1 <extra_id_N> tokens"
+        << corrupt;
     QTest::newRow("corrupt ALBERT spiece.model")
         << QByteArrayList{"config.json={\"model_type\": \"albert\"}", "spiece.model=\x01\x02garbage"}
         << "spiece.model' is not a valid SentencePiece model" << corrupt;
