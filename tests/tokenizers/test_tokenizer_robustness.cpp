@@ -27,7 +27,7 @@ namespace {
 struct Folder {
     const char* name;
     const char* dir;  // in models
-    std::optional<core::TokenizerFormat> format;
+    std::optional<core::TokenizerFormat> format;  // nullopt: loadTokenizer(dir)
 };
 
 const std::vector<Folder>& folders() {
@@ -39,6 +39,8 @@ const std::vector<Folder>& folders() {
         {"gpt2 tokenizer.json", "tokenizers/gpt2", F::TokenizerJson},
         {"llama2 tokenizer.model", "tokenizers/llama2-32k", F::SentencePiece},
         {"tok512 tokenizer.model", "stories260K", F::SentencePiece},
+        {"t5 spiece.model", "tokenizers/t5", F::SentencePiece},
+        {"marian source.spm", "tokenizers/marian-en-mg", std::nullopt},  // loadTokenizer's choice
     };
     return f;
 }
@@ -87,7 +89,7 @@ core::Result<const core::Tokenizer*> TestTokenizerRobustness::tokenizer(int inde
     auto& slot = m_cache[index];
     if (!slot) {
         const Folder& f = folders()[static_cast<std::size_t>(index)];
-        auto loaded = core::loadTokenizer(*models / f.dir, *f.format);
+        auto loaded = f.format ? core::loadTokenizer(*models / f.dir, *f.format) : core::loadTokenizer(*models / f.dir);
         if (!loaded) return loaded.takeError();
         slot = std::move(loaded.value());
     }
@@ -138,8 +140,9 @@ void TestTokenizerRobustness::invalidUtf8() {
 void TestTokenizerRobustness::emptyText_data() {
     QTest::addColumn<int>("folder");
     QTest::addColumn<Ids>("expected");
-    // [CLS] [SEP]; nothing for GPT-2; BOS for the Llama conventions.
-    const Ids expected[] = {{101, 102}, {101, 102}, {}, {}, {1}, {1}};
+    // [CLS] [SEP]; nothing for GPT-2; BOS for the Llama conventions; </s>
+    // for T5 (1) and Marian (0).
+    const Ids expected[] = {{101, 102}, {101, 102}, {}, {}, {1}, {1}, {1}, {0}};
     for (std::size_t i = 0; i < folders().size(); ++i) {
         QTest::newRow(folders()[i].name) << static_cast<int>(i) << expected[i];
     }
@@ -170,6 +173,13 @@ void TestTokenizerRobustness::hugeText_data() {
         for (const auto& [name, unit] : units) {
             const std::string row = std::string(folders()[i].name) + " " + name;
             QTest::newRow(row.c_str()) << static_cast<int>(i) << unit;
+        }
+        // Marian looks for language codes ">>xx<<" on every line.
+        if (std::string(folders()[i].name).rfind("marian", 0) == 0) {
+            QTest::newRow((std::string(folders()[i].name) + " code brackets").c_str()) << static_cast<int>(i)
+                                                                                      << QByteArray(">> <<>>");
+            QTest::newRow((std::string(folders()[i].name) + " code lines").c_str()) << static_cast<int>(i)
+                                                                                   << QByteArray(">>a<<\n");
         }
     }
 }

@@ -20,24 +20,20 @@ constexpr std::string_view kMeta = "\u2581";  // ▁
 
 // Python's re.sub(">>.+<<", "", text) matches: leftmost first, each from a
 // ">>" to the last "<<" on the same line with at least one character
-// between ('.' does not match '\n').
+// between ('.' does not match '\n'), so at most one per line. Linear.
 std::vector<ByteSpan> languageCodes(const std::string& text) {
     std::vector<ByteSpan> codes;
-    std::size_t i = 0;
-    while (i + 5 <= text.size()) {
-        if (text.compare(i, 2, ">>") != 0) {
-            ++i;
-            continue;
-        }
-        std::size_t lineEnd = text.find('\n', i + 2);
+    std::size_t lineStart = 0;
+    while (lineStart < text.size()) {
+        std::size_t lineEnd = text.find('\n', lineStart);
         if (lineEnd == std::string::npos) lineEnd = text.size();
-        const std::size_t close = lineEnd >= 2 ? text.rfind("<<", lineEnd - 2) : std::string::npos;
-        if (close == std::string::npos || close < i + 3) {
-            ++i;
-            continue;
+        const std::string_view line = std::string_view(text).substr(lineStart, lineEnd - lineStart);
+        const std::size_t open = line.find(">>");
+        const std::size_t close = line.rfind("<<");
+        if (open != std::string_view::npos && close != std::string_view::npos && close >= open + 3) {
+            codes.push_back({lineStart + open, lineStart + close + 2});
         }
-        codes.push_back({i, close + 2});
-        i = close + 2;
+        lineStart = lineEnd + 1;
     }
     return codes;
 }
