@@ -27,7 +27,7 @@ namespace {
 struct Folder {
     const char* name;
     const char* dir;  // in models
-    std::optional<core::TokenizerFormat> format;
+    std::optional<core::TokenizerFormat> format;  // nullopt: loadTokenizer(dir)
 };
 
 const std::vector<Folder>& folders() {
@@ -39,6 +39,8 @@ const std::vector<Folder>& folders() {
         {"gpt2 tokenizer.json", "tokenizers/gpt2", F::TokenizerJson},
         {"llama2 tokenizer.model", "tokenizers/llama2-32k", F::SentencePiece},
         {"tok512 tokenizer.model", "stories260K", F::SentencePiece},
+        {"t5 spiece.model", "tokenizers/t5", F::SentencePiece},
+        {"marian source.spm", "tokenizers/marian-en-mg", std::nullopt},  // loadTokenizer's choice
     };
     return f;
 }
@@ -87,7 +89,7 @@ core::Result<const core::Tokenizer*> TestTokenizerRobustness::tokenizer(int inde
     auto& slot = m_cache[index];
     if (!slot) {
         const Folder& f = folders()[static_cast<std::size_t>(index)];
-        auto loaded = core::loadTokenizer(*models / f.dir, *f.format);
+        auto loaded = f.format ? core::loadTokenizer(*models / f.dir, *f.format) : core::loadTokenizer(*models / f.dir);
         if (!loaded) return loaded.takeError();
         slot = std::move(loaded.value());
     }
@@ -138,8 +140,9 @@ void TestTokenizerRobustness::invalidUtf8() {
 void TestTokenizerRobustness::emptyText_data() {
     QTest::addColumn<int>("folder");
     QTest::addColumn<Ids>("expected");
-    // [CLS] [SEP]; nothing for GPT-2; BOS for the Llama conventions.
-    const Ids expected[] = {{101, 102}, {101, 102}, {}, {}, {1}, {1}};
+    // [CLS] [SEP]; nothing for GPT-2; BOS for the Llama conventions; </s>
+    // for T5 (1) and Marian (0).
+    const Ids expected[] = {{101, 102}, {101, 102}, {}, {}, {1}, {1}, {1}, {0}};
     for (std::size_t i = 0; i < folders().size(); ++i) {
         QTest::newRow(folders()[i].name) << static_cast<int>(i) << expected[i];
     }
@@ -170,6 +173,13 @@ void TestTokenizerRobustness::hugeText_data() {
         for (const auto& [name, unit] : units) {
             const std::string row = std::string(folders()[i].name) + " " + name;
             QTest::newRow(row.c_str()) << static_cast<int>(i) << unit;
+        }
+        // Marian looks for language codes ">>xx<<" on every line.
+        if (std::string(folders()[i].name).rfind("marian", 0) == 0) {
+            QTest::newRow((std::string(folders()[i].name) + " code brackets").c_str()) << static_cast<int>(i)
+                                                                                      << QByteArray(">> <<>>");
+            QTest::newRow((std::string(folders()[i].name) + " code lines").c_str()) << static_cast<int>(i)
+                                                                                   << QByteArray(">>a<<\n");
         }
     }
 }
@@ -285,9 +295,18 @@ void TestTokenizerRobustness::badFiles_data() {
     QTest::newRow("normalizer Sequence nested 40 levels")
         << QByteArrayList{"tokenizer.json={" + tinyModel + ", \"normalizer\": " + sequences + "}"}
         << "normalizer Sequence nested more than 16 levels deep" << corrupt;
-    QTest::newRow("spiece.model of no ALBERT")
-        << QByteArrayList{"spiece.model=" + validModel} << "spiece.model is read only as ALBERT's"
+    QTest::newRow("spiece.model of no ALBERT or T5")
+        << QByteArrayList{"spiece.model=" + validModel} << "spiece.model is read only as ALBERT's or T5's"
         << core::ErrorCode::Unsupported;
+    QTest::newRow("corrupt T5 spiece.model")
+        << QByteArrayList{"config.json={\"model_type\": \"t5\"}", "spiece.model=\x01\x02garbage"}
+        << "spiece.model' is not a valid SentencePiece model" << corrupt;
+    QTest::newRow("T5 extra_ids against its sentinels")
+        << QByteArrayList{"tokenizer_config.json={\"tokenizer_class\": \"T5Tokenizer\", \"extra_ids\": 3, "
+                          "\"additional_special_tokens\": [\"<extra_id_0>\"]}",
+                          "spiece.model=" + validModel}
+        << "tokenizer_config.json': extra_ids is 3 but additional_special_tokens lists 1 <extra_id_N> tokens"
+        << corrupt;
     QTest::newRow("corrupt ALBERT spiece.model")
         << QByteArrayList{"config.json={\"model_type\": \"albert\"}", "spiece.model=\x01\x02garbage"}
         << "spiece.model' is not a valid SentencePiece model" << corrupt;

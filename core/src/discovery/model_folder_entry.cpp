@@ -15,10 +15,11 @@ namespace attnviz::core::discovery {
 
 namespace {
 
-// The files loadTokenizer reads (any one suffices; vocab.json with merges.txt).
+// The files loadTokenizer reads (any one suffices; vocab.json with merges.txt;
+// source.spm: Marian's, with its target.spm and vocab.json).
 bool hasTokenizerFiles(const fs::path& dir) {
     std::error_code ec;
-    for (const char* name : {"tokenizer.json", "tokenizer.model", "spiece.model", "vocab.txt"}) {
+    for (const char* name : {"tokenizer.json", "tokenizer.model", "spiece.model", "vocab.txt", "source.spm"}) {
         if (fs::is_regular_file(dir / name, ec)) return true;
     }
     return fs::is_regular_file(dir / "vocab.json", ec) && fs::is_regular_file(dir / "merges.txt", ec);

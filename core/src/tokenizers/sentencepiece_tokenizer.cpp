@@ -1,21 +1,18 @@
 #include "sentencepiece_tokenizer.h"
 
 #include "../out_of_memory.h"
-#include "../message_text.h"
 #include "display_text.h"
+#include "sentencepiece_file.h"
+#include "slow_decode.h"
 #include "unicode_text.h"
 
 #include <sentencepiece_processor.h>
 
-#include <exception>
-#include <fstream>
-#include <new>
-#include <sstream>
+#include <algorithm>
 
 namespace attnviz::core {
 namespace {
 
-constexpr std::uintmax_t kMaxModelBytes = 64ull << 20;
 constexpr std::string_view kMeta = "\u2581";  // ▁
 
 // Appending a serialized message to a serialized protobuf merges it into the
@@ -33,58 +30,44 @@ std::vector<ByteSpan> findAll(const std::string& text, std::string_view what) {
 
 }  // namespace
 
+bool readsSpieceModel(const std::string& tokenizerClass) {
+    return tokenizerClass == "AlbertTokenizer" || tokenizerClass == "T5Tokenizer";
+}
+
 SentencePieceTokenizer::SentencePieceTokenizer() : m_sp(std::make_unique<sentencepiece::SentencePieceProcessor>()) {}
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 
 Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::load(const std::filesystem::path& dir,
                                                                 const TokenizerConfig& config) {
     std::error_code ec;
-    // AlbertTokenizer's file is spiece.model; LlamaTokenizer's tokenizer.model.
+    // AlbertTokenizer's and T5Tokenizer's file is spiece.model; LlamaTokenizer's tokenizer.model.
     auto path = dir / "tokenizer.model";
-    if (config.tokenizerClass() == "AlbertTokenizer" && std::filesystem::is_regular_file(dir / "spiece.model", ec)) {
+    if (readsSpieceModel(config.tokenizerClass()) && std::filesystem::is_regular_file(dir / "spiece.model", ec)) {
         path = dir / "spiece.model";
     }
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec) return makeError(ErrorCode::Io, "cannot read '" + path.string() + "': " + ec.message());
-    if (size > kMaxModelBytes) {
-        return makeError(ErrorCode::CorruptFile, "'" + path.string() + "' is too large for a SentencePiece model");
-    }
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    if (!in && !in.eof()) return makeError(ErrorCode::Io, "cannot read '" + path.string() + "'");
-    return fromModelProto(bytes.str(), "'" + path.string() + "'", config);
+    auto bytes = readSentencePieceFile(path);
+    if (!bytes) return bytes.takeError();
+    return fromModelProto(bytes.value(), "'" + path.string() + "'", config);
 }
 
 Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::fromModelProto(const std::string& proto,
                                                                           const std::string& source,
                                                                           const TokenizerConfig& config) {
     std::unique_ptr<SentencePieceTokenizer> tok(new SentencePieceTokenizer());
-    std::string failure;
-    try {
-        if (const auto status = tok->m_sp->LoadFromSerializedProto(proto); !status.ok()) failure = status.ToString();
-    } catch (const std::bad_alloc&) {
-        throw;  // guardAllocation's
-    } catch (const std::exception& e) {
-        // The library's trie builder throws on some bad models (a piece of
-        // zero length in a unigram model) instead of returning a status.
-        failure = e.what();
-    }
-    if (!failure.empty()) {
-        return makeError(ErrorCode::CorruptFile,
-                         source + " is not a valid SentencePiece model: " + escapedForMessage(failure));
-    }
+    if (Status st = loadSentencePieceProto(*tok->m_sp, proto, source); !st) return st.takeError();
     const auto& sp = *tok->m_sp;
     tok->m_vocabSize = sp.GetPieceSize();
 
     const std::string& cls = config.tokenizerClass();
     if (cls == "AlbertTokenizer") {
         tok->m_convention = Convention::Albert;
+    } else if (cls == "T5Tokenizer") {
+        tok->m_convention = Convention::T5;
     } else if (!cls.empty() && cls != "LlamaTokenizer" && cls != "CodeLlamaTokenizer" && cls != "PreTrainedTokenizer") {
         return makeError(ErrorCode::Unsupported,
                          source + ": tokenizer_class '" + config.tokenizerClass() +
                              "' is not supported for SentencePiece models (supported: LlamaTokenizer, "
-                             "AlbertTokenizer)");
+                             "AlbertTokenizer, T5Tokenizer)");
     }
 
     // Ids of the special tokens: added_tokens_decoder, else the SentencePiece
@@ -103,17 +86,24 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::fromModelProto(const 
         return token->id;
     };
 
-    if (tok->m_convention == Convention::Llama) {
-        tok->m_addBos = config.flagOr("add_bos_token", true);
-        tok->m_addEos = config.flagOr("add_eos_token", false);
+    if (tok->m_convention != Convention::Albert) {
+        const bool t5 = tok->m_convention == Convention::T5;
+        // T5Tokenizer: "</s>" after each text, no BOS (its sentinels first,
+        // at the top of the id range, so that the specials below find them).
+        if (t5) {
+            if (Status st = tok->addT5Sentinels(config, source); !st) return st.takeError();
+        }
+        tok->m_addBos = !t5 && config.flagOr("add_bos_token", true);
+        tok->m_addEos = t5 || config.flagOr("add_eos_token", false);
         // transformers treats a missing `legacy` as true (with a warning).
         tok->m_legacy = config.flagOr("legacy", true);
         tok->m_addPrefixSpace = config.flagOr("add_prefix_space", true);
         const auto unk = config.specialToken("unk_token", "<unk>");
-        addSpecial(unk);
-        tok->m_bosId = addSpecial(config.specialToken("bos_token", "<s>"));
+        tok->m_unkId = addSpecial(unk).value_or(-1);
+        if (!t5) tok->m_bosId = addSpecial(config.specialToken("bos_token", "<s>"));
         tok->m_eosId = addSpecial(config.specialToken("eos_token", "</s>"));
-        addSpecial(config.specialToken("pad_token", std::nullopt));
+        tok->m_padId =
+            addSpecial(config.specialToken("pad_token", t5 ? std::optional<std::string>("<pad>") : std::nullopt));
         if (unk) tok->m_unkToken = unk->content;
         if (!tok->m_legacy) {
             tok->m_spNoPrefix = std::make_unique<sentencepiece::SentencePieceProcessor>();
@@ -146,9 +136,70 @@ Result<std::unique_ptr<Tokenizer>> SentencePieceTokenizer::fromModelProto(const 
                              "'" + config.source() + "': AlbertTokenizer needs cls_token and sep_token");
         }
     }
-    for (AddedToken t : config.additionalSpecialTokens()) addSpecial(std::move(t));
+    for (AddedToken t : config.additionalSpecialTokens()) {
+        tok->m_additionalTexts.insert(t.content);
+        addSpecial(std::move(t));
+    }
     for (const AddedToken& t : tok->m_added.tokens()) tok->m_vocabSize = std::max(tok->m_vocabSize, t.id + 1);
+    if (tok->m_convention == Convention::T5) {
+        // What T5Tokenizer's decode treats as special (all_special_tokens)
+        // and as standing alone (legacy added tokens: the sentinels).
+        tok->m_cleanUpSpaces = config.flagOr("clean_up_tokenization_spaces", false);
+        tok->m_specialTexts = tok->m_additionalTexts;
+        for (const auto id : {tok->m_eosId, std::optional<std::int32_t>(tok->m_unkId), tok->m_padId}) {
+            if (const AddedToken* t = id ? tok->m_added.findById(*id) : nullptr) tok->m_specialTexts.insert(t->content);
+        }
+        for (const AddedToken& t : tok->m_added.tokens()) {
+            const bool special = tok->m_specialTexts.count(t.content) != 0;
+            if (!special || (tok->m_additionalTexts.count(t.content) != 0 && t.id >= sp.GetPieceSize())) {
+                tok->m_legacyTexts.insert(t.content);
+            }
+        }
+    }
     return std::unique_ptr<Tokenizer>(std::move(tok));
+}
+
+Status SentencePieceTokenizer::addT5Sentinels(const TokenizerConfig& config, const std::string& source) {
+    // T5Tokenizer.__init__: `extra_ids` sentinels <extra_id_0>, <extra_id_1>,
+    // ... numbered down from the top (<extra_id_0> = pieces - 1 + extra_ids),
+    // matched with the whitespace around them stripped. When
+    // additional_special_tokens lists sentinels, their number is used and
+    // must equal extra_ids (unless that is 0).
+    constexpr std::int64_t kMaxExtraIds = 1 << 20;
+    const std::string settings = config.source().empty() ? source : "'" + config.source() + "'";
+    const std::int64_t extraIds = config.integer("extra_ids").value_or(100);
+    if (extraIds < 0 || extraIds > kMaxExtraIds) {
+        return makeError(ErrorCode::CorruptFile, settings + ": extra_ids is " +
+                                                     std::to_string(extraIds) + "; expected 0 to " +
+                                                     std::to_string(kMaxExtraIds));
+    }
+    std::int64_t listed = 0;
+    for (const AddedToken& t : config.additionalSpecialTokens()) {
+        if (t.content.find("<extra_id_") != std::string::npos) ++listed;
+    }
+    if (listed > 0 && extraIds > 0 && listed != extraIds) {
+        return makeError(ErrorCode::CorruptFile,
+                         settings + ": extra_ids is " + std::to_string(extraIds) + " but additional_special_tokens lists " + std::to_string(listed) +
+                             " <extra_id_N> tokens (T5Tokenizer needs the same number)");
+    }
+    const std::int64_t count = listed > 0 ? listed : extraIds;
+    const std::int64_t top = std::int64_t{m_sp->GetPieceSize()} - 1 + extraIds;
+    if (top - (count - 1) < 0) {
+        return makeError(ErrorCode::CorruptFile, source + " has too few pieces for " + std::to_string(count) +
+                                                     " T5 sentinels with extra_ids " + std::to_string(extraIds));
+    }
+    for (std::int64_t i = 0; i < count; ++i) {
+        AddedToken t;
+        t.content = "<extra_id_" + std::to_string(i) + ">";
+        t.id = static_cast<std::int32_t>(top - i);
+        t.lstrip = true;
+        t.rstrip = true;
+        // added_tokens_decoder of tokenizer_config.json (read first) wins.
+        m_additionalTexts.insert(t.content);
+        if (m_added.findById(t.id) != nullptr || m_added.findByContent(t.content) != nullptr) continue;
+        m_added.add(std::move(t));
+    }
+    return Status::success();
 }
 
 Token SentencePieceTokenizer::modelToken(std::int32_t id, ByteSpan span) const {
@@ -281,7 +332,7 @@ void SentencePieceTokenizer::encodeAlbertChunk(const AlignedText& chunk, std::ve
 
 Status SentencePieceTokenizer::encodeSegment(std::string_view text, std::vector<Token>& out) const {
     AlignedText at(text, 0);
-    const bool nonLegacy = m_convention == Convention::Llama && !m_legacy && !text.empty();
+    const bool nonLegacy = m_convention != Convention::Albert && !m_legacy && !text.empty();
     if (nonLegacy) {
         // LlamaTokenizer.tokenize: "▁" in the text means a space; one "▁"
         // marks the start.
@@ -353,10 +404,14 @@ Result<Encoding> SentencePieceTokenizer::encodeText(std::string_view text, std::
             t.typeId = m_convention == Convention::Albert ? s : 0;
             enc.tokens.push_back(std::move(t));
         };
-        if (m_convention == Convention::Llama) {
+        if (m_convention != Convention::Albert) {
             if (m_addBos && m_bosId) addSpecial(*m_bosId, false);
+            // T5Tokenizer._add_eos_if_not_present: a text that ends with a
+            // typed "</s>" gets no second one.
+            const bool endsWithEos = m_convention == Convention::T5 && !tokens.empty() && m_eosId &&
+                                     tokens.back().id == *m_eosId;
             enc.tokens.insert(enc.tokens.end(), tokens.begin(), tokens.end());
-            if (m_addEos && m_eosId) addSpecial(*m_eosId, true);
+            if (m_addEos && m_eosId && !endsWithEos) addSpecial(*m_eosId, true);
         } else {
             if (s == 0) addSpecial(*m_clsId, false);
             for (Token& t : tokens) t.typeId = s;
@@ -367,7 +422,55 @@ Result<Encoding> SentencePieceTokenizer::encodeText(std::string_view text, std::
     return enc;
 }
 
+Result<std::string> SentencePieceTokenizer::decodeT5(std::span<const std::int32_t> ids) const {
+    // T5Tokenizer.decode (skip_special_tokens false): the generic slow
+    // _decode around its convert_tokens_to_string, which drops the first
+    // piece's "▁", puts one space before each run of specials and decodes
+    // the pieces between them with SentencePiece, then strips the ends.
+    const auto& sp = m_legacy ? *m_sp : *m_spNoPrefix;
+    std::vector<std::string> tokens;
+    tokens.reserve(ids.size());
+    for (const std::int32_t id : ids) {
+        if (id < 0 || id >= vocabSize()) {
+            return makeError(ErrorCode::InvalidInput, "token id " + std::to_string(id) + " is outside the vocabulary");
+        }
+        const AddedToken* added = m_added.findById(id);
+        tokens.push_back(added != nullptr ? added->content : id < sp.GetPieceSize() ? sp.IdToPiece(id) : "");
+    }
+    std::string failure;
+    auto pieces = [&](const std::vector<std::string>& run) {
+        std::string text;
+        if (run.empty()) return text;
+        if (const auto status = sp.Decode(run, &text); !status.ok()) failure = status.ToString();
+        return text;
+    };
+    auto convert = [&](std::vector<std::string> run) {
+        if (m_addPrefixSpace && run.front().compare(0, kMeta.size(), kMeta) == 0) run.front().erase(0, kMeta.size());
+        std::string out;
+        std::vector<std::string> current;
+        bool previousSpecial = false;
+        for (std::string& token : run) {
+            if (m_specialTexts.count(token) != 0) {
+                if (!previousSpecial) out += ' ';
+                out += pieces(current) + token;
+                previousSpecial = true;
+                current.clear();
+            } else {
+                current.push_back(std::move(token));
+                previousSpecial = false;
+            }
+        }
+        out += pieces(current);
+        return stripPythonSpace(out);
+    };
+    std::string text = slowDecode(
+        tokens, [&](const std::string& t) { return m_legacyTexts.count(t) != 0; }, convert, m_cleanUpSpaces);
+    if (!failure.empty()) return makeError(ErrorCode::Internal, failure);
+    return unicode::toValidUtf8(std::move(text));
+}
+
 Result<std::string> SentencePieceTokenizer::decode(std::span<const std::int32_t> ids) const {
+    if (m_convention == Convention::T5) return decodeT5(ids);
     // Runs between added/control tokens are decoded by SentencePiece, so each
     // run loses the dummy-prefix space it was encoded with.
     std::string out;

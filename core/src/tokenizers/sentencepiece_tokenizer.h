@@ -7,6 +7,10 @@
 //   `legacy: false` prefixes "▁" once and encodes later chunks without it.
 // - AlbertTokenizer: `[CLS] A [SEP] (B [SEP])` with token types 0/1, and its
 //   preprocessing (remove_space, `` and '' -> ", keep_accents, do_lower_case).
+// - T5Tokenizer (spiece.model): LlamaTokenizer's `legacy` handling, no BOS,
+//   `A </s> (B </s>)` (no second "</s>" after a typed one), and the
+//   `extra_ids` sentinels <extra_id_N> at the top of the id range; decode
+//   is T5Tokenizer.decode's, spacing around special tokens included.
 #pragma once
 
 #include "added_vocabulary.h"
@@ -16,6 +20,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace sentencepiece {
@@ -23,6 +28,9 @@ class SentencePieceProcessor;
 }
 
 namespace attnviz::core {
+
+// Whether a tokenizer class reads spiece.model (before tokenizer.model).
+bool readsSpieceModel(const std::string& tokenizerClass);
 
 class SentencePieceTokenizer final : public Tokenizer {
 public:
@@ -43,7 +51,7 @@ public:
     std::string kind() const override { return "sentencepiece"; }
 
 private:
-    enum class Convention { Llama, Albert };
+    enum class Convention { Llama, Albert, T5 };
 
     SentencePieceTokenizer();
     // encode() without the guard that turns a failed allocation into an error.
@@ -57,6 +65,8 @@ private:
     void encodeAlbertChunk(const AlignedText& chunk, std::vector<Token>& out) const;
     AlignedText albertPreprocess(const AlignedText& chunk) const;
     Token modelToken(std::int32_t id, ByteSpan span) const;
+    Result<std::string> decodeT5(std::span<const std::int32_t> ids) const;
+    Status addT5Sentinels(const TokenizerConfig& config, const std::string& source);
     Token specialToken(std::int32_t id) const;
 
     std::unique_ptr<sentencepiece::SentencePieceProcessor> m_sp;
@@ -66,15 +76,24 @@ private:
     AddedVocabulary m_added;
     std::int32_t m_vocabSize = 0;  // SentencePiece pieces plus tokens added beyond them
 
-    // LlamaTokenizer
+    // LlamaTokenizer and T5Tokenizer
     bool m_addBos = true;
     bool m_addEos = false;
     bool m_legacy = true;
     bool m_addPrefixSpace = true;
     std::optional<std::int32_t> m_bosId;
     std::optional<std::int32_t> m_eosId;
+    std::optional<std::int32_t> m_padId;
+    std::int32_t m_unkId = -1;
     std::string m_unkToken = "<unk>";
     std::size_t m_unkPieces = 0;
+
+    // T5Tokenizer's decode: additional_special_tokens, all special tokens,
+    // the tokens decoded on their own (sentinels), clean_up_tokenization_spaces.
+    std::unordered_set<std::string> m_additionalTexts;
+    std::unordered_set<std::string> m_specialTexts;
+    std::unordered_set<std::string> m_legacyTexts;
+    bool m_cleanUpSpaces = false;
 
     // AlbertTokenizer
     bool m_lowerCase = false;

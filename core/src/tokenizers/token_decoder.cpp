@@ -1,6 +1,7 @@
 #include "token_decoder.h"
 
 #include "byte_level.h"
+#include "slow_decode.h"
 #include "unicode_text.h"
 
 #include "attnviz/core/tokenizer.h"
@@ -23,20 +24,6 @@ int byteTokenValue(const std::string& t) {
     char* end = nullptr;
     const long v = std::strtol(t.c_str() + 3, &end, 16);
     return end == t.c_str() + 5 ? static_cast<int>(v) : -1;
-}
-
-void cleanupSpaces(std::string& s) {
-    // Hugging Face's clean_up_tokenization.
-    replaceAll(s, " .", ".");
-    replaceAll(s, " ?", "?");
-    replaceAll(s, " !", "!");
-    replaceAll(s, " ,", ",");
-    replaceAll(s, " ' ", "'");
-    replaceAll(s, " n't", "n't");
-    replaceAll(s, " 'm", "'m");
-    replaceAll(s, " 's", "'s");
-    replaceAll(s, " 've", "'ve");
-    replaceAll(s, " 're", "'re");
 }
 
 }  // namespace
@@ -67,7 +54,7 @@ std::string TokenDecoder::decode(std::vector<std::string> tokens) const {
                         t.insert(0, " ");
                     }
                 }
-                if (step.cleanup) cleanupSpaces(t);
+                if (step.cleanup) cleanUpTokenizationSpaces(t);
             }
             break;
         case Kind::Metaspace:

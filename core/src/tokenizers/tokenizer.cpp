@@ -5,6 +5,7 @@
 
 #include "../message_text.h"
 #include "../out_of_memory.h"
+#include "marian_tokenizer.h"
 #include "sentencepiece_tokenizer.h"
 #include "tokenizer_config.h"
 #include "tokenizer_json_loader.h"
@@ -70,7 +71,8 @@ Result<std::unique_ptr<Tokenizer>> named(Result<std::unique_ptr<Tokenizer>> tok,
     return tok;
 }
 
-Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::path& dir) {
+// `side`: which text of an encoder-decoder folder (only Marian's differ).
+Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::path& dir, MarianTokenizer::Side side) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(dir, ec) && looksLikeGguf(dir)) {
         auto file = GgufFile::open(dir);
@@ -84,17 +86,22 @@ Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::p
     if (!config) return config.takeError();
     auto has = [&](const char* name) { return std::filesystem::is_regular_file(dir / name, ec); };
 
+    // MarianTokenizer: named by the class (or config.json's model_type
+    // marian), or a folder with its source.spm and no class at all.
+    const std::string& cls = config->tokenizerClass();
+    if (cls == "MarianTokenizer" || (cls.empty() && has("source.spm"))) {
+        return MarianTokenizer::load(dir, config.value(), side);
+    }
+
     // The slow SentencePiece classes are the reference for their models;
     // the SentencePiece library reproduces them exactly.
-    const std::string& cls = config->tokenizerClass();
-    const bool albert = cls == "AlbertTokenizer";
-    const bool sentencePieceClass = cls == "LlamaTokenizer" || cls == "CodeLlamaTokenizer" || albert;
-    // AlbertTokenizer's file is spiece.model.
-    const bool sentencePieceFile = has("tokenizer.model") || (albert && has("spiece.model"));
-    // The file SentencePieceTokenizer::load reads (ALBERT: spiece.model first).
+    const bool spiece = readsSpieceModel(cls);  // AlbertTokenizer, T5Tokenizer
+    const bool sentencePieceClass = cls == "LlamaTokenizer" || cls == "CodeLlamaTokenizer" || spiece;
+    const bool sentencePieceFile = has("tokenizer.model") || (spiece && has("spiece.model"));
+    // The file SentencePieceTokenizer::load reads (spiece.model first for those classes).
     auto spNamed = [&] {
         auto tok = SentencePieceTokenizer::load(dir, config.value());
-        return albert ? named(std::move(tok), dir, {"spiece.model", "tokenizer.model"})
+        return spiece ? named(std::move(tok), dir, {"spiece.model", "tokenizer.model"})
                       : named(std::move(tok), dir, {"tokenizer.model"});
     };
     if (sentencePieceClass && sentencePieceFile) return spNamed();
@@ -116,11 +123,11 @@ Result<std::unique_ptr<Tokenizer>> findAndLoadTokenizer(const std::filesystem::p
 
     std::string message = "no supported tokenizer in '" + dir.string() +
                           "' (looked for tokenizer.json, tokenizer.model, vocab.txt, vocab.json + merges.txt, "
-                          "spiece.model for ALBERT)";
-    const bool foreignSpiece = has("spiece.model") && !albert;
+                          "spiece.model for ALBERT and T5, source.spm + target.spm + vocab.json for Marian)";
+    const bool foreignSpiece = has("spiece.model") && !spiece;
     if (foreignSpiece) {
-        message += "; spiece.model is read only as ALBERT's (tokenizer_class AlbertTokenizer in "
-                   "tokenizer_config.json or model_type albert in config.json)" +
+        message += "; spiece.model is read only as ALBERT's or T5's (tokenizer_class AlbertTokenizer or "
+                   "T5Tokenizer in tokenizer_config.json, or model_type albert or t5 in config.json)" +
                    (cls.empty() ? std::string() : ", not " + cls);
     }
     if (has("vocab.json") != has("merges.txt")) {
@@ -138,7 +145,7 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerOfFormat(const std::filesystem::
     case TokenizerFormat::TokenizerJson:
         return named(loadTokenizerJson(dir / "tokenizer.json", config.value()), dir, {"tokenizer.json"});
     case TokenizerFormat::SentencePiece:
-        return config->tokenizerClass() == "AlbertTokenizer"
+        return readsSpieceModel(config->tokenizerClass())
                    ? named(SentencePieceTokenizer::load(dir, config.value()), dir, {"spiece.model", "tokenizer.model"})
                    : named(SentencePieceTokenizer::load(dir, config.value()), dir, {"tokenizer.model"});
     case TokenizerFormat::WordPieceVocab:
@@ -165,7 +172,13 @@ Result<std::unique_ptr<Tokenizer>> oneLine(Result<std::unique_ptr<Tokenizer>> re
 // Vocabularies, merge tables and their JSON run to hundreds of megabytes in
 // memory; a failed allocation is reported, not thrown.
 Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir) {
-    return oneLine(guardAllocation(loadingWhat(dir), std::nullopt, [&] { return findAndLoadTokenizer(dir); }));
+    return oneLine(guardAllocation(loadingWhat(dir), std::nullopt,
+                                   [&] { return findAndLoadTokenizer(dir, MarianTokenizer::Side::Source); }));
+}
+
+Result<std::unique_ptr<Tokenizer>> loadTargetTokenizer(const std::filesystem::path& dir) {
+    return oneLine(guardAllocation(loadingWhat(dir), std::nullopt,
+                                   [&] { return findAndLoadTokenizer(dir, MarianTokenizer::Side::Target); }));
 }
 
 Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir, TokenizerFormat format) {

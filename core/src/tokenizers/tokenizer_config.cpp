@@ -3,12 +3,15 @@
 #include "../json_file.h"
 #include "token_id.h"
 
+#include <limits>
+
 namespace attnviz::core {
 namespace {
 
 // The slow class AutoTokenizer uses for a model_type, where the folder's
 // files alone do not tell the conventions (spiece.model: ALBERT's
-// preprocessing and [CLS] A [SEP] template).
+// preprocessing and [CLS] A [SEP] template, or T5's A </s>; vocab.json +
+// merges.txt: BART's <s> A </s> rather than GPT-2's bare text).
 std::string classOfModelType(const std::filesystem::path& dir) {
     std::error_code ec;
     const auto path = dir / "config.json";
@@ -18,7 +21,13 @@ std::string classOfModelType(const std::filesystem::path& dir) {
     if (!j || !j->is_object()) return {};
     const auto it = j->find("model_type");
     if (it == j->end() || !it->is_string()) return {};
-    if (it->get<std::string>() == "albert") return "AlbertTokenizer";
+    // transformers' TOKENIZER_MAPPING (slow classes) for the model types
+    // whose folders we read without a tokenizer_class.
+    const std::string type = it->get<std::string>();
+    if (type == "albert") return "AlbertTokenizer";
+    if (type == "t5" || type == "mt5" || type == "umt5") return "T5Tokenizer";
+    if (type == "marian") return "MarianTokenizer";
+    if (type == "bart") return "BartTokenizer";
     return {};
 }
 
@@ -127,7 +136,8 @@ bool TokenizerConfig::returnsTokenTypeIds() const {
                                            "LlamaTokenizer",      "CodeLlamaTokenizer", "BartTokenizer",
                                            "LongformerTokenizer", "CamembertTokenizer", "XLMRobertaTokenizer",
                                            "GemmaTokenizer",      "Qwen2Tokenizer",     "GPTNeoXTokenizer",
-                                           "BloomTokenizer",      "CodeGenTokenizer"};
+                                           "BloomTokenizer",      "CodeGenTokenizer",   "T5Tokenizer",
+                                           "MarianTokenizer"};
     for (const char* name : kWithout) {
         if (m_class == name) return false;
     }
@@ -138,6 +148,15 @@ std::optional<bool> TokenizerConfig::flag(const char* key) const {
     const auto it = m_config.find(key);
     if (it == m_config.end() || !it->is_boolean()) return std::nullopt;
     return it->get<bool>();
+}
+
+std::optional<std::int64_t> TokenizerConfig::integer(const char* key) const {
+    const auto it = m_config.find(key);
+    if (it == m_config.end() || !it->is_number_integer()) return std::nullopt;
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        return std::numeric_limits<std::int64_t>::max();
+    }
+    return it->get<std::int64_t>();
 }
 
 std::optional<AddedToken> TokenizerConfig::specialToken(const char* key, std::optional<std::string> fallback) const {

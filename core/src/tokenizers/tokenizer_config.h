@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -26,11 +27,14 @@ public:
     static TokenizerConfig fromJson(nlohmann::json config, std::string source);
 
     // "BertTokenizer", "LlamaTokenizer", ... with any "Fast" suffix removed;
-    // else the class of config.json's model_type ("albert": AlbertTokenizer);
+    // else the class of config.json's model_type ("albert": AlbertTokenizer,
+    // "t5": T5Tokenizer, "marian": MarianTokenizer, "bart": BartTokenizer);
     // "" when neither says.
     const std::string& tokenizerClass() const { return m_class; }
     std::optional<bool> flag(const char* key) const;
     bool flagOr(const char* key, bool fallback) const { return flag(key).value_or(fallback); }
+    // An integer setting ("extra_ids"); nullopt when absent or not an integer.
+    std::optional<std::int64_t> integer(const char* key) const;
 
     // A special-token attribute ("bos_token", "mask_token", ...): content and
     // the AddedToken flags written with it; `fallback` when absent. An

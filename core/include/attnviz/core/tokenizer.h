@@ -79,16 +79,23 @@ private:
 // features are supported, else tokenizer.model (SentencePiece), vocab.txt
 // (WordPiece), vocab.json + merges.txt (byte-level BPE). tokenizer_config.json
 // sets the conventions (special tokens, lower-casing, ...); for the
-// SentencePiece classes (LlamaTokenizer, AlbertTokenizer) tokenizer.model is
-// preferred (AlbertTokenizer: spiece.model; the class is named by
-// tokenizer_config.json or, for ALBERT, by config.json's model_type).
+// SentencePiece classes (LlamaTokenizer, AlbertTokenizer, T5Tokenizer)
+// tokenizer.model is preferred (AlbertTokenizer and T5Tokenizer:
+// spiece.model). MarianTokenizer folders (source.spm, target.spm, vocab.json)
+// give the source side. The class is named by tokenizer_config.json or, for
+// ALBERT, T5, Marian and BART, by config.json's model_type.
 // Errors say which files were looked for.
 Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& dir);
+
+// The target side of an encoder-decoder folder: Marian's target.spm through
+// the shared vocab.json; for every other folder the same as loadTokenizer(dir).
+// (Each side decodes with its own model: decode generated ids with this one.)
+Result<std::unique_ptr<Tokenizer>> loadTargetTokenizer(const std::filesystem::path& dir);
 
 // One particular file format of a folder, for comparing them.
 enum class TokenizerFormat {
     TokenizerJson,      // tokenizer.json
-    SentencePiece,      // tokenizer.model (AlbertTokenizer: spiece.model)
+    SentencePiece,      // tokenizer.model (AlbertTokenizer, T5Tokenizer: spiece.model)
     WordPieceVocab,     // vocab.txt
     ByteLevelBpeVocab,  // vocab.json + merges.txt
 };
