@@ -3,6 +3,9 @@
 #include "commands.h"
 #include "model_input.h"
 #include "output_file.h"
+#include "seq2seq_input.h"
+
+#include "attnviz/core/seq2seq_json.h"
 
 #include "attnviz/core/trace_file.h"
 #include "attnviz/core/trace_json.h"
@@ -11,6 +14,32 @@
 
 namespace attnviz::cli {
 
+namespace {
+
+// An encoder-decoder folder: the three kinds of attention as JSON; without
+// a target the model generates first (greedy, --max-new-tokens).
+int runSeq2SeqAttention(const ArgParser& args, const std::string& dir) {
+    for (const char* option : {"--format", "--trace-dtype", "--scores"}) {
+        if (args.has(option)) return fail(std::string(option) + " is not available for encoder-decoder models yet");
+    }
+    auto generate = generateOptions(args);
+    if (!generate) return fail(generate.error());
+    auto opened = openSeq2Seq(args, dir);
+    if (!opened) return fail(opened.error());
+    core::Seq2SeqRunOptions options;
+    options.encoderMask = opened->encoderMask;
+    options.decoderMask = opened->decoderMask;
+    generate->encoderMask = opened->encoderMask;
+    auto result = opened->decoder ? opened->session->run(opened->source, *opened->decoder, options)
+                                  : opened->session->generate(opened->source, *generate, options);
+    if (!result) return fail(result.error());
+    return writeOutput(args.value("-o"), [&](std::FILE* out) {
+        return core::writeSeq2SeqJson(out, **result, *opened->session);
+    });
+}
+
+}  // namespace
+
 int runAttention(const std::vector<std::string>& argv) {
     auto specs = inputOptions();
     specs.push_back({"--mask"});
@@ -18,8 +47,21 @@ int runAttention(const std::vector<std::string>& argv) {
     specs.push_back({"--format"});
     specs.push_back({"--trace-dtype"});
     specs.push_back({"-o"});
+    for (const auto& spec : seq2seqOptions()) specs.push_back(spec);
+    for (const char* option : {"--max-new-tokens", "--temperature", "--top-k", "--seed"}) specs.push_back({option});
     auto args = ArgParser::parse(argv, specs);
     if (!args) return fail(args.error());
+    if (args->has("--model") && !args->has("--trace")) {
+        auto dir = modelPath(*args);
+        if (!dir) return fail(dir.error());
+        if (core::isSeq2SeqFolder(*dir)) return runSeq2SeqAttention(*args, *dir);
+        if (const std::string option = seq2seqOnlyOption(*args); !option.empty()) {
+            return fail(option + " is for encoder-decoder models (t5, bart, marian); this one is decoder-only or an encoder");
+        }
+        for (const char* option : {"--max-new-tokens", "--temperature", "--top-k", "--seed"}) {
+            if (args->has(option)) return fail(std::string(option) + ": use attnviz-cli generate to generate with this model");
+        }
+    }
     const std::string format = args->value("--format").value_or("json");
     if (format != "json" && format != "trace") return fail("--format must be json or trace, got '" + format + "'");
     const bool traceOut = format == "trace";

@@ -9,6 +9,7 @@ namespace attnviz::cli {
 
 int runTokens(const std::vector<std::string>& args);
 int runAttention(const std::vector<std::string>& args);
+int runGenerate(const std::vector<std::string>& args);
 int runAnalyze(const std::vector<std::string>& args);
 int runPredict(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);

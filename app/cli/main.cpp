@@ -14,6 +14,19 @@ commands:
   attention  --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
              [--mask default|causal|bidirectional|window:N] [--global 0,5] [--scores] [-o FILE]
              [--format json|trace [--trace-dtype f16|f32]]: trace writes a trace file (needs -o)
+  attention  --model T5/BART/MARIAN-DIR (--text SRC [--target TGT] | --ids 1,2,3 [--decoder-ids 4,5,6])
+             [--mask M] [--decoder-mask M] [--max-new-tokens N] [-o FILE]
+             encoder-decoder models: "encoder_tokens", "decoder_tokens" [{"id", "text"}],
+             "encoder_attention" [L][H][S][S], "decoder_attention" [L][H][T][T], "cross_attention"
+             [L][H][T][S] (row = target query, column = source token); with --target the decoder is
+             teacher-forced (start token + the target's ids shifted right, as Hugging Face does with
+             labels); without it the model generates greedily first ("generated")
+  generate   --model DIR (--text T | --ids 1,2,3) [--max-new-tokens N (20)]
+             [--temperature X [--top-k K] [--seed S]] [-o FILE]
+             greedy by default; "generated" [{"id", "text"}] (new tokens only), "text", and per
+             step {"id", "top", "self_attention" [L][H][n], "cross_attention" [L][H][S]}: step s is
+             the query that produced generated token s (encoder-decoder: decoder position s,
+             n = s + 1; decoder-only: prompt position P - 1 + s, n = P + s)
   attention|analyze|export --trace FILE ...
              read a trace file (docs/trace-format.md; attnviz-cli attention --format trace,
              tools/hf_trace.py) in place of --model and the input; the mask and tokens are the file's
@@ -87,6 +100,7 @@ int main(int argc, char** argv) {
     try {
         if (command == "tokens") return attnviz::cli::runTokens(args);
         if (command == "attention") return attnviz::cli::runAttention(args);
+        if (command == "generate") return attnviz::cli::runGenerate(args);
         if (command == "analyze") return attnviz::cli::runAnalyze(args);
         if (command == "predict") return attnviz::cli::runPredict(args);
         if (command == "bench") return attnviz::cli::runBench(args);
