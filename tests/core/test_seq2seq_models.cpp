@@ -3,10 +3,15 @@
 // probabilities (rows sum to 1, causal decoder, masks applied); generation
 // steps equal the rows of one teacher-forced run; mask overrides, cancel,
 // bad ids, bad configs and missing tensors give clear errors.
+#include "support/test_paths.h"
 #include "support/verify_result.h"
+
+#include "seq2seq/seq2seq_attention.h"
 
 #include "attnviz/core/random_model.h"
 #include "attnviz/core/seq2seq_model.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -21,6 +26,7 @@ class TestSeq2SeqModels : public QObject {
     Q_OBJECT
 
 private slots:
+    void relativeBuckets();
     void presetsRun_data();
     void presetsRun();
     void maskOverrides();
@@ -85,6 +91,29 @@ int nonZeroAboveDiagonal(const core::AttentionTrace& t) {
 const std::vector<std::string> kTinyPresets = {"tiny-t5", "tiny-flan-t5", "tiny-bart", "tiny-marian"};
 
 }  // namespace
+
+// T5's relative position buckets for distances up to 300 (the logarithmic
+// buckets and their float32 truncation), against transformers' own
+// function (tests/data/t5_relative_buckets.json says how it was made).
+void TestSeq2SeqModels::relativeBuckets() {
+    std::ifstream in(test::testDataDir() / "t5_relative_buckets.json");
+    QVERIFY(in.good());
+    const nlohmann::json expected = nlohmann::json::parse(in);
+    const auto relative = expected["relative"].get<std::vector<int>>();
+    int checked = 0;
+    for (const auto& c : expected["cases"]) {
+        const auto buckets = c["bucket"].get<std::vector<int>>();
+        for (std::size_t i = 0; i < relative.size(); ++i) {
+            const int got = core::t5RelativeBucket(relative[i], c["bidirectional"].get<bool>(), c["buckets"].get<int>(),
+                                                   c["max_distance"].get<int>());
+            QVERIFY2(got == buckets[i], qPrintable(QString("relative %1, %2 buckets, max distance %3: %4, expected %5")
+                                                       .arg(relative[i]).arg(c["buckets"].get<int>())
+                                                       .arg(c["max_distance"].get<int>()).arg(got).arg(buckets[i])));
+            ++checked;
+        }
+    }
+    QCOMPARE(checked, 8 * 601);
+}
 
 void TestSeq2SeqModels::presetsRun_data() {
     QTest::addColumn<QString>("preset");
