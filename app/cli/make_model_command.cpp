@@ -8,6 +8,7 @@
 #include "attnviz/core/gguf_model.h"
 #include "attnviz/core/model_config.h"
 #include "attnviz/core/random_model.h"
+#include "attnviz/core/seq2seq_config.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -62,11 +63,17 @@ int runMakeModel(const std::vector<std::string>& argv) {
     else if (dtypeName == "f16") options.dtype = core::DType::F16;
     else if (dtypeName == "bf16") options.dtype = core::DType::BF16;
     else return fail("--dtype must be f32, f16 or bf16");
-    if (auto parsed = core::ModelConfig::fromJson(*config, "preset '" + *preset + "'"); !parsed) {
+    const bool seq2seq = core::Seq2SeqConfig::isSeq2SeqType(core::jsonModelType(*config));
+    if (seq2seq) {
+        if (auto parsed = core::Seq2SeqConfig::fromJson(*config, "preset '" + *preset + "'"); !parsed) return fail(parsed.error());
+    } else if (auto parsed = core::ModelConfig::fromJson(*config, "preset '" + *preset + "'"); !parsed) {
         return fail(parsed.error());
     }
 
-    if (std::filesystem::path(*out).extension() == ".gguf") return writeGgufModel(*config, *out, *preset, options, *args);
+    if (std::filesystem::path(*out).extension() == ".gguf") {
+        if (seq2seq) return fail("GGUF files of encoder-decoder models are not written; give --out a folder");
+        return writeGgufModel(*config, *out, *preset, options, *args);
+    }
     if (args->has("--gguf-type")) return fail("--gguf-type goes with an --out file ending in .gguf");
 
     const std::filesystem::path dir(*out);
