@@ -43,7 +43,8 @@ commands:
              none, every run computes every row)
   make-model --preset NAME --out DIR [--seed S] [--dtype f32|f16|bf16]
              a seeded random model of a preset's shape (tiny-<family> for tests, real shapes
-             such as bert-base, gpt2-small, llama-1b, pythia-160m, gemma2-2b); an unknown
+             such as bert-base, gpt2-small, llama-1b, pythia-160m, gemma2-2b, t5-base, flan-t5-base,
+             bart-base, marian-en-de); an unknown
              NAME lists them all
   make-model --preset NAME --out FILE.gguf [--seed S] [--gguf-type f32|f16|bf16|q8_0|q4_0]
              the same model as one GGUF file laid out as llama.cpp's converter writes it

@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include "attnviz/core/model_discovery.h"
+#include "attnviz/core/seq2seq_model.h"
 
 #include <cerrno>
 #include <cstring>
@@ -130,6 +131,12 @@ core::Result<CliSession> openSession(const ArgParser& args) {
     if (!mask) return mask.takeError();
     auto dir = modelPath(args);
     if (!dir) return dir.takeError();
+    if (core::isSeq2SeqFolder(*dir)) {
+        return makeError(ErrorCode::Unsupported, "'" + *dir + "' is an encoder-decoder model (" +
+                                                     core::folderModelType(*dir) +
+                                                     "): attnviz-cli attention, generate and tokens take it; this "
+                                                     "command does not yet");
+    }
     auto session = core::Session::open(*dir);
     if (!session) return session.takeError();
     const core::Session& s = **session;
