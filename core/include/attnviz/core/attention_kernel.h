@@ -30,7 +30,10 @@ struct HeadLayout {
 };
 
 // context is resized to (seqLen, nHeads * headDim): each head's P V in its slot.
-// The keys each query sees are the trace's layerMask(layer). When the trace records value norms,
+// The keys each query sees are the trace's layerMask(layer). Only the queries
+// from trace.firstComputedRow() on are computed (their context rows written;
+// the rows before are left unwritten), and the trace records the rows it
+// holds (from trace.firstRow() on). When the trace records value norms,
 // `outProjection` (nHeads headDim -> dModel) supplies each head's slice W_O^h.
 void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, int layer,
                         AttentionTrace& trace, RowMatrix& context, const Linear* outProjection = nullptr);
