@@ -59,13 +59,13 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
     for (int h = 0; h < layout.nHeads; ++h) {
         const int g = h / group;
-        const Strided q(qkv.q + static_cast<std::ptrdiff_t>(first) * qkv.qStride + h * hd, R, hd,
+        const Strided q(qkv.q + static_cast<std::ptrdiff_t>(first - qkv.qFirstRow) * qkv.qStride + h * hd, R, hd,
                         Eigen::OuterStride<>(qkv.qStride));                          // (R, headDim)
         const Strided k(qkv.k + g * hd, T, hd, Eigen::OuterStride<>(qkv.kStride));  // (seqLen, headDim)
         const Strided v(qkv.v + g * hd, T, hd, Eigen::OuterStride<>(qkv.vStride));  // (seqLen, headDim)
         // The computed rows straight into the trace, or (when it keeps fewer
         // rows) into a scratch matrix whose last rows are copied there.
-        thread_local std::vector<float> scratch;
+        std::vector<float> scratch;
         float* rows = trace.probs(layer, h);
         if (held != first) {
             scratch.resize(static_cast<std::size_t>(R) * T);

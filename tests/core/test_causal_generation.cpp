@@ -36,6 +36,7 @@ private slots:
     void greedyMatchesFullRun();
     void midSizeLlamaMatchesFullRun();
     void stepCostIsFlat();
+    void recordedRowsOnly();
     void samplingIsSeeded();
     void topOneIsGreedy();
     void stopsAtEos();
@@ -232,6 +233,35 @@ void TestCausalGeneration::stepCostIsFlat() {
     QVERIFY(shortPrompt > 0);
     QVERIFY2(longPrompt < 1.5 * shortPrompt,
              qPrintable(QString("%1 flops per step after 200 tokens, %2 after 20").arg(longPrompt).arg(shortPrompt)));
+}
+
+void TestCausalGeneration::recordedRowsOnly() {
+    // RunOptions::recordRowsFrom without a cache: the same computation, only
+    // the last rows kept: bit-identical to those rows of a full trace.
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, "tiny-gemma2"));
+    ATTNVIZ_UNWRAP(model, core::loadModel(dir));
+    const Ids ids = randomIds(30, 50, 12);
+    core::RunOptions options;
+    options.captureScores = true;
+    ATTNVIZ_UNWRAP(full, model->run(ids, options));
+    options.recordRowsFrom = 26;
+    ATTNVIZ_UNWRAP(last, model->run(ids, options));
+    QCOMPARE(last.firstRow(), 26);
+    QCOMPARE(last.heldRows(), 4);
+    for (int l = 0; l < full.nLayers(); ++l) {
+        for (int h = 0; h < full.nHeads(); ++h) {
+            for (int i = 26; i < 30; ++i) {
+                for (int j = 0; j < 30; ++j) {
+                    QCOMPARE(last.prob(l, h, i, j), full.prob(l, h, i, j));
+                    QCOMPARE(last.maskedScore(l, h, i, j), full.maskedScore(l, h, i, j));
+                }
+            }
+        }
+    }
+    options.recordRowsFrom = 30;
+    auto outside = model->run(ids, options);
+    QVERIFY(!outside.ok());
+    QVERIFY2(outside.error().find("outside the input (0..29)") != std::string::npos, outside.error().c_str());
 }
 
 void TestCausalGeneration::samplingIsSeeded() {

@@ -17,6 +17,9 @@ struct QkvView {
     int qStride = 0;
     int kStride = 0;
     int vStride = 0;
+    // q's row 0 holds query qFirstRow (a generation step keeps no old
+    // queries: q holds the new rows only); k and v start at row 0.
+    int qFirstRow = 0;
 };
 
 struct HeadLayout {
