@@ -41,6 +41,9 @@ commands:
              run with what the views draw, no debounce): p50, p95 and max ms per keystroke,
              and how many runs reused the previous run's prefix (causal models; --no-reuse:
              none, every run computes every row)
+  bench      --model DIR --generate N [--tokens P] [--repeat K] [--threads N]
+             N greedy new tokens after P random prompt (encoder-decoder: source) ids: ms of the
+             first step (prompt and first token) and per new token after it (median, min)
   make-model --preset NAME --out DIR [--seed S] [--dtype f32|f16|bf16]
              a seeded random model of a preset's shape (tiny-<family> for tests, real shapes
              such as bert-base, gpt2-small, llama-1b, pythia-160m, gemma2-2b, t5-base, flan-t5-base,

@@ -12,12 +12,14 @@ AttentionTrace::AttentionTrace(int nLayers, int nHeads, int seqLen, bool withSco
     std::fill(m_valueNorms.begin(), m_valueNorms.end(), 0.0f);
 }
 
-AttentionTrace AttentionTrace::forOverwrite(int nLayers, int nHeads, int seqLen, bool withScores, bool withValueNorms) {
+AttentionTrace AttentionTrace::forOverwrite(int nLayers, int nHeads, int seqLen, bool withScores, bool withValueNorms,
+                                            int firstRow) {
     AttentionTrace t;
     t.m_nLayers = nLayers;
     t.m_nHeads = nHeads;
     t.m_seqLen = seqLen;
-    const std::size_t n = static_cast<std::size_t>(nLayers) * nHeads * seqLen * seqLen;
+    t.m_firstRow = std::clamp(firstRow, 0, std::max(seqLen - 1, 0));
+    const std::size_t n = static_cast<std::size_t>(nLayers) * nHeads * t.heldRows() * seqLen;
     t.m_probs.resize(n);  // OverwriteVector: sized, not written
     if (withScores) t.m_scores.resize(n);
     if (withValueNorms) t.m_valueNorms.resize(static_cast<std::size_t>(nLayers) * nHeads * seqLen);
@@ -81,7 +83,7 @@ bool AttentionTrace::hasLocalLayers() const {
 
 float AttentionTrace::maskedScore(int layer, int head, int query, int key) const {
     if (!layerMask(layer).allows(query, key)) return -std::numeric_limits<float>::infinity();
-    return rawScores(layer, head)[static_cast<std::size_t>(query) * m_seqLen + key];
+    return rawScores(layer, head)[static_cast<std::size_t>(query - m_firstRow) * m_seqLen + key];
 }
 
 }  // namespace attnviz::core

@@ -121,6 +121,8 @@ RunOptions Model::withPrefixCache(std::span<const std::int32_t> ids, const Atten
                          ? 0
                          : *std::min_element(options.logitPositions.begin(), options.logitPositions.end());
     }
+    // Without the attention of the kept rows, the recorded rows must be new.
+    if (cache->reuse() == PrefixCache::Reuse::NewRowsOnly) lastNeeded = std::min(lastNeeded, options.recordRowsFrom);
     cache->begin(ids, trace.tokenTypeIds, trace.mask(), lastNeeded);
     return served;
 }
@@ -141,8 +143,14 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
                                                       " tokens; this model takes at most " +
                                                       std::to_string(c.maxSequenceLength()));
     }
-    const std::uint64_t traceBytes = static_cast<std::uint64_t>(c.nLayers) * c.nHeads * T * T * sizeof(float) *
-                                     (options.captureScores ? 2 : 1);
+    if (options.recordRowsFrom < 0 || options.recordRowsFrom >= T) {
+        return makeError(ErrorCode::InvalidInput, "the first recorded attention row " +
+                                                      std::to_string(options.recordRowsFrom) +
+                                                      " is outside the input (0.." + std::to_string(T - 1) + ")");
+    }
+    const std::uint64_t heldRows = static_cast<std::uint64_t>(T - options.recordRowsFrom);
+    const std::uint64_t traceBytes = static_cast<std::uint64_t>(c.nLayers) * c.nHeads * heldRows * T *
+                                     sizeof(float) * (options.captureScores ? 2 : 1);
     if (traceBytes > kMaxTraceBytes) {
         return makeError(ErrorCode::OutOfMemory, "the input has " + std::to_string(T) +
                                                      " tokens; recording every head's attention would need " +
@@ -205,10 +213,11 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         options.computeLogits ? logitRows * static_cast<std::uint64_t>(c.vocabSize) * sizeof(float) : 0;
     const std::string what = "a run of " + std::to_string(T) + " tokens (attention trace" +
                              (options.computeLogits ? std::string(" and logits") : std::string()) + ")";
-    return guardAllocation(what, traceBytes + logitsBytes, [&]() -> Result<AttentionTrace> {
+    auto result = guardAllocation(what, traceBytes + logitsBytes, [&]() -> Result<AttentionTrace> {
         // forward() writes every probability, score and norm of the trace.
         AttentionTrace trace = AttentionTrace::forOverwrite(c.nLayers, c.nHeads, static_cast<int>(T),
-                                                            options.captureScores, options.captureValueNorms);
+                                                            options.captureScores, options.captureValueNorms,
+                                                            options.recordRowsFrom);
         trace.setMask(mask);
         trace.setLayers(c.allLayerKinds(), globalTokens);
         trace.setMaskIsModelDefault(mask == defaultMask());
@@ -216,9 +225,14 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         if (hasTokenTypes()) trace.tokenTypeIds = types;
         if (options.computeLogits) trace.logitPositions = options.logitPositions;
         const RunOptions served = withPrefixCache(ids, trace, options);
-        // Rows in fixed blocks whenever prefixes are reused, in the first run as well as the next.
+        // Rows in fixed blocks whenever prefixes are reused exactly, in the
+        // first run as well as the next; generation computes its new rows
+        // only, attention included.
         std::optional<RowBlockedLinear> blocks;
-        if (served.prefixCache != nullptr) blocks.emplace(served.prefixCache->firstRow());
+        if (served.prefixCache != nullptr) {
+            if (served.prefixCache->reuse() == PrefixCache::Reuse::Exact) blocks.emplace(served.prefixCache->firstRow());
+            else trace.setFirstComputedRow(served.prefixCache->firstRow());
+        }
         Status s = forward(ids, types, served, trace);
         if (!s && options.prefixCache != nullptr) options.prefixCache->clear();
         if (!s) {
@@ -249,6 +263,9 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         }
         return trace;
     });
+    // Running out of memory half-way leaves rows the next run must not trust.
+    if (!result && options.prefixCache != nullptr) options.prefixCache->clear();
+    return result;
 }
 
 Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const ProgressFn& progress) {

@@ -17,11 +17,15 @@ int PrefixCache::begin(std::span<const std::int32_t> ids, std::span<const std::i
     // Whole blocks only (a row of a shorter last block was multiplied in a
     // call of another size), at least one new row, and every row whose
     // hidden state the run needs computed again.
+    // NewRowsOnly: every shared row; rows past it are overwritten by the run.
     const int limit = std::min({common, T - 1, lastNeeded});
-    m_firstRow = limit <= 0 ? 0 : rowBlockStart(limit);
+    if (m_reuse == Reuse::NewRowsOnly) m_firstRow = std::max(limit, 0);
+    else m_firstRow = limit <= 0 ? 0 : rowBlockStart(limit);
     if (m_firstRow > 0) ++m_reusedRuns;
-    for (auto& layer : m_rows) {
-        for (RowMatrix& slot : layer) slot.conservativeResize(std::min<Eigen::Index>(slot.rows(), m_firstRow), slot.cols());
+    if (m_reuse == Reuse::Exact) {
+        for (auto& layer : m_rows) {
+            for (RowMatrix& slot : layer) slot.conservativeResize(std::min<Eigen::Index>(slot.rows(), m_firstRow), slot.cols());
+        }
     }
     if (m_firstRow == 0) m_rows.clear();
     m_ids.assign(ids.begin(), ids.end());
@@ -37,6 +41,17 @@ const RowMatrix& PrefixCache::extend(int layer, int slot, const RowMatrix& fresh
     if (static_cast<int>(slots.size()) <= slot) slots.resize(static_cast<std::size_t>(slot) + 1);
     RowMatrix& all = slots[static_cast<std::size_t>(slot)];  // (seqLen, cols)
     const Eigen::Index kept = m_firstRow;
+    if (m_reuse == Reuse::NewRowsOnly) {
+        // (room, cols): rows [0, kept) kept, the fresh ones written after them.
+        const Eigen::Index need = kept + fresh.rows();
+        if (all.cols() != fresh.cols()) all.resize(0, fresh.cols());  // nothing kept for this slot
+        if (all.rows() < need) {
+            all.conservativeResize(std::max({need, static_cast<Eigen::Index>(m_reserveRows), 2 * all.rows()}),
+                                   fresh.cols());
+        }
+        all.middleRows(kept, fresh.rows()) = fresh;
+        return all;
+    }
     if (all.rows() != kept) all.resize(kept, fresh.cols());  // nothing kept for this slot
     all.conservativeResize(kept + fresh.rows(), fresh.cols());
     all.bottomRows(fresh.rows()) = fresh;

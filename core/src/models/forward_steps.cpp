@@ -51,9 +51,16 @@ QkvView allRows(const RunOptions& options, int layer, const RowMatrix& q, const 
     // Each pointer is taken at once: a later slot may move the earlier
     // matrices (not their data) when the cache grows.
     QkvView all;
-    const RowMatrix& allQ = keptAndNew(options, layer, 0, q);  // (seqLen, nHeads headDim)
-    all.q = allQ.data();
-    all.qStride = static_cast<int>(allQ.cols());
+    if (options.prefixCache != nullptr && options.prefixCache->reuse() == PrefixCache::Reuse::NewRowsOnly) {
+        // Attention for the new queries only: the old ones are not kept.
+        all.q = q.data();  // (seqLen - first, nHeads headDim)
+        all.qStride = static_cast<int>(q.cols());
+        all.qFirstRow = firstRow(options);
+    } else {
+        const RowMatrix& allQ = keptAndNew(options, layer, 0, q);  // (seqLen, nHeads headDim)
+        all.q = allQ.data();
+        all.qStride = static_cast<int>(allQ.cols());
+    }
     const RowMatrix& allK = keptAndNew(options, layer, 1, k);  // (seqLen, nKvHeads headDim)
     all.k = allK.data();
     all.kStride = static_cast<int>(allK.cols());

@@ -37,7 +37,9 @@ void addPositionEmbeddings(RowMatrix& x, const float* table, int first);
 int firstRow(const RunOptions& options);
 const RowMatrix& keptAndNew(const RunOptions& options, int layer, int slot, const RowMatrix& fresh);
 // Separate q, k and v of rows [first, seqLen) as the kernel reads every row:
-// keptAndNew of each (slots 0, 1, 2), strides their widths.
+// keptAndNew of each (slots 0, 1, 2), strides their widths. A generation
+// cache (PrefixCache::Reuse::NewRowsOnly) keeps k and v only: q is the new
+// rows (QkvView::qFirstRow).
 QkvView allRows(const RunOptions& options, int layer, const RowMatrix& q, const RowMatrix& k, const RowMatrix& v);
 
 // Rows [first, seqLen) of a rotary table (seqLen, headDim): the positions

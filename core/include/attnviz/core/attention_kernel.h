@@ -17,6 +17,9 @@ struct QkvView {
     int qStride = 0;
     int kStride = 0;
     int vStride = 0;
+    // q's row 0 holds query qFirstRow (a generation step keeps no old
+    // queries: q holds the new rows only); k and v start at row 0.
+    int qFirstRow = 0;
 };
 
 struct HeadLayout {
@@ -30,7 +33,10 @@ struct HeadLayout {
 };
 
 // context is resized to (seqLen, nHeads * headDim): each head's P V in its slot.
-// The keys each query sees are the trace's layerMask(layer). When the trace records value norms,
+// The keys each query sees are the trace's layerMask(layer). Only the queries
+// from trace.firstComputedRow() on are computed (their context rows written;
+// the rows before are left unwritten), and the trace records the rows it
+// holds (from trace.firstRow() on). When the trace records value norms,
 // `outProjection` (nHeads headDim -> dModel) supplies each head's slice W_O^h.
 void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, int layer,
                         AttentionTrace& trace, RowMatrix& context, const Linear* outProjection = nullptr);

@@ -3,6 +3,8 @@
 // sums to 1, masked entries exactly 0), optionally the scores before the
 // softmax (QK^T scaled; recorded for every entry, so both the raw and the
 // masked step can be shown) and the logits of the language-model head.
+// A generation step's run (RunOptions::recordRowsFrom) records only the last
+// queries' rows: then each matrix is (seqLen - firstRow, seqLen).
 #pragma once
 
 #include "attnviz/core/aligned_buffer.h"
@@ -24,20 +26,31 @@ public:
     // The same shape with the buffers left unwritten, for a producer that
     // writes every element (the forward pass): zeroing a trace of a long text
     // first costs as much as a tenth of the run.
-    static AttentionTrace forOverwrite(int nLayers, int nHeads, int seqLen, bool withScores, bool withValueNorms);
+    // firstRow > 0: only the rows of queries [firstRow, seqLen) are held.
+    static AttentionTrace forOverwrite(int nLayers, int nHeads, int seqLen, bool withScores, bool withValueNorms,
+                                       int firstRow = 0);
 
     int nLayers() const { return m_nLayers; }
     int nHeads() const { return m_nHeads; }
     int seqLen() const { return m_seqLen; }
+    // The first query whose row the trace holds (0: every query).
+    int firstRow() const { return m_firstRow; }
+    int heldRows() const { return m_seqLen - m_firstRow; }
+    // The first query the forward pass computed attention for; the rows
+    // before it came from a PrefixCache (PrefixCache::Reuse::NewRowsOnly).
+    // At most firstRow(); the attention kernel reads it.
+    int firstComputedRow() const { return m_firstComputedRow; }
+    void setFirstComputedRow(int row) { m_firstComputedRow = row; }
 
-    // (seqLen, seqLen), row-major, row = query.
+    // (heldRows, seqLen), row-major, row r = query firstRow + r.
     const float* probs(int layer, int head) const { return m_probs.data() + offset(layer, head); }
     float* probs(int layer, int head) { return m_probs.data() + offset(layer, head); }
+    // query >= firstRow().
     float prob(int layer, int head, int query, int key) const {
-        return probs(layer, head)[static_cast<std::size_t>(query) * m_seqLen + key];
+        return probs(layer, head)[static_cast<std::size_t>(query - m_firstRow) * m_seqLen + key];
     }
 
-    // Scaled scores QK^T / sqrt(d) before the mask, (seqLen, seqLen) row-major.
+    // Scaled scores QK^T / sqrt(d) before the mask, (heldRows, seqLen) row-major.
     bool hasScores() const { return !m_scores.empty(); }
     const float* rawScores(int layer, int head) const { return m_scores.data() + offset(layer, head); }
     float* rawScores(int layer, int head) { return m_scores.data() + offset(layer, head); }
@@ -88,7 +101,7 @@ public:
 
 private:
     std::size_t offset(int layer, int head) const {
-        return (static_cast<std::size_t>(layer) * m_nHeads + head) * m_seqLen * m_seqLen;
+        return (static_cast<std::size_t>(layer) * m_nHeads + head) * static_cast<std::size_t>(heldRows()) * m_seqLen;
     }
 
     std::size_t normOffset(int layer, int head) const {
@@ -98,14 +111,16 @@ private:
     int m_nLayers = 0;
     int m_nHeads = 0;
     int m_seqLen = 0;
+    int m_firstRow = 0;
+    int m_firstComputedRow = 0;
     MaskMode m_mask;
     bool m_maskIsDefault = true;
     std::vector<LayerKind> m_layerKinds;  // (nLayers) or empty
     std::vector<LayerMask> m_layerMasks;  // (nLayers) or empty
     std::vector<int> m_globalTokens;
     std::vector<unsigned char> m_nonFinite;  // (nLayers, nHeads) flags
-    OverwriteVector<float> m_probs;       // (nLayers, nHeads, seqLen, seqLen)
-    OverwriteVector<float> m_scores;      // (nLayers, nHeads, seqLen, seqLen) unmasked, or empty
+    OverwriteVector<float> m_probs;       // (nLayers, nHeads, heldRows, seqLen)
+    OverwriteVector<float> m_scores;      // (nLayers, nHeads, heldRows, seqLen) unmasked, or empty
     OverwriteVector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
 };
 

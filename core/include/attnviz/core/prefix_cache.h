@@ -13,6 +13,11 @@
 //
 // Not thread-safe: one run at a time may use a cache (Session hands its
 // cache to one run and takes it back when the run succeeds).
+//
+// Generation (generateCausal) uses Reuse::NewRowsOnly: a run reuses every
+// shared row (no block grid) and computes the new rows only, attention
+// included (the new queries over every kept key), so a step costs one row;
+// its values agree with a fresh run's within float rounding, not bit for bit.
 #pragma once
 
 #include "attnviz/core/mask_mode.h"
@@ -26,6 +31,16 @@ namespace attnviz::core {
 
 class PrefixCache {
 public:
+    enum class Reuse {
+        Exact,        // whole row blocks; attention over every row again (bit-identical)
+        NewRowsOnly,  // every shared row; attention for the new queries only
+    };
+    PrefixCache() = default;
+    // NewRowsOnly: room for `reserveRows` rows is taken at the first run, so
+    // the rows of later runs are appended without moving the kept ones.
+    explicit PrefixCache(Reuse reuse, int reserveRows = 0) : m_reuse(reuse), m_reserveRows(reserveRows) {}
+    Reuse reuse() const { return m_reuse; }
+
     // Rows are reused in whole blocks of a fixed grid (rowBlockStart, ops.h);
     // the forward pass multiplies its rows in the same blocks
     // (RowBlockedLinear), so a row's value does not depend on how many rows a
@@ -40,7 +55,8 @@ public:
     int firstRow() const { return m_firstRow; }
     // Slot `slot` of layer `layer`: the kept rows [0, firstRow) followed by
     // `fresh` (rows [firstRow, seqLen)); the whole (seqLen, cols) matrix,
-    // kept for the next run.
+    // kept for the next run. NewRowsOnly: the matrix may have more rows
+    // (room reserved); rows from seqLen on mean nothing.
     const RowMatrix& extend(int layer, int slot, const RowMatrix& fresh);
     // Forgets everything (a run that failed or was cancelled, or a model or
     // mask this cache cannot serve).
@@ -51,6 +67,8 @@ public:
     const std::vector<std::int32_t>& ids() const { return m_ids; }
 
 private:
+    Reuse m_reuse = Reuse::Exact;
+    int m_reserveRows = 0;
     std::vector<std::int32_t> m_ids;
     std::vector<std::int32_t> m_types;
     MaskMode m_mask;

@@ -26,6 +26,10 @@ struct RunOptions {
     // once, any order); empty = every position. The LM head is the costliest
     // step of a long text (seqLen x vocabSize), and a viewer needs one row.
     std::vector<int> logitPositions;
+    // The trace records the attention rows of queries [recordRowsFrom,
+    // seqLen) only (AttentionTrace::firstRow): a generation step needs the
+    // last one. 0: every row.
+    int recordRowsFrom = 0;
     const std::atomic<bool>* cancel = nullptr;  // set to true to stop between layers
     // Kept rows of the previous run (prefix_cache.h): causal families reuse
     // them and refill the cache; other runs clear it. Null: a plain run.
