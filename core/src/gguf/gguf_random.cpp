@@ -73,6 +73,10 @@ Status metadataFor(const ModelConfig& c, const std::string& arch, GgufFileType f
 
 Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std::string& name,
                        const RandomModelOptions& options, GgmlType type) {
+    if (type != GgmlType::F32 && ggufFileTypeOf(type) == GgufFileType::AllF32) {
+        return makeError(ErrorCode::Unsupported, "GGUF files of only " + std::string(ggmlTypeInfo(type).name) +
+                                                     " tensors are not written; use a file type (Q4_K_M, ...)");
+    }
     return writeRandomGguf(configJson, out, name, options, ggufFileTypeOf(type));
 }
 
