@@ -49,7 +49,7 @@ commands:
              such as bert-base, gpt2-small, llama-1b, pythia-160m, gemma2-2b, t5-base, flan-t5-base,
              bart-base, marian-en-de); an unknown
              NAME lists them all
-  make-model --preset NAME --out FILE.gguf [--seed S] [--gguf-type f32|f16|bf16|q8_0|q4_0]
+  make-model --preset NAME --out FILE.gguf [--seed S] [--gguf-type f32|f16|bf16|q8_0|q4_0|q4_k_m|q5_k_m|q6_k]
              the same model as one GGUF file laid out as llama.cpp's converter writes it
              (llama, qwen2, gemma, gemma2, phi3, gpt2 and gpt-neox presets)
   models     [--json] [--add DIR...]

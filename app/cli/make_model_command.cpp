@@ -18,18 +18,20 @@ namespace attnviz::cli {
 
 namespace {
 
-// make-model --out FILE.gguf: one GGUF file, 2-D weights in --gguf-type.
+// make-model --out FILE.gguf: one GGUF file, 2-D weights in --gguf-type
+// (one type, or llama-quantize's mix for the K-quant file types).
 int writeGgufModel(const std::string& config, const std::string& out, const std::string& preset,
                    const core::RandomModelOptions& options, const ArgParser& args) {
     if (args.has("--dtype")) return fail("--dtype is for safetensors folders; a .gguf file takes --gguf-type");
     const std::string typeName = args.value("--gguf-type").value_or("f32");
-    static const std::map<std::string, core::GgmlType> kTypes = {{"f32", core::GgmlType::F32},
-                                                                 {"f16", core::GgmlType::F16},
-                                                                 {"bf16", core::GgmlType::BF16},
-                                                                 {"q8_0", core::GgmlType::Q8_0},
-                                                                 {"q4_0", core::GgmlType::Q4_0}};
+    // q4_k_m, q5_k_m, q6_k: llama-quantize's mix of tensor types (gguf_quant_mix.cpp).
+    using FT = core::GgufFileType;
+    static const std::map<std::string, FT> kTypes = {
+        {"f32", FT::AllF32},         {"f16", FT::MostlyF16},       {"bf16", FT::MostlyBF16},
+        {"q8_0", FT::MostlyQ8_0},    {"q4_0", FT::MostlyQ4_0},     {"q4_k_m", FT::MostlyQ4_K_M},
+        {"q5_k_m", FT::MostlyQ5_K_M}, {"q6_k", FT::MostlyQ6_K}};
     auto type = kTypes.find(typeName);
-    if (type == kTypes.end()) return fail("--gguf-type must be f32, f16, bf16, q8_0 or q4_0");
+    if (type == kTypes.end()) return fail("--gguf-type must be f32, f16, bf16, q8_0, q4_0, q4_k_m, q5_k_m or q6_k");
     if (int rc = writeOutput(out, [&](std::FILE* f, std::string& error) {
             core::Status s = core::writeRandomGguf(config, f, "'" + out + "'", options, type->second);
             if (!s) error = s.error();

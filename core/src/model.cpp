@@ -4,6 +4,7 @@
 #include "attnviz/core/model_discovery.h"
 
 #include "attnviz/core/prefix_cache.h"
+#include "attnviz/core/weight_store.h"
 #include "models/architectures.h"
 #include "models/tensor_binder.h"
 #include "out_of_memory.h"
@@ -71,6 +72,7 @@ std::optional<Error> notAModelFolder(const std::filesystem::path& path) {
 void Model::adoptBinding(const BoundTensors& bound) {
     m_loadWarnings = bound.warnings();
     m_weights = bound.inOrder();
+    m_weightStore = bound.store();
 }
 
 std::uint64_t Model::layerWeightBytes() const {
@@ -84,10 +86,15 @@ std::uint64_t Model::layerWeightBytes() const {
 std::string Model::firstNonFiniteWeight(int layer) const {
     for (const BoundWeight& w : m_weights) {
         if (w.layer > layer) continue;
+        // A lazy store fills the layer while leased (the embeddings and head
+        // are its layer nLayers); otherwise the lease does nothing.
+        const LayerLease leased =
+            m_weightStore != nullptr ? m_weightStore->leaseLayer(w.layer >= 0 ? w.layer : m_config.nLayers) : LayerLease{};
         for (std::uint64_t k = 0; k < w.count; ++k) {
             if (!std::isfinite(w.data[k])) {
                 const std::string in = weightsSource().empty() ? std::string() : " in '" + weightsSource() + "'";
-                return "tensor '" + w.name + "'" + in + " holds " + (std::isnan(w.data[k]) ? "NaN" : "an infinite value") +
+                const std::string named = m_weightStore != nullptr ? m_weightStore->describe(w.name) : "'" + w.name + "'";
+                return "tensor " + named + in + " holds " + (std::isnan(w.data[k]) ? "NaN" : "an infinite value") +
                        " at index " + std::to_string(k);
             }
         }

@@ -1,18 +1,28 @@
 // LazyLayers: a layer is filled when leased, stays filled while leased,
 // least recently used layers are given back beyond the budget and read the
 // same values when filled again; a GGUF model run with a budget that forces
-// every layer out between runs gives bit-identical attention.
+// every layer out between runs gives bit-identical attention, and a NaN in
+// a layer's weights is found and named (by its GGUF name) even when that
+// layer has been given back by the time the run looks for it.
 #include "support/test_paths.h"
 #include "support/verify_result.h"
 
+#include "attnviz/core/gguf_file.h"
+#include "attnviz/core/gguf_model.h"
 #include "attnviz/core/lazy_layers.h"
 #include "attnviz/core/model.h"
+#include "attnviz/core/random_model.h"
 
+#include <nlohmann/json.hpp>
+
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <limits>
 
 using namespace attnviz::core;
 
@@ -23,6 +33,8 @@ private slots:
     void fillsOnLeaseAndEvictsBeyondBudget();
     void leasedLayersAreNeverEvicted();
     void ggufRunsIdenticalWhateverTheBudget();
+    void ggufNanIsNamedWhateverTheBudget_data();
+    void ggufNanIsNamedWhateverTheBudget();
 };
 
 namespace {
@@ -91,6 +103,60 @@ void TestLazyLayers::ggufRunsIdenticalWhateverTheBudget() {
         const std::size_t bytes = static_cast<std::size_t>(got.seqLen()) * got.seqLen() * sizeof(float);
         for (int l = 0; l < got.nLayers(); ++l)
             for (int h = 0; h < got.nHeads(); ++h) QVERIFY(std::memcmp(got.probs(l, h), expected.probs(l, h), bytes) == 0);
+    }
+}
+
+void TestLazyLayers::ggufNanIsNamedWhateverTheBudget_data() {
+    QTest::addColumn<QByteArray>("cacheMb");
+    QTest::newRow("all layers kept") << QByteArray("1024");
+    QTest::newRow("every layer given back") << QByteArray("1");  // below one layer (2.6 MB)
+}
+
+void TestLazyLayers::ggufNanIsNamedWhateverTheBudget() {
+    QFETCH(QByteArray, cacheMb);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const std::filesystem::path file = std::filesystem::path(tmp.path().toStdString()) / "nan.gguf";
+    auto preset = randomModelConfig("tiny-llama");
+    QVERIFY(preset.ok());
+    nlohmann::json config = nlohmann::json::parse(*preset);
+    config.merge_patch({{"hidden_size", 256}, {"intermediate_size", 512}, {"num_hidden_layers", 3}});
+    {
+        std::FILE* f = std::fopen(file.c_str(), "wb");
+        QVERIFY(f != nullptr);
+        const Status written = writeRandomGguf(config.dump(), f, file.string(), RandomModelOptions{}, GgmlType::F32);
+        std::fclose(f);
+        QVERIFY2(written.ok(), written.error().c_str());
+    }
+    std::uint64_t at = 0, bytes = 0;
+    {
+        ATTNVIZ_UNWRAP(gguf, GgufFile::open(file));
+        const GgufTensorInfo* t = gguf.tensor("blk.1.attn_q.weight");
+        QVERIFY(t != nullptr);
+        QCOMPARE(t->type, GgmlType::F32);
+        at = gguf.dataOffset() + t->offset;
+        bytes = t->byteSize;
+    }
+    {
+        // Every query weight of layer 1 NaN: its scores are NaN whatever the ids.
+        std::fstream out(file, std::ios::in | std::ios::out | std::ios::binary);
+        out.seekp(static_cast<std::streamoff>(at));
+        const std::vector<float> nan(bytes / sizeof(float), std::numeric_limits<float>::quiet_NaN());
+        out.write(reinterpret_cast<const char*>(nan.data()), static_cast<std::streamsize>(bytes));
+        QVERIFY(out.good());
+    }
+    qputenv("ATTNVIZ_WEIGHT_CACHE_MB", cacheMb);
+    auto loaded = loadModel(file);
+    qunsetenv("ATTNVIZ_WEIGHT_CACHE_MB");
+    QVERIFY2(loaded.ok(), ATTNVIZ_RESULT_MESSAGE(loaded));
+    for (int run = 0; run < 2; ++run) {
+        auto trace = (*loaded)->run(std::vector<std::int32_t>{3, 1, 4, 1, 5}, RunOptions{});
+        QVERIFY(!trace.ok());
+        const QString error = QString::fromStdString(trace.error());
+        QVERIFY2(error.contains("the attention scores of layer 1 ") &&
+                     error.contains("tensor 'blk.1.attn_q.weight' (model.layers.1.self_attn.q_proj.weight) in '") &&
+                     error.contains("nan.gguf' holds NaN at index 0"),
+                 trace.error().c_str());
     }
 }
 

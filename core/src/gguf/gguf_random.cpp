@@ -5,6 +5,7 @@
 #include "attnviz/core/gguf_model.h"
 
 #include "gguf_architectures.h"
+#include "gguf_quant_mix.h"
 #include "gguf_rope_freqs.h"
 #include "gguf_row_order.h"
 #include "gguf_writer.h"
@@ -22,12 +23,10 @@ struct Target {
     float add;
 };
 
-Status metadataFor(const ModelConfig& c, const std::string& arch, GgmlType type, GgufMetadataWriter& m) {
+Status metadataFor(const ModelConfig& c, const std::string& arch, GgufFileType fileType, GgufMetadataWriter& m) {
     m.string("general.architecture", arch);
     m.string("general.name", "attnviz random " + c.modelType);
-    static const std::map<GgmlType, std::uint32_t> kFileType = {
-        {GgmlType::F32, 0}, {GgmlType::F16, 1}, {GgmlType::Q4_0, 2}, {GgmlType::Q8_0, 7}, {GgmlType::BF16, 32}};
-    m.u32("general.file_type", kFileType.at(type));
+    m.u32("general.file_type", static_cast<std::uint32_t>(fileType));
     const auto u = [](int v) { return static_cast<std::uint32_t>(v); };
     m.u32(arch + ".block_count", u(c.nLayers));
     m.u32(arch + ".embedding_length", u(c.dModel));
@@ -74,6 +73,15 @@ Status metadataFor(const ModelConfig& c, const std::string& arch, GgmlType type,
 
 Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std::string& name,
                        const RandomModelOptions& options, GgmlType type) {
+    if (type != GgmlType::F32 && ggufFileTypeOf(type) == GgufFileType::AllF32) {
+        return makeError(ErrorCode::Unsupported, "GGUF files of only " + std::string(ggmlTypeInfo(type).name) +
+                                                     " tensors are not written; use a file type (Q4_K_M, ...)");
+    }
+    return writeRandomGguf(configJson, out, name, options, ggufFileTypeOf(type));
+}
+
+Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std::string& name,
+                       const RandomModelOptions& options, GgufFileType fileType) {
     auto config = ModelConfig::fromJson(configJson, "the model config");
     if (!config) return config.takeError();
     const ModelConfig& c = *config;
@@ -82,7 +90,7 @@ Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std:
         return makeError(ErrorCode::Unsupported, "model_type " + c.modelType + " is not written as GGUF");
     }
     GgufMetadataWriter metadata;
-    if (Status st = metadataFor(c, arch->name, type, metadata); !st) return st;
+    if (Status st = metadataFor(c, arch->name, fileType, metadata); !st) return st;
 
     const WeightNameTable& names = weightNameTable(c.architecture);
     std::map<std::string, Target> targets;
@@ -100,6 +108,11 @@ Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std:
         std::vector<GgufTensorToWrite> tensors;
         std::vector<const Target*> how;
         std::vector<std::vector<std::int64_t>> shapes;
+        bool hasOutput = false;
+        for (const auto& e : entries) {
+            auto it = targets.find(e.name);
+            if (it != targets.end() && it->second.gguf == "output.weight") hasOutput = true;
+        }
         for (const auto& e : entries) {
             auto it = targets.find(e.name);
             if (it == targets.end()) {
@@ -110,9 +123,7 @@ Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std:
             for (auto d = e.shape.rbegin(); d != e.shape.rend(); ++d) t.ne.push_back(static_cast<std::uint64_t>(*d));
             if (it->second.order == GgufRowOrder::Transposed) std::reverse(t.ne.begin(), t.ne.end());
             // llama.cpp keeps 1-D tensors (norms, biases) and position tables in F32.
-            const bool quantise = t.ne.size() == 2 && e.name.find("wpe") == std::string::npos &&
-                                  t.ne[0] % ggmlTypeInfo(type).blockSize == 0;
-            t.type = quantise ? type : GgmlType::F32;
+            t.type = ggufTensorType(fileType, t.name, t.ne, c.nLayers, hasOutput);
             tensors.push_back(t);
             how.push_back(&it->second);
             shapes.push_back(e.shape);

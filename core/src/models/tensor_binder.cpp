@@ -117,6 +117,7 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
     for (const TensorSpec& spec : specs) {
         if (spec.need != TensorNeed::Ignored) bound.m_shapes[spec.role] = spec.shape;
     }
+    bound.m_store = &store;
     std::set<std::string> used;  // bound or known to be ignored
     for (std::size_t i = 0; i < slots.size(); ++i) {
         const TensorSpec& spec = *slots[i].spec;

@@ -34,6 +34,8 @@ public:
     const std::vector<std::string>& warnings() const { return m_warnings; }
     // Every bound tensor with its file name, in binding order.
     const std::vector<BoundWeight>& inOrder() const { return m_order; }
+    // The store the tensors live in (outlives the model that binds them).
+    const WeightStore* store() const { return m_store; }
 
 private:
     friend Result<BoundTensors> bindTensors(WeightStore&, const ModelConfig&, const ProgressFn&);
@@ -42,6 +44,7 @@ private:
     std::map<TensorRole, std::vector<std::int64_t>> m_shapes;
     std::vector<std::string> m_warnings;
     std::vector<BoundWeight> m_order;
+    const WeightStore* m_store = nullptr;
 };
 
 // Binds architectureTensors(config); progress is called after each layer and

@@ -32,10 +32,20 @@ std::string ggufWeightTypeName(const GgufFile& file);
 
 Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, const ProgressFn& progress = {});
 
+// llama.cpp's file types (llama_ftype, `general.file_type`) make-model writes.
+enum class GgufFileType : std::uint32_t {
+    AllF32 = 0, MostlyF16 = 1, MostlyQ4_0 = 2, MostlyQ8_0 = 7,
+    MostlyQ4_K_M = 15, MostlyQ5_K_M = 17, MostlyQ6_K = 18, MostlyBF16 = 32,
+};
+
 // A seeded random model (random_model.h) as a GGUF file laid out as
 // llama.cpp's converter would write it from the same safetensors weights:
 // 2-D weights in `type` (F32, F16, BF16, Q8_0 or Q4_0), the rest F32.
 Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std::string& name,
                        const RandomModelOptions& options, GgmlType type);
+// The same in a llama.cpp file type; the K-quant mixes (Q4_K_M, Q5_K_M,
+// Q6_K) give each tensor the type llama-quantize gives it (gguf_quant_mix.cpp).
+Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std::string& name,
+                       const RandomModelOptions& options, GgufFileType fileType);
 
 }  // namespace attnviz::core

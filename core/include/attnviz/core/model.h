@@ -22,6 +22,7 @@
 namespace attnviz::core {
 
 class BoundTensors;
+class WeightStore;
 
 // One bound weight tensor, for finding where a NaN or Inf came from.
 struct BoundWeight {
@@ -82,7 +83,9 @@ private:
     RunOptions withPrefixCache(std::span<const std::int32_t> ids, const AttentionTrace& trace,
                                const RunOptions& options) const;
     // The first bound tensor of layers <= `layer` (or of no layer) holding a
-    // NaN or Inf, described for an error message; empty when there is none.
+    // NaN or Inf, described for an error message (with its name in the file);
+    // empty when there is none. Leases each layer it reads, so lazily filled
+    // layers (GGUF) are scanned as stored, not as given back.
     std::string firstNonFiniteWeight(int layer) const;
 
     ModelConfig m_config;
@@ -90,6 +93,7 @@ private:
     std::string m_weightsSource;
     std::vector<std::string> m_loadWarnings;
     std::vector<BoundWeight> m_weights;  // in binding order
+    const WeightStore* m_weightStore = nullptr;  // where m_weights live; owned by the family
 };
 
 // Reads config.json and the safetensors weights of a Hugging Face folder.
