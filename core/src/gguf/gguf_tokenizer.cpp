@@ -314,6 +314,12 @@ Result<std::unique_ptr<Tokenizer>> wordPieceFromMetadata(const Metadata& m) {
         if (*id) {
             config[field] = vocab[static_cast<std::size_t>(**id)];
             specialIds.push_back(**id);
+        } else if (std::string_view(field) == "cls_token" || std::string_view(field) == "sep_token") {
+            // Without an id, BERT's name; the template needs it in the vocabulary.
+            const std::string name = std::string_view(field) == "cls_token" ? "[CLS]" : "[SEP]";
+            if (std::find(vocab.begin(), vocab.end(), name) == vocab.end()) {
+                return m.corrupt(key, "is missing and the vocabulary has no " + name + " token");
+            }
         }
     }
     nlohmann::json extra = nlohmann::json::array();
