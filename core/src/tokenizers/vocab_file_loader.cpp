@@ -204,6 +204,28 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
     return byteLevelBpeFromVocab(vocab, merges, config, "'" + vocabPath.string() + "' + '" + mergesPath.string() + "'");
 }
 
+Result<PreTokenizer> byteLevelPreTokenizer(const ByteLevelBpeVariant& variant) {
+    PreTokenizer out;
+    for (const std::string& pattern : variant.isolate) {
+        auto regex = Pcre2Regex::compile(pattern);
+        if (!regex) return makeError(ErrorCode::Internal, "built-in pattern: " + regex.error());
+        PreTokenizer::Step split;
+        split.kind = PreTokenizer::Kind::SplitRegex;
+        split.behavior = PreTokenizer::Behavior::Isolated;
+        split.regex = regex.value();
+        out.add(split);
+    }
+    auto wordRegex = Pcre2Regex::compile(variant.pattern.empty() ? byte_level::kGpt2Pattern : variant.pattern);
+    if (!wordRegex) return makeError(ErrorCode::Internal, "built-in pattern: " + wordRegex.error());
+    PreTokenizer::Step byteLevel;
+    byteLevel.kind = PreTokenizer::Kind::ByteLevel;
+    byteLevel.addPrefixSpace = false;
+    byteLevel.useRegex = true;
+    byteLevel.regex = wordRegex.value();
+    out.add(byteLevel);
+    return out;
+}
+
 Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromVocab(const std::vector<std::pair<std::string, std::int32_t>>& vocab,
                                                          const std::vector<std::pair<std::string, std::string>>& merges,
                                                          const TokenizerConfig& config, const std::string& source,
@@ -233,23 +255,9 @@ Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromVocab(const std::vector<std::
         nfc.compose = true;
         parts.normalizer.add(nfc);
     }
-    for (const std::string& pattern : variant.isolate) {
-        auto regex = Pcre2Regex::compile(pattern);
-        if (!regex) return makeError(ErrorCode::Internal, "built-in pattern: " + regex.error());
-        PreTokenizer::Step split;
-        split.kind = PreTokenizer::Kind::SplitRegex;
-        split.behavior = PreTokenizer::Behavior::Isolated;
-        split.regex = regex.value();
-        parts.preTokenizer.add(split);
-    }
-    auto wordRegex = Pcre2Regex::compile(variant.pattern.empty() ? byte_level::kGpt2Pattern : variant.pattern);
-    if (!wordRegex) return makeError(ErrorCode::Internal, "built-in pattern: " + wordRegex.error());
-    PreTokenizer::Step byteLevel;
-    byteLevel.kind = PreTokenizer::Kind::ByteLevel;
-    byteLevel.addPrefixSpace = false;
-    byteLevel.useRegex = true;
-    byteLevel.regex = wordRegex.value();
-    parts.preTokenizer.add(byteLevel);
+    auto preTokenizer = byteLevelPreTokenizer(variant);
+    if (!preTokenizer) return preTokenizer.takeError();
+    parts.preTokenizer = std::move(preTokenizer.value());
 
     SpecialRegistry registry(parts.added, *model.value(), config);
     if (roberta) {

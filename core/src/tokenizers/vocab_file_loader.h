@@ -4,6 +4,7 @@
 // - vocab.json + merges.txt: GPT2Tokenizer / RobertaTokenizer (byte-level BPE).
 #pragma once
 
+#include "pre_tokenizer.h"
 #include "tokenizer_config.h"
 
 #include "attnviz/core/tokenizer.h"
@@ -32,6 +33,9 @@ struct ByteLevelBpeVariant {
     std::string pattern;                     // the byte-level split; empty: GPT-2's
     bool ignoreMerges = false;               // a word that is itself in the vocabulary is one token (Llama 3)
 };
+
+// The pre-tokenizer of `variant` (its split steps, then ByteLevel).
+Result<PreTokenizer> byteLevelPreTokenizer(const ByteLevelBpeVariant& variant);
 
 // The same from a vocabulary and merges in memory (a GGUF file's);
 // `source` names them in errors.
