@@ -30,6 +30,8 @@ struct Entry {
 // adds an NFC normalizer; llama.cpp's converter labels Pythia files "olmo"
 // (the same check hash as "mpt"; its last match wins) and its built-in
 // GPT-NeoX vocabulary "mpt".
+// "default" (or no name) stays GPT-2's, as attnviz read such files before;
+// llama.cpp gives it a multi-pattern split of its own.
 constexpr std::array kEntries = {
     Entry{"default", Family::Gpt2},
     Entry{"gpt-2", Family::Gpt2},
