@@ -31,6 +31,8 @@ private slots:
     void summaryForListings();
     void metadataErrorsNameTheKey_data();
     void metadataErrorsNameTheKey();
+    void bertMetadata_data();
+    void bertMetadata();
 
 private:
     std::filesystem::path path(const std::string& name) const {
@@ -222,6 +224,45 @@ void TestGgufModels::metadataErrorsNameTheKey() {
     QVERIFY2(r.error().find(file.filename().string()) != std::string::npos, r.error().c_str());
     QVERIFY2(r.error().find('\n') == std::string::npos, r.error().c_str());
     QCOMPARE(int(r.code()), code);
+}
+
+void TestGgufModels::bertMetadata_data() {
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("expected");  // empty: the config reads
+    QTest::newRow("token types from the count") << 0 << QString();
+    QTest::newRow("causal") << 1 << "metadata \"bert.attention.causal\" is true";
+    QTest::newRow("no epsilon") << 2 << "metadata \"bert.attention.layer_norm_epsilon\" is missing";
+    QTest::newRow("no positions") << 3 << "\"bert.context_length\" and tensor 'position_embd.weight' are missing";
+}
+
+// Only the metadata and the token embedding: what the config is read from.
+void TestGgufModels::bertMetadata() {
+    QFETCH(int, kind);
+    QFETCH(QString, expected);
+    GgufBuilder b;
+    b.string("general.architecture", "bert");
+    b.u32("bert.block_count", 2).u32("bert.embedding_length", 8).u32("bert.feed_forward_length", 16);
+    b.u32("bert.attention.head_count", 2);
+    if (kind != 3) b.u32("bert.context_length", 64);
+    if (kind != 2) b.f32("bert.attention.layer_norm_epsilon", 1e-12f);
+    b.boolean("bert.attention.causal", kind == 1);
+    b.u32("tokenizer.ggml.token_type_count", 3);
+    b.tensorF32("token_embd.weight", {8, 10}, std::vector<float>(80, 0.0f));
+    const auto file = path("bert-meta" + std::to_string(kind) + ".gguf");
+    b.write(file);
+    ATTNVIZ_UNWRAP(f, GgufFile::open(file));
+    auto config = ggufModelConfig(f);
+    if (expected.isEmpty()) {
+        QVERIFY2(config.ok(), config.ok() ? "" : config.error().c_str());
+        QCOMPARE(config->architecture, Architecture::Bert);
+        QCOMPARE(config->typeVocabSize, 3);
+        QCOMPARE(config->maxPositions, 64);
+        QVERIFY(config->isEncoder());
+        return;
+    }
+    QVERIFY(!config);
+    QVERIFY2(config.error().find(expected.toStdString()) != std::string::npos, config.error().c_str());
+    QVERIFY2(config.error().find(file.filename().string()) != std::string::npos, config.error().c_str());
 }
 
 QTEST_GUILESS_MAIN(TestGgufModels)
