@@ -242,10 +242,29 @@ Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromMetadata(const GgufFile& file
     if (!eos) return eos.takeError();
     auto addBos = m.flag("tokenizer.ggml.add_bos_token", preTokenizer->addBosByDefault);
     if (!addBos) return addBos.takeError();
-    nlohmann::json config = {{"tokenizer_class", "GPT2Tokenizer"}, {"add_bos_token", *addBos}};
-    config["bos_token"] = *bos ? nlohmann::json(std::string(pieces[static_cast<std::size_t>(**bos)])) : nlohmann::json();
-    config["eos_token"] = *eos ? nlohmann::json(std::string(pieces[static_cast<std::size_t>(**eos)])) : nlohmann::json();
+    // RoBERTa files (RobertaModel in the converter: "bert" weights, this
+    // vocabulary) as RobertaTokenizer: <s> A </s>, <s> A </s></s> B </s>.
+    const bool roberta = preName == "roberta-bpe";
+    nlohmann::json config = {{"tokenizer_class", roberta ? "RobertaTokenizer" : "GPT2Tokenizer"},
+                             {"add_bos_token", *addBos}};
+    const auto name = [&](const std::optional<std::int32_t>& id) {
+        return id ? nlohmann::json(std::string(pieces[static_cast<std::size_t>(*id)])) : nlohmann::json();
+    };
+    config["bos_token"] = name(*bos);
+    config["eos_token"] = name(*eos);
     config["unk_token"] = config["eos_token"];
+    if (roberta) {
+        config["cls_token"] = config["bos_token"];
+        config["sep_token"] = config["eos_token"];
+        config.erase("unk_token");  // by id, else RoBERTa's "<unk>"
+        for (const auto& [field, key] : std::vector<std::pair<const char*, const char*>>{
+                 {"unk_token", "tokenizer.ggml.unknown_token_id"}, {"pad_token", "tokenizer.ggml.padding_token_id"},
+                 {"mask_token", "tokenizer.ggml.mask_token_id"}}) {
+            auto id = m.tokenId(key, n);
+            if (!id) return id.takeError();
+            if (*id) config[field] = name(*id);
+        }
+    }
     // Control and user-defined tokens are matched whole in the text, as the
     // special tokens of the Hugging Face tokenizer are.
     nlohmann::json specials = nlohmann::json::array();
