@@ -169,6 +169,10 @@ void TestGgufTokenizer::casedWordPieceKeepsCase() {
     ATTNVIZ_UNWRAP(tok, loadTokenizer(path("cased.gguf")));
     ATTNVIZ_UNWRAP(enc, tok->encode("Hello hello HELLO"));
     QCOMPARE(enc.ids(), (std::vector<std::int32_t>{1, 3, 4, 0, 2}));
+    // No [PAD] or [MASK] in this vocabulary: no id past it for them.
+    ATTNVIZ_UNWRAP(specials, tok->encode("[MASK] [PAD]"));
+    for (const Token& t : specials.tokens) QVERIFY2(t.id >= 0 && t.id < 5, t.piece.c_str());
+    QCOMPARE(tok->vocabSize(), 5);
 }
 
 void TestGgufTokenizer::preTokenizers_data() {

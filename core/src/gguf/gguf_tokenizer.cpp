@@ -262,7 +262,13 @@ Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromMetadata(const GgufFile& file
                  {"mask_token", "tokenizer.ggml.mask_token_id"}}) {
             auto id = m.tokenId(key, n);
             if (!id) return id.takeError();
-            if (*id) config[field] = name(*id);
+            if (*id) {
+                config[field] = name(*id);
+            } else {  // RoBERTa's names, only when in the vocabulary
+                const std::string_view f = field;
+                const std::string fallback = f == "unk_token" ? "<unk>" : f == "pad_token" ? "<pad>" : "<mask>";
+                if (std::find(pieces.begin(), pieces.end(), fallback) == pieces.end()) config[field] = nullptr;
+            }
         }
     }
     // Control and user-defined tokens are matched whole in the text, as the
@@ -333,11 +339,19 @@ Result<std::unique_ptr<Tokenizer>> wordPieceFromMetadata(const Metadata& m) {
         if (*id) {
             config[field] = vocab[static_cast<std::size_t>(**id)];
             specialIds.push_back(**id);
-        } else if (std::string_view(field) == "cls_token" || std::string_view(field) == "sep_token") {
-            // Without an id, BERT's name; the template needs it in the vocabulary.
-            const std::string name = std::string_view(field) == "cls_token" ? "[CLS]" : "[SEP]";
+        } else {
+            // Without an id, BERT's name when the vocabulary has it (no
+            // token is given an id past the file's vocabulary); [CLS] and
+            // [SEP] must be there for the template.
+            const std::string_view f = field;
+            const std::string name = f == "cls_token" ? "[CLS]" : f == "sep_token" ? "[SEP]" : f == "unk_token" ? "[UNK]"
+                                     : f == "pad_token"                           ? "[PAD]"
+                                                                                   : "[MASK]";
             if (std::find(vocab.begin(), vocab.end(), name) == vocab.end()) {
-                return m.corrupt(key, "is missing and the vocabulary has no " + name + " token");
+                if (f == "cls_token" || f == "sep_token") {
+                    return m.corrupt(key, "is missing and the vocabulary has no " + name + " token");
+                }
+                if (f != "unk_token") config[field] = nullptr;
             }
         }
     }
