@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
     seed("fuzz_gguf", "tiny-llama-q8_0.gguf", ggufBytes("tiny-llama", core::GgmlType::Q8_0));
     seed("fuzz_gguf", "tiny-qwen2-q4_0.gguf", ggufBytes("tiny-qwen2", core::GgmlType::Q4_0));
     seed("fuzz_gguf", "tiny-gpt2-f16.gguf", ggufBytes("tiny-gpt2", core::GgmlType::F16));
+    seed("fuzz_gguf", "tiny-bert-f32.gguf", ggufBytes("tiny-bert", core::GgmlType::F32));
 
     const auto jsons = fuzz::tinyTokenizerJsons();
     for (std::size_t i = 0; i < jsons.size(); ++i) seed("fuzz_tokenizer_json", "tokenizer-" + std::to_string(i) + ".json", jsons[i]);

@@ -4,6 +4,7 @@
 // folder (the one each golden README names): ids, pieces and token types equal; decode
 // round-trips where the tokenizer keeps every character; byte spans cover the
 // input without overlap.
+#include "support/gguf_vocab_convert.h"
 #include "support/test_paths.h"
 #include "support/verify_result.h"
 
@@ -38,8 +39,11 @@ enum class Coverage {
                              // nonspacing marks (accent stripping)
 };
 
-// Where a spec's tokenizer folder lies.
-enum class Root { Models, Golden };
+// Where a spec's tokenizer folder lies. Converted: a GGUF file the test
+// writes from the models folder's vocabulary as llama.cpp's converter would
+// (support/gguf_vocab_convert.h): vocab.txt as a bert GGUF, tokenizer.json as
+// a gpt2 one with the pre-tokenizer name the converter gives it.
+enum class Root { Models, Golden, Converted };
 
 struct FileSpec {
     const char* file;      // in golden/<set>/tokenizers
@@ -57,11 +61,12 @@ struct FileSpec {
         return golden / set / "tokenizers" / file;
     }
     std::filesystem::path folder(const std::filesystem::path& models, const std::filesystem::path& golden) const {
-        return (root == Root::Models ? models : golden) / modelDir;
+        return (root == Root::Golden ? golden : models) / modelDir;
     }
     // Row name prefix: the file, with its set and (for a second folder) the folder.
     std::string label() const {
         std::string out = *set ? std::string(set) + "/" + file : std::string(file);
+        if (root == Root::Converted) return out + "@gguf(" + modelDir + ")";
         return root == Root::Golden ? out + "@" + modelDir : out;
     }
 };
@@ -127,6 +132,18 @@ const std::vector<FileSpec>& specs() {
         {"gpt2.jsonl", "gguf/gguf/gpt2.F16.gguf", {std::nullopt}, RoundTrip::Exact, Coverage::Full, "", Root::Golden},
         {"llamacpp-gpt-2.jsonl", "gguf/gguf/gpt2.F16.gguf", {std::nullopt}, RoundTrip::Exact, Coverage::Full, "",
          Root::Golden},
+        // The same vocabularies converted here as llama.cpp's converter
+        // converts them: bert-base-uncased's vocab.txt (model "bert", phantom
+        // space), GPT-NeoX-20B's tokenizer.json (pre "olmo": the converter's
+        // name for its check hash).
+        {"bert-base-uncased.jsonl", "tokenizers/bert-base-uncased", {std::nullopt}, RoundTrip::None,
+         Coverage::WhitespaceAndControls, "", Root::Converted},
+        {"llamacpp-bert-bge.jsonl", "tokenizers/bert-base-uncased", {std::nullopt}, RoundTrip::None,
+         Coverage::WhitespaceAndControls, "", Root::Converted},
+        {"gpt-neox-20b.jsonl", "tokenizers/gpt-neox-20b", {std::nullopt}, RoundTrip::Nfc, Coverage::Full, "archs",
+         Root::Converted},
+        {"llamacpp-mpt.jsonl", "tokenizers/gpt-neox-20b", {std::nullopt}, RoundTrip::Nfc, Coverage::Full, "archs",
+         Root::Converted},
     };
     return s;
 }
@@ -237,6 +254,10 @@ private:
         std::string missing;        // why the row cannot run, when it cannot
     };
     Row fetchRow();
+    // The GGUF file converted from `folder` (written once); empty, with
+    // `why`, when the folder's vocabulary is absent.
+    std::filesystem::path convertedGguf(const std::filesystem::path& folder, std::string& why);
+    QTemporaryDir m_tmp;
 
     std::map<std::string, std::unique_ptr<core::Tokenizer>> m_tokenizers;
     std::map<std::string, std::vector<GoldenLine>> m_lines;
@@ -269,6 +290,21 @@ void TestGoldenTokenizers::addRows(bool onlyLossless) {
     }
 }
 
+std::filesystem::path TestGoldenTokenizers::convertedGguf(const std::filesystem::path& folder, std::string& why) {
+    const auto out = std::filesystem::path(m_tmp.path().toStdString()) / (folder.filename().string() + ".gguf");
+    std::error_code ec;
+    if (std::filesystem::exists(out, ec)) return out;
+    const bool bert = std::filesystem::exists(folder / "vocab.txt", ec);
+    const auto source = folder / (bert ? "vocab.txt" : "tokenizer.json");
+    const auto builder = bert ? test::bertVocabAsGguf(source) : test::gpt2VocabAsGguf(source, "olmo");
+    if (!builder) {
+        why = source.string() + " not found or unreadable";
+        return {};
+    }
+    builder->write(out);
+    return out;
+}
+
 core::Result<const core::Tokenizer*> TestGoldenTokenizers::tokenizer(const std::filesystem::path& dir,
                                                                      const std::optional<core::TokenizerFormat>& f) {
     auto& slot = m_tokenizers[dir.string() + "|" + formatName(f)];
@@ -297,11 +333,19 @@ TestGoldenTokenizers::Row TestGoldenTokenizers::fetchRow() {
         return row;
     }
     row.line = m_lines.at(s.jsonl(*golden).string())[static_cast<std::size_t>(line)];
-    if (s.root == Root::Models && !models) {
+    if (s.root != Root::Golden && !models) {
         row.missing = "shared models folder not found (ATTNVIZ_MODELS_DIR)";
         return row;
     }
-    const auto dir = s.folder(models.value_or(std::filesystem::path()), *golden);
+    auto dir = s.folder(models.value_or(std::filesystem::path()), *golden);
+    if (s.root == Root::Converted) {
+        std::string why;
+        dir = convertedGguf(dir, why);
+        if (dir.empty()) {
+            row.missing = why;
+            return row;
+        }
+    }
     std::error_code ec;
     if (!std::filesystem::exists(dir, ec)) {  // a folder, or a .gguf file
         row.missing = "tokenizer folder " + dir.string() + " not found";

@@ -163,6 +163,77 @@ Status gptNeoXConfig(const GgufFile& f, const std::string& arch, json& out) {
     return Status::success();
 }
 
+// BERT (BertModel in convert_hf_to_gguf.py): encoder only, no pooler and no
+// masked-LM head; epsilon under attention.layer_norm_epsilon; the number of
+// token types is the row count of token_types.weight.
+Status bertConfig(const GgufFile& f, const std::string& arch, json& out) {
+    MetadataReader m(f, arch, out);
+    ATTNVIZ_TRY(standardSizes(m));
+    if (!out.contains("max_position_embeddings")) {
+        const GgufTensorInfo* pos = f.tensor("position_embd.weight");
+        if (!pos || pos->ne.size() != 2) {
+            return makeError(ErrorCode::CorruptFile, "'" + f.path().string() + "': metadata \"" + arch +
+                                                         ".context_length\" and tensor 'position_embd.weight' are "
+                                                         "missing");
+        }
+        out["max_position_embeddings"] = pos->ne[1];
+    }
+    ATTNVIZ_TRY(m.number("attention.layer_norm_epsilon", "layer_norm_eps", true));
+    auto causal = f.boolean(arch + ".attention.causal");
+    if (!causal) return causal.takeError();
+    if (causal->value_or(false)) {
+        return makeError(ErrorCode::Unsupported, "'" + f.path().string() + "': metadata \"" + arch +
+                                                     ".attention.causal\" is true; attnviz runs BERT files "
+                                                     "bidirectionally, as the converter writes them");
+    }
+    if (const GgufTensorInfo* types = f.tensor("token_types.weight")) {
+        if (types->ne.size() != 2) {
+            return makeError(ErrorCode::CorruptFile, "'" + f.path().string() + "': tensor 'token_types.weight' is not 2-D");
+        }
+        out["type_vocab_size"] = types->ne[1];
+    } else {
+        auto count = f.integer("tokenizer.ggml.token_type_count");
+        if (!count) return count.takeError();
+        out["type_vocab_size"] = count->value_or(0);
+    }
+    auto pad = f.integer("tokenizer.ggml.padding_token_id");
+    if (!pad) return pad.takeError();
+    if (pad->has_value() && **pad >= 0 && **pad < 0xFFFFFFFFll) out["pad_token_id"] = **pad;
+    out["hidden_act"] = "gelu";  // the converter stores none; llama.cpp runs BERT with GELU
+    return Status::success();
+}
+
+std::map<R, GgufTensorName> bertTensorNames() {
+    return {
+        {R::TokenEmbedding, {"token_embd.weight"}},
+        {R::TypeEmbedding, {"token_types.weight"}},
+        {R::PositionEmbedding, {"position_embd.weight"}},
+        {R::EmbedNormWeight, {"token_embd_norm.weight"}},
+        {R::EmbedNormBias, {"token_embd_norm.bias"}},
+        {R::AttnQWeight, {"blk.{L}.attn_q.weight"}},
+        {R::AttnQBias, {"blk.{L}.attn_q.bias"}},
+        {R::AttnKWeight, {"blk.{L}.attn_k.weight"}},
+        {R::AttnKBias, {"blk.{L}.attn_k.bias"}},
+        {R::AttnVWeight, {"blk.{L}.attn_v.weight"}},
+        {R::AttnVBias, {"blk.{L}.attn_v.bias"}},
+        {R::AttnOutWeight, {"blk.{L}.attn_output.weight"}},
+        {R::AttnOutBias, {"blk.{L}.attn_output.bias"}},
+        {R::AttnOutNormWeight, {"blk.{L}.attn_output_norm.weight"}},
+        {R::AttnOutNormBias, {"blk.{L}.attn_output_norm.bias"}},
+        {R::FfnUpWeight, {"blk.{L}.ffn_up.weight"}},
+        {R::FfnUpBias, {"blk.{L}.ffn_up.bias"}},
+        {R::FfnDownWeight, {"blk.{L}.ffn_down.weight"}},
+        {R::FfnDownBias, {"blk.{L}.ffn_down.bias"}},
+        {R::FfnOutNormWeight, {"blk.{L}.layer_output_norm.weight"}},
+        {R::FfnOutNormBias, {"blk.{L}.layer_output_norm.bias"}},
+    };
+}
+
+std::vector<R> bertDroppedRoles() {
+    return {R::PoolerWeight,  R::PoolerBias,   R::MlmTransformWeight, R::MlmTransformBias, R::MlmNormWeight,
+            R::MlmNormBias,   R::LmHeadWeight, R::LmHeadBias,         R::LmHeadBiasCopy,   R::PositionIds};
+}
+
 std::map<R, GgufTensorName> gptNeoXTensorNames() {
     return {
         {R::TokenEmbedding, {"token_embd.weight"}},
@@ -257,14 +328,15 @@ const std::vector<GgufArchitecture>& table() {
     static const std::vector<GgufArchitecture> t = {
         // llama.cpp converts Llama and Mistral files to "llama", with its
         // Q/K permutation; Qwen2 runs NEOX-style RoPE and is not permuted.
-        {"llama", "llama", llamaTensorNames(true), llamaConfig},
-        {"qwen2", "qwen2", llamaTensorNames(false), llamaConfig},
-        {"gemma", "gemma", gemmaTensorNames(false), gemmaConfig},
-        {"gemma2", "gemma2", gemmaTensorNames(true), gemmaConfig},
-        {"phi3", "phi3", phi3TensorNames(), phi3Config},
-        {"gpt2", "gpt2", gpt2TensorNames(), gpt2Config},
+        {"llama", "llama", llamaTensorNames(true), {}, llamaConfig},
+        {"qwen2", "qwen2", llamaTensorNames(false), {}, llamaConfig},
+        {"gemma", "gemma", gemmaTensorNames(false), {}, gemmaConfig},
+        {"gemma2", "gemma2", gemmaTensorNames(true), {}, gemmaConfig},
+        {"phi3", "phi3", phi3TensorNames(), {}, phi3Config},
+        {"gpt2", "gpt2", gpt2TensorNames(), {}, gpt2Config},
         // Pythia; the converter regroups the fused q/k/v rows.
-        {"gptneox", "gpt_neox", gptNeoXTensorNames(), gptNeoXConfig},
+        {"gptneox", "gpt_neox", gptNeoXTensorNames(), {}, gptNeoXConfig},
+        {"bert", "bert", bertTensorNames(), bertDroppedRoles(), bertConfig},
     };
     return t;
 }

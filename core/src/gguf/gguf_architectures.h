@@ -35,6 +35,9 @@ struct GgufArchitecture {
     std::string name;       // general.architecture
     std::string modelType;  // the Hugging Face model_type it becomes
     std::map<TensorRole, GgufTensorName> tensors;
+    // Hugging Face tensors llama.cpp's converter leaves out (BERT's
+    // masked-LM head and pooler): the GGUF model runs without them.
+    std::vector<TensorRole> dropped;
     // Fills the Hugging Face config fields from the metadata (`<arch>.` keys).
     Status (*config)(const GgufFile& file, const std::string& arch, nlohmann::json& out);
 };

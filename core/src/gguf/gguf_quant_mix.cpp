@@ -63,7 +63,8 @@ GgufFileType ggufFileTypeOf(GgmlType type) {
 
 GgmlType ggufTensorType(GgufFileType fileType, const std::string& name, const std::vector<std::uint64_t>& ne,
                         int nLayers, bool hasOutput) {
-    const bool isPosition = contains(name, "position_embd");
+    // Position and token type tables stay F32 (llama.cpp's converter).
+    const bool isPosition = contains(name, "position_embd") || contains(name, "token_types");
     GgmlType base = GgmlType::F32;
     switch (fileType) {
     case GgufFileType::AllF32: return GgmlType::F32;

@@ -13,6 +13,7 @@
 #include "../models/random_weights.h"
 
 #include <map>
+#include <set>
 
 namespace attnviz::core {
 namespace {
@@ -35,6 +36,13 @@ Status metadataFor(const ModelConfig& c, const std::string& arch, GgufFileType f
     m.u32(arch + ".context_length", u(c.maxPositions));
     if (arch == "gpt2") {
         m.f32(arch + ".attention.layer_norm_epsilon", static_cast<float>(c.normEps));
+        return Status::success();
+    }
+    if (arch == "bert") {  // BertModel in convert_hf_to_gguf.py
+        m.f32(arch + ".attention.layer_norm_epsilon", static_cast<float>(c.normEps));
+        m.boolean(arch + ".attention.causal", false);
+        m.u32("tokenizer.ggml.token_type_count", u(c.typeVocabSize));
+        m.u32("tokenizer.ggml.padding_token_id", u(c.padTokenId));
         return Status::success();
     }
     if (arch == "gptneox") {
@@ -94,6 +102,17 @@ Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std:
 
     const WeightNameTable& names = weightNameTable(c.architecture);
     std::map<std::string, Target> targets;
+    std::set<std::string> dropped;  // left out, as the converter leaves them out
+    for (TensorRole role : arch->dropped) {
+        const bool perLayer = [&] {
+            auto it = names.body.find(role);
+            return it != names.body.end() && it->second.find("{L}") != std::string::npos;
+        }();
+        for (int l = 0; l < (perLayer ? c.nLayers : 1); ++l) {
+            const std::string hf = tensorName(names, names.bodyPrefixes.front(), role, perLayer ? l : -1);
+            if (!hf.empty()) dropped.insert(hf);
+        }
+    }
     for (const auto& [role, spec] : arch->tensors) {
         const bool perLayer = spec.gguf.find("{L}") != std::string::npos;
         for (int l = 0; l < (perLayer ? c.nLayers : 1); ++l) {
@@ -113,7 +132,10 @@ Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std:
             auto it = targets.find(e.name);
             if (it != targets.end() && it->second.gguf == "output.weight") hasOutput = true;
         }
-        for (const auto& e : entries) {
+        std::vector<std::size_t> source;  // entry index of each tensor written
+        for (std::size_t k = 0; k < entries.size(); ++k) {
+            const auto& e = entries[k];
+            if (dropped.count(e.name)) continue;
             auto it = targets.find(e.name);
             if (it == targets.end()) {
                 return makeError(ErrorCode::Unsupported, "tensor '" + e.name + "' has no GGUF name for " + arch->name);
@@ -122,11 +144,12 @@ Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std:
             t.name = it->second.gguf;
             for (auto d = e.shape.rbegin(); d != e.shape.rend(); ++d) t.ne.push_back(static_cast<std::uint64_t>(*d));
             if (it->second.order == GgufRowOrder::Transposed) std::reverse(t.ne.begin(), t.ne.end());
-            // llama.cpp keeps 1-D tensors (norms, biases) and position tables in F32.
+            // llama.cpp keeps 1-D tensors (norms, biases), position and token type tables in F32.
             t.type = ggufTensorType(fileType, t.name, t.ne, c.nLayers, hasOutput);
             tensors.push_back(t);
             how.push_back(&it->second);
             shapes.push_back(e.shape);
+            source.push_back(k);
         }
         std::vector<double> ropeFreqs;
         if (c.ropeScaling.type == RopeScaling::Type::Llama3) {
@@ -135,13 +158,23 @@ Status writeRandomGguf(const std::string& configJson, std::FILE* out, const std:
             tensors.push_back({"rope_freqs.weight", {ropeFreqs.size()}, GgmlType::F32});
         }
         std::vector<float> hf;
+        std::size_t nextEntry = 0;
         return writeGguf(out, name, metadata, tensors, [&](std::size_t i, std::vector<float>& values) {
             if (i >= how.size()) {  // rope_freqs
                 for (std::size_t k = 0; k < values.size(); ++k) values[k] = static_cast<float>(ropeFreqs[k]);
                 return;
             }
             hf.assign(values.size(), 0.0f);
-            fill(i, hf);
+            // The values come from one seeded stream in entry order: a
+            // dropped entry before this one still draws its share.
+            for (; nextEntry < source[i]; ++nextEntry) {
+                std::uint64_t n = 1;
+                for (auto d : entries[nextEntry].shape) n *= static_cast<std::uint64_t>(d);
+                std::vector<float> skipped(n);
+                fill(nextEntry, skipped);
+            }
+            fill(source[i], hf);
+            nextEntry = source[i] + 1;
             const Target& t = *how[i];
             const auto& shape = shapes[i];
             const std::uint64_t rows = static_cast<std::uint64_t>(shape[0]);

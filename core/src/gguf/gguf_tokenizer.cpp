@@ -1,11 +1,14 @@
 #include "attnviz/core/gguf_tokenizer.h"
 
+#include "gguf_pre_tokenizers.h"
+
 #include "../tokenizers/sentencepiece_tokenizer.h"
 #include "../tokenizers/tokenizer_config.h"
 #include "../tokenizers/vocab_file_loader.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace attnviz::core {
@@ -199,9 +202,13 @@ Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromMetadata(const GgufFile& file
     auto pre = file.string("tokenizer.ggml.pre");
     if (!pre) return pre.takeError();
     const std::string preName = pre->value_or("default");
-    if (preName != "default" && preName != "gpt-2") {
+    const std::optional<GgufPreTokenizer> preTokenizer = findGgufPreTokenizer(preName);
+    if (!preTokenizer) {
+        std::string known;
+        for (const auto& name : ggufPreTokenizerNames()) known += (known.empty() ? "" : ", ") + name;
         return makeError(ErrorCode::Unsupported, m.where() + ": metadata \"tokenizer.ggml.pre\" is \"" + preName +
-                                                     "\"; attnviz knows GPT-2's pre-tokenizer (\"gpt-2\", \"default\")");
+                                                     "\", a pre-tokenizer attnviz does not know (it knows " + known +
+                                                     "); run the model from token ids");
     }
     auto tokens = m.tokens();
     if (!tokens) return tokens.takeError();
@@ -233,12 +240,37 @@ Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromMetadata(const GgufFile& file
     if (!bos) return bos.takeError();
     auto eos = m.tokenId("tokenizer.ggml.eos_token_id", n);
     if (!eos) return eos.takeError();
-    auto addBos = m.flag("tokenizer.ggml.add_bos_token", false);
+    auto addBos = m.flag("tokenizer.ggml.add_bos_token", preTokenizer->addBosByDefault);
     if (!addBos) return addBos.takeError();
-    nlohmann::json config = {{"tokenizer_class", "GPT2Tokenizer"}, {"add_bos_token", *addBos}};
-    config["bos_token"] = *bos ? nlohmann::json(std::string(pieces[static_cast<std::size_t>(**bos)])) : nlohmann::json();
-    config["eos_token"] = *eos ? nlohmann::json(std::string(pieces[static_cast<std::size_t>(**eos)])) : nlohmann::json();
+    // RoBERTa files (RobertaModel in the converter: "bert" weights, this
+    // vocabulary) as RobertaTokenizer: <s> A </s>, <s> A </s></s> B </s>.
+    const bool roberta = preName == "roberta-bpe";
+    nlohmann::json config = {{"tokenizer_class", roberta ? "RobertaTokenizer" : "GPT2Tokenizer"},
+                             {"add_bos_token", *addBos}};
+    const auto name = [&](const std::optional<std::int32_t>& id) {
+        return id ? nlohmann::json(std::string(pieces[static_cast<std::size_t>(*id)])) : nlohmann::json();
+    };
+    config["bos_token"] = name(*bos);
+    config["eos_token"] = name(*eos);
     config["unk_token"] = config["eos_token"];
+    if (roberta) {
+        config["cls_token"] = config["bos_token"];
+        config["sep_token"] = config["eos_token"];
+        config.erase("unk_token");  // by id, else RoBERTa's "<unk>"
+        for (const auto& [field, key] : std::vector<std::pair<const char*, const char*>>{
+                 {"unk_token", "tokenizer.ggml.unknown_token_id"}, {"pad_token", "tokenizer.ggml.padding_token_id"},
+                 {"mask_token", "tokenizer.ggml.mask_token_id"}}) {
+            auto id = m.tokenId(key, n);
+            if (!id) return id.takeError();
+            if (*id) {
+                config[field] = name(*id);
+            } else {  // RoBERTa's names, only when in the vocabulary
+                const std::string_view f = field;
+                const std::string fallback = f == "unk_token" ? "<unk>" : f == "pad_token" ? "<pad>" : "<mask>";
+                if (std::find(pieces.begin(), pieces.end(), fallback) == pieces.end()) config[field] = nullptr;
+            }
+        }
+    }
     // Control and user-defined tokens are matched whole in the text, as the
     // special tokens of the Hugging Face tokenizer are.
     nlohmann::json specials = nlohmann::json::array();
@@ -253,7 +285,92 @@ Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromMetadata(const GgufFile& file
     }
     if (!specials.empty()) config["additional_special_tokens"] = specials;
     const std::string source = m.where() + " (tokenizer.ggml.*)";
-    return byteLevelBpeFromVocab(vocab, merges, TokenizerConfig::fromJson(std::move(config), source), source);
+    return byteLevelBpeFromVocab(vocab, merges, TokenizerConfig::fromJson(std::move(config), source), source,
+                                 preTokenizer->variant);
+}
+
+// The Hugging Face WordPiece token a "bert" GGUF token stands for. The
+// converter (BertModel.set_vocab, "phantom space") keeps bracketed tokens
+// ([CLS], [unused0]) as they are, strips "##" from continuation pieces and
+// puts U+2581 in front of every other token; this undoes it.
+std::string wordPieceToken(std::string_view phantom) {
+    constexpr std::string_view kSpace = "\xe2\x96\x81";  // U+2581
+    if (phantom.substr(0, kSpace.size()) == kSpace) return std::string(phantom.substr(kSpace.size()));
+    if (phantom.size() >= 2 && phantom.front() == '[' && phantom.back() == ']') return std::string(phantom);
+    return "##" + std::string(phantom);
+}
+
+// A "bert" tokenizer (llama.cpp's WPM) as BertTokenizer: [CLS] text [SEP],
+// BERT's basic tokenizer. GGUF stores no do_lower_case: a vocabulary with no
+// ASCII capital outside bracketed specials is an uncased one (lower-cased and
+// accents stripped, as BertTokenizer's default), any capital makes it cased.
+Result<std::unique_ptr<Tokenizer>> wordPieceFromMetadata(const Metadata& m) {
+    auto tokens = m.tokens();
+    if (!tokens) return tokens.takeError();
+    const auto& pieces = **tokens;
+    const std::size_t n = pieces.size();
+    auto types = m.numbers("tokenizer.ggml.token_type", n);
+    if (!types) return types.takeError();
+    std::vector<std::string> vocab;
+    vocab.reserve(n);
+    bool cased = false;
+    for (std::string_view p : pieces) {
+        vocab.push_back(wordPieceToken(p));
+        const bool bracketed = p.size() >= 2 && p.front() == '[' && p.back() == ']';
+        if (!bracketed) {
+            for (char c : p) cased = cased || (c >= 'A' && c <= 'Z');
+        }
+    }
+    // The special tokens by id, else by BERT's names (llama.cpp defaults to
+    // the ids bert-base-uncased gives them).
+    nlohmann::json config = {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", !cased}};
+    const std::pair<const char*, const char*> kSpecials[] = {
+        {"unk_token", "tokenizer.ggml.unknown_token_id"}, {"sep_token", "tokenizer.ggml.seperator_token_id"},
+        {"pad_token", "tokenizer.ggml.padding_token_id"}, {"cls_token", "tokenizer.ggml.cls_token_id"},
+        {"mask_token", "tokenizer.ggml.mask_token_id"}};
+    std::vector<std::int32_t> specialIds;
+    for (const auto& [field, key] : kSpecials) {
+        auto id = m.tokenId(key, n);
+        if (!id) return id.takeError();
+        if (!*id && std::string_view(field) == "cls_token") {  // files written before cls_token_id
+            id = m.tokenId("tokenizer.ggml.bos_token_id", n);
+            if (!id) return id.takeError();
+        }
+        if (*id) {
+            config[field] = vocab[static_cast<std::size_t>(**id)];
+            specialIds.push_back(**id);
+        } else {
+            // Without an id, BERT's name when the vocabulary has it (no
+            // token is given an id past the file's vocabulary); [CLS] and
+            // [SEP] must be there for the template.
+            const std::string_view f = field;
+            const std::string name = f == "cls_token" ? "[CLS]" : f == "sep_token" ? "[SEP]" : f == "unk_token" ? "[UNK]"
+                                     : f == "pad_token"                           ? "[PAD]"
+                                                                                   : "[MASK]";
+            if (std::find(vocab.begin(), vocab.end(), name) == vocab.end()) {
+                if (f == "cls_token" || f == "sep_token") {
+                    return m.corrupt(key, "is missing and the vocabulary has no " + name + " token");
+                }
+                if (f != "unk_token") config[field] = nullptr;
+            }
+        }
+    }
+    nlohmann::json extra = nlohmann::json::array();
+    if (*types) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const double t = (*types)->number(i);
+            if (t < 1 || t > 6 || t != static_cast<int>(t)) {
+                return m.corrupt("tokenizer.ggml.token_type", "entry " + std::to_string(i) + " is " +
+                                                                 std::to_string(t) + " (token types are 1 to 6)");
+            }
+            const bool special = std::find(specialIds.begin(), specialIds.end(), static_cast<std::int32_t>(i)) !=
+                                 specialIds.end();
+            if ((t == kControl || t == kUserDefined) && !special) extra.push_back(vocab[i]);
+        }
+    }
+    if (!extra.empty()) config["additional_special_tokens"] = extra;
+    const std::string source = m.where() + " (tokenizer.ggml.*)";
+    return wordPieceFromVocab(std::move(vocab), TokenizerConfig::fromJson(std::move(config), source), source);
 }
 
 }  // namespace
@@ -271,10 +388,13 @@ Result<std::unique_ptr<Tokenizer>> loadGgufTokenizer(const GgufFile& file) {
         tok = sentencePieceFromMetadata(file, m);
     } else if (**model == "gpt2") {
         tok = byteLevelBpeFromMetadata(file, m);
+    } else if (**model == "bert") {
+        tok = wordPieceFromMetadata(m);
     } else {
         return makeError(ErrorCode::Unsupported, m.where() + ": metadata \"tokenizer.ggml.model\" is \"" + **model +
-                                                     "\"; attnviz reads \"llama\" (SentencePiece) and \"gpt2\" "
-                                                     "(byte-level BPE) tokenizers from GGUF files");
+                                                     "\"; attnviz reads \"llama\" (SentencePiece), \"gpt2\" "
+                                                     "(byte-level BPE) and \"bert\" (WordPiece) tokenizers from GGUF "
+                                                     "files");
     }
     if (tok) (*tok)->setSource(m.where());
     return tok;

@@ -91,10 +91,14 @@ Result<std::unique_ptr<Tokenizer>> loadWordPieceVocab(const std::filesystem::pat
     if (!text) return text.takeError();
     std::vector<std::string> vocab = splitLines(text.value());
     if (vocab.empty()) return makeError(ErrorCode::CorruptFile, "'" + path.string() + "' has no tokens");
+    return wordPieceFromVocab(std::move(vocab), config, "'" + path.string() + "'");
+}
 
+Result<std::unique_ptr<Tokenizer>> wordPieceFromVocab(std::vector<std::string> vocab, const TokenizerConfig& config,
+                                                      const std::string& source) {
     const auto unk = config.specialToken("unk_token", "[UNK]");
     auto model = WordPieceModel::create(std::move(vocab), unk ? unk->content : "[UNK]", "##", 100);
-    if (!model) return prefixError("'" + path.string() + "': ", model.takeError());
+    if (!model) return prefixError(source + ": ", model.takeError());
 
     PipelineTokenizer::Parts parts;
     parts.kind = "wordpiece";
@@ -139,7 +143,7 @@ Result<std::unique_ptr<Tokenizer>> loadWordPieceVocab(const std::filesystem::pat
     registry.add(config.specialToken("mask_token", "[MASK]"));
     for (AddedToken t : config.additionalSpecialTokens()) registry.add(std::move(t));
     if (!cls || !sep) {
-        return makeError(ErrorCode::CorruptFile, "'" + path.string() + "': BERT needs a cls_token and a sep_token");
+        return makeError(ErrorCode::CorruptFile, source + ": BERT needs a cls_token and a sep_token");
     }
 
     const std::string clsName = parts.added.findById(*cls)->content;
@@ -200,13 +204,37 @@ Result<std::unique_ptr<Tokenizer>> loadByteLevelBpeVocab(const std::filesystem::
     return byteLevelBpeFromVocab(vocab, merges, config, "'" + vocabPath.string() + "' + '" + mergesPath.string() + "'");
 }
 
+Result<PreTokenizer> byteLevelPreTokenizer(const ByteLevelBpeVariant& variant) {
+    PreTokenizer out;
+    for (const std::string& pattern : variant.isolate) {
+        auto regex = Pcre2Regex::compile(pattern);
+        if (!regex) return makeError(ErrorCode::Internal, "built-in pattern: " + regex.error());
+        PreTokenizer::Step split;
+        split.kind = PreTokenizer::Kind::SplitRegex;
+        split.behavior = PreTokenizer::Behavior::Isolated;
+        split.regex = regex.value();
+        out.add(split);
+    }
+    auto wordRegex = Pcre2Regex::compile(variant.pattern.empty() ? byte_level::kGpt2Pattern : variant.pattern);
+    if (!wordRegex) return makeError(ErrorCode::Internal, "built-in pattern: " + wordRegex.error());
+    PreTokenizer::Step byteLevel;
+    byteLevel.kind = PreTokenizer::Kind::ByteLevel;
+    byteLevel.addPrefixSpace = false;
+    byteLevel.useRegex = true;
+    byteLevel.regex = wordRegex.value();
+    out.add(byteLevel);
+    return out;
+}
+
 Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromVocab(const std::vector<std::pair<std::string, std::int32_t>>& vocab,
                                                          const std::vector<std::pair<std::string, std::string>>& merges,
-                                                         const TokenizerConfig& config, const std::string& source) {
+                                                         const TokenizerConfig& config, const std::string& source,
+                                                         const ByteLevelBpeVariant& variant) {
     const std::string& cls = config.tokenizerClass();
     const bool roberta = cls == "RobertaTokenizer" || cls == "BartTokenizer" || cls == "LongformerTokenizer";
     const auto unk = config.specialToken("unk_token", roberta ? "<unk>" : "<|endoftext|>");
     BpeModel::Options options;
+    options.ignoreMerges = variant.ignoreMerges;
     // The byte alphabet covers every input; the unknown token only matters
     // for vocabularies that lack some byte symbols.
     for (const auto& [token, id] : vocab) {
@@ -221,14 +249,15 @@ Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromVocab(const std::vector<std::
     parts.rustWhitespace = false;
     // prepare_for_tokenization puts one space in front of the whole text.
     if (config.flagOr("add_prefix_space", false)) parts.textPrefix = " ";
-    auto gpt2Regex = Pcre2Regex::compile(byte_level::kGpt2Pattern);
-    if (!gpt2Regex) return makeError(ErrorCode::Internal, "built-in pattern: " + gpt2Regex.error());
-    PreTokenizer::Step byteLevel;
-    byteLevel.kind = PreTokenizer::Kind::ByteLevel;
-    byteLevel.addPrefixSpace = false;
-    byteLevel.useRegex = true;
-    byteLevel.regex = gpt2Regex.value();
-    parts.preTokenizer.add(byteLevel);
+    if (variant.nfc) {
+        Normalizer::Step nfc;
+        nfc.kind = Normalizer::Kind::Unicode;
+        nfc.compose = true;
+        parts.normalizer.add(nfc);
+    }
+    auto preTokenizer = byteLevelPreTokenizer(variant);
+    if (!preTokenizer) return preTokenizer.takeError();
+    parts.preTokenizer = std::move(preTokenizer.value());
 
     SpecialRegistry registry(parts.added, *model.value(), config);
     if (roberta) {

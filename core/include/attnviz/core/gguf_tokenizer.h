@@ -1,8 +1,10 @@
 // The tokenizer a GGUF file carries in its metadata (tokenizer.ggml.*),
 // built to give the ids of the Hugging Face slow tokenizer of the same
 // vocabulary: "llama" (SentencePiece BPE with scores, token types and byte
-// fallback, as LlamaTokenizer) and "gpt2" (byte-level BPE from tokens and
-// merges, as GPT2Tokenizer, GPT-2's pre-tokenizer).
+// fallback, as LlamaTokenizer), "gpt2" (byte-level BPE from tokens and
+// merges, as GPT2Tokenizer, with the pre-tokenizer tokenizer.ggml.pre names:
+// core/src/gguf/gguf_pre_tokenizers.cpp) and "bert" (WordPiece, as
+// BertTokenizer, from the converter's phantom-space vocabulary).
 #pragma once
 
 #include "attnviz/core/gguf_file.h"
