@@ -52,6 +52,12 @@ int runAttention(const std::vector<std::string>& argv) {
     auto args = ArgParser::parse(argv, specs);
     if (!args) return fail(args.error());
     if (args->has("--model") && !args->has("--trace")) {
+        // Option errors first: resolving a name may walk the model stores.
+        for (const char* option : {"--mask", "--decoder-mask"}) {
+            if (const auto text = args->value(option)) {
+                if (auto mask = core::MaskMode::parse(*text); !mask) return fail(mask.error());
+            }
+        }
         auto dir = modelPath(*args);
         if (!dir) return fail(dir.error());
         if (core::isSeq2SeqFolder(*dir)) return runSeq2SeqAttention(*args, *dir);
