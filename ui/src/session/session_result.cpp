@@ -55,6 +55,29 @@ QStringList SessionResult::labels(const std::vector<int>& indices) const {
     return out;
 }
 
+std::vector<int> SessionResult::visibleColTokens(bool hideSpecial) const {
+    if (!cross) return visibleTokens(hideSpecial);
+    std::vector<int> out;
+    for (int i = 0; i < static_cast<int>(colTokens.size()); ++i) {
+        if (!hideSpecial || !colTokens[i].special) out.push_back(i);
+    }
+    if (out.empty()) {
+        for (int i = 0; i < static_cast<int>(colTokens.size()); ++i) out.push_back(i);
+    }
+    return out;
+}
+
+QStringList SessionResult::colLabels(const std::vector<int>& indices) const {
+    if (!cross) return labels(indices);
+    QStringList out;
+    for (int i : indices) out << colTokens[i].text;
+    return out;
+}
+
+QString SessionResult::kindPrefix() const {
+    return kind ? attentionKindTitle(*kind) + QStringLiteral(" \u00b7 ") : QString();
+}
+
 QString SessionResult::maskDescription() const {
     const QString used = maskLabel(trace->mask());
     if (maskIsDefault()) return QStringLiteral("%1 (the model's own mask)").arg(used);
