@@ -79,12 +79,14 @@ QString SessionResult::kindPrefix() const {
 }
 
 QString SessionResult::maskDescription() const {
+    if (cross) return QStringLiteral("none (every target token sees every source token)");
     const QString used = maskLabel(trace->mask());
     if (maskIsDefault()) return QStringLiteral("%1 (the model's own mask)").arg(used);
     return QStringLiteral("%1: NOT the mask this model was trained with (%2)").arg(used, maskLabel(defaultMask));
 }
 
 QString SessionResult::maskShortText() const {
+    if (cross) return QStringLiteral("none (cross-attention)");
     const QString used = maskLabel(trace->mask());
     if (maskIsDefault()) return used;
     return QStringLiteral("%1 (not the model's %2)").arg(used, maskLabel(defaultMask));

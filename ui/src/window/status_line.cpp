@@ -111,7 +111,10 @@ void StatusLine::showResult(const SessionResult& result) {
         m_time->setText(tr("%1 ms").arg(result.tokenizeMs + result.computeMs, 0, 'f', 1));
         m_time->setToolTip(timeSplit(result));
     }
-    if (result.maskIsDefault()) {
+    if (result.isCross()) {
+        m_mask->setText(tr("mask: %1").arg(result.maskShortText()));
+        m_mask->setStyleSheet(QString());
+    } else if (result.maskIsDefault()) {
         m_mask->setText(tr("mask: %1").arg(maskLabel(result.trace->mask())));
         m_mask->setStyleSheet(QString());
     } else {
