@@ -180,7 +180,9 @@ void ViewControls::setEncoderDecoder(bool on) {
     m_kindCaption->setVisible(on);
     m_kind->setVisible(on);
     m_maskCaption->setText(on ? tr("Mask (enc + dec)") : tr("Mask"));
-    if (on) m_mask->setItemText(kModelDefault, tr("model default (enc. bidir., dec. causal)"));
+    if (on) m_mask->setItemText(kModelDefault, tr("model default"));
+    // "model default" of an encoder-decoder model: each stack its own.
+    m_mask->setItemData(kModelDefault, on ? tr("bidirectional encoder, causal decoder") : QVariant(), Qt::ToolTipRole);
     m_maskCaption->setToolTip(on ? tr("The mask applies to the encoder's and the decoder's self-attention; "
                                       "cross-attention has none. Model default: bidirectional encoder, causal decoder.")
                                  : QString());
@@ -234,7 +236,7 @@ void ViewControls::setModelShape(int nLayers, int nHeads, core::MaskMode default
     m_updating = true;
     m_layer->setRange(0, std::max(0, nLayers - 1));
     m_head->setRange(-1, std::max(0, nHeads - 1));
-    m_mask->setItemText(kModelDefault, m_encoderDecoder ? tr("model default (enc. bidir., dec. causal)")
+    m_mask->setItemText(kModelDefault, m_encoderDecoder ? tr("model default")
                                                         : tr("model default (%1)").arg(maskLabel(defaultMask)));
     if (defaultMask.kind == core::MaskMode::Kind::Window) m_window->setValue(defaultMask.window);
     m_updating = false;
