@@ -2,12 +2,16 @@
 // and the aggregates: rollout, value-weighted norms, means and maxima) as
 // PNG, SVG, PDF, CSV or JSON, and the head statistics table (stats) as CSV
 // or JSON, drawn and written by the same views and exporters as the window,
-// without one.
+// without one. Encoder-decoder folders take --attention encoder|decoder|cross
+// (default cross) and draw that attention of the run (--target teacher-forces
+// the decoder; without it the model generates first, as in the window).
 #include "commands.h"
 #include "model_input.h"
+#include "seq2seq_input.h"
 
 #include "attnviz/ui/export/exporters.h"
 #include "attnviz/ui/panels/head_stats_model.h"
+#include "attnviz/ui/session/seq2seq_compute.h"
 #include "attnviz/ui/session/session_result.h"
 #include "attnviz/ui/views/analysis_view.h"
 #include "attnviz/ui/views/compare_view.h"
@@ -88,6 +92,9 @@ int runExport(const std::vector<std::string>& argv) {
         specs.push_back({name});
     }
     specs.push_back({"--sort"});
+    specs.push_back({"--attention"});
+    for (const auto& spec : seq2seqOptions()) specs.push_back(spec);
+    for (const char* option : {"--max-new-tokens", "--temperature", "--top-k", "--seed"}) specs.push_back({option});
     specs.push_back({"--hide-special", false});
     specs.push_back({"--steps", false});
     specs.push_back({"--ascending", false});
@@ -97,6 +104,26 @@ int runExport(const std::vector<std::string>& argv) {
         if (auto dir = args->required("--model"); !dir) return fail(dir.error());
     }
     if (auto mask = core::MaskMode::parse(args->value("--mask").value_or("default")); !mask) return fail(mask.error());
+    // Encoder-decoder folders: which attention the figures show.
+    std::string seq2seqDir;
+    if (!args->has("--trace")) {
+        auto dir = modelPath(*args);
+        if (!dir) return fail(dir.error());
+        if (core::isSeq2SeqFolder(*dir)) seq2seqDir = *dir;
+    }
+    std::optional<ui::AttentionKind> attentionKind;
+    if (!seq2seqDir.empty()) {
+        const std::string name = args->value("--attention").value_or("cross");
+        attentionKind = ui::attentionKindFromName(QString::fromStdString(name));
+        if (!attentionKind) return fail("--attention must be encoder, decoder or cross, got '" + name + "'");
+    } else {
+        for (const char* option : {"--attention", "--max-new-tokens", "--temperature", "--top-k", "--seed"}) {
+            if (args->has(option)) return fail(std::string(option) + " is for encoder-decoder models (t5, bart, marian)");
+        }
+        if (const std::string option = seq2seqOnlyOption(*args); !option.empty()) {
+            return fail(option + " is for encoder-decoder models (t5, bart, marian); this one is decoder-only or an encoder");
+        }
+    }
 
     ExportSettings s;
     s.view = QString::fromStdString(args->value("--view").value_or("head"));
@@ -119,6 +146,18 @@ int runExport(const std::vector<std::string>& argv) {
         auto format = ui::exportFormatForPath(QString::fromStdString(*out));
         if (!format) return fail("cannot tell the format from '" + *out + "': add --format png|svg|pdf|csv|json");
         s.format = *format;
+    }
+    if (attentionKind == ui::AttentionKind::Cross) {
+        // What is defined over one stack's square self-attention only.
+        if (stats || isAggregate(s.view)) {
+            return fail("--view " + s.view.toStdString() + " is computed over a square self-attention: use --attention "
+                        "encoder or decoder (cross-attention maps target tokens to source tokens)");
+        }
+        if (args->has("--steps")) return fail("--steps: cross-attention keeps no scores; use --attention encoder or decoder");
+        if (s.view == QLatin1String("difference") && args->value("--source").value_or("mask") == "mask") {
+            return fail("--view difference --source mask: cross-attention has no mask to override; use --source heads or "
+                        "--attention encoder|decoder");
+        }
     }
     if (stats && s.format != ui::ExportFormat::Csv && s.format != ui::ExportFormat::Json) {
         return fail("--view stats writes the head statistics as csv (the table) or json (every analysis)");
@@ -180,7 +219,19 @@ int runExport(const std::vector<std::string>& argv) {
 
     std::optional<CliSession> opened;
     std::optional<CliTrace> traced;
-    if (args->has("--trace")) {
+    std::shared_ptr<const ui::SessionResult> seq2seqResult;
+    if (!seq2seqDir.empty()) {
+        auto generate = generateOptions(*args);
+        if (!generate) return fail(generate.error());
+        auto o = openSeq2Seq(*args, seq2seqDir);
+        if (!o) return fail(o.error());
+        ui::RunFeatures features;
+        features.statistics = true;
+        auto views = ui::runSeq2SeqTokens(*o->session, o->source, o->decoder, o->encoderMask, o->decoderMask, *generate,
+                                          nullptr, features);
+        if (!views) return fail(views.error());
+        seq2seqResult = views.value()->at(*attentionKind);
+    } else if (args->has("--trace")) {
         auto t = openTrace(*args);
         if (!t) return fail(t.error());
         traced = std::move(t.value());
@@ -190,9 +241,15 @@ int runExport(const std::vector<std::string>& argv) {
         if (!o) return fail(o.error());
         opened = std::move(o.value());
     }
-    const int nLayers = traced ? traced->result->trace->nLayers() : opened->session->model().config().nLayers;
-    const int nHeads = traced ? traced->result->trace->nHeads() : opened->session->model().config().nHeads;
-    const std::string modelName = traced ? traced->result->modelName : opened->session->name();
+    const int nLayers = seq2seqResult ? seq2seqResult->trace->nLayers()
+                        : traced      ? traced->result->trace->nLayers()
+                                      : opened->session->model().config().nLayers;
+    const int nHeads = seq2seqResult ? seq2seqResult->trace->nHeads()
+                       : traced      ? traced->result->trace->nHeads()
+                                     : opened->session->model().config().nHeads;
+    const std::string modelName = seq2seqResult ? seq2seqResult->modelName.toStdString()
+                                  : traced      ? traced->result->modelName
+                                                : opened->session->name();
     auto layer = args->intValue("--layer", 0, 0, nLayers - 1);
     if (!layer) return fail(layer.error());
     // Rollout reads --layer as its last layer; without it, every layer.
@@ -216,7 +273,9 @@ int runExport(const std::vector<std::string>& argv) {
     // What the window computes, and the induction scores the aggregates'
     // JSON and the statistics carry (the same extra run as in the window).
     std::shared_ptr<const core::RunResult> run;
-    if (traced) {
+    if (seq2seqResult) {
+        // Computed above with the kind chosen.
+    } else if (traced) {
         run = traced->result;
     } else {
         core::RunRequest request = core::RunRequest::forViews(opened->mask, false);
@@ -226,7 +285,7 @@ int runExport(const std::vector<std::string>& argv) {
         if (!ran) return fail(ran.error());
         run = std::move(ran.value());
     }
-    std::shared_ptr<const ui::SessionResult> result = ui::toSessionResult(std::move(run));
+    std::shared_ptr<const ui::SessionResult> result = seq2seqResult ? seq2seqResult : ui::toSessionResult(std::move(run));
 
     if (stats) {
         // The table as the window's Heads panel shows it after a click on
@@ -254,7 +313,9 @@ int runExport(const std::vector<std::string>& argv) {
         for (int h = 0; h < nHeads; ++h) {
             s.head = {l, h};
             auto view = makeView(s, result);
-            const QString name = QStringLiteral("%1-L%2H%3.%4").arg(QString::fromStdString(modelName)).arg(l).arg(h).arg(suffix);
+            const QString kind = attentionKind ? QLatin1Char('-') + ui::attentionKindName(*attentionKind) : QString();
+            const QString name =
+                QStringLiteral("%1%2-L%3H%4.%5").arg(QString::fromStdString(modelName), kind).arg(l).arg(h).arg(suffix);
             if (const int code = exportOne(*view, s, target.filePath(name)); code != 0) return code;
         }
     }

@@ -27,6 +27,11 @@ int main(int argc, char** argv) {
     const QCommandLineOption text(QStringLiteral("text"), QStringLiteral("Start with this text."), QStringLiteral("T"));
     parser.addOption(model);
     parser.addOption(text);
+    const QCommandLineOption target(QStringLiteral("target"),
+                                    QStringLiteral("Encoder-decoder models: start with this target (the decoder's "
+                                                   "text, teacher-forced); without it the model generates."),
+                                    QStringLiteral("T"));
+    parser.addOption(target);
     parser.addOption(trace);
     parser.process(app);
 
@@ -36,6 +41,7 @@ int main(int argc, char** argv) {
     options.tracePath = parser.value(trace);
     options.hasText = parser.isSet(text);
     options.text = parser.value(text);
+    options.target = parser.value(target);
     options.offerModelsOnFirstStart = true;
     window.show();
     window.start(options);

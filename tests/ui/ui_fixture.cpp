@@ -54,7 +54,7 @@ core::Result<std::shared_ptr<const ui::SessionResult>> runIds(const ui::LoadedMo
 
 core::Result<std::shared_ptr<const ui::SessionResult>> runText(const ui::LoadedModel& model, const QString& text,
                                                                const ui::RunFeatures& features) {
-    auto tokens = ui::tokenizeInput(model, ui::SessionInput{text, {}, false});
+    auto tokens = ui::tokenizeInput(model, ui::SessionInput{text, {}, false, {}});
     if (!tokens) return core::prefixError("tokenize: ", tokens.takeError());
     auto result = ui::runSession(model, tokens.value(), core::MaskMode::defaultMode(), nullptr, features);
     if (!result) return core::prefixError("runSession: ", result.takeError());

@@ -5,6 +5,7 @@
 #include "discovery/discovery_walk.h"
 
 #include "attnviz/core/model_config.h"
+#include "attnviz/core/seq2seq_config.h"
 #include "attnviz/core/weight_store.h"
 #include "json_file.h"
 
@@ -83,8 +84,14 @@ DiscoveredModel describeModelFolder(const fs::path& dir, std::string name, std::
         row.reason = quoted(dir / "config.json") + " is not a regular file";
         return row;
     }
-    auto config = ModelConfig::fromFile(dir / "config.json");
-    if (config) {
+    // Encoder-decoder folders (T5, BART, Marian) open through Seq2SeqSession:
+    // listed with the encoder's shape.
+    if (auto raw = Seq2SeqConfig::fromFile(dir / "config.json"); raw) {
+        row.architecture = raw->modelType;
+        row.layers = raw->encoder.nLayers;
+        row.heads = raw->encoder.nHeads;
+        row.kvHeads = raw->encoder.nHeads;
+    } else if (auto config = ModelConfig::fromFile(dir / "config.json"); config) {
         row.architecture = config->modelType;
         row.layers = config->nLayers;
         row.heads = config->nHeads;

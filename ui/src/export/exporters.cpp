@@ -205,6 +205,7 @@ core::Status exportCsv(const PlotView& view, const QString& path) {
 }
 
 core::Status exportTraceJson(const SessionResult& result, const QString& path) {
+    if (result.isCross()) return exportCrossJson(result, path);
     core::TraceJsonHeader header;
     header.model = result.modelName.toStdString();
     header.modelType = result.modelType.toStdString();
@@ -212,6 +213,40 @@ core::Status exportTraceJson(const SessionResult& result, const QString& path) {
     for (const TokenLabel& t : result.tokens) header.tokenTexts.push_back(t.text.toStdString());
     return saveFromStream(path, QStringLiteral("the trace"), [&](std::FILE* out) {
         return core::writeTraceJson(out, header, *result.trace, result.trace->hasScores());
+    });
+}
+
+core::Status exportCrossJson(const SessionResult& result, const QString& path) {
+    if (!result.cross) return core::makeError(core::ErrorCode::InvalidInput, "this run has no cross-attention");
+    const core::AttentionBlock& block = *result.cross;
+    std::string head = "{\"model\":";
+    core::appendJsonString(head, result.modelName.toStdString());
+    head += ",\"model_type\":";
+    core::appendJsonString(head, result.modelType.toStdString());
+    head += ",\"attention_kind\":\"cross\"";
+    const auto tokens = [&head](const char* name, const std::vector<TokenLabel>& list) {
+        head += ",\"";
+        head += name;
+        head += "\":[";
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            if (i > 0) head += ',';
+            head += "{\"id\":" + std::to_string(list[i].id) + ",\"text\":";
+            core::appendJsonString(head, list[i].text.toStdString());
+            head += '}';
+        }
+        head += ']';
+    };
+    tokens("query_tokens", result.tokens);
+    tokens("key_tokens", result.colTokens);
+    head += ",\"n_layers\":" + std::to_string(block.nLayers()) + ",\"n_heads\":" + std::to_string(block.nHeads()) +
+            ",\"rows\":" + std::to_string(block.rows()) + ",\"cols\":" + std::to_string(block.cols()) +
+            ",\"attention\":";
+    return saveFromStream(path, QStringLiteral("the cross-attention"), [&](std::FILE* out) {
+        std::fputs(head.c_str(), out);
+        core::writeAttentionArray(out, block.nLayers(), block.nHeads(), block.rows(), block.cols(),
+                                  [&](int l, int h) { return block.probs(l, h); });
+        std::fputs("}\n", out);
+        return std::ferror(out) == 0;
     });
 }
 

@@ -109,7 +109,7 @@ void HeadStatsPanel::setResult(std::shared_ptr<const SessionResult> result) {
     m_model->setStats(m_result->headStats, m_result->trace->nHeads());
     m_model->setInductionState(!m_result->induction && m_result->inductionProblem.isEmpty(), m_result->inductionProblem);
     // A new run: rank again against the same reference head.
-    if (reference && m_model->similarityReference()) {
+    if (reference && m_model->similarityReference() && !m_result->isCross()) {
         startSearch(*reference, false);
     } else {
         m_searching = false;
@@ -275,7 +275,8 @@ void HeadStatsPanel::fitColumns() {
 QString HeadStatsPanel::statusText() const { return m_status->text(); }
 
 void HeadStatsPanel::updateControls() {
-    const bool usable = m_result && !m_current.isMean() && m_current.layer >= 0;
+    // Similarity compares square self-attention maps (none for cross-attention).
+    const bool usable = m_result && !m_current.isMean() && m_current.layer >= 0 && !m_result->isCross();
     m_find->setEnabled(usable);
     m_find->setText(m_current.isMean() ? tr("Find heads like ... (pick a head)")
                                        : tr("Find heads like %1").arg(m_current.label()));
@@ -285,9 +286,19 @@ void HeadStatsPanel::updateControls() {
         m_status->setText(tr("Head statistics appear with the first run."));
         return;
     }
+    if (m_result->isCross()) {
+        m_status->setText(tr("No statistics for cross-attention: they describe square self-attention (diagonal, "
+                             "previous token, ...). Choose encoder or decoder attention to see them."));
+        return;
+    }
     QStringList parts;
-    parts << tr("%n head(s), statistics of this run (mask: %1)", nullptr, static_cast<int>(m_result->headStats.size()))
-                 .arg(maskLabel(m_result->trace->mask()));
+    if (m_result->kind) {
+        parts << tr("%n head(s), statistics of the %1 (mask: %2)", nullptr, static_cast<int>(m_result->headStats.size()))
+                     .arg(attentionKindTitle(*m_result->kind), maskLabel(m_result->trace->mask()));
+    } else {
+        parts << tr("%n head(s), statistics of this run (mask: %1)", nullptr, static_cast<int>(m_result->headStats.size()))
+                     .arg(maskLabel(m_result->trace->mask()));
+    }
     if (m_result->induction) {
         parts << tr("induction on [BOS]+r+r, n = %1, seed %2")
                      .arg(m_result->induction->sequence.repeatLength)

@@ -40,6 +40,14 @@ InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
     m_pair = makeEdit(this, QStringLiteral("pairEdit"), 2);
     m_pair->setPlaceholderText(tr("Second sentence (segment B)"));
     m_pair->setVisible(false);
+    m_sourceCaption = heading(tr("Source (encoder input)"), this);
+    m_targetCaption = heading(tr("Target (optional; empty: the model generates)"), this);
+    m_targetCaption->setWordWrap(true);
+    m_target = makeEdit(this, QStringLiteral("targetEdit"), 2);
+    m_target->setPlaceholderText(tr("The decoder's text, teacher-forced (leave empty to generate)"));
+    m_target->setToolTip(tr("With a target the decoder reads it teacher-forced (its start token, then the target "
+                            "shifted right); without one the model generates greedily and the views show the "
+                            "pass over what it generated."));
     m_hint = new QLabel(this);
     m_hint->setWordWrap(true);
     m_hint->setStyleSheet(QStringLiteral("QLabel { color: #8a5a00; }"));
@@ -59,7 +67,10 @@ InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 4, 6, 4);
     layout->setSpacing(4);
+    layout->addWidget(m_sourceCaption);
     layout->addWidget(m_text, 2);
+    layout->addWidget(m_targetCaption);
+    layout->addWidget(m_target, 1);
     layout->addWidget(m_pairBox);
     layout->addWidget(m_pair, 1);
     layout->addWidget(m_hint);
@@ -71,11 +82,28 @@ InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
 
     connect(m_text, &QPlainTextEdit::textChanged, this, [this] { emit textChanged(m_text->toPlainText()); });
     connect(m_pair, &QPlainTextEdit::textChanged, this, [this] { emit pairTextChanged(m_pair->toPlainText()); });
+    connect(m_target, &QPlainTextEdit::textChanged, this, [this] { emit targetTextChanged(m_target->toPlainText()); });
     connect(m_pairBox, &QCheckBox::toggled, this, [this](bool on) {
         m_pair->setVisible(on);
         emit pairEnabledChanged(on);
     });
     setPairAvailable(false);
+    setTargetAvailable(false);
+}
+
+QString InputPanel::targetText() const { return m_target->toPlainText(); }
+
+void InputPanel::setTargetText(const QString& text) {
+    if (text != m_target->toPlainText()) m_target->setPlainText(text);
+}
+
+void InputPanel::setTargetAvailable(bool available) {
+    m_targetAvailable = available;
+    m_sourceCaption->setVisible(available);
+    m_targetCaption->setVisible(available);
+    m_target->setVisible(available);
+    m_text->setPlaceholderText(available ? tr("Type the source text, e.g. \u201ctranslate English to German: The house is wonderful.\u201d")
+                                         : tr("Type a sentence: attention updates as you type"));
 }
 
 QString InputPanel::text() const { return m_text->toPlainText(); }

@@ -25,6 +25,14 @@ public:
     QString pairText() const;
     void setPairText(const QString& text);
 
+    QString targetText() const;
+    void setTargetText(const QString& text);
+    // Encoder-decoder models: the text box is the source and a second box,
+    // "Target (optional)", the decoder's text (empty: the model generates).
+    void setTargetAvailable(bool available);
+    bool isTargetAvailable() const { return m_targetAvailable; }
+    QPlainTextEdit* targetEdit() const { return m_target; }
+
     // Shows the pair box only for models that take sentence pairs.
     void setPairAvailable(bool available);
     // Without a tokenizer the text box takes token ids.
@@ -44,11 +52,16 @@ signals:
     void textChanged(const QString& text);
     void pairTextChanged(const QString& text);
     void pairEnabledChanged(bool enabled);
+    void targetTextChanged(const QString& text);
 
 private:
     QPlainTextEdit* m_text = nullptr;
     QPlainTextEdit* m_pair = nullptr;
     QCheckBox* m_pairBox = nullptr;
+    QLabel* m_sourceCaption = nullptr;
+    QLabel* m_targetCaption = nullptr;
+    QPlainTextEdit* m_target = nullptr;
+    bool m_targetAvailable = false;
     bool m_traceMode = false;
     QString m_typedText;  // the text typed before a trace was opened
     QLabel* m_hint = nullptr;

@@ -134,14 +134,21 @@ void PredictionsPanel::rebuild() {
     QFont headingFont = m_tree->font();
     headingFont.setBold(true);
     for (const PositionPredictions& p : r->predictions) {
-        const QString at = p.position >= 0 && p.position < r->tokenCount() ? r->tokens[p.position].text : QString();
+        QString at = p.position >= 0 && p.position < r->tokenCount() ? r->tokens[p.position].text : QString();
+        if (r->seq2seq) {
+            // Encoder-decoder runs: the position is the decoder's.
+            const auto& dec = r->seq2seq->decoderTokens;
+            at = p.position >= 0 && p.position < static_cast<int>(dec.size()) ? QString::fromStdString(dec[p.position].display)
+                                                                              : QString();
+        }
         auto* heading = new QTreeWidgetItem(m_tree);
         if (r->maskedLm) {
             const QString before = p.position > 0 ? r->tokens[p.position - 1].text : QString();
             heading->setText(kToken, before.isEmpty() ? tr("%1 at position %2").arg(at).arg(p.position)
                                                       : tr("%1 at position %2, after \u2018%3\u2019").arg(at).arg(p.position).arg(before));
         } else {
-            heading->setText(kToken, tr("next token after \u2018%1\u2019").arg(at));
+            heading->setText(kToken, r->seq2seq ? tr("decoder's next token after \u2018%1\u2019").arg(at)
+                                                : tr("next token after \u2018%1\u2019").arg(at));
         }
         heading->setFirstColumnSpanned(true);
         heading->setFont(kToken, headingFont);

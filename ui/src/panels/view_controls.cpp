@@ -9,6 +9,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QShortcut>
 #include <QLabel>
 #include <QPainter>
 #include <QSignalBlocker>
@@ -100,14 +101,36 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     m_steps->setObjectName(QStringLiteral("stepsCheck"));
     m_steps->setToolTip(tr("Show scores QK\u1d40/\u221ad, masked scores and probabilities side by side"));
 
+    m_kindCaption = caption(tr("Attention"), this);
+    m_kind = new QComboBox(this);
+    m_kind->setObjectName(QStringLiteral("attentionKindCombo"));
+    m_kind->addItems({tr("encoder"), tr("decoder"), tr("cross")});
+    m_kind->setCurrentIndex(static_cast<int>(AttentionKind::Cross));
+    m_kind->setToolTip(tr("Which attention of the encoder-decoder model every view shows:\n"
+                          "encoder: source tokens attend to source tokens (Ctrl+Shift+E)\n"
+                          "decoder: target tokens attend to earlier target tokens (Ctrl+Shift+D)\n"
+                          "cross: target tokens (rows) attend to source tokens (columns) (Ctrl+Shift+X)"));
+    for (const auto& entry : {std::pair{Qt::Key_E, AttentionKind::Encoder}, std::pair{Qt::Key_D, AttentionKind::Decoder},
+                              std::pair{Qt::Key_X, AttentionKind::Cross}}) {
+        const AttentionKind kind = entry.second;
+        // Parented to the box: inert while it is hidden (other models).
+        auto* shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | entry.first), m_kind);
+        shortcut->setContext(Qt::WindowShortcut);
+        connect(shortcut, &QShortcut::activated, this, [this, kind] { setAttentionKind(kind); });
+    }
+    m_maskCaption = caption(tr("Mask"), this);
+
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(6, 2, 6, 2);
     layout->setSpacing(6);
+    layout->addWidget(m_kindCaption);
+    layout->addWidget(m_kind);
+    layout->addSpacing(12);
     layout->addWidget(caption(tr("Head"), this));
     layout->addWidget(m_layer);
     layout->addWidget(m_head);
     layout->addSpacing(12);
-    layout->addWidget(caption(tr("Mask"), this));
+    layout->addWidget(m_maskCaption);
     layout->addWidget(m_mask);
     layout->addWidget(m_window);
     layout->addWidget(m_globalCaption);
@@ -144,8 +167,32 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     connect(m_steps, &QCheckBox::toggled, this, [this](bool on) {
         if (!m_updating) emit showStepsChanged(on);
     });
+    connect(m_kind, &QComboBox::currentIndexChanged, this, [this](int index) {
+        if (!m_updating && index >= 0) emit attentionKindChanged(static_cast<AttentionKind>(index));
+    });
     setModelShape(1, 1, core::MaskMode::causal());
     setGlobalAttention(false);
+    setEncoderDecoder(false);
+}
+
+void ViewControls::setEncoderDecoder(bool on) {
+    m_encoderDecoder = on;
+    m_kindCaption->setVisible(on);
+    m_kind->setVisible(on);
+    m_maskCaption->setText(on ? tr("Mask (enc + dec)") : tr("Mask"));
+    if (on) m_mask->setItemText(kModelDefault, tr("model default"));
+    // "model default" of an encoder-decoder model: each stack its own.
+    m_mask->setItemData(kModelDefault, on ? tr("bidirectional encoder, causal decoder") : QVariant(), Qt::ToolTipRole);
+    m_maskCaption->setToolTip(on ? tr("The mask applies to the encoder's and the decoder's self-attention; "
+                                      "cross-attention has none. Model default: bidirectional encoder, causal decoder.")
+                                 : QString());
+}
+
+AttentionKind ViewControls::attentionKind() const { return static_cast<AttentionKind>(std::max(0, m_kind->currentIndex())); }
+
+void ViewControls::setAttentionKind(AttentionKind kind) {
+    if (m_kind->currentIndex() == static_cast<int>(kind)) return;
+    m_kind->setCurrentIndex(static_cast<int>(kind));  // emits attentionKindChanged
 }
 
 void ViewControls::setTraceMode(const QString& why) {
@@ -189,7 +236,8 @@ void ViewControls::setModelShape(int nLayers, int nHeads, core::MaskMode default
     m_updating = true;
     m_layer->setRange(0, std::max(0, nLayers - 1));
     m_head->setRange(-1, std::max(0, nHeads - 1));
-    m_mask->setItemText(kModelDefault, tr("model default (%1)").arg(maskLabel(defaultMask)));
+    m_mask->setItemText(kModelDefault, m_encoderDecoder ? tr("model default")
+                                                        : tr("model default (%1)").arg(maskLabel(defaultMask)));
     if (defaultMask.kind == core::MaskMode::Kind::Window) m_window->setValue(defaultMask.window);
     m_updating = false;
 }

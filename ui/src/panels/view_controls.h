@@ -5,6 +5,7 @@
 
 #include "attnviz/core/mask_mode.h"
 #include "attnviz/ui/plot/view_style.h"
+#include "attnviz/ui/session/attention_kind.h"
 #include "attnviz/ui/session/head_ref.h"
 
 #include <QWidget>
@@ -45,6 +46,14 @@ public:
     // A trace file is open (`why` non-empty): the mask, the global tokens and
     // the steps (no scores in a trace) are off, their tooltips say why.
     void setTraceMode(const QString& why);
+    // Encoder-decoder models: the "Attention: encoder / decoder / cross"
+    // choice shows (shortcuts Ctrl+Shift+E, D, X), and the mask box says it
+    // applies to both self-attentions. Hidden for other models.
+    void setEncoderDecoder(bool on);
+    bool isEncoderDecoder() const { return m_encoderDecoder; }
+    AttentionKind attentionKind() const;
+    void setAttentionKind(AttentionKind kind);
+    QComboBox* attentionKindCombo() const { return m_kind; }
 
 signals:
     void headChanged(attnviz::ui::HeadRef head);
@@ -52,11 +61,16 @@ signals:
     void viewStyleChanged(const attnviz::ui::ViewStyle& style);
     void showStepsChanged(bool show);
     void globalTokensChanged(std::optional<std::vector<int>> positions);
+    void attentionKindChanged(attnviz::ui::AttentionKind kind);
 
 private:
     void emitMask();
     void emitStyle();
 
+    QLabel* m_kindCaption = nullptr;
+    QComboBox* m_kind = nullptr;
+    QLabel* m_maskCaption = nullptr;
+    bool m_encoderDecoder = false;
     QSpinBox* m_layer = nullptr;
     QSpinBox* m_head = nullptr;
     QComboBox* m_mask = nullptr;

@@ -79,10 +79,19 @@ HeatmapPanel::HeatmapPanel(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int 
 }
 
 void HeatmapPanel::setData(const Matrix& matrix, const QStringList& labels, const std::vector<int>& tokenIndex) {
+    setData(matrix, labels, tokenIndex, labels, tokenIndex);
+    m_separateColumns = false;
+}
+
+void HeatmapPanel::setData(const Matrix& matrix, const QStringList& rowLabels, const std::vector<int>& rowIndex,
+                           const QStringList& colLabels, const std::vector<int>& colIndex) {
     const bool sameShape = matrix.rows() == m_matrix.rows() && matrix.cols() == m_matrix.cols();
     m_matrix = matrix;
-    m_labels = labels;
-    m_tokenIndex = tokenIndex;
+    m_labels = rowLabels;
+    m_tokenIndex = rowIndex;
+    m_colLabels = colLabels;
+    m_colTokenIndex = colIndex;
+    m_separateColumns = true;
     const int rows = matrix.rows();
     const int cols = matrix.cols();
     QCPColorMapData* data = m_map->data();
@@ -93,8 +102,8 @@ void HeatmapPanel::setData(const Matrix& matrix, const QStringList& labels, cons
     for (int r = 0; r < rows; ++r) {
         for (int c = 0; c < cols; ++c) data->setCell(c, r, matrix.at(r, c));
     }
-    m_xTicker->setLabels(labels);
-    m_yTicker->setLabels(labels);
+    m_xTicker->setLabels(colLabels);
+    m_yTicker->setLabels(rowLabels);
     m_marker->setVisible(false);
     if (!sameShape) resetZoom();
 }
@@ -104,6 +113,11 @@ void HeatmapPanel::setTitle(const QString& title) { m_rect->axis(QCPAxis::atTop)
 void HeatmapPanel::setAxisTitles(bool show) {
     m_rect->axis(QCPAxis::atBottom)->setLabel(show ? QStringLiteral("key (attended to)") : QString());
     m_rect->axis(QCPAxis::atLeft)->setLabel(show ? QStringLiteral("query (attending)") : QString());
+}
+
+void HeatmapPanel::setAxisTitles(const QString& x, const QString& y) {
+    m_rect->axis(QCPAxis::atBottom)->setLabel(x);
+    m_rect->axis(QCPAxis::atLeft)->setLabel(y);
 }
 
 void HeatmapPanel::setGradient(const QCPColorGradient& gradient) { m_map->setGradient(gradient); }
@@ -145,9 +159,20 @@ bool HeatmapPanel::fitLabels() {
 
 bool HeatmapPanel::fitSquare() {
     const QRect r = m_rect->rect();
-    if (std::abs(r.width() - r.height()) <= 1 || r.width() <= 0 || r.height() <= 0) return false;
-    const int side = std::min(r.width(), r.height());
-    m_rect->setMaximumSize(side, side);
+    if (r.width() <= 0 || r.height() <= 0) return false;
+    const int rows = std::max(1, m_matrix.rows());
+    const int cols = std::max(1, m_matrix.cols());
+    if (rows == cols) {
+        if (std::abs(r.width() - r.height()) <= 1) return false;
+        const int side = std::min(r.width(), r.height());
+        m_rect->setMaximumSize(side, side);
+        return true;
+    }
+    const double cell = std::min(static_cast<double>(r.width()) / cols, static_cast<double>(r.height()) / rows);
+    const int w = std::max(1, static_cast<int>(std::floor(cell * cols)));
+    const int h = std::max(1, static_cast<int>(std::floor(cell * rows)));
+    if (std::abs(r.width() - w) <= 1 && std::abs(r.height() - h) <= 1) return false;
+    m_rect->setMaximumSize(w, h);
     return true;
 }
 
@@ -177,7 +202,10 @@ int HeatmapPanel::tokenAt(const QPointF& pos) const {
     const double key = m_rect->axis(QCPAxis::atBottom)->pixelToCoord(pos.x());
     const double query = m_rect->axis(QCPAxis::atLeft)->pixelToCoord(pos.y());
     if (r.contains(pos.toPoint())) return tokenOfRow(index(query, m_matrix.rows()));
-    if (pos.y() > r.bottom() && pos.x() >= r.left() && pos.x() <= r.right()) return tokenOfRow(index(key, m_matrix.cols()));
+    if (pos.y() > r.bottom() && pos.x() >= r.left() && pos.x() <= r.right()) {
+        // Columns of another sequence (cross-attention) name no row token.
+        return m_separateColumns ? -1 : tokenOfRow(index(key, m_matrix.cols()));
+    }
     if (pos.x() < r.left() && pos.y() >= r.top() && pos.y() <= r.bottom()) return tokenOfRow(index(query, m_matrix.rows()));
     return -1;
 }
@@ -188,7 +216,7 @@ void HeatmapPanel::setHighlightToken(int token) {
         if (m_tokenIndex[i] == token) shown = static_cast<int>(i);
     }
     m_rowBand->setVisible(shown >= 0);
-    m_colBand->setVisible(shown >= 0);
+    m_colBand->setVisible(shown >= 0 && !m_separateColumns);
     if (shown < 0) return;
     const double n = m_matrix.cols();
     m_rowBand->topLeft->setCoords(-0.5, shown - 0.5);
@@ -228,7 +256,7 @@ QString HeatmapPanel::cellText(int row, int col) const {
     if (row < 0 || col < 0 || row >= m_matrix.rows() || col >= m_matrix.cols()) return {};
     const float v = m_matrix.at(row, col);
     const QString value = std::isnan(v) ? QStringLiteral("masked") : QString::number(v, 'f', 4);
-    return QStringLiteral("query '%1' -> key '%2': %3").arg(m_labels.value(row), m_labels.value(col), value);
+    return QStringLiteral("query '%1' -> key '%2': %3").arg(m_labels.value(row), m_colLabels.value(col), value);
 }
 
 }  // namespace attnviz::ui

@@ -29,18 +29,30 @@ public:
     // `labels` name the shown tokens; `tokenIndex` maps a shown row/column to
     // the token's index in the run (for highlights shared across views).
     void setData(const Matrix& matrix, const QStringList& labels, const std::vector<int>& tokenIndex);
+    // A rectangular matrix (rows, cols): its own labels for the columns
+    // (cross-attention: target rows, source columns). `colIndex` is the
+    // column tokens' index in their own sequence; highlights follow the rows'.
+    void setData(const Matrix& matrix, const QStringList& rowLabels, const std::vector<int>& rowIndex,
+                 const QStringList& colLabels, const std::vector<int>& colIndex);
     const Matrix& matrix() const { return m_matrix; }
+    // The row labels (and the column labels of a square matrix).
     const QStringList& labels() const { return m_labels; }
+    const QStringList& colLabels() const { return m_colLabels; }
+    // True when rows and columns are different token sequences.
+    bool separateColumns() const { return m_separateColumns; }
 
     void setTitle(const QString& title);
     void setAxisTitles(bool show);
+    // Other axis titles than query / key (cross-attention); "" hides one.
+    void setAxisTitles(const QString& x, const QString& y);
     void setGradient(const QCPColorGradient& gradient);
     void setDataRange(double lower, double upper);
     void setColorScale(QCPColorScale* scale);
 
     // Label thinning for the current pixel size: true when a step changed.
     bool fitLabels();
-    // Keeps the cells square: caps the inner rect at its smaller side.
+    // Keeps the cells square: caps the inner rect at (cols, rows) cells of the
+    // largest side that fits.
     bool fitSquare();
     void clearSizeLimit();
 
@@ -70,6 +82,9 @@ private:
     Matrix m_matrix;
     QStringList m_labels;
     std::vector<int> m_tokenIndex;
+    QStringList m_colLabels;
+    std::vector<int> m_colTokenIndex;
+    bool m_separateColumns = false;
 };
 
 }  // namespace attnviz::ui

@@ -1,5 +1,7 @@
 #include "plot/view_data.h"
 
+#include "plot/heatmap_panel.h"
+
 #include <algorithm>
 #include <mutex>
 
@@ -9,8 +11,67 @@ std::vector<int> shownTokens(const SessionResult& result, const ViewStyle& style
     return result.visibleTokens(style.hideSpecial);
 }
 
+std::vector<int> shownColTokens(const SessionResult& result, const ViewStyle& style) {
+    return result.visibleColTokens(style.hideSpecial);
+}
+
+namespace {
+
+// (rows, cols) of one head of a block; head < 0: the mean over the layer's heads.
+Matrix blockMatrix(const core::AttentionBlock& block, int layer, int head) {
+    Matrix m(block.rows(), block.cols());
+    const int first = head < 0 ? 0 : head;
+    const int last = head < 0 ? block.nHeads() : head + 1;
+    for (int h = first; h < last; ++h) {
+        const float* p = block.probs(layer, h);
+        for (int r = 0; r < block.rows(); ++r) {
+            for (int c = 0; c < block.cols(); ++c) m.at(r, c) += p[static_cast<std::size_t>(r) * block.cols() + c];
+        }
+    }
+    if (last - first > 1) {
+        const float scale = 1.0f / static_cast<float>(last - first);
+        for (int r = 0; r < m.rows(); ++r) {
+            for (int c = 0; c < m.cols(); ++c) m.at(r, c) *= scale;
+        }
+    }
+    return m;
+}
+
+Matrix shownCross(const SessionResult& result, HeadRef head, const ViewStyle& style) {
+    const Matrix full = blockMatrix(*result.cross, head.layer, head.head);
+    const std::vector<int> rows = shownTokens(result, style);
+    const std::vector<int> cols = shownColTokens(result, style);
+    if (static_cast<int>(rows.size()) == full.rows() && static_cast<int>(cols.size()) == full.cols()) return full;
+    Matrix out(static_cast<int>(rows.size()), static_cast<int>(cols.size()));
+    for (int r = 0; r < out.rows(); ++r) {
+        double sum = 0;
+        for (int c = 0; c < out.cols(); ++c) {
+            out.at(r, c) = full.at(rows[r], cols[c]);
+            sum += out.at(r, c);
+        }
+        if (sum > 0) {
+            for (int c = 0; c < out.cols(); ++c) out.at(r, c) = static_cast<float>(out.at(r, c) / sum);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+void setShownData(HeatmapPanel& panel, const SessionResult& result, const Matrix& matrix, const ViewStyle& style) {
+    const std::vector<int> rows = shownTokens(result, style);
+    if (!result.isCross()) {
+        panel.setData(matrix, result.labels(rows), rows);
+        return;
+    }
+    const std::vector<int> cols = shownColTokens(result, style);
+    panel.setData(matrix, result.labels(rows), rows, result.colLabels(cols), cols);
+    panel.setAxisTitles(QStringLiteral("source token (encoder key)"), QStringLiteral("target token (decoder query)"));
+}
+
 Matrix shownAttention(const SessionResult& result, const core::AttentionTrace& trace, HeadRef head,
                       const ViewStyle& style) {
+    if (result.cross) return shownCross(result, head, style);
     const Matrix full = attentionMatrix(trace, head.layer, head.head);
     const std::vector<int> keep = shownTokens(result, style);
     if (static_cast<int>(keep.size()) == full.rows()) return full;
@@ -18,6 +79,7 @@ Matrix shownAttention(const SessionResult& result, const core::AttentionTrace& t
 }
 
 Matrix shownScores(const SessionResult& result, HeadRef head, const ViewStyle& style, bool masked) {
+    if (result.cross) return {};  // the run keeps no cross-attention scores
     const Matrix full = scoreMatrix(*result.trace, head.layer, head.head, masked);
     if (full.empty()) return full;
     const std::vector<int> keep = shownTokens(result, style);
@@ -28,16 +90,17 @@ Matrix shownScores(const SessionResult& result, HeadRef head, const ViewStyle& s
 float sharedMaximum(const SessionResult& result, const core::AttentionTrace& trace, const ViewStyle& style) {
     // Views ask for this on every redraw; remember the last few answers.
     struct Entry {
-        const core::AttentionTrace* trace;
+        const void* trace;  // the trace, or the cross-attention block it stands for
         bool hideSpecial;
         float value;
     };
     static std::mutex mutex;
     static std::vector<std::pair<std::weak_ptr<const core::AttentionTrace>, Entry>> cache;
+    const void* key = result.cross ? static_cast<const void*>(result.cross.get()) : static_cast<const void*>(&trace);
     {
         std::lock_guard lock(mutex);
         for (const auto& [weak, e] : cache) {
-            if (!weak.expired() && e.trace == &trace && e.hideSpecial == style.hideSpecial) return e.value;
+            if (!weak.expired() && e.trace == key && e.hideSpecial == style.hideSpecial) return e.value;
         }
     }
     float best = 0.0f;
@@ -51,7 +114,7 @@ float sharedMaximum(const SessionResult& result, const core::AttentionTrace& tra
         cache.erase(std::remove_if(cache.begin(), cache.end(), [](const auto& p) { return p.first.expired(); }),
                     cache.end());
         if (cache.size() > 8) cache.erase(cache.begin());
-        cache.push_back({owner, Entry{&trace, style.hideSpecial, best}});
+        cache.push_back({owner, Entry{key, style.hideSpecial, best}});
     }
     return best;
 }

@@ -13,11 +13,23 @@
 
 namespace attnviz::ui {
 
+class HeatmapPanel;
+
 // The run-token index of every shown row/column.
 std::vector<int> shownTokens(const SessionResult& result, const ViewStyle& style);
 
+// The run-token index of every shown column: shownTokens, or the shown source
+// tokens of cross-attention.
+std::vector<int> shownColTokens(const SessionResult& result, const ViewStyle& style);
+
+// Puts `matrix` (over the shown rows and columns of `result`) into `panel`
+// with its token labels: separate column labels for cross-attention.
+void setShownData(HeatmapPanel& panel, const SessionResult& result, const Matrix& matrix, const ViewStyle& style);
+
 // Probabilities of `head` in `trace` (the result's trace or its default-mask
 // trace) over the shown tokens; rows renormalised when tokens are hidden.
+// For cross-attention results the matrix is the result's cross-attention
+// (shown target rows, shown source columns) whatever `trace` is.
 Matrix shownAttention(const SessionResult& result, const core::AttentionTrace& trace, HeadRef head,
                       const ViewStyle& style);
 // Scores over the shown tokens (masked = NaN); empty for a layer mean.

@@ -4,9 +4,20 @@
 
 namespace attnviz::ui {
 
-QString LoadedModel::name() const { return model ? QString::fromStdString(model->name()) : QString(); }
+QString LoadedModel::name() const {
+    if (seq2seq) return QString::fromStdString(seq2seq->name());
+    return model ? QString::fromStdString(model->name()) : QString();
+}
 
 QString LoadedModel::shapeText() const {
+    if (seq2seq) {
+        const core::Seq2SeqConfig& c = seq2seq->model().config();
+        return QStringLiteral("encoder %1 layers x %2 heads, decoder %3 layers x %4 heads")
+            .arg(c.encoder.nLayers)
+            .arg(c.encoder.nHeads)
+            .arg(c.decoder.nLayers)
+            .arg(c.decoder.nHeads);
+    }
     if (!model) return {};
     return QStringLiteral("%1 layers x %2 heads").arg(model->config().nLayers).arg(model->config().nHeads);
 }
@@ -22,7 +33,24 @@ LoadedModel loadedModel(std::shared_ptr<core::Session> session) {
     return out;
 }
 
+LoadedModel loadedModel(std::shared_ptr<core::Seq2SeqSession> session, const QString& dir) {
+    LoadedModel out;
+    if (session->sourceTokenizer() != nullptr) {
+        out.tokenizer = std::shared_ptr<const core::Tokenizer>(session, session->sourceTokenizer());
+    }
+    out.dir = QDir(dir).absolutePath();
+    out.tokenizerProblem = QString::fromStdString(session->tokenizerProblem());
+    out.seq2seq = std::move(session);
+    return out;
+}
+
 core::Result<LoadedModel> loadModelFolder(const QString& dir, const core::ProgressFn& progress) {
+    const std::filesystem::path path = QDir::cleanPath(dir).toStdString();
+    if (core::isSeq2SeqFolder(path)) {
+        auto session = core::Seq2SeqSession::open(path, progress);
+        if (!session) return session.takeError();
+        return loadedModel(std::move(session.value()), QDir::cleanPath(dir));
+    }
     auto session = core::Session::open(QDir::cleanPath(dir).toStdString(), progress);
     if (!session) return session.takeError();
     return loadedModel(std::move(session.value()));

@@ -76,6 +76,7 @@ void SessionModel::openTrace(const QString& path) {
             m_runs->cancel();
             m_extras->cancel();
             m_model = LoadedModel{};
+            m_seq2seq.reset();
             m_trace = std::move(file.value());
             m_lastError.clear();
             m_result = toSessionResult(core::runResultFromTrace(*m_trace));
@@ -100,6 +101,7 @@ int SessionModel::debounceMs() const { return m_debounce->interval(); }
 
 void SessionModel::setModel(LoadedModel model) {
     m_model = std::move(model);
+    m_seq2seq.reset();
     m_trace.reset();
     // Another model, other run times: start from the default again.
     m_debounce->setInterval(kDefaultDebounceMs);
@@ -123,6 +125,29 @@ void SessionModel::setPairEnabled(bool enabled) {
     if (enabled == m_input.usePair) return;
     m_input.usePair = enabled;
     scheduleCompute();
+}
+
+void SessionModel::setTargetText(const QString& target) {
+    if (target == m_input.target) return;
+    m_input.target = target;
+    if (m_model.isSeq2Seq()) scheduleCompute();
+}
+
+void SessionModel::setAttentionKind(AttentionKind kind) {
+    if (kind == m_kind) return;
+    m_kind = kind;
+    emit attentionKindChanged(kind);
+    if (m_seq2seq) {
+        m_result = m_seq2seq->at(kind);
+        emit resultReady();
+    }
+}
+
+void SessionModel::setMaxNewTokens(int n) {
+    n = std::max(1, n);
+    if (n == m_maxNewTokens) return;
+    m_maxNewTokens = n;
+    if (m_model.isSeq2Seq() && m_input.target.trimmed().isEmpty()) scheduleCompute();
 }
 
 void SessionModel::setMask(core::MaskMode mask) {
@@ -164,6 +189,10 @@ void SessionModel::startCompute() {
                                                 "attnviz can read)."));
         return;
     }
+    if (m_model.isSeq2Seq()) {
+        startSeq2SeqCompute();
+        return;
+    }
     ++m_computeCount;
     emit computeStarted();
     m_runs->submit<std::shared_ptr<const SessionResult>>(
@@ -184,6 +213,7 @@ void SessionModel::startCompute() {
                 return;
             }
             m_lastError.clear();
+            m_seq2seq.reset();
             m_result = std::move(run.value());
             const double measured =
                 m_measureForTesting ? m_measureForTesting(*m_result) : m_result->tokenizeMs + m_result->computeMs;
@@ -193,11 +223,40 @@ void SessionModel::startCompute() {
         });
 }
 
+void SessionModel::startSeq2SeqCompute() {
+    ++m_computeCount;
+    emit computeStarted();
+    // The statistics are cheap beside the run: always with it, so that
+    // switching the kind never waits for a second stage.
+    RunFeatures features = m_features;
+    features.statistics = true;
+    m_runs->submit<std::shared_ptr<const Seq2SeqViews>>(
+        [session = m_model.seq2seq, input = m_input, mask = m_mask, features, maxNew = m_maxNewTokens,
+         hook = m_workerHook](const std::atomic<bool>& cancel) -> core::Result<std::shared_ptr<const Seq2SeqViews>> {
+            if (hook) hook();
+            return runSeq2Seq(*session, input, mask, &cancel, features, maxNew);
+        },
+        [this](core::Result<std::shared_ptr<const Seq2SeqViews>> run) {
+            if (!run) {
+                m_lastError = QString::fromStdString(run.error());
+                emit computeFailed(m_lastError);
+                return;
+            }
+            m_lastError.clear();
+            m_seq2seq = std::move(run.value());
+            m_result = m_seq2seq->at(m_kind);
+            const double measured =
+                m_measureForTesting ? m_measureForTesting(*m_result) : m_result->tokenizeMs + m_result->computeMs;
+            m_debounce->setInterval(debounceForRunMs(measured));
+            emit resultReady();
+        });
+}
+
 // The second stage: the statistics when they were not computed with the run
 // and the extra pass for the induction statistic. A newer run cancels it;
 // the session then measures again (or takes its cached scores).
 void SessionModel::startExtras() {
-    if (!m_result || m_trace || !needsExtras(*m_result, m_features)) return;
+    if (!m_result || m_trace || m_result->seq2seq || !needsExtras(*m_result, m_features)) return;
     m_extras->submit<std::shared_ptr<const SessionResult>>(
         [model = m_model, result = m_result, features = m_features](const std::atomic<bool>& cancel) {
             return completeExtras(model, *result, features, &cancel);

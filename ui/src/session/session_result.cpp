@@ -55,13 +55,38 @@ QStringList SessionResult::labels(const std::vector<int>& indices) const {
     return out;
 }
 
+std::vector<int> SessionResult::visibleColTokens(bool hideSpecial) const {
+    if (!cross) return visibleTokens(hideSpecial);
+    std::vector<int> out;
+    for (int i = 0; i < static_cast<int>(colTokens.size()); ++i) {
+        if (!hideSpecial || !colTokens[i].special) out.push_back(i);
+    }
+    if (out.empty()) {
+        for (int i = 0; i < static_cast<int>(colTokens.size()); ++i) out.push_back(i);
+    }
+    return out;
+}
+
+QStringList SessionResult::colLabels(const std::vector<int>& indices) const {
+    if (!cross) return labels(indices);
+    QStringList out;
+    for (int i : indices) out << colTokens[i].text;
+    return out;
+}
+
+QString SessionResult::kindPrefix() const {
+    return kind ? attentionKindTitle(*kind) + QStringLiteral(" \u00b7 ") : QString();
+}
+
 QString SessionResult::maskDescription() const {
+    if (cross) return QStringLiteral("none (every target token sees every source token)");
     const QString used = maskLabel(trace->mask());
     if (maskIsDefault()) return QStringLiteral("%1 (the model's own mask)").arg(used);
     return QStringLiteral("%1: NOT the mask this model was trained with (%2)").arg(used, maskLabel(defaultMask));
 }
 
 QString SessionResult::maskShortText() const {
+    if (cross) return QStringLiteral("none (cross-attention)");
     const QString used = maskLabel(trace->mask());
     if (maskIsDefault()) return used;
     return QStringLiteral("%1 (not the model's %2)").arg(used, maskLabel(defaultMask));

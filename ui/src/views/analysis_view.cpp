@@ -107,6 +107,14 @@ void AnalysisView::rebuild() {
     const auto& r = result();
     if (!r) return;
     const core::AttentionTrace& trace = *r->trace;
+    if (r->isCross()) {
+        setFormula(QString());
+        setMessage(tr("%1 is computed over one stack's square self-attention (rollout chains a layer's attention "
+                      "into the next layer's over the same tokens); cross-attention maps target tokens to source "
+                      "tokens.\nChoose encoder or decoder attention to see it.")
+                       .arg(analysisKindLabel(m_kind)));
+        return;
+    }
     const HeadRef at = matrixHead(trace.nLayers());
     auto full = analysisMatrix(trace, m_kind, at);
     if (!full) {
@@ -181,7 +189,8 @@ void AnalysisView::rebuild() {
     }
     QString subtitle = standardNotes(analysisRowsSumToOne(m_kind));
     if (!rangeNote.isEmpty()) subtitle += QStringLiteral("   ·   ") + rangeNote;
-    setTitles(QStringLiteral("%1 · %2").arg(r->modelName, what), subtitle);
+    if (r->kind) subtitle += QStringLiteral("   ·   computed over the ") + attentionKindTitle(*r->kind);
+    setTitles(QStringLiteral("%1 · %2%3").arg(r->modelName, r->kindPrefix(), what), subtitle);
     setFormula(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), analysisFormula(m_kind)));
     applyHighlight();
 }

@@ -96,7 +96,7 @@ void CompareView::rebuild() {
     d->scale->setDataRange(QCPRange(lo, hi));
     for (int i = 0; i < n; ++i) {
         HeatmapPanel* p = panels().at(i);
-        p->setData(matrices[i], labels, keep);
+        setShownData(*p, *r, matrices[i], style);
         p->setColorScale(d->scale);
         p->setTitle(heads[i].isMean() ? QStringLiteral("L%1 mean").arg(heads[i].layer) : heads[i].label());
         p->setAxisTitles(false);
@@ -105,8 +105,9 @@ void CompareView::rebuild() {
     d->scale->setDataRange(QCPRange(lo, hi));
     QStringList names;
     for (const HeadRef& h : heads) names << h.label();
-    setTitles(QStringLiteral("%1 · %2").arg(r->modelName, names.join(QStringLiteral(", "))),
-              standardNotes(true) + QStringLiteral("   ·   rows: query, columns: key; one colour scale"));
+    setTitles(QStringLiteral("%1 · %2%3").arg(r->modelName, r->kindPrefix(), names.join(QStringLiteral(", "))),
+              standardNotes(true) + (r->isCross() ? QStringLiteral("   ·   rows: target tokens, columns: source tokens; one colour scale")
+                                                  : QStringLiteral("   ·   rows: query, columns: key; one colour scale")));
     const bool anyMean = std::any_of(heads.begin(), heads.end(), [](const HeadRef& h) { return h.isMean(); });
     setFormula(anyMean ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)) : QString());
     applyHighlight();
@@ -116,7 +117,7 @@ QString CompareView::cellText(int row, int col) const {
     if (panels().empty()) return {};
     const HeatmapPanel& first = *panels().at(0);
     if (row < 0 || col < 0 || row >= first.matrix().rows() || col >= first.matrix().cols()) return {};
-    QString text = QStringLiteral("query '%1' -> key '%2':").arg(first.labels().value(row), first.labels().value(col));
+    QString text = QStringLiteral("query '%1' -> key '%2':").arg(first.labels().value(row), first.colLabels().value(col));
     for (int i = 0; i < panels().size(); ++i) {
         text += QStringLiteral("\n%1: %2").arg(d->shownHeads[i].label()).arg(panels().at(i)->matrix().at(row, col), 0, 'f', 4);
     }

@@ -67,6 +67,11 @@ void DifferenceView::rebuild() {
     if (m_source == Source::MaskVsDefault) {
         m_head.layer = std::clamp(m_head.layer, 0, trace.nLayers() - 1);
         m_head.head = std::clamp(m_head.head, -1, trace.nHeads() - 1);
+        if (r->isCross()) {
+            setMessage(tr("Cross-attention has no mask to override: the Mask box applies to the encoder and the "
+                          "decoder self-attention.\nChoose encoder or decoder attention, or two heads to compare."));
+            return;
+        }
         if (r->maskIsDefault() && !r->run->traceFile.empty()) {
             setMessage(tr("This trace was computed elsewhere under the model's own mask (%1) only: attnviz cannot "
                           "re-run it under another.\nChoose two heads instead to see how they differ.")
@@ -89,8 +94,8 @@ void DifferenceView::rebuild() {
         b = shownAttention(*r, *r->defaultTrace, m_head, style);
         d->nameA = maskLabel(trace.mask());
         d->nameB = maskLabel(r->defaultMask) + QStringLiteral(" (model's own)");
-        title = QStringLiteral("%1 · %2 · %3 \u2212 %4")
-                    .arg(r->modelName, m_head.label(), maskLabel(trace.mask()), maskLabel(r->defaultMask));
+        title = QStringLiteral("%1 · %2%3 · %4 \u2212 %5")
+                    .arg(r->modelName, r->kindPrefix(), m_head.label(), maskLabel(trace.mask()), maskLabel(r->defaultMask));
     } else {
         if (!valid(m_a) || !valid(m_b)) {
             setMessage(tr("Pick two heads in the Compare tab: the difference shows the first minus the second."));
@@ -100,7 +105,7 @@ void DifferenceView::rebuild() {
         b = shownAttention(*r, trace, m_b, style);
         d->nameA = m_a.label();
         d->nameB = m_b.label();
-        title = QStringLiteral("%1 · %2 \u2212 %3").arg(r->modelName, m_a.label(), m_b.label());
+        title = QStringLiteral("%1 · %2%3 \u2212 %4").arg(r->modelName, r->kindPrefix(), m_a.label(), m_b.label());
     }
 
     const int columns = wantedColumns();
@@ -111,9 +116,9 @@ void DifferenceView::rebuild() {
     const QStringList labels = r->labels(keep);
     const float both = std::max(maxFinite(a), maxFinite(b));
     const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Head, both, both);
-    panels().at(0)->setData(a, labels, keep);
-    panels().at(1)->setData(b, labels, keep);
-    panels().at(2)->setData(diff, labels, keep);
+    setShownData(*panels().at(0), *r, a, style);
+    setShownData(*panels().at(1), *r, b, style);
+    setShownData(*panels().at(2), *r, diff, style);
     for (int i = 0; i < 2; ++i) panels().at(i)->setColorScale(d->valueScale);
     panels().at(2)->setColorScale(d->diffScale);
     d->valueScale->setGradient(makeGradient(style.colormap));
@@ -204,7 +209,7 @@ void DifferenceView::hover(const QPointF& pos) {
     }
     const auto [panel, row, col] = *hit;
     const QString text = QStringLiteral("query '%1' -> key '%2': A %3, B %4, A \u2212 B %5")
-                             .arg(panel->labels().value(row), panel->labels().value(col))
+                             .arg(panel->labels().value(row), panel->colLabels().value(col))
                              .arg(panels().at(0)->matrix().at(row, col), 0, 'f', 4)
                              .arg(panels().at(1)->matrix().at(row, col), 0, 'f', 4)
                              .arg(panels().at(2)->matrix().at(row, col), 0, 'f', 4);
@@ -225,7 +230,7 @@ std::optional<LabeledMatrix> DifferenceView::csvMatrix() const {
     m.title = figureTitle();
     m.matrix = panels().at(2)->matrix();
     m.rowLabels = panels().at(2)->labels();
-    m.colLabels = panels().at(2)->labels();
+    m.colLabels = panels().at(2)->colLabels();
     return m;
 }
 

@@ -28,7 +28,8 @@ struct HeadGridView::Impl {
     std::vector<bool> pooled;
     int nLayers = 0;
     int nHeads = 0;
-    QStringList labels;
+    QStringList labels;     // the shown rows
+    QStringList colLabels;  // the shown columns (source tokens of cross-attention)
 
     double columnX(int col) const { return col * (1 + kGap) + (col == nHeads ? kMeanGap : 0.0); }
     double rowY(int layer) const { return layer * (1 + kGap); }
@@ -164,6 +165,7 @@ void HeadGridView::rebuild() {
     }
     const std::vector<int> keep = shownTokens(*r, style);
     d->labels = r->labels(keep);
+    d->colLabels = r->colLabels(shownColTokens(*r, style));
     d->shown.assign(d->maps.size(), Matrix());
     d->pooled.assign(d->maps.size(), false);
     for (int l = 0; l < d->nLayers; ++l) {
@@ -172,17 +174,20 @@ void HeadGridView::rebuild() {
             const HeadRef ref{l, c == d->nHeads ? -1 : c};
             d->shown[i] = shownAttention(*r, trace, ref, style);
             const Matrix thumb = poolBlocks(d->shown[i], kMaxThumbnailCells);
-            d->pooled[i] = thumb.rows() != d->shown[i].rows();
+            d->pooled[i] = thumb.rows() != d->shown[i].rows() || thumb.cols() != d->shown[i].cols();
             QCPColorMapData* data = d->maps[i]->data();
-            const int n = thumb.rows();
-            data->setSize(n, n);
+            // (rows, cols): square for self-attention, target x source for cross.
+            const int nr = thumb.rows();
+            const int nc = thumb.cols();
+            data->setSize(nc, nr);
             const double x0 = d->columnX(c);
             const double y0 = d->rowY(l);
-            const double half = 0.5 / n;
-            data->setRange(n > 1 ? QCPRange(x0 + half, x0 + 1 - half) : QCPRange(x0, x0 + 1),
-                           n > 1 ? QCPRange(y0 + half, y0 + 1 - half) : QCPRange(y0, y0 + 1));
-            for (int q = 0; q < n; ++q) {
-                for (int k = 0; k < n; ++k) data->setCell(k, q, thumb.at(q, k));
+            const double halfX = 0.5 / nc;
+            const double halfY = 0.5 / nr;
+            data->setRange(nc > 1 ? QCPRange(x0 + halfX, x0 + 1 - halfX) : QCPRange(x0, x0 + 1),
+                           nr > 1 ? QCPRange(y0 + halfY, y0 + 1 - halfY) : QCPRange(y0, y0 + 1));
+            for (int q = 0; q < nr; ++q) {
+                for (int k = 0; k < nc; ++k) data->setCell(k, q, thumb.at(q, k));
             }
         }
     }
@@ -196,7 +201,9 @@ void HeadGridView::rebuild() {
     subtitle += QStringLiteral("   ·   one colour scale for all heads");
     if (r->layersDiffer()) subtitle += QStringLiteral("   ·   rows: each layer's reach (local N: a window of N keys; +g: global tokens)");
     if (style.range == RangeMode::Head) subtitle += QStringLiteral(" (per-head ranges apply to the head view)");
-    setTitles(QStringLiteral("%1 · all %2 layers x %3 heads").arg(r->modelName).arg(d->nLayers).arg(d->nHeads), subtitle);
+    if (r->isCross()) subtitle += QStringLiteral("   ·   each thumbnail: target rows x source columns");
+    setTitles(QStringLiteral("%1 · %2all %3 layers x %4 heads").arg(r->modelName, r->kindPrefix()).arg(d->nLayers).arg(d->nHeads),
+              subtitle);
     setFormula(QStringLiteral("Column \u201cmean\u201d: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)));
     setCurrentHead(m_current);
 }
@@ -244,7 +251,7 @@ void HeadGridView::hover(const QPointF& pos) {
         const int k = std::clamp(static_cast<int>((x - x0) * m.cols()), 0, m.cols() - 1);
         const int q = std::clamp(static_cast<int>((y - y0) * m.rows()), 0, m.rows() - 1);
         text += QStringLiteral(": query '%1' -> key '%2': %3")
-                    .arg(d->labels.value(q), d->labels.value(k))
+                    .arg(d->labels.value(q), d->colLabels.value(k))
                     .arg(m.at(q, k), 0, 'f', 4);
     }
     emit hoverText(text + QStringLiteral("  (click: open, Ctrl+click: add to Compare)"));

@@ -64,7 +64,8 @@ void HeadView::rebuild() {
     const core::AttentionTrace& trace = *r->trace;
     m_head.layer = std::clamp(m_head.layer, 0, trace.nLayers() - 1);
     m_head.head = std::clamp(m_head.head, -1, trace.nHeads() - 1);
-    const bool steps = m_showSteps && !m_head.isMean() && trace.hasScores();
+    // Cross-attention keeps no scores: the probabilities alone.
+    const bool steps = m_showSteps && !m_head.isMean() && trace.hasScores() && !r->isCross();
 
     if (d->layoutKind != (steps ? 1 : 0)) {
         body()->clear();
@@ -104,13 +105,14 @@ void HeadView::rebuild() {
     const Matrix probs = shownAttention(*r, trace, m_head, style);
     const auto [lo, hi] = attentionRange(style.range, maxFinite(probs), sharedMaximum(*r, trace, style));
     HeatmapPanel* probPanel = panels().back();
-    probPanel->setData(probs, labels, keep);
+    probPanel->setAxisTitles(!steps);
+    setShownData(*probPanel, *r, probs, style);
     probPanel->setColorScale(d->probScale);
     d->probScale->setGradient(makeGradient(style.colormap));
     d->probScale->setDataRange(QCPRange(lo, hi));
-    probPanel->setAxisTitles(!steps);
 
     QString subtitle = standardNotes(true);
+    if (r->isCross()) subtitle += QStringLiteral("   ·   ") + attentionKindAxes(AttentionKind::Cross);
     // Local layers: say which keys this layer lets a query see.
     if (r->layersDiffer()) subtitle += QStringLiteral("   ·   ") + r->layerDescription(m_head.layer);
     if (steps) {
@@ -145,7 +147,7 @@ void HeadView::rebuild() {
     }
     const QString headText = m_head.isMean() ? QStringLiteral("layer %1 mean over heads").arg(m_head.layer)
                                              : m_head.label();
-    setTitles(QStringLiteral("%1 · %2").arg(r->modelName, headText), subtitle);
+    setTitles(QStringLiteral("%1 · %2%3").arg(r->modelName, r->kindPrefix(), headText), subtitle);
     setFormula(m_head.isMean() ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads))
                                : QString());
     applyHighlight();
@@ -209,7 +211,7 @@ std::optional<LabeledMatrix> HeadView::csvMatrix() const {
     m.title = figureTitle();
     m.matrix = probs->matrix();
     m.rowLabels = probs->labels();
-    m.colLabels = probs->labels();
+    m.colLabels = probs->colLabels();
     return m;
 }
 

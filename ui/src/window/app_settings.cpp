@@ -45,6 +45,11 @@ void AppSettings::setPredictionsWanted(bool wanted) { m_settings.setValue("view/
 QString AppSettings::analysisKind() const { return m_settings.value("view/analysisKind").toString(); }
 void AppSettings::setAnalysisKind(const QString& name) { m_settings.setValue("view/analysisKind", name); }
 
+QString AppSettings::attentionKind() const { return m_settings.value("view/attentionKind").toString(); }
+void AppSettings::setAttentionKind(const QString& name) { m_settings.setValue("view/attentionKind", name); }
+QString AppSettings::lastTarget() const { return m_settings.value("session/lastTarget").toString(); }
+void AppSettings::setLastTarget(const QString& text) { m_settings.setValue("session/lastTarget", text); }
+
 QStringList AppSettings::addedModelFolders() const { return m_settings.value("models/addedFolders").toStringList(); }
 void AppSettings::setAddedModelFolders(const QStringList& folders) { m_settings.setValue("models/addedFolders", folders); }
 

@@ -42,6 +42,10 @@ public:
     void setPredictionsWanted(bool wanted);
     QString analysisKind() const;  // analysisKindName, "" when never chosen
     void setAnalysisKind(const QString& name);
+    QString attentionKind() const;  // attentionKindName, "" when never chosen
+    void setAttentionKind(const QString& name);
+    QString lastTarget() const;     // the target of encoder-decoder models
+    void setLastTarget(const QString& text);
 
     // Folders the user added to the Models window's search.
     QStringList addedModelFolders() const;

@@ -127,6 +127,10 @@ void MainWindow::restoreSettings() {
     m_state->setViewStyle(m_settings->viewStyle());
     m_state->setShowSteps(m_settings->showSteps());
     if (auto kind = analysisKindFromName(m_settings->analysisKind())) analysisPage()->setKind(*kind);
+    if (auto kind = attentionKindFromName(m_settings->attentionKind())) {
+        m_session->setAttentionKind(*kind);
+        m_controls->setAttentionKind(*kind);
+    }
     m_input->predictionsPanel()->setPredictionsWanted(m_settings->predictionsWanted());
     RunFeatures features;
     features.predictions = m_settings->predictionsWanted();
@@ -155,6 +159,12 @@ void MainWindow::wire() {
     connect(m_input, &InputPanel::textChanged, m_session, &SessionModel::setText);
     connect(m_input, &InputPanel::pairTextChanged, m_session, &SessionModel::setPairText);
     connect(m_input, &InputPanel::pairEnabledChanged, m_session, &SessionModel::setPairEnabled);
+    connect(m_input, &InputPanel::targetTextChanged, m_session, &SessionModel::setTargetText);
+    connect(m_controls, &ViewControls::attentionKindChanged, this, [this](AttentionKind kind) {
+        m_session->setAttentionKind(kind);
+        m_settings->setAttentionKind(attentionKindName(kind));
+    });
+    connect(m_session, &SessionModel::attentionKindChanged, m_controls, &ViewControls::setAttentionKind);
     connect(m_controls, &ViewControls::maskChanged, m_session, &SessionModel::setMask);
     connect(m_session, &SessionModel::maskChanged, m_controls, &ViewControls::setMask);
     connect(m_controls, &ViewControls::globalTokensChanged, this, [this](std::optional<std::vector<int>> positions) {
@@ -232,8 +242,11 @@ void MainWindow::start(const StartOptions& options) {
     if (!options.hasText && text.isEmpty() && m_settings->lastModel().isEmpty()) text = QString::fromUtf8(kFirstText);
     m_input->setText(text);
     m_input->setPairText(m_settings->lastPair());
+    const QString target = options.hasText ? options.target : m_settings->lastTarget();
+    m_input->setTargetText(target);
     m_session->setText(text);
     m_session->setPairText(m_settings->lastPair());
+    m_session->setTargetText(target);
 
     m_tabs->setPlaceholder(
         tr("No model is open.\n\nFile > Models... (Ctrl+M) lists the models on this computer; File > Open Model... "
@@ -316,6 +329,7 @@ void MainWindow::showModelsWindow() {
 QString MainWindow::supportedModelTypes() {
     QStringList types;
     for (const std::string& t : core::ModelConfig::supportedTypes()) types << QString::fromStdString(t);
+    for (const std::string& t : core::Seq2SeqConfig::supportedTypes()) types << QString::fromStdString(t);
     return types.join(QStringLiteral(", "));
 }
 
@@ -341,6 +355,8 @@ void MainWindow::onTraceOpened() {
                        .arg(QString::fromStdString(t->header.model), QFileInfo(QString::fromStdString(t->path.string())).fileName()));
     m_controls->setModelShape(nLayers, nHeads, result->defaultMask);
     m_controls->setGlobalAttention(false);
+    m_controls->setEncoderDecoder(false);
+    m_input->setTargetAvailable(false);
     {
         const QSignalBlocker block(m_controls);
         m_controls->setMask(result->requestedMask);
@@ -365,18 +381,27 @@ void MainWindow::onModelChanged() {
     m_input->setTraceMode(QString(), QString());
     m_controls->setTraceMode(QString());
     const LoadedModel& m = m_session->model();
-    const core::ModelConfig& c = m.model->config();
     setWindowTitle(QStringLiteral("attnviz — %1").arg(m.name()));
-    m_controls->setModelShape(c.nLayers, c.nHeads, m.model->defaultMask());
-    m_controls->setGlobalAttention(c.globalAttention);
-    {
-        RunFeatures features = m_session->features();
-        features.globalTokens.reset();  // the new model's default
-        m_session->setFeatures(features);
+    m_controls->setEncoderDecoder(m.isSeq2Seq());
+    m_input->setTargetAvailable(m.isSeq2Seq());
+    if (m.isSeq2Seq()) {
+        // The shape of the kind on screen (encoder and decoder may differ);
+        // onResult follows the kind.
+        const core::Seq2SeqConfig& c = m.seq2seq->model().config();
+        const bool encoder = m_session->attentionKind() == AttentionKind::Encoder;
+        const core::StackConfig& stack = encoder ? c.encoder : c.decoder;
+        m_controls->setGlobalAttention(false);
+        applyModelShape(stack.nLayers, stack.nHeads, encoder ? core::MaskMode::bidirectional() : core::MaskMode::causal());
+    } else {
+        const core::ModelConfig& c = m.model->config();
+        m_controls->setGlobalAttention(c.globalAttention);
+        {
+            RunFeatures features = m_session->features();
+            features.globalTokens.reset();  // the new model's default
+            m_session->setFeatures(features);
+        }
+        applyModelShape(c.nLayers, c.nHeads, m.model->defaultMask());
     }
-    m_state->setModelShape(c.nLayers, c.nHeads);
-    comparePage()->setModelShape(c.nLayers, c.nHeads);
-    analysisPage()->setLayerCount(c.nLayers);
     m_input->setPairAvailable(m.takesPairs());
     m_input->setIdInput(!m.tokenizer, m.tokenizerProblem);
     m_tabs->setPlaceholder(tr("Type a sentence to see its attention."));
@@ -386,9 +411,22 @@ void MainWindow::onModelChanged() {
     rebuildModelMenus();
 }
 
+void MainWindow::applyModelShape(int nLayers, int nHeads, core::MaskMode defaultMask) {
+    m_controls->setModelShape(nLayers, nHeads, defaultMask);
+    m_state->setModelShape(nLayers, nHeads);
+    comparePage()->setModelShape(nLayers, nHeads);
+    analysisPage()->setLayerCount(nLayers);
+}
+
 void MainWindow::onResult() {
     const auto result = m_session->result();
     if (!result) return;
+    if (result->kind) {
+        // Encoder-decoder runs: the controls follow the kind on screen (its
+        // own layer and head counts; the mask box names both self-attentions).
+        applyModelShape(result->trace->nLayers(), result->trace->nHeads(),
+                        *result->kind == AttentionKind::Encoder ? core::MaskMode::bidirectional() : core::MaskMode::causal());
+    }
     // A shorter run has no such token to highlight.
     if (m_state->highlightToken() >= result->tokenCount()) m_state->setHighlightToken(-1);
     for (PlotView* v : m_tabs->views()) v->setResult(result);
@@ -418,7 +456,8 @@ void MainWindow::exportCurrentView() {
     PlotView* view = currentView();
     if (view == nullptr) return;
     const HeadRef head = m_state->head();
-    const QString suffix = view == headView() ? QStringLiteral("-L%1H%2").arg(head.layer).arg(head.head) : QString();
+    QString suffix = view == headView() ? QStringLiteral("-L%1H%2").arg(head.layer).arg(head.head) : QString();
+    if (const auto r = m_session->result(); r && r->kind) suffix.prepend(QLatin1Char('-') + attentionKindName(*r->kind));
     const QString done = exportWithDialog(*view, suffix, *m_settings, this);
     if (!done.isEmpty()) m_status->showMessage(done, 5000);
 }
@@ -429,6 +468,7 @@ void MainWindow::saveSettings() {
     m_settings->setViewStyle(m_state->viewStyle());
     m_settings->setLastText(m_input->typedText());
     m_settings->setLastPair(m_input->pairText());
+    m_settings->setLastTarget(m_input->targetText());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -54,9 +54,11 @@ StatusLine::StatusLine(QStatusBar* bar, SessionModel* session) : QObject(bar), m
         // does not use, a tokenizer with ids beyond the model's vocabulary),
         // as transformers reports it.
         const LoadedModel& m = session->model();
-        if (m.session && !m.session->warnings().empty()) {
+        const std::vector<std::string>* warnings =
+            m.session ? &m.session->warnings() : (m.seq2seq ? &m.seq2seq->warnings() : nullptr);
+        if (warnings != nullptr && !warnings->empty()) {
             QStringList lines;
-            for (const std::string& w : m.session->warnings()) lines << QString::fromStdString(w);
+            for (const std::string& w : *warnings) lines << QString::fromStdString(w);
             m_bar->showMessage(tr("Loaded with a warning: %1").arg(lines.join(QStringLiteral("; "))), 15000);
         }
     });
@@ -70,8 +72,8 @@ void StatusLine::endLoad() {
 
 void StatusLine::showModel() {
     const LoadedModel& m = m_session->model();
-    m_model->setText(
-        QStringLiteral("%1 (%2) · %3").arg(m.name(), QString::fromStdString(m.model->config().modelType), m.shapeText()));
+    const std::string type = m.seq2seq ? m.seq2seq->model().config().modelType : m.model->config().modelType;
+    m_model->setText(QStringLiteral("%1 (%2) · %3").arg(m.name(), QString::fromStdString(type), m.shapeText()));
     m_model->setToolTip(QDir::toNativeSeparators(m.dir));
 }
 
@@ -109,7 +111,10 @@ void StatusLine::showResult(const SessionResult& result) {
         m_time->setText(tr("%1 ms").arg(result.tokenizeMs + result.computeMs, 0, 'f', 1));
         m_time->setToolTip(timeSplit(result));
     }
-    if (result.maskIsDefault()) {
+    if (result.isCross()) {
+        m_mask->setText(tr("mask: %1").arg(result.maskShortText()));
+        m_mask->setStyleSheet(QString());
+    } else if (result.maskIsDefault()) {
         m_mask->setText(tr("mask: %1").arg(maskLabel(result.trace->mask())));
         m_mask->setStyleSheet(QString());
     } else {

@@ -24,6 +24,10 @@ ViewTabs::ViewTabs(QWidget* parent) : QTabWidget(parent) {
     addTab(m_compare, tr("Compare"));
     addTab(m_difference, tr("Difference"));
     addTab(m_analysis, tr("Aggregates"));
+    // The alignment view of encoder-decoder models (ui/src/views/alignment_view.*,
+    // built separately) mounts here as the next tab: it reads the cross kind
+    // of the run, SessionModel::seq2seqViews()->at(AttentionKind::Cross)
+    // (target rows, source columns), and follows the current head.
     setTabToolTip(4, tr("Attention rollout, value-weighted norms, means and maxima over heads and layers, "
                         "each with its formula"));
 }

@@ -39,6 +39,11 @@ core::Status exportCsv(const PlotView& view, const QString& path);
 core::Status exportCsv(const LabeledMatrix& matrix, const QString& path);
 // The run as JSON through core::writeTraceJson.
 core::Status exportTraceJson(const SessionResult& result, const QString& path);
+// Cross-attention of an encoder-decoder run: {"model", "model_type",
+// "attention_kind": "cross", "query_tokens" (decoder input), "key_tokens"
+// (source), each [{"id", "text"}], "n_layers", "n_heads", "rows", "cols",
+// "attention" [L][H][rows][cols]}. exportTraceJson writes this for a cross result.
+core::Status exportCrossJson(const SessionResult& result, const QString& path);
 // The analyses of the run (formulas, head means, rollout, value norms, head
 // statistics with induction when measured) through core::writeAnalysisJson.
 core::Status exportAnalysisJson(const SessionResult& result, const QString& path);

@@ -20,6 +20,7 @@ struct SessionInput {
     QString text;
     QString pair;          // second sentence, used when usePair
     bool usePair = false;
+    QString target;        // encoder-decoder models: the decoder's text ("" generates)
 
     friend bool operator==(const SessionInput&, const SessionInput&) = default;
 };

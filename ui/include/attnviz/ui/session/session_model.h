@@ -11,6 +11,7 @@
 
 #include "attnviz/ui/session/latest_job.h"
 #include "attnviz/ui/session/loaded_model.h"
+#include "attnviz/ui/session/seq2seq_compute.h"
 #include "attnviz/ui/session/session_compute.h"
 #include "attnviz/ui/session/session_result.h"
 
@@ -66,8 +67,20 @@ public:
     void setText(const QString& text);
     void setPairText(const QString& pair);
     void setPairEnabled(bool enabled);
+    // Encoder-decoder models: the decoder's text; empty generates.
+    void setTargetText(const QString& target);
     void setMask(core::MaskMode mask);
     const SessionInput& input() const { return m_input; }
+
+    // Encoder-decoder models: which attention result() presents. Switching
+    // recomputes nothing (resultReady with the other kind of the same run).
+    void setAttentionKind(AttentionKind kind);
+    AttentionKind attentionKind() const { return m_kind; }
+    // The whole encoder-decoder run behind result(), or null.
+    std::shared_ptr<const Seq2SeqViews> seq2seqViews() const { return m_seq2seq; }
+    // New tokens generated when the target is empty.
+    void setMaxNewTokens(int n);
+    int maxNewTokens() const { return m_maxNewTokens; }
     core::MaskMode mask() const { return m_mask; }
 
     // What runs compute besides attention (predictions cost the LM head) and
@@ -113,10 +126,13 @@ signals:
     void busyChanged(bool busy);
     // setMask changed the mask (the controls follow it).
     void maskChanged(attnviz::core::MaskMode mask);
+    // setAttentionKind changed the kind (the selector follows it).
+    void attentionKindChanged(attnviz::ui::AttentionKind kind);
 
 private:
     void scheduleCompute();
     void startCompute();
+    void startSeq2SeqCompute();
     // The second stage: what the features ask for and the result lacks.
     void startExtras();
     void emitBusy();
@@ -127,6 +143,9 @@ private:
     core::MaskMode m_mask;
     RunFeatures m_features;
     std::shared_ptr<const SessionResult> m_result;
+    std::shared_ptr<const Seq2SeqViews> m_seq2seq;  // the run behind m_result (encoder-decoder models)
+    AttentionKind m_kind = AttentionKind::Cross;
+    int m_maxNewTokens = kDefaultNewTokens;
     QString m_lastError;
     int m_computeCount = 0;
     std::function<void()> m_workerHook;

@@ -9,12 +9,16 @@
 #include "attnviz/core/mask_mode.h"
 #include "attnviz/core/model.h"
 #include "attnviz/core/run_result.h"
+#include "attnviz/core/attention_block.h"
+#include "attnviz/core/seq2seq_session.h"
+#include "attnviz/ui/session/attention_kind.h"
 
 #include <QString>
 #include <QStringList>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace attnviz::ui {
@@ -70,6 +74,21 @@ struct SessionResult {
     QString predictionProblem;  // why there are none ("" otherwise)
     bool predictionNeedsMask = false;  // a masked LM and no mask token in the text
 
+    // Encoder-decoder runs: the whole run and which of its attentions this
+    // result presents. Encoder and decoder self-attention are square and sit
+    // in `trace` as for any model; for cross-attention `trace` is the
+    // decoder's (its layer and head counts, its tokens as rows) and `cross`
+    // holds the (Ld, Hd, T, S) matrices: target tokens as rows (`tokens`),
+    // source tokens as columns (`colTokens`).
+    std::shared_ptr<const core::Seq2SeqRunResult> seq2seq;
+    std::optional<AttentionKind> kind;  // nullopt for decoder-only and encoder-only models
+    std::shared_ptr<const core::AttentionBlock> cross;
+    std::vector<TokenLabel> colTokens;  // the columns of `cross`
+
+    bool isCross() const { return cross != nullptr; }
+    // "encoder self-attention · " etc., "" for single-stack models.
+    QString kindPrefix() const;
+
     int tokenCount() const { return static_cast<int>(tokens.size()); }
     bool maskIsDefault() const { return trace->maskIsModelDefault(); }
     bool hasSpecialTokens() const;
@@ -78,6 +97,10 @@ struct SessionResult {
     // (all when nothing else would remain).
     std::vector<int> visibleTokens(bool hideSpecial) const;
     QStringList labels(const std::vector<int>& indices) const;
+    // The column tokens the views show: visibleTokens for square results,
+    // the source tokens of cross-attention.
+    std::vector<int> visibleColTokens(bool hideSpecial) const;
+    QStringList colLabels(const std::vector<int>& indices) const;
 
     // "causal (the model's own mask)" or "bidirectional: NOT the mask this
     // model was trained with (causal)".

@@ -4,6 +4,8 @@
 // what the views show in ViewState, the drawing in the views.
 #pragma once
 
+#include "attnviz/core/mask_mode.h"
+
 #include <QMainWindow>
 #include <QString>
 
@@ -39,6 +41,7 @@ struct StartOptions {
     QString tracePath;      // --trace: open this trace file instead of a model
     QString text;           // --text
     bool hasText = false;
+    QString target;         // --target (encoder-decoder models), used with --text
     // First start (no model remembered, none asked for): list the models on
     // this computer and show the Models window when attnviz opens any.
     bool offerModelsOnFirstStart = false;
@@ -98,6 +101,8 @@ private:
     void onResultUpdated();
     void onModelChanged();
     void onTraceOpened();
+    // The layer and head counts the controls and pages offer.
+    void applyModelShape(int nLayers, int nHeads, core::MaskMode defaultMask);
     void saveSettings();
 
     std::unique_ptr<AppSettings> m_settings;
