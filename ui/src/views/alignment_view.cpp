@@ -56,13 +56,42 @@ double widestLabel(const QStringList& labels, const QFontMetricsF& fm) {
     return w;
 }
 
+// How one row's labels are drawn: level at the largest font that fits the
+// column, else upright (reading bottom to top).
+struct RowStyle {
+    bool upright = false;
+    QFont font;
+    double band = 0;  // the row's height
+};
+
+RowStyle rowStyle(const QStringList& labels, double cell, double height) {
+    RowStyle r;
+    for (int px : {13, 12, 11}) {
+        r.font = labelFont();
+        r.font.setPixelSize(px);
+        const QFontMetricsF fm(r.font);
+        if (cell >= widestLabel(labels, fm) + kLabelPad) {
+            r.band = fm.height() + 12;
+            return r;
+        }
+    }
+    r.upright = true;
+    r.font = labelFont();
+    if (cell < 17) r.font.setPixelSize(11);
+    // At most a quarter of the height each, so the links keep room (longer labels are elided).
+    r.band = std::clamp(widestLabel(labels, QFontMetricsF(r.font)) + 14, 40.0,
+                        std::max(40.0, std::min(kMaxUprightBand, 0.25 * height)));
+    return r;
+}
+
 // Where everything of the picture goes at one size.
 struct Layout {
-    bool upright = false;    // labels drawn rotated (too many for their width)
     double left = 0;         // the token rows span [left, right]
     double right = 0;
     QRectF title;
     QRectF subtitle;
+    RowStyle sourceStyle;
+    RowStyle targetStyle;
     QRectF sourceBand;       // the source labels
     QRectF targetBand;       // the target labels
     QRectF legend;
@@ -80,26 +109,22 @@ struct Layout {
 };
 
 Layout layoutFor(QSizeF size, const QStringList& source, const QStringList& target) {
-    const QFontMetricsF fm(labelFont());
     Layout l;
     l.left = kMargin;
     l.right = std::max(l.left + 1, size.width() - kMargin);
     const double inner = l.right - l.left;
-    const int s = std::max<int>(1, source.size());
-    const int t = std::max<int>(1, target.size());
-    l.sourceCell = inner / s;
-    l.targetCell = inner / t;
-    l.upright = l.sourceCell < widestLabel(source, fm) + kLabelPad || l.targetCell < widestLabel(target, fm) + kLabelPad;
-    const double band = l.upright ? std::min(kMaxUprightBand, std::max(widestLabel(source, fm), widestLabel(target, fm)) + 12)
-                                  : fm.height() + 12;
+    l.sourceCell = inner / std::max<int>(1, source.size());
+    l.targetCell = inner / std::max<int>(1, target.size());
+    l.sourceStyle = rowStyle(source, l.sourceCell, size.height());
+    l.targetStyle = rowStyle(target, l.targetCell, size.height());
     double y = 6;
     l.title = QRectF(0, y, size.width(), kTitleHeight);
     y += kTitleHeight;
     l.subtitle = QRectF(0, y, size.width(), kSubtitleHeight);
     y += kSubtitleHeight + 6;
-    l.sourceBand = QRectF(l.left, y, inner, band);
+    l.sourceBand = QRectF(l.left, y, inner, l.sourceStyle.band);
     l.legend = QRectF(0, size.height() - kLegendHeight, size.width(), kLegendHeight);
-    l.targetBand = QRectF(l.left, l.legend.top() - band - 4, inner, band);
+    l.targetBand = QRectF(l.left, l.legend.top() - l.targetStyle.band - 4, inner, l.targetStyle.band);
     return l;
 }
 
@@ -456,15 +481,16 @@ void AlignmentView::render(QPainter& painter, QSize size) const {
         for (const AlignmentLink& k : links)
             if (isHot(k)) sourceMarked[k.source] = targetMarked[k.target] = 1;
     }
-    painter.setFont(labelFont());
-    const QFontMetricsF fm(labelFont());
     auto drawLabel = [&](const QRectF& box, const QString& label, bool isSource, bool marked, bool hovered) {
+        const RowStyle& style = isSource ? l.sourceStyle : l.targetStyle;
+        painter.setFont(style.font);
+        const QFontMetricsF fm(style.font);
         const QRectF cell = box.adjusted(1, 0, -1, 0);
         painter.setPen(Qt::NoPen);
         painter.setBrush(hovered ? QColor(250, 200, 140) : marked ? QColor(253, 230, 200) : QColor(238, 241, 246));
         painter.drawRoundedRect(cell, 3, 3);
         painter.setPen(QColor(20, 20, 20));
-        if (!l.upright) {
+        if (!style.upright) {
             painter.drawText(cell, Qt::AlignCenter, label);
             return;
         }

@@ -24,7 +24,7 @@ namespace attnviz::ui {
 namespace {
 
 constexpr int kGutter = 64;       // layer labels left of the rows
-constexpr int kMaxRowHeight = 14;
+constexpr int kMaxRowHeight = 22;
 constexpr int kStepRole = Qt::UserRole + 1;
 
 QFont pixelFont(int px, bool bold = false) {
@@ -143,20 +143,26 @@ protected:
                 const QRectF cell(kGutter + c * g.cellW, g.top + r * g.rowH, g.cellW + 0.5, g.rowH + 0.5);
                 p.fillRect(cell, colormapColor(Colormap::Viridis, m_rows.at(r, c) / top));
             }
-        // Layer separators and labels.
+        // Layer separators and labels; head numbers when the rows are tall enough.
         p.setFont(pixelFont(11));
-        p.setPen(QColor(60, 60, 60));
         const double layerH = g.rowH * m_nHeads;
+        const bool headLabels = g.rowH >= 11 && m_nHeads > 1;
+        const int layerEvery = layerH >= 12 ? 1 : std::max(1, int(std::ceil(12.0 / layerH)));
         for (int l = 0; l < m_nLayers; ++l) {
             const double y = g.top + l * layerH;
             if (l > 0) {
-                p.setPen(QPen(Qt::white, 1));
-                p.drawLine(QPointF(kGutter, y), QPointF(width() - 6, y));
-                p.setPen(QColor(60, 60, 60));
+                p.setPen(QPen(Qt::white, 1.5));
+                p.drawLine(QPointF(kGutter, y), QPointF(kGutter + g.cellW * m_rows.cols(), y));
             }
-            if (layerH >= 10 || l % std::max(1, int(12 / std::max(1.0, layerH))) == 0) {
+            p.setPen(QColor(40, 40, 40));
+            if (headLabels) {
+                for (int h = 0; h < m_nHeads; ++h) {
+                    p.drawText(QRectF(0, y + h * g.rowH, kGutter - 6, g.rowH), Qt::AlignRight | Qt::AlignVCenter,
+                               h == 0 ? QStringLiteral("L%1 h0").arg(l) : QStringLiteral("h%1").arg(h));
+                }
+            } else if (l % layerEvery == 0) {
                 p.drawText(QRectF(0, y, kGutter - 6, std::max(layerH, 12.0)), Qt::AlignRight | Qt::AlignVCenter,
-                           m_nHeads > 1 ? QStringLiteral("layer %1").arg(l) : QStringLiteral("L%1").arg(l));
+                           QStringLiteral("layer %1").arg(l));
             }
         }
         // The new token's own column.
@@ -262,15 +268,20 @@ GenerationTimeline::GenerationTimeline(QWidget* parent) : QWidget(parent) {
     m_candidates = new QTableWidget(0, 3);
     m_candidates->setHorizontalHeaderLabels({QStringLiteral("Token"), QStringLiteral("Probability"), QStringLiteral("Logit")});
     m_candidates->verticalHeader()->setDefaultSectionSize(20);
+    m_candidates->verticalHeader()->hide();
     m_candidates->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_candidates->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Fixed);
+    m_candidates->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    m_candidates->setColumnWidth(1, 96);
+    m_candidates->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_candidates->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_candidates->setSelectionMode(QAbstractItemView::NoSelection);
     m_candidates->setItemDelegateForColumn(1, new ProbabilityDelegate(m_candidates));
     QLabel* candidatesTitle = nullptr;
     QWidget* candidatesBox = boxed(candidatesTitle, m_candidates);
     candidatesTitle->setText(QStringLiteral("<b>Top candidates</b> for the next token"));
-    candidatesBox->setMinimumWidth(240);
-    candidatesBox->setMaximumWidth(340);
+    candidatesBox->setMinimumWidth(260);
+    candidatesBox->setMaximumWidth(360);
 
     m_body = new QWidget;
     auto* bodyLayout = new QHBoxLayout(m_body);
@@ -382,7 +393,7 @@ void GenerationTimeline::showStep() {
     const float selfMax = maxFinite(selfRows);
     m_self->setRows(std::move(selfRows), s.self.nLayers(), std::max(1, s.self.nHeads()), keys, s.queryRow);
     m_selfTitle->setText(QStringLiteral("<b>Self-attention</b> of the query at position %1, every layer × head "
-                                        "(%2 × %3 rows) over positions 0..%1 · colour 0 – %4")
+                                        "(%2 × %3 rows) over positions 0..%1 (its own boxed) · colour 0 – %4")
                              .arg(s.queryRow)
                              .arg(s.self.nLayers())
                              .arg(s.self.nHeads())
@@ -398,12 +409,14 @@ void GenerationTimeline::showStep() {
     m_candidates->setRowCount(static_cast<int>(s.top.size()));
     for (int r = 0; r < static_cast<int>(s.top.size()); ++r) {
         const TimelineCandidate& c = s.top[r];
-        auto* token = new QTableWidgetItem(QStringLiteral("%1  (#%2)").arg(c.text).arg(c.id));
+        auto* token = new QTableWidgetItem(c.text);
+        token->setData(Qt::UserRole, c.id);
+        token->setToolTip(QStringLiteral("id %1").arg(c.id));
         if (c.id == s.id) {
             QFont f = token->font();
             f.setBold(true);
             token->setFont(f);
-            token->setToolTip(QStringLiteral("the emitted token"));
+            token->setToolTip(QStringLiteral("id %1, the emitted token").arg(c.id));
         }
         auto* prob = new QTableWidgetItem(number(c.probability, 4));
         prob->setData(Qt::UserRole, static_cast<double>(c.probability));
