@@ -81,6 +81,7 @@ private slots:
     void timelineShowsEachStep();
     void timelineKeysTokensAndCancel();
     void timelineOfACausalModel();
+    void timelineOfManyHeads();
     void renderPictures();
 };
 
@@ -410,6 +411,48 @@ void TestEncdecViews::timelineOfACausalModel() {
     QCOMPARE(timeline.step(), 2);
     timeline.tokenList()->setCurrentRow(P);
     QCOMPARE(timeline.step(), 0);
+}
+
+// A t5-base-like layout (12 layers x 12 heads, tiny widths): 144 rows per
+// step, each the step's row; a PNG of it for a look.
+void TestEncdecViews::timelineOfManyHeads() {
+    QTemporaryDir tmp;
+    const std::filesystem::path dir = tmp.filePath("t5-12x12").toStdString();
+    const std::string config =
+        R"({"model_type":"t5","d_model":48,"d_kv":4,"d_ff":64,"num_layers":12,"num_decoder_layers":12,"num_heads":12,)"
+        R"("relative_attention_num_buckets":8,"relative_attention_max_distance":16,"feed_forward_proj":"relu",)"
+        R"("vocab_size":60,"pad_token_id":0,"eos_token_id":1,"decoder_start_token_id":0,"tie_word_embeddings":true})";
+    core::RandomModelOptions options;
+    options.seed = 11;
+    options.weightStd = 0.2f;
+    options.qkScale = 3.0f;
+    ATTNVIZ_VERIFY_OK(core::writeRandomModel(config, dir, options));
+    ATTNVIZ_UNWRAP(model, core::loadSeq2SeqModel(dir));
+    std::vector<std::int32_t> source;
+    for (int i = 0; i < 30; ++i) source.push_back(2 + (i * 7) % 57);
+    core::GenerateOptions g;
+    g.maxNewTokens = 16;
+    g.temperature = 1.0;  // sampled (seeded), so that EOS does not end it at once
+    g.seed = 5;
+    g.progress = [](int, int) { return true; };
+    ATTNVIZ_UNWRAP(gen, model->generate(source, g));
+    QStringList sourceLabels;
+    for (auto id : source) sourceLabels << QStringLiteral("#%1").arg(id);
+    ui::GenerationTimeline timeline;
+    timeline.setGeneration(ui::timelineFromSeq2Seq(gen, sourceLabels, [](std::int32_t id) { return QStringLiteral("#%1").arg(id); }));
+    const int last = timeline.stepCount() - 1;
+    QVERIFY(last >= 0);
+    timeline.setStep(last);
+    const auto& step = gen.steps[static_cast<std::size_t>(last)];
+    QCOMPARE(timeline.shownSelfRows().rows(), 144);
+    QCOMPARE(timeline.shownSelfRows().cols(), last + 1);
+    QCOMPARE(timeline.shownSelfRows().at(11 * 12 + 7, last), step.self.prob(11, 7, 0, last));
+    QCOMPARE(timeline.shownCrossRows().at(5 * 12 + 3, 29), step.cross.prob(5, 3, 0, 29));
+    const QString out = QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("encdec-views"));
+    QVERIFY(QDir().mkpath(out));
+    timeline.resize(1280, 400);
+    timeline.show();
+    QVERIFY(timeline.grab().save(out + "/timeline-12x12.png"));
 }
 
 // PNGs for a look (not compared): both widgets at 1280x400, and the

@@ -151,8 +151,15 @@ protected:
         for (int l = 0; l < m_nLayers; ++l) {
             const double y = g.top + l * layerH;
             if (l > 0) {
-                p.setPen(QPen(Qt::white, 1.5));
-                p.drawLine(QPointF(kGutter, y), QPointF(kGutter + g.cellW * m_rows.cols(), y));
+                // A white gap between layers when rows are tall enough to
+                // spare it, else a tick in the gutter (no row is covered).
+                if (g.rowH >= 4) {
+                    p.setPen(QPen(Qt::white, 1.5));
+                    p.drawLine(QPointF(kGutter, y), QPointF(kGutter + g.cellW * m_rows.cols(), y));
+                } else {
+                    p.setPen(QPen(QColor(120, 120, 120), 1));
+                    p.drawLine(QPointF(kGutter - 5, y), QPointF(kGutter - 1, y));
+                }
             }
             p.setPen(QColor(40, 40, 40));
             if (headLabels) {
