@@ -466,6 +466,12 @@ void TestEncdecViews::renderPictures() {
     view.resize(1280, 400);
     view.show();
     QVERIFY(view.grab().save(out + "/alignment-widget.png"));
+    view.setChoice({ui::AlignmentChoice::Kind::Head, 1, 2});
+    QVERIFY(!view.hoverToken(ui::AlignmentView::Side::Target, 7).isEmpty());
+    QVERIFY(view.grab().save(out + "/alignment-hover.png"));
+    view.hoverToken(ui::AlignmentView::Side::Target, -1);
+    view.setThreshold(0.1f);
+    ATTNVIZ_VERIFY_OK(ui::exportPaintedFigure(view, out + "/alignment-head.png", ui::ExportFormat::Png, {{}, 1.0}));
     ATTNVIZ_VERIFY_OK(ui::exportPaintedFigure(view, out + "/alignment.png", ui::ExportFormat::Png, {{}, 1.0}));
 
     ui::GenerationTimeline timeline;
