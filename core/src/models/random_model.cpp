@@ -34,7 +34,15 @@ const std::map<std::string, std::string>& presets() {
 
 std::vector<std::string> randomModelPresets() {
     std::vector<std::string> names;
-    for (const auto& [name, json] : presets()) names.push_back(name);
+    for (const auto& [name, json] : presets()) {
+        if (!Seq2SeqConfig::isSeq2SeqType(jsonModelType(json))) names.push_back(name);
+    }
+    return names;
+}
+
+std::vector<std::string> randomSeq2SeqPresets() {
+    std::vector<std::string> names;
+    for (const auto& [name, json] : seq2seqPresets()) names.push_back(name);
     return names;
 }
 
@@ -42,7 +50,7 @@ Result<std::string> randomModelConfig(const std::string& preset) {
     auto it = presets().find(preset);
     if (it == presets().end()) {
         std::string list;
-        for (const auto& n : randomModelPresets()) list += (list.empty() ? "" : ", ") + n;
+        for (const auto& [n, json] : presets()) list += (list.empty() ? "" : ", ") + n;
         return makeError(ErrorCode::InvalidInput, "unknown preset '" + preset + "'; available: " + list);
     }
     return it->second;

@@ -23,7 +23,10 @@ struct RandomModelOptions {
 
 // Names of the presets: "bert-base", "gpt2-small", "llama-1b", "tiny-bert",
 // "tiny-roberta", "tiny-distilbert", "tiny-gpt2", "tiny-llama", "tiny-mistral", "tiny-qwen2".
+// (Decoder-only and encoder models: what loadModel opens.)
 std::vector<std::string> randomModelPresets();
+// The encoder-decoder presets (loadSeq2SeqModel): "tiny-t5", "t5-base", ...
+std::vector<std::string> randomSeq2SeqPresets();
 // The config.json text of a preset.
 Result<std::string> randomModelConfig(const std::string& preset);
 
