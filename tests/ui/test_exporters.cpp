@@ -120,7 +120,7 @@ void TestExporters::svgKeepsUnicodeTokenLabels() {
     ATTNVIZ_REQUIRE_DIR(models, test::modelsDir, "../shared/models");
     auto model = ui::loadModelFolder(QString::fromStdString((models / "stories260K").string()));
     if (!model) QSKIP("stories260K not found");
-    auto tokens = ui::tokenizeInput(*model, {QStringLiteral("The cat sat."), {}, false});
+    auto tokens = ui::tokenizeInput(*model, {QStringLiteral("The cat sat."), {}, false, {}});
     QVERIFY(tokens);
     auto result = ui::runSession(*model, *tokens, core::MaskMode::defaultMode());
     QVERIFY(result);

@@ -161,7 +161,7 @@ void TestHeadView::hiddenSpecialTokensRenormalised() {
     if (!QFileInfo(dir).isDir()) QSKIP("stories260K not found");
     auto model = ui::loadModelFolder(dir);
     QVERIFY2(model, model ? "" : model.error().c_str());
-    auto tokens = ui::tokenizeInput(*model, {QStringLiteral("The cat sat on the mat."), {}, false});
+    auto tokens = ui::tokenizeInput(*model, {QStringLiteral("The cat sat on the mat."), {}, false, {}});
     QVERIFY(tokens);
     QVERIFY(tokens->front().special);
     auto result = ui::runSession(*model, *tokens, core::MaskMode::defaultMode());

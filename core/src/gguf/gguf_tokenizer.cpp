@@ -110,7 +110,7 @@ private:
 
 std::uint64_t int32Varint(std::int32_t v) { return static_cast<std::uint64_t>(static_cast<std::int64_t>(v)); }
 
-Result<std::unique_ptr<Tokenizer>> sentencePieceFromMetadata(const GgufFile& file, const Metadata& m) {
+Result<std::unique_ptr<Tokenizer>> sentencePieceFromMetadata(const Metadata& m) {
     auto tokens = m.tokens();
     if (!tokens) return tokens.takeError();
     const auto& pieces = **tokens;
@@ -385,7 +385,7 @@ Result<std::unique_ptr<Tokenizer>> loadGgufTokenizer(const GgufFile& file) {
     }
     Result<std::unique_ptr<Tokenizer>> tok = makeError(ErrorCode::Internal, "");
     if (**model == "llama") {
-        tok = sentencePieceFromMetadata(file, m);
+        tok = sentencePieceFromMetadata(m);
     } else if (**model == "gpt2") {
         tok = byteLevelBpeFromMetadata(file, m);
     } else if (**model == "bert") {

@@ -157,18 +157,9 @@ Status BartModel::encode(std::span<const std::int32_t> ids, const std::atomic<bo
 
 std::unique_ptr<DecoderCache> BartModel::startDecoder(const RowMatrix& encoderOut, int capacity,
                                                       const LayerMask& selfMask) const {
-    auto cache = std::make_unique<DecoderCache>();
-    cache->sourceLen = static_cast<int>(encoderOut.rows());
-    cache->selfMask = selfMask;
-    for (const Layer& layer : m_decoder) {
-        DecoderLayerCache lc;
-        linear(encoderOut, layer.cross.k, lc.crossK);  // (S, dModel)
-        linear(encoderOut, layer.cross.v, lc.crossV);
-        lc.selfK.resize(capacity, config().dModel);
-        lc.selfV.resize(capacity, config().dModel);
-        cache->layers.push_back(std::move(lc));
-    }
-    return cache;
+    std::vector<std::pair<const Linear*, const Linear*>> crossKV;
+    for (const Layer& layer : m_decoder) crossKV.emplace_back(&layer.cross.k, &layer.cross.v);
+    return startDecoderCache(encoderOut, crossKV, capacity, config().dModel, selfMask);
 }
 
 Status BartModel::decode(std::span<const std::int32_t> ids, DecoderCache& cache, float* selfProbs, float* selfScores,
@@ -179,7 +170,6 @@ Status BartModel::decode(std::span<const std::int32_t> ids, DecoderCache& cache,
     const int keys = first + n;
     const int S = cache.sourceLen;
     const int H = c.decoder.nHeads;
-    const int d = c.dModel;
     const float eps = static_cast<float>(c.normEps);
     const float scale = static_cast<float>(std::pow(static_cast<double>(c.decoder.headDim), -0.5));
     cache.reserve(n);
@@ -189,28 +179,20 @@ Status BartModel::decode(std::span<const std::int32_t> ids, DecoderCache& cache,
     RowMatrix q, k, v, context, o;
     for (int l = 0; l < c.decoder.nLayers; ++l) {
         const Layer& layer = m_decoder[static_cast<std::size_t>(l)];
-        DecoderLayerCache& lc = cache.layers[static_cast<std::size_t>(l)];
         linear(x, layer.self.q, q);  // (n, dModel)
         linear(x, layer.self.k, k);
         linear(x, layer.self.v, v);
-        lc.selfK.middleRows(first, n) = k;
-        lc.selfV.middleRows(first, n) = v;
-        AttentionInputs self{q.data(), lc.selfK.data(), lc.selfV.data(), d, d, d, n, keys, H, c.decoder.headDim,
-                             scale, first, true, cache.selfMask, nullptr};
-        if (!attendHeads(self, selfProbs + l * selfPerLayer, selfScores ? selfScores + l * selfPerLayer : nullptr, context)) {
-            return makeError(ErrorCode::InvalidInput, "decoder layer " + std::to_string(l) +
-                                                          ": attention scores are not finite (NaN or Inf)");
+        const DecoderStep step{l, H, c.decoder.headDim, scale};
+        if (Status st = attendCachedSelf(step, cache, q, k, v, nullptr, selfProbs + l * selfPerLayer,
+                                         selfScores ? selfScores + l * selfPerLayer : nullptr, context);
+            !st) {
+            return st;
         }
         linear(context, layer.self.out, o);
         x += o;
         layerNorm(x, layer.selfNorm.gain, layer.selfNorm.bias, eps);
         linear(x, layer.cross.q, q);
-        AttentionInputs cross{q.data(), lc.crossK.data(), lc.crossV.data(), d, d, d, n, S, H, c.decoder.headDim,
-                              scale, first, false, {}, nullptr};
-        if (!attendHeads(cross, crossProbs + l * crossPerLayer, nullptr, context)) {
-            return makeError(ErrorCode::InvalidInput, "decoder layer " + std::to_string(l) +
-                                                          ": cross-attention scores are not finite (NaN or Inf)");
-        }
+        if (Status st = attendCachedCross(step, cache, q, crossProbs + l * crossPerLayer, context); !st) return st;
         linear(context, layer.cross.out, o);
         x += o;
         layerNorm(x, layer.crossNorm.gain, layer.crossNorm.bias, eps);

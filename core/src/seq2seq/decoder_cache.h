@@ -5,7 +5,10 @@
 
 #include "attnviz/core/layer_mask.h"
 #include "attnviz/core/ops.h"
+#include "attnviz/core/result.h"
 
+#include <memory>
+#include <span>
 #include <vector>
 
 namespace attnviz::core {
@@ -26,5 +29,31 @@ struct DecoderCache {
     // Room for `rows` more positions in every layer's self keys and values.
     void reserve(int rows);
 };
+
+// A cache for a decoder whose layers project the encoder output with
+// `crossKV[l]` = {K, V} (each dModel -> width), with room for `capacity`
+// self-attention positions of `width` columns.
+std::unique_ptr<DecoderCache> startDecoderCache(const RowMatrix& encoderOut,
+                                                std::span<const std::pair<const Linear*, const Linear*>> crossKV,
+                                                int capacity, int width, const LayerMask& selfMask);
+
+// One decoder layer's attention for the `n` new positions after
+// cache.length, as both families compute it. What differs is passed in:
+// the score scale (T5: 1), the self-attention position bias (T5:
+// (nHeads, n, cache.length + n), else null).
+struct DecoderStep {
+    int layer = 0;
+    int nHeads = 0;
+    int headDim = 0;
+    float scale = 1.0f;
+};
+// Stores k, v (n, width) as the layer's new self keys and values, then
+// attends q (n, width) over every position so far. probs/scores: this
+// layer's (nHeads, n, cache.length + n); scores may be null.
+Status attendCachedSelf(const DecoderStep& step, DecoderCache& cache, const RowMatrix& q, const RowMatrix& k,
+                        const RowMatrix& v, const float* bias, float* probs, float* scores, RowMatrix& context);
+// Attends q (n, width) over the source. probs: (nHeads, n, S).
+Status attendCachedCross(const DecoderStep& step, const DecoderCache& cache, const RowMatrix& q, float* probs,
+                         RowMatrix& context);
 
 }  // namespace attnviz::core

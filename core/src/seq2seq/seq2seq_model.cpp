@@ -46,15 +46,6 @@ Status Seq2SeqModel::encodeSource(std::span<const std::int32_t> source, MaskMode
     return {};
 }
 
-void DecoderCache::reserve(int rows) {
-    for (DecoderLayerCache& lc : layers) {
-        if (length + rows <= lc.selfK.rows()) continue;
-        const Eigen::Index capacity = std::max<Eigen::Index>(length + rows, 2 * lc.selfK.rows());
-        lc.selfK.conservativeResize(capacity, Eigen::NoChange);
-        lc.selfV.conservativeResize(capacity, Eigen::NoChange);
-    }
-}
-
 std::vector<std::int32_t> Seq2SeqModel::teacherForcedInput(std::span<const std::int32_t> labels) const {
     std::vector<std::int32_t> input{m_config.decoderStartTokenId};
     if (!labels.empty()) input.insert(input.end(), labels.begin(), labels.end() - 1);

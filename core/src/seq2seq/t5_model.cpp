@@ -136,19 +136,10 @@ Status T5Model::encode(std::span<const std::int32_t> ids, const std::atomic<bool
 
 std::unique_ptr<DecoderCache> T5Model::startDecoder(const RowMatrix& encoderOut, int capacity,
                                                     const LayerMask& selfMask) const {
-    auto cache = std::make_unique<DecoderCache>();
-    cache->sourceLen = static_cast<int>(encoderOut.rows());
-    cache->selfMask = selfMask;
-    const int inner = config().decoder.nHeads * config().decoder.headDim;
-    for (const DecoderLayer& layer : m_decoder) {
-        DecoderLayerCache lc;
-        linear(encoderOut, layer.cross.k, lc.crossK);  // (S, Hd headDim)
-        linear(encoderOut, layer.cross.v, lc.crossV);
-        lc.selfK.resize(capacity, inner);
-        lc.selfV.resize(capacity, inner);
-        cache->layers.push_back(std::move(lc));
-    }
-    return cache;
+    std::vector<std::pair<const Linear*, const Linear*>> crossKV;
+    for (const DecoderLayer& layer : m_decoder) crossKV.emplace_back(&layer.cross.k, &layer.cross.v);
+    return startDecoderCache(encoderOut, crossKV, capacity, config().decoder.nHeads * config().decoder.headDim,
+                             selfMask);
 }
 
 Status T5Model::decode(std::span<const std::int32_t> ids, DecoderCache& cache, float* selfProbs, float* selfScores,
@@ -169,33 +160,23 @@ Status T5Model::decode(std::span<const std::int32_t> ids, DecoderCache& cache, f
     RowMatrix h, q, k, v, context, o;
     for (int l = 0; l < c.decoder.nLayers; ++l) {
         const DecoderLayer& layer = m_decoder[static_cast<std::size_t>(l)];
-        DecoderLayerCache& lc = cache.layers[static_cast<std::size_t>(l)];
         // self-attention over every position so far
         rmsNorm(x, layer.selfNorm, eps, h);  // (n, dModel)
         linear(h, layer.self.q, q);          // (n, Hd headDim)
         linear(h, layer.self.k, k);
         linear(h, layer.self.v, v);
-        lc.selfK.middleRows(first, n) = k;
-        lc.selfV.middleRows(first, n) = v;
-        AttentionInputs self{q.data(), lc.selfK.data(), lc.selfV.data(), static_cast<int>(q.cols()),
-                             static_cast<int>(lc.selfK.cols()), static_cast<int>(lc.selfV.cols()), n, keys, H,
-                             c.decoder.headDim, 1.0f, first, true, cache.selfMask, bias.data()};
-        if (!attendHeads(self, selfProbs + l * selfPerLayer, selfScores ? selfScores + l * selfPerLayer : nullptr, context)) {
-            return makeError(ErrorCode::InvalidInput, "decoder layer " + std::to_string(l) +
-                                                          ": attention scores are not finite (NaN or Inf)");
+        const DecoderStep step{l, H, c.decoder.headDim, 1.0f};  // T5 does not scale the scores
+        if (Status st = attendCachedSelf(step, cache, q, k, v, bias.data(), selfProbs + l * selfPerLayer,
+                                         selfScores ? selfScores + l * selfPerLayer : nullptr, context);
+            !st) {
+            return st;
         }
         linear(context, layer.self.o, o);
         x += o;
         // cross-attention over the source: no position bias, no scaling
         rmsNorm(x, layer.crossNorm, eps, h);
         linear(h, layer.cross.q, q);
-        AttentionInputs cross{q.data(), lc.crossK.data(), lc.crossV.data(), static_cast<int>(q.cols()),
-                              static_cast<int>(lc.crossK.cols()), static_cast<int>(lc.crossV.cols()), n, S, H,
-                              c.decoder.headDim, 1.0f, first, false, {}, nullptr};
-        if (!attendHeads(cross, crossProbs + l * crossPerLayer, nullptr, context)) {
-            return makeError(ErrorCode::InvalidInput, "decoder layer " + std::to_string(l) +
-                                                          ": cross-attention scores are not finite (NaN or Inf)");
-        }
+        if (Status st = attendCachedCross(step, cache, q, crossProbs + l * crossPerLayer, context); !st) return st;
         linear(context, layer.cross.o, o);
         x += o;
         feedForward(x, layer.ffnNorm, layer.ffn);

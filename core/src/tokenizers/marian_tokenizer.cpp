@@ -235,13 +235,7 @@ Result<Encoding> MarianTokenizer::encode(std::string_view text, std::optional<st
 
 Result<Encoding> MarianTokenizer::encodeText(std::string_view text, std::optional<std::string_view> pair,
                                              const EncodeOptions& options) const {
-    for (const auto& [segmentText, name] : {std::pair{text, "text"}, {pair.value_or(""), "pair text"}}) {
-        if (const auto bad = findInvalidUtf8(segmentText)) {
-            return makeError(ErrorCode::InvalidInput, std::string("the ") + name +
-                                                          " is not valid UTF-8 (invalid byte at offset " +
-                                                          std::to_string(*bad) + ")");
-        }
-    }
+    if (Status st = requireValidUtf8(text, pair); !st) return st.takeError();
     Encoding enc;
     const int segments = pair ? 2 : 1;
     for (int s = 0; s < segments; ++s) {

@@ -76,13 +76,7 @@ Result<Encoding> PipelineTokenizer::encode(std::string_view text, std::optional<
 
 Result<Encoding> PipelineTokenizer::encodeText(std::string_view text, std::optional<std::string_view> pair,
                                                const EncodeOptions& options) const {
-    for (const auto& [segmentText, name] : {std::pair{text, "text"}, {pair.value_or(""), "pair text"}}) {
-        if (const auto bad = findInvalidUtf8(segmentText)) {
-            return makeError(ErrorCode::InvalidInput, std::string("the ") + name +
-                                                          " is not valid UTF-8 (invalid byte at offset " +
-                                                          std::to_string(*bad) + ")");
-        }
-    }
+    if (Status st = requireValidUtf8(text, pair); !st) return st.takeError();
     std::vector<Token> a;
     if (Status st = encodeSegment(text, a); !st) return st.takeError();
     std::vector<Token> b;

@@ -55,6 +55,17 @@ std::optional<std::size_t> findInvalidUtf8(std::string_view s) {
     return std::nullopt;
 }
 
+Status requireValidUtf8(std::string_view text, std::optional<std::string_view> pair) {
+    for (const auto& [segmentText, name] : {std::pair{text, "text"}, {pair.value_or(""), "pair text"}}) {
+        if (const auto bad = findInvalidUtf8(segmentText)) {
+            return makeError(ErrorCode::InvalidInput, std::string("the ") + name +
+                                                          " is not valid UTF-8 (invalid byte at offset " +
+                                                          std::to_string(*bad) + ")");
+        }
+    }
+    return {};
+}
+
 namespace {
 
 // `tok` with the file it was read from: the first of `names` in `dir`.

@@ -5,67 +5,20 @@
 #include "attnviz/core/analysis_json.h"
 #include "attnviz/core/trace_json.h"
 
-#include <QBuffer>
+#include "figure_file.h"
+
 #include <cmath>
 #include <QFileInfo>
-#include <QImageWriter>
-#include <QSaveFile>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
 #include <functional>
 
 namespace attnviz::ui {
 namespace {
 
-core::Status failure(const QString& path, const QString& why, core::ErrorCode code = core::ErrorCode::Io) {
-    return core::makeError(code, "cannot write '" + path.toStdString() + "': " + why.toStdString());
-}
-
-// Opens `path` for an atomic write; commit() moves it into place.
-core::Status openSave(QSaveFile& file, const QString& path) {
-    file.setFileName(path);
-    if (!file.open(QIODevice::WriteOnly)) return failure(path, file.errorString());
-    return {};
-}
-
-// Why writing into `file` failed, in the operating system's words
-// ("No space left on device", "File too large"): QFileDevice keeps only
-// "Unknown error" for a failed buffered write, and image encoders say
-// "Unknown error" too. `errno` is read at once, before anything else runs.
-QString reason(const QString& fallback) {
-    const int e = errno;
-    return e != 0 ? QString::fromLocal8Bit(std::strerror(e)) : fallback;
-}
-
-core::Status commit(QSaveFile& file, const QString& path) {
-    // QSaveFile::commit() reports success even when flushing its buffer
-    // failed (a truncated file would replace the old one): flush first.
-    errno = 0;
-    if (!file.flush()) {
-        const QString why = reason(file.errorString());
-        file.cancelWriting();
-        return failure(path, why);
-    }
-    if (!file.commit()) return failure(path, reason(file.errorString()));
-    return {};
-}
-
-// Writes `bytes` to `path` atomically: the old file is replaced only by the
-// complete new one; a failed write names the system's reason.
-core::Status saveBytes(const QString& path, const QByteArray& bytes) {
-    QSaveFile file;
-    if (auto s = openSave(file, path); !s) return s;
-    errno = 0;
-    if (file.write(bytes) != bytes.size()) {
-        const QString why = reason(file.errorString());
-        file.cancelWriting();
-        return failure(path, why);
-    }
-    return commit(file, path);
-}
+using figure_file::failure;
+using figure_file::saveBytes;
 
 QString csvField(const QString& text) {
     if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n')) &&
@@ -127,52 +80,14 @@ std::optional<ExportFormat> exportFormatForPath(const QString& path) {
 }
 
 core::Status exportFigure(PlotView& view, const QString& path, ExportFormat format, const FigureOptions& options) {
-    if (const QString problem = view.exportProblem(); !problem.isEmpty()) {
-        return core::makeError(core::ErrorCode::InvalidInput, problem.toStdString());
-    }
-    const QSize size = options.size.isEmpty() ? view.figureSize() : options.size;
-    if (size.width() < 16 || size.height() < 16 || size.width() > 20000 || size.height() > 20000) {
-        return core::makeError(core::ErrorCode::InvalidInput,
-                               "figure size " + std::to_string(size.width()) + "x" + std::to_string(size.height()) +
-                                   " is outside 16..20000 pixels");
-    }
-    // The figure is encoded in memory first: encoders do not notice a failed
-    // write (QFileDevice forgets the error at the next buffered write, and a
-    // truncated SVG was reported as written), saveBytes() does.
-    QByteArray bytes;
-    QBuffer buffer(&bytes);
-    buffer.open(QIODevice::WriteOnly);
-    switch (format) {
-    case ExportFormat::Png: {
-        if (!(options.scale >= 0.25 && options.scale <= 8.0)) {
-            return core::makeError(core::ErrorCode::InvalidInput, "the PNG scale must be 0.25..8");
-        }
-        QImage image = view.renderImage(size, options.scale);
-        if (image.isNull()) {
-            return failure(path, QStringLiteral("the figure could not be drawn (too large?)"),
-                           core::ErrorCode::OutOfMemory);
-        }
-        // Record the scale so the image prints at the figure's logical size.
-        const int dotsPerMeter = qRound(96.0 * options.scale / 0.0254);
-        image.setDotsPerMeterX(dotsPerMeter);
-        image.setDotsPerMeterY(dotsPerMeter);
-        QImageWriter writer(&buffer, "png");
-        writer.setText(QStringLiteral("Title"), view.figureTitle());
-        writer.setText(QStringLiteral("Software"), QStringLiteral("attnviz"));
-        if (!writer.write(image)) return failure(path, writer.errorString(), core::ErrorCode::OutOfMemory);
-        break;
-    }
-    case ExportFormat::Svg:
-        if (!view.writeSvg(&buffer, size)) return failure(path, QStringLiteral("SVG rendering failed"));
-        break;
-    case ExportFormat::Pdf:
-        if (!view.writePdf(&buffer, size)) return failure(path, QStringLiteral("PDF rendering failed"));
-        break;
-    case ExportFormat::Csv:
-    case ExportFormat::Json:
-        return core::makeError(core::ErrorCode::Internal, "internal: exportFigure only writes PNG, SVG and PDF");
-    }
-    return saveBytes(path, bytes);
+    figure_file::FigureSource source;
+    source.problem = view.exportProblem();
+    source.title = view.figureTitle();
+    source.naturalSize = view.figureSize();
+    source.image = [&view](QSize size, double scale) { return view.renderImage(size, scale); };
+    source.svg = [&view](QIODevice* device, QSize size) { return view.writeSvg(device, size); };
+    source.pdf = [&view](QIODevice* device, QSize size) { return view.writePdf(device, size); };
+    return figure_file::writeFigure(source, path, format, options);
 }
 
 core::Status exportCsv(const LabeledMatrix& m, const QString& path) {

@@ -104,5 +104,8 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& di
 // UTF-8 validity of `text`: the byte offset of the first invalid sequence,
 // or nullopt when valid.
 std::optional<std::size_t> findInvalidUtf8(std::string_view text);
+// Both segments of an input as valid UTF-8, or the error naming which one
+// ("the pair text is not valid UTF-8 (invalid byte at offset 3)").
+Status requireValidUtf8(std::string_view text, std::optional<std::string_view> pair);
 
 }  // namespace attnviz::core
