@@ -32,6 +32,9 @@ commands:
              tools/hf_trace.py) in place of --model and the input; the mask and tokens are the file's
   analyze    --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
              [--mask M] [--sort STAT] [--csv] [-o FILE]
+             encoder-decoder models: [--target TGT | --decoder-ids 4,5,6] [--decoder-mask M]
+             [--attention encoder|decoder (encoder)]: the analyses of that stack's self-attention
+             ("attention_kind"); without a target, of the run over the generated text
   predict    --model DIR (--text T [--pair P] | --ids 1,2,3) [--top K] [--mask M] [--json]
              causal models: the top-K next tokens after the text; masked LMs: the top-K
              fillers of every [MASK] (or <mask>) in the text; probabilities = softmax(logits)

@@ -36,6 +36,16 @@ void recordValueNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>
 
 }  // namespace
 
+void recordLayerValueNorms(const RowMatrix& v, int keys, const Linear& outProjection, int nHeads, int headDim,
+                           int layer, AttentionTrace& trace) {
+    using Strided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+    for (int h = 0; h < nHeads; ++h) {
+        const Strided head(v.data() + static_cast<std::ptrdiff_t>(h) * headDim, keys, headDim,
+                           Eigen::OuterStride<>(v.cols()));  // (keys, headDim)
+        recordValueNorms(head, outProjection, h, headDim, trace.valueNorms(layer, h));
+    }
+}
+
 void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, int layer,
                         AttentionTrace& trace, RowMatrix& context, const Linear* outProjection) {
     using Strided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;

@@ -74,7 +74,7 @@ void TestAnalysisJson::jsonRoundTrip() {
     seq.seed = 42;
     const std::vector<double> induction{0.25, 0.5, 0.125, core::HeadStats::kUndefined};
     core::applyInduction(stats, induction);
-    const core::AnalysisJsonHeader header{"hand", "llama", "default", {"a", "b\"q", "c"}};
+    const core::AnalysisJsonHeader header{"hand", "llama", "default", {"a", "b\"q", "c"}, {}};
     ATTNVIZ_UNWRAP(text, capture([&](std::FILE* f) { return core::writeAnalysisJson(f, header, t, stats, &seq); }));
     const auto j = nlohmann::json::parse(text);
 

@@ -3,8 +3,10 @@
 // ("encoder_tokens", "decoder_tokens", "encoder_attention",
 // "decoder_attention", "cross_attention") from ids and from text with a
 // target (teacher forcing), the generate contract ("generated", "steps" with
-// self- and cross-attention rows), and one-line errors for options that do
-// not fit the model.
+// self- and cross-attention rows), analyze on either stack (head means and
+// value-weighted norms against the golden attention and Hugging Face's value
+// norms, tests/data/seq2seq_value_norms.json), and one-line errors for
+// options that do not fit the model.
 #include "support/cli_runner.h"
 #include "support/fixture_models.h"
 #include "support/test_paths.h"
@@ -32,6 +34,8 @@ private slots:
     void generate_data();
     void generate();
     void attentionWithoutTargetGenerates();
+    void analyze_data();
+    void analyze();
     void sampling();
     void errors();
 };
@@ -127,6 +131,67 @@ void TestSeq2SeqCli::attentionFromText() {
     QCOMPARE(a["encoder_tokens"].size(), c["tokens"].size());
 }
 
+void TestSeq2SeqCli::analyze_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("index");
+    QTest::addColumn<QString>("kind");
+    std::ifstream in(test::testDataDir() / "seq2seq_value_norms.json");
+    QVERIFY2(in, "tests/data/seq2seq_value_norms.json is missing");
+    const json norms = json::parse(in);
+    ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "../shared/golden");
+    const auto dir = golden / "encdec" / "attention";
+    if (!std::filesystem::is_directory(dir)) QSKIP("../shared/golden/encdec not found");
+    for (std::size_t i = 0; i < norms["cases"].size(); ++i) {
+        const std::string name = norms["cases"][i]["case"].get<std::string>();
+        for (const char* kind : {"encoder", "decoder"}) {
+            QTest::newRow((name + " " + kind).c_str())
+                << QString::fromStdString((dir / (name + ".json")).string()) << static_cast<int>(i) << kind;
+        }
+    }
+}
+
+void TestSeq2SeqCli::analyze() {
+    QFETCH(QString, file);
+    QFETCH(int, index);
+    QFETCH(QString, kind);
+    const json c = readJson(file.toStdString());
+    std::ifstream in(test::testDataDir() / "seq2seq_value_norms.json");
+    const json norms = json::parse(in)["cases"][static_cast<std::size_t>(index)][kind.toStdString() + "_value_norms"];
+    QTemporaryDir tmp;
+    const QString out = tmp.path() + "/an.json";
+    const auto run = runCli({"analyze", "--model", fixtureOf(file, c), "--ids", idList(c["input_ids"]), "--decoder-ids",
+                             idList(c["decoder_input_ids"]), "--attention", kind, "-o", out});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    const json a = readJson(out.toStdString());
+    QCOMPARE(QString::fromStdString(a["attention_kind"].get<std::string>()), kind);
+    QVERIFY(a["formulas"]["attention"].get<std::string>().find(kind.toStdString()) != std::string::npos);
+    const bool encoder = kind == "encoder";
+    QCOMPARE(idsOf(a["tokens"]), c[encoder ? "input_ids" : "decoder_input_ids"].get<std::vector<int>>());
+    const json& attention = c[encoder ? "encoder_attentions" : "decoder_attentions"];  // [L][H][T][T]
+    const std::size_t L = attention.size(), H = attention[0].size(), T = attention[0][0].size();
+    QCOMPARE(a["value_norms"].size(), L);
+    double worstMean = 0, worstNorm = 0;
+    for (std::size_t l = 0; l < L; ++l) {
+        for (std::size_t i = 0; i < T; ++i) {
+            for (std::size_t j = 0; j < T; ++j) {
+                double mean = 0;
+                for (std::size_t h = 0; h < H; ++h) {
+                    const double p = attention[l][h][i][j].get<double>();
+                    mean += p / H;
+                    // N_lh[i][j] = a_ij ||v_j W_O^h||, the norm from Hugging Face's values.
+                    const double want = p * norms[l][h][j].get<double>();
+                    worstNorm = std::max(worstNorm, std::fabs(a["value_norms"][l][h][i][j].get<double>() - want));
+                }
+                worstMean = std::max(worstMean, std::fabs(a["mean_heads"][l][i][j].get<double>() - mean));
+            }
+        }
+    }
+    QVERIFY2(worstMean <= 1e-5, qPrintable(QString::number(worstMean)));
+    QVERIFY2(worstNorm <= 1e-4, qPrintable(QString::number(worstNorm)));
+    QCOMPARE(a["head_stats"].size(), L * H);
+    QVERIFY(a["head_stats"][0]["induction"].is_null());  // not measured for encoder-decoder models
+}
+
 void TestSeq2SeqCli::generate_data() { addCases("__gen8.json"); }
 
 void TestSeq2SeqCli::generate() {
@@ -220,6 +285,9 @@ void TestSeq2SeqCli::errors() {
         {{"generate", "--model", t5, "--ids", "1,2", "--max-new-tokens", "0"}, "--max-new-tokens"},
         {{"generate", "--model", t5, "--ids", "1,2", "--target", "x"}, "drop --target"},
         {{"attention", "--model", t5, "--text", ""}, "the source text is empty"},
+        {{"analyze", "--model", t5, "--ids", "1,2", "--attention", "cross"}, "Use encoder or decoder"},
+        {{"analyze", "--model", t5, "--ids", "1,2", "--attention", "both"}, "--attention must be encoder or decoder"},
+        {{"analyze", "--model", causal, "--ids", "1,2", "--attention", "encoder"}, "--attention is for encoder-decoder"},
     };
     for (const Case& c : cases) {
         const auto run = runCli(c.args);

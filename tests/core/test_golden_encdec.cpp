@@ -3,7 +3,9 @@
 // 1e-5 (masked entries exactly 0) and the logits of the recorded top-5 ids
 // within 1e-4; greedy generation of 8 tokens with equal ids and per-step
 // self- and cross-attention rows within 1e-5; and every step row equal to
-// the same row of one teacher-forced run over the generated sequence.
+// the same row of one teacher-forced run over the generated sequence. The
+// value norms ||v_j W_O^h|| of both self-attentions against Hugging Face's
+// (tests/data/seq2seq_value_norms.json says how they were made).
 #include "support/test_paths.h"
 #include "support/verify_result.h"
 
@@ -75,6 +77,8 @@ private slots:
     void teacherForced();
     void generation_data();
     void generation();
+    void valueNorms_data();
+    void valueNorms();
 
 private:
     core::Result<const core::Seq2SeqModel*> model(const std::filesystem::path& dir);
@@ -199,6 +203,51 @@ void TestGoldenEncDec::generation() {
             }
         }
     }
+}
+
+void TestGoldenEncDec::valueNorms_data() {
+    QTest::addColumn<int>("index");
+    std::ifstream in(test::testDataDir() / "seq2seq_value_norms.json");
+    QVERIFY2(in, "tests/data/seq2seq_value_norms.json is missing");
+    const json expected = json::parse(in);
+    for (std::size_t i = 0; i < expected["cases"].size(); ++i) {
+        QTest::newRow(expected["cases"][i]["model"].get<std::string>().c_str()) << static_cast<int>(i);
+    }
+}
+
+void TestGoldenEncDec::valueNorms() {
+    QFETCH(int, index);
+    std::ifstream in(test::testDataDir() / "seq2seq_value_norms.json");
+    const json expected = json::parse(in)["cases"][static_cast<std::size_t>(index)];
+    ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "../shared/golden");
+    const auto root = golden / "encdec";
+    if (!std::filesystem::is_directory(root)) QSKIP("../shared/golden/encdec not found");
+    const json c = readJson(root / "attention" / (expected["case"].get<std::string>() + ".json"));
+    ATTNVIZ_UNWRAP(m, model(root / c["model_dir_hint"].get<std::string>()));
+    core::Seq2SeqRunOptions options;
+    options.captureValueNorms = true;
+    ATTNVIZ_UNWRAP(trace, m->run(ids(c["input_ids"]), ids(c["decoder_input_ids"]), options));
+    for (const auto& [stack, got] : {std::pair{"encoder", &trace.encoder}, {"decoder", &trace.decoder}}) {
+        QVERIFY(got->hasValueNorms());
+        const json& want = expected[std::string(stack) + "_value_norms"];
+        QCOMPARE(static_cast<int>(want.size()), got->nLayers());
+        for (int l = 0; l < got->nLayers(); ++l) {
+            QCOMPARE(static_cast<int>(want[l].size()), got->nHeads());
+            for (int h = 0; h < got->nHeads(); ++h) {
+                QCOMPARE(static_cast<int>(want[l][h].size()), got->seqLen());
+                for (int j = 0; j < got->seqLen(); ++j) {
+                    const float w = want[l][h][j].get<float>();
+                    const float g = got->valueNorms(l, h)[j];
+                    QVERIFY2(std::fabs(w - g) <= kTolerance * std::max(1.0f, std::fabs(w)),
+                             qPrintable(QString("%1 L%2 H%3 key %4: %5, expected %6")
+                                            .arg(stack).arg(l).arg(h).arg(j).arg(g, 0, 'g', 9).arg(w, 0, 'g', 9)));
+                }
+            }
+        }
+    }
+    // Without the option there are none.
+    ATTNVIZ_UNWRAP(plain, m->run(ids(c["input_ids"]), ids(c["decoder_input_ids"]), {}));
+    QVERIFY(!plain.encoder.hasValueNorms() && !plain.decoder.hasValueNorms());
 }
 
 QTEST_GUILESS_MAIN(TestGoldenEncDec)

@@ -26,6 +26,8 @@
 #include <QJsonObject>
 #include <QPlainTextEdit>
 #include <QSettings>
+#include "attnviz/ui/views/analysis_kind.h"
+
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -193,6 +195,25 @@ void TestSeq2SeqWindow::threeKindsEqualTheModel() {
                     [&](int l, int h, int r, int c) { return dec.prob(l, h, r, c); }) < 1e-5);
     QVERIFY(maxDiff(m_golden[QStringLiteral("cross_attentions")].toArray(), crs.nLayers(), crs.nHeads(), T, S,
                     [&](int l, int h, int r, int c) { return crs.prob(l, h, r, c); }) < 1e-5);
+
+    // The value-weighted analyses of both self-attentions: a_ij times the
+    // key's value norm, the one the model records for that stack.
+    ATTNVIZ_UNWRAP(withNorms, model->run(sourceIds, decoderIds, [] {
+        core::Seq2SeqRunOptions o;
+        o.captureValueNorms = true;
+        return o;
+    }()));
+    for (const auto* stack : {&enc, &dec}) {
+        const core::AttentionTrace& norms = stack == &enc ? withNorms.encoder : withNorms.decoder;
+        QVERIFY(stack->hasValueNorms());
+        ATTNVIZ_UNWRAP(m, ui::analysisMatrix(*stack, ui::AnalysisKind::ValueNorms, ui::HeadRef{1, 2}));
+        const int n = stack->seqLen();
+        for (int i = 0; i < n; ++i) {
+            for (int j = 0; j < n; ++j) {
+                QCOMPARE(m.at(i, j), stack->prob(1, 2, i, j) * norms.valueNorms(1, 2)[j]);
+            }
+        }
+    }
 }
 
 void TestSeq2SeqWindow::crossHeatmapIsTargetBySource() {

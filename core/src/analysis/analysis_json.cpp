@@ -73,6 +73,10 @@ bool writeAnalysisJson(std::FILE* out, const AnalysisJsonHeader& header, const A
     appendJsonString(head, header.requestedMask);
     head += ",\"effective_mask\":";
     appendJsonString(head, trace.mask().toString());
+    if (!header.attentionKind.empty()) {
+        head += ",\"attention_kind\":";
+        appendJsonString(head, header.attentionKind);
+    }
     appendLayerKindsJson(head, trace);
     head += ",\"tokens\":[";
     for (std::size_t i = 0; i < trace.tokenIds.size(); ++i) {
@@ -85,6 +89,14 @@ bool writeAnalysisJson(std::FILE* out, const AnalysisJsonHeader& header, const A
             ",\"seq_len\":" + std::to_string(trace.seqLen());
     head += ",\"formulas\":{";
     bool first = true;
+    if (!header.attentionKind.empty()) {
+        // Every formula below reads A, the attention of this one stack.
+        head += "\"attention\":";
+        appendJsonString(head, "A = the " + header.attentionKind +
+                                   "'s self-attention (tokens = its input; analyses of cross-attention are not "
+                                   "defined: rollout and value norms chain a stack's square attention)");
+        first = false;
+    }
     for (const auto& [key, formula] : analysisFormulas()) {
         if (!first) head += ',';
         first = false;

@@ -1,5 +1,6 @@
 #include "bart_model.h"
 
+#include "attnviz/core/attention_kernel.h"
 #include "decoder_cache.h"
 #include "seq2seq_attention.h"
 
@@ -146,6 +147,9 @@ Status BartModel::encode(std::span<const std::int32_t> ids, const std::atomic<bo
         if (!attendHeads(in, trace.probs(l, 0), trace.hasScores() ? trace.rawScores(l, 0) : nullptr, context)) {
             trace.markNonFiniteScores(l, 0);
         }
+        if (trace.hasValueNorms()) {
+            recordLayerValueNorms(v, S, layer.self.out, c.encoder.nHeads, c.encoder.headDim, l, trace);
+        }
         linear(context, layer.self.out, o);
         x += o;
         layerNorm(x, layer.selfNorm.gain, layer.selfNorm.bias, eps);
@@ -201,6 +205,10 @@ Status BartModel::decode(std::span<const std::int32_t> ids, DecoderCache& cache,
     cache.length = keys;
     hidden = std::move(x);
     return {};
+}
+
+const Linear& BartModel::decoderSelfOutput(int layer) const {
+    return m_decoder[static_cast<std::size_t>(layer)].self.out;
 }
 
 void BartModel::logits(const RowMatrix& hidden, RowMatrix& out) const { linear(hidden, m_lmHead, out); }

@@ -28,6 +28,7 @@ protected:
     std::unique_ptr<DecoderCache> startDecoder(const RowMatrix& encoderOut, int capacity,
                                                const LayerMask& selfMask) const override;
     void logits(const RowMatrix& hidden, RowMatrix& out) const override;
+    const Linear& decoderSelfOutput(int layer) const override;
 
 private:
     struct Norm {

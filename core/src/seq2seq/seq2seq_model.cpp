@@ -1,5 +1,6 @@
 #include "attnviz/core/seq2seq_model.h"
 
+#include "attnviz/core/attention_kernel.h"
 #include "bart_model.h"
 #include "decoder_cache.h"
 #include "t5_model.h"
@@ -32,10 +33,11 @@ void prepareTrace(AttentionTrace& trace, int nLayers, MaskMode mask, MaskMode tr
 }  // namespace
 
 Status Seq2SeqModel::encodeSource(std::span<const std::int32_t> source, MaskMode mask, bool captureScores,
-                                  const std::atomic<bool>* cancel, AttentionTrace& trace, RowMatrix& hidden) const {
+                                  bool captureValueNorms, const std::atomic<bool>* cancel, AttentionTrace& trace,
+                                  RowMatrix& hidden) const {
     const Seq2SeqConfig& c = m_config;
     trace = AttentionTrace::forOverwrite(c.encoder.nLayers, c.encoder.nHeads, static_cast<int>(source.size()),
-                                         captureScores, false);
+                                         captureScores, captureValueNorms);
     prepareTrace(trace, c.encoder.nLayers, resolved(mask, MaskMode::bidirectional()), MaskMode::bidirectional(), source);
     if (Status s = encode(source, cancel, trace, hidden); !s) return s;
     if (const auto [layer, head] = trace.firstNonFiniteScores(); layer >= 0) {
@@ -100,13 +102,13 @@ Result<Seq2SeqTrace> Seq2SeqModel::run(std::span<const std::int32_t> source, std
     return guardAllocation(what, traceBytes, [&]() -> Result<Seq2SeqTrace> {
         Seq2SeqTrace trace;
         RowMatrix encoded;  // (S, dModel)
-        Status encodedOk = encodeSource(source, options.encoderMask, options.captureScores, options.cancel,
+        Status encodedOk = encodeSource(source, options.encoderMask, options.captureScores, options.captureValueNorms, options.cancel,
                                         trace.encoder, encoded);
         if (!encodedOk) return encodedOk.takeError();
         if (options.cancel != nullptr && options.cancel->load()) return cancelledError();
 
         trace.decoder = AttentionTrace::forOverwrite(c.decoder.nLayers, c.decoder.nHeads, static_cast<int>(T),
-                                                     options.captureScores, false);
+                                                     options.captureScores, options.captureValueNorms);
         prepareTrace(trace.decoder, c.decoder.nLayers, decoderMask, MaskMode::causal(), decoderInput);
         trace.cross = AttentionBlock(c.decoder.nLayers, c.decoder.nHeads, static_cast<int>(T), static_cast<int>(S));
         auto cache = startDecoder(encoded, static_cast<int>(T), trace.decoder.layerMask(0));
@@ -114,6 +116,11 @@ Result<Seq2SeqTrace> Seq2SeqModel::run(std::span<const std::int32_t> source, std
         Status s = decode(decoderInput, *cache, trace.decoder.probs(0, 0),
                           options.captureScores ? trace.decoder.rawScores(0, 0) : nullptr, trace.cross.data(), hidden);
         if (!s) return s.takeError();
+        for (int l = 0; options.captureValueNorms && l < c.decoder.nLayers; ++l) {
+            // The cache holds every decoder position's values.
+            recordLayerValueNorms(cache->layers[static_cast<std::size_t>(l)].selfV, static_cast<int>(T),
+                                  decoderSelfOutput(l), c.decoder.nHeads, c.decoder.headDim, l, trace.decoder);
+        }
         if (options.computeLogits) {
             RowMatrix rows;  // (logitRows, dModel)
             if (options.logitPositions.empty()) {

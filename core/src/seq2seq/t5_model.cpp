@@ -1,5 +1,6 @@
 #include "t5_model.h"
 
+#include "attnviz/core/attention_kernel.h"
 #include "decoder_cache.h"
 #include "seq2seq_attention.h"
 
@@ -126,6 +127,7 @@ Status T5Model::encode(std::span<const std::int32_t> ids, const std::atomic<bool
         if (!attendHeads(in, trace.probs(l, 0), trace.hasScores() ? trace.rawScores(l, 0) : nullptr, context)) {
             trace.markNonFiniteScores(l, 0);
         }
+        if (trace.hasValueNorms()) recordLayerValueNorms(v, S, layer.self.o, c.encoder.nHeads, c.encoder.headDim, l, trace);
         linear(context, layer.self.o, o);  // (S, dModel)
         x += o;
         feedForward(x, layer.ffnNorm, layer.ffn);
@@ -185,6 +187,8 @@ Status T5Model::decode(std::span<const std::int32_t> ids, DecoderCache& cache, f
     rmsNorm(x, m_decoderFinalNorm, eps, hidden);
     return {};
 }
+
+const Linear& T5Model::decoderSelfOutput(int layer) const { return m_decoder[static_cast<std::size_t>(layer)].self.o; }
 
 void T5Model::logits(const RowMatrix& hidden, RowMatrix& out) const {
     if (m_headScale == 1.0f) {

@@ -161,6 +161,7 @@ core::Result<std::shared_ptr<const Seq2SeqViews>> runSeq2SeqTokens(const core::S
     options.encoderMask = encoderMask;
     options.decoderMask = decoderMask;
     options.captureScores = true;  // the head view's steps of both self-attentions
+    options.captureValueNorms = true;  // value-weighted analyses of both self-attentions
     options.computeLogits = features.predictions;
     options.cancel = cancel;
     if (decoder && features.predictions && !decoder->empty()) {

@@ -29,6 +29,9 @@ struct AnalysisJsonHeader {
     std::string modelType;
     std::string requestedMask;            // as the user asked: "default", "causal", ...
     std::vector<std::string> tokenTexts;  // display text of each token
+    // Encoder-decoder models: which self-attention the trace is, "encoder"
+    // or "decoder" ("" for a model with one stack).
+    std::string attentionKind;
 };
 
 // (JSON key, formula) of every aggregate and statistic the exports carry.

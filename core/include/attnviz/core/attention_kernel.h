@@ -41,4 +41,11 @@ struct HeadLayout {
 void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, int layer,
                         AttentionTrace& trace, RowMatrix& context, const Linear* outProjection = nullptr);
 
+// The value norms ||v_j W_O^h|| of `layer` for every head h and key j <
+// `keys`, into the trace (which must record them): v holds every head's
+// values side by side (at least keys rows, nHeads headDim columns),
+// `outProjection` maps nHeads headDim -> dModel.
+void recordLayerValueNorms(const RowMatrix& v, int keys, const Linear& outProjection, int nHeads, int headDim,
+                           int layer, AttentionTrace& trace);
+
 }  // namespace attnviz::core

@@ -32,6 +32,7 @@ struct Seq2SeqRunOptions {
     MaskMode encoderMask;  // Default: bidirectional (as trained)
     MaskMode decoderMask;  // Default: causal (as trained)
     bool captureScores = false;  // pre-softmax scores of both self-attentions
+    bool captureValueNorms = false;  // ||v_j W_O^h|| of both self-attentions
     bool computeLogits = false;  // the LM head at the decoder positions
     std::vector<int> logitPositions;  // with computeLogits: these decoder positions; empty = all
     const std::atomic<bool>* cancel = nullptr;  // stop between layers
@@ -92,8 +93,9 @@ public:
 protected:
     explicit Seq2SeqModel(Seq2SeqConfig config) : m_config(std::move(config)) {}
 
-    // The encoder over `ids`: writes trace's probabilities (and scores when
-    // the trace has them) and the final hidden states (S, dModel).
+    // The encoder over `ids`: writes trace's probabilities (and scores and
+    // value norms when the trace has them) and the final hidden states
+    // (S, dModel).
     virtual Status encode(std::span<const std::int32_t> ids, const std::atomic<bool>* cancel, AttentionTrace& trace,
                           RowMatrix& hidden) const = 0;
     // Decoder rows for `ids` at positions [cache.length, cache.length + n):
@@ -109,12 +111,14 @@ protected:
                                                        const LayerMask& selfMask) const = 0;
     // logits (rows, vocab) of decoder hidden states (rows, dModel).
     virtual void logits(const RowMatrix& hidden, RowMatrix& out) const = 0;
+    // W_O of decoder layer `layer`'s self-attention (Hd headDim -> dModel).
+    virtual const Linear& decoderSelfOutput(int layer) const = 0;
 
 private:
     Status checkIds(std::span<const std::int32_t> ids, const char* what) const;
     // The encoder trace of `source` under `mask` (Default: bidirectional),
     // encoded into `hidden` (S, dModel); NaN or Inf scores are an error.
-    Status encodeSource(std::span<const std::int32_t> source, MaskMode mask, bool captureScores,
+    Status encodeSource(std::span<const std::int32_t> source, MaskMode mask, bool captureScores, bool captureValueNorms,
                         const std::atomic<bool>* cancel, AttentionTrace& trace, RowMatrix& hidden) const;
 
     Seq2SeqConfig m_config;
