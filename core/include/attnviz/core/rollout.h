@@ -16,6 +16,11 @@ inline constexpr std::string_view kRolloutFormula =
     "R = B_{L-1} * ... * B_1 * B_0 with B_l = rownorm(0.5 * mean_h(A_lh) + 0.5 * I)  "
     "(Abnar & Zuidema 2020; row i of R: how much each input token j reaches position i; rows sum to 1)";
 
+using DoubleMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// B_l of `layer`: (seqLen, seqLen) in double, rows sum to 1.
+DoubleMatrix residualMixing(const AttentionTrace& trace, int layer);
+
 // R over layers 0..lastLayer (all layers when lastLayer < 0), computed in
 // double precision. (seqLen, seqLen), row = query position, column = input token.
 RowMatrix attentionRollout(const AttentionTrace& trace, int lastLayer = -1);

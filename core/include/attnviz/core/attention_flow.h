@@ -1,0 +1,37 @@
+// Attention flow (Abnar & Zuidema 2020): rollout's layer graph read as a
+// flow network. Node (l, t) is token t's state after layer l (l = 0: the
+// input); the edge (l + 1, a) -> (l, b) carries at most B_l[a][b], the
+// residual-mixed attention of rollout. Position i's flow from input token j
+// is the most that can run from (L, i) to (0, j), the row then scaled to sum
+// to 1. Unlike rollout, which multiplies the layers' mixtures, it takes the
+// bottleneck path through them.
+//
+//   auto f = attentionFlow(trace);   // (seqLen, seqLen), rows sum to 1
+#pragma once
+
+#include "attnviz/core/attention_trace.h"
+#include "attnviz/core/ops.h"
+#include "attnviz/core/result.h"
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+namespace attnviz::core {
+
+inline constexpr std::string_view kAttentionFlowFormula =
+    "F[i][j] = maxflow((L, i) -> (0, j)) / sum_k maxflow((L, i) -> (0, k)) in the graph of nodes (l, t), token t "
+    "after layer l (l = 0: the input), with edges (l+1, a) -> (l, b) of capacity B_l[a][b], "
+    "B_l = rownorm(0.5 * mean_h(A_lh) + 0.5 * I) as in rollout (Abnar & Zuidema 2020; rows sum to 1)";
+
+// F over layers 0..lastLayer (all layers when lastLayer < 0), in double
+// precision: (seqLen, seqLen), row = query position, column = input token.
+// It solves seqLen^2 maximum-flow problems; `cancel` is polled between rows.
+Result<RowMatrix> attentionFlow(const AttentionTrace& trace, int lastLayer = -1,
+                                const std::atomic<bool>* cancel = nullptr);
+
+// A rough count of the work attentionFlow does (edge visits), for callers
+// that refuse or warn about long inputs: layers x seqLen^4.
+std::uint64_t attentionFlowWork(int layers, int seqLen);
+
+}  // namespace attnviz::core
