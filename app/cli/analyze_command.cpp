@@ -7,6 +7,7 @@
 #include "seq2seq_input.h"
 
 #include "attnviz/core/analysis_json.h"
+#include "attnviz/core/attention_flow.h"
 #include "attnviz/core/head_search.h"
 #include "attnviz/core/head_stats.h"
 
@@ -73,6 +74,7 @@ int runAnalyze(const std::vector<std::string>& argv) {
     specs.push_back({"--csv", false});
     specs.push_back({"-o"});
     specs.push_back({"--attention"});
+    specs.push_back({"--flow", false});
     for (const auto& spec : seq2seqOptions()) specs.push_back(spec);
     for (const char* option : {"--max-new-tokens", "--temperature", "--top-k", "--seed"}) specs.push_back({option});
     auto args = ArgParser::parse(argv, specs);
@@ -147,10 +149,17 @@ int runAnalyze(const std::vector<std::string>& argv) {
     }
 
     if (args->has("--csv")) {
+        if (args->has("--flow")) return fail("--flow goes with the JSON output; drop --csv");
         return writeOutput(args->value("-o"), [&](std::FILE* f) { return core::writeHeadStatsCsv(f, stats); });
     }
+    std::optional<core::RowMatrix> flow;
+    if (args->has("--flow")) {
+        auto computed = core::attentionFlow(trace);
+        if (!computed) return fail(computed.error());
+        flow = std::move(computed.value());
+    }
     return writeOutput(args->value("-o"), [&](std::FILE* f) {
-        return core::writeAnalysisJson(f, analysed.header, trace, stats, analysed.induction);
+        return core::writeAnalysisJson(f, analysed.header, trace, stats, analysed.induction, flow ? &*flow : nullptr);
     });
 }
 

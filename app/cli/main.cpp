@@ -31,7 +31,7 @@ commands:
              read a trace file (docs/trace-format.md; attnviz-cli attention --format trace,
              tools/hf_trace.py) in place of --model and the input; the mask and tokens are the file's
   analyze    --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
-             [--mask M] [--sort STAT] [--csv] [-o FILE]
+             [--mask M] [--sort STAT] [--csv] [--flow] [-o FILE]
              encoder-decoder models: [--target TGT | --decoder-ids 4,5,6] [--decoder-mask M]
              [--attention encoder|decoder (encoder)]: the analyses of that stack's self-attention
              ("attention_kind"); without a target, of the run over the generated text
@@ -79,7 +79,8 @@ attention JSON: row = query, column = key; with --scores, masked scores are null
   them, default the first token). A mask override changes the direction and keeps local
   layers local: causal on a symmetric window keeps its left half, bidirectional mirrors a
   causal window; window:N replaces every layer's window.
-analyze JSON: {"tokens", "mean_heads" [L][T][T], "rollout" [T][T], "value_norms" [L][H][T][T],
+analyze JSON: {"tokens", "mean_heads" [L][T][T], "rollout" [T][T], "attention_flow" [T][T] (with --flow;
+  T^2 maximum flows: seconds at 64 tokens, minutes at 128; else null), "value_norms" [L][H][T][T],
   "head_stats" [{"layer", "head", "entropy", "mean_distance", "sink", "prev_token", "diagonal",
   "induction"}], "formulas" {name: definition}, "induction_seed", "induction_repeat_length",
   "induction_ids"}; undefined statistics are null. --csv prints the head_stats table instead

@@ -9,6 +9,7 @@
 #include "attnviz/core/head_stats.h"
 #include "attnviz/core/induction.h"
 #include "attnviz/core/model.h"
+#include "attnviz/core/attention_flow.h"
 #include "attnviz/core/rollout.h"
 #include "attnviz/core/value_weighted.h"
 
@@ -147,6 +148,17 @@ void TestAnalyzeCli::jsonSchemaAndNumbers() {
         QVERIFY2(f.contains(key) && f[key].is_string() && !f[key].get<std::string>().empty(), key);
     }
     QCOMPARE(f["rollout"].get<std::string>(), std::string(core::kRolloutFormula));
+    QCOMPARE(f["attention_flow"].get<std::string>(), std::string(core::kAttentionFlowFormula));
+    QVERIFY(j["attention_flow"].is_null());  // only with --flow
+
+    // --flow: the core's attention flow of the same run, carried unchanged.
+    const auto withFlow = runCli({"analyze", "--model", m_gpt2, "--ids", "3,1,4,1,5", "--mask", "bidirectional", "--flow"});
+    QCOMPARE(withFlow.exitCode, 0);
+    const auto jf = nlohmann::json::parse(withFlow.out.toStdString());
+    ATTNVIZ_UNWRAP(flow, core::attentionFlow(*trace));
+    QCOMPARE(jf["attention_flow"].size(), std::size_t(5));
+    for (int i = 0; i < 5; ++i)
+        for (int k = 0; k < 5; ++k) QVERIFY(near(jf["attention_flow"][i][k], flow(i, k)));
 }
 
 void TestAnalyzeCli::csvTable() {
@@ -233,6 +245,8 @@ void TestAnalyzeCli::errorsAreOneLine_data() {
     QTest::newRow("missing model") << QStringList{"analyze", "--ids", "1"} << "--model";
     QTest::newRow("unknown option") << QStringList{"analyze", "--model", "MODEL", "--ids", "1", "--scores"}
                                     << "unknown option '--scores'";
+    QTest::newRow("flow with csv") << QStringList{"analyze", "--model", "MODEL", "--ids", "1", "--csv", "--flow"}
+                                   << "--flow goes with the JSON output";
     QTest::newRow("bad sort") << QStringList{"analyze", "--model", "MODEL", "--ids", "1", "--sort", "entropyy"}
                               << "unknown statistic 'entropyy'";
     QTest::newRow("bad mask") << QStringList{"analyze", "--model", "MODEL", "--ids", "1", "--mask", "sideways"}

@@ -1,5 +1,7 @@
 #include "attnviz/core/analysis_json.h"
 
+#include "attnviz/core/attention_flow.h"
+
 #include "attnviz/core/aggregates.h"
 #include "attnviz/core/head_search.h"
 #include "attnviz/core/rollout.h"
@@ -54,6 +56,7 @@ std::vector<std::pair<std::string_view, std::string_view>> analysisFormulas() {
         {"max_heads", kMaxOverHeadsFormula},
         {"mean_layers", kMeanOverLayersFormula},
         {"rollout", kRolloutFormula},
+        {"attention_flow", kAttentionFlowFormula},
         {"value_norms", kValueWeightedFormula},
         {"value_norms_normalized", kValueWeightedNormalizedFormula},
         {"head_similarity", kHeadSimilarityFormula},
@@ -64,7 +67,7 @@ std::vector<std::pair<std::string_view, std::string_view>> analysisFormulas() {
 }
 
 bool writeAnalysisJson(std::FILE* out, const AnalysisJsonHeader& header, const AttentionTrace& trace,
-                       std::span<const HeadStats> stats, const InductionSequence* induction) {
+                       std::span<const HeadStats> stats, const InductionSequence* induction, const RowMatrix* flow) {
     std::string head = "{\"model\":";
     appendJsonString(head, header.model);
     head += ",\"model_type\":";
@@ -122,6 +125,9 @@ bool writeAnalysisJson(std::FILE* out, const AnalysisJsonHeader& header, const A
     }
     std::fputs("],\"rollout\":", out);
     writeMatrix(out, attentionRollout(trace));
+    std::fputs(",\"attention_flow\":", out);
+    if (flow != nullptr) writeMatrix(out, *flow);
+    else std::fputs("null", out);
     std::fputs(",\"value_norms\":", out);
     if (trace.hasValueNorms()) writeValueNorms(out, trace);
     else std::fputs("null", out);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "attnviz/core/attention_trace.h"
+#include "attnviz/core/ops.h"
 #include "attnviz/core/head_stats.h"
 #include "attnviz/core/induction.h"
 
@@ -38,9 +39,12 @@ struct AnalysisJsonHeader {
 std::vector<std::pair<std::string_view, std::string_view>> analysisFormulas();
 
 // `induction` is the sequence the induction scores in `stats` came from, or
-// null when induction was not measured. Returns false on a write error.
+// null when induction was not measured; `flow` (seqLen, seqLen) the
+// attention flow when it was computed (attentionFlow), else null.
+// Returns false on a write error.
 bool writeAnalysisJson(std::FILE* out, const AnalysisJsonHeader& header, const AttentionTrace& trace,
-                       std::span<const HeadStats> stats, const InductionSequence* induction);
+                       std::span<const HeadStats> stats, const InductionSequence* induction,
+                       const RowMatrix* flow = nullptr);
 
 // "layer,head,entropy,mean_distance,sink,prev_token,diagonal,induction" and
 // one row per entry in the given order; NaN is an empty field.
