@@ -21,6 +21,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QEventLoop>
 #include <QFileInfo>
 
 #include <cstdio>
@@ -40,7 +41,7 @@ struct ExportSettings {
     std::vector<ui::HeadRef> heads;
     bool steps = false;
     ui::DifferenceView::Source source = ui::DifferenceView::Source::MaskVsDefault;
-    int rolloutLast = -1;  // rollout through this layer; -1: all
+    int rolloutLast = -1;  // rollout and flow through this layer; -1: all
 };
 
 bool isAggregate(const QString& view) { return ui::analysisKindFromName(view).has_value(); }
@@ -74,6 +75,11 @@ std::unique_ptr<ui::PlotView> makeView(const ExportSettings& s, std::shared_ptr<
     }
     view->setViewStyle(s.style);
     view->setResult(std::move(result));
+    if (auto* analysis = dynamic_cast<ui::AnalysisView*>(view.get())) {
+        // Attention flow is computed off the GUI thread: wait for it.
+        analysis->ensureCurrent();
+        while (analysis->flowPending()) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
+    }
     return view;
 }
 
@@ -253,7 +259,9 @@ int runExport(const std::vector<std::string>& argv) {
     auto layer = args->intValue("--layer", 0, 0, nLayers - 1);
     if (!layer) return fail(layer.error());
     // Rollout reads --layer as its last layer; without it, every layer.
-    if (s.view == QLatin1String("rollout") && args->has("--layer")) s.rolloutLast = *layer;
+    if ((s.view == QLatin1String("rollout") || s.view == QLatin1String("flow")) && args->has("--layer")) {
+        s.rolloutLast = *layer;
+    }
     auto head = args->intValue("--head", 0, -1, nHeads - 1);
     if (!head) return fail(head.error());
     s.head = {*layer, *head};

@@ -198,11 +198,13 @@ void TestCliExport::aggregatesSameAsGui() {
     window->controls()->setHead({layer, head});
     emit window->controls()->headChanged({layer, head});
     QStringList layerArgs{"--layer", QString::number(layer), "--head", QString::number(head)};
-    if (view == QLatin1String("rollout")) {
-        page->rolloutSpin()->setValue(layer);  // rollout: layers 0..L (here the last layer is 1)
+    if (view == QLatin1String("rollout") || view == QLatin1String("flow")) {
+        page->rolloutSpin()->setValue(layer);  // rollout, flow: layers 0..L (here the last layer is 1)
         if (layer == 1) layerArgs.clear();     // the CLI's default: every layer
     }
     ui::AnalysisView* target = page->view();
+    target->ensureCurrent();
+    QTRY_VERIFY_WITH_TIMEOUT(!target->flowPending(), 20000);  // flow is computed off the GUI thread
     QVERIFY2(target->exportProblem().isEmpty(), qPrintable(target->exportProblem()));
     const auto fmt = *ui::exportFormatFromName(format);
     const QString guiPath = m_out.filePath(QStringLiteral("%1-%2-gui.%3").arg(view, QTest::currentDataTag(), format));

@@ -7,6 +7,7 @@
 #include "support/verify_result.h"
 
 #include "attnviz/core/aggregates.h"
+#include "attnviz/core/attention_flow.h"
 #include "attnviz/core/rollout.h"
 #include "attnviz/core/value_weighted.h"
 #include "attnviz/ui/export/exporters.h"
@@ -37,6 +38,7 @@ core::RowMatrix expectedMatrix(const core::AttentionTrace& trace, ui::AnalysisKi
     case ui::AnalysisKind::MaxOverHeads: return core::maxOverHeads(trace, layer);
     case ui::AnalysisKind::MeanOverLayers: return core::meanOverLayers(trace);
     case ui::AnalysisKind::Rollout: return core::attentionRollout(trace, layer);
+    case ui::AnalysisKind::Flow: return *core::attentionFlow(trace, layer);
     case ui::AnalysisKind::ValueNorms: return *core::valueWeightedNorms(trace, layer, head);
     case ui::AnalysisKind::ValueNormsNormalized: return *core::valueWeightedNormsNormalized(trace, layer, head);
     }
@@ -79,6 +81,7 @@ private slots:
     void formulaInExports();
     void layerMeansCarryTheirFormula();
     void pageControls();
+    void flowFollowsTheLatestRun();
 
 private:
     QTemporaryDir m_tmp;
@@ -115,6 +118,11 @@ void TestAnalysisViews::cellsEqualCore() {
     // Rollout reads its own depth: layers 0..layer.
     view.setRolloutLastLayer(layer);
     view.setResult(result);
+    if (kind == ui::AnalysisKind::Flow) {
+        // Computed off the GUI thread: a message first, the map when done.
+        QVERIFY(view.flowPending() || view.message().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(!view.flowPending(), 20000);
+    }
     QVERIFY2(view.message().isEmpty(), qPrintable(view.message()));
     QCPColorMap* map = view.colorMap();
     QVERIFY(map != nullptr);
@@ -191,6 +199,7 @@ void TestAnalysisViews::formulaInTooltipAndFigure() {
         ui::AnalysisView view;
         view.setKind(kind);
         view.setResult(result);
+        QTRY_VERIFY_WITH_TIMEOUT(!view.flowPending(), 20000);
         const QString formula = ui::analysisFormula(kind);
         QVERIFY(!formula.isEmpty());
         // Wrapped into lines: compare with the whitespace collapsed.
@@ -201,6 +210,7 @@ void TestAnalysisViews::formulaInTooltipAndFigure() {
     QCOMPARE(ui::analysisFormula(ui::AnalysisKind::Rollout), ui::toQString(core::kRolloutFormula));
     QCOMPARE(ui::analysisFormula(ui::AnalysisKind::ValueNorms), ui::toQString(core::kValueWeightedFormula));
     QCOMPARE(ui::analysisFormula(ui::AnalysisKind::MeanOverLayers), ui::toQString(core::kMeanOverLayersFormula));
+    QCOMPARE(ui::analysisFormula(ui::AnalysisKind::Flow), ui::toQString(core::kAttentionFlowFormula));
 }
 
 void TestAnalysisViews::formulaInExports() {
@@ -276,6 +286,32 @@ void TestAnalysisViews::pageControls() {
     QCOMPARE(page.view()->rolloutLastLayer(), 2);
     page.rolloutSpin()->setValue(4);
     QCOMPARE(page.view()->rolloutLastLayer(), -1);
+}
+
+void TestAnalysisViews::flowFollowsTheLatestRun() {
+    // A run that arrives while the flow of the previous one is computed:
+    // the view shows the new run's flow, never the old one's.
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(first, test::runIds(model, {5, 17, 2, 33, 8, 9, 10, 11, 12, 13, 14, 15}));
+    ATTNVIZ_UNWRAP(second, test::runIds(model, {7, 1, 4}));
+    ui::AnalysisView view;
+    view.setKind(ui::AnalysisKind::Flow);
+    view.setResult(first);
+    view.setResult(second);
+    QTRY_VERIFY_WITH_TIMEOUT(!view.flowPending(), 20000);
+    QVERIFY2(view.message().isEmpty(), qPrintable(view.message()));
+    QCPColorMap* map = view.colorMap();
+    QVERIFY(map != nullptr);
+    QCOMPARE(map->data()->keySize(), 3);
+    ATTNVIZ_UNWRAP(expected, core::attentionFlow(*second->trace));
+    for (int q = 0; q < 3; ++q) {
+        for (int k = 0; k < 3; ++k) QCOMPARE(test::cellAt(map, q, k), static_cast<double>(expected(q, k)));
+    }
+    // And it is kept: going back to rollout and to flow does not recompute.
+    view.setKind(ui::AnalysisKind::Rollout);
+    view.setKind(ui::AnalysisKind::Flow);
+    QVERIFY(!view.flowPending());
+    QVERIFY(view.colorMap() != nullptr);
 }
 
 QTEST_MAIN(TestAnalysisViews)

@@ -22,7 +22,7 @@ AnalysisPage::AnalysisPage(QWidget* parent) : QWidget(parent) {
     m_rolloutLayers = new QSpinBox(this);
     m_rolloutLayers->setObjectName(QStringLiteral("rolloutLayers"));
     m_rolloutLayers->setPrefix(QStringLiteral("L"));
-    m_rolloutLayers->setToolTip(tr("Rollout multiplies the layers 0..L (the last layer: the whole model)"));
+    m_rolloutLayers->setToolTip(tr("Rollout and flow chain the layers 0..L (the last layer: the whole model)"));
     m_usesHead = new QLabel(this);
     m_usesHead->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
 
@@ -67,7 +67,7 @@ void AnalysisPage::setLayerCount(int nLayers) {
 
 void AnalysisPage::updateControls() {
     const auto kind = static_cast<AnalysisKind>(m_kind->currentData().toInt());
-    const bool rollout = kind == AnalysisKind::Rollout;
+    const bool rollout = analysisChainsLayers(kind);
     m_rolloutLabel->setVisible(rollout);
     m_rolloutLayers->setVisible(rollout);
     m_kind->setToolTip(wrapToolTip(analysisFormula(kind)));

@@ -1,6 +1,7 @@
 #include "attnviz/ui/views/analysis_kind.h"
 
 #include "attnviz/core/aggregates.h"
+#include "attnviz/core/attention_flow.h"
 #include "attnviz/core/rollout.h"
 #include "attnviz/core/value_weighted.h"
 
@@ -42,6 +43,7 @@ QString analysisKindName(AnalysisKind kind) {
     case AnalysisKind::MaxOverHeads: return QStringLiteral("max-heads");
     case AnalysisKind::MeanOverLayers: return QStringLiteral("mean-layers");
     case AnalysisKind::Rollout: return QStringLiteral("rollout");
+    case AnalysisKind::Flow: return QStringLiteral("flow");
     case AnalysisKind::ValueNorms: return QStringLiteral("value-norms");
     case AnalysisKind::ValueNormsNormalized: return QStringLiteral("value-norms-normalized");
     }
@@ -67,6 +69,7 @@ QString analysisKindLabel(AnalysisKind kind) {
     case AnalysisKind::MaxOverHeads: return QStringLiteral("Max over heads");
     case AnalysisKind::MeanOverLayers: return QStringLiteral("Mean over layers");
     case AnalysisKind::Rollout: return QStringLiteral("Attention rollout");
+    case AnalysisKind::Flow: return QStringLiteral("Attention flow");
     case AnalysisKind::ValueNorms: return QStringLiteral("Value-weighted norms");
     case AnalysisKind::ValueNormsNormalized: return QStringLiteral("Value-weighted norms, row-normalised");
     }
@@ -79,6 +82,7 @@ QString analysisFormula(AnalysisKind kind) {
     case AnalysisKind::MaxOverHeads: return toQString(core::kMaxOverHeadsFormula);
     case AnalysisKind::MeanOverLayers: return toQString(core::kMeanOverLayersFormula);
     case AnalysisKind::Rollout: return toQString(core::kRolloutFormula);
+    case AnalysisKind::Flow: return toQString(core::kAttentionFlowFormula);
     case AnalysisKind::ValueNorms: return toQString(core::kValueWeightedFormula);
     case AnalysisKind::ValueNormsNormalized: return toQString(core::kValueWeightedNormalizedFormula);
     }
@@ -91,6 +95,7 @@ QString analysisValueName(AnalysisKind kind) {
     case AnalysisKind::MaxOverHeads: return QStringLiteral("max attention");
     case AnalysisKind::MeanOverLayers: return QStringLiteral("mean attention");
     case AnalysisKind::Rollout: return QStringLiteral("rollout");
+    case AnalysisKind::Flow: return QStringLiteral("share of flow");
     case AnalysisKind::ValueNorms: return QStringLiteral("\u2016a\u00b7f(x)\u2016");
     case AnalysisKind::ValueNormsNormalized: return QStringLiteral("share of row");
     }
@@ -102,6 +107,8 @@ bool analysisUsesLayer(AnalysisKind kind) { return kind != AnalysisKind::MeanOve
 bool analysisUsesHead(AnalysisKind kind) {
     return kind == AnalysisKind::ValueNorms || kind == AnalysisKind::ValueNormsNormalized;
 }
+
+bool analysisChainsLayers(AnalysisKind kind) { return kind == AnalysisKind::Rollout || kind == AnalysisKind::Flow; }
 
 bool analysisIsBounded(AnalysisKind kind) { return kind != AnalysisKind::ValueNorms; }
 
@@ -123,6 +130,11 @@ core::Result<Matrix> analysisMatrix(const core::AttentionTrace& trace, AnalysisK
     case AnalysisKind::MaxOverHeads: return fromCore(core::maxOverHeads(trace, head.layer));
     case AnalysisKind::MeanOverLayers: return fromCore(core::meanOverLayers(trace));
     case AnalysisKind::Rollout: return fromCore(core::attentionRollout(trace, head.layer));
+    case AnalysisKind::Flow: {
+        auto flow = core::attentionFlow(trace, head.layer);
+        if (!flow) return flow.takeError();
+        return fromCore(*flow);
+    }
     case AnalysisKind::ValueNorms:
     case AnalysisKind::ValueNormsNormalized: {
         if (head.head < 0 || head.head >= trace.nHeads()) {

@@ -1,5 +1,6 @@
 #include "attnviz/ui/views/analysis_view.h"
 
+#include "attnviz/core/attention_flow.h"
 #include "attnviz/core/trace_file.h"
 
 #include "plot/heatmap_panels.h"
@@ -8,6 +9,12 @@
 #include "plot/stretch.h"
 #include "plot/token_ticker.h"
 #include "plot/view_data.h"
+
+#include <QApplication>
+#include <QPointer>
+
+#include <atomic>
+#include <thread>
 
 namespace attnviz::ui {
 namespace {
@@ -28,7 +35,51 @@ struct AnalysisView::Impl {
     mutable AnalysisKind sharedKind = AnalysisKind::Rollout;
     mutable bool sharedHide = false;
     mutable float sharedValue = 0.0f;
+
+    // Attention flow solves seqLen^2 maximum flows, too slow for the GUI
+    // thread past a few dozen tokens: a worker thread computes it, the view
+    // says so meanwhile and redraws when it is done.
+    std::shared_ptr<const core::AttentionTrace> flowTrace;  // what `flow` / the running job is of
+    int flowLayer = -1;
+    std::optional<Matrix> flow;
+    QString flowError;
+    std::shared_ptr<std::atomic<bool>> flowCancel;  // of the running job, null when none runs
+
+    ~Impl() {
+        if (flowCancel) flowCancel->store(true);
+    }
 };
+
+void AnalysisView::startFlow(const std::shared_ptr<const core::AttentionTrace>& trace, int lastLayer) {
+    if (d->flowCancel) d->flowCancel->store(true);  // a job for another run or layer
+    d->flowTrace = trace;
+    d->flowLayer = lastLayer;
+    d->flow.reset();
+    d->flowError.clear();
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    d->flowCancel = cancel;
+    QPointer<AnalysisView> self(this);
+    std::thread([self, trace, lastLayer, cancel] {
+        auto flow = core::attentionFlow(*trace, lastLayer, cancel.get());
+        if (cancel->load()) return;
+        QMetaObject::invokeMethod(qApp, [self, trace, lastLayer, cancel, flow = std::move(flow)]() mutable {
+            if (!self || cancel->load() || self->d->flowTrace != trace || self->d->flowLayer != lastLayer) return;
+            self->d->flowCancel.reset();
+            if (flow) {
+                Matrix m(static_cast<int>(flow->rows()), static_cast<int>(flow->cols()));
+                for (int i = 0; i < m.rows(); ++i) {
+                    for (int j = 0; j < m.cols(); ++j) m.at(i, j) = (*flow)(i, j);
+                }
+                self->d->flow = std::move(m);
+            } else {
+                self->d->flowError = QString::fromStdString(flow.error());
+            }
+            self->redraw();
+        }, Qt::QueuedConnection);
+    }).detach();
+}
+
+bool AnalysisView::flowPending() const { return d->flowCancel != nullptr; }
 
 AnalysisView::AnalysisView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -61,17 +112,17 @@ void AnalysisView::setKind(AnalysisKind kind) {
 void AnalysisView::setHead(HeadRef head) {
     if (head == m_head) return;
     m_head = head;
-    if (analysisUsesLayer(m_kind) && m_kind != AnalysisKind::Rollout) redraw();
+    if (analysisUsesLayer(m_kind) && !analysisChainsLayers(m_kind)) redraw();
 }
 
 void AnalysisView::setRolloutLastLayer(int lastLayer) {
     if (lastLayer == m_rolloutLast) return;
     m_rolloutLast = lastLayer;
-    if (m_kind == AnalysisKind::Rollout) redraw();
+    if (analysisChainsLayers(m_kind)) redraw();
 }
 
 HeadRef AnalysisView::matrixHead(int nLayers) const {
-    if (m_kind == AnalysisKind::Rollout) {
+    if (analysisChainsLayers(m_kind)) {
         return {m_rolloutLast < 0 || m_rolloutLast >= nLayers ? nLayers - 1 : m_rolloutLast, 0};
     }
     return {std::clamp(m_head.layer, 0, std::max(0, nLayers - 1)), m_head.head};
@@ -91,7 +142,7 @@ float AnalysisView::sharedMaximum(const SessionResult& r) const {
         for (int l = 0; l < trace.nLayers(); ++l) {
             for (int h = 0; h < trace.nHeads(); ++h) consider({l, h});
         }
-    } else if (analysisUsesLayer(m_kind) && m_kind != AnalysisKind::Rollout) {
+    } else if (analysisUsesLayer(m_kind) && !analysisChainsLayers(m_kind)) {
         for (int l = 0; l < trace.nLayers(); ++l) consider({l, 0});
     } else {
         consider(matrixHead(trace.nLayers()));
@@ -116,7 +167,22 @@ void AnalysisView::rebuild() {
         return;
     }
     const HeadRef at = matrixHead(trace.nLayers());
-    auto full = analysisMatrix(trace, m_kind, at);
+    core::Result<Matrix> full = core::makeError(core::ErrorCode::Internal, "");
+    if (m_kind == AnalysisKind::Flow) {
+        if (d->flowTrace != r->trace || d->flowLayer != at.layer) startFlow(r->trace, at.layer);
+        if (flowPending()) {
+            setFormula(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), analysisFormula(m_kind)));
+            setMessage(tr("Computing attention flow over layers 0..%1: %2 x %2 maximum flows (about a second at 64 "
+                          "tokens, a minute or more past 150)…")
+                           .arg(at.layer)
+                           .arg(trace.seqLen()));
+            return;
+        }
+        if (d->flow) full = *d->flow;
+        else full = core::makeError(core::ErrorCode::InvalidInput, d->flowError.toStdString());
+    } else {
+        full = analysisMatrix(trace, m_kind, at);
+    }
     if (!full) {
         setFormula(QString());
         if (!r->run->traceFile.empty() && !trace.hasValueNorms()) {
@@ -148,7 +214,10 @@ void AnalysisView::rebuild() {
     QString rangeNote;
     switch (style.range) {
     case RangeMode::Head: break;
-    case RangeMode::Shared: upper = sharedMaximum(*r); break;
+    case RangeMode::Shared:
+        // Flow is computed for one layer range at a time; its rows sum to 1.
+        if (m_kind != AnalysisKind::Flow) upper = sharedMaximum(*r);
+        break;
     case RangeMode::Fixed:
         if (analysisIsBounded(m_kind)) {
             upper = 1.0;
@@ -181,6 +250,11 @@ void AnalysisView::rebuild() {
         what = at.layer == trace.nLayers() - 1
                    ? QStringLiteral("attention rollout over all %1 layers").arg(trace.nLayers())
                    : QStringLiteral("attention rollout over layers 0..%1").arg(at.layer);
+        break;
+    case AnalysisKind::Flow:
+        what = at.layer == trace.nLayers() - 1
+                   ? QStringLiteral("attention flow through all %1 layers").arg(trace.nLayers())
+                   : QStringLiteral("attention flow through layers 0..%1").arg(at.layer);
         break;
     case AnalysisKind::ValueNorms:
     case AnalysisKind::ValueNormsNormalized:

@@ -1,5 +1,5 @@
 // One aggregate of the run as a heatmap (the head view's panel): attention
-// rollout, value-weighted norms (raw or row-normalised), or the mean / max
+// rollout, attention flow, value-weighted norms (raw or row-normalised), or the mean / max
 // over heads or layers. The figure carries the aggregate's formula under its
 // title, and the hover tooltip repeats it.
 #pragma once
@@ -28,6 +28,10 @@ public:
     void setRolloutLastLayer(int lastLayer);
     int rolloutLastLayer() const { return m_rolloutLast; }
 
+    // True while attention flow is being computed (off the GUI thread); the
+    // view redraws when it is done.
+    bool flowPending() const;
+
     // The heatmap (null while the view shows a message).
     QCPColorMap* colorMap() const;
     // The hover text of a shown cell.
@@ -48,6 +52,7 @@ private:
     // What the matrix call reads for the current kind.
     HeadRef matrixHead(int nLayers) const;
     float sharedMaximum(const SessionResult& result) const;
+    void startFlow(const std::shared_ptr<const core::AttentionTrace>& trace, int lastLayer);
 
     struct Impl;
     std::unique_ptr<Impl> d;
