@@ -20,6 +20,7 @@
 
 #include <QDir>
 #include "window/export_dialog.h"
+#include "window/help_window.h"
 #include "window/model_drop.h"
 #include "window/trace_drop.h"
 #include "window/model_list.h"
@@ -156,6 +157,7 @@ void MainWindow::wire() {
     connect(m_menus, &WindowMenus::modelsWindowRequested, this, &MainWindow::showModelsWindow);
     connect(m_menus, &WindowMenus::exportRequested, this, &MainWindow::exportCurrentView);
     connect(m_menus, &WindowMenus::viewRequested, m_tabs, &QTabWidget::setCurrentIndex);
+    connect(m_menus, &WindowMenus::helpRequested, this, &MainWindow::showHelp);
     connect(m_input, &InputPanel::textChanged, m_session, &SessionModel::setText);
     connect(m_input, &InputPanel::pairTextChanged, m_session, &SessionModel::setPairText);
     connect(m_input, &InputPanel::pairEnabledChanged, m_session, &SessionModel::setPairEnabled);
@@ -321,6 +323,24 @@ ModelsWindow* MainWindow::modelsWindow() {
 
 void MainWindow::showModelsWindow() {
     ModelsWindow* w = modelsWindow();
+    w->show();
+    w->raise();
+    w->activateWindow();
+}
+
+HelpWindow* MainWindow::helpWindow() {
+    if (!m_helpWindow) m_helpWindow = new HelpWindow(this);
+    return m_helpWindow;
+}
+
+void MainWindow::showHelp(const QString& topic) {
+    QString page = topic;
+    if (page.isEmpty()) {
+        const PlotView* view = m_tabs->currentView();
+        page = helpTopicForView(view ? view->viewName() : QString());
+    }
+    HelpWindow* w = helpWindow();
+    w->showTopic(page);
     w->show();
     w->raise();
     w->activateWindow();

@@ -1,6 +1,7 @@
 #include "window/window_menus.h"
 
 #include "window/default_models.h"
+#include "window/help_window.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -82,6 +83,14 @@ void WindowMenus::buildViewMenu(const QStringList& viewNames, QAction* statsTogg
 
 void WindowMenus::buildHelpMenu() {
     QMenu* help = m_window->menuBar()->addMenu(tr("&Help"));
+    QAction* what = help->addAction(tr("&What Am I Looking At?"), this, [this] { emit helpRequested(QString()); });
+    what->setShortcut(QKeySequence::HelpContents);
+    what->setObjectName(QStringLiteral("helpCurrentView"));
+    QMenu* topics = help->addMenu(tr("Help &Topics"));
+    for (const HelpTopic& t : helpTopics()) {
+        topics->addAction(t.title, this, [this, id = t.id] { emit helpRequested(id); });
+    }
+    help->addSeparator();
     help->addAction(tr("&About attnviz"), this, [this] {
         QMessageBox::about(m_window, tr("About attnviz"),
                            tr("<b>attnviz</b> shows the attention of every layer and head of a transformer as you "

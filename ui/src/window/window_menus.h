@@ -1,7 +1,7 @@
 // The window's menus: File (open a folder or .gguf file, the Models window,
 // recent models, export, quit), Models (the embedded default models and the
 // Models window), View (the tabs, the head statistics dock, full
-// screen) and Help. They only ask; the window decides (signals).
+// screen) and Help (what am I looking at, the help pages, about). They only ask; the window decides (signals).
 #pragma once
 
 #include <QObject>
@@ -34,6 +34,8 @@ signals:
     void openTraceRequested(const QString& path);
     void exportRequested();
     void viewRequested(int index);
+    // A help page: "" for the page of the view on screen (F1).
+    void helpRequested(const QString& topic);
 
 private:
     void buildFileMenu();

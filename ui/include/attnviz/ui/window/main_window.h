@@ -28,6 +28,7 @@ class HeadView;
 class InputPanel;
 class LatestJob;
 class ModelsWindow;
+class HelpWindow;
 class PlotView;
 class SessionModel;
 class StatusLine;
@@ -67,6 +68,9 @@ public:
     // File > Models...: created on first use, listing on first show.
     ModelsWindow* modelsWindow();
     void showModelsWindow();
+    // The help window at page `topic` ("" = the page of the view on screen).
+    HelpWindow* helpWindow();
+    void showHelp(const QString& topic);
     void exportCurrentView();
 
     SessionModel* session() const { return m_session; }
@@ -117,6 +121,7 @@ private:
     WindowMenus* m_menus = nullptr;
     StatusLine* m_status = nullptr;
     ModelsWindow* m_modelsWindow = nullptr;
+    HelpWindow* m_helpWindow = nullptr;
     LatestJob* m_resolve = nullptr;  // --model NAME
 };
 
