@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
     options.text = parser.value(text);
     options.target = parser.value(target);
     options.offerModelsOnFirstStart = true;
+    options.offerTourOnFirstStart = true;
     window.show();
     window.start(options);
     return QApplication::exec();

@@ -38,6 +38,8 @@ QString AppSettings::exportDir() const { return m_settings.value("export/dir").t
 void AppSettings::setExportDir(const QString& dir) { m_settings.setValue("export/dir", dir); }
 double AppSettings::exportScale() const { return m_settings.value("export/scale", 2.0).toDouble(); }
 void AppSettings::setExportScale(double scale) { m_settings.setValue("export/scale", scale); }
+bool AppSettings::tourSeen() const { return m_settings.value("help/tourSeen", false).toBool(); }
+void AppSettings::setTourSeen(bool seen) { m_settings.setValue("help/tourSeen", seen); }
 bool AppSettings::showSteps() const { return m_settings.value("view/showSteps", false).toBool(); }
 void AppSettings::setShowSteps(bool show) { m_settings.setValue("view/showSteps", show); }
 bool AppSettings::predictionsWanted() const { return m_settings.value("view/predictions", true).toBool(); }

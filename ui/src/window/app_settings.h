@@ -37,6 +37,9 @@ public:
     double exportScale() const;
     void setExportScale(double scale);
     bool showSteps() const;
+    // The first-run tour was shown (and closed) once.
+    bool tourSeen() const;
+    void setTourSeen(bool seen);
     void setShowSteps(bool show);
     bool predictionsWanted() const;
     void setPredictionsWanted(bool wanted);

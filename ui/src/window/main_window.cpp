@@ -21,6 +21,7 @@
 #include <QDir>
 #include "window/export_dialog.h"
 #include "window/help_window.h"
+#include "window/tour_panel.h"
 #include "window/model_drop.h"
 #include "window/trace_drop.h"
 #include "window/model_list.h"
@@ -158,6 +159,7 @@ void MainWindow::wire() {
     connect(m_menus, &WindowMenus::exportRequested, this, &MainWindow::exportCurrentView);
     connect(m_menus, &WindowMenus::viewRequested, m_tabs, &QTabWidget::setCurrentIndex);
     connect(m_menus, &WindowMenus::helpRequested, this, &MainWindow::showHelp);
+    connect(m_menus, &WindowMenus::tourRequested, this, &MainWindow::showTour);
     connect(m_input, &InputPanel::textChanged, m_session, &SessionModel::setText);
     connect(m_input, &InputPanel::pairTextChanged, m_session, &SessionModel::setPairText);
     connect(m_input, &InputPanel::pairEnabledChanged, m_session, &SessionModel::setPairEnabled);
@@ -278,8 +280,10 @@ void MainWindow::start(const StartOptions& options) {
         openModelReference(options.modelDir);  // a listed name ("org/name", "name:tag")
         return;
     }
+    const bool firstStart = options.modelDir.isEmpty() && m_settings->lastModel().isEmpty();
     const QString dir = startModelDir(options.modelDir, m_settings->lastModel());
     if (!dir.isEmpty()) openModelFolder(dir);
+    if (options.offerTourOnFirstStart && firstStart && !m_settings->tourSeen()) showTour();
 }
 
 void MainWindow::openModelReference(const QString& reference) {
@@ -344,6 +348,21 @@ void MainWindow::showHelp(const QString& topic) {
     w->show();
     w->raise();
     w->activateWindow();
+}
+
+TourPanel* MainWindow::tour() {
+    if (!m_tour) m_tour = new TourPanel(this);
+    return m_tour;
+}
+
+void MainWindow::showTour() {
+    TourPanel* t = tour();
+    m_settings->setTourSeen(true);
+    t->show();
+    // Beside the views, clear of the heatmap's centre.
+    t->move(mapToGlobal(QPoint(width() - t->width() - 24, height() - t->sizeHint().height() - 48)));
+    t->showStep(0);
+    t->raise();
 }
 
 QString MainWindow::supportedModelTypes() {

@@ -90,6 +90,7 @@ void WindowMenus::buildHelpMenu() {
     for (const HelpTopic& t : helpTopics()) {
         topics->addAction(t.title, this, [this, id = t.id] { emit helpRequested(id); });
     }
+    help->addAction(tr("Take the &Tour"), this, [this] { emit tourRequested(); })->setObjectName(QStringLiteral("helpTour"));
     help->addSeparator();
     help->addAction(tr("&About attnviz"), this, [this] {
         QMessageBox::about(m_window, tr("About attnviz"),

@@ -36,6 +36,7 @@ signals:
     void viewRequested(int index);
     // A help page: "" for the page of the view on screen (F1).
     void helpRequested(const QString& topic);
+    void tourRequested();
 
 private:
     void buildFileMenu();

@@ -29,6 +29,7 @@ class InputPanel;
 class LatestJob;
 class ModelsWindow;
 class HelpWindow;
+class TourPanel;
 class PlotView;
 class SessionModel;
 class StatusLine;
@@ -46,6 +47,8 @@ struct StartOptions {
     // First start (no model remembered, none asked for): list the models on
     // this computer and show the Models window when attnviz opens any.
     bool offerModelsOnFirstStart = false;
+    // First start: show the tour (TourPanel) once.
+    bool offerTourOnFirstStart = false;
 };
 
 class MainWindow : public QMainWindow {
@@ -71,6 +74,9 @@ public:
     // The help window at page `topic` ("" = the page of the view on screen).
     HelpWindow* helpWindow();
     void showHelp(const QString& topic);
+    // The tour, from its first step (created on first use).
+    TourPanel* tour();
+    void showTour();
     void exportCurrentView();
 
     SessionModel* session() const { return m_session; }
@@ -122,6 +128,7 @@ private:
     StatusLine* m_status = nullptr;
     ModelsWindow* m_modelsWindow = nullptr;
     HelpWindow* m_helpWindow = nullptr;
+    TourPanel* m_tour = nullptr;
     LatestJob* m_resolve = nullptr;  // --model NAME
 };
 
