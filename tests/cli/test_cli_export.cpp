@@ -25,6 +25,7 @@
 #include <QPlainTextEdit>
 #include <QSpinBox>
 #include <QProcess>
+#include <QSettings>
 #include <QtTest>
 
 using namespace attnviz;
@@ -90,6 +91,9 @@ void TestCliExport::initTestCase() {
 }
 
 std::unique_ptr<ui::MainWindow> TestCliExport::openWindow(const QString& modelDir, const QString& text) {
+    // Each window starts as a first start: the mask, head and tab an earlier
+    // test chose would otherwise be restored (as they are for users).
+    QSettings(QStringLiteral("attnviz"), QStringLiteral("attnviz")).clear();
     auto window = std::make_unique<ui::MainWindow>();
     ui::SessionModel* session = window->session();
     QSignalSpy ready(session, &ui::SessionModel::resultReady);

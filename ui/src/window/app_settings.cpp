@@ -47,6 +47,12 @@ void AppSettings::setPredictionsWanted(bool wanted) { m_settings.setValue("view/
 QString AppSettings::analysisKind() const { return m_settings.value("view/analysisKind").toString(); }
 void AppSettings::setAnalysisKind(const QString& name) { m_settings.setValue("view/analysisKind", name); }
 
+QString AppSettings::lastHead() const { return m_settings.value("view/head").toString(); }
+void AppSettings::setLastHead(const QString& head) { m_settings.setValue("view/head", head); }
+int AppSettings::lastTab() const { return m_settings.value("view/tab", -1).toInt(); }
+void AppSettings::setLastTab(int index) { m_settings.setValue("view/tab", index); }
+QString AppSettings::lastMask() const { return m_settings.value("view/mask", QStringLiteral("default")).toString(); }
+void AppSettings::setLastMask(const QString& mask) { m_settings.setValue("view/mask", mask); }
 QString AppSettings::attentionKind() const { return m_settings.value("view/attentionKind").toString(); }
 void AppSettings::setAttentionKind(const QString& name) { m_settings.setValue("view/attentionKind", name); }
 QString AppSettings::lastTarget() const { return m_settings.value("session/lastTarget").toString(); }

@@ -46,6 +46,15 @@ public:
     QString analysisKind() const;  // analysisKindName, "" when never chosen
     void setAnalysisKind(const QString& name);
     QString attentionKind() const;  // attentionKindName, "" when never chosen
+    // The head on screen ("L:H", H -1 for the layer mean; "" when never
+    // chosen), the open tab (-1: never chosen) and the mask ("default" when
+    // never chosen), restored at the next start.
+    QString lastHead() const;
+    void setLastHead(const QString& head);
+    int lastTab() const;
+    void setLastTab(int index);
+    QString lastMask() const;
+    void setLastMask(const QString& mask);
     void setAttentionKind(const QString& name);
     QString lastTarget() const;     // the target of encoder-decoder models
     void setLastTarget(const QString& text);

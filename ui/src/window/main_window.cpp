@@ -133,6 +133,20 @@ void MainWindow::restoreSettings() {
         m_session->setAttentionKind(*kind);
         m_controls->setAttentionKind(*kind);
     }
+    // The head, tab and mask of the last session: the head is clamped to the
+    // model's shape when it opens; a mask the settings garbled is dropped.
+    if (const QStringList parts = m_settings->lastHead().split(QLatin1Char(':')); parts.size() == 2) {
+        bool okLayer = false;
+        bool okHead = false;
+        const int layer = parts[0].toInt(&okLayer);
+        const int head = parts[1].toInt(&okHead);
+        if (okLayer && okHead && layer >= 0 && head >= -1) m_state->setHead({layer, head});
+    }
+    if (const int tab = m_settings->lastTab(); tab >= 0 && tab < m_tabs->count()) m_tabs->setCurrentIndex(tab);
+    if (auto mask = core::MaskMode::parse(m_settings->lastMask().toStdString())) {
+        m_session->setMask(*mask);
+        m_controls->setMask(*mask);
+    }
     m_input->predictionsPanel()->setPredictionsWanted(m_settings->predictionsWanted());
     RunFeatures features;
     features.predictions = m_settings->predictionsWanted();
@@ -150,6 +164,9 @@ void MainWindow::bindState() {
     bindViewState(*m_state, *m_input->tokenStrip());
     connect(m_state, &ViewState::viewStyleChanged, this, [this](const ViewStyle& s) { m_settings->setViewStyle(s); });
     connect(m_state, &ViewState::showStepsChanged, this, [this](bool show) { m_settings->setShowSteps(show); });
+    connect(m_state, &ViewState::headChanged, this, [this](HeadRef head) {
+        m_settings->setLastHead(QStringLiteral("%1:%2").arg(head.layer).arg(head.head));
+    });
 }
 
 void MainWindow::wire() {
@@ -170,6 +187,9 @@ void MainWindow::wire() {
     });
     connect(m_session, &SessionModel::attentionKindChanged, m_controls, &ViewControls::setAttentionKind);
     connect(m_controls, &ViewControls::maskChanged, m_session, &SessionModel::setMask);
+    connect(m_session, &SessionModel::maskChanged, this,
+            [this](core::MaskMode mask) { m_settings->setLastMask(QString::fromStdString(mask.toString())); });
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) { m_settings->setLastTab(index); });
     connect(m_session, &SessionModel::maskChanged, m_controls, &ViewControls::setMask);
     connect(m_controls, &ViewControls::globalTokensChanged, this, [this](std::optional<std::vector<int>> positions) {
         RunFeatures features = m_session->features();
