@@ -20,6 +20,7 @@ class TestHeadView : public QObject {
     Q_OBJECT
 
 private slots:
+    void groupedQueryTitles();
     void cellsEqualTrace_data();
     void cellsEqualTrace();
     void layerMeanCells();
@@ -75,6 +76,29 @@ void TestHeadView::cellsEqualTrace() {
     QVERIFY(someBelowOne);  // a real attention pattern, not a one-hot placeholder
     // The hover text names query, key and value of the cell.
     QCOMPARE(view.cellText(4, 2), QStringLiteral("query '#8' -> key '#5': %1").arg(trace.prob(layer, head, 4, 2), 0, 'f', 4));
+}
+
+void TestHeadView::groupedQueryTitles() {
+    // Which key/value head a query head reads, and who shares it.
+    QCOMPARE(ui::kvGroupText(5, 8, 2), QStringLiteral("KV head 1 (H4-H7)"));
+    QCOMPARE(ui::kvGroupText(0, 32, 8), QStringLiteral("KV head 0 (H0-H3)"));
+    QCOMPARE(ui::kvGroupText(31, 32, 8), QStringLiteral("KV head 7 (H28-H31)"));
+    QCOMPARE(ui::kvGroupText(3, 8, 8), QString());   // one KV head per query head
+    QCOMPARE(ui::kvGroupText(3, 8, 0), QString());   // not stated: the same
+    QCOMPARE(ui::kvGroupText(-1, 8, 2), QString());  // a layer mean
+    // tiny-llama: 2 query heads share 1 KV head; the title and the model line say so.
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {3, 17, 5}));
+    ui::HeadView view;
+    view.setResult(result);
+    view.setHead({1, 1});
+    QVERIFY2(view.figureTitle().contains(QStringLiteral("L1 H1 \u00b7 KV head 0 (H0-H1)")), qPrintable(view.figureTitle()));
+    QVERIFY2(model.shapeText().contains(QStringLiteral("1 KV heads, 2 query heads each")), qPrintable(model.shapeText()));
+    ATTNVIZ_UNWRAP(gpt2, test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(plain, test::runIds(gpt2, {3, 17, 5}));
+    view.setResult(plain);
+    QVERIFY(!view.figureTitle().contains(QStringLiteral("KV")));
+    QVERIFY(!gpt2.shapeText().contains(QStringLiteral("KV")));
 }
 
 void TestHeadView::layerMeanCells() {

@@ -8,6 +8,13 @@ QString HeadRef::label() const {
     return isMean() ? QStringLiteral("L%1 mean").arg(layer) : QStringLiteral("L%1 H%2").arg(layer).arg(head);
 }
 
+QString kvGroupText(int head, int nHeads, int nKvHeads) {
+    if (head < 0 || nKvHeads <= 0 || nKvHeads >= nHeads || nHeads % nKvHeads != 0) return {};
+    const int group = nHeads / nKvHeads;
+    const int kv = head / group;
+    return QStringLiteral("KV head %1 (H%2-H%3)").arg(kv).arg(kv * group).arg(kv * group + group - 1);
+}
+
 core::Result<std::vector<HeadRef>> parseHeadList(const QString& text, int nLayers, int nHeads) {
     std::vector<HeadRef> out;
     const QStringList items = text.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);

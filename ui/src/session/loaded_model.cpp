@@ -19,7 +19,13 @@ QString LoadedModel::shapeText() const {
             .arg(c.decoder.nHeads);
     }
     if (!model) return {};
-    return QStringLiteral("%1 layers x %2 heads").arg(model->config().nLayers).arg(model->config().nHeads);
+    const core::ModelConfig& c = model->config();
+    const QString shape = QStringLiteral("%1 layers x %2 heads").arg(c.nLayers).arg(c.nHeads);
+    // Grouped-query attention: say how many key/value heads the query heads share.
+    if (c.nKvHeads > 0 && c.nKvHeads < c.nHeads) {
+        return shape + QStringLiteral(" (%1 KV heads, %2 query heads each)").arg(c.nKvHeads).arg(c.nHeads / c.nKvHeads);
+    }
+    return shape;
 }
 
 LoadedModel loadedModel(std::shared_ptr<core::Session> session) {

@@ -1,5 +1,6 @@
 #include "attnviz/ui/views/head_view.h"
 
+#include "attnviz/core/model.h"
 #include "attnviz/ui/views/analysis_kind.h"
 #include "plot/heatmap_panels.h"
 #include "plot/plot_canvas.h"
@@ -145,8 +146,11 @@ void HeadView::rebuild() {
     } else {
         probPanel->setTitle(QString());
     }
-    const QString headText = m_head.isMean() ? QStringLiteral("layer %1 mean over heads").arg(m_head.layer)
-                                             : m_head.label();
+    QString headText = m_head.isMean() ? QStringLiteral("layer %1 mean over heads").arg(m_head.layer) : m_head.label();
+    if (r->model) {
+        const QString kv = kvGroupText(m_head.head, r->model->config().nHeads, r->model->config().nKvHeads);
+        if (!kv.isEmpty()) headText += QStringLiteral(" · ") + kv;
+    }
     setTitles(QStringLiteral("%1 · %2%3").arg(r->modelName, r->kindPrefix(), headText), subtitle);
     setFormula(m_head.isMean() ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads))
                                : QString());
