@@ -2,15 +2,11 @@
 
 #include "commands.h"
 
-#include <cerrno>
-#include <csignal>
-#include <cstdint>
-#include <cstring>
-#include <filesystem>
-#include <random>
+#include "attnviz/core/atomic_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
+#include <csignal>
+#include <cstring>
+
 #include <unistd.h>
 
 namespace attnviz::cli {
@@ -56,30 +52,6 @@ bool registerTemp(const std::string& path) {
 
 void unregisterTemp() { g_tempActive = 0; }
 
-std::string reason(int error) { return std::strerror(error); }
-
-// ".NAME.XXXXXX.part" next to the target, created exclusively: an existing
-// file or a planted symlink of that name is never opened, only skipped.
-int createTemp(const std::filesystem::path& target, std::string& tempPath, int& error) {
-    static constexpr char kLetters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    std::random_device device;
-    std::mt19937_64 random((static_cast<std::uint64_t>(device()) << 32) ^ device() ^
-                           static_cast<std::uint64_t>(::getpid()));
-    const std::filesystem::path dir = target.parent_path();
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        std::string name = "." + target.filename().string() + ".";
-        for (int i = 0; i < 6; ++i) name += kLetters[random() % (sizeof kLetters - 1)];
-        name += ".part";
-        tempPath = (dir / name).string();
-        // 0666 less the umask, as fopen() would create it.
-        const int fd = ::open(tempPath.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd >= 0) return fd;
-        error = errno;
-        if (error != EEXIST) return -1;
-    }
-    return -1;
-}
-
 }  // namespace
 
 int writeOutput(const std::optional<std::string>& path, const std::function<bool(std::FILE*)>& write) {
@@ -94,67 +66,9 @@ int writeOutput(const std::optional<std::string>& path,
         if (std::fflush(stdout) != 0) return fail("cannot write to standard output");
         return 0;
     }
-    const std::filesystem::path target(*path);
-    if (!target.has_filename()) return fail("cannot write '" + *path + "': it names a folder, not a file");
-
-    std::string tmp;
-    int error = 0;
-    const int fd = createTemp(target, tmp, error);
-    if (fd < 0) return fail("cannot create '" + tmp + "': " + reason(error));
-    if (!registerTemp(tmp)) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        return fail("cannot create '" + tmp + "': " + reason(ENAMETOOLONG));
-    }
-    auto abandon = [&](const std::string& what, int err) {
-        ::unlink(tmp.c_str());
-        unregisterTemp();
-        return fail(what + " '" + tmp + "': " + reason(err));
-    };
-
-    std::FILE* f = ::fdopen(fd, "wb");
-    if (f == nullptr) {
-        const int err = errno;
-        ::close(fd);
-        return abandon("cannot open", err);
-    }
-    errno = 0;
-    bool ok = false;
-    try {
-        ok = write(f, message);
-    } catch (...) {
-        std::fclose(f);
-        ::unlink(tmp.c_str());
-        unregisterTemp();
-        throw;
-    }
-    int err = errno;
-    if (!ok && !message.empty()) {
-        std::fclose(f);
-        ::unlink(tmp.c_str());
-        unregisterTemp();
-        return fail(message);
-    }
-    if (!ok || std::ferror(f) != 0) {
-        std::fclose(f);
-        return err != 0 ? abandon("cannot write", err) : abandon("cannot write", EIO);
-    }
-    if (std::fflush(f) != 0 || ::fsync(::fileno(f)) != 0) {
-        err = errno;
-        std::fclose(f);
-        return abandon("cannot write", err);
-    }
-    if (std::fclose(f) != 0) return abandon("cannot write", errno);
-    // rename() replaces the target atomically: a reader, or a concurrent
-    // run writing the same path, sees the old file or a complete new one.
-    if (::rename(tmp.c_str(), path->c_str()) != 0) {
-        err = errno;
-        ::unlink(tmp.c_str());
-        unregisterTemp();
-        return fail("cannot rename '" + tmp + "' to '" + *path + "': " + reason(err));
-    }
-    unregisterTemp();
-    return 0;
+    const core::Status written = core::writeFileAtomically(
+        *path, write, {[](const std::string& tmp) { return registerTemp(tmp); }, [] { unregisterTemp(); }});
+    return written ? 0 : fail(written.error());
 }
 
 }  // namespace attnviz::cli

@@ -7,9 +7,12 @@
 
 #include "figure_file.h"
 
+#include "attnviz/core/atomic_file.h"
+
 #include <cmath>
 #include <QFileInfo>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -30,22 +33,18 @@ QString csvField(const QString& text) {
     return QLatin1Char('"') + quoted + QLatin1Char('"');
 }
 
-// Collects what a core writer puts on a stdio stream, then saves it atomically.
+// Streams what a core writer puts on a stdio stream into `path`, atomically
+// (core::writeFileAtomically): nothing is held in memory, and a failed
+// write leaves the old file as it was.
 core::Status saveFromStream(const QString& path, const QString& what, const std::function<bool(std::FILE*)>& write) {
-    char* buffer = nullptr;
-    std::size_t length = 0;
-    std::FILE* stream = open_memstream(&buffer, &length);
-    if (stream == nullptr) return failure(path, QStringLiteral("out of memory"), core::ErrorCode::OutOfMemory);
-    const bool ok = write(stream);
-    std::fclose(stream);
-    const QByteArray bytes = ok ? QByteArray(buffer, static_cast<qsizetype>(length)) : QByteArray();
-    std::free(buffer);
-    // The stream is in memory: a failed write is a failed allocation.
-    if (!ok) {
-        return failure(path, QStringLiteral("%1 could not be serialised").arg(what), core::ErrorCode::OutOfMemory);
-    }
-
-    return saveBytes(path, bytes);
+    const core::Status written = core::writeFileAtomically(path.toStdString(), [&](std::FILE* out, std::string& error) {
+        if (write(out) && std::ferror(out) == 0) return true;
+        if (errno == 0 || errno == ENOMEM) {
+            error = "cannot write '" + path.toStdString() + "': " + what.toStdString() + " could not be serialised";
+        }
+        return false;
+    });
+    return written;
 }
 
 QString csvNumber(float v) {
