@@ -44,7 +44,11 @@ core::Status saveFromStream(const QString& path, const QString& what, const std:
         }
         return false;
     });
-    return written;
+    if (written || written.error().rfind("cannot write '" + path.toStdString() + "'", 0) == 0) return written;
+    // The window names the file the user chose, not the temporary beside it.
+    const std::string& e = written.error();
+    const std::size_t at = e.rfind("': ");
+    return failure(path, QString::fromStdString(at == std::string::npos ? e : e.substr(at + 3)), written.code());
 }
 
 QString csvNumber(float v) {
@@ -90,19 +94,23 @@ core::Status exportFigure(PlotView& view, const QString& path, ExportFormat form
 }
 
 core::Status exportCsv(const LabeledMatrix& m, const QString& path) {
-    QString text;
-    // The corner cell names the axes and, for an aggregate, its formula:
-    // the file stays one rectangular table that any CSV reader takes.
-    text += csvField(m.formula.isEmpty() ? QStringLiteral("query \\ key")
-                                         : QStringLiteral("query \\ key; %1").arg(m.formula));
-    for (const QString& k : m.colLabels) text += QLatin1Char(',') + csvField(k);
-    text += QLatin1Char('\n');
-    for (int r = 0; r < m.matrix.rows(); ++r) {
-        text += csvField(m.rowLabels.value(r));
-        for (int c = 0; c < m.matrix.cols(); ++c) text += QLatin1Char(',') + csvNumber(m.matrix.at(r, c));
-        text += QLatin1Char('\n');
-    }
-    return saveBytes(path, text.toUtf8());
+    // Streamed row by row: a 4k-token head is 16M cells.
+    return saveFromStream(path, QStringLiteral("the table"), [&](std::FILE* out) {
+        // The corner cell names the axes and, for an aggregate, its formula:
+        // the file stays one rectangular table that any CSV reader takes.
+        QString head = csvField(m.formula.isEmpty() ? QStringLiteral("query \\ key")
+                                                    : QStringLiteral("query \\ key; %1").arg(m.formula));
+        for (const QString& k : m.colLabels) head += QLatin1Char(',') + csvField(k);
+        head += QLatin1Char('\n');
+        std::fputs(head.toUtf8().constData(), out);
+        for (int r = 0; r < m.matrix.rows(); ++r) {
+            QString line = csvField(m.rowLabels.value(r));
+            for (int c = 0; c < m.matrix.cols(); ++c) line += QLatin1Char(',') + csvNumber(m.matrix.at(r, c));
+            line += QLatin1Char('\n');
+            if (std::fputs(line.toUtf8().constData(), out) < 0) return false;
+        }
+        return true;
+    });
 }
 
 core::Status exportCsv(const PlotView& view, const QString& path) {
