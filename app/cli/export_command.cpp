@@ -146,11 +146,11 @@ int runExport(const std::vector<std::string>& argv) {
     if (all && s.view != QLatin1String("head")) return fail("--all writes every head: use it with --view head");
     if (const auto f = args->value("--format")) {
         auto format = ui::exportFormatFromName(QString::fromStdString(*f));
-        if (!format) return fail("--format must be png, svg, pdf, csv or json, got '" + *f + "'");
+        if (!format) return fail("--format must be png, svg, pdf, csv, json, npy or safetensors, got '" + *f + "'");
         s.format = *format;
     } else if (out) {
         auto format = ui::exportFormatForPath(QString::fromStdString(*out));
-        if (!format) return fail("cannot tell the format from '" + *out + "': add --format png|svg|pdf|csv|json");
+        if (!format) return fail("cannot tell the format from '" + *out + "': add --format png|svg|pdf|csv|json|npy|safetensors");
         s.format = *format;
     }
     if (attentionKind == ui::AttentionKind::Cross) {

@@ -63,10 +63,13 @@ commands:
   export     --model DIR (--text T [--pair P] | --ids 1,2,3) [--mask M]
              [--view head|overview|compare|difference] [--layer L --head H] [--heads l:h,l:h]
              [--source mask|heads] [--colormap viridis|magma|greys] [--range head|shared|fixed]
-             [--hide-special] [--steps] [--format png|svg|pdf|csv|json] [--scale S]
+             [--hide-special] [--steps] [--format png|svg|pdf|csv|json|npy|safetensors] [--scale S]
              [--width W --height H] (-o FILE | --all DIR)
              the figures of the GUI's File > Export, drawn by the same code; --all DIR
              writes every head (--view head) as DIR/<model>-L<l>H<h>.<format>
+             npy/safetensors: the float32 probabilities of --view head (--head -1: every head of
+             the layer) or --view overview (every head), streamed; safetensors names them
+             "attention.<layer>.<head>" with the tokens in its metadata
 
 --model takes a model folder, a .gguf file or a name that `models` lists: the full name
 ("org/name", "name:tag"), its last part ("bert-base-uncased") or an Ollama name without its

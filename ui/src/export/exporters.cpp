@@ -1,13 +1,15 @@
 #include "attnviz/ui/export/exporters.h"
 
-#include "attnviz/core/head_stats.h"
-
 #include "attnviz/core/analysis_json.h"
+#include "attnviz/core/array_export.h"
+#include "attnviz/core/atomic_file.h"
+#include "attnviz/core/head_stats.h"
 #include "attnviz/core/trace_json.h"
+#include "attnviz/ui/session/attention_kind.h"
+#include "attnviz/ui/views/head_grid_view.h"
+#include "attnviz/ui/views/head_view.h"
 
 #include "figure_file.h"
-
-#include "attnviz/core/atomic_file.h"
 
 #include <cmath>
 #include <QFileInfo>
@@ -67,12 +69,15 @@ QString exportFormatName(ExportFormat format) {
     case ExportFormat::Pdf: return QStringLiteral("pdf");
     case ExportFormat::Csv: return QStringLiteral("csv");
     case ExportFormat::Json: return QStringLiteral("json");
+    case ExportFormat::Npy: return QStringLiteral("npy");
+    case ExportFormat::Safetensors: return QStringLiteral("safetensors");
     }
     return {};
 }
 
 std::optional<ExportFormat> exportFormatFromName(const QString& name) {
-    for (ExportFormat f : {ExportFormat::Png, ExportFormat::Svg, ExportFormat::Pdf, ExportFormat::Csv, ExportFormat::Json}) {
+    for (ExportFormat f : {ExportFormat::Png, ExportFormat::Svg, ExportFormat::Pdf, ExportFormat::Csv, ExportFormat::Json,
+                           ExportFormat::Npy, ExportFormat::Safetensors}) {
         if (name.compare(exportFormatName(f), Qt::CaseInsensitive) == 0) return f;
     }
     return std::nullopt;
@@ -192,9 +197,68 @@ core::Status exportHeadStatsCsv(std::span<const core::HeadStats> stats, const QS
                           [&](std::FILE* out) { return core::writeHeadStatsCsv(out, stats); });
 }
 
+core::Status exportArrays(const SessionResult& result, const QString& path, ExportFormat format, HeadRef head,
+                          bool allHeads) {
+    core::AttentionArrays arrays;
+    if (result.isCross()) {
+        const core::AttentionBlock& b = *result.cross;
+        arrays = {b.nLayers(), b.nHeads(), b.rows(), b.cols(), [&b](int l, int h) { return b.probs(l, h); }};
+    } else {
+        const core::AttentionTrace& t = *result.trace;
+        arrays = {t.nLayers(), t.nHeads(), t.seqLen(), t.seqLen(), [&t](int l, int h) { return t.probs(l, h); }};
+    }
+    core::ArraySelection selection;
+    selection.scope = allHeads ? core::ArraySelection::Scope::All
+                               : head.isMean() ? core::ArraySelection::Scope::Layer : core::ArraySelection::Scope::Head;
+    selection.layer = head.layer;
+    selection.head = head.head;
+    if (auto s = core::checkSelection(arrays, selection); !s) return s;
+    if (format == ExportFormat::Npy) {
+        return saveFromStream(path, QStringLiteral("the array"),
+                              [&](std::FILE* out) { return core::writeAttentionNpy(out, arrays, selection); });
+    }
+    // The tokens and what the numbers are, for whoever loads the file.
+    std::string tokens = "[";
+    for (std::size_t i = 0; i < result.tokens.size(); ++i) {
+        if (i > 0) tokens += ',';
+        core::appendJsonString(tokens, result.tokens[i].text.toStdString());
+    }
+    tokens += ']';
+    std::map<std::string, std::string> metadata{{"model", result.modelName.toStdString()},
+                                                {"attention", "post-softmax probabilities, row = query, column = key"},
+                                                {"query_tokens", tokens}};
+    if (result.kind) metadata["attention_kind"] = attentionKindName(*result.kind).toStdString();
+    if (result.isCross()) {
+        std::string keys = "[";
+        for (std::size_t i = 0; i < result.colTokens.size(); ++i) {
+            if (i > 0) keys += ',';
+            core::appendJsonString(keys, result.colTokens[i].text.toStdString());
+        }
+        metadata["key_tokens"] = keys + ']';
+    }
+    const core::Status written = core::writeFileAtomically(path.toStdString(), [&](std::FILE* out, std::string& why) {
+        const core::Status s = core::writeAttentionSafetensors(out, path.toStdString(), arrays, selection, metadata);
+        if (!s) why = s.error();
+        return s.ok();
+    });
+    return written;
+}
+
 core::Status exportView(PlotView& view, const QString& path, ExportFormat format, const FigureOptions& options) {
     view.ensureCurrent();
     switch (format) {
+    case ExportFormat::Npy:
+    case ExportFormat::Safetensors: {
+        if (!view.result()) return core::makeError(core::ErrorCode::InvalidInput, view.exportProblem().toStdString());
+        if (const auto* head = dynamic_cast<const HeadView*>(&view)) {
+            return exportArrays(*view.result(), path, format, head->head(), false);
+        }
+        if (dynamic_cast<const HeadGridView*>(&view) != nullptr) return exportArrays(*view.result(), path, format, {}, true);
+        return core::makeError(core::ErrorCode::InvalidInput,
+                               "NPY and safetensors hold attention probabilities: export them from the head view (one "
+                               "head, or a layer's heads for a layer mean) or the overview (every head), not the " +
+                                   view.viewName().toStdString() + " view");
+    }
     case ExportFormat::Csv: return exportCsv(view, path);
     case ExportFormat::Json:
         if (!view.result()) return core::makeError(core::ErrorCode::InvalidInput, view.exportProblem().toStdString());

@@ -83,6 +83,8 @@ core::Status writeFigure(const FigureSource& figure, const QString& path, Export
         break;
     case ExportFormat::Csv:
     case ExportFormat::Json:
+    case ExportFormat::Npy:
+    case ExportFormat::Safetensors:
         return core::makeError(core::ErrorCode::InvalidInput,
                                "'" + path.toStdString() + "': this figure is written as PNG, SVG or PDF only");
     }

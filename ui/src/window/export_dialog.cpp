@@ -30,6 +30,10 @@ ExportDialog::ExportDialog(const QString& viewName, QSize figureSize, bool csvAv
     m_format->addItem(tr("PDF (vector)"), static_cast<int>(ExportFormat::Pdf));
     if (csvAvailable) m_format->addItem(tr("CSV (the matrix)"), static_cast<int>(ExportFormat::Csv));
     m_format->addItem(tr("JSON (the whole trace)"), static_cast<int>(ExportFormat::Json));
+    if (viewName == QLatin1String("head") || viewName == QLatin1String("overview")) {
+        m_format->addItem(tr("NPY (numpy array)"), static_cast<int>(ExportFormat::Npy));
+        m_format->addItem(tr("safetensors (PyTorch)"), static_cast<int>(ExportFormat::Safetensors));
+    }
     m_scale = new QDoubleSpinBox(this);
     m_scale->setRange(0.5, 6.0);
     m_scale->setSingleStep(0.5);
@@ -110,6 +114,11 @@ void ExportDialog::formatChanged() {
     case ExportFormat::Csv: m_note->setText(tr("The matrix shown (rows: query, columns: key) with token labels.")); break;
     case ExportFormat::Json:
         m_note->setText(tr("Every layer and head of this run, in the format of attnviz-cli attention."));
+        break;
+    case ExportFormat::Npy:
+    case ExportFormat::Safetensors:
+        m_note->setText(tr("The probabilities as float32: the head shown (a layer mean: the layer's heads), or every "
+                           "head from the overview. numpy.load / safetensors.torch.load_file read them."));
         break;
     }
     // Keep the file name's suffix in step with the format.

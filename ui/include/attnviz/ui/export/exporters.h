@@ -9,6 +9,7 @@
 
 #include "attnviz/core/head_stats.h"
 #include "attnviz/core/result.h"
+#include "attnviz/ui/session/head_ref.h"
 #include "attnviz/ui/plot/plot_view.h"
 #include "attnviz/ui/session/session_result.h"
 
@@ -20,7 +21,7 @@
 
 namespace attnviz::ui {
 
-enum class ExportFormat { Png, Svg, Pdf, Csv, Json };
+enum class ExportFormat { Png, Svg, Pdf, Csv, Json, Npy, Safetensors };
 
 QString exportFormatName(ExportFormat format);  // "png", ...
 std::optional<ExportFormat> exportFormatFromName(const QString& name);
@@ -49,8 +50,15 @@ core::Status exportCrossJson(const SessionResult& result, const QString& path);
 core::Status exportAnalysisJson(const SessionResult& result, const QString& path);
 // Head statistics in the given order through core::writeHeadStatsCsv.
 core::Status exportHeadStatsCsv(std::span<const core::HeadStats> stats, const QString& path);
+// The attention probabilities as NPY or safetensors (core/array_export.h):
+// one head, the heads of one layer (`head.isMean()`) or, with `allHeads`,
+// every head; of the result's kind (cross-attention: target x source).
+core::Status exportArrays(const SessionResult& result, const QString& path, ExportFormat format, HeadRef head,
+                          bool allHeads);
 // Any format: figures, CSV of the view's matrix, JSON of the view's run (or
-// of its analyses, see PlotView::jsonContent).
+// of its analyses, see PlotView::jsonContent), NPY/safetensors of what the
+// head view (its head, or its layer for a layer mean) or the overview (every
+// head) shows.
 core::Status exportView(PlotView& view, const QString& path, ExportFormat format, const FigureOptions& options = {});
 
 }  // namespace attnviz::ui
