@@ -10,7 +10,12 @@
 #include "attnviz/core/trace_file.h"
 #include "attnviz/core/trace_json.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace attnviz::cli {
 
@@ -19,7 +24,7 @@ namespace {
 // An encoder-decoder folder: the three kinds of attention as JSON; without
 // a target the model generates first (greedy, --max-new-tokens).
 int runSeq2SeqAttention(const ArgParser& args, const std::string& dir) {
-    for (const char* option : {"--format", "--trace-dtype", "--scores"}) {
+    for (const char* option : {"--format", "--trace-dtype", "--scores", "--heads"}) {
         if (args.has(option)) return fail(std::string(option) + " is not available for encoder-decoder models yet");
     }
     auto generate = generateOptions(args);
@@ -38,6 +43,33 @@ int runSeq2SeqAttention(const ArgParser& args, const std::string& dir) {
     });
 }
 
+// --heads "L:H,L:H": the heads to write, checked against the model's shape.
+core::Result<std::vector<std::pair<int, int>>> parseHeads(const std::string& text, int nLayers, int nHeads) {
+    std::vector<std::pair<int, int>> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t end = std::min(text.find(',', start), text.size());
+        const std::string item = text.substr(start, end - start);
+        const std::size_t colon = item.find(':');
+        char* rest = nullptr;
+        const long layer = colon == std::string::npos ? -1 : std::strtol(item.c_str(), &rest, 10);
+        const bool layerOk = colon != std::string::npos && rest == item.c_str() + colon && colon > 0;
+        const long head = layerOk ? std::strtol(item.c_str() + colon + 1, &rest, 10) : -1;
+        if (!layerOk || *rest != '\0' || colon + 1 == item.size()) {
+            return core::makeError(core::ErrorCode::InvalidInput,
+                                   "--heads: '" + item + "' is not a head: write layer:head, 0-based, e.g. 0:1,2:3");
+        }
+        if (layer < 0 || layer >= nLayers || head < 0 || head >= nHeads) {
+            return core::makeError(core::ErrorCode::InvalidInput,
+                                   "--heads: '" + item + "' is outside the model's " + std::to_string(nLayers) +
+                                       " layers x " + std::to_string(nHeads) + " heads (0-based)");
+        }
+        out.emplace_back(static_cast<int>(layer), static_cast<int>(head));
+        start = end + 1;
+    }
+    return out;
+}
+
 }  // namespace
 
 int runAttention(const std::vector<std::string>& argv) {
@@ -46,6 +78,7 @@ int runAttention(const std::vector<std::string>& argv) {
     specs.push_back({"--scores", false});
     specs.push_back({"--format"});
     specs.push_back({"--trace-dtype"});
+    specs.push_back({"--heads"});
     specs.push_back({"-o"});
     for (const auto& spec : seq2seqOptions()) specs.push_back(spec);
     for (const char* option : {"--max-new-tokens", "--temperature", "--top-k", "--seed"}) specs.push_back({option});
@@ -82,6 +115,7 @@ int runAttention(const std::vector<std::string>& argv) {
     }
     if (traceOut && !args->has("-o")) return fail("--format trace writes a binary file: give -o FILE");
     if (traceOut && args->has("--scores")) return fail("--scores: trace files hold the probabilities only; drop --scores");
+    if (traceOut && args->has("--heads")) return fail("--heads goes with the JSON output; trace files hold every head");
 
     std::shared_ptr<const core::RunResult> result;
     core::TraceFileHeader traceHeader;
@@ -111,10 +145,16 @@ int runAttention(const std::vector<std::string>& argv) {
             return written.ok();
         });
     }
+    std::optional<std::vector<std::pair<int, int>>> heads;
+    if (const auto text = args->value("--heads")) {
+        auto parsed = parseHeads(*text, result->trace->nLayers(), result->trace->nHeads());
+        if (!parsed) return fail(parsed.error());
+        heads = std::move(parsed.value());
+    }
     const core::TraceJsonHeader header{result->modelName, result->modelType, result->requestedMask.toString(),
                                        result->displayTexts()};
     return writeOutput(args->value("-o"), [&](std::FILE* out) {
-        return core::writeTraceJson(out, header, *result->trace, args->has("--scores"));
+        return core::writeTraceJson(out, header, *result->trace, args->has("--scores"), heads ? &*heads : nullptr);
     });
 }
 

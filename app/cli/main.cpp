@@ -14,6 +14,8 @@ commands:
   attention  --model DIR (--text T [--pair P] | --ids 1,2,3 [--token-types 0,0,1])
              [--mask default|causal|bidirectional|window:N] [--global 0,5] [--scores] [-o FILE]
              [--format json|trace [--trace-dtype f16|f32]]: trace writes a trace file (needs -o)
+             [--heads L:H[,L:H...]]: only those heads, as "heads": [{"layer", "head", "attention"
+             [T][T]}] in place of "attention"
   attention  --model T5/BART/MARIAN-DIR (--text SRC [--target TGT] | --ids 1,2,3 [--decoder-ids 4,5,6])
              [--mask M] [--decoder-mask M] [--max-new-tokens N] [-o FILE]
              encoder-decoder models: "encoder_tokens", "decoder_tokens" [{"id", "text"}],

@@ -33,24 +33,30 @@ void appendJsonString(std::string& out, const std::string& text) {
 
 namespace {
 
+// [T][T] of head (l, h): the probabilities, or the masked scores (null
+// where masked).
+void writeHeadRows(std::FILE* out, const AttentionTrace& trace, int l, int h, bool scores) {
+    const int T = trace.seqLen();
+    for (int i = 0; i < T; ++i) {
+        std::fputs(i ? ",[" : "[", out);
+        for (int j = 0; j < T; ++j) {
+            const float v = scores ? trace.maskedScore(l, h, i, j) : trace.prob(l, h, i, j);
+            if (j) std::fputc(',', out);
+            if (std::isfinite(v)) std::fprintf(out, "%.9g", static_cast<double>(v));
+            else std::fputs("null", out);
+        }
+        std::fputc(']', out);
+    }
+}
+
 // One [L][H][T][T] array of the masked scores, -inf as null.
 void writeScores(std::FILE* out, const AttentionTrace& trace) {
-    const int T = trace.seqLen();
     std::fputc('[', out);
     for (int l = 0; l < trace.nLayers(); ++l) {
         std::fputs(l ? ",[" : "[", out);
         for (int h = 0; h < trace.nHeads(); ++h) {
             std::fputs(h ? ",[" : "[", out);
-            for (int i = 0; i < T; ++i) {
-                std::fputs(i ? ",[" : "[", out);
-                for (int j = 0; j < T; ++j) {
-                    const float v = trace.maskedScore(l, h, i, j);
-                    if (j) std::fputc(',', out);
-                    if (std::isfinite(v)) std::fprintf(out, "%.9g", static_cast<double>(v));
-                    else std::fputs("null", out);
-                }
-                std::fputc(']', out);
-            }
+            writeHeadRows(out, trace, l, h, true);
             std::fputc(']', out);
         }
         std::fputc(']', out);
@@ -103,7 +109,8 @@ void appendLayerKindsJson(std::string& out, const AttentionTrace& trace) {
     out += ']';
 }
 
-bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const AttentionTrace& trace, bool withScores) {
+bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const AttentionTrace& trace, bool withScores,
+                    const std::vector<std::pair<int, int>>* heads) {
     std::string head = "{\"model\":";
     appendJsonString(head, header.model);
     head += ",\"model_type\":";
@@ -133,8 +140,27 @@ bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const Attenti
         head += ']';
     }
     head += ",\"n_layers\":" + std::to_string(trace.nLayers()) + ",\"n_heads\":" + std::to_string(trace.nHeads()) +
-            ",\"seq_len\":" + std::to_string(trace.seqLen()) + ",\"attention\":";
+            ",\"seq_len\":" + std::to_string(trace.seqLen());
     std::fputs(head.c_str(), out);
+    if (heads != nullptr) {
+        // Only the heads asked for, each with its own matrices.
+        std::fputs(",\"heads\":[", out);
+        for (std::size_t k = 0; k < heads->size(); ++k) {
+            const auto [l, h] = (*heads)[k];
+            std::fprintf(out, "%s{\"layer\":%d,\"head\":%d,\"attention\":[", k ? "," : "", l, h);
+            writeHeadRows(out, trace, l, h, false);
+            std::fputc(']', out);
+            if (withScores && trace.hasScores()) {
+                std::fputs(",\"scores\":[", out);
+                writeHeadRows(out, trace, l, h, true);
+                std::fputc(']', out);
+            }
+            std::fputc('}', out);
+        }
+        std::fputs("]}\n", out);
+        return std::ferror(out) == 0;
+    }
+    std::fputs(",\"attention\":", out);
     writeAttentionArray(out, trace);
     if (withScores && trace.hasScores()) {
         std::fputs(",\"scores\":", out);

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace attnviz::core {
@@ -23,8 +24,12 @@ struct TraceJsonHeader {
     std::vector<std::string> tokenTexts;  // display text of each token
 };
 
-// Writes to an open stdio stream (fast for large traces). Returns false on a write error.
-bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const AttentionTrace& trace, bool withScores);
+// Writes to an open stdio stream (fast for large traces). Returns false on a
+// write error. With `heads` (valid (layer, head) pairs) only those heads are
+// written, as "heads": [{"layer", "head", "attention": [T][T] (, "scores":
+// [T][T])}] in place of "attention" and "scores".
+bool writeTraceJson(std::FILE* out, const TraceJsonHeader& header, const AttentionTrace& trace, bool withScores,
+                    const std::vector<std::pair<int, int>>* heads = nullptr);
 
 // [L][H][rows][cols] of probs(layer, head) (rows, cols), %.9g each.
 void writeAttentionArray(std::FILE* out, int nLayers, int nHeads, int rows, int cols,
