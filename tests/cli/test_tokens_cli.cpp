@@ -133,6 +133,18 @@ void TestTokensCli::idsInput() {
     QCOMPARE(tokens[1].toObject()["piece"].toString(), QString("\u0120world"));
     QCOMPARE(tokens[1].toObject()["text"].toString(), QString("\u2423world"));
     QCOMPARE(tokens[2].toObject()["text"].toString(), QString("\u21b5"));
+
+    // SentencePiece byte fallback (Llama 2): "<0x0A>" shows as "↵" too, an
+    // ASCII byte as its character, a byte of a longer character stays "<0xE2>".
+    const auto llama = models / "tokenizers" / "llama2-32k";
+    const CliRun bytes = runCli({"tokens", "--model", QString::fromStdString(llama.string()), "--ids", "13,12,68,229", "--json"});
+    QVERIFY2(bytes.exitCode == 0, bytes.err.constData());
+    const QJsonArray b = QJsonDocument::fromJson(bytes.out).object().value("tokens").toArray();
+    QCOMPARE(b[0].toObject()["piece"].toString(), QString("<0x0A>"));
+    QCOMPARE(b[0].toObject()["text"].toString(), QString("\u21b5"));
+    QCOMPARE(b[1].toObject()["text"].toString(), QString("\u21e5"));  // <0x09>, a tab
+    QCOMPARE(b[2].toObject()["text"].toString(), QString("A"));        // <0x41>
+    QCOMPARE(b[3].toObject()["text"].toString(), QString("<0xE2>"));
 }
 
 void TestTokensCli::errors() {

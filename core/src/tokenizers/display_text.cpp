@@ -82,6 +82,18 @@ std::string displayFromBytes(std::string_view bytes) {
 
 std::string displayFromText(std::string_view text) { return displayFromBytes(text); }
 
+std::string displayFromBytePiece(std::string_view piece) {
+    if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>') return std::string(piece);
+    int value = 0;
+    for (const char c : piece.substr(3, 2)) {
+        const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (digit < 0) return std::string(piece);
+        value = value * 16 + digit;
+    }
+    if (value >= 0x80) return std::string(piece);
+    return displayFromText(std::string(1, static_cast<char>(value)));
+}
+
 std::string displayFromMetaspace(std::string_view piece) {
     std::string text;
     text.reserve(piece.size());

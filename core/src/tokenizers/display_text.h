@@ -19,5 +19,9 @@ std::string displayFromText(std::string_view text);
 // For raw bytes (a byte-level BPE token): complete UTF-8 characters as text,
 // the other bytes as <0xNN>.
 std::string displayFromBytes(std::string_view bytes);
+// For a byte-fallback piece "<0xNN>": an ASCII byte as the character it is
+// ("<0x0A>" -> "↵", "<0x41>" -> "A"), a byte of a longer UTF-8 character
+// stays "<0xNN>"; anything else is returned as it is.
+std::string displayFromBytePiece(std::string_view piece);
 
 }  // namespace attnviz::core

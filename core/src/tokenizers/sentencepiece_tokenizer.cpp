@@ -506,7 +506,8 @@ std::string SentencePieceTokenizer::display(std::int32_t id) const {
     if (id < 0 || id >= vocabSize()) return {};
     if (const AddedToken* added = m_added.findById(id)) return added->content;
     if (id >= m_sp->GetPieceSize()) return {};
-    if (m_sp->IsByte(id) || m_sp->IsControl(id) || m_sp->IsUnknown(id)) return piece(id);
+    if (m_sp->IsByte(id)) return displayFromBytePiece(m_sp->IdToPiece(id));
+    if (m_sp->IsControl(id) || m_sp->IsUnknown(id)) return piece(id);
     return displayFromMetaspace(m_sp->IdToPiece(id));  // bytes that are not UTF-8 show as <0xNN>
 }
 
