@@ -6,12 +6,15 @@
 #include "attnviz/ui/plot/plot_view.h"
 #include "attnviz/ui/views/analysis_kind.h"
 #include "attnviz/ui/window/main_window.h"
+#include "window/about_dialogs.h"
+#include "window/default_models.h"
 #include "window/help_window.h"
 #include "window/view_tabs.h"
 
 #include <QAction>
 #include <QFile>
 #include <QRegularExpression>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QtTest>
@@ -27,6 +30,8 @@ private slots:
     void linksLeadToTopics();
     void everyViewHasAPage();
     void f1OpensTheViewOnScreen();
+    void shortcutsListEveryAction();
+    void aboutHasVersionLicencesAndModelCards();
 
 private:
     QTemporaryDir m_settings;
@@ -109,6 +114,38 @@ void TestHelp::f1OpensTheViewOnScreen() {
     tabs->setCurrentIndex(1);  // Overview
     f1->trigger();
     QCOMPARE(window.helpWindow()->currentTopic(), QStringLiteral("overview"));
+}
+
+void TestHelp::shortcutsListEveryAction() {
+    ui::MainWindow window;
+    ui::ShortcutsDialog dialog(&window);
+    QTableWidget* table = dialog.table();
+    QStringList rows;
+    for (int r = 0; r < table->rowCount(); ++r) rows << table->item(r, 0)->text() + " = " + table->item(r, 1)->text();
+    // Every action of the window that has a shortcut is listed.
+    int withShortcut = 0;
+    for (const QAction* a : window.findChildren<QAction*>()) {
+        if (a->shortcut().isEmpty()) continue;
+        ++withShortcut;
+        const QString keys = a->shortcut().toString(QKeySequence::NativeText);
+        QVERIFY2(rows.filter(keys + " = ").size() >= 1, qPrintable(keys + " missing from:\n" + rows.join('\n')));
+    }
+    QVERIFY(withShortcut >= 8);
+    QVERIFY2(rows.contains(QStringLiteral("F1 = What Am I Looking At?")), qPrintable(rows.join('\n')));
+    QVERIFY(rows.filter(QStringLiteral("Left / Right")).size() == 1);
+    QVERIFY2(rows.filter(QStringLiteral("Attention: cross")).size() == 1, qPrintable(rows.join('\n')));
+}
+
+void TestHelp::aboutHasVersionLicencesAndModelCards() {
+    ui::AboutDialog about(nullptr);
+    const QString text = about.browser()->toPlainText();
+    QVERIFY2(text.contains(QRegularExpression(QStringLiteral("attnviz \\d+\\.\\d+"))), qPrintable(text.left(200)));
+    QVERIFY(text.contains(QStringLiteral("GPL-3.0-or-later")));
+    QVERIFY(text.contains(QStringLiteral("QCustomPlot")));
+    const auto models = ui::defaultModels();
+    if (models.empty()) QSKIP("no bundled models (resources/models)");
+    for (const ui::DefaultModel& m : models) QVERIFY2(text.contains(m.name), qPrintable(m.name));
+    QVERIFY(!text.contains(QStringLiteral("library_name")));  // the Hub's front matter is left out
 }
 
 QTEST_MAIN(TestHelp)

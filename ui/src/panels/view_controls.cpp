@@ -116,6 +116,8 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
         // Parented to the box: inert while it is hidden (other models).
         auto* shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | entry.first), m_kind);
         shortcut->setContext(Qt::WindowShortcut);
+        // What Help > Keyboard Shortcuts lists for it.
+        shortcut->setWhatsThis(tr("Attention: %1 (encoder-decoder models)").arg(attentionKindName(kind)));
         connect(shortcut, &QShortcut::activated, this, [this, kind] { setAttentionKind(kind); });
     }
     m_maskCaption = caption(tr("Mask"), this);

@@ -1,6 +1,7 @@
 #include "window/window_menus.h"
 
 #include "window/default_models.h"
+#include "window/about_dialogs.h"
 #include "window/help_window.h"
 
 #include <QAction>
@@ -10,7 +11,6 @@
 #include <QFileInfo>
 #include <QMainWindow>
 #include <QMenuBar>
-#include <QMessageBox>
 
 namespace attnviz::ui {
 
@@ -92,14 +92,14 @@ void WindowMenus::buildHelpMenu() {
     }
     help->addAction(tr("Take the &Tour"), this, [this] { emit tourRequested(); })->setObjectName(QStringLiteral("helpTour"));
     help->addSeparator();
+    help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
+        ShortcutsDialog dialog(m_window);
+        dialog.exec();
+    })->setObjectName(QStringLiteral("helpShortcuts"));
     help->addAction(tr("&About attnviz"), this, [this] {
-        QMessageBox::about(m_window, tr("About attnviz"),
-                           tr("<b>attnviz</b> shows the attention of every layer and head of a transformer as you "
-                              "type.<br><br>Layers and heads are numbered from 0 everywhere (window, "
-                              "attnviz-cli, exports). Rows are queries, columns are keys.<br>Hover a cell for its "
-                              "value, click a token to highlight its row and column, scroll to zoom, drag to pan, "
-                              "double-click to reset."));
-    });
+        AboutDialog dialog(m_window);
+        dialog.exec();
+    })->setObjectName(QStringLiteral("helpAbout"));
 }
 
 void WindowMenus::rebuildModelMenus(const QString& currentDir, const QStringList& recent) {
