@@ -5,6 +5,8 @@
 #include <QPainter>
 #include <QToolTip>
 
+#include <algorithm>
+
 namespace attnviz::ui {
 namespace {
 
@@ -32,6 +34,32 @@ void TokenStrip::setTokens(const std::vector<TokenLabel>& tokens) {
     updateGeometry();
     update();
     emit contentHeightChanged(heightForWidth(width()));
+}
+
+void TokenStrip::setSegments(const std::vector<std::int32_t>& typeIds) {
+    const bool pair = std::any_of(typeIds.begin(), typeIds.end(), [](std::int32_t t) { return t != 0; });
+    m_segments = pair ? typeIds : std::vector<std::int32_t>{};
+    update();
+}
+
+QString TokenStrip::segmentOf(int i) const {
+    if (i < 0 || i >= static_cast<int>(m_segments.size())) return {};
+    return m_segments[static_cast<std::size_t>(i)] == 0 ? QStringLiteral("A") : QStringLiteral("B");
+}
+
+QColor TokenStrip::chipColor(int i) const {
+    // Tints of the palette's own colours: light chips on a light window,
+    // dark ones on a dark window.
+    const QPalette& pal = palette();
+    const QColor base = pal.color(QPalette::Base);
+    const auto mix = [&base](const QColor& c, double amount) {
+        return QColor::fromRgbF(base.redF() + (c.redF() - base.redF()) * amount,
+                                base.greenF() + (c.greenF() - base.greenF()) * amount,
+                                base.blueF() + (c.blueF() - base.blueF()) * amount);
+    };
+    if (m_tokens[static_cast<std::size_t>(i)].special) return mix(pal.color(QPalette::Text), 0.08);
+    if (segmentOf(i) == QLatin1String("B")) return mix(QColor(230, 140, 20), 0.22);  // orange: the second sentence
+    return mix(pal.color(QPalette::Highlight), 0.16);
 }
 
 void TokenStrip::setHighlightToken(int token) {
@@ -87,8 +115,8 @@ void TokenStrip::paintEvent(QPaintEvent*) {
         const QRect r = m_rects[i];
         const bool highlighted = static_cast<int>(i) == m_highlight;
         const bool hovered = static_cast<int>(i) == m_hover;
-        QColor fill = m_tokens[i].special ? QColor(236, 236, 236) : QColor(225, 236, 250);
-        if (hovered) fill = fill.darker(108);
+        QColor fill = chipColor(static_cast<int>(i));
+        if (hovered) fill = pal.color(QPalette::Base).lightness() > 128 ? fill.darker(110) : fill.lighter(130);
         if (highlighted) fill = QColor(255, 59, 48);
         p.setPen(Qt::NoPen);
         p.setBrush(fill);
@@ -96,7 +124,8 @@ void TokenStrip::paintEvent(QPaintEvent*) {
         QFont f = font();
         f.setItalic(m_tokens[i].special);
         p.setFont(f);
-        p.setPen(highlighted ? QColor(Qt::white) : (m_tokens[i].special ? QColor(110, 110, 110) : pal.color(QPalette::Text)));
+        p.setPen(highlighted ? QColor(Qt::white)
+                             : (m_tokens[i].special ? pal.color(QPalette::PlaceholderText) : pal.color(QPalette::Text)));
         p.drawText(r, Qt::AlignCenter, chipText(static_cast<int>(i)));
     }
 }
@@ -122,12 +151,14 @@ bool TokenStrip::event(QEvent* event) {
         auto* help = static_cast<QHelpEvent*>(event);
         const int i = tokenAt(help->pos());
         if (i >= 0) {
+            const QString segment = segmentOf(i);
             QToolTip::showText(help->globalPos(),
-                               QStringLiteral("token %1: '%2' (id %3%4)")
+                               QStringLiteral("token %1: '%2' (id %3%4%5)")
                                    .arg(i)
                                    .arg(m_tokens[i].text)
                                    .arg(m_tokens[i].id)
-                                   .arg(m_tokens[i].special ? QStringLiteral(", special") : QString()),
+                                   .arg(m_tokens[i].special ? QStringLiteral(", special") : QString())
+                                   .arg(segment.isEmpty() ? QString() : QStringLiteral(", segment ") + segment),
                                this);
         } else {
             QToolTip::hideText();

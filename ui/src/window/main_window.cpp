@@ -495,6 +495,7 @@ void MainWindow::onResult() {
     m_stats->setResult(result);
     m_input->predictionsPanel()->setResult(result);
     m_input->tokenStrip()->setTokens(result->tokens);
+    m_input->tokenStrip()->setSegments(result->trace->tokenTypeIds);
     m_status->showResult(*result);
     m_controls->setMaskWarning(result->maskIsDefault()
                                    ? QString()
