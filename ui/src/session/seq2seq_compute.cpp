@@ -119,7 +119,8 @@ std::shared_ptr<const Seq2SeqViews> seq2seqViews(const core::Seq2SeqSession& ses
 core::Result<std::shared_ptr<const Seq2SeqViews>> runSeq2Seq(const core::Seq2SeqSession& session,
                                                              const SessionInput& input, core::MaskMode mask,
                                                              const std::atomic<bool>* cancel,
-                                                             const RunFeatures& features, int maxNewTokens) {
+                                                             const RunFeatures& features,
+                                                             const core::GenerateOptions& generateOptions) {
     const auto start = Clock::now();
     const bool typedIds = session.sourceTokenizer() == nullptr;
     core::Result<std::vector<core::Token>> source = [&]() -> core::Result<std::vector<core::Token>> {
@@ -144,10 +145,8 @@ core::Result<std::shared_ptr<const Seq2SeqViews>> runSeq2Seq(const core::Seq2Seq
         decoder = std::move(tokens.value());
     }
     const double tokenizeMs = msSince(start);
-    core::GenerateOptions generate;
-    generate.maxNewTokens = maxNewTokens;
     return runSeq2SeqTokens(session, source.value(), haveTarget ? std::optional(std::move(decoder)) : std::nullopt, mask,
-                            mask, generate, cancel, features, tokenizeMs);
+                            mask, generateOptions, cancel, features, tokenizeMs);
 }
 
 core::Result<std::shared_ptr<const Seq2SeqViews>> runSeq2SeqTokens(const core::Seq2SeqSession& session,

@@ -144,9 +144,19 @@ void SessionModel::setAttentionKind(AttentionKind kind) {
 }
 
 void SessionModel::setMaxNewTokens(int n) {
-    n = std::max(1, n);
-    if (n == m_maxNewTokens) return;
-    m_maxNewTokens = n;
+    core::GenerateOptions o = m_generate;
+    o.maxNewTokens = n;
+    setGenerateOptions(o);
+}
+
+void SessionModel::setGenerateOptions(const core::GenerateOptions& options) {
+    core::GenerateOptions o = options;
+    o.maxNewTokens = std::max(1, o.maxNewTokens);
+    if (o.maxNewTokens == m_generate.maxNewTokens && o.temperature == m_generate.temperature &&
+        o.topK == m_generate.topK && o.seed == m_generate.seed) {
+        return;
+    }
+    m_generate = o;
     if (m_model.isSeq2Seq() && m_input.target.trimmed().isEmpty()) scheduleCompute();
 }
 
@@ -231,10 +241,10 @@ void SessionModel::startSeq2SeqCompute() {
     RunFeatures features = m_features;
     features.statistics = true;
     m_runs->submit<std::shared_ptr<const Seq2SeqViews>>(
-        [session = m_model.seq2seq, input = m_input, mask = m_mask, features, maxNew = m_maxNewTokens,
+        [session = m_model.seq2seq, input = m_input, mask = m_mask, features, generate = m_generate,
          hook = m_workerHook](const std::atomic<bool>& cancel) -> core::Result<std::shared_ptr<const Seq2SeqViews>> {
             if (hook) hook();
-            return runSeq2Seq(*session, input, mask, &cancel, features, maxNew);
+            return runSeq2Seq(*session, input, mask, &cancel, features, generate);
         },
         [this](core::Result<std::shared_ptr<const Seq2SeqViews>> run) {
             if (!run) {

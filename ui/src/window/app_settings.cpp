@@ -2,6 +2,8 @@
 
 #include <QDir>
 
+#include <algorithm>
+
 namespace attnviz::ui {
 
 AppSettings::AppSettings() : m_settings(QStringLiteral("attnviz"), QStringLiteral("attnviz")) {}
@@ -38,6 +40,22 @@ QString AppSettings::exportDir() const { return m_settings.value("export/dir").t
 void AppSettings::setExportDir(const QString& dir) { m_settings.setValue("export/dir", dir); }
 double AppSettings::exportScale() const { return m_settings.value("export/scale", 2.0).toDouble(); }
 void AppSettings::setExportScale(double scale) { m_settings.setValue("export/scale", scale); }
+core::GenerateOptions AppSettings::generateOptions() const {
+    core::GenerateOptions o;
+    o.maxNewTokens = std::clamp(m_settings.value("generate/maxNewTokens", 20).toInt(), 1, 1024);
+    o.temperature = std::clamp(m_settings.value("generate/temperature", 0.0).toDouble(), 0.0, 5.0);
+    o.topK = std::max(0, m_settings.value("generate/topK", 0).toInt());
+    o.seed = static_cast<std::uint64_t>(std::max(0, m_settings.value("generate/seed", 0).toInt()));
+    return o;
+}
+
+void AppSettings::setGenerateOptions(const core::GenerateOptions& o) {
+    m_settings.setValue("generate/maxNewTokens", o.maxNewTokens);
+    m_settings.setValue("generate/temperature", o.temperature);
+    m_settings.setValue("generate/topK", o.topK);
+    m_settings.setValue("generate/seed", static_cast<int>(o.seed));
+}
+
 bool AppSettings::tourSeen() const { return m_settings.value("help/tourSeen", false).toBool(); }
 void AppSettings::setTourSeen(bool seen) { m_settings.setValue("help/tourSeen", seen); }
 bool AppSettings::showSteps() const { return m_settings.value("view/showSteps", false).toBool(); }

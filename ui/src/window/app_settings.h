@@ -2,6 +2,7 @@
 // (organisation and application "attnviz").
 #pragma once
 
+#include "attnviz/core/generation.h"
 #include "attnviz/ui/plot/view_style.h"
 
 #include <QByteArray>
@@ -38,6 +39,9 @@ public:
     void setExportScale(double scale);
     bool showSteps() const;
     // The first-run tour was shown (and closed) once.
+    // How to generate (Generation tab): new tokens, temperature, top-k, seed.
+    core::GenerateOptions generateOptions() const;
+    void setGenerateOptions(const core::GenerateOptions& options);
     bool tourSeen() const;
     void setTourSeen(bool seen);
     void setShowSteps(bool show);

@@ -12,6 +12,9 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include "attnviz/ui/export/painted_figure.h"
+
+#include <QFileDialog>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
@@ -170,6 +173,25 @@ QString exportWithDialog(PlotView& view, const QString& nameSuffix, AppSettings&
     }
     settings.setExportDir(QFileInfo(path).absolutePath());
     settings.setExportScale(dialog.figureOptions().scale);
+    return QObject::tr("Exported %1").arg(QDir::toNativeSeparators(path));
+}
+
+QString exportPaintedWithDialog(const PaintedFigure& figure, const QString& name, QWidget* parent) {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+    const QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Export the %1 view").arg(name),
+                                                      QDir(dir).filePath(name + QStringLiteral(".png")),
+                                                      QObject::tr("PNG image (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+    if (path.isEmpty()) return {};
+    const auto format = exportFormatForPath(path);
+    if (!format || (*format != ExportFormat::Png && *format != ExportFormat::Svg && *format != ExportFormat::Pdf)) {
+        QMessageBox::warning(parent, QObject::tr("Export"), QObject::tr("Name the file .png, .svg or .pdf."));
+        return {};
+    }
+    const core::Status status = exportPaintedFigure(figure, path, *format, {QSize(), 2.0});
+    if (!status) {
+        QMessageBox::warning(parent, QObject::tr("Export"), QString::fromStdString(status.error()));
+        return {};
+    }
     return QObject::tr("Exported %1").arg(QDir::toNativeSeparators(path));
 }
 

@@ -13,6 +13,8 @@ class QSpinBox;
 
 namespace attnviz::ui {
 
+class PaintedFigure;
+
 class AppSettings;
 class PlotView;
 
@@ -47,5 +49,8 @@ private:
 // export; a failure or a view with nothing to export is reported in a
 // message box. Returns the status-bar message ("" when nothing was written).
 QString exportWithDialog(PlotView& view, const QString& nameSuffix, AppSettings& settings, QWidget* parent);
+// A QPainter figure (the alignment view) as PNG (2 x), SVG or PDF, chosen by
+// the file name; returns the status line's text ("" when cancelled).
+QString exportPaintedWithDialog(const PaintedFigure& figure, const QString& name, QWidget* parent);
 
 }  // namespace attnviz::ui

@@ -20,6 +20,9 @@
 
 #include <QDir>
 #include "window/export_dialog.h"
+#include "attnviz/ui/views/alignment_view.h"
+#include "attnviz/ui/views/generation_timeline.h"
+#include "window/generation_panel.h"
 #include "window/help_window.h"
 #include "window/tour_panel.h"
 #include "window/model_drop.h"
@@ -113,7 +116,7 @@ void MainWindow::buildDocks() {
                              QDockWidget::DockWidgetClosable);
     addDockWidget(Qt::RightDockWidgetArea, m_statsDock);
 
-    m_tabs = new ViewTabs(this);
+    m_tabs = new ViewTabs(this, m_session);
     m_banner = new Banner(this);
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
@@ -147,6 +150,8 @@ void MainWindow::restoreSettings() {
         m_session->setMask(*mask);
         m_controls->setMask(*mask);
     }
+    m_tabs->generationPanel()->setOptions(m_settings->generateOptions());
+    m_session->setGenerateOptions(m_settings->generateOptions());
     m_input->predictionsPanel()->setPredictionsWanted(m_settings->predictionsWanted());
     RunFeatures features;
     features.predictions = m_settings->predictionsWanted();
@@ -177,6 +182,20 @@ void MainWindow::wire() {
     connect(m_menus, &WindowMenus::viewRequested, m_tabs, &QTabWidget::setCurrentIndex);
     connect(m_menus, &WindowMenus::helpRequested, this, &MainWindow::showHelp);
     connect(m_menus, &WindowMenus::tourRequested, this, &MainWindow::showTour);
+    // A generation step: its query's row lit in the heatmaps (decoder rows
+    // for encoder-decoder models; the prompt's rows for decoder-only ones).
+    connect(m_tabs->generationPanel()->timeline(), &GenerationTimeline::stepChosen, this, [this](int, int queryRow) {
+        if (m_session->model().isSeq2Seq() && m_session->attentionKind() == AttentionKind::Encoder) {
+            m_session->setAttentionKind(AttentionKind::Decoder);
+            m_controls->setAttentionKind(AttentionKind::Decoder);
+        }
+        const auto r = m_session->result();
+        m_state->setHighlightToken(r && queryRow < r->tokenCount() ? queryRow : -1);
+    });
+    connect(m_tabs->generationPanel(), &GenerationPanel::optionsChanged, this, [this](const core::GenerateOptions& o) {
+        m_session->setGenerateOptions(o);
+        m_settings->setGenerateOptions(o);
+    });
     connect(m_input, &InputPanel::textChanged, m_session, &SessionModel::setText);
     connect(m_input, &InputPanel::pairTextChanged, m_session, &SessionModel::setPairText);
     connect(m_input, &InputPanel::pairEnabledChanged, m_session, &SessionModel::setPairEnabled);
@@ -443,6 +462,8 @@ void MainWindow::onModelChanged() {
     setWindowTitle(QStringLiteral("attnviz — %1").arg(m.name()));
     m_controls->setEncoderDecoder(m.isSeq2Seq());
     m_input->setTargetAvailable(m.isSeq2Seq());
+    m_tabs->setEncoderDecoder(m.isSeq2Seq());
+    m_tabs->generationPanel()->reset();
     if (m.isSeq2Seq()) {
         // The shape of the kind on screen (encoder and decoder may differ);
         // onResult follows the kind.
@@ -496,6 +517,10 @@ void MainWindow::onResult() {
     m_input->predictionsPanel()->setResult(result);
     m_input->tokenStrip()->setTokens(result->tokens);
     m_input->tokenStrip()->setSegments(result->trace->tokenTypeIds);
+    if (result->seq2seq) {
+        m_tabs->alignmentView()->setRun(*result->seq2seq);
+        m_tabs->generationPanel()->showSeq2Seq(*result->seq2seq);
+    }
     m_status->showResult(*result);
     m_controls->setMaskWarning(result->maskIsDefault()
                                    ? QString()
@@ -513,6 +538,11 @@ void MainWindow::onResultUpdated() {
 }
 
 void MainWindow::exportCurrentView() {
+    if (m_tabs->currentWidget() == m_tabs->alignmentView()) {
+        const QString done = exportPaintedWithDialog(*m_tabs->alignmentView(), QStringLiteral("alignment"), this);
+        if (!done.isEmpty()) m_status->showMessage(done, 5000);
+        return;
+    }
     PlotView* view = currentView();
     if (view == nullptr) return;
     const HeadRef head = m_state->head();

@@ -8,10 +8,12 @@
 #include "panels/analysis_page.h"
 #include "panels/compare_page.h"
 #include "panels/difference_page.h"
+#include "attnviz/ui/views/alignment_view.h"
+#include "window/generation_panel.h"
 
 namespace attnviz::ui {
 
-ViewTabs::ViewTabs(QWidget* parent) : QTabWidget(parent) {
+ViewTabs::ViewTabs(QWidget* parent, SessionModel* session) : QTabWidget(parent) {
     setObjectName(QStringLiteral("viewTabs"));
     setDocumentMode(true);
     m_headView = new HeadView(this);
@@ -24,16 +26,27 @@ ViewTabs::ViewTabs(QWidget* parent) : QTabWidget(parent) {
     addTab(m_compare, tr("Compare"));
     addTab(m_difference, tr("Difference"));
     addTab(m_analysis, tr("Aggregates"));
-    // The alignment view of encoder-decoder models (ui/src/views/alignment_view.*,
-    // built separately) mounts here as the next tab: it reads the cross kind
-    // of the run, SessionModel::seq2seqViews()->at(AttentionKind::Cross)
-    // (target rows, source columns), and follows the current head.
+    m_alignment = new AlignmentView(this);
+    addTab(m_alignment, tr("Alignment"));
+    setTabToolTip(5, tr("Encoder-decoder models: source and target tokens joined by their cross-attention"));
+    setTabVisible(5, false);
+    if (session != nullptr) {
+        m_generation = new GenerationPanel(session, this);
+        addTab(m_generation, tr("Generation"));
+        setTabToolTip(6, tr("Generate step by step and see what each new token attended to"));
+    }
     setTabToolTip(4, tr("Attention rollout, value-weighted norms, means and maxima over heads and layers, "
                         "each with its formula"));
 }
 
 QStringList ViewTabs::menuNames() {
-    return {tr("&Head"), tr("&Overview"), tr("&Compare"), tr("&Difference"), tr("&Aggregates")};
+    return {tr("&Head"), tr("&Overview"), tr("&Compare"), tr("&Difference"), tr("&Aggregates"), tr("A&lignment"),
+            tr("&Generation")};
+}
+
+void ViewTabs::setEncoderDecoder(bool encoderDecoder) {
+    setTabVisible(5, encoderDecoder);
+    if (!encoderDecoder && currentIndex() == 5) setCurrentIndex(0);
 }
 
 std::vector<PlotView*> ViewTabs::views() const {

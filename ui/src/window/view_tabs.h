@@ -1,5 +1,6 @@
-// The five figures as the window's tabs: head, overview, compare,
-// difference and aggregates (the last three inside their pages).
+// The figures as the window's tabs: head, overview, compare, difference
+// and aggregates (the last three inside their pages), then the alignment
+// view (encoder-decoder models only) and the generation panel.
 #pragma once
 
 #include <QStringList>
@@ -9,7 +10,10 @@
 
 namespace attnviz::ui {
 
+class AlignmentView;
 class AnalysisPage;
+class GenerationPanel;
+class SessionModel;
 class ComparePage;
 class DifferencePage;
 class HeadGridView;
@@ -20,7 +24,8 @@ class ViewTabs : public QTabWidget {
     Q_OBJECT
 
 public:
-    explicit ViewTabs(QWidget* parent = nullptr);
+    // `session` feeds the generation panel (null: no generation tab).
+    explicit ViewTabs(QWidget* parent = nullptr, SessionModel* session = nullptr);
 
     // The View menu's entries, in tab order.
     static QStringList menuNames();
@@ -30,6 +35,10 @@ public:
     ComparePage* comparePage() const { return m_compare; }
     DifferencePage* differencePage() const { return m_difference; }
     AnalysisPage* analysisPage() const { return m_analysis; }
+    AlignmentView* alignmentView() const { return m_alignment; }
+    GenerationPanel* generationPanel() const { return m_generation; }
+    // The alignment tab is shown for encoder-decoder models only.
+    void setEncoderDecoder(bool encoderDecoder);
     // Every figure, in tab order.
     std::vector<PlotView*> views() const;
     PlotView* currentView() const;
@@ -45,6 +54,8 @@ private:
     ComparePage* m_compare = nullptr;
     DifferencePage* m_difference = nullptr;
     AnalysisPage* m_analysis = nullptr;
+    AlignmentView* m_alignment = nullptr;
+    GenerationPanel* m_generation = nullptr;
 };
 
 }  // namespace attnviz::ui

@@ -40,7 +40,7 @@ core::Result<std::shared_ptr<const Seq2SeqViews>> runSeq2Seq(const core::Seq2Seq
                                                              const SessionInput& input, core::MaskMode mask,
                                                              const std::atomic<bool>* cancel = nullptr,
                                                              const RunFeatures& features = {},
-                                                             int maxNewTokens = kDefaultNewTokens);
+                                                             const core::GenerateOptions& generate = {});
 
 // The same on tokens: teacher-forced on `decoder`, or generating with
 // `generate` when it is nullopt; each stack under its own mask override.

@@ -80,7 +80,11 @@ public:
     std::shared_ptr<const Seq2SeqViews> seq2seqViews() const { return m_seq2seq; }
     // New tokens generated when the target is empty.
     void setMaxNewTokens(int n);
-    int maxNewTokens() const { return m_maxNewTokens; }
+    int maxNewTokens() const { return m_generate.maxNewTokens; }
+    // How encoder-decoder models generate without a target: the new-token
+    // limit, greedy (temperature 0) or sampled (temperature, top-k, seed).
+    void setGenerateOptions(const core::GenerateOptions& options);
+    const core::GenerateOptions& generateOptions() const { return m_generate; }
     core::MaskMode mask() const { return m_mask; }
 
     // What runs compute besides attention (predictions cost the LM head) and
@@ -145,7 +149,11 @@ private:
     std::shared_ptr<const SessionResult> m_result;
     std::shared_ptr<const Seq2SeqViews> m_seq2seq;  // the run behind m_result (encoder-decoder models)
     AttentionKind m_kind = AttentionKind::Cross;
-    int m_maxNewTokens = kDefaultNewTokens;
+    core::GenerateOptions m_generate = [] {
+        core::GenerateOptions o;
+        o.maxNewTokens = kDefaultNewTokens;
+        return o;
+    }();
     QString m_lastError;
     int m_computeCount = 0;
     std::function<void()> m_workerHook;
