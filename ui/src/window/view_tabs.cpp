@@ -8,6 +8,7 @@
 #include "panels/analysis_page.h"
 #include "panels/compare_page.h"
 #include "panels/difference_page.h"
+#include "window/app_settings.h"
 
 namespace attnviz::ui {
 
@@ -16,6 +17,8 @@ ViewTabs::ViewTabs(QWidget* parent) : QTabWidget(parent) {
     setDocumentMode(true);
     m_headView = new HeadView(this);
     m_overview = new HeadGridView(this);
+    m_overview->setGroupByKv(AppSettings().groupByKv());
+    connect(m_overview, &HeadGridView::groupByKvChanged, this, [](bool grouped) { AppSettings().setGroupByKv(grouped); });
     m_compare = new ComparePage(this);
     m_difference = new DifferencePage(this);
     m_analysis = new AnalysisPage(this);
