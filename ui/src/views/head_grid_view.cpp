@@ -1,6 +1,7 @@
 #include "attnviz/ui/views/head_grid_view.h"
 
 #include "attnviz/ui/views/analysis_kind.h"
+#include "plot/lod_image.h"
 #include "plot/plot_canvas.h"
 #include "plot/qcp_style.h"
 #include "plot/stretch.h"
@@ -51,6 +52,8 @@ struct HeadGridView::Impl {
     double shownPx = 0;      // the thumbnail size of the last layout
     int xLabelStep = 0;
     int yLabelStep = 0;
+    QCPLayoutElement* barRoom = nullptr;
+    QWidget* controls = nullptr;
     QScrollBar* hBar = nullptr;
     QScrollBar* vBar = nullptr;
     QCheckBox* groupBox = nullptr;
@@ -128,6 +131,7 @@ HeadGridView::HeadGridView(QWidget* parent) : PlotView(parent), d(std::make_uniq
     row->addWidget(d->groupBox);
     controls->adjustSize();
     controls->move(2, 2);
+    d->controls = controls;
     connect(canvas(), &QCustomPlot::mouseWheel, this, [this](QWheelEvent* e) { wheel(e); });
     connect(canvas(), &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
         d->dragging = e->button() == Qt::LeftButton;
@@ -221,10 +225,13 @@ void HeadGridView::rebuild() {
         auto* group = new QCPMarginGroup(canvas());
         d->rect->setMarginGroup(QCP::msTop | QCP::msBottom, group);
         d->scale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
-        body()->addElement(0, 2, d->scale);
-        body()->addElement(0, 3, makeSpacer(canvas()));
+        // Room for the vertical scroll bar between the grid and the scale (fitView).
+        d->barRoom = new QCPLayoutElement(canvas());
+        body()->addElement(0, 2, d->barRoom);
+        body()->addElement(0, 3, d->scale);
+        body()->addElement(0, 4, makeSpacer(canvas()));
         body()->setColumnStretchFactors(stretchFactors(
-            {Stretch::Margin, Stretch::Fill, Stretch::Fixed, Stretch::Margin}));
+            {Stretch::Margin, Stretch::Fill, Stretch::Fixed, Stretch::Fixed, Stretch::Margin}));
     }
 
     // The tick labels are rebuilt by fitView every time: the layer kinds (and
@@ -255,7 +262,12 @@ void HeadGridView::rebuild() {
             const std::size_t i = static_cast<std::size_t>(l) * (d->nHeads + 1) + c;
             const HeadRef ref{l, c == d->nHeads ? -1 : c};
             d->shown[i] = shownAttention(*r, trace, ref, style);
-            const Matrix thumb = poolBlocks(d->shown[i], kMaxThumbnailCells);
+            // Longer inputs: the max (or mean, as the heatmap) of each block, at most kMaxThumbnailCells a side.
+            const Matrix& full = d->shown[i];
+            const Matrix thumb = full.rows() <= kMaxThumbnailCells && full.cols() <= kMaxThumbnailCells
+                                     ? full
+                                     : reduceBlocks(full, {0, full.rows()}, {0, full.cols()}, kMaxThumbnailCells,
+                                                    kMaxThumbnailCells, style.lodMean ? LodMode::Mean : LodMode::Max);
             d->pooled[i] = thumb.rows() != d->shown[i].rows() || thumb.cols() != d->shown[i].cols();
             QCPColorMapData* data = d->maps[i]->data();
             // (rows, cols): square for self-attention, target x source for cross.
@@ -467,6 +479,21 @@ void HeadGridView::wheel(QWheelEvent* event) {
 
 bool HeadGridView::fitView() {
     if (!d->rect || d->nLayers == 0) return false;
+    // On screen: room for the zoom buttons above the title, for the scroll
+    // bars right of the grid and below it; exports need none.
+    const int hh = d->hBar->sizeHint().height();
+    const int vw = d->vBar->sizeHint().width();
+    bool roomChanged = false;
+    QCPLayoutGrid* root = canvas()->plotLayout();
+    for (auto [element, want] : {std::pair{root->element(0, 0), QSize(1, d->exporting ? 0 : d->controls->height() + 2)},
+                                 std::pair{root->element(root->rowCount() - 1, 0), QSize(1, d->exporting ? 0 : hh)},
+                                 std::pair{static_cast<QCPLayoutElement*>(d->barRoom), QSize(d->exporting ? 0 : vw, 1)}}) {
+        if (element && element->minimumSize() != want) {
+            element->setMinimumSize(want);
+            roomChanged = true;
+        }
+    }
+    if (roomChanged) return true;
     const QRect area = d->rect->rect();
     if (area.width() <= 0 || area.height() <= 0) return false;
     const double fit = std::min(area.width() / d->width(), area.height() / d->height());
@@ -526,8 +553,6 @@ bool HeadGridView::fitView() {
     const bool needH = !d->exporting && unitsX < d->width() - 1e-6;
     const bool needV = !d->exporting && unitsY < d->height() - 1e-6;
     const QSize canvasSize = canvas()->size();
-    const int hh = d->hBar->sizeHint().height();
-    const int vw = d->vBar->sizeHint().width();
     for (auto [bar, need, units, extent, lower] : {std::tuple{d->hBar, needH, unitsX, d->width(), x0},
                                                   std::tuple{d->vBar, needV, unitsY, d->height(), y0}}) {
         const QSignalBlocker block(bar);
@@ -538,8 +563,8 @@ bool HeadGridView::fitView() {
         bar->setSingleStep(static_cast<int>(std::lround(px)));
         bar->setValue(static_cast<int>(std::lround((lower + kGap) * px)));
     }
-    d->hBar->setGeometry(0, canvasSize.height() - hh, canvasSize.width() - (needV ? vw : 0), hh);
-    d->vBar->setGeometry(canvasSize.width() - vw, 0, vw, canvasSize.height() - (needH ? hh : 0));
+    d->hBar->setGeometry(area.left(), canvasSize.height() - hh, area.width(), hh);
+    d->vBar->setGeometry(d->barRoom->outerRect().left(), area.top(), vw, area.height());
     return changed;
 }
 
