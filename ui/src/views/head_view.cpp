@@ -46,6 +46,7 @@ HeadView::HeadView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>
                                                     : (d->subtitle.isEmpty() ? note : d->subtitle + QStringLiteral("   ·   ") + note);
                                  if (subtitle == figureSubtitle()) return changed;
                                  setTitles(d->title, subtitle);
+                                 refresh();  // once more, for the prepare hook to wrap the new subtitle
                                  return true;
                              });
 }
