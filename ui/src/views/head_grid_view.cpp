@@ -72,6 +72,19 @@ struct HeadGridView::Impl {
     }
     double rowY(int layer) const { return layer * (1 + kGap); }
     int columnOf(HeadRef h) const { return h.isMean() ? nHeads : h.head; }
+    // Tick labels on every xStep-th column and yStep-th layer.
+    void setTickers(int xStep, int yStep) {
+        QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
+        for (int c = 0; c <= nHeads; ++c) {
+            if (c % xStep == 0 || c == nHeads) xt->addTick(columnX(c) + 0.5, columnLabel(c));
+        }
+        rect->axis(QCPAxis::atTop)->setTicker(xt);
+        QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
+        for (int l = 0; l < nLayers; l += yStep) yt->addTick(rowY(l) + 0.5, rowLabels.value(l));
+        rect->axis(QCPAxis::atLeft)->setTicker(yt);
+        xLabelStep = xStep;
+        yLabelStep = yStep;
+    }
     // The grid's extent in plot coordinates.
     double width() const { return columnX(nHeads) + 1 + 2 * kGap; }
     double height() const { return rowY(std::max(1, nLayers) - 1) + 1 + 2 * kGap; }
@@ -250,8 +263,7 @@ void HeadGridView::rebuild() {
                                                .arg(d->nHeads).arg(d->nKvHeads).arg(d->nHeads / d->nKvHeads)
                                          : tr("Only for models with grouped-query attention (fewer KV heads than query heads)"));
     }
-    d->xLabelStep = 0;
-    d->yLabelStep = 0;
+    d->setTickers(std::max(1, d->xLabelStep), std::max(1, d->yLabelStep));
     const std::vector<int> keep = shownTokens(*r, style);
     d->labels = r->labels(keep);
     d->colLabels = r->colLabels(shownColTokens(*r, style));
@@ -532,20 +544,8 @@ bool HeadGridView::fitView() {
     }
     const int xStep = std::max(1, static_cast<int>(std::ceil((widest + 8) / ((1 + kGap) * px))));
     const int yStep = std::max(1, static_cast<int>(std::ceil((fm.height() + 2) / ((1 + kGap) * px))));
-    if (xStep != d->xLabelStep) {
-        QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
-        for (int c = 0; c <= d->nHeads; ++c) {
-            if (c % xStep == 0 || c == d->nHeads) xt->addTick(d->columnX(c) + 0.5, d->columnLabel(c));
-        }
-        x->setTicker(xt);
-        d->xLabelStep = xStep;
-        changed = true;
-    }
-    if (yStep != d->yLabelStep) {
-        QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
-        for (int l = 0; l < d->nLayers; l += yStep) yt->addTick(d->rowY(l) + 0.5, d->rowLabels.value(l));
-        y->setTicker(yt);
-        d->yLabelStep = yStep;
+    if (xStep != d->xLabelStep || yStep != d->yLabelStep) {
+        d->setTickers(xStep, yStep);
         changed = true;
     }
 
