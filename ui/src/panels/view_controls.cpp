@@ -1,5 +1,7 @@
 #include "panels/view_controls.h"
 
+#include "plot/lod_image.h"
+
 #include <QLineEdit>
 #include <QRegularExpression>
 #include <QRegularExpressionValidator>
@@ -143,6 +145,12 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_range);
     layout->addSpacing(12);
     layout->addWidget(m_hideSpecial);
+    m_lodMean = new QCheckBox(tr("Large heads: mean per pixel"), this);
+    m_lodMean->setObjectName(QStringLiteral("lodMeanCheck"));
+    m_lodMean->setToolTip(tr("A head of more than %1 tokens is drawn with one value per screen pixel: the max of the "
+                             "cells it covers (unchecked, no strong link disappears) or their mean (checked)")
+                              .arg(kMinLodSide));
+    layout->addWidget(m_lodMean);
     layout->addWidget(m_steps);
     layout->addSpacing(12);
     layout->addWidget(m_maskWarning);
@@ -166,6 +174,7 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     connect(m_colormap, &QComboBox::currentIndexChanged, this, &ViewControls::emitStyle);
     connect(m_range, &QComboBox::currentIndexChanged, this, &ViewControls::emitStyle);
     connect(m_hideSpecial, &QCheckBox::toggled, this, &ViewControls::emitStyle);
+    connect(m_lodMean, &QCheckBox::toggled, this, &ViewControls::emitStyle);
     connect(m_steps, &QCheckBox::toggled, this, [this](bool on) {
         if (!m_updating) emit showStepsChanged(on);
     });
@@ -282,6 +291,7 @@ ViewStyle ViewControls::viewStyle() const {
     s.colormap = static_cast<Colormap>(m_colormap->currentData().toInt());
     s.range = static_cast<RangeMode>(m_range->currentData().toInt());
     s.hideSpecial = m_hideSpecial->isChecked();
+    s.lodMean = m_lodMean->isChecked();
     return s;
 }
 
@@ -290,6 +300,7 @@ void ViewControls::setViewStyle(const ViewStyle& style) {
     m_colormap->setCurrentIndex(std::max(0, m_colormap->findData(static_cast<int>(style.colormap))));
     m_range->setCurrentIndex(std::max(0, m_range->findData(static_cast<int>(style.range))));
     m_hideSpecial->setChecked(style.hideSpecial);
+    m_lodMean->setChecked(style.lodMean);
     m_updating = false;
 }
 

@@ -82,6 +82,7 @@ private:
     QComboBox* m_colormap = nullptr;
     QComboBox* m_range = nullptr;
     QCheckBox* m_hideSpecial = nullptr;
+    QCheckBox* m_lodMean = nullptr;
     QCheckBox* m_steps = nullptr;
     bool m_updating = false;
     QString m_maskTip;   // the tooltips outside trace mode

@@ -73,6 +73,9 @@ HeatmapPanel::HeatmapPanel(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int 
     m_rowBand = makeBand(plot, m_rect, QPen(QColor(255, 59, 48), 2.0));
     m_colBand = makeBand(plot, m_rect, QPen(QColor(255, 59, 48), 2.0));
     m_marker = makeBand(plot, m_rect, QPen(Qt::white, 2.0));
+    m_lod = std::make_unique<LodMap>(plot, m_rect, m_map, &m_matrix);
+    m_positionTicker.reset(new QCPAxisTicker);
+    m_positionTicker->setTickCount(6);
 
     QObject::connect(x, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), m_plot, [this] { clampRanges(); });
     QObject::connect(y, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), m_plot, [this] { clampRanges(); });
@@ -92,16 +95,9 @@ void HeatmapPanel::setData(const Matrix& matrix, const QStringList& rowLabels, c
     m_colLabels = colLabels;
     m_colTokenIndex = colIndex;
     m_separateColumns = true;
-    const int rows = matrix.rows();
-    const int cols = matrix.cols();
-    QCPColorMapData* data = m_map->data();
-    data->setSize(cols, rows);
-    // A single cell spans -0.5..0.5 (QCustomPlot draws one cell over its range).
-    data->setRange(cols > 1 ? QCPRange(0, cols - 1) : QCPRange(-0.5, 0.5),
-                   rows > 1 ? QCPRange(0, rows - 1) : QCPRange(-0.5, 0.5));
-    for (int r = 0; r < rows; ++r) {
-        for (int c = 0; c < cols; ++c) data->setCell(c, r, matrix.at(r, c));
-    }
+    // Small matrices go into the colour map cell by cell; large ones as an
+    // image of their visible part at the next layout (fitLod).
+    m_lod->matrixChanged();
     m_xTicker->setLabels(colLabels);
     m_yTicker->setLabels(rowLabels);
     m_marker->setVisible(false);
@@ -153,6 +149,14 @@ bool HeatmapPanel::fitLabels() {
             ticker->setStep(step);
             changed = true;
         }
+    }
+    // Token texts for large matrices only once they are readable.
+    const bool readable = !m_lod->active() || (m_xTicker->step() <= kMaxLabelStep && m_yTicker->step() <= kMaxLabelStep);
+    if (readable != m_tokenLabels) {
+        m_tokenLabels = readable;
+        m_rect->axis(QCPAxis::atBottom)->setTicker(readable ? QSharedPointer<QCPAxisTicker>(m_xTicker) : m_positionTicker);
+        m_rect->axis(QCPAxis::atLeft)->setTicker(readable ? QSharedPointer<QCPAxisTicker>(m_yTicker) : m_positionTicker);
+        changed = true;
     }
     return changed;
 }

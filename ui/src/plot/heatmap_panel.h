@@ -5,12 +5,14 @@
 #pragma once
 
 #include "attnviz/ui/plot/matrix.h"
+#include "plot/lod_map.h"
 
 #include <qcustomplot.h>
 
 #include <QSharedPointer>
 #include <QStringList>
 
+#include <memory>
 #include <vector>
 
 namespace attnviz::ui {
@@ -50,7 +52,16 @@ public:
     void setColorScale(QCPColorScale* scale);
 
     // Label thinning for the current pixel size: true when a step changed.
+    // Matrices drawn through the LOD image name their tokens only once every
+    // kMaxLabelStep-th label fits; before that the axes show positions.
     bool fitLabels();
+    static constexpr int kMaxLabelStep = 4;
+    bool tokenLabelsShown() const { return m_tokenLabels; }
+    // Large matrices: how a screen pixel sums up its cells, and the image
+    // drawn for the visible range (rebuilt by fitLod after each layout).
+    void setLodMode(LodMode mode) { m_lod->setMode(mode); }
+    const LodMap& lod() const { return *m_lod; }
+    bool fitLod() { return m_lod->update(); }
     // Keeps the cells square: caps the inner rect at (cols, rows) cells of the
     // largest side that fits.
     bool fitSquare();
@@ -85,6 +96,9 @@ private:
     QStringList m_colLabels;
     std::vector<int> m_colTokenIndex;
     bool m_separateColumns = false;
+    std::unique_ptr<LodMap> m_lod;
+    QSharedPointer<QCPAxisTicker> m_positionTicker;  // token positions, while token labels would not be readable
+    bool m_tokenLabels = true;
 };
 
 }  // namespace attnviz::ui

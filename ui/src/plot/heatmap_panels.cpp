@@ -47,6 +47,8 @@ bool HeatmapPanels::fitLayout() {
     bool changed = false;
     for (const auto& p : m_panels) changed |= p->fitSquare();
     for (const auto& p : m_panels) changed |= p->fitLabels();
+    // The LOD images follow the final layout; they change no sizes.
+    for (const auto& p : m_panels) p->fitLod();
     return changed;
 }
 

@@ -74,31 +74,6 @@ Matrix subtract(const Matrix& a, const Matrix& b) {
     return out;
 }
 
-Matrix poolBlocks(const Matrix& m, int maxSide) {
-    const int side = std::max(m.rows(), m.cols());
-    if (side <= maxSide || maxSide <= 0) return m;
-    const int block = (side + maxSide - 1) / maxSide;
-    const int rows = (m.rows() + block - 1) / block;
-    const int cols = (m.cols() + block - 1) / block;
-    Matrix out(rows, cols);
-    for (int r = 0; r < rows; ++r) {
-        for (int c = 0; c < cols; ++c) {
-            double sum = 0;
-            int count = 0;
-            for (int i = r * block; i < std::min(m.rows(), (r + 1) * block); ++i) {
-                for (int j = c * block; j < std::min(m.cols(), (c + 1) * block); ++j) {
-                    if (std::isfinite(m.at(i, j))) {
-                        sum += m.at(i, j);
-                        ++count;
-                    }
-                }
-            }
-            out.at(r, c) = count > 0 ? static_cast<float>(sum / count) : std::numeric_limits<float>::quiet_NaN();
-        }
-    }
-    return out;
-}
-
 float maxFinite(const Matrix& m) {
     float best = -std::numeric_limits<float>::infinity();
     for (float v : m.values()) {

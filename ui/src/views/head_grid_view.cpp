@@ -1,13 +1,21 @@
 #include "attnviz/ui/views/head_grid_view.h"
 
 #include "attnviz/ui/views/analysis_kind.h"
+#include "plot/lod_image.h"
 #include "plot/plot_canvas.h"
 #include "plot/qcp_style.h"
 #include "plot/stretch.h"
 #include "plot/view_data.h"
 
+#include <QCheckBox>
+#include <QGuiApplication>
+#include <QHBoxLayout>
+#include <QScrollBar>
+#include <QToolButton>
 #include <QToolTip>
+#include <QWheelEvent>
 
+#include <algorithm>
 #include <cmath>
 
 namespace attnviz::ui {
@@ -15,6 +23,8 @@ namespace {
 
 constexpr double kGap = 0.08;       // between thumbnails, in thumbnail sizes
 constexpr double kMeanGap = 0.25;   // extra room before the mean column
+constexpr double kGroupGap = 0.22;  // extra room between KV groups (grouped by KV head)
+constexpr double kZoomStep = 1.25;
 
 }  // namespace
 
@@ -28,32 +38,120 @@ struct HeadGridView::Impl {
     std::vector<bool> pooled;
     int nLayers = 0;
     int nHeads = 0;
+    int nKvHeads = 0;       // the model's KV heads (0: unknown)
+    bool grouped = false;   // columns grouped by KV head (drawn so only when the model has GQA)
     QStringList labels;     // the shown rows
+    QStringList rowLabels;  // the layers' tick labels
     QStringList colLabels;  // the shown columns (source tokens of cross-attention)
 
-    double columnX(int col) const { return col * (1 + kGap) + (col == nHeads ? kMeanGap : 0.0); }
+    // Zoom and scroll: pixels per thumbnail (0: the default) and the plot
+    // coordinates at the top-left corner of the plot area.
+    double zoomPx = 0;
+    QPointF scroll;
+    bool exporting = false;  // exports show the whole grid
+    double shownPx = 0;      // the thumbnail size of the last layout
+    int xLabelStep = 0;
+    int yLabelStep = 0;
+    QCPLayoutElement* barRoom = nullptr;
+    QWidget* controls = nullptr;
+    QScrollBar* hBar = nullptr;
+    QScrollBar* vBar = nullptr;
+    QCheckBox* groupBox = nullptr;
+    QPointF dragFrom;  // where a left-button drag started (pixels), with the scroll then
+    QPointF dragScroll;
+    bool dragging = false;
+
+    bool gqa() const { return nKvHeads > 0 && nKvHeads < nHeads && nHeads % nKvHeads == 0; }
+    bool groupedNow() const { return grouped && gqa(); }
+    // The KV head query head `head` reads (attention_kernel.h: h / (nHeads / nKvHeads)).
+    int kvOf(int head) const { return gqa() ? head / (nHeads / nKvHeads) : head; }
+    double columnX(int col) const {
+        double x = col * (1 + kGap);
+        if (groupedNow()) x += kGroupGap * (col == nHeads ? nKvHeads - 1 : kvOf(col));
+        return x + (col == nHeads ? kMeanGap : 0.0);
+    }
     double rowY(int layer) const { return layer * (1 + kGap); }
     int columnOf(HeadRef h) const { return h.isMean() ? nHeads : h.head; }
+    // Tick labels on every xStep-th column and yStep-th layer.
+    void setTickers(int xStep, int yStep) {
+        QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
+        for (int c = 0; c <= nHeads; ++c) {
+            if (c % xStep == 0 || c == nHeads) xt->addTick(columnX(c) + 0.5, columnLabel(c));
+        }
+        rect->axis(QCPAxis::atTop)->setTicker(xt);
+        QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
+        for (int l = 0; l < nLayers; l += yStep) yt->addTick(rowY(l) + 0.5, rowLabels.value(l));
+        rect->axis(QCPAxis::atLeft)->setTicker(yt);
+        xLabelStep = xStep;
+        yLabelStep = yStep;
+    }
+    // The grid's extent in plot coordinates.
+    double width() const { return columnX(nHeads) + 1 + 2 * kGap; }
+    double height() const { return rowY(std::max(1, nLayers) - 1) + 1 + 2 * kGap; }
+    QString columnLabel(int c) const {
+        if (c == nHeads) return QStringLiteral("mean");
+        return groupedNow() ? QStringLiteral("H%1\nKV %2").arg(c).arg(kvOf(c)) : QStringLiteral("H%1").arg(c);
+    }
 };
 
 HeadGridView::HeadGridView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
     setPlaceholder(tr("Open a model and type a sentence to see every head at once."));
-    canvas()->setLayoutHooks([this] { if (d->rect) d->rect->setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX); },
-                             [this] {
-                                 if (!d->rect || d->nLayers == 0) return false;
-                                 // Square thumbnails: cap the long side of the plot area.
-                                 const double wantAspect = (d->columnX(d->nHeads) + 1 + kGap) / (d->rowY(d->nLayers - 1) + 1 + 2 * kGap);
-                                 const QRect r = d->rect->rect();
-                                 if (r.width() <= 0 || r.height() <= 0) return false;
-                                 const double aspect = static_cast<double>(r.width()) / r.height();
-                                 if (std::abs(aspect - wantAspect) * r.height() <= 2) return false;
-                                 if (aspect > wantAspect) {
-                                     d->rect->setMaximumSize(static_cast<int>(r.height() * wantAspect), QWIDGETSIZE_MAX);
-                                 } else {
-                                     d->rect->setMaximumSize(QWIDGETSIZE_MAX, static_cast<int>(r.width() / wantAspect));
-                                 }
-                                 return true;
-                             });
+    canvas()->setLayoutHooks([] {}, [this] { return fitView(); });
+    // Scroll bars and the zoom buttons float over the canvas: the figure
+    // keeps its layout, and exports (which draw the canvas alone) leave them out.
+    d->hBar = new QScrollBar(Qt::Horizontal, canvas());
+    d->vBar = new QScrollBar(Qt::Vertical, canvas());
+    d->hBar->setObjectName(QStringLiteral("overviewHScroll"));
+    d->vBar->setObjectName(QStringLiteral("overviewVScroll"));
+    for (QScrollBar* bar : {d->hBar, d->vBar}) {
+        bar->hide();
+        connect(bar, &QScrollBar::valueChanged, this, [this, bar](int value) {
+            if (d->shownPx <= 0) return;
+            if (bar == d->hBar) d->scroll.setX(value / d->shownPx - kGap);
+            else d->scroll.setY(value / d->shownPx - kGap);
+            refresh();
+        });
+    }
+    auto* controls = new QWidget(canvas());
+    controls->setObjectName(QStringLiteral("overviewControls"));
+    controls->setAutoFillBackground(true);
+    auto* row = new QHBoxLayout(controls);
+    row->setContentsMargins(4, 2, 4, 2);
+    row->setSpacing(2);
+    const auto button = [&](const QString& text, const QString& tip, auto action) {
+        auto* b = new QToolButton(controls);
+        b->setText(text);
+        b->setToolTip(tip);
+        b->setAutoRaise(true);
+        connect(b, &QToolButton::clicked, this, action);
+        row->addWidget(b);
+    };
+    button(QStringLiteral("−"), tr("Zoom out (-, Ctrl+wheel)"), [this] { zoomBy(1 / kZoomStep); });
+    button(QStringLiteral("+"), tr("Zoom in (+, Ctrl+wheel)"), [this] { zoomBy(kZoomStep); });
+    button(tr("Reset"), tr("Default zoom (0 or double-click): fit, thumbnails of at least %1 px").arg(kMinThumbnailPx),
+           [this] { resetZoom(); refresh(); });
+    d->groupBox = new QCheckBox(tr("Group by KV head"), controls);
+    d->groupBox->setObjectName(QStringLiteral("groupByKvBox"));
+    d->groupBox->setToolTip(tr("Models with grouped-query attention: query heads that share a KV head side by side, "
+                               "groups apart"));
+    d->groupBox->setEnabled(false);
+    connect(d->groupBox, &QCheckBox::toggled, this, [this](bool on) {
+        if (on == d->grouped) return;
+        setGroupByKv(on);
+        emit groupByKvChanged(on);
+    });
+    row->addSpacing(6);
+    row->addWidget(d->groupBox);
+    controls->adjustSize();
+    controls->move(2, 2);
+    d->controls = controls;
+    connect(canvas(), &QCustomPlot::mouseWheel, this, [this](QWheelEvent* e) { wheel(e); });
+    connect(canvas(), &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
+        d->dragging = e->button() == Qt::LeftButton;
+        d->dragFrom = e->position();
+        d->dragScroll = d->scroll;
+    });
+    connect(canvas(), &QCustomPlot::mouseRelease, this, [this](QMouseEvent*) { d->dragging = false; });
 }
 
 HeadGridView::~HeadGridView() = default;
@@ -97,11 +195,6 @@ void HeadGridView::rebuild() {
         QCPAxis* y = d->rect->axis(QCPAxis::atLeft);
         d->rect->axis(QCPAxis::atBottom)->setVisible(false);
         x->setVisible(true);
-        QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
-        for (int c = 0; c <= d->nHeads; ++c) {
-            xt->addTick(d->columnX(c) + 0.5, c == d->nHeads ? QStringLiteral("mean") : QStringLiteral("H%1").arg(c));
-        }
-        x->setTicker(xt);
         for (QCPAxis* a : {x, y}) {
             a->grid()->setVisible(false);
             a->setSubTicks(false);
@@ -115,9 +208,7 @@ void HeadGridView::rebuild() {
         }
         x->setLabel(QStringLiteral("head (0-based)"));
         y->setLabel(QStringLiteral("layer (0-based)"));
-        x->setRange(-kGap, d->columnX(d->nHeads) + 1 + kGap);
-        y->setRange(-kGap, d->rowY(d->nLayers - 1) + 1 + kGap);
-        y->setRangeReversed(true);
+        y->setRangeReversed(true);  // ranges: fitView, after each layout
         for (int l = 0; l < d->nLayers; ++l) {
             for (int c = 0; c <= d->nHeads; ++c) {
                 auto* map = new QCPColorMap(x, y);
@@ -147,22 +238,32 @@ void HeadGridView::rebuild() {
         auto* group = new QCPMarginGroup(canvas());
         d->rect->setMarginGroup(QCP::msTop | QCP::msBottom, group);
         d->scale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
-        body()->addElement(0, 2, d->scale);
-        body()->addElement(0, 3, makeSpacer(canvas()));
+        // Room for the vertical scroll bar between the grid and the scale (fitView).
+        d->barRoom = new QCPLayoutElement(canvas());
+        body()->addElement(0, 2, d->barRoom);
+        body()->addElement(0, 3, d->scale);
+        body()->addElement(0, 4, makeSpacer(canvas()));
         body()->setColumnStretchFactors(stretchFactors(
-            {Stretch::Margin, Stretch::Fill, Stretch::Fixed, Stretch::Margin}));
+            {Stretch::Margin, Stretch::Fill, Stretch::Fixed, Stretch::Fixed, Stretch::Margin}));
     }
 
-    {
-        // Rebuilt every time: the layer kinds (and global tokens) can change
-        // with the model while the shape stays.
-        QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
-        for (int l = 0; l < d->nLayers; ++l) {
-            const QString kind = r->layersDiffer() ? QStringLiteral(" \u00b7 %1").arg(r->layerKindShort(l)) : QString();
-            yt->addTick(d->rowY(l) + 0.5, QStringLiteral("L%1").arg(l) + kind);
-        }
-        d->rect->axis(QCPAxis::atLeft)->setTicker(yt);
+    // The tick labels are rebuilt by fitView every time: the layer kinds (and
+    // global tokens) can change with the model while the shape stays.
+    d->rowLabels.clear();
+    for (int l = 0; l < d->nLayers; ++l) {
+        const QString kind = r->layersDiffer() ? QStringLiteral(" \u00b7 %1").arg(r->layerKindShort(l)) : QString();
+        d->rowLabels << QStringLiteral("L%1").arg(l) + kind;
     }
+    d->nKvHeads = r->model ? r->model->config().nKvHeads : 0;
+    {
+        const QSignalBlocker block(d->groupBox);
+        d->groupBox->setEnabled(d->gqa());
+        d->groupBox->setChecked(d->grouped);
+        d->groupBox->setToolTip(d->gqa() ? tr("%1 query heads share %2 KV heads (%3 each): show each group side by side, groups apart")
+                                               .arg(d->nHeads).arg(d->nKvHeads).arg(d->nHeads / d->nKvHeads)
+                                         : tr("Only for models with grouped-query attention (fewer KV heads than query heads)"));
+    }
+    d->setTickers(std::max(1, d->xLabelStep), std::max(1, d->yLabelStep));
     const std::vector<int> keep = shownTokens(*r, style);
     d->labels = r->labels(keep);
     d->colLabels = r->colLabels(shownColTokens(*r, style));
@@ -173,7 +274,12 @@ void HeadGridView::rebuild() {
             const std::size_t i = static_cast<std::size_t>(l) * (d->nHeads + 1) + c;
             const HeadRef ref{l, c == d->nHeads ? -1 : c};
             d->shown[i] = shownAttention(*r, trace, ref, style);
-            const Matrix thumb = poolBlocks(d->shown[i], kMaxThumbnailCells);
+            // Longer inputs: the max (or mean, as the heatmap) of each block, at most kMaxThumbnailCells a side.
+            const Matrix& full = d->shown[i];
+            const Matrix thumb = full.rows() <= kMaxThumbnailCells && full.cols() <= kMaxThumbnailCells
+                                     ? full
+                                     : reduceBlocks(full, {0, full.rows()}, {0, full.cols()}, kMaxThumbnailCells,
+                                                    kMaxThumbnailCells, style.lodMean ? LodMode::Mean : LodMode::Max);
             d->pooled[i] = thumb.rows() != d->shown[i].rows() || thumb.cols() != d->shown[i].cols();
             QCPColorMapData* data = d->maps[i]->data();
             // (rows, cols): square for self-attention, target x source for cross.
@@ -227,6 +333,12 @@ HeadRef HeadGridView::headAt(const QPointF& pos, bool* ok) const {
 }
 
 void HeadGridView::hover(const QPointF& pos) {
+    if (d->dragging && (QGuiApplication::mouseButtons() & Qt::LeftButton) &&
+        (pos - d->dragFrom).manhattanLength() > 4 && d->shownPx > 0) {
+        d->scroll = d->dragScroll - (pos - d->dragFrom) / d->shownPx;
+        refresh();
+        return;
+    }
     bool ok = false;
     const HeadRef h = headAt(pos, &ok);
     if (!ok) {
@@ -243,6 +355,7 @@ void HeadGridView::hover(const QPointF& pos) {
     d->hoverBox->bottomRight->setCoords(x0 + 1, y0 + 1);
     d->hoverBox->setVisible(true);
     QString text = h.isMean() ? QStringLiteral("layer %1, mean over heads").arg(h.layer) : h.label();
+    if (!h.isMean() && d->gqa()) text += QStringLiteral(" \u00b7 KV %1").arg(d->kvOf(h.head));
     const std::size_t i = static_cast<std::size_t>(h.layer) * (d->nHeads + 1) + d->columnOf(h);
     const Matrix& m = d->shown[i];
     if (!m.empty()) {
@@ -274,10 +387,14 @@ void HeadGridView::click(const QPointF& pos, Qt::KeyboardModifiers modifiers) {
 }
 
 void HeadGridView::beginExport() {
+    d->exporting = true;
     if (d->currentBox) d->currentBox->setVisible(false);
 }
 
-void HeadGridView::endExport() { setCurrentHead(m_current); }
+void HeadGridView::endExport() {
+    d->exporting = false;
+    setCurrentHead(m_current);
+}
 
 void HeadGridView::clearHover() {
     if (d->hoverBox && d->hoverBox->visible()) {
@@ -290,9 +407,165 @@ QSize HeadGridView::figureSize() const {
     const int cols = d->nHeads + 1;
     const int rows = std::max(1, d->nLayers);
     const int thumb = std::clamp(std::min(1100 / std::max(cols, 1), 800 / rows), 44, 120);
-    const int w = static_cast<int>(thumb * (d->columnX(d->nHeads) + 1 + 2 * kGap)) + 60 + 110 + 40;
-    const int h = static_cast<int>(thumb * (d->rowY(rows - 1) + 1 + 2 * kGap)) + 80 + 60 + 36;
+    const int w = static_cast<int>(thumb * d->width()) + 60 + 110 + 40;
+    const int h = static_cast<int>(thumb * d->height()) + 80 + 60 + 36 + (d->groupedNow() ? 16 : 0);
     return {std::max(w, 560), h};
+}
+
+double HeadGridView::thumbnailPx() const { return d->shownPx; }
+
+bool HeadGridView::groupByKvAvailable() const { return d->gqa(); }
+
+bool HeadGridView::groupByKv() const { return d->grouped; }
+
+void HeadGridView::setGroupByKv(bool grouped) {
+    if (grouped == d->grouped) return;
+    d->grouped = grouped;
+    {
+        const QSignalBlocker block(d->groupBox);
+        d->groupBox->setChecked(grouped);
+    }
+    redraw();
+}
+
+int HeadGridView::kvHeadOf(int head) const { return d->kvOf(head); }
+
+double HeadGridView::columnPosition(int column) const { return d->columnX(column); }
+
+QString HeadGridView::columnLabel(int column) const { return d->columnLabel(column); }
+
+QCPRange HeadGridView::visibleColumns() const {
+    return d->rect ? d->rect->axis(QCPAxis::atTop)->range() : QCPRange();
+}
+
+QCPRange HeadGridView::visibleRows() const {
+    return d->rect ? d->rect->axis(QCPAxis::atLeft)->range() : QCPRange();
+}
+
+QPoint HeadGridView::labelSteps() const { return {d->xLabelStep, d->yLabelStep}; }
+
+void HeadGridView::zoomBy(double factor, std::optional<QPointF> anchor) {
+    if (!d->rect || d->shownPx <= 0) return;
+    const double px = std::clamp(d->shownPx * factor, static_cast<double>(kMinZoomPx), static_cast<double>(kMaxZoomPx));
+    const QRect area = d->rect->rect();
+    const QPointF at = anchor.value_or(QPointF(area.center())) - QPointF(area.topLeft());
+    // The point under the anchor stays where it is.
+    const QPointF coord(d->rect->axis(QCPAxis::atTop)->range().lower + at.x() / d->shownPx,
+                        d->rect->axis(QCPAxis::atLeft)->range().lower + at.y() / d->shownPx);
+    d->zoomPx = px;
+    d->scroll = coord - at / px;
+    refresh();
+}
+
+void HeadGridView::scrollBy(double columns, double rows) {
+    d->scroll += QPointF(columns, rows);
+    refresh();
+}
+
+void HeadGridView::resetZoom() {
+    d->zoomPx = 0;
+    d->scroll = QPointF(-kGap, -kGap);
+}
+
+bool HeadGridView::handleKey(QKeyEvent* event) {
+    switch (event->key()) {
+    case Qt::Key_Plus:
+    case Qt::Key_Equal: zoomBy(kZoomStep); return true;
+    case Qt::Key_Minus: zoomBy(1 / kZoomStep); return true;
+    case Qt::Key_0: resetZoom(); refresh(); return true;
+    default: return false;
+    }
+}
+
+void HeadGridView::wheel(QWheelEvent* event) {
+    const QPoint delta = event->angleDelta();
+    if (event->modifiers() & Qt::ControlModifier) {
+        zoomBy(std::pow(kZoomStep, delta.y() / 120.0), event->position());
+    } else if ((event->modifiers() & Qt::ShiftModifier) && delta.x() == 0) {
+        scrollBy(-delta.y() / 120.0, 0);
+    } else {
+        scrollBy(-delta.x() / 120.0, -delta.y() / 120.0);
+    }
+    event->accept();
+}
+
+bool HeadGridView::fitView() {
+    if (!d->rect || d->nLayers == 0) return false;
+    // On screen: room for the zoom buttons above the title, for the scroll
+    // bars right of the grid and below it; exports need none.
+    const int hh = d->hBar->sizeHint().height();
+    const int vw = d->vBar->sizeHint().width();
+    bool roomChanged = false;
+    QCPLayoutGrid* root = canvas()->plotLayout();
+    for (auto [element, want] : {std::pair{root->element(0, 0), QSize(1, d->exporting ? 0 : d->controls->height() + 2)},
+                                 std::pair{root->element(root->rowCount() - 1, 0), QSize(1, d->exporting ? 0 : hh)},
+                                 std::pair{static_cast<QCPLayoutElement*>(d->barRoom), QSize(d->exporting ? 0 : vw, 1)}}) {
+        if (element && element->minimumSize() != want) {
+            element->setMinimumSize(want);
+            roomChanged = true;
+        }
+    }
+    if (roomChanged) return true;
+    const QRect area = d->rect->rect();
+    if (area.width() <= 0 || area.height() <= 0) return false;
+    const double fit = std::min(area.width() / d->width(), area.height() / d->height());
+    double px = fit;
+    if (!d->exporting) px = d->zoomPx > 0 ? d->zoomPx : std::clamp(fit, static_cast<double>(kMinThumbnailPx), static_cast<double>(kMaxThumbnailPx));
+    d->shownPx = px;
+    // Each axis shows the grid centred when it fits, else the scrolled-to part of it.
+    const auto place = [](double scroll, double units, double extent) {
+        if (units >= extent) return -kGap - (units - extent) / 2;
+        return std::clamp(scroll, -kGap, -kGap + extent - units);
+    };
+    const double unitsX = area.width() / px;
+    const double unitsY = area.height() / px;
+    const double x0 = place(d->scroll.x(), unitsX, d->width());
+    const double y0 = place(d->scroll.y(), unitsY, d->height());
+    if (unitsX < d->width()) d->scroll.setX(x0);
+    if (unitsY < d->height()) d->scroll.setY(y0);
+    bool changed = false;
+    QCPAxis* x = d->rect->axis(QCPAxis::atTop);
+    QCPAxis* y = d->rect->axis(QCPAxis::atLeft);
+    const auto setRange = [&changed](QCPAxis* axis, double lower, double size) {
+        const QCPRange r = axis->range();
+        if (std::abs(r.lower - lower) > 1e-9 || std::abs(r.size() - size) > 1e-9) {
+            axis->setRange(lower, lower + size);
+            changed = true;
+        }
+    };
+    setRange(x, x0, unitsX);
+    setRange(y, y0, unitsY);
+
+    // Labels: every step-th one, so that neighbours never overlap.
+    const QFontMetrics fm(x->tickLabelFont());
+    int widest = 0;
+    for (int c = 0; c <= d->nHeads; ++c) {
+        for (const QString& line : d->columnLabel(c).split(QLatin1Char('\n'))) widest = std::max(widest, fm.horizontalAdvance(line));
+    }
+    const int xStep = std::max(1, static_cast<int>(std::ceil((widest + 8) / ((1 + kGap) * px))));
+    const int yStep = std::max(1, static_cast<int>(std::ceil((fm.height() + 2) / ((1 + kGap) * px))));
+    if (xStep != d->xLabelStep || yStep != d->yLabelStep) {
+        d->setTickers(xStep, yStep);
+        changed = true;
+    }
+
+    // Scroll bars over the canvas's bottom and right edges, for the part not shown.
+    const bool needH = !d->exporting && unitsX < d->width() - 1e-6;
+    const bool needV = !d->exporting && unitsY < d->height() - 1e-6;
+    const QSize canvasSize = canvas()->size();
+    for (auto [bar, need, units, extent, lower] : {std::tuple{d->hBar, needH, unitsX, d->width(), x0},
+                                                  std::tuple{d->vBar, needV, unitsY, d->height(), y0}}) {
+        const QSignalBlocker block(bar);
+        bar->setVisible(need);
+        if (!need) continue;
+        bar->setRange(0, static_cast<int>(std::lround((extent - units) * px)));
+        bar->setPageStep(static_cast<int>(std::lround(units * px)));
+        bar->setSingleStep(static_cast<int>(std::lround(px)));
+        bar->setValue(static_cast<int>(std::lround((lower + kGap) * px)));
+    }
+    d->hBar->setGeometry(area.left(), canvasSize.height() - hh, area.width(), hh);
+    d->vBar->setGeometry(d->barRoom->outerRect().left(), area.top(), vw, area.height());
+    return changed;
 }
 
 }  // namespace attnviz::ui

@@ -26,12 +26,30 @@ struct HeadView::Impl {
     QCPColorScale* scoreScale = nullptr;
     QCPMarginGroup* margins = nullptr;
     int layoutKind = -1;  // 0: single, 1: steps
+    QString title;
+    QString subtitle;  // without the note of the LOD image, added after each layout
 };
 
 HeadView::HeadView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
     d->margins = new QCPMarginGroup(canvas());
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setPlaceholder(tr("Open a model and type a sentence to see one head's attention."));
+    // After the panels' own fitting (square, labels, LOD images): the
+    // subtitle says how a large matrix is drawn at the size it got.
+    canvas()->setLayoutHooks([this] { panels().clearSizeLimits(); },
+                             [this] {
+                                 const bool changed = panels().fitLayout();
+                                 const HeatmapPanel* probs = panels().back();
+                                 if (!probs || d->title.isEmpty()) return changed;
+                                 const QString note = probs->lod().note();
+                                 const QString subtitle =
+                                     note.isEmpty() ? d->subtitle
+                                                    : (d->subtitle.isEmpty() ? note : d->subtitle + QStringLiteral("   ·   ") + note);
+                                 if (subtitle == figureSubtitle()) return changed;
+                                 setTitles(d->title, subtitle);
+                                 refresh();  // once more, for the prepare hook to wrap the new subtitle
+                                 return true;
+                             });
 }
 
 HeadView::~HeadView() = default;
@@ -107,6 +125,7 @@ void HeadView::rebuild() {
     const auto [lo, hi] = attentionRange(style.range, maxFinite(probs), sharedMaximum(*r, trace, style));
     HeatmapPanel* probPanel = panels().back();
     probPanel->setAxisTitles(!steps);
+    for (const auto& p : panels()) p->setLodMode(style.lodMean ? LodMode::Mean : LodMode::Max);
     setShownData(*probPanel, *r, probs, style);
     probPanel->setColorScale(d->probScale);
     d->probScale->setGradient(makeGradient(style.colormap));
@@ -151,7 +170,9 @@ void HeadView::rebuild() {
         const QString kv = kvGroupText(m_head.head, r->model->config().nHeads, r->model->config().nKvHeads);
         if (!kv.isEmpty()) headText += QStringLiteral(" · ") + kv;
     }
-    setTitles(QStringLiteral("%1 · %2%3").arg(r->modelName, r->kindPrefix(), headText), subtitle);
+    d->title = QStringLiteral("%1 · %2%3").arg(r->modelName, r->kindPrefix(), headText);
+    d->subtitle = subtitle;
+    setTitles(d->title, subtitle);
     setFormula(m_head.isMean() ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads))
                                : QString());
     applyHighlight();

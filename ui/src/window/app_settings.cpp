@@ -20,6 +20,7 @@ ViewStyle AppSettings::viewStyle() const {
     }
     if (auto range = rangeModeFromName(m_settings.value("view/range").toString())) style.range = *range;
     style.hideSpecial = m_settings.value("view/hideSpecial", false).toBool();
+    style.lodMean = m_settings.value("view/lodMean", false).toBool();
     return style;
 }
 
@@ -27,7 +28,11 @@ void AppSettings::setViewStyle(const ViewStyle& style) {
     m_settings.setValue("view/colormap", colormapName(style.colormap));
     m_settings.setValue("view/range", rangeModeName(style.range));
     m_settings.setValue("view/hideSpecial", style.hideSpecial);
+    m_settings.setValue("view/lodMean", style.lodMean);
 }
+
+bool AppSettings::groupByKv() const { return m_settings.value("view/groupByKv", false).toBool(); }
+void AppSettings::setGroupByKv(bool grouped) { m_settings.setValue("view/groupByKv", grouped); }
 
 QString AppSettings::lastModel() const { return m_settings.value("session/lastModel").toString(); }
 void AppSettings::setLastModel(const QString& dir) { m_settings.setValue("session/lastModel", dir); }

@@ -25,6 +25,9 @@ public:
 
     ViewStyle viewStyle() const;
     void setViewStyle(const ViewStyle& style);
+    // The overview's grouping of query heads by KV head (GQA models).
+    bool groupByKv() const;
+    void setGroupByKv(bool grouped);
 
     QString lastModel() const;
     void setLastModel(const QString& dir);

@@ -9,6 +9,7 @@
 #include "panels/compare_page.h"
 #include "panels/difference_page.h"
 #include "attnviz/ui/views/alignment_view.h"
+#include "window/app_settings.h"
 #include "window/generation_panel.h"
 
 namespace attnviz::ui {
@@ -18,6 +19,8 @@ ViewTabs::ViewTabs(QWidget* parent, SessionModel* session) : QTabWidget(parent) 
     setDocumentMode(true);
     m_headView = new HeadView(this);
     m_overview = new HeadGridView(this);
+    m_overview->setGroupByKv(AppSettings().groupByKv());
+    connect(m_overview, &HeadGridView::groupByKvChanged, this, [](bool grouped) { AppSettings().setGroupByKv(grouped); });
     m_compare = new ComparePage(this);
     m_difference = new DifferencePage(this);
     m_analysis = new AnalysisPage(this);

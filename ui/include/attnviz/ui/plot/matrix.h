@@ -1,6 +1,6 @@
 // A dense float matrix (row-major, row = query) and the operations the views
 // apply to a trace before drawing: pick a head or a layer mean, drop tokens
-// and renormalise rows, subtract, pool for thumbnails.
+// and renormalise rows, subtract.
 #pragma once
 
 #include "attnviz/core/attention_trace.h"
@@ -41,9 +41,6 @@ Matrix selectTokens(const Matrix& m, const std::vector<int>& keep, bool renormal
 
 // a - b, element-wise (same shape).
 Matrix subtract(const Matrix& a, const Matrix& b);
-
-// Block means so that neither side exceeds maxSide (thumbnails of long inputs).
-Matrix poolBlocks(const Matrix& m, int maxSide);
 
 // Largest / smallest finite value and largest |value| (0 for an empty matrix).
 float maxFinite(const Matrix& m);

@@ -26,6 +26,9 @@ struct ViewStyle {
     Colormap colormap = Colormap::Viridis;
     RangeMode range = RangeMode::Shared;
     bool hideSpecial = false;  // drop special tokens, renormalise the remaining rows
+    // Heatmaps larger than the screen: each pixel shows the mean of its cells
+    // (false: their max, so that no strong link disappears).
+    bool lodMean = false;
 
     friend bool operator==(const ViewStyle&, const ViewStyle&) = default;
 };

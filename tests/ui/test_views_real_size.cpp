@@ -1,0 +1,253 @@
+// Views at real sizes (issue 19): the LOD reduction equals a brute-force one,
+// the large heatmap draws the visible range at one value per pixel and names
+// its tokens only once readable, and the overview of 16 x 32 heads keeps
+// thumbnails of 48 px or more, zooms, and groups GQA heads by KV head.
+#include "ui_fixture.h"
+
+#include "attnviz/ui/views/head_grid_view.h"
+#include "attnviz/ui/views/head_view.h"
+#include "plot/lod_image.h"
+#include "plot/token_ticker.h"
+#include "support/verify_result.h"
+
+#include <QtTest>
+#include <qcustomplot.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace attnviz;
+
+namespace {
+
+// The reference: every bin's cells found by double arithmetic, reduced one by one.
+float bruteBin(const ui::Matrix& m, int r0, int rn, int c0, int cn, int bins_r, int bins_c, int br, int bc, bool max) {
+    const int ra = r0 + static_cast<int>(std::floor(static_cast<double>(br) * rn / bins_r));
+    const int rb = r0 + static_cast<int>(std::floor(static_cast<double>(br + 1) * rn / bins_r));
+    const int ca = c0 + static_cast<int>(std::floor(static_cast<double>(bc) * cn / bins_c));
+    const int cb = c0 + static_cast<int>(std::floor(static_cast<double>(bc + 1) * cn / bins_c));
+    double best = -std::numeric_limits<double>::infinity();
+    double sum = 0;
+    int n = 0;
+    for (int r = ra; r < rb; ++r) {
+        for (int c = ca; c < cb; ++c) {
+            const float v = m.at(r, c);
+            if (std::isnan(v)) continue;
+            best = std::max(best, static_cast<double>(v));
+            sum += v;
+            ++n;
+        }
+    }
+    if (n == 0) return std::numeric_limits<float>::quiet_NaN();
+    return static_cast<float>(max ? best : sum / n);
+}
+
+std::string llamaConfig(int layers, int heads, int kv, int hidden, int positions) {
+    return "{\"model_type\":\"llama\",\"hidden_size\":" + std::to_string(hidden) + ",\"num_hidden_layers\":" +
+           std::to_string(layers) + ",\"num_attention_heads\":" + std::to_string(heads) +
+           ",\"num_key_value_heads\":" + std::to_string(kv) +
+           ",\"intermediate_size\":32,\"hidden_act\":\"silu\",\"max_position_embeddings\":" + std::to_string(positions) +
+           ",\"rms_norm_eps\":1e-05,\"rope_theta\":10000.0,\"tie_word_embeddings\":true,\"vocab_size\":50}";
+}
+
+}  // namespace
+
+class TestViewsRealSize : public QObject {
+    Q_OBJECT
+
+private slots:
+    void lodEqualsBruteForce();
+    void largeHeatmapVisibleRange();
+    void overviewAtSixteenByThirtyTwo();
+    void gqaGrouping();
+
+private:
+    QTemporaryDir m_tmp;
+};
+
+void TestViewsRealSize::lodEqualsBruteForce() {
+    // (23, 37): a known pattern with masked (NaN) cells, one all-NaN block.
+    ui::Matrix m(23, 37);
+    for (int r = 0; r < 23; ++r) {
+        for (int c = 0; c < 37; ++c) m.at(r, c) = static_cast<float>(((r * 31 + c * 17) % 29) / 29.0);
+    }
+    for (int r = 0; r < 4; ++r) {
+        for (int c = 30; c < 37; ++c) m.at(r, c) = std::numeric_limits<float>::quiet_NaN();
+    }
+    for (bool max : {true, false}) {
+        for (auto [r0, rn, c0, cn, br, bc] : {std::tuple{0, 23, 0, 37, 5, 7}, std::tuple{3, 17, 9, 28, 4, 9},
+                                             std::tuple{0, 23, 0, 37, 23, 37}, std::tuple{1, 5, 29, 8, 2, 3}}) {
+            const ui::Matrix out = ui::reduceBlocks(m, {r0, rn}, {c0, cn}, br, bc, max ? ui::LodMode::Max : ui::LodMode::Mean);
+            QCOMPARE(out.rows(), br);
+            QCOMPARE(out.cols(), bc);
+            for (int i = 0; i < br; ++i) {
+                for (int j = 0; j < bc; ++j) {
+                    const float want = bruteBin(m, r0, rn, c0, cn, br, bc, i, j, max);
+                    const float got = out.at(i, j);
+                    if (std::isnan(want)) {
+                        QVERIFY2(std::isnan(got), qPrintable(QStringLiteral("bin %1,%2").arg(i).arg(j)));
+                    } else {
+                        QVERIFY2(std::abs(got - want) <= 1e-6f, qPrintable(QStringLiteral("bin %1,%2: %3 vs %4").arg(i).arg(j).arg(got).arg(want)));
+                    }
+                }
+            }
+        }
+    }
+    // The all-NaN block of the first case (bins over rows 0-3, columns 30-36) is NaN.
+    const ui::Matrix nanBlock = ui::reduceBlocks(m, {0, 4}, {30, 7}, 1, 1, ui::LodMode::Max);
+    QVERIFY(std::isnan(nanBlock.at(0, 0)));
+    // Out-of-range spans give nothing.
+    QVERIFY(ui::reduceBlocks(m, {20, 10}, {0, 37}, 2, 2, ui::LodMode::Max).empty());
+}
+
+void TestViewsRealSize::largeHeatmapVisibleRange() {
+    const int T = 700;  // > kMinLodSide: drawn through the LOD image
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "long", llamaConfig(1, 2, 2, 8, 1024)));
+    std::vector<int> ids;
+    for (int i = 0; i < T; ++i) ids.push_back((i * 7 + 3) % 50);
+    ATTNVIZ_UNWRAP(result, test::runIds(model, ids));
+    ui::HeadView view;
+    view.resize(900, 800);
+    view.show();
+    view.setResult(result);
+    view.setHead({0, 1});
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    QCPColorMap* map = view.colorMap();
+    QCPAxis* x = map->keyAxis();
+    QCPAxis* y = map->valueAxis();
+    const int wpx = map->keyAxis()->axisRect()->width();
+    QVERIFY(wpx < T);
+    // Zoomed out: one bin per pixel, each the max of its cells in the full matrix.
+    QCOMPARE(map->data()->keySize(), wpx);
+    ui::Matrix full(T, T);  // (T, T)
+    for (int q = 0; q < T; ++q) {
+        for (int k = 0; k < T; ++k) full.at(q, k) = result->trace->prob(0, 1, q, k);
+    }
+    const int bins = map->data()->valueSize();
+    for (int i = 0; i < bins; i += 37) {
+        for (int j = 0; j < wpx; j += 41) {
+            QCOMPARE(static_cast<float>(map->data()->cell(j, i)), bruteBin(full, 0, T, 0, T, bins, wpx, i, j, true));
+        }
+    }
+    QVERIFY2(view.figureSubtitle().contains(QStringLiteral("700 x 700 shown as %1 x %2 px, max per pixel").arg(wpx).arg(bins)),
+             qPrintable(view.figureSubtitle()));
+    // Token labels only once readable: not at 700 tokens in a few hundred pixels.
+    QVERIFY(x->ticker().dynamicCast<ui::TokenTicker>().isNull());
+    // Zoom and pan to keys 200-259, queries 300-359: those cells, exact, token labels shown.
+    x->setRange(199.5, 259.5);
+    y->setRange(299.5, 359.5);
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    QCOMPARE(map->data()->keySize(), 60);
+    QCOMPARE(map->data()->valueSize(), 60);
+    for (int i = 0; i < 60; i += 7) {
+        for (int j = 0; j < 60; j += 5) QCOMPARE(static_cast<float>(map->data()->cell(j, i)), full.at(300 + i, 200 + j));
+    }
+    QVERIFY(!x->ticker().dynamicCast<ui::TokenTicker>().isNull());
+    QVERIFY(!y->ticker().dynamicCast<ui::TokenTicker>().isNull());
+    // Hover still gives the full matrix's value.
+    QCOMPARE(view.cellText(320, 210),
+             QStringLiteral("query '#%1' -> key '#%2': %3").arg(ids[320]).arg(ids[210]).arg(full.at(320, 210), 0, 'f', 4));
+    // The minimap shows while zoomed, and goes with the zoom.
+    bool minimap = false;
+    for (int i = 0; i < view.plot()->itemCount(); ++i) {
+        if (auto* p = qobject_cast<QCPItemPixmap*>(view.plot()->item(i))) minimap |= p->visible();
+    }
+    QVERIFY(minimap);
+    x->setRange(-0.5, T - 0.5);
+    y->setRange(-0.5, T - 0.5);
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    for (int i = 0; i < view.plot()->itemCount(); ++i) {
+        if (auto* p = qobject_cast<QCPItemPixmap*>(view.plot()->item(i))) QVERIFY(!p->visible());
+    }
+    // Mean per pixel: the subtitle says so and the cells are block means.
+    ui::ViewStyle style;
+    style.lodMean = true;
+    view.setViewStyle(style);
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    QVERIFY2(view.figureSubtitle().contains(QStringLiteral("mean per pixel")), qPrintable(view.figureSubtitle()));
+    const int mb = map->data()->valueSize();
+    const int mk = map->data()->keySize();
+    for (int i = 0; i < mb; i += 53) {
+        for (int j = 0; j < mk; j += 47) {
+            QVERIFY(std::abs(map->data()->cell(j, i) - bruteBin(full, 0, T, 0, T, mb, mk, i, j, false)) <= 1e-6);
+        }
+    }
+}
+
+void TestViewsRealSize::overviewAtSixteenByThirtyTwo() {
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "grid", llamaConfig(16, 32, 8, 64, 64)));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {3, 17, 5, 42, 8, 23}));
+    ui::HeadGridView view;
+    view.resize(580, 690);  // the overview tab of the default 1280 x 800 window, with its docks
+    view.show();
+    view.setResult(result);
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    QVERIFY2(view.thumbnailPx() >= ui::HeadGridView::kMinThumbnailPx, qPrintable(QString::number(view.thumbnailPx())));
+    QCPColorMap* m00 = view.colorMap({0, 0});
+    const double px = m00->keyAxis()->coordToPixel(1.0) - m00->keyAxis()->coordToPixel(0.0);
+    QVERIFY(px >= 48 - 1e-9);
+    QVERIFY(view.findChild<QScrollBar*>(QStringLiteral("overviewHScroll"))->isVisible());
+    QVERIFY(view.findChild<QScrollBar*>(QStringLiteral("overviewVScroll"))->isVisible());
+    // Scroll to the right and down; a click on a thumbnail still opens its head.
+    view.scrollBy(20, 9);
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    QVERIFY(view.visibleColumns().lower > 10);
+    QSignalSpy activated(&view, &ui::HeadGridView::headActivated);
+    const double cx = view.columnPosition(25) + 0.5;
+    const double cy = 12 * 1.08 + 0.5;
+    const QPoint at(static_cast<int>(m00->keyAxis()->coordToPixel(cx)), static_cast<int>(m00->valueAxis()->coordToPixel(cy)));
+    QTest::mouseClick(view.plot(), Qt::LeftButton, Qt::NoModifier, at);
+    QCOMPARE(activated.count(), 1);
+    QCOMPARE(activated.at(0).at(0).value<ui::HeadRef>(), (ui::HeadRef{12, 25}));
+    // Zoomed out: labels thinned so that neighbours do not overlap.
+    QCOMPARE(view.labelSteps().x(), 1);
+    view.zoomBy(12.0 / view.thumbnailPx());
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    QVERIFY(std::abs(view.thumbnailPx() - 12.0) < 1e-6);
+    QVERIFY(view.labelSteps().x() > 1);
+    const QFontMetrics fm(m00->keyAxis()->tickLabelFont());
+    QVERIFY(view.labelSteps().x() * 1.08 * 12.0 >= fm.horizontalAdvance(QStringLiteral("H31")));
+    QVERIFY(view.labelSteps().y() * 1.08 * 12.0 >= fm.height());
+    // Ctrl+wheel zooms in.
+    QWheelEvent wheel(QPointF(200, 300), view.plot()->mapToGlobal(QPointF(200, 300)), QPoint(), QPoint(0, 120), Qt::NoButton,
+                      Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(view.plot(), &wheel);
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    QVERIFY(view.thumbnailPx() > 12.5);
+}
+
+void TestViewsRealSize::gqaGrouping() {
+    ATTNVIZ_UNWRAP(gqa, test::loadConfigModel(m_tmp, "gqa", llamaConfig(2, 8, 2, 16, 64)));
+    ATTNVIZ_UNWRAP(result, test::runIds(gqa, {3, 17, 5, 42}));
+    ui::HeadGridView view;
+    view.resize(900, 500);
+    view.show();
+    view.setResult(result);
+    QVERIFY(view.groupByKvAvailable());
+    view.setGroupByKv(true);
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    // Query head h reads KV head h / 4 (attention_kernel.h); columns stay in head
+    // order, each group of 4 side by side, a wider gap between groups.
+    for (int h = 0; h < 8; ++h) QCOMPARE(view.kvHeadOf(h), h / 4);
+    const double step = view.columnPosition(1) - view.columnPosition(0);
+    for (int h = 1; h < 8; ++h) {
+        const double gap = view.columnPosition(h) - view.columnPosition(h - 1);
+        if (h == 4) QVERIFY(gap > step + 0.1);
+        else QVERIFY(std::abs(gap - step) < 1e-9);
+    }
+    QCOMPARE(view.columnLabel(5), QStringLiteral("H5\nKV 1"));
+    QCOMPARE(view.columnLabel(8), QStringLiteral("mean"));
+    view.setGroupByKv(false);
+    QCOMPARE(view.columnLabel(5), QStringLiteral("H5"));
+    // Without GQA (as many KV heads as heads) the option is off.
+    ATTNVIZ_UNWRAP(mha, test::loadConfigModel(m_tmp, "mha", llamaConfig(2, 4, 4, 16, 64)));
+    ATTNVIZ_UNWRAP(r2, test::runIds(mha, {3, 17, 5}));
+    view.setGroupByKv(true);
+    view.setResult(r2);
+    QVERIFY(!view.groupByKvAvailable());
+    QCOMPARE(view.columnLabel(1), QStringLiteral("H1"));
+    QVERIFY(!view.findChild<QCheckBox*>(QStringLiteral("groupByKvBox"))->isEnabled());
+}
+
+QTEST_MAIN(TestViewsRealSize)
+#include "test_views_real_size.moc"
