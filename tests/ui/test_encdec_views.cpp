@@ -358,11 +358,37 @@ void TestEncdecViews::timelineKeysTokensAndCancel() {
     QVERIFY(button->isEnabled());
     QTest::mouseClick(button, Qt::LeftButton);
     QCOMPARE(cancel.count(), 1);
+    // Esc in the window cancels too, but only while generating.
+    timeline.show();
+    QVERIFY(QTest::qWaitForWindowActive(&timeline));
+    QTest::keyClick(timeline.windowHandle(), Qt::Key_Escape);
+    QTRY_COMPARE(cancel.count(), 2);  // a button's shortcut clicks it after a short animation
     timeline.setGenerating(false);
     QVERIFY(!timeline.isGenerating());
+    QTest::keyClick(timeline.windowHandle(), Qt::Key_Escape);
+    QTest::qWait(300);
+    QCOMPARE(cancel.count(), 2);
+
+    // Export: the timeline as on screen under a title naming the step.
+    QVERIFY(timeline.exportProblem().isEmpty());
+    QVERIFY(timeline.figureTitle().startsWith(QStringLiteral("Generation step 3 / ")));
+    QTemporaryDir tmp;
+    ATTNVIZ_VERIFY_OK(ui::exportPaintedFigure(timeline, tmp.filePath("t.png"), ui::ExportFormat::Png));
+    QImageReader png(tmp.filePath("t.png"));
+    QCOMPARE(png.size(), timeline.figureSize() * 2);
+    QCOMPARE(png.text(QStringLiteral("Title")), timeline.figureTitle());
+    const QImage image = png.read();
+    QVERIFY(image.pixel(5, 5) != image.pixel(image.width() / 2, image.height() / 2) ||
+            image.pixel(5, 5) != image.pixel(image.width() / 4, image.height() - 40));
+    ATTNVIZ_VERIFY_OK(ui::exportPaintedFigure(timeline, tmp.filePath("t.svg"), ui::ExportFormat::Svg));
+    QFile svg(tmp.filePath("t.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QVERIFY(svg.readAll().contains("<svg"));
 
     timeline.clear();
     QCOMPARE(timeline.stepCount(), 0);
+    QVERIFY(!timeline.exportProblem().isEmpty());
+    QVERIFY(!ui::exportPaintedFigure(timeline, tmp.filePath("empty.png"), ui::ExportFormat::Png).ok());
     QVERIFY(!timeline.stepSlider()->isEnabled());
 }
 

@@ -6,6 +6,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeyEvent>
+#include <QKeySequence>
 #include <QLabel>
 #include <QListWidget>
 #include <QMouseEvent>
@@ -227,6 +228,10 @@ GenerationTimeline::GenerationTimeline(QWidget* parent) : QWidget(parent) {
     setFocusPolicy(Qt::StrongFocus);
     m_busy = new QLabel;
     m_cancel = new QPushButton(QStringLiteral("Cancel"));
+    // Esc anywhere in the window cancels, but only while the button shows
+    // (a hidden or disabled button's shortcut is not delivered).
+    m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancel->setToolTip(QStringLiteral("Stop generating (Esc)"));
     m_busyBar = new QWidget;
     auto* busyLayout = new QHBoxLayout(m_busyBar);
     busyLayout->setContentsMargins(0, 0, 0, 0);
@@ -432,6 +437,42 @@ void GenerationTimeline::showStep() {
         m_candidates->setItem(r, 1, prob);
         m_candidates->setItem(r, 2, logit);
     }
+}
+
+namespace {
+constexpr int kFigureTitleHeight = 28;  // logical pixels above the widgets
+}
+
+QString GenerationTimeline::figureTitle() const {
+    if (m_step < 0 || m_step >= stepCount()) return QStringLiteral("Generation timeline");
+    return QStringLiteral("Generation step %1 / %2: %3")
+        .arg(m_step + 1)
+        .arg(stepCount())
+        .arg(m_data.steps[static_cast<std::size_t>(m_step)].text);
+}
+
+QSize GenerationTimeline::figureSize() const {
+    const QSize s = isVisible() ? size() : sizeHint().expandedTo(QSize(900, 500));
+    return {s.width(), s.height() + kFigureTitleHeight};
+}
+
+void GenerationTimeline::render(QPainter& painter, QSize size) const {
+    const QSize natural = figureSize();
+    painter.save();
+    painter.fillRect(QRect(QPoint(0, 0), size), palette().window());
+    painter.scale(static_cast<double>(size.width()) / natural.width(),
+                  static_cast<double>(size.height()) / natural.height());
+    painter.setPen(palette().windowText().color());
+    painter.drawText(QRect(0, 0, natural.width(), kFigureTitleHeight), Qt::AlignCenter, figureTitle());
+    // The child widgets draw themselves into the painter (vector for SVG/PDF).
+    auto* self = const_cast<GenerationTimeline*>(this);
+    if (!isVisible()) self->resize(natural.width(), natural.height() - kFigureTitleHeight);
+    self->QWidget::render(&painter, QPoint(0, kFigureTitleHeight), QRegion(), QWidget::DrawChildren);
+    painter.restore();
+}
+
+QString GenerationTimeline::exportProblem() const {
+    return stepCount() == 0 ? QStringLiteral("No generation to export: generate first.") : QString();
 }
 
 void GenerationTimeline::keyPressEvent(QKeyEvent* event) {

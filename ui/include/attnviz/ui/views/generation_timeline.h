@@ -4,7 +4,8 @@
 // head over the positions so far), its cross-attention row over the source
 // for encoder-decoder models, and the most probable candidates.
 // Generation itself runs in the caller: setGenerating() shows progress and a
-// Cancel button (cancelRequested()), setGeneration() shows the result.
+// Cancel button (cancelRequested(); Esc too while generating),
+// setGeneration() shows the result.
 //
 //   auto* timeline = new GenerationTimeline;
 //   timeline->setGeneration(timelineFromSeq2Seq(*run.generation, sourceLabels, textOf));
@@ -13,6 +14,7 @@
 
 #include "attnviz/core/attention_block.h"
 #include "attnviz/core/generation.h"
+#include "attnviz/ui/export/painted_figure.h"
 #include "attnviz/ui/plot/matrix.h"
 
 #include <QStringList>
@@ -73,7 +75,7 @@ Matrix stepRows(const core::AttentionBlock& block);
 
 class StepRowsWidget;
 
-class GenerationTimeline : public QWidget {
+class GenerationTimeline : public QWidget, public PaintedFigure {
     Q_OBJECT
 
 public:
@@ -84,7 +86,8 @@ public:
     void setGeneration(TimelineData data);
     void clear();
     const TimelineData& generation() const { return m_data; }
-    // While the caller generates: "Generating… done / total" and Cancel.
+    // While the caller generates: "Generating… done / total" and Cancel
+    // (Esc in the window).
     void setGenerating(bool generating, int done = 0, int total = 0);
     bool isGenerating() const { return m_generating; }
 
@@ -99,6 +102,14 @@ public:
     QSlider* stepSlider() const { return m_slider; }
     QListWidget* tokenList() const { return m_tokens; }
     QTableWidget* candidateTable() const { return m_candidates; }
+
+    // PaintedFigure: the timeline as on screen (tokens, slider, the chosen
+    // step's rows and candidates) under a title naming the step.
+    using QWidget::render;
+    QString figureTitle() const override;
+    QSize figureSize() const override;
+    void render(QPainter& painter, QSize size) const override;
+    QString exportProblem() const override;
 
 signals:
     // The chosen step and the row of its query in the full (decoder or
