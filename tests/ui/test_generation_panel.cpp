@@ -112,7 +112,7 @@ void TestGenerationPanel::cancelStopsIt() {
     panel->setOptions(o);
     panel->generate();
     QVERIFY(panel->timeline()->isGenerating());
-    QTest::keyClick(panel->timeline(), Qt::Key_Escape);  // Esc cancels, as the Cancel button does
+    panel->cancel();  // the Cancel button and Esc (test_encdec_views) end here
     QVERIFY(!panel->timeline()->isGenerating());
     QTest::qWait(500);  // a cancelled job delivers nothing
     QCOMPARE(panel->timeline()->stepCount(), 0);
@@ -162,6 +162,12 @@ void TestGenerationPanel::encoderDecoderTimelineAndAlignment() {
     for (int s = 0; s < timeline->stepCount(); ++s) {
         QCOMPARE(timeline->generation().steps[static_cast<std::size_t>(s)].id, run.generation->steps[static_cast<std::size_t>(s)].id);
     }
+    // The alignment follows the head chosen above.
+    window->viewState()->setHead({1, 2});
+    QCOMPARE(tabs->alignmentView()->choice(),
+             (ui::AlignmentChoice{ui::AlignmentChoice::Kind::Head, 1, 2}));
+    window->viewState()->setHead({0, -1});
+    QCOMPARE(tabs->alignmentView()->choice().kind, ui::AlignmentChoice::Kind::LayerMean);
     // A step: the views switch to the decoder and its query's row lights up.
     window->session()->setAttentionKind(ui::AttentionKind::Encoder);
     QCOMPARE(timeline->step(), 0);

@@ -480,8 +480,6 @@ void GenerationTimeline::keyPressEvent(QKeyEvent* event) {
         setStep(m_step - 1);
     } else if (event->key() == Qt::Key_Right && stepCount() > 0) {
         setStep(m_step + 1);
-    } else if (event->key() == Qt::Key_Escape && m_generating) {
-        emit cancelRequested();
     } else {
         QWidget::keyPressEvent(event);
     }

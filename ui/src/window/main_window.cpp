@@ -192,6 +192,14 @@ void MainWindow::wire() {
         const auto r = m_session->result();
         m_state->setHighlightToken(r && queryRow < r->tokenCount() ? queryRow : -1);
     });
+    // The alignment view follows the head chosen above (a layer mean: that layer's mean).
+    connect(m_state, &ViewState::headChanged, this, [this](HeadRef head) {
+        AlignmentChoice choice;
+        choice.kind = head.isMean() ? AlignmentChoice::Kind::LayerMean : AlignmentChoice::Kind::Head;
+        choice.layer = head.layer;
+        choice.head = std::max(0, head.head);
+        m_tabs->alignmentView()->setChoice(choice);
+    });
     connect(m_tabs->generationPanel(), &GenerationPanel::optionsChanged, this, [this](const core::GenerateOptions& o) {
         m_session->setGenerateOptions(o);
         m_settings->setGenerateOptions(o);
@@ -538,8 +546,18 @@ void MainWindow::onResultUpdated() {
 }
 
 void MainWindow::exportCurrentView() {
+    // The painted figures: the alignment view and the generation timeline.
+    const PaintedFigure* painted = nullptr;
+    QString name;
     if (m_tabs->currentWidget() == m_tabs->alignmentView()) {
-        const QString done = exportPaintedWithDialog(*m_tabs->alignmentView(), QStringLiteral("alignment"), this);
+        painted = m_tabs->alignmentView();
+        name = QStringLiteral("alignment");
+    } else if (m_tabs->currentWidget() == m_tabs->generationPanel()) {
+        painted = m_tabs->generationPanel()->timeline();
+        name = QStringLiteral("generation");
+    }
+    if (painted != nullptr) {
+        const QString done = exportPaintedWithDialog(*painted, name, this);
         if (!done.isEmpty()) m_status->showMessage(done, 5000);
         return;
     }
