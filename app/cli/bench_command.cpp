@@ -7,6 +7,7 @@
 #include "memory_bandwidth.h"
 #include "process_memory.h"
 
+#include "attnviz/core/attention_trace.h"
 #include "attnviz/core/compute_threads.h"
 #include "attnviz/core/flop_count.h"
 #include "attnviz/core/generation.h"
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 
@@ -25,6 +27,22 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double msSince(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
+
+// The open time, twice: the aligned line people read and `open_ms N` for
+// scripts (bench --memory adds peak_rss_mb and trace_mb the same way).
+void printOpenTime(double ms) {
+    std::printf("load       %.1f ms\n", ms);
+    std::printf("open_ms %.0f\n", ms);
+}
+
+// Bytes a trace holds: probabilities, scores and value norms as float32.
+std::uint64_t traceBytes(const core::AttentionTrace& t) {
+    const std::uint64_t heads = static_cast<std::uint64_t>(t.nLayers()) * static_cast<std::uint64_t>(t.nHeads());
+    const std::uint64_t matrix = static_cast<std::uint64_t>(t.heldRows()) * static_cast<std::uint64_t>(t.seqLen());
+    std::uint64_t floats = heads * matrix * (t.hasScores() ? 2 : 1);
+    if (t.hasValueNorms()) floats += heads * static_cast<std::uint64_t>(t.seqLen());
+    return floats * sizeof(float);
+}
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -117,7 +135,7 @@ int benchSeq2SeqGeneration(const std::string& dir, int sourceTokens, int newToke
                 c.decoder.nLayers, c.decoder.nHeads, c.dModel);
     std::printf("backend    %s\n", core::computeBackendInfo().c_str());
     std::printf("threads    %s\n", core::computeThreadLayout().c_str());
-    std::printf("load       %.1f ms\n", loadMs);
+    printOpenTime(loadMs);
     std::printf("source     %d tokens\n", sourceTokens);
     auto runs = timeGeneration(newTokens, repeat, [&](const core::GenerateOptions& options) -> core::Result<bool> {
         auto gen = (*model)->generate(source, options);
@@ -144,7 +162,7 @@ int benchCausalGeneration(const std::string& dir, int promptTokens, int newToken
                 c.nLayers, c.nHeads, c.dModel);
     std::printf("backend    %s\n", core::computeBackendInfo().c_str());
     std::printf("threads    %s\n", core::computeThreadLayout().c_str());
-    std::printf("load       %.1f ms\n", loadMs);
+    printOpenTime(loadMs);
     std::printf("prompt     %d tokens\n", promptTokens);
     auto runs = timeGeneration(newTokens, repeat, [&](const core::GenerateOptions& options) -> core::Result<bool> {
         auto gen = core::generateCausal(model, prompt, options);
@@ -160,6 +178,7 @@ int runGenerateBench(const ArgParser& args, const std::string& dir) {
     for (const char* option : {"--mask", "--scores"}) {
         if (args.has(option)) return fail(std::string(option) + " does not apply to --generate (generation uses the model's own mask)");
     }
+    if (args.has("--memory")) return fail("--memory does not apply to --generate (it reports the trace of one run)");
     auto newTokens = args.intValue("--generate", 16, 1, 1 << 16);
     if (!newTokens) return fail(newTokens.error());
     auto tokens = args.intValue("--tokens", 16, 1, 1 << 16);
@@ -178,7 +197,7 @@ int runGenerateBench(const ArgParser& args, const std::string& dir) {
 int runBench(const std::vector<std::string>& argv) {
     if (std::find(argv.begin(), argv.end(), "--typing") != argv.end()) return runTypingBench(argv);
     auto args = ArgParser::parse(argv, {{"--model"}, {"--tokens"}, {"--repeat"}, {"--threads"}, {"--mask"}, {"--scores", false},
-                                        {"--generate"}});
+                                        {"--generate"}, {"--memory", false}});
     if (!args) return fail(args.error());
     auto dir = modelPath(*args);
     if (!dir) return fail(dir.error());
@@ -221,7 +240,7 @@ int runBench(const std::vector<std::string>& argv) {
                 c.nLayers, c.nHeads, c.dModel);
     std::printf("backend    %s\n", core::computeBackendInfo().c_str());
     std::printf("threads    %s\n", core::computeThreadLayout().c_str());
-    std::printf("load       %.1f ms\n", loadMs);
+    printOpenTime(loadMs);
     const std::uint64_t flopsBefore = core::matmulFlopsCounted();
     // The most anonymous memory (beyond mapped files: converted or
     // dequantised weights, traces) seen after loading and after each run.
@@ -229,6 +248,8 @@ int runBench(const std::vector<std::string>& argv) {
     auto warm = s.run(*input, request);  // first touch of the mapped weights
     if (!warm) return fail(warm.error());
     peakAnonymousMb = std::max(peakAnonymousMb, readProcessMemory().anonymousMb);
+    std::uint64_t heldTraceBytes = traceBytes(*(*warm)->trace);
+    if ((*warm)->defaultTrace && (*warm)->defaultTrace != (*warm)->trace) heldTraceBytes += traceBytes(*(*warm)->defaultTrace);
     const double gflop = static_cast<double>(core::matmulFlopsCounted() - flopsBefore) / 1e9;
     std::vector<double> ms;
     for (int r = 0; r < *repeat; ++r) {
@@ -254,6 +275,11 @@ int runBench(const std::vector<std::string>& argv) {
     std::printf("memory     %.0f MB peak resident; %.0f MB anonymous at most after a run (beyond mapped files), "
                 "%.0f MB of mapped files resident now\n",
                 mem.peakResidentMb, peakAnonymousMb, mem.fileMb);
+    if (args->has("--memory")) {
+        // VmHWM (mapped files included) and the float32 trace of one run.
+        std::printf("peak_rss_mb %.0f\n", mem.peakResidentMb);
+        std::printf("trace_mb %.3f\n", static_cast<double>(heldTraceBytes) / 1e6);
+    }
     return 0;
 }
 

@@ -20,6 +20,7 @@ private slots:
     void causalModel();
     void encoderDecoderModel();
     void refusedOptions();
+    void openTimeAndMemory();
 };
 
 namespace {
@@ -94,7 +95,8 @@ void TestBenchGenerateCli::refusedOptions() {
     ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));
     const QString model = QString::fromStdString(dir.string());
     for (const QStringList& extra : {QStringList{"--generate", "0"}, QStringList{"--generate", "4", "--mask", "causal"},
-                                     QStringList{"--generate", "4", "--scores"}}) {
+                                     QStringList{"--generate", "4", "--scores"},
+                                     QStringList{"--generate", "4", "--memory"}}) {
         const auto run = runCli(QStringList{"bench", "--model", model} + extra);
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.err.contains(extra.size() == 2 ? "--generate" : extra[2].toUtf8()), run.err.constData());
@@ -110,4 +112,29 @@ void TestBenchGenerateCli::refusedOptions() {
 }
 
 QTEST_GUILESS_MAIN(TestBenchGenerateCli)
+// Plain bench prints `open_ms N`; --memory adds `peak_rss_mb N` and
+// `trace_mb N`. tiny-gpt2 is 2 layers x 2 heads: 64 tokens hold
+// 2*2*64*64 float32 probabilities = 65536 bytes, twice that with --scores.
+void TestBenchGenerateCli::openTimeAndMemory() {
+    QTemporaryDir tmp;
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-gpt2"));
+    const QString model = QString::fromStdString(dir.string());
+    const auto plain = runCli({"bench", "--model", model, "--tokens", "64", "--repeat", "1"});
+    QCOMPARE(plain.exitCode, 0);
+    QVERIFY2(QRegularExpression("\\nopen_ms \\d+\\n").match(QString::fromUtf8(plain.out)).hasMatch(), plain.out.constData());
+    QVERIFY(plain.out.contains("\nload       "));
+    QVERIFY(plain.out.contains("\nmemory     "));
+    QVERIFY(!plain.out.contains("peak_rss_mb"));
+    QVERIFY(!plain.out.contains("trace_mb"));
+    for (const auto& [extra, traceMb] : {std::pair{QStringList{}, QString("0.066")}, std::pair{QStringList{"--scores"}, QString("0.131")}}) {
+        const auto run = runCli(QStringList{"bench", "--model", model, "--tokens", "64", "--repeat", "1", "--memory"} + extra);
+        QCOMPARE(run.exitCode, 0);
+        const QString out = QString::fromUtf8(run.out);
+        const auto peak = QRegularExpression("\\npeak_rss_mb (\\d+)\\n").match(out);
+        QVERIFY2(peak.hasMatch(), run.out.constData());
+        QVERIFY(peak.captured(1).toInt() > 0);
+        QVERIFY2(out.contains("\ntrace_mb " + traceMb + "\n"), run.out.constData());
+    }
+}
+
 #include "test_bench_generate_cli.moc"
