@@ -174,6 +174,16 @@ void TestGenerationPanel::encoderDecoderTimelineAndAlignment() {
     timeline->setStep(1);
     QCOMPARE(window->session()->attentionKind(), ui::AttentionKind::Decoder);
     QCOMPARE(window->viewState()->highlightToken(), 1);
+    // Cancel stops a generation the session runs (no target), at any step.
+    core::GenerateOptions longer;
+    longer.maxNewTokens = 500;
+    tabs->generationPanel()->setOptions(longer);  // starts the run again
+    QTRY_VERIFY_WITH_TIMEOUT(window->session()->isComputing(), 5000);
+    QVERIFY(timeline->isGenerating());
+    tabs->generationPanel()->cancel();
+    QTRY_VERIFY_WITH_TIMEOUT(!window->session()->isComputing(), 5000);
+    QVERIFY(!timeline->isGenerating());
+    QCOMPARE(timeline->stepCount(), static_cast<int>(run.generation->steps.size()));  // the last result stays
     // A decoder-only model has no alignment tab.
     auto causal = openWindow(m_gpt2, QStringLiteral("5 6"));
     QVERIFY(causal);

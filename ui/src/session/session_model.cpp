@@ -92,6 +92,11 @@ void SessionModel::cancelLoad() {
     emit loadCancelled();
 }
 
+void SessionModel::cancelCompute() {
+    if (!m_runs->isBusy()) return;
+    m_runs->cancel();
+}
+
 int SessionModel::debounceForRunMs(double runMs) {
     if (!(runMs >= 0)) return kDefaultDebounceMs;
     return static_cast<int>(std::clamp(std::lround(runMs), long{kMinDebounceMs}, long{kMaxDebounceMs}));

@@ -79,6 +79,16 @@ GenerationPanel::GenerationPanel(SessionModel* session, QWidget* parent)
     shortcut->setWhatsThis(tr("Generate (Generation tab)"));
     connect(shortcut, &QShortcut::activated, this, &GenerationPanel::generate);
     connect(m_timeline, &GenerationTimeline::cancelRequested, this, &GenerationPanel::cancel);
+    // Encoder-decoder models generate in the session's run when the Target
+    // box is empty: the timeline says so and its Cancel stops that run.
+    connect(m_session, &SessionModel::computeStarted, this, [this] {
+        if (m_session->model().isSeq2Seq() && m_session->input().target.trimmed().isEmpty()) {
+            m_timeline->setGenerating(true, 0, m_session->generateOptions().maxNewTokens);
+        }
+    });
+    connect(m_session, &SessionModel::busyChanged, this, [this](bool busy) {
+        if (!busy && m_session->model().isSeq2Seq() && m_timeline->isGenerating()) m_timeline->setGenerating(false);
+    });
     optionsEdited();
 }
 
@@ -113,6 +123,7 @@ void GenerationPanel::reset() {
 
 void GenerationPanel::cancel() {
     m_job->cancel();
+    if (m_session->model().isSeq2Seq()) m_session->cancelCompute();
     m_timeline->setGenerating(false);
     m_note->setText(tr("Generation cancelled."));
 }

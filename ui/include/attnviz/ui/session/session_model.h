@@ -49,6 +49,9 @@ public:
     // modelChanged or loadFailed). A load in progress is cancelled first.
     void openModel(const QString& dir);
     void cancelLoad();
+    // Stops the run being computed (an encoder-decoder generation, say); the
+    // result on screen stays.
+    void cancelCompute();
     bool isLoading() const { return m_loads->isBusy(); }
     // Installs an already loaded model and recomputes.
     void setModel(LoadedModel model);
