@@ -115,11 +115,6 @@ private:
 
 }  // namespace
 
-std::uint64_t attentionFlowWork(int layers, int seqLen) {
-    const auto t = static_cast<std::uint64_t>(seqLen);
-    return static_cast<std::uint64_t>(layers) * t * t * t * t;
-}
-
 Result<RowMatrix> attentionFlow(const AttentionTrace& trace, int lastLayer, const std::atomic<bool>* cancel) {
     assert(trace.nLayers() > 0 && trace.nHeads() > 0 && lastLayer < trace.nLayers());
     const int T = trace.seqLen();

@@ -53,6 +53,16 @@ core::Status saveFromStream(const QString& path, const QString& what, const std:
     return failure(path, QString::fromStdString(at == std::string::npos ? e : e.substr(at + 3)), written.code());
 }
 
+// ["tok", "tok", ...]: the tokens' display texts as a JSON array.
+std::string jsonTextArray(const std::vector<TokenLabel>& tokens) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (i > 0) out += ',';
+        core::appendJsonString(out, tokens[i].text.toStdString());
+    }
+    return out + ']';
+}
+
 QString csvNumber(float v) {
     if (std::isnan(v)) return {};
     char buf[32];
@@ -218,24 +228,11 @@ core::Status exportArrays(const SessionResult& result, const QString& path, Expo
                               [&](std::FILE* out) { return core::writeAttentionNpy(out, arrays, selection); });
     }
     // The tokens and what the numbers are, for whoever loads the file.
-    std::string tokens = "[";
-    for (std::size_t i = 0; i < result.tokens.size(); ++i) {
-        if (i > 0) tokens += ',';
-        core::appendJsonString(tokens, result.tokens[i].text.toStdString());
-    }
-    tokens += ']';
     std::map<std::string, std::string> metadata{{"model", result.modelName.toStdString()},
                                                 {"attention", "post-softmax probabilities, row = query, column = key"},
-                                                {"query_tokens", tokens}};
+                                                {"query_tokens", jsonTextArray(result.tokens)}};
     if (result.kind) metadata["attention_kind"] = attentionKindName(*result.kind).toStdString();
-    if (result.isCross()) {
-        std::string keys = "[";
-        for (std::size_t i = 0; i < result.colTokens.size(); ++i) {
-            if (i > 0) keys += ',';
-            core::appendJsonString(keys, result.colTokens[i].text.toStdString());
-        }
-        metadata["key_tokens"] = keys + ']';
-    }
+    if (result.isCross()) metadata["key_tokens"] = jsonTextArray(result.colTokens);
     const core::Status written = core::writeFileAtomically(path.toStdString(), [&](std::FILE* out, std::string& why) {
         const core::Status s = core::writeAttentionSafetensors(out, path.toStdString(), arrays, selection, metadata);
         if (!s) why = s.error();

@@ -14,7 +14,6 @@
 #include "attnviz/core/result.h"
 
 #include <atomic>
-#include <cstdint>
 #include <string_view>
 
 namespace attnviz::core {
@@ -29,9 +28,5 @@ inline constexpr std::string_view kAttentionFlowFormula =
 // It solves seqLen^2 maximum-flow problems; `cancel` is polled between rows.
 Result<RowMatrix> attentionFlow(const AttentionTrace& trace, int lastLayer = -1,
                                 const std::atomic<bool>* cancel = nullptr);
-
-// A rough count of the work attentionFlow does (edge visits), for callers
-// that refuse or warn about long inputs: layers x seqLen^4.
-std::uint64_t attentionFlowWork(int layers, int seqLen);
 
 }  // namespace attnviz::core
