@@ -25,6 +25,7 @@ private slots:
     void cellsEqualTrace();
     void layerMeanCells();
     void stepsShowScores();
+    void stepsFitTheWindow();
     void rangeModes();
     void hiddenSpecialTokensRenormalised();
     void overviewThumbnails();
@@ -143,6 +144,35 @@ void TestHeadView::stepsShowScores() {
             QCOMPARE(test::cellAt(view.stepMap(2), q, k), static_cast<double>(trace.prob(1, 0, q, k)));
         }
     }
+}
+
+// The default window leaves the view about 770 x 690 pixels: three steps in
+// a row would be about 120 px each, so they take two rows there, and one row
+// in a wide window or an export.
+void TestHeadView::stepsFitTheWindow() {
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-gpt2"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {4, 9, 16, 25, 36, 49, 1, 8}));
+    ui::HeadView view;
+    view.setShowSteps(true);
+    view.resize(770, 690);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setResult(result);
+    view.setHead({1, 0});
+    QCoreApplication::processEvents();
+    const auto side = [&](int step) { return view.stepMap(step)->keyAxis()->axisRect()->width(); };
+    const auto top = [&](int step) { return view.stepMap(step)->keyAxis()->axisRect()->top(); };
+    QVERIFY2(side(0) >= 190, qPrintable(QStringLiteral("steps panel only %1 px wide").arg(side(0))));
+    QCOMPARE(top(0), top(1));
+    QVERIFY(top(2) > top(0) + side(0));  // softmax below the scores
+    view.resize(1600, 600);
+    QCoreApplication::processEvents();
+    QCOMPARE(top(2), top(0));  // one row
+    view.resize(770, 690);
+    QCoreApplication::processEvents();
+    QVERIFY(top(2) > top(0));
+    // The cells are still the trace's after each relayout.
+    QCOMPARE(test::cellAt(view.stepMap(2), 3, 1), static_cast<double>(result->trace->prob(1, 0, 3, 1)));
 }
 
 void TestHeadView::rangeModes() {

@@ -2,11 +2,10 @@
 
 #include "attnviz/ui/views/analysis_kind.h"
 #include "plot/heatmap_panels.h"
-#include "plot/panel_columns.h"
 #include "plot/plot_canvas.h"
 #include "plot/qcp_style.h"
-#include "plot/stretch.h"
 #include "plot/token_ticker.h"
+#include "plot/triptych_layout.h"
 #include "plot/view_data.h"
 
 namespace attnviz::ui {
@@ -143,59 +142,13 @@ void DifferenceView::rebuild() {
 
 int DifferenceView::columns() const { return d->columns; }
 
-int DifferenceView::wantedColumns() const {
-    return panelColumnsFor(3, layoutArea()) >= 3 ? 3 : 2;
-}
+int DifferenceView::wantedColumns() const { return triptychColumns(layoutArea()); }
 
 void DifferenceView::buildLayout(int columns) {
-    body()->clear();
-    panels().clear();
-    const auto scale = [this](const QString& label) {
-        QCPColorScale* s = makeColorScale(canvas(), label);
-        s->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
-        return s;
-    };
-    const auto panel = [this](QCPLayoutGrid* grid, int row, int col) {
-        HeatmapPanel* p = panels().add(canvas(), grid, row, col);
-        p->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
-        p->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(col == 0);
-        return p;
-    };
-    // Spacers left and right take what the square panels leave, so the
-    // figure stays centred.
-    auto* grid = new QCPLayoutGrid;
-    grid->setColumnSpacing(columns == 3 ? 4 : 18);
-    grid->setRowSpacing(12);
-    body()->addElement(0, 0, makeSpacer(canvas()));
-    body()->addElement(0, 1, grid);
-    body()->addElement(0, 2, makeSpacer(canvas()));
-    body()->setColumnStretchFactors(stretchFactors({Stretch::Margin, Stretch::Fill, Stretch::Margin}));
-    d->valueScale = scale(QStringLiteral("attention"));
-    d->diffScale = scale(QStringLiteral("A \u2212 B"));
-    if (columns == 3) {
-        // A  B  |attention|  A - B  |A - B|
-        panel(grid, 0, 0);
-        panel(grid, 0, 1);
-        grid->addElement(0, 2, d->valueScale);
-        panel(grid, 0, 3);
-        grid->addElement(0, 4, d->diffScale);
-        grid->setColumnStretchFactors(stretchFactors(
-            {Stretch::Fill, Stretch::Fill, Stretch::Fixed, Stretch::Fill, Stretch::Fixed}));
-    } else {
-        // A      B  |attention|
-        // A - B |A - B|
-        // The diverging scale sits in B's column, at its left edge.
-        panel(grid, 0, 0);
-        panel(grid, 0, 1);
-        grid->addElement(0, 2, d->valueScale);
-        panel(grid, 1, 0);
-        auto* cell = new QCPLayoutGrid;
-        cell->addElement(0, 0, d->diffScale);
-        cell->addElement(0, 1, makeSpacer(canvas()));
-        cell->setColumnStretchFactors(stretchFactors({Stretch::Fixed, Stretch::Fill}));
-        grid->addElement(1, 1, cell);
-        grid->setColumnStretchFactors(stretchFactors({Stretch::Fill, Stretch::Fill, Stretch::Fixed}));
-    }
+    const TriptychScales scales =
+        buildTriptych(canvas(), body(), panels(), d->margins, columns, QStringLiteral("attention"), QStringLiteral("A \u2212 B"));
+    d->valueScale = scales.pair;
+    d->diffScale = scales.third;
     d->columns = columns;
 }
 

@@ -7,6 +7,7 @@
 #include "plot/qcp_style.h"
 #include "plot/stretch.h"
 #include "plot/token_ticker.h"
+#include "plot/triptych_layout.h"
 #include "plot/view_data.h"
 
 #include <QKeyEvent>
@@ -26,6 +27,7 @@ struct HeadView::Impl {
     QCPColorScale* scoreScale = nullptr;
     QCPMarginGroup* margins = nullptr;
     int layoutKind = -1;  // 0: single, 1: steps
+    int columns = 0;      // of the steps (triptych_layout.h); 0 for a single panel
     QString title;
     QString subtitle;  // without the note of the LOD image, added after each layout
 };
@@ -53,6 +55,10 @@ HeadView::HeadView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>
 }
 
 HeadView::~HeadView() = default;
+
+bool HeadView::layoutOutdated() const {
+    return d->layoutKind == 1 && d->columns != triptychColumns(layoutArea());
+}
 
 QCPColorMap* HeadView::colorMap() const { return panels().back() ? panels().back()->colorMap() : nullptr; }
 
@@ -86,36 +92,29 @@ void HeadView::rebuild() {
     // Cross-attention keeps no scores: the probabilities alone.
     const bool steps = m_showSteps && !m_head.isMean() && trace.hasScores() && !r->isCross();
 
-    if (d->layoutKind != (steps ? 1 : 0)) {
-        body()->clear();
-        panels().clear();
-        const int panelCount = steps ? 3 : 1;
-        int col = 0;
-        body()->addElement(0, col++, makeSpacer(canvas()));
-        QList<Stretch> stretch{Stretch::Margin};
-        for (int i = 0; i < panelCount; ++i) {
-            HeatmapPanel* panel = panels().add(canvas(), body(), 0, col++);
+    const int columns = steps ? triptychColumns(layoutArea()) : 0;
+    if (d->layoutKind != (steps ? 1 : 0) || d->columns != columns) {
+        if (steps) {
+            const TriptychScales scales = buildTriptych(canvas(), body(), panels(), d->margins, columns,
+                                                        QStringLiteral("score"), QStringLiteral("attention"));
+            d->scoreScale = scales.pair;
+            d->probScale = scales.third;
+        } else {
+            body()->clear();
+            panels().clear();
+            body()->addElement(0, 0, makeSpacer(canvas()));
+            HeatmapPanel* panel = panels().add(canvas(), body(), 0, 1);
             panel->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
-            stretch << Stretch::Fill;
-            if (steps && i == 1) {
-                d->scoreScale = makeColorScale(canvas(), QStringLiteral("score"));
-                d->scoreScale->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
-                body()->addElement(0, col++, d->scoreScale);
-                stretch << Stretch::Fixed;
-            }
-            if (i > 0) {
-                panel->axisRect()->axis(QCPAxis::atLeft)->setTickLabels(false);
-            }
+            d->probScale = makeColorScale(canvas(), QStringLiteral("attention"));
+            d->probScale->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
+            body()->addElement(0, 2, d->probScale);
+            body()->addElement(0, 3, makeSpacer(canvas()));
+            body()->setColumnStretchFactors(
+                stretchFactors({Stretch::Margin, Stretch::Fill, Stretch::Fixed, Stretch::Margin}));
+            d->scoreScale = nullptr;
         }
-        d->probScale = makeColorScale(canvas(), QStringLiteral("attention"));
-        d->probScale->setMarginGroup(QCP::msTop | QCP::msBottom, d->margins);
-        body()->addElement(0, col++, d->probScale);
-        stretch << Stretch::Fixed;
-        body()->addElement(0, col++, makeSpacer(canvas()));
-        stretch << Stretch::Margin;
-        body()->setColumnStretchFactors(stretchFactors(stretch));
-        if (!steps) d->scoreScale = nullptr;
         d->layoutKind = steps ? 1 : 0;
+        d->columns = columns;
     }
 
     const ViewStyle& style = viewStyle();

@@ -42,6 +42,7 @@ protected:
     void rebuild() override;
     void hover(const QPointF& pos) override;
     bool handleKey(QKeyEvent* event) override;
+    bool layoutOutdated() const override;
 
 private:
     struct Impl;
