@@ -1,5 +1,6 @@
 // attnviz: type a sentence, see every attention head.
 #include "attnviz/ui/window/main_window.h"
+#include "attnviz/ui/window/theme.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     parser.addOption(trace);
     parser.process(app);
 
+    attnviz::ui::applyTheme(attnviz::ui::savedTheme());
     attnviz::ui::MainWindow window;
     attnviz::ui::StartOptions options;
     options.modelDir = parser.value(model);

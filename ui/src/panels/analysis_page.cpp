@@ -1,4 +1,5 @@
 #include "panels/analysis_page.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "attnviz/ui/views/analysis_view.h"
 
@@ -24,7 +25,7 @@ AnalysisPage::AnalysisPage(QWidget* parent) : QWidget(parent) {
     m_rolloutLayers->setPrefix(QStringLiteral("L"));
     m_rolloutLayers->setToolTip(tr("Rollout and flow chain the layers 0..L (the last layer: the whole model)"));
     m_usesHead = new QLabel(this);
-    m_usesHead->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
+    setTextRole(m_usesHead, TextRole::Muted);
 
     auto* row = new QHBoxLayout;
     row->setContentsMargins(6, 4, 6, 0);

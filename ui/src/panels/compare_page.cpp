@@ -1,4 +1,5 @@
 #include "panels/compare_page.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "attnviz/ui/views/compare_view.h"
 
@@ -20,7 +21,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     add->setObjectName(QStringLiteral("addCurrentHead"));
     auto* clear = new QPushButton(tr("Clear"), this);
     m_problem = new QLabel(this);
-    m_problem->setStyleSheet(QStringLiteral("QLabel { color: #b00020; }"));
+    setTextRole(m_problem, TextRole::Error);
     auto* row = new QHBoxLayout;
     row->setContentsMargins(6, 4, 6, 0);
     row->addWidget(new QLabel(tr("Heads:"), this));

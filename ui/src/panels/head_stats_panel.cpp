@@ -1,4 +1,5 @@
 #include "panels/head_stats_panel.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "attnviz/ui/views/analysis_kind.h"
 #include "attnviz/ui/export/exporters.h"
@@ -59,7 +60,7 @@ HeadStatsPanel::HeadStatsPanel(QWidget* parent) : QWidget(parent) {
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("headStatsStatus"));
     m_status->setWordWrap(true);
-    m_status->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
+    setTextRole(m_status, TextRole::Muted);
 
     auto* row = new QHBoxLayout;
     row->setContentsMargins(0, 0, 0, 0);

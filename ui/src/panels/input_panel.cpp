@@ -1,4 +1,5 @@
 #include "panels/input_panel.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "panels/predictions_panel.h"
 #include "panels/token_strip.h"
@@ -25,7 +26,8 @@ QPlainTextEdit* makeEdit(QWidget* parent, const QString& name, int lines) {
 
 QLabel* heading(const QString& text, QWidget* parent) {
     auto* l = new QLabel(text, parent);
-    l->setStyleSheet(QStringLiteral("QLabel { color: #555; font-weight: bold; }"));
+    l->setStyleSheet(QStringLiteral("QLabel { font-weight: bold; }"));
+    setTextRole(l, TextRole::Muted);
     return l;
 }
 
@@ -50,7 +52,7 @@ InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
                             "pass over what it generated."));
     m_hint = new QLabel(this);
     m_hint->setWordWrap(true);
-    m_hint->setStyleSheet(QStringLiteral("QLabel { color: #8a5a00; }"));
+    setTextRole(m_hint, TextRole::Warning);
     m_hint->setVisible(false);
     m_strip = new TokenStrip(this);
     m_strip->setObjectName(QStringLiteral("tokenStrip"));

@@ -1,4 +1,6 @@
 #include "panels/predictions_panel.h"
+#include "attnviz/ui/window/theme.h"
+#include "attnviz/ui/plot/figure_colors.h"
 
 #include <QCheckBox>
 #include <QHeaderView>
@@ -24,10 +26,11 @@ public:
         const QVariant p = index.data(PredictionsPanel::kProbabilityRole);
         if (!p.isValid()) return;
         const QRectF track = QRectF(option.rect).adjusted(3, 4, -3, -4);
-        painter->fillRect(track, QColor(236, 238, 242));
+        const FigureColors colors = figureColors(option.palette);
+        painter->fillRect(track, colors.track);
         QRectF bar = track;
         bar.setWidth(std::max(1.0, track.width() * std::clamp(p.toDouble(), 0.0, 1.0)));
-        painter->fillRect(bar, QColor(52, 120, 246));
+        painter->fillRect(bar, colors.bar);
     }
 };
 
@@ -42,14 +45,15 @@ PredictionsPanel::PredictionsPanel(QWidget* parent) : QWidget(parent) {
     m_enabled = new QCheckBox(tr("Predictions (top 5)"), this);
     m_enabled->setObjectName(QStringLiteral("predictionsCheck"));
     m_enabled->setChecked(true);
-    m_enabled->setStyleSheet(QStringLiteral("QCheckBox { color: #555; font-weight: bold; }"));
+    m_enabled->setStyleSheet(QStringLiteral("QCheckBox { font-weight: bold; }"));
+    setTextRole(m_enabled, TextRole::Muted);
     m_enabled->setToolTip(tr("The model's most probable next tokens (causal models) or fillers for each [MASK] "
                              "(masked models): softmax of the LM head's logits. Off: the LM head is not run."));
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("predictionsMessage"));
     m_message->setWordWrap(true);
     m_message->setTextFormat(Qt::RichText);
-    m_message->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
+    setTextRole(m_message, TextRole::Muted);
     m_message->setVisible(false);
     m_tree = new QTreeWidget(this);
     m_tree->setObjectName(QStringLiteral("predictionsTree"));

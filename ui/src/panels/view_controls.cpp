@@ -1,4 +1,5 @@
 #include "panels/view_controls.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "plot/lod_image.h"
 
@@ -34,7 +35,7 @@ QIcon gradientIcon(Colormap map) {
 
 QLabel* caption(const QString& text, QWidget* parent) {
     auto* l = new QLabel(text, parent);
-    l->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
+    setTextRole(l, TextRole::Muted);
     return l;
 }
 
@@ -81,7 +82,8 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     m_globalCaption = caption(tr("Global"), this);
     m_maskWarning = new QLabel(this);
     m_maskWarning->setObjectName(QStringLiteral("maskWarning"));
-    m_maskWarning->setStyleSheet(QStringLiteral("QLabel { color: #b35900; font-weight: bold; }"));
+    m_maskWarning->setStyleSheet(QStringLiteral("QLabel { font-weight: bold; }"));
+    setTextRole(m_maskWarning, TextRole::Warning);
     m_maskWarning->setVisible(false);
 
     m_colormap = new QComboBox(this);

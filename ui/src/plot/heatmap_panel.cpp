@@ -1,5 +1,6 @@
 #include "plot/heatmap_panel.h"
 
+#include "attnviz/ui/plot/figure_colors.h"
 #include "plot/plot_canvas.h"
 #include "plot/token_ticker.h"
 
@@ -33,9 +34,6 @@ void styleAxis(QCPAxis* axis, const QSharedPointer<TokenTicker>& ticker) {
     axis->setTickLength(0, 3);
     axis->setTickLabelFont(PlotCanvas::font(kMaxTickFont));
     axis->setLabelFont(PlotCanvas::font(12));
-    axis->setLabelColor(QColor(80, 80, 80));
-    axis->setBasePen(QPen(QColor(120, 120, 120)));
-    axis->setTickPen(QPen(QColor(120, 120, 120)));
     axis->setPadding(4);
     axis->setLabelPadding(6);
 }
@@ -70,8 +68,8 @@ HeatmapPanel::HeatmapPanel(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int 
     m_map->setTightBoundary(false);
     m_map->setAntialiased(false);
 
-    m_rowBand = makeBand(plot, m_rect, QPen(QColor(255, 59, 48), 2.0));
-    m_colBand = makeBand(plot, m_rect, QPen(QColor(255, 59, 48), 2.0));
+    m_rowBand = makeBand(plot, m_rect, QPen(figureColors().accent, 2.0));
+    m_colBand = makeBand(plot, m_rect, QPen(figureColors().accent, 2.0));
     m_marker = makeBand(plot, m_rect, QPen(Qt::white, 2.0));
     m_lod = std::make_unique<LodMap>(plot, m_rect, m_map, &m_matrix);
     m_positionTicker.reset(new QCPAxisTicker);

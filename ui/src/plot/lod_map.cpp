@@ -1,5 +1,7 @@
 #include "plot/lod_map.h"
 
+#include "attnviz/ui/plot/figure_colors.h"
+
 #include <QPainter>
 
 #include <cmath>
@@ -142,18 +144,19 @@ void LodMap::updateMinimap() {
         gradient.colorize(line.data(), range, reinterpret_cast<QRgb*>(small.scanLine(r)), m_overview.cols());
     }
     QPixmap pixmap(w + 2, h + 2);
-    pixmap.fill(Qt::white);
+    const FigureColors colors = figureColors(m_plot->palette());
+    pixmap.fill(colors.background);
     {
         QPainter p(&pixmap);
         p.drawImage(QRect(1, 1, w, h), small);
-        p.setPen(QPen(QColor(90, 90, 90), 1));
+        p.setPen(QPen(colors.axisLine, 1));
         p.drawRect(0, 0, w + 1, h + 1);
         // The visible part, at least 3 px a side so it stays visible.
         const double sx = static_cast<double>(w) / m.cols();
         const double sy = static_cast<double>(h) / m.rows();
         QRectF view(1 + m_cols.first * sx, 1 + m_rows.first * sy, std::max(3.0, m_cols.count * sx),
                     std::max(3.0, m_rows.count * sy));
-        p.setPen(QPen(QColor(255, 59, 48), 2));
+        p.setPen(QPen(colors.accent, 2));
         p.setBrush(Qt::NoBrush);
         p.drawRect(view);
     }

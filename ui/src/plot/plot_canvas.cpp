@@ -1,5 +1,7 @@
 #include "plot/plot_canvas.h"
 
+#include "attnviz/ui/plot/figure_colors.h"
+
 namespace attnviz::ui {
 
 PlotCanvas::PlotCanvas(QWidget* parent) : QCustomPlot(parent) {
@@ -42,7 +44,7 @@ void PlotCanvas::updateLayout() {
 QImage PlotCanvas::renderImage(QSize size, double scale) {
     const QSize pixels(qRound(size.width() * scale), qRound(size.height() * scale));
     QImage image(pixels, QImage::Format_ARGB32_Premultiplied);
-    image.fill(Qt::white);
+    image.fill(figureColors(palette()).background);
     QCPPainter painter;
     if (!painter.begin(&image)) return {};
     const QRect oldViewport = viewport();
@@ -62,7 +64,7 @@ void PlotCanvas::renderVector(QCPPainter* painter, QSize size) {
     setViewport(QRect(QPoint(0, 0), size));
     painter->setMode(QCPPainter::pmVectorized);
     painter->setMode(QCPPainter::pmNoCaching);
-    painter->fillRect(QRect(QPoint(0, 0), size), Qt::white);
+    painter->fillRect(QRect(QPoint(0, 0), size), figureColors(palette()).background);
     draw(painter);
     setViewport(oldViewport);
     replot(rpQueuedReplot);

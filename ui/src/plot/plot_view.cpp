@@ -2,6 +2,7 @@
 
 #include "plot/heatmap_panels.h"
 #include "plot/plot_canvas.h"
+#include "plot/qcp_style.h"
 #include "plot/stretch.h"
 
 #include <QKeyEvent>
@@ -44,7 +45,7 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent), m_panels(std::make_unique
     m_placeholder = new QLabel(this);
     m_placeholder->setAlignment(Qt::AlignCenter);
     m_placeholder->setWordWrap(true);
-    m_placeholder->setStyleSheet(QStringLiteral("QLabel { color: #666; background: white; font-size: 15px; padding: 24px; }"));
+    m_placeholder->setAutoFillBackground(true);
     m_stack = new QStackedLayout(this);
     m_stack->setContentsMargins(0, 0, 0, 0);
     m_stack->addWidget(m_canvas);
@@ -59,13 +60,13 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent), m_panels(std::make_unique
     m_title = new QCPTextElement(m_canvas, QString(), PlotCanvas::font(15, true));
     m_title->setMargins(QMargins(8, 6, 8, 0));
     m_subtitle = new QCPTextElement(m_canvas, QString(), PlotCanvas::font(12));
-    m_subtitle->setTextColor(QColor(90, 90, 90));
+    setFigureRole(m_subtitle, FigureRole::Subtitle);
     m_subtitle->setMargins(QMargins(8, 2, 8, 4));
     m_subtitle->setTextFlags(Qt::AlignCenter);
     // Wrapped like the formula (prepare hook below).
     m_subtitle->setMinimumSize(1, 0);
     m_formula = new QCPTextElement(m_canvas, QString(), PlotCanvas::font(kFormulaFont));
-    m_formula->setTextColor(QColor(105, 105, 105));
+    setFigureRole(m_formula, FigureRole::Formula);
     m_formula->setMargins(QMargins(12, 0, 12, 6));
     m_formula->setTextFlags(Qt::AlignCenter);
     m_formula->setVisible(false);  // outside the layout until a view sets a formula
@@ -203,7 +204,27 @@ void PlotView::redraw() {
     m_message.clear();
     if (m_result) rebuild();
     setMessage(m_message);
+    applyColors();
     refresh();
+}
+
+void PlotView::applyColors() {
+    const FigureColors c = figureColors(palette());
+    applyFigureColors(m_canvas, c);
+    QPalette pal = m_placeholder->palette();
+    pal.setColor(QPalette::Window, c.background);
+    pal.setColor(QPalette::WindowText, c.subtitle);
+    m_placeholder->setPalette(pal);
+    QFont f = m_placeholder->font();
+    f.setPixelSize(15);
+    m_placeholder->setFont(f);
+    m_placeholder->setContentsMargins(24, 24, 24, 24);
+}
+
+void PlotView::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    // The system (or View > Theme) switched between light and dark.
+    if (event->type() == QEvent::PaletteChange) redraw();
 }
 
 void PlotView::refresh() {

@@ -12,7 +12,7 @@ QCPColorGradient makeGradient(Colormap map) {
     gradient.setColorInterpolation(QCPColorGradient::ciRGB);
     gradient.setLevelCount(256);
     gradient.setNanHandling(QCPColorGradient::nhNanColor);
-    gradient.setNanColor(kMaskedColor);
+    gradient.setNanColor(figureColors().masked);
     return gradient;
 }
 
@@ -26,14 +26,42 @@ QCPColorScale* makeColorScale(QCustomPlot* plot, const QString& label) {
     QCPAxis* axis = scale->axis();
     axis->setTickLabelFont(PlotCanvas::font(11));
     axis->setLabelFont(PlotCanvas::font(12));
-    axis->setLabelColor(QColor(80, 80, 80));
-    axis->setBasePen(QPen(QColor(120, 120, 120)));
-    axis->setTickPen(QPen(QColor(120, 120, 120)));
-    axis->setSubTickPen(QPen(QColor(160, 160, 160)));
     axis->ticker()->setTickCount(6);
     // Keep the bar narrow: the spare width goes to the spacers.
     scale->setMaximumSize(14, QWIDGETSIZE_MAX);
     return scale;
+}
+
+namespace {
+
+void colorAxis(QCPAxis* axis, const FigureColors& c) {
+    // The top axis carries a panel's title.
+    axis->setLabelColor(axis->axisType() == QCPAxis::atTop ? c.text : c.axisLabel);
+    axis->setTickLabelColor(c.text);
+    if (axis->basePen().style() != Qt::NoPen) axis->setBasePen(QPen(c.axisLine));
+    axis->setTickPen(QPen(c.axisLine));
+    axis->setSubTickPen(QPen(c.subTick));
+}
+
+}  // namespace
+
+void setFigureRole(QCPTextElement* element, FigureRole role) {
+    element->setProperty("figureRole", static_cast<int>(role));
+}
+
+void applyFigureColors(QCustomPlot* plot, const FigureColors& c) {
+    plot->setBackground(c.background);
+    for (QCPLayoutElement* e : plot->plotLayout()->elements(true)) {
+        if (auto* rect = qobject_cast<QCPAxisRect*>(e)) {
+            for (QCPAxis* axis : rect->axes()) colorAxis(axis, c);
+        } else if (auto* scale = qobject_cast<QCPColorScale*>(e)) {
+            colorAxis(scale->axis(), c);
+        } else if (auto* text = qobject_cast<QCPTextElement*>(e)) {
+            const QVariant role = text->property("figureRole");
+            const auto r = role.isValid() ? static_cast<FigureRole>(role.toInt()) : FigureRole::Text;
+            text->setTextColor(r == FigureRole::Subtitle ? c.subtitle : r == FigureRole::Formula ? c.formula : c.text);
+        }
+    }
 }
 
 QCPLayoutElement* makeSpacer(QCustomPlot* plot) {

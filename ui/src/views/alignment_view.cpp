@@ -1,4 +1,5 @@
 #include "attnviz/ui/views/alignment_view.h"
+#include "attnviz/ui/plot/figure_colors.h"
 
 #include "attnviz/core/seq2seq_session.h"
 
@@ -129,8 +130,8 @@ Layout layoutFor(QSizeF size, const QStringList& source, const QStringList& targ
 }
 
 // Width and colour of a link of relative strength t in [0, 1].
-QPen linkPen(double t, bool hot, bool faded) {
-    QColor c = hot ? QColor(222, 110, 10) : QColor(30, 84, 166);
+QPen linkPen(const FigureColors& colors, double t, bool hot, bool faded) {
+    QColor c = hot ? colors.linkHot : colors.link;
     double alpha = 0.18 + 0.77 * t;
     if (faded) alpha *= 0.18;
     c.setAlphaF(std::clamp(alpha, 0.0, 1.0));
@@ -436,13 +437,14 @@ QSize AlignmentView::figureSize() const {
 
 void AlignmentView::render(QPainter& painter, QSize size) const {
     painter.save();
-    painter.fillRect(QRect(QPoint(0, 0), size), Qt::white);
+    const FigureColors colors = figureColors(palette());
+    painter.fillRect(QRect(QPoint(0, 0), size), colors.background);
     const Layout l = layoutFor(size, m_data.sourceLabels, m_data.targetLabels);
-    painter.setPen(QColor(20, 20, 20));
+    painter.setPen(colors.text);
     painter.setFont(titleFont());
     painter.drawText(l.title, Qt::AlignCenter, figureTitle());
     painter.setFont(smallFont());
-    painter.setPen(QColor(90, 90, 90));
+    painter.setPen(colors.subtitle);
     painter.drawText(l.subtitle, Qt::AlignCenter, subtitle());
     if (m_weights.empty()) {
         painter.drawText(QRectF(QPointF(0, 0), QSizeF(size)), Qt::AlignCenter,
@@ -465,7 +467,7 @@ void AlignmentView::render(QPainter& painter, QSize size) const {
         for (const AlignmentLink& k : links) {
             const bool hot = isHot(k);
             if ((pass == 1) != hot) continue;
-            painter.setPen(linkPen(k.weight / maxWeight, hot, hovering && !hot));
+            painter.setPen(linkPen(colors, k.weight / maxWeight, hot, hovering && !hot));
             const QPointF a(l.sourceX(k.source), y0);
             const QPointF b(l.targetX(k.target), y1);
             QPainterPath path(a);
@@ -487,9 +489,9 @@ void AlignmentView::render(QPainter& painter, QSize size) const {
         const QFontMetricsF fm(style.font);
         const QRectF cell = box.adjusted(1, 0, -1, 0);
         painter.setPen(Qt::NoPen);
-        painter.setBrush(hovered ? QColor(250, 200, 140) : marked ? QColor(253, 230, 200) : QColor(238, 241, 246));
+        painter.setBrush(hovered ? colors.chipHot : marked ? colors.chipMarked : colors.chip);
         painter.drawRoundedRect(cell, 3, 3);
-        painter.setPen(QColor(20, 20, 20));
+        painter.setPen(colors.text);
         if (!style.upright) {
             painter.drawText(cell, Qt::AlignCenter, label);
             return;
@@ -515,7 +517,7 @@ void AlignmentView::render(QPainter& painter, QSize size) const {
     }
 
     painter.setFont(smallFont());
-    painter.setPen(QColor(90, 90, 90));
+    painter.setPen(colors.subtitle);
     const int total = m_weights.rows() * m_weights.cols();
     painter.drawText(l.legend, Qt::AlignCenter,
                      QStringLiteral("Line width and opacity ∝ weight (thickest = %1) · links below %2 hidden (%3 of %4 shown)")

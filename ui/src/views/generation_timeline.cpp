@@ -1,4 +1,6 @@
 #include "attnviz/ui/views/generation_timeline.h"
+#include "attnviz/ui/plot/figure_colors.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "attnviz/core/seq2seq_model.h"
 #include "attnviz/ui/plot/colormap.h"
@@ -51,7 +53,9 @@ public:
         const double p = index.data(Qt::UserRole).toDouble();
         QRectF bar = QRectF(option.rect).adjusted(2, 3, -2, -3);
         bar.setWidth(bar.width() * std::clamp(p, 0.0, 1.0));
-        painter->fillRect(bar, QColor(120, 170, 230));
+        QColor c = figureColors(option.palette).bar;
+        c.setAlphaF(0.55f);
+        painter->fillRect(bar, c);
         QStyledItemDelegate::paint(painter, option, index);
     }
 };
@@ -135,7 +139,8 @@ protected:
     }
     void paintEvent(QPaintEvent*) override {
         QPainter p(this);
-        p.fillRect(rect(), Qt::white);
+        const FigureColors colors = figureColors(palette());
+        p.fillRect(rect(), colors.background);
         if (m_rows.empty()) return;
         const Geometry g = geometry();
         const float top = std::max(maxFinite(m_rows), 1e-6f);
@@ -155,14 +160,14 @@ protected:
                 // A white gap between layers when rows are tall enough to
                 // spare it, else a tick in the gutter (no row is covered).
                 if (g.rowH >= 4) {
-                    p.setPen(QPen(Qt::white, 1.5));
+                    p.setPen(QPen(colors.background, 1.5));
                     p.drawLine(QPointF(kGutter, y), QPointF(kGutter + g.cellW * m_rows.cols(), y));
                 } else {
-                    p.setPen(QPen(QColor(120, 120, 120), 1));
+                    p.setPen(QPen(colors.axisLine, 1));
                     p.drawLine(QPointF(kGutter - 5, y), QPointF(kGutter - 1, y));
                 }
             }
-            p.setPen(QColor(40, 40, 40));
+            p.setPen(colors.text);
             if (headLabels) {
                 for (int h = 0; h < m_nHeads; ++h) {
                     p.drawText(QRectF(0, y + h * g.rowH, kGutter - 6, g.rowH), Qt::AlignRight | Qt::AlignVCenter,
@@ -180,7 +185,7 @@ protected:
             p.drawRect(QRectF(kGutter + m_mark * g.cellW, g.top, g.cellW, g.rowH * m_rows.rows()));
         }
         // Key token labels.
-        p.setPen(QColor(30, 30, 30));
+        p.setPen(colors.text);
         const QFontMetrics fm(pixelFont(11));
         const int every = g.upright ? std::max(1, int(std::ceil(13.0 / g.cellW))) : 1;
         for (int c = 0; c < m_rows.cols() && c < m_labels.size(); c += every) {
@@ -304,7 +309,8 @@ GenerationTimeline::GenerationTimeline(QWidget* parent) : QWidget(parent) {
 
     m_empty = new QLabel(QStringLiteral("Generate to step through what the model attended to for each new token."));
     m_empty->setAlignment(Qt::AlignCenter);
-    m_empty->setStyleSheet(QStringLiteral("QLabel { color: #666; font-size: 14px; }"));
+    m_empty->setStyleSheet(QStringLiteral("QLabel { font-size: 14px; }"));
+    setTextRole(m_empty, TextRole::Muted);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -334,7 +340,7 @@ void GenerationTimeline::setGeneration(TimelineData data) {
                 item->setToolTip(QStringLiteral("step %1: id %2").arg(step).arg(m_data.steps[step].id));
             } else {
                 item->setFlags(Qt::ItemIsEnabled);
-                item->setForeground(QColor(120, 120, 120));
+                item->setForeground(palette().brush(QPalette::PlaceholderText));
                 item->setToolTip(m_data.encoderDecoder ? QStringLiteral("decoder start token")
                                                        : QStringLiteral("prompt token %1").arg(p));
             }

@@ -204,7 +204,6 @@ void HeadGridView::rebuild() {
             a->setTickLabelPadding(6);
             a->setTickLabelFont(PlotCanvas::font(12));
             a->setLabelFont(PlotCanvas::font(12));
-            a->setLabelColor(QColor(80, 80, 80));
         }
         x->setLabel(QStringLiteral("head (0-based)"));
         y->setLabel(QStringLiteral("layer (0-based)"));
@@ -230,8 +229,8 @@ void HeadGridView::rebuild() {
             box->setSelectable(false);
             box->setVisible(false);
         }
-        d->currentBox->setPen(QPen(QColor(255, 59, 48), 2.5));
-        d->hoverBox->setPen(QPen(QColor(60, 60, 60), 1.5, Qt::DashLine));
+        d->currentBox->setPen(QPen(figureColors().accent, 2.5));
+        d->hoverBox->setPen(QPen(figureColors().hover, 1.5, Qt::DashLine));
         d->scale = makeColorScale(canvas(), QStringLiteral("attention"));
         // Once per grid: the maps follow the scale's range and gradient from now on.
         for (QCPColorMap* map : d->maps) map->setColorScale(d->scale);

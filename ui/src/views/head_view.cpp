@@ -13,13 +13,6 @@
 #include <QKeyEvent>
 
 namespace attnviz::ui {
-namespace {
-
-// Masked scores are -inf.
-const QColor kMinusInfinity(40, 40, 40);
-
-}  // namespace
-
 // panels(): with the steps raw scores, masked scores and probabilities; else
 // the probabilities alone. The probabilities are always the last panel.
 struct HeadView::Impl {
@@ -144,7 +137,7 @@ void HeadView::rebuild() {
             HeatmapPanel* p = panels().at(i);
             p->setData(i == 0 ? raw : masked, labels, keep);
             QCPColorGradient g = makeGradient(style.colormap);
-            g.setNanColor(kMinusInfinity);
+            g.setNanColor(figureColors().minusInfinity);  // masked scores are -inf
             p->setGradient(g);
             p->setDataRange(sLo, sHi);
             p->setAxisTitles(false);
@@ -155,7 +148,7 @@ void HeadView::rebuild() {
         d->scoreScale->setDataRange(QCPRange(sLo, sHi));
         {
             QCPColorGradient g = makeGradient(style.colormap);
-            g.setNanColor(kMinusInfinity);
+            g.setNanColor(figureColors().minusInfinity);  // masked scores are -inf
             d->scoreScale->setGradient(g);
         }
         panels().at(0)->setTitle(QStringLiteral("1 · scores QK\u1d40/\u221ad"));

@@ -1,4 +1,5 @@
 #include "window/banner.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "attnviz/ui/session/session_model.h"
 
@@ -28,10 +29,7 @@ void Banner::showMessage(const QString& message, bool isError) {
     }
     setText(text);
     setVisible(!text.isEmpty());
-    setStyleSheet(error ? QStringLiteral("QLabel { background: #fdecea; color: #8a1c12; padding: 6px 10px; "
-                                         "border-bottom: 1px solid #f5c2bd; }")
-                        : QStringLiteral("QLabel { background: #fff7e0; color: #6b4e00; padding: 6px 10px; "
-                                         "border-bottom: 1px solid #f0deaa; }"));
+    setTextRole(this, error ? TextRole::BannerError : TextRole::BannerWarning);
 }
 
 QString Banner::message() const { return isVisible() ? text() : QString(); }

@@ -1,4 +1,5 @@
 #include "window/export_dialog.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "attnviz/ui/plot/plot_view.h"
 #include "window/app_settings.h"
@@ -65,7 +66,7 @@ ExportDialog::ExportDialog(const QString& viewName, QSize figureSize, bool csvAv
     pathRow->addWidget(browseButton);
     m_note = new QLabel(this);
     m_note->setWordWrap(true);
-    m_note->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
+    setTextRole(m_note, TextRole::Muted);
 
     auto* form = new QFormLayout;
     form->addRow(tr("Format"), m_format);

@@ -1,4 +1,5 @@
 #include "window/models_window.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "attnviz/ui/session/latest_job.h"
 #include "window/model_list.h"
@@ -172,7 +173,7 @@ QString ModelsWindow::statusText() const { return m_status->text(); }
 
 void ModelsWindow::refresh() {
     m_listedOnce = true;
-    m_status->setStyleSheet(QString());
+    setTextRole(m_status, TextRole::Normal);
     m_status->setText(tr("Looking for models..."));
     m_refresh->setEnabled(false);
     const auto added = toPaths(m_added);
@@ -185,6 +186,7 @@ void ModelsWindow::refresh() {
         [this](core::Result<core::DiscoveryListing> listing) {
             m_refresh->setEnabled(true);
             if (!listing) {
+                setTextRole(m_status, TextRole::Error);
                 m_status->setText(tr("Could not list the models: %1").arg(QString::fromStdString(listing.error())));
                 return;
             }
@@ -218,11 +220,11 @@ void ModelsWindow::openRow(int viewRow) {
     if (!source.isValid()) return;
     const core::DiscoveredModel& m = m_list->at(source.row());
     if (!m.supported) {
-        m_status->setStyleSheet(QStringLiteral("color: #b00020;"));
+        setTextRole(m_status, TextRole::Error);
         m_status->setText(tr("%1 cannot be opened: %2").arg(QString::fromStdString(m.name), QString::fromStdString(m.reason)));
         return;
     }
-    m_status->setStyleSheet(QString());
+    setTextRole(m_status, TextRole::Normal);
     m_status->setText(tr("Opening %1...").arg(QString::fromStdString(m.name)));
     emit openRequested(QString::fromStdString(m.path.string()));
 }
@@ -242,12 +244,12 @@ void ModelsWindow::showSelected() {
 }
 
 void ModelsWindow::showOpened(const QString& name) {
-    m_status->setStyleSheet(QString());
+    setTextRole(m_status, TextRole::Normal);
     m_status->setText(tr("%1 is open in the main window.").arg(name));
 }
 
 void ModelsWindow::showOpenFailed(const QString& message) {
-    m_status->setStyleSheet(QStringLiteral("color: #b00020;"));
+    setTextRole(m_status, TextRole::Error);
     m_status->setText(message);
 }
 

@@ -1,4 +1,5 @@
 #include "window/status_line.h"
+#include "attnviz/ui/window/theme.h"
 
 #include "attnviz/ui/session/session_model.h"
 
@@ -113,13 +114,13 @@ void StatusLine::showResult(const SessionResult& result) {
     }
     if (result.isCross()) {
         m_mask->setText(tr("mask: %1").arg(result.maskShortText()));
-        m_mask->setStyleSheet(QString());
+        setTextRole(m_mask, TextRole::Normal);
     } else if (result.maskIsDefault()) {
         m_mask->setText(tr("mask: %1").arg(maskLabel(result.trace->mask())));
-        m_mask->setStyleSheet(QString());
+        setTextRole(m_mask, TextRole::Normal);
     } else {
         m_mask->setText(tr("mask: %1").arg(result.maskShortText()));
-        m_mask->setStyleSheet(QStringLiteral("QLabel { color: #b35900; font-weight: bold; }"));
+        setTextRole(m_mask, TextRole::Warning);
     }
 }
 

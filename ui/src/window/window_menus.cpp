@@ -1,5 +1,6 @@
 #include "window/window_menus.h"
 
+#include "attnviz/ui/window/theme.h"
 #include "window/default_models.h"
 #include "window/about_dialogs.h"
 #include "window/help_window.h"
@@ -79,6 +80,23 @@ void WindowMenus::buildViewMenu(const QStringList& viewNames, QAction* statsTogg
         m_window->isFullScreen() ? m_window->showNormal() : m_window->showFullScreen();
     });
     full->setShortcut(QKeySequence(Qt::Key_F11));
+
+    // Light or dark: the system's palette unless forced; remembered.
+    QMenu* themes = view->addMenu(tr("&Theme"));
+    themes->setObjectName(QStringLiteral("themeMenu"));
+    auto* group = new QActionGroup(themes);
+    const Theme current = currentTheme();
+    for (auto [theme, label] : {std::pair{Theme::System, tr("Follow the &System")}, std::pair{Theme::Light, tr("&Light")},
+                                std::pair{Theme::Dark, tr("&Dark")}}) {
+        QAction* a = themes->addAction(label, this, [theme] {
+            applyTheme(theme);
+            saveTheme(theme);
+        });
+        a->setObjectName(QStringLiteral("theme-") + themeName(theme));
+        a->setCheckable(true);
+        a->setChecked(theme == current);
+        group->addAction(a);
+    }
 }
 
 void WindowMenus::buildHelpMenu() {

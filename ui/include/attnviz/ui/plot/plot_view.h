@@ -139,10 +139,13 @@ protected:
     // PlotView then redraws on resizes and around exports.
     virtual bool layoutOutdated() const { return false; }
     void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
     void showEvent(QShowEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    // The figure colours of the current palette on the canvas and the placeholder.
+    void applyColors();
     // Highlights run token `token`, or drops the highlight when it is the
     // highlighted one, and emits tokenClicked (-1: no token, ignored).
     void toggleHighlight(int token);
