@@ -130,7 +130,11 @@ void InputPanel::setIdInput(bool ids, const QString& why) {
     m_text->setPlaceholderText(ids ? tr("Type token ids separated by spaces, e.g. 1 15 27")
                                    : tr("Type a sentence: attention updates as you type"));
     m_hint->setVisible(ids);
-    m_hint->setText(ids ? tr("This model has no tokenizer attnviz can read (%1). Type token ids instead.").arg(why)
+    // What to do, in the window's terms: bring the tokenizer, or type ids.
+    m_hint->setText(ids ? tr("This model has no tokenizer attnviz can read (%1).\nTo type text, copy the tokenizer "
+                             "files of the model it came from into its folder and open it again (File > Open Model "
+                             "Folder). Until then, type token ids.")
+                              .arg(why)
                         : QString());
 }
 
