@@ -3,6 +3,8 @@
 // and switching the theme redraws the open views.
 #include "ui_fixture.h"
 
+#include "support/test_settings.h"
+
 #include "attnviz/ui/plot/figure_colors.h"
 #include "attnviz/ui/views/head_grid_view.h"
 #include "attnviz/ui/views/head_view.h"
@@ -60,6 +62,7 @@ class TestTheme : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { QVERIFY(test::isolateSettings(m_settings.path())); }
     void init() { ui::applyTheme(ui::Theme::Light); }
     void figureColorsFollowThePalette();
     void viewsRedrawOnThemeChange();
@@ -67,6 +70,7 @@ private slots:
     void themeMenuRemembered();
 
 private:
+    QTemporaryDir m_settings;
     QTemporaryDir m_tmp;
 };
 
