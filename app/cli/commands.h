@@ -11,6 +11,7 @@ int runTokens(const std::vector<std::string>& args);
 int runAttention(const std::vector<std::string>& args);
 int runGenerate(const std::vector<std::string>& args);
 int runAnalyze(const std::vector<std::string>& args);
+int runExplain(const std::vector<std::string>& args);
 int runPredict(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
 // bench --typing FILE: FILE's text typed one character at a time (bench_typing.cpp).

@@ -37,6 +37,14 @@ commands:
              encoder-decoder models: [--target TGT | --decoder-ids 4,5,6] [--decoder-mask M]
              [--attention encoder|decoder (encoder)]: the analyses of that stack's self-attention
              ("attention_kind"); without a target, of the run over the generated text
+  explain    --model DIR (--text T [--pair P] | --ids 1,2,3) --layer L --head H --query I
+             [--mask M] [-o FILE]
+             one row of one head step by step (the GUI's Explain view) as JSON: "x" [d_model]
+             (the block's input after its norm), "q" [d_head] (as it enters the dot product),
+             "k" [T][d_head], "v" [T][d_head] (its KV head's, "kv_head"), "q_before_rope" and
+             "k_before_rope" (RoPE models), "scores" [T] (q.k_j), "scaled" [T] (the model's rule,
+             "scale", "softcap", "scale_rule"), "masked" [T] (null where masked),
+             "probabilities" [T] (that row of attention), "output" [d_head] (sum_j a_j v_j)
   predict    --model DIR (--text T [--pair P] | --ids 1,2,3) [--top K] [--mask M] [--json]
              causal models: the top-K next tokens after the text; masked LMs: the top-K
              fillers of every [MASK] (or <mask>) in the text; probabilities = softmax(logits)
@@ -115,6 +123,7 @@ int main(int argc, char** argv) {
         if (command == "attention") return attnviz::cli::runAttention(args);
         if (command == "generate") return attnviz::cli::runGenerate(args);
         if (command == "analyze") return attnviz::cli::runAnalyze(args);
+        if (command == "explain") return attnviz::cli::runExplain(args);
         if (command == "predict") return attnviz::cli::runPredict(args);
         if (command == "bench") return attnviz::cli::runBench(args);
         if (command == "make-model") return attnviz::cli::runMakeModel(args);

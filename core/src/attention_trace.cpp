@@ -1,5 +1,7 @@
 #include "attnviz/core/attention_trace.h"
 
+#include "attnviz/core/layer_capture.h"
+
 #include <algorithm>
 #include <limits>
 
@@ -41,6 +43,32 @@ LayerMask AttentionTrace::layerMask(int layer) const {
 void AttentionTrace::setMask(MaskMode mask) {
     m_mask = mask;
     setLayers(std::move(m_layerKinds), std::move(m_globalTokens));
+}
+
+void AttentionTrace::requestCaptures(const std::vector<int>& layers) {
+    m_captureLayers = layers;
+    std::sort(m_captureLayers.begin(), m_captureLayers.end());
+    m_captureLayers.erase(std::unique(m_captureLayers.begin(), m_captureLayers.end()), m_captureLayers.end());
+    m_captures.assign(m_captureLayers.empty() ? 0 : static_cast<std::size_t>(m_nLayers), nullptr);
+}
+
+bool AttentionTrace::capturesLayer(int layer) const {
+    return std::binary_search(m_captureLayers.begin(), m_captureLayers.end(), layer);
+}
+
+const LayerCapture* AttentionTrace::capture(int layer) const {
+    if (layer < 0 || layer >= static_cast<int>(m_captures.size())) return nullptr;
+    return m_captures[static_cast<std::size_t>(layer)].get();
+}
+
+LayerCapture* AttentionTrace::captureFor(int layer) {
+    if (!capturesLayer(layer) || layer < 0 || layer >= static_cast<int>(m_captures.size())) return nullptr;
+    auto& slot = m_captures[static_cast<std::size_t>(layer)];
+    if (!slot) {
+        slot = std::make_shared<LayerCapture>();
+        slot->layer = layer;
+    }
+    return slot.get();
 }
 
 void AttentionTrace::setLayers(std::vector<LayerKind> kinds, std::vector<int> globalTokens) {

@@ -130,6 +130,9 @@ RunOptions Model::withPrefixCache(std::span<const std::int32_t> ids, const Atten
     }
     // Without the attention of the kept rows, the recorded rows must be new.
     if (cache->reuse() == PrefixCache::Reuse::NewRowsOnly) lastNeeded = std::min(lastNeeded, options.recordRowsFrom);
+    // A captured layer keeps every row's q, k and v: all rows are computed
+    // (and the cache refilled for the next run).
+    if (!options.captureLayers.empty()) lastNeeded = 0;
     cache->begin(ids, trace.tokenTypeIds, trace.mask(), lastNeeded);
     return served;
 }
@@ -201,6 +204,12 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
                                                           " is outside the input (0.." + std::to_string(T - 1) + ")");
         }
     }
+    for (int l : options.captureLayers) {
+        if (l < 0 || l >= c.nLayers) {
+            return makeError(ErrorCode::InvalidInput, "layer " + std::to_string(l) + " to capture is outside the model's layers (0.." +
+                                                          std::to_string(c.nLayers - 1) + ")");
+        }
+    }
     std::vector<char> wanted(static_cast<std::size_t>(T), 0);
     for (int p : options.logitPositions) {
         if (p < 0 || p >= T || wanted[static_cast<std::size_t>(p)]) {
@@ -231,6 +240,7 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         trace.tokenIds.assign(ids.begin(), ids.end());
         if (hasTokenTypes()) trace.tokenTypeIds = types;
         if (options.computeLogits) trace.logitPositions = options.logitPositions;
+        trace.requestCaptures(options.captureLayers);
         const RunOptions served = withPrefixCache(ids, trace, options);
         // Rows in fixed blocks whenever prefixes are reused exactly, in the
         // first run as well as the next; generation computes its new rows

@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "forward_steps.h"
+#include "layer_capture_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -104,8 +105,19 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
         multiHeadAttention({q.data(), k.data(), v.data(), d, d, d}, T, heads, l, trace, context, &L.out);
         // Longformer: the global tokens' rows come from their own projections.
         if (L.global.present()) longformerGlobalAttention(x, L.global, heads, l, trace, context);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) {
+            captureAttention(*captured, x, {q.data(), k.data(), v.data(), d, d, d}, T, heads, context,
+                             inverseSqrtRule(c.headDim), "norm(x + attention(x)): post-LN, x is the residual stream itself");
+            if (L.global.present()) {
+                captured->unexplainedRows = trace.globalTokens();
+                captured->unexplainedReason = "a global token's row comes from Longformer's global projections "
+                                              "(query_global, key_global, value_global), which the capture does not keep";
+            }
+        }
         // 3. Output projection, residual, LayerNorm (post-LN).
         linear(context, L.out, proj);
+        if (captured != nullptr) captureOutput(*captured, proj, L.out);
         x += proj;
         layerNorm(x, L.attnNormGain, L.attnNormBias, static_cast<float>(c.normEps));
         // The last FFN only matters for logits, not for attention.

@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "forward_steps.h"
+#include "layer_capture_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -62,11 +63,19 @@ Status FalconModel::forward(std::span<const std::int32_t> ids, std::span<const s
         layerNorm(x, L.attnNormGain, L.attnNormBias, eps, h);
         linear(h, L.qkv, qkv);
         splitGroupedQkv(qkv, c.nKvHeads, perGroup, hd, q, k, v);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) captureBeforeRope(*captured, q, k);
         applyRope(q, c.nHeads, hd, rope);
         applyRope(k, c.nKvHeads, hd, rope);
         multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
-        if (l == c.nLayers - 1 && !options.computeLogits) break;
+        if (captured != nullptr) {
+            captureAttention(*captured, h, allRows(options, l, q, k, v), T, heads, context, inverseSqrtRule(hd),
+                             "x + attention(LN(x)) + mlp(LN(x)): attention and MLP in parallel");
+        }
+        if (l == c.nLayers - 1 && !options.computeLogits && captured == nullptr) break;
         linear(newRows(context, first, h), L.out, attnOut);
+        if (captured != nullptr) captureOutput(*captured, attnOut, L.out);
+        if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP in parallel on ln_mlp of the same input; x + (mlp + attn).
         layerNorm(x, L.ffnNormGain, L.ffnNormBias, eps, h);
         feedForward(h, L.ffnIn, m_activation, L.ffnOut, mlpOut);

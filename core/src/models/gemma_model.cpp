@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "forward_steps.h"
+#include "layer_capture_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -110,10 +111,23 @@ Status GemmaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         linear(h, L.q, q);
         linear(h, L.k, k);
         linear(h, L.v, v);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) captureBeforeRope(*captured, q, k);
         applyRope(q, c.nHeads, c.headDim, rope);
         applyRope(k, c.nKvHeads, c.headDim, rope);
         multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
+        if (captured != nullptr) {
+            captureAttention(*captured, h, allRows(options, l, q, k, v), T, heads, context,
+                             c.queryPreAttnScalar > 0 ? "1/sqrt(query_pre_attn_scalar) = 1/sqrt(" +
+                                                            std::to_string(static_cast<long long>(c.queryPreAttnScalar)) + ")" +
+                                                            (c.attnLogitSoftcap > 0 ? ", then the soft cap" : "")
+                                                      : inverseSqrtRule(c.headDim),
+                             L.attnOutNorm.empty() ? "x + attention(RMSNorm(x)): pre-norm, added to the residual stream"
+                                                   : "x + RMSNorm(attention(RMSNorm(x))): Gemma 2 normalises the block's "
+                                                     "output before adding it to the residual stream");
+        }
         linear(newRows(context, first, h), L.out, proj);
+        if (captured != nullptr) captureOutput(*captured, proj, L.out);
         addResidual(proj, L.attnOutNorm);
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. GeGLU MLP: RMSNorm, down(act(gate(h)) * up(h)), [post-norm,] residual.

@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "forward_steps.h"
+#include "layer_capture_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -58,7 +59,15 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
         const RowMatrix& all = keptAndNew(options, l, 0, qkv);  // (seqLen, 3 dModel)
         multiHeadAttention({all.data(), all.data() + d, all.data() + 2 * d, 3 * d, 3 * d, 3 * d}, T, heads, l,
                            trace, context, &L.out);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) {
+            std::string rule = c.scaleAttnWeights ? inverseSqrtRule(c.headDim) : std::string("none (scale_attn_weights off)");
+            if (c.scaleAttnByInverseLayerIdx) rule += ", divided by the layer number " + std::to_string(l + 1);
+            captureAttention(*captured, h, {all.data(), all.data() + d, all.data() + 2 * d, 3 * d, 3 * d, 3 * d}, T, heads,
+                             context, rule, "x + attention(norm(x)): pre-LN, added to the residual stream");
+        }
         linear(newRows(context, first, h), L.out, proj);
+        if (captured != nullptr) captureOutput(*captured, proj, L.out);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP block (pre-LN): ln_2, c_fc, GELU, c_proj, residual.

@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "forward_steps.h"
+#include "layer_capture_steps.h"
 #include "tensor_binder.h"
 
 namespace attnviz::core {
@@ -56,7 +57,13 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
         linear(h, L.k, k);
         linear(h, L.v, v);
         multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) {
+            captureAttention(*captured, h, allRows(options, l, q, k, v), T, heads, context,
+                             "none: GPT-Neo does not scale its scores", "x + attention(norm(x)): pre-LN, added to the residual stream");
+        }
         linear(newRows(context, first, h), L.out, proj);
+        if (captured != nullptr) captureOutput(*captured, proj, L.out);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP block (pre-LN): ln_2, c_fc, activation, c_proj, residual.

@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "forward_steps.h"
+#include "layer_capture_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -59,13 +60,22 @@ Status GptNeoXModel::forward(std::span<const std::int32_t> ids, std::span<const 
         layerNorm(x, L.attnNormGain, L.attnNormBias, eps, h);
         linear(h, L.qkv, qkv);
         splitGroupedQkv(qkv, c.nHeads, 1, hd, q, k, v);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr && c.rotaryDims > 0) captureBeforeRope(*captured, q, k);
         if (c.rotaryDims > 0) {
             applyPartialRope(q, c.nHeads, hd, c.rotaryDims, rope);
             applyPartialRope(k, c.nHeads, hd, c.rotaryDims, rope);
         }
         multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
-        if (l == c.nLayers - 1 && !options.computeLogits) break;
+        if (captured != nullptr) {
+            captureAttention(*captured, h, allRows(options, l, q, k, v), T, heads, context, inverseSqrtRule(hd),
+                             c.parallelResidual ? "x + attention(LN1(x)) + mlp(LN2(x)): attention and MLP in parallel"
+                                                : "x + attention(LN(x)): pre-LN, added to the residual stream");
+        }
+        if (l == c.nLayers - 1 && !options.computeLogits && captured == nullptr) break;
         linear(newRows(context, first, h), L.out, attnOut);
+        if (captured != nullptr) captureOutput(*captured, attnOut, L.out);
+        if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP: parallel (post_attention_layernorm of the block's input,
         //    x + attn + mlp) or sequential (of x + attn).
         if (!c.parallelResidual) x += attnOut;

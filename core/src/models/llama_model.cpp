@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "forward_steps.h"
+#include "layer_capture_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -100,10 +101,17 @@ Status LlamaModel::forward(std::span<const std::int32_t> ids, std::span<const st
         linear(h, L.q, q);
         linear(h, L.k, k);
         linear(h, L.v, v);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) captureBeforeRope(*captured, q, k);
         applyRope(q, c.nHeads, c.headDim, rope);
         applyRope(k, c.nKvHeads, c.headDim, rope);
         multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
+        if (captured != nullptr) {
+            captureAttention(*captured, h, allRows(options, l, q, k, v), T, heads, context, inverseSqrtRule(c.headDim),
+                             "x + attention(RMSNorm(x)): pre-norm, added to the residual stream");
+        }
         linear(newRows(context, first, h), L.out, proj);
+        if (captured != nullptr) captureOutput(*captured, proj, L.out);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP block: RMSNorm, down(silu(gate(h)) * up(h)), residual.

@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "forward_steps.h"
+#include "layer_capture_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -96,12 +97,21 @@ Status ModernBertModel::forward(std::span<const std::int32_t> ids, std::span<con
         linear(h, L.qkv, qkv);
         q = qkv.leftCols(d);
         k = qkv.middleCols(d, d);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) captureBeforeRope(*captured, q, k);
         const RopeTable& rope = c.layerKind(l).isLocal() ? localRope : globalRope;
         applyRope(q, c.nHeads, c.headDim, rope);
         applyRope(k, c.nHeads, c.headDim, rope);
         multiHeadAttention({q.data(), k.data(), qkv.data() + 2 * d, d, d, 3 * d}, T, heads, l, trace, context,
                            &L.out);
+        if (captured != nullptr) {
+            captureAttention(*captured, h, {q.data(), k.data(), qkv.data() + 2 * d, d, d, 3 * d}, T, heads, context,
+                             inverseSqrtRule(c.headDim),
+                             l == 0 ? "x + attention(x): layer 0 has no attention norm, added to the residual stream"
+                                    : "x + attention(LN(x)): pre-LN, added to the residual stream");
+        }
         linear(context, L.out, proj);
+        if (captured != nullptr) captureOutput(*captured, proj, L.out);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         // 3. MLP block: mlp_norm, Wi, act(input) * gate, Wo, residual.

@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "forward_steps.h"
+#include "layer_capture_steps.h"
 #include "tensor_binder.h"
 
 #include <cmath>
@@ -71,7 +72,16 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
         linear(h, L.k, k);
         linear(h, L.v, v);
         multiHeadAttention(allRows(options, l, q, k, v), T, heads, l, trace, context, &L.out);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) {
+            captureAttention(*captured, h, allRows(options, l, q, k, v), T, heads, context,
+                             "none here: OPT multiplies q by 1/sqrt(d_head) = 1/sqrt(" + std::to_string(c.headDim) +
+                                 ") before the dot product (q is shown scaled)",
+                             c.preLayerNorm ? "x + attention(norm(x)): pre-LN, added to the residual stream"
+                                            : "norm(x + attention(x)): post-LN, x is the residual stream itself");
+        }
         linear(newRows(context, first, h), L.out, proj);
+        if (captured != nullptr) captureOutput(*captured, proj, L.out);
         x += proj;
         if (l == c.nLayers - 1 && !options.computeLogits) break;
         if (!c.preLayerNorm) layerNorm(x, L.attnNormGain, L.attnNormBias, eps);

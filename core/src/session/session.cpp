@@ -147,6 +147,7 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
     options.captureValueNorms = request.valueNorms;
     options.cancel = control.cancel;
     options.globalTokens = request.globalTokens;
+    options.captureLayers = request.captureLayers;
     if (m_model->hasTokenTypes()) {
         for (const Token& t : tokens) options.tokenTypeIds.push_back(t.typeId);
     }

@@ -28,6 +28,7 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
     core::RunRequest request = core::RunRequest::forViews(mask, features.predictions, features.topK);
     request.headStatistics = features.statistics;
     request.globalTokens = features.globalTokens;
+    if (features.captureLayer >= 0) request.captureLayers = {features.captureLayer};
     auto run = model.session->run(tokens, request, control);
     if (!run) return run.takeError();
     return toSessionResult(std::move(run.value()), tokenizeMs);

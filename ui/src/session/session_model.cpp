@@ -176,8 +176,12 @@ void SessionModel::setFeatures(const RunFeatures& features) {
     if (features == m_features) return;
     const bool more = features.predictions && !m_features.predictions;
     const bool otherGlobals = features.globalTokens != m_features.globalTokens;
+    // A layer the result on screen did not capture (the Explain view).
+    const bool capture = features.captureLayer >= 0 && m_result && !m_trace && !m_result->isCross() &&
+                         features.captureLayer < m_result->trace->nLayers() &&
+                         m_result->trace->capture(features.captureLayer) == nullptr;
     m_features = features;
-    if (otherGlobals || (more && m_result && !m_result->predictionsComputed)) {
+    if (otherGlobals || capture || (more && m_result && !m_result->predictionsComputed)) {
         recompute();
     } else if (!isComputing()) {
         // Statistics or induction wanted again: from the result on screen.

@@ -17,6 +17,7 @@ const QList<HelpTopic>& helpTopics() {
         {QStringLiteral("difference"), QObject::tr("Difference")},
         {QStringLiteral("aggregates"), QObject::tr("Aggregates: rollout, flow, value norms")},
         {QStringLiteral("heads"), QObject::tr("The Heads table")},
+        {QStringLiteral("explain"), QObject::tr("Explain: one row from q, k and v")},
         {QStringLiteral("cross"), QObject::tr("Cross-attention, alignment, generation")},
     };
     return topics;
@@ -31,6 +32,7 @@ QString helpTopicForView(const QString& viewName) {
         if (viewName == QLatin1String(aggregate)) return QStringLiteral("aggregates");
     }
     if (viewName == QLatin1String("alignment") || viewName == QLatin1String("generation")) return QStringLiteral("cross");
+    if (viewName == QLatin1String("explain")) return QStringLiteral("explain");
     return QStringLiteral("basics");
 }
 

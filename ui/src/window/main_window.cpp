@@ -21,6 +21,8 @@
 #include <QDir>
 #include "window/export_dialog.h"
 #include "attnviz/ui/views/alignment_view.h"
+#include "attnviz/ui/views/explain_view.h"
+#include "window/explain_binding.h"
 #include "attnviz/ui/views/generation_timeline.h"
 #include "window/generation_panel.h"
 #include "window/help_window.h"
@@ -182,6 +184,8 @@ void MainWindow::wire() {
     connect(m_menus, &WindowMenus::viewRequested, m_tabs, &QTabWidget::setCurrentIndex);
     connect(m_menus, &WindowMenus::helpRequested, this, &MainWindow::showHelp);
     connect(m_menus, &WindowMenus::tourRequested, this, &MainWindow::showTour);
+    bindExplain(*m_tabs, *m_tabs->explainView(), *m_state, *m_session);
+    connect(m_tabs->explainView(), &ExplainView::hoverText, m_status, [this](const QString& text) { m_status->showMessage(text); });
     // A generation step: its query's row lit in the heatmaps (decoder rows
     // for encoder-decoder models; the prompt's rows for decoder-only ones).
     connect(m_tabs->generationPanel()->timeline(), &GenerationTimeline::stepChosen, this, [this](int, int queryRow) {
@@ -388,7 +392,8 @@ void MainWindow::showHelp(const QString& topic) {
     QString page = topic;
     if (page.isEmpty()) {
         const PlotView* view = m_tabs->currentView();
-        page = helpTopicForView(view ? view->viewName() : QString());
+        page = helpTopicForView(m_tabs->currentWidget() == m_tabs->explainView() ? QStringLiteral("explain")
+                                                                              : (view ? view->viewName() : QString()));
     }
     HelpWindow* w = helpWindow();
     w->showTopic(page);
@@ -555,6 +560,10 @@ void MainWindow::exportCurrentView() {
     } else if (m_tabs->currentWidget() == m_tabs->generationPanel()) {
         painted = m_tabs->generationPanel()->timeline();
         name = QStringLiteral("generation");
+    } else if (m_tabs->currentWidget() == m_tabs->explainView()) {
+        painted = m_tabs->explainView();
+        const HeadRef head = m_state->head();
+        name = QStringLiteral("explain-L%1H%2-q%3").arg(head.layer).arg(head.head).arg(m_tabs->explainView()->query());
     }
     if (painted != nullptr) {
         const QString done = exportPaintedWithDialog(*painted, name, this);

@@ -3,6 +3,7 @@
 #include "attnviz/ui/views/analysis_view.h"
 #include "attnviz/ui/views/compare_view.h"
 #include "attnviz/ui/views/difference_view.h"
+#include "attnviz/ui/views/explain_view.h"
 #include "attnviz/ui/views/head_grid_view.h"
 #include "attnviz/ui/views/head_view.h"
 #include "panels/analysis_page.h"
@@ -38,13 +39,17 @@ ViewTabs::ViewTabs(QWidget* parent, SessionModel* session) : QTabWidget(parent) 
         addTab(m_generation, tr("Generation"));
         setTabToolTip(6, tr("Generate step by step and see what each new token attended to"));
     }
+    m_explain = new ExplainView(this);
+    addTab(m_explain, tr("Explain"));
+    setTabToolTip(indexOf(m_explain), tr("One row of one head computed step by step from q, k and v: scores, "
+                                         "scale, mask, softmax, the weighted sum of the values"));
     setTabToolTip(4, tr("Attention rollout, value-weighted norms, means and maxima over heads and layers, "
                         "each with its formula"));
 }
 
 QStringList ViewTabs::menuNames() {
     return {tr("&Head"), tr("&Overview"), tr("&Compare"), tr("&Difference"), tr("&Aggregates"), tr("A&lignment"),
-            tr("&Generation")};
+            tr("&Generation"), tr("E&xplain")};
 }
 
 void ViewTabs::setEncoderDecoder(bool encoderDecoder) {

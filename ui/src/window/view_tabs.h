@@ -1,6 +1,7 @@
 // The figures as the window's tabs: head, overview, compare, difference
 // and aggregates (the last three inside their pages), then the alignment
-// view (encoder-decoder models only) and the generation panel.
+// view (encoder-decoder models only), the generation panel and the Explain
+// view.
 #pragma once
 
 #include <QStringList>
@@ -16,6 +17,7 @@ class GenerationPanel;
 class SessionModel;
 class ComparePage;
 class DifferencePage;
+class ExplainView;
 class HeadGridView;
 class HeadView;
 class PlotView;
@@ -37,6 +39,7 @@ public:
     AnalysisPage* analysisPage() const { return m_analysis; }
     AlignmentView* alignmentView() const { return m_alignment; }
     GenerationPanel* generationPanel() const { return m_generation; }
+    ExplainView* explainView() const { return m_explain; }
     // The alignment tab is shown for encoder-decoder models only.
     void setEncoderDecoder(bool encoderDecoder);
     // Every figure, in tab order.
@@ -56,6 +59,7 @@ private:
     AnalysisPage* m_analysis = nullptr;
     AlignmentView* m_alignment = nullptr;
     GenerationPanel* m_generation = nullptr;
+    ExplainView* m_explain = nullptr;
 };
 
 }  // namespace attnviz::ui

@@ -13,10 +13,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
 namespace attnviz::core {
+
+struct LayerCapture;
 
 class AttentionTrace {
 public:
@@ -87,6 +90,16 @@ public:
     void setLayers(std::vector<LayerKind> kinds, std::vector<int> globalTokens);
     bool hasLocalLayers() const;
 
+    // What the attention blocks of the requested layers computed on the way
+    // (layer_capture.h; RunOptions::captureLayers): null for a layer not
+    // asked for. The forward pass fills them through captureFor().
+    void requestCaptures(const std::vector<int>& layers);
+    bool capturesLayer(int layer) const;
+    const LayerCapture* capture(int layer) const;
+    // The capture of `layer` to fill (created on first use), or null when
+    // the run did not ask for it.
+    LayerCapture* captureFor(int layer);
+
     std::vector<std::int32_t> tokenIds;
     std::vector<std::int32_t> tokenTypeIds;  // empty when the model has no token types
 
@@ -122,6 +135,8 @@ private:
     OverwriteVector<float> m_probs;       // (nLayers, nHeads, heldRows, seqLen)
     OverwriteVector<float> m_scores;      // (nLayers, nHeads, heldRows, seqLen) unmasked, or empty
     OverwriteVector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
+    std::vector<int> m_captureLayers;     // sorted, unique
+    std::vector<std::shared_ptr<LayerCapture>> m_captures;  // (nLayers) or empty; null where not captured
 };
 
 }  // namespace attnviz::core

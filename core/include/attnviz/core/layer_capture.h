@@ -48,6 +48,10 @@ struct LayerCapture {
     RowMatrix blockOutput;
     RowMatrix headContributionNorms;
     std::string residualRule;  // e.g. "x + attention(norm(x))" (pre-LN) or "norm(x + attention(x))" (post-LN)
+    // Queries whose row came from other projections (Longformer's global
+    // tokens): explainRow refuses them, naming why.
+    std::vector<int> unexplainedRows;
+    std::string unexplainedReason;
 };
 
 // One query row of one head, step by step.

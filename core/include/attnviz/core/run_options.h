@@ -34,6 +34,10 @@ struct RunOptions {
     // Kept rows of the previous run (prefix_cache.h): causal families reuse
     // them and refill the cache; other runs clear it. Null: a plain run.
     PrefixCache* prefixCache = nullptr;
+    // Keep what the attention blocks of these layers computed (x, Q, K, V,
+    // the context, the block's output: layer_capture.h) in the trace. Every
+    // row is computed afresh (a prefix cache serves no rows to such a run).
+    std::vector<int> captureLayers;
 };
 
 }  // namespace attnviz::core

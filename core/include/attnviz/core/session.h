@@ -64,6 +64,9 @@ struct RunRequest {
     // Positions with global attention (Longformer); nullopt: the model's
     // default (the first token). Other models accept none.
     std::optional<std::vector<int>> globalTokens;
+    // Layers whose attention inputs to keep (RunOptions::captureLayers; the
+    // Explain view, `attnviz-cli explain`).
+    std::vector<int> captureLayers;
 
     // What the desktop views draw: the scores (the steps view), value norms
     // and statistics (the analyses), the run under the model's own mask (the

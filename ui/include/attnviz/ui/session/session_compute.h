@@ -41,6 +41,10 @@ struct RunFeatures {
     // Positions with global attention (Longformer); nullopt: the model's
     // default (the first token).
     std::optional<std::vector<int>> globalTokens;
+    // The layer whose q, k, v and the rest the Explain view shows
+    // (core::LayerCapture); -1: none. The window asks only while that view
+    // is open.
+    int captureLayer = -1;
 
     friend bool operator==(const RunFeatures&, const RunFeatures&) = default;
 };

@@ -1,0 +1,150 @@
+// attnviz-cli explain: one row of one head's attention, step by step, from
+// the model's own q, k and v (core::LayerCapture, core::explainRow): the
+// numbers the GUI's Explain view draws, as JSON.
+#include "commands.h"
+#include "model_input.h"
+#include "output_file.h"
+
+#include "attnviz/core/layer_capture.h"
+#include "attnviz/core/seq2seq_session.h"
+#include "attnviz/core/trace_json.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace attnviz::cli {
+
+namespace {
+
+// A non-negative integer option, or an error naming it.
+core::Result<int> intOption(const ArgParser& args, const char* name) {
+    const auto text = args.value(name);
+    if (!text) return core::makeError(core::ErrorCode::InvalidInput, std::string(name) + " is required");
+    char* end = nullptr;
+    const long v = std::strtol(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || v < 0 || v > 1'000'000'000) {
+        return core::makeError(core::ErrorCode::InvalidInput,
+                               std::string(name) + ": '" + *text + "' is not a number (0-based)");
+    }
+    return static_cast<int>(v);
+}
+
+void writeFloats(std::FILE* out, const float* v, std::size_t n) {
+    std::fputc('[', out);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i > 0) std::fputc(',', out);
+        std::fprintf(out, "%.9g", static_cast<double>(v[i]));
+    }
+    std::fputc(']', out);
+}
+
+void writeRows(std::FILE* out, const std::vector<float>& v, int rows) {
+    const std::size_t cols = rows > 0 ? v.size() / static_cast<std::size_t>(rows) : 0;
+    std::fputc('[', out);
+    for (int r = 0; r < rows; ++r) {
+        if (r > 0) std::fputc(',', out);
+        writeFloats(out, v.data() + static_cast<std::size_t>(r) * cols, cols);
+    }
+    std::fputc(']', out);
+}
+
+bool writeExplainJson(std::FILE* out, const core::RunResult& run, const core::ExplainedRow& r) {
+    std::string head = "{\"model\":";
+    core::appendJsonString(head, run.modelName);
+    head += ",\"tokens\":[";
+    for (std::size_t i = 0; i < run.tokens.size(); ++i) {
+        if (i > 0) head += ',';
+        core::appendJsonString(head, run.tokens[i].display);
+    }
+    head += "],\"mask\":";
+    core::appendJsonString(head, run.trace->mask().toString());
+    head += ",\"layer\":" + std::to_string(r.layer) + ",\"head\":" + std::to_string(r.head) +
+            ",\"query\":" + std::to_string(r.query) + ",\"kv_head\":" + std::to_string(r.kvHead) + ",\"scale_rule\":";
+    core::appendJsonString(head, r.scaleRule);
+    std::fputs(head.c_str(), out);
+    std::fprintf(out, ",\"scale\":%.9g,\"softcap\":%.9g", static_cast<double>(r.scale), static_cast<double>(r.softcap));
+    std::fputs(",\"x\":", out);
+    writeFloats(out, r.x.data(), r.x.size());
+    if (!r.qBeforeRope.empty()) {
+        std::fputs(",\"q_before_rope\":", out);
+        writeFloats(out, r.qBeforeRope.data(), r.qBeforeRope.size());
+        std::fputs(",\"k_before_rope\":", out);
+        writeRows(out, r.kBeforeRope, r.keys);
+    }
+    std::fputs(",\"q\":", out);
+    writeFloats(out, r.q.data(), r.q.size());
+    std::fputs(",\"k\":", out);
+    writeRows(out, r.k, r.keys);
+    std::fputs(",\"v\":", out);
+    writeRows(out, r.v, r.keys);
+    std::fputs(",\"scores\":", out);
+    writeFloats(out, r.scores.data(), r.scores.size());
+    std::fputs(",\"scaled\":", out);
+    writeFloats(out, r.scaled.data(), r.scaled.size());
+    std::fputs(",\"masked\":[", out);
+    for (int j = 0; j < r.keys; ++j) {
+        if (j > 0) std::fputc(',', out);
+        if (r.visible[j]) {
+            std::fprintf(out, "%.9g", static_cast<double>(r.scaled[j]));
+        } else {
+            std::fputs("null", out);
+        }
+    }
+    std::fputs("],\"probabilities\":", out);
+    writeFloats(out, r.probabilities.data(), r.probabilities.size());
+    std::fputs(",\"output\":", out);
+    writeFloats(out, r.output.data(), r.output.size());
+    std::fputs("}\n", out);
+    return std::ferror(out) == 0;
+}
+
+}  // namespace
+
+int runExplain(const std::vector<std::string>& argv) {
+    auto specs = inputOptions();
+    for (const char* option : {"--mask", "--layer", "--head", "--query", "-o"}) specs.push_back({option});
+    auto args = ArgParser::parse(argv, specs);
+    if (!args) return fail(args.error());
+    auto layer = intOption(*args, "--layer");
+    if (!layer) return fail(layer.error());
+    auto head = intOption(*args, "--head");
+    if (!head) return fail(head.error());
+    auto query = intOption(*args, "--query");
+    if (!query) return fail(query.error());
+    if (const auto text = args->value("--mask")) {
+        if (auto mask = core::MaskMode::parse(*text); !mask) return fail(mask.error());
+    }
+    auto dir = modelPath(*args);
+    if (!dir) return fail(dir.error());
+    if (core::isSeq2SeqFolder(*dir)) return fail("explain is not available for encoder-decoder models yet");
+    auto opened = openSession(*args);
+    if (!opened) return fail(opened.error());
+    const core::ModelConfig& c = opened->session->model().config();
+    if (*layer >= c.nLayers) {
+        return fail("--layer " + std::to_string(*layer) + " is outside the model's layers (0.." + std::to_string(c.nLayers - 1) + ")");
+    }
+    if (*head >= c.nHeads) {
+        return fail("--head " + std::to_string(*head) + " is outside the model's heads (0.." + std::to_string(c.nHeads - 1) + ")");
+    }
+    const int T = static_cast<int>(opened->tokens.size());
+    if (*query >= T) {
+        return fail("--query " + std::to_string(*query) + " is outside the " + std::to_string(T) + " tokens (0.." +
+                    std::to_string(T - 1) + ")");
+    }
+    core::RunRequest request;
+    request.mask = opened->mask;
+    request.globalTokens = opened->globalTokens;
+    request.captureLayers = {*layer};
+    auto run = opened->session->run(opened->tokens, request);
+    if (!run) return fail(run.error());
+    const core::LayerCapture* capture = (*run)->trace->capture(*layer);
+    if (capture == nullptr) return fail("layer " + std::to_string(*layer) + " was not captured");
+    auto row = core::explainRow(*capture, *(*run)->trace, *head, *query);
+    if (!row) return fail(row.error());
+    return writeOutput(args->value("-o"), [&](std::FILE* out) { return writeExplainJson(out, **run, *row); });
+}
+
+}  // namespace attnviz::cli

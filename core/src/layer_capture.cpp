@@ -1,0 +1,169 @@
+#include "attnviz/core/layer_capture.h"
+
+#include "layer_capture_steps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace attnviz::core {
+namespace {
+
+// Rows [0, seqLen) of `columns` columns starting at `data`, row stride `stride`.
+RowMatrix copyRows(const float* data, int seqLen, int columns, int stride) {
+    using Strided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+    return Strided(data, seqLen, columns, Eigen::OuterStride<>(stride));
+}
+
+// The (headDim) slice of head `h` in row `row` of m.
+std::vector<float> slice(const RowMatrix& m, int row, int h, int headDim) {
+    const float* p = m.data() + static_cast<std::ptrdiff_t>(row) * m.cols() + static_cast<std::ptrdiff_t>(h) * headDim;
+    return std::vector<float>(p, p + headDim);
+}
+
+// Rows [0, keys) of head h's slice, (keys * headDim).
+std::vector<float> sliceRows(const RowMatrix& m, int keys, int h, int headDim) {
+    std::vector<float> out;
+    out.reserve(static_cast<std::size_t>(keys) * headDim);
+    for (int j = 0; j < keys; ++j) {
+        const std::vector<float> row = slice(m, j, h, headDim);
+        out.insert(out.end(), row.begin(), row.end());
+    }
+    return out;
+}
+
+}  // namespace
+
+void captureBeforeRope(LayerCapture& capture, const RowMatrix& q, const RowMatrix& k) {
+    capture.qBeforeRope = q;
+    capture.kBeforeRope = k;
+}
+
+void captureAttention(LayerCapture& capture, const RowMatrix& x, const QkvView& qkv, int seqLen,
+                      const HeadLayout& heads, const RowMatrix& context, std::string scaleRule,
+                      std::string residualRule) {
+    capture.nHeads = heads.nHeads;
+    capture.nKvHeads = heads.nKvHeads;
+    capture.headDim = heads.headDim;
+    capture.dModel = static_cast<int>(x.cols());
+    capture.scale = heads.scale;
+    capture.softcap = heads.softcap;
+    capture.scaleRule = std::move(scaleRule);
+    capture.residualRule = std::move(residualRule);
+    capture.x = x;
+    capture.q = copyRows(qkv.q, seqLen, heads.nHeads * heads.headDim, qkv.qStride);
+    capture.k = copyRows(qkv.k, seqLen, heads.nKvHeads * heads.headDim, qkv.kStride);
+    capture.v = copyRows(qkv.v, seqLen, heads.nKvHeads * heads.headDim, qkv.vStride);
+    capture.context = context.topRows(seqLen);
+}
+
+void captureOutput(LayerCapture& capture, const RowMatrix& blockOutput, const Linear& out) {
+    capture.blockOutput = blockOutput;
+    const int hd = capture.headDim;
+    const Eigen::Index T = capture.context.rows();
+    capture.headContributionNorms.resize(T, capture.nHeads);
+    for (int h = 0; h < capture.nHeads; ++h) {
+        const auto o = capture.context.middleCols(static_cast<Eigen::Index>(h) * hd, hd);  // (seqLen, headDim)
+        RowMatrix f;  // (seqLen, dModel)
+        if (out.inOutLayout) {
+            // Conv1D (in, out): the head's rows.
+            const Eigen::Map<const RowMatrix> w(out.weight + static_cast<std::ptrdiff_t>(h) * hd * out.out, hd,
+                                                out.out);  // (headDim, dModel)
+            f.noalias() = o * w;
+        } else {
+            // nn.Linear (out, in): the head's columns.
+            const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>> w(
+                out.weight + static_cast<std::ptrdiff_t>(h) * hd, out.out, hd, Eigen::OuterStride<>(out.in));  // (dModel, headDim)
+            f.noalias() = o * w.transpose();
+        }
+        for (Eigen::Index i = 0; i < T; ++i) capture.headContributionNorms(i, h) = f.row(i).norm();
+    }
+}
+
+std::string inverseSqrtRule(int headDim) {
+    return "1/sqrt(d_head) = 1/sqrt(" + std::to_string(headDim) + ")";
+}
+
+Result<ExplainedRow> explainRow(const LayerCapture& capture, const AttentionTrace& trace, int head, int query) {
+    const int T = trace.seqLen();
+    if (capture.layer < 0 || capture.layer >= trace.nLayers()) {
+        return makeError(ErrorCode::InvalidInput, "the capture's layer " + std::to_string(capture.layer) +
+                                                      " is not a layer of the trace (0.." +
+                                                      std::to_string(trace.nLayers() - 1) + ")");
+    }
+    if (head < 0 || head >= capture.nHeads) {
+        return makeError(ErrorCode::InvalidInput, "head " + std::to_string(head) + " is outside the layer's heads (0.." +
+                                                      std::to_string(capture.nHeads - 1) + ")");
+    }
+    if (query < trace.firstRow() || query >= T) {
+        return makeError(ErrorCode::InvalidInput, "query " + std::to_string(query) + " is outside the tokens (" +
+                                                      std::to_string(trace.firstRow()) + ".." + std::to_string(T - 1) + ")");
+    }
+    if (capture.q.rows() != T || capture.k.rows() != T || capture.v.rows() != T) {
+        return makeError(ErrorCode::InvalidInput, "the capture of layer " + std::to_string(capture.layer) +
+                                                      " holds " + std::to_string(capture.q.rows()) + " rows, the trace " +
+                                                      std::to_string(T));
+    }
+    if (std::find(capture.unexplainedRows.begin(), capture.unexplainedRows.end(), query) != capture.unexplainedRows.end()) {
+        return makeError(ErrorCode::Unsupported, "query " + std::to_string(query) + ": " + capture.unexplainedReason);
+    }
+    const int hd = capture.headDim;
+    const int g = head / (capture.nHeads / capture.nKvHeads);
+    ExplainedRow r;
+    r.layer = capture.layer;
+    r.head = head;
+    r.query = query;
+    r.kvHead = g;
+    r.keys = T;
+    r.scale = capture.scale;
+    r.softcap = capture.softcap;
+    r.scaleRule = capture.scaleRule;
+    r.x.assign(capture.x.row(query).data(), capture.x.row(query).data() + capture.x.cols());
+    r.q = slice(capture.q, query, head, hd);
+    r.k = sliceRows(capture.k, T, g, hd);
+    r.v = sliceRows(capture.v, T, g, hd);
+    if (capture.qBeforeRope.rows() == T) {
+        r.qBeforeRope = slice(capture.qBeforeRope, query, head, hd);
+        r.kBeforeRope = sliceRows(capture.kBeforeRope, T, g, hd);
+    }
+    // The scores in double, each rounded to float: within a few ulps of the
+    // kernel's float GEMM.
+    const LayerMask mask = trace.layerMask(capture.layer);
+    r.scores.resize(T);
+    r.scaled.resize(T);
+    r.visible.resize(T);
+    r.probabilities.resize(T);
+    for (int j = 0; j < T; ++j) {
+        double dot = 0;
+        for (int d = 0; d < hd; ++d) dot += static_cast<double>(r.q[d]) * r.k[static_cast<std::size_t>(j) * hd + d];
+        r.scores[j] = static_cast<float>(dot);
+        double s = capture.scale * dot;
+        if (capture.softcap > 0) s = capture.softcap * std::tanh(s / capture.softcap);
+        if (capture.positionBias.rows() == capture.nHeads) {
+            s += capture.positionBias(head, static_cast<Eigen::Index>(query) * T + j);
+        }
+        r.scaled[j] = static_cast<float>(s);
+        r.visible[j] = mask.allows(query, j) ? 1 : 0;
+        r.probabilities[j] = trace.prob(capture.layer, head, query, j);
+    }
+    r.output.assign(hd, 0.0f);
+    for (int d = 0; d < hd; ++d) {
+        double o = 0;
+        for (int j = 0; j < T; ++j) o += static_cast<double>(r.probabilities[j]) * r.v[static_cast<std::size_t>(j) * hd + d];
+        r.output[d] = static_cast<float>(o);
+    }
+    return r;
+}
+
+std::vector<float> queryKeyProducts(const ExplainedRow& row) {
+    const int hd = static_cast<int>(row.q.size());
+    std::vector<float> out(static_cast<std::size_t>(row.keys) * hd);
+    for (int j = 0; j < row.keys; ++j) {
+        for (int d = 0; d < hd; ++d) {
+            out[static_cast<std::size_t>(j) * hd + d] = row.q[d] * row.k[static_cast<std::size_t>(j) * hd + d];
+        }
+    }
+    return out;
+}
+
+}  // namespace attnviz::core

@@ -1,0 +1,115 @@
+// attnviz-cli explain: the row it explains is exactly that row of
+// `attention`, its "masked" entries are null where the mask hides a key, its
+// scores agree with `attention --scores`, its output is sum_j a_j v_j; bad
+// --layer/--head/--query are one-line errors naming the option and the range.
+#include "support/cli_runner.h"
+#include "support/fixture_models.h"
+#include "support/verify_result.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace attnviz;
+using nlohmann::json;
+
+class TestExplainCli : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void rowEqualsAttention_data();
+    void rowEqualsAttention();
+    void badOptions_data();
+    void badOptions();
+
+private:
+    QTemporaryDir m_tmp;
+    QString m_llama;
+    QString m_bert;
+};
+
+namespace {
+
+test::CliResult runCli(const QStringList& args) { return test::runCli(ATTNVIZ_CLI_PATH, args); }
+
+}  // namespace
+
+void TestExplainCli::initTestCase() {
+    ATTNVIZ_UNWRAP(llama, test::writeFixture(m_tmp, "tiny-llama"));
+    m_llama = QString::fromStdString(llama.string());
+    ATTNVIZ_UNWRAP(bert, test::writeFixture(m_tmp, "tiny-bert"));
+    m_bert = QString::fromStdString(bert.string());
+}
+
+void TestExplainCli::rowEqualsAttention_data() {
+    QTest::addColumn<QString>("which");
+    QTest::addColumn<QString>("mask");
+    QTest::newRow("llama causal") << "llama" << "default";
+    QTest::newRow("llama window:2") << "llama" << "window:2";
+    QTest::newRow("bert") << "bert" << "default";
+}
+
+void TestExplainCli::rowEqualsAttention() {
+    QFETCH(QString, which);
+    QFETCH(QString, mask);
+    const QString model = which == QLatin1String("llama") ? m_llama : m_bert;
+    const QStringList input{"--model", model, "--ids", "3,9,4,1,5,7", "--mask", mask};
+    const auto attention = runCli(QStringList{"attention"} + input + QStringList{"--scores"});
+    QVERIFY2(attention.exitCode == 0, attention.err.constData());
+    const auto explained = runCli(QStringList{"explain"} + input + QStringList{"--layer", "1", "--head", "1", "--query", "4"});
+    QVERIFY2(explained.exitCode == 0, explained.err.constData());
+    const json a = json::parse(attention.out.toStdString());
+    const json e = json::parse(explained.out.toStdString());
+    QCOMPARE(e["probabilities"], a["attention"][1][1][4]);
+    QCOMPARE(e["tokens"].size(), std::size_t{6});
+    const std::size_t hd = e["q"].size();
+    QCOMPARE(e["k"].size(), std::size_t{6});
+    QCOMPARE(e["v"][0].size(), hd);
+    QCOMPARE(e.contains("q_before_rope"), which == QLatin1String("llama"));
+    double sum = 0;
+    for (std::size_t j = 0; j < 6; ++j) {
+        // null where masked in both outputs; the kernel's scaled score elsewhere.
+        const json& s = a["scores"][1][1][4][j];
+        QCOMPARE(e["masked"][j].is_null(), s.is_null());
+        const double scaled = e["scaled"][j].get<double>();
+        if (!s.is_null()) QVERIFY(std::abs(scaled - s.get<double>()) <= 1e-5 * std::max(1.0, std::abs(scaled)));
+        // scores = q . k_j
+        double dot = 0;
+        for (std::size_t d = 0; d < hd; ++d) dot += e["q"][d].get<double>() * e["k"][j][d].get<double>();
+        QVERIFY(std::abs(dot - e["scores"][j].get<double>()) <= 1e-5 * std::max(1.0, std::abs(dot)));
+        sum += e["probabilities"][j].get<double>();
+    }
+    QVERIFY(std::abs(sum - 1.0) < 1e-5);
+    for (std::size_t d = 0; d < hd; ++d) {
+        double o = 0;
+        for (std::size_t j = 0; j < 6; ++j) o += e["probabilities"][j].get<double>() * e["v"][j][d].get<double>();
+        QVERIFY(std::abs(o - e["output"][d].get<double>()) <= 1e-5);
+    }
+}
+
+void TestExplainCli::badOptions_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("layer") << QStringList{"--layer", "2", "--head", "0", "--query", "0"} << "--layer 2 is outside the model's layers (0..1)";
+    QTest::newRow("head") << QStringList{"--layer", "0", "--head", "7", "--query", "0"} << "--head 7 is outside the model's heads (0..1)";
+    QTest::newRow("query") << QStringList{"--layer", "0", "--head", "0", "--query", "3"} << "--query 3 is outside the 3 tokens (0..2)";
+    QTest::newRow("not a number") << QStringList{"--layer", "x", "--head", "0", "--query", "0"} << "--layer: 'x' is not a number";
+    QTest::newRow("missing") << QStringList{"--layer", "0", "--head", "0"} << "--query is required";
+}
+
+void TestExplainCli::badOptions() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const auto r = runCli(QStringList{"explain", "--model", m_llama, "--ids", "3,9,4"} + args);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(message.toUtf8()), r.err.constData());
+    QCOMPARE(r.err.count('\n'), 1);  // one line
+    QVERIFY(r.out.isEmpty());
+}
+
+QTEST_MAIN(TestExplainCli)
+#include "test_explain_cli.moc"
