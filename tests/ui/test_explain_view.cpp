@@ -215,6 +215,15 @@ void TestExplainView::windowCapturesWhileOpen() {
     window->viewState()->setHead({head.layer, (head.head + 1) % r->trace->nHeads()});
     QCOMPARE(explain->data().row.head, (head.head + 1) % r->trace->nHeads());
     QCOMPARE(explain->data().row.probabilities[0], r->trace->prob(head.layer, explain->data().row.head, r->tokenCount() - 1, 0));
+    // A window that starts on the Explain tab (remembered) captures at once.
+    {
+        ui::MainWindow second;
+        auto* restored = second.findChild<ui::ExplainView*>();
+        QCOMPARE(second.tabs()->currentWidget(), static_cast<QWidget*>(restored));
+        second.inputPanel()->textEdit()->setPlainText(text);
+        second.openModelFolder(dir);
+        QVERIFY(QTest::qWaitFor([&] { return restored->message().isEmpty() && restored->data().valid(); }, 30000));
+    }
     // Leaving the tab stops asking for captures.
     window->tabs()->setCurrentIndex(0);
     QCOMPARE(window->session()->features().captureLayer, -1);

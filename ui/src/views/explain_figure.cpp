@@ -101,8 +101,9 @@ QString ExplainFigure::subtitle() const {
     QString text = QStringLiteral("a_ij = softmax_j(scaled + mask), %1 (scale: %2)").arg(rule, QString::fromStdString(r.scaleRule));
     if (m_options.keyColumn == KeyColumn::Products) {
         text += m_options.sortKey >= 0 && m_options.sortKey < r.keys
-                    ? QStringLiteral("   ·   q \u2299 k_j, dimensions sorted by their share of q\u00b7k for key %1").arg(m_options.sortKey)
-                    : QStringLiteral("   ·   q \u2299 k_j: each row sums to q\u00b7k_j");
+                    ? QStringLiteral("\nq \u2299 k_j (each row sums to q\u00b7k_j), dimensions sorted by their share of q\u00b7k for key %1")
+                          .arg(m_options.sortKey)
+                    : QStringLiteral("\nq \u2299 k_j: each row sums to q\u00b7k_j; click a row to sort the dimensions by it");
     }
     return text;
 }
@@ -118,14 +119,18 @@ ExplainFigure::Layout ExplainFigure::layoutFor(QSize size) const {
     double y = kMargin;
     l.title = QRectF(l.left, y, inner, kTitle);
     y += kTitle;
-    l.subtitle = QRectF(l.left, y, inner, kSubtitle);
-    y += kSubtitle + 8;
+    // The products' note takes a second line.
+    const double subtitle = m_options.keyColumn == KeyColumn::Products ? 2 * kSubtitle : kSubtitle;
+    l.subtitle = QRectF(l.left, y, inner, subtitle);
+    y += subtitle + 8;
 
     // The table's columns: label, k strip, three numbers, bar, v strip.
     const QFontMetricsF fm(pixelFont(12));
     double widest = 0;
-    for (const QString& s : m_data.labels) widest = std::max(widest, fm.horizontalAdvance(s));
-    l.labelW = std::clamp(widest + 14, 50.0, 130.0);
+    for (int j = 0; j < m_data.labels.size(); ++j) {
+        widest = std::max(widest, fm.horizontalAdvance(QStringLiteral("%1 %2").arg(j).arg(m_data.labels[j])));
+    }
+    l.labelW = std::clamp(widest + 10, 50.0, 150.0);
     l.labelX = l.left;
     const double fixed = l.labelW + 3 * kNumber + kBar + 6 * kGap;
     l.stripW = std::max(static_cast<double>(hd), (inner - fixed) / 2);
@@ -209,10 +214,9 @@ void ExplainFigure::render(QPainter& painter, QSize size) const {
 
     // 1. x_i, 2. q_i.
     const int dm = static_cast<int>(r.x.size());
-    caption(l.xCaption, QStringLiteral("1 · x_i: the attention block's input for “%1” after its norm (d_model = %2; %3)")
+    caption(l.xCaption, QStringLiteral("1 · x_i: the attention block's input for “%1” after its norm (d_model = %2)")
                             .arg(m_data.labels.value(r.query))
-                            .arg(dm)
-                            .arg(m_data.residualRule));
+                            .arg(dm));
     strip(l.xStrip, r.x.data(), dm, maxAbs(r.x), nullptr);
     const float qRange = std::max(maxAbs(r.q), r.qBeforeRope.empty() ? 0.0f : maxAbs(r.qBeforeRope));
     const bool products = m_options.keyColumn == KeyColumn::Products;
@@ -290,7 +294,7 @@ void ExplainFigure::render(QPainter& painter, QSize size) const {
     painter.setFont(pixelFont(12));
     painter.setPen(colors.subtitle);
     QString next = QStringLiteral("Next: o_i fills columns %1..%2 of the concatenation of the %3 heads' outputs "
-                                  "(%4 values), which W_O maps back to d_model = %5;")
+                                  "(%4 values), which W_O maps back to d_model = %5.")
                        .arg(r.head * hd)
                        .arg((r.head + 1) * hd - 1)
                        .arg(m_data.nHeads)
@@ -298,10 +302,10 @@ void ExplainFigure::render(QPainter& painter, QSize size) const {
                        .arg(m_data.dModel);
     QString share;
     if (std::isfinite(m_data.contribution) && std::isfinite(m_data.blockOutput)) {
-        share = QStringLiteral("this head's part of it, o_i W_O^h, has norm %1, the whole block's output %2; "
-                               "it is added to the residual stream (%3).")
-                    .arg(num(m_data.contribution, 3), num(m_data.blockOutput, 3), m_data.residualRule);
+        share = QStringLiteral("This head's part of it, o_i W_O^h, has norm %1; the whole block's output, %2.")
+                    .arg(num(m_data.contribution, 3), num(m_data.blockOutput, 3));
     }
+    if (!m_data.residualRule.isEmpty()) share += QStringLiteral(" Residual: %1.").arg(m_data.residualRule);
     painter.drawText(l.next, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, next + QLatin1Char(' ') + share);
     painter.restore();
 }

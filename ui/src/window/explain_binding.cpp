@@ -28,6 +28,7 @@ void bindExplain(ViewTabs& tabs, ExplainView& view, ViewState& state, SessionMod
     QObject::connect(&session, &SessionModel::resultUpdated, &view, showResult);
     view.setHead(state.head());
     view.setQuery(state.highlightToken());
+    updateCapture();
 }
 
 }  // namespace attnviz::ui

@@ -155,7 +155,7 @@ void MainWindow::restoreSettings() {
     m_tabs->generationPanel()->setOptions(m_settings->generateOptions());
     m_session->setGenerateOptions(m_settings->generateOptions());
     m_input->predictionsPanel()->setPredictionsWanted(m_settings->predictionsWanted());
-    RunFeatures features;
+    RunFeatures features = m_session->features();
     features.predictions = m_settings->predictionsWanted();
     m_session->setFeatures(features);
 }
