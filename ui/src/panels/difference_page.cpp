@@ -1,11 +1,19 @@
 #include "panels/difference_page.h"
 
+#include "attnviz/ui/session/pinned_run.h"
 #include "attnviz/ui/views/difference_view.h"
+#include "attnviz/ui/window/theme.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace attnviz::ui {
 
@@ -17,19 +25,92 @@ DifferencePage::DifferencePage(QWidget* parent) : QWidget(parent) {
                       static_cast<int>(DifferenceView::Source::MaskVsDefault));
     m_source->addItem(tr("first compared head \u2212 second compared head"),
                       static_cast<int>(DifferenceView::Source::TwoHeads));
+    m_source->addItem(tr("current head: live run \u2212 pinned run"), static_cast<int>(DifferenceView::Source::PinnedRun));
+    m_pin = new QPushButton(tr("Pin This Run"), this);
+    m_pin->setObjectName(QStringLiteral("pinRun"));
+    m_pin->setToolTip(tr("Keep the run on screen to compare the next one with: change the sentence, the mask or the "
+                         "model (Ctrl+P)"));
+    m_unpin = new QPushButton(tr("Unpin"), this);
+    m_unpin->setVisible(false);
+    m_pinned = new QLabel(this);
+    m_pinned->setObjectName(QStringLiteral("pinnedLabel"));
+    // A long label must not widen the window: it gets what is left.
+    m_pinned->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    setTextRole(m_pinned, TextRole::Muted);
     auto* row = new QHBoxLayout;
     row->setContentsMargins(6, 4, 6, 0);
     row->addWidget(new QLabel(tr("Difference:"), this));
     row->addWidget(m_source);
-    row->addStretch(1);
+    row->addSpacing(12);
+    row->addWidget(m_pin);
+    row->addWidget(m_unpin);
+    row->addWidget(m_pinned, 1);
+
+    m_ranking = new QTreeWidget(this);
+    m_ranking->setObjectName(QStringLiteral("headChanges"));
+    m_ranking->setColumnCount(2);
+    m_ranking->setHeaderLabels({tr("head"), tr("mean JSD")});
+    m_ranking->setRootIsDecorated(false);
+    m_ranking->setToolTip(headChangeFormula());
+    m_ranking->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_ranking->setVisible(false);
+    m_ranking->setMinimumWidth(120);
+    m_ranking->setMaximumWidth(170);
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(m_view);
+    split->addWidget(m_ranking);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 0);
+    split->setCollapsible(0, false);
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
     layout->addLayout(row);
-    layout->addWidget(m_view, 1);
+    layout->addWidget(split, 1);
     connect(m_source, &QComboBox::currentIndexChanged, this, [this] {
-        m_view->setSource(static_cast<DifferenceView::Source>(m_source->currentData().toInt()));
+        const auto source = static_cast<DifferenceView::Source>(m_source->currentData().toInt());
+        m_view->setSource(source);
+        m_ranking->setVisible(source == DifferenceView::Source::PinnedRun);
+        updateRanking();
     });
+    connect(m_pin, &QPushButton::clicked, this, &DifferencePage::pinRequested);
+    connect(m_unpin, &QPushButton::clicked, this, [this] { setPinned(nullptr); });
+    connect(m_ranking, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) {
+        emit headChosen(HeadRef{item->data(0, Qt::UserRole).toInt(), item->data(0, Qt::UserRole + 1).toInt()});
+    });
+    connect(m_view, &PlotView::redrawn, this, &DifferencePage::updateRanking);
+}
+
+void DifferencePage::setPinned(const PinnedRun* pinned) {
+    m_view->setPinned(pinned);
+    m_unpin->setVisible(pinned != nullptr);
+    m_pinned->setText(pinned ? tr("Pinned: %1").arg(pinned->label()) : QString());
+    m_pinned->setToolTip(m_pinned->text());
+    if (pinned) showSource(static_cast<int>(DifferenceView::Source::PinnedRun));
+    updateRanking();
+}
+
+void DifferencePage::showSource(int source) {
+    const int index = m_source->findData(source);
+    if (index >= 0) m_source->setCurrentIndex(index);
+}
+
+void DifferencePage::updateRanking() {
+    const auto c = m_view->source() == DifferenceView::Source::PinnedRun ? m_view->comparison() : nullptr;
+    if (c.get() == m_rankedFor) return;
+    m_rankedFor = c.get();
+    m_ranking->clear();
+    if (!c) return;
+    for (const core::HeadChange& h : c->ranking) {
+        auto* item = new QTreeWidgetItem(m_ranking);
+        item->setText(0, HeadRef{h.layer, h.head}.label());
+        item->setText(1, std::isnan(h.meanJsd) ? QStringLiteral("-") : QString::number(h.meanJsd, 'f', 4));
+        item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+        item->setData(0, Qt::UserRole, h.layer);
+        item->setData(0, Qt::UserRole + 1, h.head);
+        item->setToolTip(1, QString::number(h.meanJsd, 'g', 9));
+    }
 }
 
 }  // namespace attnviz::ui

@@ -85,6 +85,10 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     m_maskWarning->setStyleSheet(QStringLiteral("QLabel { font-weight: bold; }"));
     setTextRole(m_maskWarning, TextRole::Warning);
     m_maskWarning->setVisible(false);
+    // The warning takes the room left (the status bar says it too): a
+    // long one must not push the window wider than the screen.
+    m_maskWarning->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_maskWarning->setMinimumWidth(0);
 
     m_colormap = new QComboBox(this);
     m_colormap->setObjectName(QStringLiteral("colormapCombo"));
@@ -98,7 +102,7 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
         m_range->addItem(rangeModeLabel(mode), static_cast<int>(mode));
     }
     m_range->setToolTip(tr("Colour range: this head's maximum, the maximum over all heads, or 0..1"));
-    m_hideSpecial = new QCheckBox(tr("Hide special tokens"), this);
+    m_hideSpecial = new QCheckBox(tr("Hide specials"), this);
     m_hideSpecial->setObjectName(QStringLiteral("hideSpecialCheck"));
     m_hideSpecial->setToolTip(tr("Drop [CLS], [SEP], <s> ... and renormalise each row over the remaining keys"));
     m_steps = new QCheckBox(tr("Show steps"), this);
@@ -147,7 +151,7 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     layout->addWidget(m_range);
     layout->addSpacing(12);
     layout->addWidget(m_hideSpecial);
-    m_lodMean = new QCheckBox(tr("Large heads: mean per pixel"), this);
+    m_lodMean = new QCheckBox(tr("Mean per pixel"), this);
     m_lodMean->setObjectName(QStringLiteral("lodMeanCheck"));
     m_lodMean->setToolTip(tr("A head of more than %1 tokens is drawn with one value per screen pixel: the max of the "
                              "cells it covers (unchecked, no strong link disappears) or their mean (checked)")
@@ -316,6 +320,7 @@ void ViewControls::setShowSteps(bool show) {
 
 void ViewControls::setMaskWarning(const QString& text) {
     m_maskWarning->setText(text);
+    m_maskWarning->setToolTip(text);
     m_maskWarning->setVisible(!text.isEmpty());
 }
 

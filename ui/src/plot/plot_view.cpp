@@ -206,6 +206,7 @@ void PlotView::redraw() {
     setMessage(m_message);
     applyColors();
     refresh();
+    emit redrawn();
 }
 
 void PlotView::applyColors() {

@@ -80,6 +80,7 @@ void SessionModel::openTrace(const QString& path) {
             m_trace = std::move(file.value());
             m_lastError.clear();
             m_result = toSessionResult(core::runResultFromTrace(*m_trace));
+            m_resultInput = SessionInput{};
             emit traceOpened();
             emit resultReady();
         });
@@ -225,7 +226,7 @@ void SessionModel::startCompute() {
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
             return runSession(model, tokens.value(), mask, &cancel, features, tokenizeMs);
         },
-        [this](core::Result<std::shared_ptr<const SessionResult>> run) {
+        [this, input = m_input](core::Result<std::shared_ptr<const SessionResult>> run) {
             if (!run) {
                 m_lastError = QString::fromStdString(run.error());
                 emit computeFailed(m_lastError);
@@ -234,6 +235,7 @@ void SessionModel::startCompute() {
             m_lastError.clear();
             m_seq2seq.reset();
             m_result = std::move(run.value());
+            m_resultInput = input;
             const double measured =
                 m_measureForTesting ? m_measureForTesting(*m_result) : m_result->tokenizeMs + m_result->computeMs;
             m_debounce->setInterval(debounceForRunMs(measured));
@@ -255,7 +257,7 @@ void SessionModel::startSeq2SeqCompute() {
             if (hook) hook();
             return runSeq2Seq(*session, input, mask, &cancel, features, generate);
         },
-        [this](core::Result<std::shared_ptr<const Seq2SeqViews>> run) {
+        [this, input = m_input](core::Result<std::shared_ptr<const Seq2SeqViews>> run) {
             if (!run) {
                 m_lastError = QString::fromStdString(run.error());
                 emit computeFailed(m_lastError);
@@ -264,6 +266,7 @@ void SessionModel::startSeq2SeqCompute() {
             m_lastError.clear();
             m_seq2seq = std::move(run.value());
             m_result = m_seq2seq->at(m_kind);
+            m_resultInput = input;
             const double measured =
                 m_measureForTesting ? m_measureForTesting(*m_result) : m_result->tokenizeMs + m_result->computeMs;
             m_debounce->setInterval(debounceForRunMs(measured));

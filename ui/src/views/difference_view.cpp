@@ -95,6 +95,9 @@ void DifferenceView::rebuild() {
         d->nameB = maskLabel(r->defaultMask) + QStringLiteral(" (model's own)");
         title = QStringLiteral("%1 · %2%3 · %4 \u2212 %5")
                     .arg(r->modelName, r->kindPrefix(), m_head.label(), maskLabel(trace.mask()), maskLabel(r->defaultMask));
+    } else if (m_source == Source::PinnedRun) {
+        if (!rebuildPinned()) return;
+        return;
     } else {
         if (!valid(m_a) || !valid(m_b)) {
             setMessage(tr("Pick two heads in the Compare tab: the difference shows the first minus the second."));
@@ -138,6 +141,97 @@ void DifferenceView::rebuild() {
     const bool anyMean = m_source == Source::MaskVsDefault ? m_head.isMean() : (m_a.isMean() || m_b.isMean());
     setFormula(anyMean ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)) : QString());
     applyHighlight();
+}
+
+void DifferenceView::setPinned(const PinnedRun* pinned) {
+    if (pinned) {
+        m_pinned = *pinned;
+    } else {
+        m_pinned.reset();
+    }
+    m_comparison.reset();
+    redraw();
+}
+
+void DifferenceView::setLiveInput(const SessionInput& input) { m_liveInput = input; }
+
+bool DifferenceView::rebuildPinned() {
+    const auto& r = result();
+    if (!m_pinned) {
+        m_comparison.reset();
+        setMessage(tr("Pin a run (Pin This Run above, or Ctrl+P), then change the sentence, the mask or the model: "
+                      "this view shows each head live \u2212 pinned, and ranks the heads by how much they changed."));
+        return false;
+    }
+    if (const QString problem = comparisonProblem(*r, *m_pinned); !problem.isEmpty()) {
+        m_comparison.reset();
+        setMessage(problem);
+        return false;
+    }
+    if (!m_comparison || m_comparison->live != r || m_comparison->pinned != m_pinned->result) {
+        m_comparison = compareRuns(r, m_liveInput, *m_pinned);
+    }
+    const RunComparison& c = *m_comparison;
+    const int n = static_cast<int>(c.alignment.units.size());
+    if (n == 0) {
+        setMessage(tr("No token of the live run matches one of the pinned run (%1).")
+                       .arg(QString::fromStdString(c.alignment.description())));
+        return false;
+    }
+    const core::AttentionTrace& live = *r->trace;
+    const core::AttentionTrace& pinned = *m_pinned->result->trace;
+    if (m_head.isMean() || m_head.layer >= c.commonLayers || m_head.head >= c.commonHeads) {
+        setMessage(tr("Choose one head that both runs have: the live run has %1 x %2 heads, the pinned run %3 x %4.")
+                       .arg(live.nLayers()).arg(live.nHeads()).arg(pinned.nLayers()).arg(pinned.nHeads()));
+        return false;
+    }
+    const auto toMatrix = [n](const std::vector<float>& v) {
+        Matrix m(n, n);
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j) m.at(i, j) = v[static_cast<std::size_t>(i) * n + j];
+        return m;
+    };
+    const std::vector<float> va = core::unitAttention(live.probs(m_head.layer, m_head.head), live.seqLen(), c.alignment, true);
+    const std::vector<float> vb = core::unitAttention(pinned.probs(m_head.layer, m_head.head), pinned.seqLen(), c.alignment, false);
+    const Matrix a = toMatrix(va);
+    const Matrix b = toMatrix(vb);
+    const double jsd = core::meanRowJensenShannon(va, vb, n);
+    d->nameA = tr("live");
+    d->nameB = tr("pinned");
+    const int columns = wantedColumns();
+    if (panels().empty() || columns != d->columns) buildLayout(columns);
+    const Matrix diff = subtract(a, b);
+    const ViewStyle& style = viewStyle();
+    panels().at(0)->setData(a, c.unitLabels, c.unitTokens);
+    panels().at(1)->setData(b, c.pinnedUnitLabels, c.unitTokens);
+    panels().at(2)->setData(diff, c.unitLabels, c.unitTokens);
+    const float both = std::max(maxFinite(a), maxFinite(b));
+    const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Head, both, both);
+    for (int i = 0; i < 2; ++i) {
+        panels().at(i)->setGradient(makeGradient(style.colormap));
+        panels().at(i)->setColorScale(d->valueScale);
+    }
+    panels().at(2)->setColorScale(d->diffScale);
+    d->valueScale->setGradient(makeGradient(style.colormap));
+    d->valueScale->setDataRange(QCPRange(lo, hi));
+    const float biggest = maxAbsFinite(diff);
+    const double limit = style.range == RangeMode::Fixed ? 1.0 : (biggest > 0 ? biggest : 1e-6);
+    d->diffScale->setGradient(makeGradient(Colormap::Diverging));
+    d->diffScale->setDataRange(QCPRange(-limit, limit));
+    panels().at(0)->setTitle(tr("A: live · %1").arg(maskLabel(live.mask())));
+    panels().at(1)->setTitle(tr("B: pinned · %1").arg(maskLabel(pinned.mask())));
+    panels().at(2)->setTitle(QStringLiteral("A \u2212 B"));
+    for (auto& p : panels()) p->setAxisTitles(false);
+    QString subtitle = QString::fromStdString(c.alignment.description());
+    subtitle += QStringLiteral("   ·   mean\u00a0JSD\u00a0=\u00a0%1   ·   max\u00a0|A\u00a0\u2212\u00a0B|\u00a0=\u00a0%2")
+                    .arg(jsd, 0, 'f', 4)
+                    .arg(biggest, 0, 'f', 4);
+    const QString pinnedModel = m_pinned->result->modelName == r->modelName ? QString() : QStringLiteral(" (%1)").arg(m_pinned->result->modelName);
+    setTitles(QStringLiteral("%1 · %2%3 · live \u2212 pinned%4").arg(r->modelName, r->kindPrefix(), m_head.label(), pinnedModel),
+              subtitle);
+    setFormula(headChangeFormula());
+    applyHighlight();
+    return true;
 }
 
 int DifferenceView::columns() const { return d->columns; }

@@ -9,6 +9,8 @@
 #include "panels/analysis_page.h"
 #include "panels/compare_page.h"
 #include "panels/difference_page.h"
+#include "attnviz/ui/session/pinned_run.h"
+#include "attnviz/ui/views/difference_view.h"
 #include "panels/head_stats_panel.h"
 #include "panels/input_panel.h"
 #include "panels/predictions_panel.h"
@@ -185,6 +187,21 @@ void MainWindow::wire() {
     connect(m_menus, &WindowMenus::helpRequested, this, &MainWindow::showHelp);
     connect(m_menus, &WindowMenus::tourRequested, this, &MainWindow::showTour);
     bindExplain(*m_tabs, *m_tabs->explainView(), *m_state, *m_session);
+    // Pin and compare: the Difference tab compares the live run with the pinned one.
+    const auto pin = [this] {
+        const auto r = m_session->result();
+        if (!r) {
+            m_status->showMessage(tr("Nothing to pin yet: type a sentence first."), 4000);
+            return;
+        }
+        PinnedRun pinned{r, m_session->resultInput()};
+        differencePage()->setPinned(&pinned);
+        m_tabs->setCurrentWidget(differencePage());
+        m_status->showMessage(tr("Pinned: %1. Change the sentence, the mask or the model to compare.").arg(pinned.label()), 6000);
+    };
+    connect(m_menus, &WindowMenus::pinRequested, this, pin);
+    connect(differencePage(), &DifferencePage::pinRequested, this, pin);
+    connect(differencePage(), &DifferencePage::headChosen, m_state, &ViewState::setHead);
     connect(m_tabs->explainView(), &ExplainView::hoverText, m_status, [this](const QString& text) { m_status->showMessage(text); });
     // A generation step: its query's row lit in the heatmaps (decoder rows
     // for encoder-decoder models; the prompt's rows for decoder-only ones).
@@ -522,6 +539,7 @@ void MainWindow::onResult() {
     }
     // A shorter run has no such token to highlight.
     if (m_state->highlightToken() >= result->tokenCount()) m_state->setHighlightToken(-1);
+    differencePage()->view()->setLiveInput(m_session->resultInput());
     for (PlotView* v : m_tabs->views()) v->setResult(result);
     // The head view clamps its head to the run it draws; a run of the next
     // model may have more layers or heads than the one it drew last.

@@ -72,6 +72,11 @@ void WindowMenus::buildViewMenu(const QStringList& viewNames, QAction* statsTogg
         a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
     }
     view->addSeparator();
+    QAction* pin = view->addAction(tr("&Pin This Run"), this, &WindowMenus::pinRequested);
+    pin->setObjectName(QStringLiteral("pinRun"));
+    pin->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    pin->setToolTip(tr("Keep the run on screen; the Difference tab then compares the live run with it"));
+    view->addSeparator();
     statsToggle->setText(tr("Head &Statistics"));
     statsToggle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     view->addAction(statsToggle);

@@ -37,6 +37,8 @@ signals:
     // A help page: "" for the page of the view on screen (F1).
     void helpRequested(const QString& topic);
     void tourRequested();
+    // View > Pin This Run (Ctrl+P): keep the run to compare the next with.
+    void pinRequested();
 
 private:
     void buildFileMenu();

@@ -94,6 +94,8 @@ public:
 signals:
     void tokenClicked(int token);
     void hoverText(const QString& text);
+    // After every redraw (the figure may show another comparison).
+    void redrawn();
 
 protected:
     PlotCanvas* canvas() const { return m_canvas; }

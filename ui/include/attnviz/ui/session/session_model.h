@@ -100,6 +100,8 @@ public:
     void recompute();
 
     std::shared_ptr<const SessionResult> result() const { return m_result; }
+    // What was typed for result() (its tokens' spans index these texts).
+    const SessionInput& resultInput() const { return m_resultInput; }
     bool isComputing() const { return m_runs->isBusy(); }
     // The last error message ("" after a good result or while input is awaited).
     QString lastError() const { return m_lastError; }
@@ -150,6 +152,7 @@ private:
     core::MaskMode m_mask;
     RunFeatures m_features;
     std::shared_ptr<const SessionResult> m_result;
+    SessionInput m_resultInput;
     std::shared_ptr<const Seq2SeqViews> m_seq2seq;  // the run behind m_result (encoder-decoder models)
     AttentionKind m_kind = AttentionKind::Cross;
     core::GenerateOptions m_generate = [] {

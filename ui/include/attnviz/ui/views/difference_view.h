@@ -5,6 +5,9 @@
 
 #include "attnviz/ui/plot/plot_view.h"
 #include "attnviz/ui/session/head_ref.h"
+#include "attnviz/ui/session/pinned_run.h"
+
+#include <optional>
 
 class QCPColorMap;
 
@@ -17,6 +20,7 @@ public:
     enum class Source {
         MaskVsDefault,  // head under the chosen mask - same head under the model's mask
         TwoHeads,       // head A - head B, same run
+        PinnedRun,      // the head in the live run - the same head in the pinned run
     };
 
     explicit DifferenceView(QWidget* parent = nullptr);
@@ -31,6 +35,15 @@ public:
     void setHeads(HeadRef a, HeadRef b);
     HeadRef headA() const { return m_a; }
     HeadRef headB() const { return m_b; }
+
+    // The run to compare the live one with (PinnedRun); null: none.
+    void setPinned(const attnviz::ui::PinnedRun* pinned);
+    bool hasPinned() const { return m_pinned.has_value(); }
+    // What was typed for the live result (its tokens' spans index it); set
+    // before each setResult.
+    void setLiveInput(const SessionInput& input);
+    // The comparison drawn last (PinnedRun; null otherwise).
+    std::shared_ptr<const RunComparison> comparison() const { return m_comparison; }
 
     // 0: A, 1: B, 2: A - B (null while the view shows a message).
     QCPColorMap* colorMap(int panel) const;
@@ -52,10 +65,15 @@ protected:
 private:
     int wantedColumns() const;
     void buildLayout(int columns);
+    // Source::PinnedRun; false when it shows a message instead.
+    bool rebuildPinned();
 
     struct Impl;
     std::unique_ptr<Impl> d;
     Source m_source = Source::MaskVsDefault;
+    std::optional<attnviz::ui::PinnedRun> m_pinned;
+    SessionInput m_liveInput;
+    std::shared_ptr<const RunComparison> m_comparison;
     HeadRef m_head;
     HeadRef m_a;
     HeadRef m_b{0, 1};
