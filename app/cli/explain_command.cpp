@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "model_input.h"
 #include "output_file.h"
+#include "seq2seq_input.h"
 
 #include "attnviz/core/layer_capture.h"
 #include "attnviz/core/seq2seq_session.h"
@@ -84,6 +85,10 @@ bool writeExplainJson(std::FILE* out, const core::RunResult& run, const core::Ex
     writeFloats(out, r.scores.data(), r.scores.size());
     std::fputs(",\"scaled\":", out);
     writeFloats(out, r.scaled.data(), r.scaled.size());
+    if (!r.positionBias.empty()) {
+        std::fputs(",\"position_bias\":", out);
+        writeFloats(out, r.positionBias.data(), r.positionBias.size());
+    }
     std::fputs(",\"masked\":[", out);
     for (int j = 0; j < r.keys; ++j) {
         if (j > 0) std::fputc(',', out);
@@ -103,9 +108,55 @@ bool writeExplainJson(std::FILE* out, const core::RunResult& run, const core::Ex
 
 }  // namespace
 
+// Encoder-decoder folders: the encoder's self-attention (--attention encoder,
+// the default) of a teacher-forced run (--target) or of the run over the
+// generated text.
+int runSeq2SeqExplain(const ArgParser& args, const std::string& dir, int layer, int head, int query) {
+    if (const auto kind = args.value("--attention"); kind && *kind != "encoder") {
+        return fail("--attention " + *kind + ": explain shows the encoder's self-attention of encoder-decoder models "
+                    "(the decoder's rows are computed step by step with a cache it does not keep)");
+    }
+    auto generate = generateOptions(args);
+    if (!generate) return fail(generate.error());
+    auto opened = openSeq2Seq(args, dir);
+    if (!opened) return fail(opened.error());
+    const core::StackConfig& enc = opened->session->model().config().encoder;
+    if (layer >= enc.nLayers) {
+        return fail("--layer " + std::to_string(layer) + " is outside the encoder's layers (0.." + std::to_string(enc.nLayers - 1) + ")");
+    }
+    if (head >= enc.nHeads) {
+        return fail("--head " + std::to_string(head) + " is outside the encoder's heads (0.." + std::to_string(enc.nHeads - 1) + ")");
+    }
+    const int S = static_cast<int>(opened->source.size());
+    if (query >= S) {
+        return fail("--query " + std::to_string(query) + " is outside the " + std::to_string(S) + " source tokens (0.." +
+                    std::to_string(S - 1) + ")");
+    }
+    core::Seq2SeqRunOptions options;
+    options.encoderMask = opened->encoderMask;
+    options.decoderMask = opened->decoderMask;
+    options.captureEncoderLayers = {layer};
+    generate->encoderMask = opened->encoderMask;
+    auto result = opened->decoder ? opened->session->run(opened->source, *opened->decoder, options)
+                                  : opened->session->generate(opened->source, *generate, options);
+    if (!result) return fail(result.error());
+    const core::AttentionTrace& trace = (*result)->trace.encoder;
+    const core::LayerCapture* capture = trace.capture(layer);
+    if (capture == nullptr) return fail("encoder layer " + std::to_string(layer) + " was not captured");
+    auto row = core::explainRow(*capture, trace, head, query);
+    if (!row) return fail(row.error());
+    core::RunResult named;
+    named.modelName = (*result)->modelName;
+    named.tokens = (*result)->sourceTokens;
+    named.trace = std::shared_ptr<const core::AttentionTrace>(*result, &trace);
+    return writeOutput(args.value("-o"), [&](std::FILE* out) { return writeExplainJson(out, named, *row); });
+}
+
 int runExplain(const std::vector<std::string>& argv) {
     auto specs = inputOptions();
-    for (const char* option : {"--mask", "--layer", "--head", "--query", "-o"}) specs.push_back({option});
+    for (const char* option : {"--mask", "--layer", "--head", "--query", "-o", "--attention"}) specs.push_back({option});
+    for (const auto& spec : seq2seqOptions()) specs.push_back(spec);
+    for (const char* option : {"--max-new-tokens", "--temperature", "--top-k", "--seed"}) specs.push_back({option});
     auto args = ArgParser::parse(argv, specs);
     if (!args) return fail(args.error());
     auto layer = intOption(*args, "--layer");
@@ -119,7 +170,11 @@ int runExplain(const std::vector<std::string>& argv) {
     }
     auto dir = modelPath(*args);
     if (!dir) return fail(dir.error());
-    if (core::isSeq2SeqFolder(*dir)) return fail("explain is not available for encoder-decoder models yet");
+    if (core::isSeq2SeqFolder(*dir)) return runSeq2SeqExplain(*args, *dir, *layer, *head, *query);
+    if (const std::string option = seq2seqOnlyOption(*args); !option.empty()) {
+        return fail(option + " is for encoder-decoder models (t5, bart, marian); this one is decoder-only or an encoder");
+    }
+    if (args->has("--attention")) return fail("--attention is for encoder-decoder models (t5, bart, marian)");
     auto opened = openSession(*args);
     if (!opened) return fail(opened.error());
     const core::ModelConfig& c = opened->session->model().config();

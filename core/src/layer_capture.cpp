@@ -140,7 +140,9 @@ Result<ExplainedRow> explainRow(const LayerCapture& capture, const AttentionTrac
         double s = capture.scale * dot;
         if (capture.softcap > 0) s = capture.softcap * std::tanh(s / capture.softcap);
         if (capture.positionBias.rows() == capture.nHeads) {
-            s += capture.positionBias(head, static_cast<Eigen::Index>(query) * T + j);
+            const float bias = capture.positionBias(head, static_cast<Eigen::Index>(query) * T + j);
+            r.positionBias.push_back(bias);
+            s += bias;
         }
         r.scaled[j] = static_cast<float>(s);
         r.visible[j] = mask.allows(query, j) ? 1 : 0;

@@ -23,6 +23,7 @@ private slots:
     void initTestCase();
     void rowEqualsAttention_data();
     void rowEqualsAttention();
+    void encoderOfT5();
     void badOptions_data();
     void badOptions();
 
@@ -30,6 +31,7 @@ private:
     QTemporaryDir m_tmp;
     QString m_llama;
     QString m_bert;
+    QString m_t5;
 };
 
 namespace {
@@ -43,6 +45,30 @@ void TestExplainCli::initTestCase() {
     m_llama = QString::fromStdString(llama.string());
     ATTNVIZ_UNWRAP(bert, test::writeFixture(m_tmp, "tiny-bert"));
     m_bert = QString::fromStdString(bert.string());
+    ATTNVIZ_UNWRAP(t5, test::writeFixture(m_tmp, "tiny-t5"));
+    m_t5 = QString::fromStdString(t5.string());
+}
+
+void TestExplainCli::encoderOfT5() {
+    const QStringList input{"--model", m_t5, "--ids", "3,9,4,1,5", "--decoder-ids", "0,6,7"};
+    const auto attention = runCli(QStringList{"attention"} + input);
+    QVERIFY2(attention.exitCode == 0, attention.err.constData());
+    const auto explained = runCli(QStringList{"explain"} + input + QStringList{"--layer", "1", "--head", "0", "--query", "2"});
+    QVERIFY2(explained.exitCode == 0, explained.err.constData());
+    const json a = json::parse(attention.out.toStdString());
+    const json e = json::parse(explained.out.toStdString());
+    QCOMPARE(e["probabilities"], a["encoder_attention"][1][0][2]);
+    // T5: no scale, a relative position bias on top of q . k_j.
+    QCOMPARE(e["scale"].get<double>(), 1.0);
+    QCOMPARE(e["position_bias"].size(), std::size_t{5});
+    for (std::size_t j = 0; j < 5; ++j) {
+        const double s = e["scores"][j].get<double>() + e["position_bias"][j].get<double>();
+        QVERIFY(std::abs(s - e["scaled"][j].get<double>()) <= 1e-5 * std::max(1.0, std::abs(s)));
+    }
+    const auto decoder = runCli(QStringList{"explain"} + input +
+                                QStringList{"--layer", "0", "--head", "0", "--query", "0", "--attention", "decoder"});
+    QCOMPARE(decoder.exitCode, 1);
+    QVERIFY(decoder.err.contains("encoder's self-attention"));
 }
 
 void TestExplainCli::rowEqualsAttention_data() {

@@ -54,6 +54,8 @@ private slots:
     void againstHuggingFace();
     void everyFamily_data();
     void everyFamily();
+    void encoderOfEncoderDecoder_data();
+    void encoderOfEncoderDecoder();
     void prefixReuseCapturesEveryRow();
     void badRequests();
 
@@ -74,12 +76,23 @@ void TestLayerCapture::againstHuggingFace() {
     const json all = readCases();
     const json& c = all["cases"][static_cast<std::size_t>(index)];
     ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "../shared/golden");
-    ATTNVIZ_UNWRAP(model, core::loadModel(golden / c["fixture"].get<std::string>()));
-    const std::vector<std::int32_t> ids = all["ids"].get<std::vector<std::int32_t>>();
     const int layer = c["layer"].get<int>();
-    core::RunOptions options;
-    options.captureLayers = {layer};
-    ATTNVIZ_UNWRAP(trace, model->run(ids, options));
+    core::AttentionTrace trace;
+    if (c.contains("stack")) {
+        // The encoder of an encoder-decoder fixture.
+        ATTNVIZ_UNWRAP(model, core::loadSeq2SeqModel(golden / c["fixture"].get<std::string>()));
+        core::Seq2SeqRunOptions options;
+        options.captureEncoderLayers = {layer};
+        const std::vector<std::int32_t> ids = c["ids"].get<std::vector<std::int32_t>>();
+        ATTNVIZ_UNWRAP(run, model->run(ids, std::vector<std::int32_t>{model->config().decoderStartTokenId, 5, 9}, options));
+        trace = std::move(run.encoder);
+    } else {
+        ATTNVIZ_UNWRAP(model, core::loadModel(golden / c["fixture"].get<std::string>()));
+        const std::vector<std::int32_t> ids = all["ids"].get<std::vector<std::int32_t>>();
+        core::RunOptions options;
+        options.captureLayers = {layer};
+        ATTNVIZ_UNWRAP_TO(trace, model->run(ids, options));
+    }
     const core::LayerCapture* capture = trace.capture(layer);
     QVERIFY(capture != nullptr);
     ATTNVIZ_UNWRAP(row, core::explainRow(*capture, trace, c["head"].get<int>(), c["query"].get<int>()));
@@ -159,6 +172,45 @@ void TestLayerCapture::everyFamily() {
             if (norm > 1e-6) QVERIFY(capture->headContributionNorms(i, h) > 0.0f);
         }
     }
+}
+
+void TestLayerCapture::encoderOfEncoderDecoder_data() {
+    QTest::addColumn<QString>("preset");
+    for (const char* p : {"tiny-t5", "tiny-flan-t5", "tiny-bart", "tiny-marian"}) QTest::newRow(p) << QString::fromLatin1(p);
+}
+
+void TestLayerCapture::encoderOfEncoderDecoder() {
+    QFETCH(QString, preset);
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, preset.toStdString()));
+    ATTNVIZ_UNWRAP(model, core::loadSeq2SeqModel(dir));
+    core::Seq2SeqRunOptions options;
+    options.captureScores = true;
+    options.captureEncoderLayers = {1};
+    const std::vector<std::int32_t> source{3, 14, 15, 9, 26, 5};
+    ATTNVIZ_UNWRAP(run, model->run(source, std::vector<std::int32_t>{model->config().decoderStartTokenId, 7}, options));
+    const core::AttentionTrace& trace = run.encoder;
+    QVERIFY(trace.capture(0) == nullptr && run.decoder.capture(1) == nullptr);
+    const core::LayerCapture* capture = trace.capture(1);
+    QVERIFY(capture != nullptr);
+    const bool t5 = preset.contains(QStringLiteral("t5"));
+    QCOMPARE(capture->positionBias.rows() > 0, t5);
+    for (int h = 0; h < trace.nHeads(); ++h) {
+        for (int i = 0; i < 6; ++i) {
+            ATTNVIZ_UNWRAP(row, core::explainRow(*capture, trace, h, i));
+            QCOMPARE(static_cast<int>(row.positionBias.size()), t5 ? 6 : 0);
+            for (int j = 0; j < 6; ++j) {
+                QCOMPARE(row.probabilities[j], trace.prob(1, h, i, j));
+                // The kernel's scores (bias included) from q . k_j, the scale and the bias.
+                const float kernel = trace.rawScores(1, h)[i * 6 + j];
+                QVERIFY2(std::abs(row.scaled[j] - kernel) <= 1e-5 * std::max(1.0f, std::abs(kernel)),
+                         qPrintable(QString("%1 H%2 q%3 k%4: %5 vs %6").arg(preset).arg(h).arg(i).arg(j).arg(row.scaled[j]).arg(kernel)));
+            }
+        }
+    }
+    core::Seq2SeqRunOptions bad;
+    bad.captureEncoderLayers = {9};
+    auto refused = model->run(source, std::vector<std::int32_t>{model->config().decoderStartTokenId}, bad);
+    QVERIFY(!refused && refused.error().find("encoder layer 9") != std::string::npos);
 }
 
 void TestLayerCapture::prefixReuseCapturesEveryRow() {

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 import transformers
-from transformers import AutoModel
+from transformers import AutoModel, AutoModelForSeq2SeqLM
 
 golden = Path(sys.argv[1])
 IDS = [2, 15, 27, 8, 3, 42, 7, 11, 5]
@@ -96,6 +96,35 @@ for folder, module_name, layer, head, query in CASES:
         "fixture": folder, "model_type": cfg.model_type, "layer": layer, "head": head, "query": query, "kv_head": g,
         "q": [float(x) for x in q], "k": [[float(x) for x in row] for row in k],
         "v": [[float(x) for x in row] for row in v], "probabilities": [float(x) for x in probs],
+    })
+# Encoder self-attention of the encoder-decoder fixtures: q, k, v from forward
+# hooks on the projections (BART scales q after q_proj; the hook sees it
+# before, as attnviz keeps it), the probabilities from encoder_attentions.
+for folder, layer, head, query in [("encdec/fixtures/t5", 1, 1, 4), ("encdec/fixtures/bart", 1, 2, 5)]:
+    print(folder, file=sys.stderr)
+    model = AutoModelForSeq2SeqLM.from_pretrained(golden / folder, attn_implementation="eager", torch_dtype=torch.float32).eval()
+    cfg = model.config
+    is_t5 = cfg.model_type == "t5"
+    n_heads = cfg.num_heads if is_t5 else cfg.encoder_attention_heads
+    hd = (cfg.d_kv if is_t5 else cfg.d_model // n_heads)
+    block = model.get_encoder().block[layer].layer[0].SelfAttention if is_t5 else model.get_encoder().layers[layer].self_attn
+    got = {}
+    hooks = [getattr(block, name).register_forward_hook(lambda m, i, r, n=key: got.__setitem__(n, r.detach()[0]))
+             for name, key in ((("q", "q"), ("k", "k"), ("v", "v")) if is_t5 else
+                               (("q_proj", "q"), ("k_proj", "k"), ("v_proj", "v")))]
+    ids = IDS[:8]
+    with torch.no_grad():
+        result = model(input_ids=torch.tensor([ids]), decoder_input_ids=torch.tensor([[cfg.decoder_start_token_id, 5, 9]]),
+                       output_attentions=True, use_cache=False)
+    for h in hooks:
+        h.remove()
+    out["cases"].append({
+        "fixture": folder, "model_type": cfg.model_type, "stack": "encoder", "ids": ids, "layer": layer, "head": head,
+        "query": query, "kv_head": head,
+        "q": [float(x) for x in got["q"][query, head * hd:(head + 1) * hd]],
+        "k": [[float(x) for x in row] for row in got["k"][:, head * hd:(head + 1) * hd]],
+        "v": [[float(x) for x in row] for row in got["v"][:, head * hd:(head + 1) * hd]],
+        "probabilities": [float(x) for x in result.encoder_attentions[layer][0, head, query]],
     })
 json.dump(out, sys.stdout, indent=None)
 sys.stdout.write("\n")

@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "decoder_cache.h"
+#include "layer_capture_steps.h"
 #include "seq2seq_attention.h"
 
 #include "../models/forward_steps.h"
@@ -150,7 +151,15 @@ Status BartModel::encode(std::span<const std::int32_t> ids, const std::atomic<bo
         if (trace.hasValueNorms()) {
             recordLayerValueNorms(v, S, layer.self.out, c.encoder.nHeads, c.encoder.headDim, l, trace);
         }
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) {
+            const HeadLayout heads{c.encoder.nHeads, c.encoder.nHeads, c.encoder.headDim, scale};
+            captureAttention(*captured, x, {q.data(), k.data(), v.data(), c.dModel, c.dModel, c.dModel}, S, heads, context,
+                             inverseSqrtRule(c.encoder.headDim),
+                             "norm(x + attention(x)): post-LN, x is the residual stream itself");
+        }
         linear(context, layer.self.out, o);
+        if (captured != nullptr) captureOutput(*captured, o, layer.self.out);
         x += o;
         layerNorm(x, layer.selfNorm.gain, layer.selfNorm.bias, eps);
         feedForward(x, layer);

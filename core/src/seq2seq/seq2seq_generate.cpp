@@ -25,7 +25,7 @@ Result<Seq2SeqGeneration> Seq2SeqModel::generate(std::span<const std::int32_t> s
     return guardAllocation(what, std::nullopt, [&]() -> Result<Seq2SeqGeneration> {
         Seq2SeqGeneration out;
         RowMatrix encoded;  // (S, dModel)
-        Status encodedOk = encodeSource(source, options.encoderMask, false, false, options.cancel, out.encoder, encoded);
+        Status encodedOk = encodeSource(source, options.encoderMask, false, false, {}, options.cancel, out.encoder, encoded);
         if (!encodedOk) return encodedOk.takeError();
         auto cache = startDecoder(encoded, options.maxNewTokens, resolveLayerMask(LayerKind::global(), MaskMode::causal(), {}));
         TokenChooser chooser(options);

@@ -33,12 +33,20 @@ void prepareTrace(AttentionTrace& trace, int nLayers, MaskMode mask, MaskMode tr
 }  // namespace
 
 Status Seq2SeqModel::encodeSource(std::span<const std::int32_t> source, MaskMode mask, bool captureScores,
-                                  bool captureValueNorms, const std::atomic<bool>* cancel, AttentionTrace& trace,
+                                  bool captureValueNorms, const std::vector<int>& captureLayers,
+                                  const std::atomic<bool>* cancel, AttentionTrace& trace,
                                   RowMatrix& hidden) const {
     const Seq2SeqConfig& c = m_config;
     trace = AttentionTrace::forOverwrite(c.encoder.nLayers, c.encoder.nHeads, static_cast<int>(source.size()),
                                          captureScores, captureValueNorms);
     prepareTrace(trace, c.encoder.nLayers, resolved(mask, MaskMode::bidirectional()), MaskMode::bidirectional(), source);
+    for (int l : captureLayers) {
+        if (l < 0 || l >= c.encoder.nLayers) {
+            return makeError(ErrorCode::InvalidInput, "encoder layer " + std::to_string(l) + " to capture is outside its layers (0.." +
+                                                          std::to_string(c.encoder.nLayers - 1) + ")");
+        }
+    }
+    trace.requestCaptures(captureLayers);
     if (Status s = encode(source, cancel, trace, hidden); !s) return s;
     if (const auto [layer, head] = trace.firstNonFiniteScores(); layer >= 0) {
         return makeError(ErrorCode::CorruptFile, "the attention scores of encoder layer " + std::to_string(layer) +
@@ -102,7 +110,8 @@ Result<Seq2SeqTrace> Seq2SeqModel::run(std::span<const std::int32_t> source, std
     return guardAllocation(what, traceBytes, [&]() -> Result<Seq2SeqTrace> {
         Seq2SeqTrace trace;
         RowMatrix encoded;  // (S, dModel)
-        Status encodedOk = encodeSource(source, options.encoderMask, options.captureScores, options.captureValueNorms, options.cancel,
+        Status encodedOk = encodeSource(source, options.encoderMask, options.captureScores, options.captureValueNorms,
+                                        options.captureEncoderLayers, options.cancel,
                                         trace.encoder, encoded);
         if (!encodedOk) return encodedOk.takeError();
         if (options.cancel != nullptr && options.cancel->load()) return cancelledError();

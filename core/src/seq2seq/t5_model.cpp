@@ -2,6 +2,7 @@
 
 #include "attnviz/core/attention_kernel.h"
 #include "decoder_cache.h"
+#include "layer_capture_steps.h"
 #include "seq2seq_attention.h"
 
 #include "../models/forward_steps.h"
@@ -128,7 +129,17 @@ Status T5Model::encode(std::span<const std::int32_t> ids, const std::atomic<bool
             trace.markNonFiniteScores(l, 0);
         }
         if (trace.hasValueNorms()) recordLayerValueNorms(v, S, layer.self.o, c.encoder.nHeads, c.encoder.headDim, l, trace);
+        LayerCapture* captured = trace.captureFor(l);
+        if (captured != nullptr) {
+            const HeadLayout heads{c.encoder.nHeads, c.encoder.nHeads, c.encoder.headDim, 1.0f};
+            captureAttention(*captured, h, {q.data(), k.data(), v.data(), in.qStride, in.kStride, in.vStride}, S, heads,
+                             context, "none: T5 does not scale q\u00b7k; it adds its relative position bias instead",
+                             "x + attention(RMSNorm(x)): pre-norm, added to the residual stream");
+            captured->positionBias = Eigen::Map<const RowMatrix>(bias.data(), c.encoder.nHeads,
+                                                                 static_cast<Eigen::Index>(S) * S);  // (He, S S)
+        }
         linear(context, layer.self.o, o);  // (S, dModel)
+        if (captured != nullptr) captureOutput(*captured, o, layer.self.o);
         x += o;
         feedForward(x, layer.ffnNorm, layer.ffn);
     }

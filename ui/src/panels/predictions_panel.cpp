@@ -67,10 +67,11 @@ PredictionsPanel::PredictionsPanel(QWidget* parent) : QWidget(parent) {
     m_tree->setUniformRowHeights(true);
     m_tree->setItemDelegateForColumn(kBar, new ProbabilityBar(m_tree));
     m_tree->header()->setStretchLastSection(false);
-    // The tokens keep their width (rebuild) and the bar takes what is left:
-    // in a narrow dock the bar shrinks, not the predicted words.
-    m_tree->header()->setSectionResizeMode(kToken, QHeaderView::Fixed);
-    m_tree->header()->setSectionResizeMode(kBar, QHeaderView::Stretch);
+    // The words take what the short bar and the percentage leave: in a
+    // narrow dock the predicted words keep as much room as there is.
+    m_tree->header()->setSectionResizeMode(kToken, QHeaderView::Stretch);
+    m_tree->header()->setSectionResizeMode(kBar, QHeaderView::Fixed);
+    m_tree->header()->resizeSection(kBar, 30);
     m_tree->header()->setSectionResizeMode(kProbability, QHeaderView::Fixed);
     m_tree->header()->resizeSection(kProbability, m_tree->fontMetrics().horizontalAdvance(QStringLiteral("100.00 %")) + 12);
     m_tree->setFrameShape(QFrame::NoFrame);
@@ -140,7 +141,6 @@ void PredictionsPanel::rebuild() {
 
     QFont headingFont = m_tree->font();
     headingFont.setBold(true);
-    int tokenWidth = 0;
     for (const PositionPredictions& p : r->predictions) {
         QString at = p.position >= 0 && p.position < r->tokenCount() ? r->tokens[p.position].text : QString();
         if (r->seq2seq) {
@@ -165,7 +165,6 @@ void PredictionsPanel::rebuild() {
             const PredictedToken& t = p.top[k];
             auto* item = new QTreeWidgetItem(heading);
             item->setText(kToken, QStringLiteral("%1.  %2").arg(k + 1).arg(t.text));
-            tokenWidth = std::max(tokenWidth, m_tree->fontMetrics().horizontalAdvance(item->text(kToken)));
             item->setText(kProbability, percent(t.probability));
             item->setTextAlignment(kProbability, Qt::AlignRight | Qt::AlignVCenter);
             for (int c : {kToken, kBar, kProbability}) {
@@ -177,8 +176,6 @@ void PredictionsPanel::rebuild() {
             item->setToolTip(kProbability, item->toolTip(kToken));
         }
     }
-    // Indentation and the item's own margins on top of the text.
-    m_tree->header()->resizeSection(kToken, tokenWidth + 2 * m_tree->indentation() + 16);
     m_tree->expandAll();
 }
 

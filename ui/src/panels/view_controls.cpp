@@ -196,7 +196,7 @@ void ViewControls::setEncoderDecoder(bool on) {
     m_encoderDecoder = on;
     m_kindCaption->setVisible(on);
     m_kind->setVisible(on);
-    m_maskCaption->setText(on ? tr("Mask (enc + dec)") : tr("Mask"));
+    m_maskCaption->setText(tr("Mask"));  // both self-attentions (the tooltip says so)
     if (on) m_mask->setItemText(kModelDefault, tr("model default"));
     // "model default" of an encoder-decoder model: each stack its own.
     m_mask->setItemData(kModelDefault, on ? tr("bidirectional encoder, causal decoder") : QVariant(), Qt::ToolTipRole);

@@ -163,6 +163,9 @@ core::Result<std::shared_ptr<const Seq2SeqViews>> runSeq2SeqTokens(const core::S
     options.captureValueNorms = true;  // value-weighted analyses of both self-attentions
     options.computeLogits = features.predictions;
     options.cancel = cancel;
+    if (features.captureLayer >= 0 && features.captureLayer < session.model().config().encoder.nLayers) {
+        options.captureEncoderLayers = {features.captureLayer};  // the Explain view (encoder self-attention)
+    }
     if (decoder && features.predictions && !decoder->empty()) {
         options.logitPositions = {static_cast<int>(decoder->size()) - 1};
     }

@@ -179,6 +179,7 @@ void SessionModel::setFeatures(const RunFeatures& features) {
     const bool otherGlobals = features.globalTokens != m_features.globalTokens;
     // A layer the result on screen did not capture (the Explain view).
     const bool capture = features.captureLayer >= 0 && m_result && !m_trace && !m_result->isCross() &&
+                         m_result->kind != AttentionKind::Decoder &&
                          features.captureLayer < m_result->trace->nLayers() &&
                          m_result->trace->capture(features.captureLayer) == nullptr;
     m_features = features;

@@ -98,6 +98,7 @@ QString ExplainFigure::subtitle() const {
     const core::ExplainedRow& r = m_data.row;
     QString rule = QStringLiteral("scaled = %1 \u00b7 q\u00b7k").arg(num(r.scale, 5));
     if (r.softcap > 0) rule = QStringLiteral("scaled = %1 \u00b7 tanh(%2 \u00b7 q\u00b7k / %1)").arg(num(r.softcap, 1), num(r.scale, 5));
+    if (!r.positionBias.empty()) rule += QStringLiteral(" + b_ij (position bias)");
     QString text = QStringLiteral("a_ij = softmax_j(scaled + mask), %1 (scale: %2)").arg(rule, QString::fromStdString(r.scaleRule));
     if (m_options.keyColumn == KeyColumn::Products) {
         text += m_options.sortKey >= 0 && m_options.sortKey < r.keys
@@ -119,8 +120,10 @@ ExplainFigure::Layout ExplainFigure::layoutFor(QSize size) const {
     double y = kMargin;
     l.title = QRectF(l.left, y, inner, kTitle);
     y += kTitle;
-    // The products' note takes a second line.
-    const double subtitle = m_options.keyColumn == KeyColumn::Products ? 2 * kSubtitle : kSubtitle;
+    // As many lines as the subtitle takes at this width.
+    const QFontMetricsF subtitleMetrics(pixelFont(12));
+    const double subtitle = std::max(kSubtitle, subtitleMetrics.boundingRect(QRectF(0, 0, inner, 1000),
+                                                                             Qt::TextWordWrap, this->subtitle()).height() + 2);
     l.subtitle = QRectF(l.left, y, inner, subtitle);
     y += subtitle + 8;
 
@@ -194,7 +197,7 @@ void ExplainFigure::render(QPainter& painter, QSize size) const {
     painter.drawText(l.title, Qt::AlignLeft | Qt::AlignVCenter, title());
     painter.setFont(pixelFont(12));
     painter.setPen(colors.subtitle);
-    painter.drawText(l.subtitle, Qt::AlignLeft | Qt::AlignVCenter, subtitle());
+    painter.drawText(l.subtitle, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, subtitle());
 
     const auto strip = [&](const QRectF& box, const float* v, int n, float range, const std::vector<int>* order) {
         const double w = box.width() / n;
@@ -382,7 +385,12 @@ QString ExplainFigure::hitText(const ExplainHit& h) const {
     case ExplainHit::Part::Output:
         return QStringLiteral("o_i[%1] = \u03a3_j a_ij v_j[%1] = %2").arg(h.dimension).arg(num(r.output[h.dimension], 6));
     case ExplainHit::Part::Score: return QStringLiteral("q_i\u00b7k_%1 = %2  · key %3").arg(h.key).arg(num(r.scores[h.key], 6), key);
-    case ExplainHit::Part::Scaled: return QStringLiteral("scaled = %1  · key %2").arg(num(r.scaled[h.key], 6), key);
+    case ExplainHit::Part::Scaled:
+        if (!r.positionBias.empty()) {
+            return QStringLiteral("scaled = %1 \u00b7 %2 + bias %3 = %4  · key %5")
+                .arg(num(r.scale, 5), num(r.scores[h.key], 6), num(r.positionBias[h.key], 6), num(r.scaled[h.key], 6), key);
+        }
+        return QStringLiteral("scaled = %1  · key %2").arg(num(r.scaled[h.key], 6), key);
     case ExplainHit::Part::Masked:
         return r.visible[h.key] ? QStringLiteral("visible to the query: %1").arg(num(r.scaled[h.key], 6))
                                 : QStringLiteral("masked: the query cannot see key %1 (\u2212\u221e, weight 0)").arg(key);

@@ -170,8 +170,9 @@ void ExplainView::rebuild() {
                        "model itself to see a row computed."));
         return;
     }
-    if (r.isCross()) {
-        showMessage(tr("Choose encoder or decoder attention above: the Explain view shows a self-attention row."));
+    if (r.isCross() || r.kind == AttentionKind::Decoder) {
+        showMessage(tr("Choose encoder attention above: for encoder-decoder models the Explain view shows the encoder's "
+                       "self-attention (the decoder computes its rows step by step with a cache it does not keep)."));
         return;
     }
     if (m_head.isMean()) {

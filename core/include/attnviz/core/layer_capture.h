@@ -69,6 +69,7 @@ struct ExplainedRow {
     std::vector<float> kBeforeRope;  // (keys * headDim) or empty
     std::vector<float> scores;       // (keys) q . k_j
     std::vector<float> scaled;       // (keys) the model's rule applied (scale, soft-cap, bias)
+    std::vector<float> positionBias; // (keys) the bias added to the scaled score (T5), or empty
     std::vector<unsigned char> visible;  // (keys) 1 where the layer's mask lets the query see key j
     std::vector<float> probabilities;    // (keys) the trace's own row (masked entries 0)
     std::vector<float> output;           // (headDim) sum_j a_j v_j

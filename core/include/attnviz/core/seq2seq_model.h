@@ -35,6 +35,9 @@ struct Seq2SeqRunOptions {
     bool captureValueNorms = false;  // ||v_j W_O^h|| of both self-attentions
     bool computeLogits = false;  // the LM head at the decoder positions
     std::vector<int> logitPositions;  // with computeLogits: these decoder positions; empty = all
+    // Encoder layers whose attention inputs to keep (layer_capture.h) in the
+    // encoder's trace; the decoder's are not captured.
+    std::vector<int> captureEncoderLayers;
     const std::atomic<bool>* cancel = nullptr;  // stop between layers
 };
 
@@ -119,6 +122,7 @@ private:
     // The encoder trace of `source` under `mask` (Default: bidirectional),
     // encoded into `hidden` (S, dModel); NaN or Inf scores are an error.
     Status encodeSource(std::span<const std::int32_t> source, MaskMode mask, bool captureScores, bool captureValueNorms,
+                        const std::vector<int>& captureLayers,
                         const std::atomic<bool>* cancel, AttentionTrace& trace, RowMatrix& hidden) const;
 
     Seq2SeqConfig m_config;
