@@ -116,24 +116,10 @@ void DifferenceView::rebuild() {
     const Matrix diff = subtract(a, b);
     const std::vector<int> keep = shownTokens(*r, style);
     const QStringList labels = r->labels(keep);
-    const float both = std::max(maxFinite(a), maxFinite(b));
-    const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Head, both, both);
     setShownData(*panels().at(0), *r, a, style);
     setShownData(*panels().at(1), *r, b, style);
     setShownData(*panels().at(2), *r, diff, style);
-    for (int i = 0; i < 2; ++i) panels().at(i)->setColorScale(d->valueScale);
-    panels().at(2)->setColorScale(d->diffScale);
-    d->valueScale->setGradient(makeGradient(style.colormap));
-    d->valueScale->setDataRange(QCPRange(lo, hi));
-    // Centred at 0 so white means "no change" and the colours are comparable in sign.
-    const float biggest = maxAbsFinite(diff);
-    const double limit = style.range == RangeMode::Fixed ? 1.0 : (biggest > 0 ? biggest : 1e-6);
-    d->diffScale->setGradient(makeGradient(Colormap::Diverging));
-    d->diffScale->setDataRange(QCPRange(-limit, limit));
-    panels().at(0)->setTitle(QStringLiteral("A: %1").arg(d->nameA));
-    panels().at(1)->setTitle(QStringLiteral("B: %1").arg(d->nameB));
-    panels().at(2)->setTitle(QStringLiteral("A \u2212 B"));
-    for (auto& p : panels()) p->setAxisTitles(false);
+    const float biggest = styleTriptych(a, b, diff, QStringLiteral("A: %1").arg(d->nameA), QStringLiteral("B: %1").arg(d->nameB));
     QString subtitle = standardNotes(true);
     // No-break spaces: a wrapped subtitle keeps "max |A - B| = x" on one line.
     subtitle += QStringLiteral("   ·   max\u00a0|A\u00a0\u2212\u00a0B|\u00a0=\u00a0%1").arg(biggest, 0, 'f', 4);
@@ -201,27 +187,11 @@ bool DifferenceView::rebuildPinned() {
     const int columns = wantedColumns();
     if (panels().empty() || columns != d->columns) buildLayout(columns);
     const Matrix diff = subtract(a, b);
-    const ViewStyle& style = viewStyle();
     panels().at(0)->setData(a, c.unitLabels, c.unitTokens);
     panels().at(1)->setData(b, c.pinnedUnitLabels, c.unitTokens);
     panels().at(2)->setData(diff, c.unitLabels, c.unitTokens);
-    const float both = std::max(maxFinite(a), maxFinite(b));
-    const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Head, both, both);
-    for (int i = 0; i < 2; ++i) {
-        panels().at(i)->setGradient(makeGradient(style.colormap));
-        panels().at(i)->setColorScale(d->valueScale);
-    }
-    panels().at(2)->setColorScale(d->diffScale);
-    d->valueScale->setGradient(makeGradient(style.colormap));
-    d->valueScale->setDataRange(QCPRange(lo, hi));
-    const float biggest = maxAbsFinite(diff);
-    const double limit = style.range == RangeMode::Fixed ? 1.0 : (biggest > 0 ? biggest : 1e-6);
-    d->diffScale->setGradient(makeGradient(Colormap::Diverging));
-    d->diffScale->setDataRange(QCPRange(-limit, limit));
-    panels().at(0)->setTitle(tr("A: live · %1").arg(maskLabel(live.mask())));
-    panels().at(1)->setTitle(tr("B: pinned · %1").arg(maskLabel(pinned.mask())));
-    panels().at(2)->setTitle(QStringLiteral("A \u2212 B"));
-    for (auto& p : panels()) p->setAxisTitles(false);
+    const float biggest = styleTriptych(a, b, diff, tr("A: live · %1").arg(maskLabel(live.mask())),
+                                        tr("B: pinned · %1").arg(maskLabel(pinned.mask())));
     QString subtitle = QString::fromStdString(c.alignment.description());
     subtitle += QStringLiteral("   ·   mean\u00a0JSD\u00a0=\u00a0%1   ·   max\u00a0|A\u00a0\u2212\u00a0B|\u00a0=\u00a0%2")
                     .arg(jsd, 0, 'f', 4)
@@ -232,6 +202,30 @@ bool DifferenceView::rebuildPinned() {
     setFormula(headChangeFormula());
     applyHighlight();
     return true;
+}
+
+float DifferenceView::styleTriptych(const Matrix& a, const Matrix& b, const Matrix& diff, const QString& titleA,
+                                    const QString& titleB) {
+    const ViewStyle& style = viewStyle();
+    const float both = std::max(maxFinite(a), maxFinite(b));
+    const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Head, both, both);
+    for (int i = 0; i < 2; ++i) {
+        panels().at(i)->setGradient(makeGradient(style.colormap));
+        panels().at(i)->setColorScale(d->valueScale);
+    }
+    panels().at(2)->setColorScale(d->diffScale);
+    d->valueScale->setGradient(makeGradient(style.colormap));
+    d->valueScale->setDataRange(QCPRange(lo, hi));
+    // Centred at 0 so white means "no change" and the colours are comparable in sign.
+    const float biggest = maxAbsFinite(diff);
+    const double limit = style.range == RangeMode::Fixed ? 1.0 : (biggest > 0 ? biggest : 1e-6);
+    d->diffScale->setGradient(makeGradient(Colormap::Diverging));
+    d->diffScale->setDataRange(QCPRange(-limit, limit));
+    panels().at(0)->setTitle(titleA);
+    panels().at(1)->setTitle(titleB);
+    panels().at(2)->setTitle(QStringLiteral("A \u2212 B"));
+    for (auto& p : panels()) p->setAxisTitles(false);
+    return biggest;
 }
 
 int DifferenceView::columns() const { return d->columns; }

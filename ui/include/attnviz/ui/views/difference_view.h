@@ -3,6 +3,7 @@
 // model's own mask, or two heads of the comparison.
 #pragma once
 
+#include "attnviz/ui/plot/matrix.h"
 #include "attnviz/ui/plot/plot_view.h"
 #include "attnviz/ui/session/head_ref.h"
 #include "attnviz/ui/session/pinned_run.h"
@@ -67,6 +68,9 @@ private:
     void buildLayout(int columns);
     // Source::PinnedRun; false when it shows a message instead.
     bool rebuildPinned();
+    // The shared scale of A and B, the diverging scale of A - B centred at 0
+    // and the panel titles; returns max |A - B|.
+    float styleTriptych(const Matrix& a, const Matrix& b, const Matrix& diff, const QString& titleA, const QString& titleB);
 
     struct Impl;
     std::unique_ptr<Impl> d;
