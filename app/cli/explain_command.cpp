@@ -6,6 +6,7 @@
 #include "output_file.h"
 #include "seq2seq_input.h"
 
+#include "attnviz/core/explain_json.h"
 #include "attnviz/core/layer_capture.h"
 #include "attnviz/core/seq2seq_session.h"
 #include "attnviz/core/trace_json.h"
@@ -33,77 +34,10 @@ core::Result<int> intOption(const ArgParser& args, const char* name) {
     return static_cast<int>(v);
 }
 
-void writeFloats(std::FILE* out, const float* v, std::size_t n) {
-    std::fputc('[', out);
-    for (std::size_t i = 0; i < n; ++i) {
-        if (i > 0) std::fputc(',', out);
-        std::fprintf(out, "%.9g", static_cast<double>(v[i]));
-    }
-    std::fputc(']', out);
-}
-
-void writeRows(std::FILE* out, const std::vector<float>& v, int rows) {
-    const std::size_t cols = rows > 0 ? v.size() / static_cast<std::size_t>(rows) : 0;
-    std::fputc('[', out);
-    for (int r = 0; r < rows; ++r) {
-        if (r > 0) std::fputc(',', out);
-        writeFloats(out, v.data() + static_cast<std::size_t>(r) * cols, cols);
-    }
-    std::fputc(']', out);
-}
-
-bool writeExplainJson(std::FILE* out, const core::RunResult& run, const core::ExplainedRow& r) {
-    std::string head = "{\"model\":";
-    core::appendJsonString(head, run.modelName);
-    head += ",\"tokens\":[";
-    for (std::size_t i = 0; i < run.tokens.size(); ++i) {
-        if (i > 0) head += ',';
-        core::appendJsonString(head, run.tokens[i].display);
-    }
-    head += "],\"mask\":";
-    core::appendJsonString(head, run.trace->mask().toString());
-    head += ",\"layer\":" + std::to_string(r.layer) + ",\"head\":" + std::to_string(r.head) +
-            ",\"query\":" + std::to_string(r.query) + ",\"kv_head\":" + std::to_string(r.kvHead) + ",\"scale_rule\":";
-    core::appendJsonString(head, r.scaleRule);
-    std::fputs(head.c_str(), out);
-    std::fprintf(out, ",\"scale\":%.9g,\"softcap\":%.9g", static_cast<double>(r.scale), static_cast<double>(r.softcap));
-    std::fputs(",\"x\":", out);
-    writeFloats(out, r.x.data(), r.x.size());
-    if (!r.qBeforeRope.empty()) {
-        std::fputs(",\"q_before_rope\":", out);
-        writeFloats(out, r.qBeforeRope.data(), r.qBeforeRope.size());
-        std::fputs(",\"k_before_rope\":", out);
-        writeRows(out, r.kBeforeRope, r.keys);
-    }
-    std::fputs(",\"q\":", out);
-    writeFloats(out, r.q.data(), r.q.size());
-    std::fputs(",\"k\":", out);
-    writeRows(out, r.k, r.keys);
-    std::fputs(",\"v\":", out);
-    writeRows(out, r.v, r.keys);
-    std::fputs(",\"scores\":", out);
-    writeFloats(out, r.scores.data(), r.scores.size());
-    std::fputs(",\"scaled\":", out);
-    writeFloats(out, r.scaled.data(), r.scaled.size());
-    if (!r.positionBias.empty()) {
-        std::fputs(",\"position_bias\":", out);
-        writeFloats(out, r.positionBias.data(), r.positionBias.size());
-    }
-    std::fputs(",\"masked\":[", out);
-    for (int j = 0; j < r.keys; ++j) {
-        if (j > 0) std::fputc(',', out);
-        if (r.visible[j]) {
-            std::fprintf(out, "%.9g", static_cast<double>(r.scaled[j]));
-        } else {
-            std::fputs("null", out);
-        }
-    }
-    std::fputs("],\"probabilities\":", out);
-    writeFloats(out, r.probabilities.data(), r.probabilities.size());
-    std::fputs(",\"output\":", out);
-    writeFloats(out, r.output.data(), r.output.size());
-    std::fputs("}\n", out);
-    return std::ferror(out) == 0;
+core::ExplainJsonHeader explainHeader(const core::RunResult& run) {
+    core::ExplainJsonHeader h{run.modelName, {}, run.trace->mask().toString()};
+    for (const core::Token& t : run.tokens) h.tokens.push_back(t.display);
+    return h;
 }
 
 }  // namespace
@@ -149,7 +83,7 @@ int runSeq2SeqExplain(const ArgParser& args, const std::string& dir, int layer, 
     named.modelName = (*result)->modelName;
     named.tokens = (*result)->sourceTokens;
     named.trace = std::shared_ptr<const core::AttentionTrace>(*result, &trace);
-    return writeOutput(args.value("-o"), [&](std::FILE* out) { return writeExplainJson(out, named, *row); });
+    return writeOutput(args.value("-o"), [&](std::FILE* out) { return core::writeExplainJson(out, explainHeader(named), *row); });
 }
 
 int runExplain(const std::vector<std::string>& argv) {
@@ -199,7 +133,7 @@ int runExplain(const std::vector<std::string>& argv) {
     if (capture == nullptr) return fail("layer " + std::to_string(*layer) + " was not captured");
     auto row = core::explainRow(*capture, *(*run)->trace, *head, *query);
     if (!row) return fail(row.error());
-    return writeOutput(args->value("-o"), [&](std::FILE* out) { return writeExplainJson(out, **run, *row); });
+    return writeOutput(args->value("-o"), [&](std::FILE* out) { return core::writeExplainJson(out, explainHeader(**run), *row); });
 }
 
 }  // namespace attnviz::cli

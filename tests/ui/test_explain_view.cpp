@@ -19,6 +19,9 @@
 #include "support/verify_result.h"
 #include "views/explain_figure.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPlainTextEdit>
 #include <QSettings>
 #include <QSignalSpy>
@@ -187,6 +190,17 @@ void TestExplainView::messagesAndExport() {
     QFile file(svg);
     QVERIFY(file.open(QIODevice::ReadOnly));
     QVERIFY(file.readAll().contains("a_ij"));
+    // The numbers as JSON, as attnviz-cli explain writes them.
+    const QString jsonPath = m_tmp.filePath(QStringLiteral("explain.json"));
+    QVERIFY(view.exportJson(jsonPath).ok());
+    QFile jsonFile(jsonPath);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    const QJsonObject o = QJsonDocument::fromJson(jsonFile.readAll()).object();
+    QCOMPARE(o.value(QStringLiteral("head")).toInt(), 1);
+    const QJsonArray p = o.value(QStringLiteral("probabilities")).toArray();
+    QCOMPARE(p.size(), 3);
+    for (int j = 0; j < 3; ++j) QCOMPARE(static_cast<float>(p.at(j).toDouble()), view.data().row.probabilities[j]);
+    QCOMPARE(o.value(QStringLiteral("tokens")).toArray().size(), 3);
 }
 
 void TestExplainView::windowCapturesWhileOpen() {

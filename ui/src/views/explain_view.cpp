@@ -1,5 +1,7 @@
 #include "attnviz/ui/views/explain_view.h"
 
+#include "attnviz/core/atomic_file.h"
+#include "attnviz/core/explain_json.h"
 #include "attnviz/core/layer_capture.h"
 #include "attnviz/ui/export/painted_figure.h"
 #include "attnviz/ui/plot/figure_colors.h"
@@ -247,6 +249,17 @@ QString ExplainView::figureTitle() const { return m_figure->title(); }
 QSize ExplainView::figureSize() const { return m_figure->sizeFor(1100); }
 
 void ExplainView::render(QPainter& painter, QSize size) const { m_figure->render(painter, size); }
+
+core::Status ExplainView::exportJson(const QString& path) const {
+    if (!m_figure->data().valid()) return core::makeError(core::ErrorCode::InvalidInput, exportProblem().toStdString());
+    core::ExplainJsonHeader header;
+    header.model = m_result->modelName.toStdString();
+    for (const QString& l : m_figure->data().labels) header.tokens.push_back(l.toStdString());
+    header.mask = m_result->trace->mask().toString();
+    return core::writeFileAtomically(path.toStdString(), [&](std::FILE* out, std::string&) {
+        return core::writeExplainJson(out, header, m_figure->data().row);
+    });
+}
 
 QString ExplainView::exportProblem() const {
     return m_figure->data().valid() ? QString() : (m_message.isEmpty() ? tr("Nothing to export yet.") : m_message);

@@ -177,18 +177,23 @@ QString exportWithDialog(PlotView& view, const QString& nameSuffix, AppSettings&
     return QObject::tr("Exported %1").arg(QDir::toNativeSeparators(path));
 }
 
-QString exportPaintedWithDialog(const PaintedFigure& figure, const QString& name, QWidget* parent) {
+QString exportPaintedWithDialog(const PaintedFigure& figure, const QString& name, QWidget* parent,
+                                const std::function<core::Status(const QString& path)>& writeJson) {
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+    QString filters = QObject::tr("PNG image (*.png);;SVG (*.svg);;PDF (*.pdf)");
+    if (writeJson) filters += QObject::tr(";;JSON numbers (*.json)");
     const QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Export the %1 view").arg(name),
-                                                      QDir(dir).filePath(name + QStringLiteral(".png")),
-                                                      QObject::tr("PNG image (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+                                                      QDir(dir).filePath(name + QStringLiteral(".png")), filters);
     if (path.isEmpty()) return {};
     const auto format = exportFormatForPath(path);
-    if (!format || (*format != ExportFormat::Png && *format != ExportFormat::Svg && *format != ExportFormat::Pdf)) {
-        QMessageBox::warning(parent, QObject::tr("Export"), QObject::tr("Name the file .png, .svg or .pdf."));
+    const bool json = writeJson && format == ExportFormat::Json;
+    if (!json && (!format || (*format != ExportFormat::Png && *format != ExportFormat::Svg && *format != ExportFormat::Pdf))) {
+        QMessageBox::warning(parent, QObject::tr("Export"),
+                             writeJson ? QObject::tr("Name the file .png, .svg, .pdf or .json.")
+                                       : QObject::tr("Name the file .png, .svg or .pdf."));
         return {};
     }
-    const core::Status status = exportPaintedFigure(figure, path, *format, {QSize(), 2.0});
+    const core::Status status = json ? writeJson(path) : exportPaintedFigure(figure, path, *format, {QSize(), 2.0});
     if (!status) {
         QMessageBox::warning(parent, QObject::tr("Export"), QString::fromStdString(status.error()));
         return {};

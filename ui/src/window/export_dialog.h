@@ -5,6 +5,8 @@
 
 #include <QDialog>
 
+#include <functional>
+
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -51,6 +53,8 @@ private:
 QString exportWithDialog(PlotView& view, const QString& nameSuffix, AppSettings& settings, QWidget* parent);
 // A QPainter figure (the alignment view) as PNG (2 x), SVG or PDF, chosen by
 // the file name; returns the status line's text ("" when cancelled).
-QString exportPaintedWithDialog(const PaintedFigure& figure, const QString& name, QWidget* parent);
+// `writeJson` (optional): the figure's numbers as JSON, offered as a fourth format.
+QString exportPaintedWithDialog(const PaintedFigure& figure, const QString& name, QWidget* parent,
+                                const std::function<core::Status(const QString& path)>& writeJson = {});
 
 }  // namespace attnviz::ui

@@ -584,7 +584,9 @@ void MainWindow::exportCurrentView() {
         name = QStringLiteral("explain-L%1H%2-q%3").arg(head.layer).arg(head.head).arg(m_tabs->explainView()->query());
     }
     if (painted != nullptr) {
-        const QString done = exportPaintedWithDialog(*painted, name, this);
+        std::function<core::Status(const QString&)> json;
+        if (painted == m_tabs->explainView()) json = [this](const QString& path) { return m_tabs->explainView()->exportJson(path); };
+        const QString done = exportPaintedWithDialog(*painted, name, this, json);
         if (!done.isEmpty()) m_status->showMessage(done, 5000);
         return;
     }

@@ -59,6 +59,8 @@ public:
     QSize figureSize() const override;
     void render(QPainter& painter, QSize size) const override;
     QString exportProblem() const override;
+    // The row's numbers as `attnviz-cli explain` writes them (core/explain_json.h), atomically.
+    core::Status exportJson(const QString& path) const;
 
 signals:
     // The user made another token the query (clicked its row).
