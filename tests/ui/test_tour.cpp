@@ -9,6 +9,8 @@
 #include "attnviz/ui/window/main_window.h"
 #include "panels/input_panel.h"
 #include "window/default_models.h"
+#include "attnviz/ui/views/explain_view.h"
+#include "views/explain_figure.h"
 #include "window/tour_panel.h"
 #include "window/view_state.h"
 #include "window/word_link.h"
@@ -116,8 +118,15 @@ void TestTour::tourInTheWindow() {
     for (const ui::WordLink& l : links) QVERIFY(l.attention <= links.front().attention);
 
     tour->showStep(3);
-    QCOMPARE(window.tabs()->currentIndex(), 1);  // Overview
+    // Explain: the row of "it" in that head, from its q, k and v.
+    auto* explain = window.findChild<ui::ExplainView*>();
+    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(explain));
+    QTRY_VERIFY_WITH_TIMEOUT(explain->data().valid(), 30000);
+    QCOMPARE(explain->data().row.query, it->first + it->count - 1);
+    QCOMPARE(explain->data().row.head, links.front().head.head);
     tour->showStep(4);
+    QCOMPARE(window.tabs()->currentIndex(), 1);  // Overview
+    tour->showStep(5);
     QCOMPARE(window.tabs()->currentIndex(), 4);  // Aggregates
     tour->showStep(99);
     QCOMPARE(tour->step(), tour->stepCount() - 1);

@@ -41,6 +41,12 @@ const Step kSteps[] = {
      "its value; choose other heads with <b>Head</b> above.",
      0},
     {"Which heads link \"it\" and \"animal\"?", "", 0},
+    {"How that row is computed",
+     "The <b>Explain</b> tab computes the row of \"it\" in this head from the model's own numbers, as attention is "
+     "written: the query q = x W<sub>Q</sub> of \"it\", the key k and value v of every token, the dot products "
+     "q\u00b7k, the scale 1/\u221ad, the mask, the softmax (the row sums to 1) and the weighted sum of the values "
+     "that the head passes on. Hover any cell for its value; click another token's name to make it the query.",
+     7},
     {"All heads at once",
      "The <b>Overview</b> shows every layer (rows) and head (columns) as a thumbnail, the mean of each layer last. "
      "Look for the kinds of heads: bright diagonals, lines just below the diagonal (previous token), a bright first "
