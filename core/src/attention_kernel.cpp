@@ -16,25 +16,24 @@ namespace {
 // Multiply-adds of one layer's Q K^T below which the heads run on one thread.
 constexpr double kParallelAttentionWork = 1 << 20;
 
-// ||v_j W_O^h|| for every key j: the size of what head h passes on from j.
-void recordValueNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>& v, const Linear& out, int head,
-                      int headDim, float* norms) {
-    RowMatrix f;  // (seqLen, dModel)
+}  // namespace
+
+void headOutputNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>& rows, const Linear& out, int head,
+                     int headDim, float* norms) {
+    RowMatrix f;  // (rows, dModel)
     if (out.inOutLayout) {
         // Conv1D (in, out): the head's rows.
         const Eigen::Map<const RowMatrix> w(out.weight + static_cast<std::ptrdiff_t>(head) * headDim * out.out, headDim,
                                             out.out);  // (headDim, dModel)
-        f.noalias() = v * w;
+        f.noalias() = rows * w;
     } else {
         // nn.Linear (out, in): the head's columns.
         const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>> w(out.weight + static_cast<std::ptrdiff_t>(head) * headDim,
                                                                      out.out, headDim, Eigen::OuterStride<>(out.in));  // (dModel, headDim)
-        f.noalias() = v * w.transpose();
+        f.noalias() = rows * w.transpose();
     }
     for (Eigen::Index j = 0; j < f.rows(); ++j) norms[j] = f.row(j).norm();
 }
-
-}  // namespace
 
 void recordLayerValueNorms(const RowMatrix& v, int keys, const Linear& outProjection, int nHeads, int headDim,
                            int layer, AttentionTrace& trace) {
@@ -42,7 +41,7 @@ void recordLayerValueNorms(const RowMatrix& v, int keys, const Linear& outProjec
     for (int h = 0; h < nHeads; ++h) {
         const Strided head(v.data() + static_cast<std::ptrdiff_t>(h) * headDim, keys, headDim,
                            Eigen::OuterStride<>(v.cols()));  // (keys, headDim)
-        recordValueNorms(head, outProjection, h, headDim, trace.valueNorms(layer, h));
+        headOutputNorms(head, outProjection, h, headDim, trace.valueNorms(layer, h));
     }
 }
 
@@ -113,7 +112,7 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
         }
         if (rows != trace.probs(layer, h)) std::copy(p.data() + skipped, p.data() + p.size(), trace.probs(layer, h));
         if (outProjection != nullptr && trace.hasValueNorms()) {
-            recordValueNorms(v, *outProjection, h, hd, trace.valueNorms(layer, h));
+            headOutputNorms(v, *outProjection, h, hd, trace.valueNorms(layer, h));
         }
         // 4. context of this head = P V
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, hd, T, 1.0f, p.data(), T, v.data(), qkv.vStride, 0.0f,

@@ -62,21 +62,12 @@ void captureOutput(LayerCapture& capture, const RowMatrix& blockOutput, const Li
     const int hd = capture.headDim;
     const Eigen::Index T = capture.context.rows();
     capture.headContributionNorms.resize(T, capture.nHeads);
+    std::vector<float> norms(static_cast<std::size_t>(T));
     for (int h = 0; h < capture.nHeads; ++h) {
-        const auto o = capture.context.middleCols(static_cast<Eigen::Index>(h) * hd, hd);  // (seqLen, headDim)
-        RowMatrix f;  // (seqLen, dModel)
-        if (out.inOutLayout) {
-            // Conv1D (in, out): the head's rows.
-            const Eigen::Map<const RowMatrix> w(out.weight + static_cast<std::ptrdiff_t>(h) * hd * out.out, hd,
-                                                out.out);  // (headDim, dModel)
-            f.noalias() = o * w;
-        } else {
-            // nn.Linear (out, in): the head's columns.
-            const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>> w(
-                out.weight + static_cast<std::ptrdiff_t>(h) * hd, out.out, hd, Eigen::OuterStride<>(out.in));  // (dModel, headDim)
-            f.noalias() = o * w.transpose();
-        }
-        for (Eigen::Index i = 0; i < T; ++i) capture.headContributionNorms(i, h) = f.row(i).norm();
+        const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>> o(capture.context.data() + static_cast<std::ptrdiff_t>(h) * hd, T,
+                                                                     hd, Eigen::OuterStride<>(capture.context.cols()));  // (seqLen, headDim)
+        headOutputNorms(o, out, h, hd, norms.data());
+        for (Eigen::Index i = 0; i < T; ++i) capture.headContributionNorms(i, h) = norms[static_cast<std::size_t>(i)];
     }
 }
 

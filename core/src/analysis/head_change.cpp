@@ -6,17 +6,31 @@
 
 namespace attnviz::core {
 
-std::vector<float> unitAttention(const float* probs, int seqLen, const RunAlignment& alignment, bool sideA) {
+namespace {
+
+// The unit of each token of one side (-1: in no unit).
+std::vector<int> unitOfTokens(int seqLen, const RunAlignment& alignment, bool sideA) {
+    std::vector<int> unitOf(static_cast<std::size_t>(seqLen), -1);
+    for (std::size_t u = 0; u < alignment.units.size(); ++u) {
+        for (int t : sideA ? alignment.units[u].a : alignment.units[u].b) {
+            if (t >= 0 && t < seqLen) unitOf[static_cast<std::size_t>(t)] = static_cast<int>(u);
+        }
+    }
+    return unitOf;
+}
+
+std::vector<float> unitAttentionWith(const float* probs, int seqLen, const RunAlignment& alignment, bool sideA,
+                                     const std::vector<int>& unitOf) {
     const int n = static_cast<int>(alignment.units.size());
     std::vector<float> out(static_cast<std::size_t>(n) * n, 0.0f);
+    std::vector<double> row(static_cast<std::size_t>(n));
     for (int u = 0; u < n; ++u) {
-        const std::vector<int>& queries = sideA ? alignment.units[static_cast<std::size_t>(u)].a : alignment.units[static_cast<std::size_t>(u)].b;
-        std::vector<double> row(static_cast<std::size_t>(n), 0.0);
-        for (int i : queries) {
+        std::fill(row.begin(), row.end(), 0.0);
+        for (int i : sideA ? alignment.units[static_cast<std::size_t>(u)].a : alignment.units[static_cast<std::size_t>(u)].b) {
             const float* p = probs + static_cast<std::ptrdiff_t>(i) * seqLen;
-            for (int v = 0; v < n; ++v) {
-                const std::vector<int>& keys = sideA ? alignment.units[static_cast<std::size_t>(v)].a : alignment.units[static_cast<std::size_t>(v)].b;
-                for (int j : keys) row[static_cast<std::size_t>(v)] += p[j];
+            for (int j = 0; j < seqLen; ++j) {
+                const int v = unitOf[static_cast<std::size_t>(j)];
+                if (v >= 0) row[static_cast<std::size_t>(v)] += p[j];
             }
         }
         double total = 0;
@@ -29,11 +43,18 @@ std::vector<float> unitAttention(const float* probs, int seqLen, const RunAlignm
     return out;
 }
 
+}  // namespace
+
+std::vector<float> unitAttention(const float* probs, int seqLen, const RunAlignment& alignment, bool sideA) {
+    return unitAttentionWith(probs, seqLen, alignment, sideA, unitOfTokens(seqLen, alignment, sideA));
+}
+
 double jensenShannon(const float* p, const float* q, int n) {
     double js = 0;
     for (int k = 0; k < n; ++k) {
         const double a = p[k];
         const double b = q[k];
+        if (a == b) continue;  // both terms are 0 (masked keys, unchanged rows)
         const double m = 0.5 * (a + b);
         if (a > 0) js += 0.5 * a * std::log(a / m);
         if (b > 0) js += 0.5 * b * std::log(b / m);
@@ -54,17 +75,27 @@ double meanRowJensenShannon(const std::vector<float>& p, const std::vector<float
     return rows > 0 ? sum / rows : std::numeric_limits<double>::quiet_NaN();
 }
 
-std::vector<HeadChange> rankHeadChanges(const AttentionTrace& a, const AttentionTrace& b, const RunAlignment& alignment) {
-    std::vector<HeadChange> out;
+std::vector<HeadChange> rankHeadChanges(const AttentionTrace& a, const AttentionTrace& b, const RunAlignment& alignment,
+                                        const std::atomic<bool>* cancel) {
     const int layers = std::min(a.nLayers(), b.nLayers());
     const int heads = std::min(a.nHeads(), b.nHeads());
     const int n = static_cast<int>(alignment.units.size());
-    for (int l = 0; l < layers; ++l) {
-        for (int h = 0; h < heads; ++h) {
-            const std::vector<float> pa = unitAttention(a.probs(l, h), a.seqLen(), alignment, true);
-            const std::vector<float> pb = unitAttention(b.probs(l, h), b.seqLen(), alignment, false);
-            out.push_back({l, h, meanRowJensenShannon(pa, pb, n)});
+    const std::vector<int> unitOfA = unitOfTokens(a.seqLen(), alignment, true);
+    const std::vector<int> unitOfB = unitOfTokens(b.seqLen(), alignment, false);
+    std::vector<HeadChange> out(static_cast<std::size_t>(layers) * heads);
+    // Each head on its own: O(T^2) sums and logs, 512 heads x 1k tokens
+    // take seconds on one core.
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int k = 0; k < layers * heads; ++k) {
+        const int l = k / heads;
+        const int h = k % heads;
+        if (cancel != nullptr && cancel->load()) {
+            out[static_cast<std::size_t>(k)] = {l, h, std::numeric_limits<double>::quiet_NaN()};
+            continue;
         }
+        const std::vector<float> pa = unitAttentionWith(a.probs(l, h), a.seqLen(), alignment, true, unitOfA);
+        const std::vector<float> pb = unitAttentionWith(b.probs(l, h), b.seqLen(), alignment, false, unitOfB);
+        out[static_cast<std::size_t>(k)] = {l, h, meanRowJensenShannon(pa, pb, n)};
     }
     std::stable_sort(out.begin(), out.end(), [](const HeadChange& x, const HeadChange& y) {
         const bool xn = std::isnan(x.meanJsd);

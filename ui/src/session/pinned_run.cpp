@@ -58,7 +58,7 @@ QString comparisonProblem(const SessionResult& live, const PinnedRun& pinned) {
 }
 
 std::shared_ptr<const RunComparison> compareRuns(std::shared_ptr<const SessionResult> live, const SessionInput& liveInput,
-                                                 const PinnedRun& pinned) {
+                                                 const PinnedRun& pinned, const std::atomic<bool>* cancel) {
     auto c = std::make_shared<RunComparison>();
     c->live = live;
     c->pinned = pinned.result;
@@ -73,7 +73,7 @@ std::shared_ptr<const RunComparison> compareRuns(std::shared_ptr<const SessionRe
             c->alignment = core::alignByPosition(static_cast<int>(a.size()), static_cast<int>(b.size()));
         }
     }
-    c->ranking = core::rankHeadChanges(*live->trace, *pinned.result->trace, c->alignment);
+    c->ranking = core::rankHeadChanges(*live->trace, *pinned.result->trace, c->alignment, cancel);
     c->commonLayers = std::min(live->trace->nLayers(), pinned.result->trace->nLayers());
     c->commonHeads = std::min(live->trace->nHeads(), pinned.result->trace->nHeads());
     for (const core::AlignedUnit& u : c->alignment.units) {

@@ -21,6 +21,7 @@ struct DifferenceView::Impl {
 };
 
 DifferenceView::DifferenceView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
+    m_compareJob = new LatestJob(QStringLiteral("attnviz-compare"), this);
     d->margins = new QCPMarginGroup(canvas());
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setPlaceholder(tr("Open a model and type a sentence to see what a mask change or a second head changes."));
@@ -136,6 +137,9 @@ void DifferenceView::setPinned(const PinnedRun* pinned) {
         m_pinned.reset();
     }
     m_comparison.reset();
+    m_compareJob->cancel();
+    m_comparingLive.reset();
+    m_comparingPinned.reset();
     redraw();
 }
 
@@ -155,7 +159,31 @@ bool DifferenceView::rebuildPinned() {
         return false;
     }
     if (!m_comparison || m_comparison->live != r || m_comparison->pinned != m_pinned->result) {
-        m_comparison = compareRuns(r, m_liveInput, *m_pinned);
+        // Every head of both runs: on the worker, the view says so meanwhile.
+        if (m_comparingLive != r || m_comparingPinned != m_pinned->result) {
+            m_comparingLive = r;
+            m_comparingPinned = m_pinned->result;
+            m_compareError.clear();
+            using Compared = std::shared_ptr<const RunComparison>;
+            m_compareJob->submit<Compared>(
+                [live = r, input = m_liveInput, pinned = *m_pinned](const std::atomic<bool>& cancel) -> core::Result<Compared> {
+                    Compared c = compareRuns(live, input, pinned, &cancel);
+                    if (cancel.load()) return core::makeError(core::ErrorCode::Cancelled, "cancelled");
+                    return c;
+                },
+                [this](core::Result<Compared> c) {
+                    if (c) {
+                        m_comparison = std::move(c.value());
+                    } else {
+                        m_compareError = QString::fromStdString(c.error());
+                    }
+                    redraw();
+                });
+        }
+        setMessage(m_compareError.isEmpty()
+                       ? tr("Comparing every head of the live run with the pinned run...")
+                       : tr("The comparison failed: %1").arg(m_compareError));
+        return false;
     }
     const RunComparison& c = *m_comparison;
     const int n = static_cast<int>(c.alignment.units.size());

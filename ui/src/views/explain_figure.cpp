@@ -181,7 +181,8 @@ QSize ExplainFigure::sizeFor(int width) const {
     return QSize(static_cast<int>(std::ceil(l.width)), static_cast<int>(std::ceil(l.height)));
 }
 
-void ExplainFigure::render(QPainter& painter, QSize size) const {
+void ExplainFigure::render(QPainter& painter, QSize size, QRectF exposed) const {
+    if (exposed.isEmpty()) exposed = QRectF(QPointF(0, 0), QSizeF(size));
     const FigureColors colors = figureColors();
     painter.save();
     painter.fillRect(QRect(QPoint(0, 0), size), colors.background);
@@ -254,6 +255,7 @@ void ExplainFigure::render(QPainter& painter, QSize size) const {
     painter.setFont(pixelFont(12));
     for (int j = 0; j < r.keys; ++j) {
         const QRectF row = l.rowRect(j);
+        if (!row.adjusted(-4, -2, 4, 2).intersects(exposed)) continue;
         const bool visible = r.visible[j] != 0;
         if (j == r.query) {
             painter.setPen(QPen(colors.accent, 1.5));

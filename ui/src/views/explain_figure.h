@@ -73,7 +73,9 @@ public:
     QString subtitle() const;
     // The natural size for `width` logical pixels (height follows the keys).
     QSize sizeFor(int width) const;
-    void render(QPainter& painter, QSize size) const;
+    // `exposed`: the part to paint (a window repaints what scrolled into
+    // view; a long text has thousands of key rows); empty: all of it.
+    void render(QPainter& painter, QSize size, QRectF exposed = {}) const;
     ExplainHit hitTest(QSize size, QPointF point) const;
     // The value under a hit, as a tooltip ("k_3[17] = 0.1234 ...").
     QString hitText(const ExplainHit& hit) const;

@@ -13,8 +13,10 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QMouseEvent>
+#include <QPaintEvent>
 #include <QPainter>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QStackedLayout>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -37,11 +39,11 @@ public:
     }
 
 protected:
-    void paintEvent(QPaintEvent*) override {
+    void paintEvent(QPaintEvent* event) override {
         QPainter painter(this);
         painter.setRenderHint(QPainter::Antialiasing, false);
         painter.setRenderHint(QPainter::TextAntialiasing);
-        m_view->m_figure->render(painter, size());
+        m_view->m_figure->render(painter, size(), event->rect());
     }
     void mouseMoveEvent(QMouseEvent* e) override {
         const QString text = m_view->hoverAt(e->position());
@@ -113,7 +115,7 @@ ExplainView::ExplainView(QWidget* parent) : QWidget(parent), m_figure(std::make_
         ExplainOptions o = m_figure->options();
         o.keyColumn = index == 1 ? KeyColumn::Products : KeyColumn::Keys;
         m_figure->setOptions(o);
-        m_canvas->fit(m_scroll->viewport()->width());
+        m_canvas->fit(figureWidth());
     });
     showMessage(tr("Open a model and type a sentence to see how one row of attention is computed."));
 }
@@ -218,12 +220,18 @@ void ExplainView::rebuild() {
     m_figure->setData(std::move(data));
     m_message.clear();
     m_stack->setCurrentWidget(m_scroll);
-    m_canvas->fit(std::max(400, m_scroll->viewport()->width()));
+    m_canvas->fit(figureWidth());
 }
 
 void ExplainView::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
-    if (m_figure->data().valid()) m_canvas->fit(std::max(400, m_scroll->viewport()->width()));
+    if (m_figure->data().valid()) m_canvas->fit(figureWidth());
+}
+
+int ExplainView::figureWidth() const {
+    // The width beside a vertical scroll bar: a long text always has one, and
+    // fitting the bare viewport would then need a horizontal one too.
+    return std::max(400, m_scroll->contentsRect().width() - m_scroll->verticalScrollBar()->sizeHint().width());
 }
 
 QString ExplainView::hoverAt(QPointF p) {

@@ -41,6 +41,12 @@ struct HeadLayout {
 void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout, int layer,
                         AttentionTrace& trace, RowMatrix& context, const Linear* outProjection = nullptr);
 
+// ||r_i W_O^h|| for every row r_i of `rows` (n, headDim): the size of what
+// head h's slice of `out` (nHeads headDim -> dModel, bias excluded) makes of
+// each row (value norms, a head's share of the block output). n floats.
+void headOutputNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>& rows, const Linear& out, int head,
+                     int headDim, float* norms);
+
 // The value norms ||v_j W_O^h|| of `layer` for every head h and key j <
 // `keys`, into the trace (which must record them): v holds every head's
 // values side by side (at least keys rows, nHeads headDim columns),

@@ -11,6 +11,7 @@
 #include "attnviz/core/attention_trace.h"
 #include "attnviz/core/run_alignment.h"
 
+#include <atomic>
 #include <vector>
 
 namespace attnviz::core {
@@ -32,7 +33,9 @@ struct HeadChange {
     double meanJsd = 0;
 };
 
-// Every (layer, head) both traces have, most changed first (ties: layer, head).
-std::vector<HeadChange> rankHeadChanges(const AttentionTrace& a, const AttentionTrace& b, const RunAlignment& alignment);
+// Every (layer, head) both traces have, most changed first (ties: layer,
+// head). Heads left when *cancel turns true are NaN (the caller drops the result).
+std::vector<HeadChange> rankHeadChanges(const AttentionTrace& a, const AttentionTrace& b, const RunAlignment& alignment,
+                                        const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace attnviz::core

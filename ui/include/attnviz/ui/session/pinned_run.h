@@ -12,6 +12,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -42,7 +43,8 @@ QString headChangeFormula();
 // Why the two cannot be compared ("" when they can): cross-attention, a
 // trace of the other kind.
 QString comparisonProblem(const SessionResult& live, const PinnedRun& pinned);
+// Seconds at real sizes (every head, O(T^2) each): run it off the GUI thread.
 std::shared_ptr<const RunComparison> compareRuns(std::shared_ptr<const SessionResult> live, const SessionInput& liveInput,
-                                                 const PinnedRun& pinned);
+                                                 const PinnedRun& pinned, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace attnviz::ui

@@ -6,6 +6,7 @@
 #include "attnviz/ui/plot/matrix.h"
 #include "attnviz/ui/plot/plot_view.h"
 #include "attnviz/ui/session/head_ref.h"
+#include "attnviz/ui/session/latest_job.h"
 #include "attnviz/ui/session/pinned_run.h"
 
 #include <optional>
@@ -78,6 +79,12 @@ private:
     std::optional<attnviz::ui::PinnedRun> m_pinned;
     SessionInput m_liveInput;
     std::shared_ptr<const RunComparison> m_comparison;
+    // The pair being compared on the worker (null: none), and why the last
+    // comparison failed.
+    std::shared_ptr<const SessionResult> m_comparingLive;
+    std::shared_ptr<const SessionResult> m_comparingPinned;
+    QString m_compareError;
+    LatestJob* m_compareJob = nullptr;
     HeadRef m_head;
     HeadRef m_a;
     HeadRef m_b{0, 1};

@@ -74,6 +74,7 @@ private:
     friend class ExplainCanvas;
     void rebuild();
     void showMessage(const QString& text);
+    int figureWidth() const;
 
     std::shared_ptr<const SessionResult> m_result;
     HeadRef m_head;
