@@ -34,56 +34,75 @@ core::Result<int> intOption(const ArgParser& args, const char* name) {
     return static_cast<int>(v);
 }
 
-core::ExplainJsonHeader explainHeader(const core::RunResult& run) {
-    core::ExplainJsonHeader h{run.modelName, {}, run.trace->mask().toString()};
-    for (const core::Token& t : run.tokens) h.tokens.push_back(t.display);
-    return h;
+// The display text of each token.
+std::vector<std::string> displays(const std::vector<core::Token>& tokens) {
+    std::vector<std::string> out;
+    for (const core::Token& t : tokens) out.push_back(t.display);
+    return out;
 }
 
 }  // namespace
 
-// Encoder-decoder folders: the encoder's self-attention (--attention encoder,
-// the default) of a teacher-forced run (--target) or of the run over the
-// generated text.
+// Encoder-decoder folders: --attention encoder (the default), decoder (its
+// causal self-attention) or cross (target rows over the source), of a
+// teacher-forced run (--target) or of the run over the generated text.
 int runSeq2SeqExplain(const ArgParser& args, const std::string& dir, int layer, int head, int query) {
-    if (const auto kind = args.value("--attention"); kind && *kind != "encoder") {
-        return fail("--attention " + *kind + ": explain shows the encoder's self-attention of encoder-decoder models "
-                    "(the decoder's rows are computed step by step with a cache it does not keep)");
+    const std::string kind = args.value("--attention").value_or("encoder");
+    if (kind != "encoder" && kind != "decoder" && kind != "cross") {
+        return fail("--attention " + kind + ": choose encoder, decoder or cross");
     }
     auto generate = generateOptions(args);
     if (!generate) return fail(generate.error());
     auto opened = openSeq2Seq(args, dir);
     if (!opened) return fail(opened.error());
-    const core::StackConfig& enc = opened->session->model().config().encoder;
-    if (layer >= enc.nLayers) {
-        return fail("--layer " + std::to_string(layer) + " is outside the encoder's layers (0.." + std::to_string(enc.nLayers - 1) + ")");
+    const bool encoder = kind == "encoder";
+    const core::Seq2SeqConfig& config = opened->session->model().config();
+    const core::StackConfig& stack = encoder ? config.encoder : config.decoder;
+    const std::string stackName = encoder ? "encoder" : "decoder";
+    if (layer >= stack.nLayers) {
+        return fail("--layer " + std::to_string(layer) + " is outside the " + stackName + "'s layers (0.." +
+                    std::to_string(stack.nLayers - 1) + ")");
     }
-    if (head >= enc.nHeads) {
-        return fail("--head " + std::to_string(head) + " is outside the encoder's heads (0.." + std::to_string(enc.nHeads - 1) + ")");
+    if (head >= stack.nHeads) {
+        return fail("--head " + std::to_string(head) + " is outside the " + stackName + "'s heads (0.." +
+                    std::to_string(stack.nHeads - 1) + ")");
     }
-    const int S = static_cast<int>(opened->source.size());
-    if (query >= S) {
-        return fail("--query " + std::to_string(query) + " is outside the " + std::to_string(S) + " source tokens (0.." +
-                    std::to_string(S - 1) + ")");
-    }
+    // The queries: the source's tokens, or the decoder input's (known before
+    // the run unless it is generated).
+    const auto queryProblem = [&](std::size_t queries) {
+        return query < static_cast<int>(queries)
+                   ? std::string()
+                   : "--query " + std::to_string(query) + " is outside the " + std::to_string(queries) + " " +
+                         (encoder ? "source" : "decoder input") + " tokens (0.." + std::to_string(queries - 1) + ")";
+    };
+    const std::string early = encoder ? queryProblem(opened->source.size())
+                                      : (opened->decoder ? queryProblem(opened->decoder->size()) : std::string());
+    if (!early.empty()) return fail(early);
     core::Seq2SeqRunOptions options;
     options.encoderMask = opened->encoderMask;
     options.decoderMask = opened->decoderMask;
-    options.captureEncoderLayers = {layer};
+    (encoder ? options.captureEncoderLayers : kind == "decoder" ? options.captureDecoderLayers : options.captureCrossLayers) = {layer};
     generate->encoderMask = opened->encoderMask;
     auto result = opened->decoder ? opened->session->run(opened->source, *opened->decoder, options)
                                   : opened->session->generate(opened->source, *generate, options);
     if (!result) return fail(result.error());
-    const core::AttentionTrace& trace = (*result)->trace.encoder;
-    const core::LayerCapture* capture = trace.capture(layer);
-    if (capture == nullptr) return fail("encoder layer " + std::to_string(layer) + " was not captured");
-    auto row = core::explainRow(*capture, trace, head, query);
+    const core::Seq2SeqRunResult& run = **result;
+    if (const std::string late = encoder ? std::string() : queryProblem(run.decoderTokens.size()); !late.empty()) {
+        return fail(late + " (generated)");
+    }
+    const core::AttentionTrace& trace = encoder ? run.trace.encoder : run.trace.decoder;
+    const core::LayerCapture* capture = kind == "cross" ? run.trace.crossCapture(layer) : trace.capture(layer);
+    if (capture == nullptr) return fail(kind + " layer " + std::to_string(layer) + " was not captured");
+    auto row = kind == "cross" ? core::explainCrossRow(*capture, run.trace.cross, head, query)
+                               : core::explainRow(*capture, trace, head, query);
     if (!row) return fail(row.error());
-    core::RunResult named;
-    named.modelName = (*result)->modelName;
-    named.tokens = (*result)->sourceTokens;
-    named.trace = std::shared_ptr<const core::AttentionTrace>(*result, &trace);
-    return writeOutput(args.value("-o"), [&](std::FILE* out) { return core::writeExplainJson(out, explainHeader(named), *row); });
+    core::ExplainJsonHeader header{run.modelName, displays(encoder || kind == "cross" ? run.sourceTokens : run.decoderTokens),
+                                   trace.mask().toString(), kind, {}};
+    if (kind == "cross") {
+        header.mask = "none (cross-attention)";
+        header.queryTokens = displays(run.decoderTokens);
+    }
+    return writeOutput(args.value("-o"), [&](std::FILE* out) { return core::writeExplainJson(out, header, *row); });
 }
 
 int runExplain(const std::vector<std::string>& argv) {
@@ -133,7 +152,7 @@ int runExplain(const std::vector<std::string>& argv) {
     if (capture == nullptr) return fail("layer " + std::to_string(*layer) + " was not captured");
     auto row = core::explainRow(*capture, *(*run)->trace, *head, *query);
     if (!row) return fail(row.error());
-    return writeOutput(args->value("-o"), [&](std::FILE* out) { return core::writeExplainJson(out, explainHeader(**run), *row); });
+    return writeOutput(args->value("-o"), [&](std::FILE* out) { return core::writeExplainJson(out, {(*run)->modelName, displays((*run)->tokens), (*run)->trace->mask().toString(), {}, {}}, *row); });
 }
 
 }  // namespace attnviz::cli

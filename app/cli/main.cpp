@@ -45,8 +45,10 @@ commands:
              "k_before_rope" (RoPE models), "scores" [T] (q.k_j), "scaled" [T] (the model's rule,
              "scale", "softcap", "scale_rule"), "masked" [T] (null where masked),
              "probabilities" [T] (that row of attention), "output" [d_head] (sum_j a_j v_j)
-             encoder-decoder models: [--target TGT | --decoder-ids 4,5,6] [--attention encoder]:
-             the encoder's self-attention ("scaled" adds T5's relative position bias, "position_bias")
+             encoder-decoder models: [--target TGT | --decoder-ids 4,5,6] [--decoder-mask M]
+             [--attention encoder|decoder|cross (encoder)]: that attention's row ("scaled" adds
+             T5's relative position bias, "position_bias"); cross: the query is a decoder
+             position ("query_tokens"), the keys are the source tokens ("tokens")
   predict    --model DIR (--text T [--pair P] | --ids 1,2,3) [--top K] [--mask M] [--json]
              causal models: the top-K next tokens after the text; masked LMs: the top-K
              fillers of every [MASK] (or <mask>) in the text; probabilities = softmax(logits)

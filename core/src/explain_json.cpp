@@ -24,18 +24,32 @@ void writeRows(std::FILE* out, const std::vector<float>& v, int rows) {
     std::fputc(']', out);
 }
 
+void appendStrings(std::string& out, const std::vector<std::string>& strings) {
+    out += '[';
+    for (std::size_t i = 0; i < strings.size(); ++i) {
+        if (i > 0) out += ',';
+        appendJsonString(out, strings[i]);
+    }
+    out += ']';
+}
+
 }  // namespace
 
 bool writeExplainJson(std::FILE* out, const ExplainJsonHeader& header, const ExplainedRow& r) {
     std::string head = "{\"model\":";
     appendJsonString(head, header.model);
-    head += ",\"tokens\":[";
-    for (std::size_t i = 0; i < header.tokens.size(); ++i) {
-        if (i > 0) head += ',';
-        appendJsonString(head, header.tokens[i]);
-    }
-    head += "],\"mask\":";
+    head += ",\"tokens\":";
+    appendStrings(head, header.tokens);
+    head += ",\"mask\":";
     appendJsonString(head, header.mask);
+    if (!header.attention.empty()) {
+        head += ",\"attention\":";
+        appendJsonString(head, header.attention);
+    }
+    if (!header.queryTokens.empty()) {
+        head += ",\"query_tokens\":";
+        appendStrings(head, header.queryTokens);
+    }
     head += ",\"layer\":" + std::to_string(r.layer) + ",\"head\":" + std::to_string(r.head) +
             ",\"query\":" + std::to_string(r.query) + ",\"kv_head\":" + std::to_string(r.kvHead) + ",\"scale_rule\":";
     appendJsonString(head, r.scaleRule);

@@ -20,6 +20,12 @@ void captureBeforeRope(LayerCapture& capture, const RowMatrix& q, const RowMatri
 void captureAttention(LayerCapture& capture, const RowMatrix& x, const QkvView& qkv, int seqLen,
                       const HeadLayout& heads, const RowMatrix& context, std::string scaleRule,
                       std::string residualRule);
+// The same where queries and keys differ: `queries` rows of q, `keys` rows of
+// k and v (cross-attention: target rows over the source; a decoder's cached
+// self-attention: the rows of its cache).
+void captureAttention(LayerCapture& capture, const RowMatrix& x, const QkvView& qkv, int queries, int keys,
+                      const HeadLayout& heads, const RowMatrix& context, std::string scaleRule,
+                      std::string residualRule);
 
 // After the output projection: the block's output (seqLen, dModel), what is
 // added to the residual stream (W_O's bias included), and each head's

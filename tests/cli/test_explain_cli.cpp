@@ -1,7 +1,8 @@
 // attnviz-cli explain: the row it explains is exactly that row of
 // `attention`, its "masked" entries are null where the mask hides a key, its
 // scores agree with `attention --scores`, its output is sum_j a_j v_j; bad
-// --layer/--head/--query are one-line errors naming the option and the range.
+// --layer/--head/--query are one-line errors naming the option and the range;
+// for T5 the encoder's, the decoder's and the cross-attention's rows.
 #include "support/cli_runner.h"
 #include "support/fixture_models.h"
 #include "support/verify_result.h"
@@ -23,7 +24,7 @@ private slots:
     void initTestCase();
     void rowEqualsAttention_data();
     void rowEqualsAttention();
-    void encoderOfT5();
+    void threeAttentionsOfT5();
     void badOptions_data();
     void badOptions();
 
@@ -49,7 +50,7 @@ void TestExplainCli::initTestCase() {
     m_t5 = QString::fromStdString(t5.string());
 }
 
-void TestExplainCli::encoderOfT5() {
+void TestExplainCli::threeAttentionsOfT5() {
     const QStringList input{"--model", m_t5, "--ids", "3,9,4,1,5", "--decoder-ids", "0,6,7"};
     const auto attention = runCli(QStringList{"attention"} + input);
     QVERIFY2(attention.exitCode == 0, attention.err.constData());
@@ -65,10 +66,46 @@ void TestExplainCli::encoderOfT5() {
         const double s = e["scores"][j].get<double>() + e["position_bias"][j].get<double>();
         QVERIFY(std::abs(s - e["scaled"][j].get<double>()) <= 1e-5 * std::max(1.0, std::abs(s)));
     }
+    QCOMPARE(e["attention"].get<std::string>(), std::string("encoder"));
+
+    // The decoder's causal self-attention: row 1 of 3, the later key masked.
     const auto decoder = runCli(QStringList{"explain"} + input +
-                                QStringList{"--layer", "0", "--head", "0", "--query", "0", "--attention", "decoder"});
-    QCOMPARE(decoder.exitCode, 1);
-    QVERIFY(decoder.err.contains("encoder's self-attention"));
+                                QStringList{"--layer", "1", "--head", "1", "--query", "1", "--attention", "decoder"});
+    QVERIFY2(decoder.exitCode == 0, decoder.err.constData());
+    const json d = json::parse(decoder.out.toStdString());
+    QCOMPARE(d["probabilities"], a["decoder_attention"][1][1][1]);
+    QCOMPARE(d["tokens"].size(), std::size_t{3});
+    QVERIFY(d["masked"][2].is_null() && !d["masked"][1].is_null());
+    QCOMPARE(d["position_bias"].size(), std::size_t{3});
+
+    // Cross-attention: decoder row 2 over the 5 source tokens, none masked;
+    // its output is sum_j a_j v_j.
+    const auto cross = runCli(QStringList{"explain"} + input +
+                              QStringList{"--layer", "0", "--head", "1", "--query", "2", "--attention", "cross"});
+    QVERIFY2(cross.exitCode == 0, cross.err.constData());
+    const json c = json::parse(cross.out.toStdString());
+    QCOMPARE(c["probabilities"], a["cross_attention"][0][1][2]);
+    QCOMPARE(c["attention"].get<std::string>(), std::string("cross"));
+    QCOMPARE(c["tokens"].size(), std::size_t{5});
+    QCOMPARE(c["query_tokens"].size(), std::size_t{3});
+    QCOMPARE(c["k"].size(), std::size_t{5});
+    QVERIFY(!c.contains("position_bias"));
+    const std::size_t hd = c["q"].size();
+    for (std::size_t j = 0; j < 5; ++j) QVERIFY(!c["masked"][j].is_null());
+    for (std::size_t dim = 0; dim < hd; ++dim) {
+        double o = 0;
+        for (std::size_t j = 0; j < 5; ++j) o += c["probabilities"][j].get<double>() * c["v"][j][dim].get<double>();
+        QVERIFY(std::abs(o - c["output"][dim].get<double>()) <= 1e-5);
+    }
+
+    const auto beyond = runCli(QStringList{"explain"} + input +
+                               QStringList{"--layer", "0", "--head", "0", "--query", "3", "--attention", "cross"});
+    QCOMPARE(beyond.exitCode, 1);
+    QVERIFY2(beyond.err.contains("--query 3 is outside the 3 decoder input tokens (0..2)"), beyond.err.constData());
+    const auto other = runCli(QStringList{"explain"} + input +
+                              QStringList{"--layer", "0", "--head", "0", "--query", "0", "--attention", "both"});
+    QCOMPARE(other.exitCode, 1);
+    QVERIFY2(other.err.contains("choose encoder, decoder or cross"), other.err.constData());
 }
 
 void TestExplainCli::rowEqualsAttention_data() {

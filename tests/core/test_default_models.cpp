@@ -2,7 +2,8 @@
 // same code as any downloaded model, against the reference outputs their
 // training script computed with its own PyTorch forward
 // (tests/data/default_models): ids from text, attention within 1e-5, the
-// top-5 predictions, the held-out loss, and signs that the models learned.
+// top-5 predictions, the held-out loss, and signs that the models learned;
+// each folder holds the files Hugging Face's loaders read.
 #include "support/test_paths.h"
 #include "support/verify_result.h"
 
@@ -64,6 +65,8 @@ private slots:
     void heldOutLoss_data();
     void heldOutLoss();
     void causalModelHasPreviousTokenHead();
+    void holdsTheFilesHuggingFaceReads_data();
+    void holdsTheFilesHuggingFaceReads();
 
 private:
     // Loaded once per model; an error names the folder or file at fault.
@@ -246,6 +249,32 @@ void TestDefaultModels::causalModelHasPreviousTokenHead() {
     QVERIFY2(best > 0.5, qPrintable(QString("no clear previous-token head in layers >= 1: the best, L%1 H%2, "
                                             "scores %3 (issue 6 asks for > 0.5)")
                                         .arg(bestLayer).arg(bestHead).arg(best)));
+}
+
+void TestDefaultModels::holdsTheFilesHuggingFaceReads_data() {
+    // The file each tokenizer class's vocab_files_names gives in transformers
+    // (LlamaTokenizer: tokenizer.model; AlbertTokenizer: spiece.model):
+    // AutoTokenizer looks for no other name.
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("tokenizerClass");
+    QTest::addColumn<QString>("file");
+    QTest::newRow("causal") << "attnviz-gpt2-gutenberg" << "LlamaTokenizer" << "tokenizer.model";
+    QTest::newRow("masked") << "attnviz-bert-gutenberg" << "AlbertTokenizer" << "spiece.model";
+}
+
+void TestDefaultModels::holdsTheFilesHuggingFaceReads() {
+    QFETCH(QString, name);
+    QFETCH(QString, tokenizerClass);
+    QFETCH(QString, file);
+    const auto dir = test::sourceDir() / "resources" / "models" / name.toStdString();
+    std::ifstream in(dir / "tokenizer_config.json");
+    const auto config = nlohmann::json::parse(in, nullptr, false);
+    QVERIFY2(!config.is_discarded(), "tokenizer_config.json is missing or not JSON");
+    QCOMPARE(QString::fromStdString(config.value("tokenizer_class", std::string())), tokenizerClass);
+    for (const QString& needed : {file, QStringLiteral("config.json"), QStringLiteral("model.safetensors")}) {
+        QVERIFY2(std::filesystem::is_regular_file(dir / needed.toStdString()),
+                 qPrintable(QString("%1 lacks %2").arg(name, needed)));
+    }
 }
 
 QTEST_APPLESS_MAIN(TestDefaultModels)

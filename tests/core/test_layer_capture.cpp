@@ -1,7 +1,7 @@
 // The capture of a layer's attention inputs and explainRow (issue 21, the
 // Explain view and `attnviz-cli explain`): q, k and v equal Hugging Face's
 // own where it computes the scores (tests/data/explain_qkv.json says how
-// they were made); on every family the explained row is the trace's row,
+// they were made), encoder-decoder models' three attentions included; on every family the explained row is the trace's row,
 // its scores the kernel's, its output the context the model went on with;
 // prefix reuse leaves no row uncaptured; bad requests say what is wrong.
 #include "support/fixture_models.h"
@@ -17,8 +17,10 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <utility>
 
 using namespace attnviz;
 using nlohmann::json;
@@ -54,8 +56,8 @@ private slots:
     void againstHuggingFace();
     void everyFamily_data();
     void everyFamily();
-    void encoderOfEncoderDecoder_data();
-    void encoderOfEncoderDecoder();
+    void stacksOfEncoderDecoder_data();
+    void stacksOfEncoderDecoder();
     void prefixReuseCapturesEveryRow();
     void badRequests();
 
@@ -67,7 +69,9 @@ void TestLayerCapture::againstHuggingFace_data() {
     QTest::addColumn<int>("index");
     const json cases = readCases()["cases"];
     for (std::size_t i = 0; i < cases.size(); ++i) {
-        QTest::newRow(cases[i]["fixture"].get<std::string>().c_str()) << static_cast<int>(i);
+        const std::string stack = cases[i].value("stack", std::string());
+        QTest::newRow((cases[i]["fixture"].get<std::string>() + (stack.empty() ? "" : " " + stack)).c_str())
+            << static_cast<int>(i);
     }
 }
 
@@ -77,25 +81,31 @@ void TestLayerCapture::againstHuggingFace() {
     const json& c = all["cases"][static_cast<std::size_t>(index)];
     ATTNVIZ_REQUIRE_DIR(golden, test::goldenDir, "../shared/golden");
     const int layer = c["layer"].get<int>();
-    core::AttentionTrace trace;
+    core::ExplainedRow row;
     if (c.contains("stack")) {
-        // The encoder of an encoder-decoder fixture.
+        // One of the three attentions of an encoder-decoder fixture.
+        const std::string stack = c["stack"].get<std::string>();
         ATTNVIZ_UNWRAP(model, core::loadSeq2SeqModel(golden / c["fixture"].get<std::string>()));
         core::Seq2SeqRunOptions options;
-        options.captureEncoderLayers = {layer};
+        (stack == "encoder" ? options.captureEncoderLayers
+                            : stack == "decoder" ? options.captureDecoderLayers : options.captureCrossLayers) = {layer};
         const std::vector<std::int32_t> ids = c["ids"].get<std::vector<std::int32_t>>();
-        ATTNVIZ_UNWRAP(run, model->run(ids, std::vector<std::int32_t>{model->config().decoderStartTokenId, 5, 9}, options));
-        trace = std::move(run.encoder);
+        ATTNVIZ_UNWRAP(run, model->run(ids, c["decoder_ids"].get<std::vector<std::int32_t>>(), options));
+        const core::AttentionTrace& trace = stack == "encoder" ? run.encoder : run.decoder;
+        const core::LayerCapture* capture = stack == "cross" ? run.crossCapture(layer) : trace.capture(layer);
+        QVERIFY(capture != nullptr);
+        ATTNVIZ_UNWRAP_TO(row, stack == "cross" ? core::explainCrossRow(*capture, run.cross, c["head"].get<int>(), c["query"].get<int>())
+                                                : core::explainRow(*capture, trace, c["head"].get<int>(), c["query"].get<int>()));
     } else {
         ATTNVIZ_UNWRAP(model, core::loadModel(golden / c["fixture"].get<std::string>()));
         const std::vector<std::int32_t> ids = all["ids"].get<std::vector<std::int32_t>>();
         core::RunOptions options;
         options.captureLayers = {layer};
-        ATTNVIZ_UNWRAP_TO(trace, model->run(ids, options));
+        ATTNVIZ_UNWRAP(trace, model->run(ids, options));
+        const core::LayerCapture* capture = trace.capture(layer);
+        QVERIFY(capture != nullptr);
+        ATTNVIZ_UNWRAP_TO(row, core::explainRow(*capture, trace, c["head"].get<int>(), c["query"].get<int>()));
     }
-    const core::LayerCapture* capture = trace.capture(layer);
-    QVERIFY(capture != nullptr);
-    ATTNVIZ_UNWRAP(row, core::explainRow(*capture, trace, c["head"].get<int>(), c["query"].get<int>()));
     QCOMPARE(row.kvHead, c["kv_head"].get<int>());
     const int hd = static_cast<int>(row.q.size());
     QString problem = compare(c["q"], row.q.data(), row.q.size(), "q");
@@ -125,7 +135,7 @@ void TestLayerCapture::everyFamily() {
     QFETCH(QString, preset);
     QFETCH(QString, mask);
     ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, preset.toStdString()));
-    if (core::isSeq2SeqFolder(dir)) QSKIP("encoder-decoder folders: their encoder is checked by encoderOfEncoderDecoder");
+    if (core::isSeq2SeqFolder(dir)) QSKIP("encoder-decoder folders: their three attentions are checked by stacksOfEncoderDecoder");
     ATTNVIZ_UNWRAP(model, core::loadModel(dir));
     ATTNVIZ_UNWRAP(parsed, core::MaskMode::parse(mask.toStdString()));
     core::RunOptions options;
@@ -174,12 +184,12 @@ void TestLayerCapture::everyFamily() {
     }
 }
 
-void TestLayerCapture::encoderOfEncoderDecoder_data() {
+void TestLayerCapture::stacksOfEncoderDecoder_data() {
     QTest::addColumn<QString>("preset");
     for (const char* p : {"tiny-t5", "tiny-flan-t5", "tiny-bart", "tiny-marian"}) QTest::newRow(p) << QString::fromLatin1(p);
 }
 
-void TestLayerCapture::encoderOfEncoderDecoder() {
+void TestLayerCapture::stacksOfEncoderDecoder() {
     QFETCH(QString, preset);
     ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, preset.toStdString()));
     ATTNVIZ_UNWRAP(model, core::loadSeq2SeqModel(dir));
@@ -207,10 +217,59 @@ void TestLayerCapture::encoderOfEncoderDecoder() {
             }
         }
     }
-    core::Seq2SeqRunOptions bad;
-    bad.captureEncoderLayers = {9};
-    auto refused = model->run(source, std::vector<std::int32_t>{model->config().decoderStartTokenId}, bad);
-    QVERIFY(!refused && refused.error().find("encoder layer 9") != std::string::npos);
+
+    // The decoder's self-attention and its cross-attention, kept from the
+    // decoder's cache.
+    core::Seq2SeqRunOptions decoderOptions;
+    decoderOptions.captureScores = true;
+    decoderOptions.captureDecoderLayers = {1};
+    decoderOptions.captureCrossLayers = {1};
+    const std::vector<std::int32_t> target{model->config().decoderStartTokenId, 7, 12, 4};
+    ATTNVIZ_UNWRAP(decoded, model->run(source, target, decoderOptions));
+    QVERIFY(decoded.encoder.capture(1) == nullptr && decoded.decoder.capture(0) == nullptr && decoded.crossCapture(0) == nullptr);
+    const core::LayerCapture* self = decoded.decoder.capture(1);
+    const core::LayerCapture* cross = decoded.crossCapture(1);
+    QVERIFY(self != nullptr && cross != nullptr);
+    QCOMPARE(static_cast<int>(cross->q.rows()), 4);
+    QCOMPARE(static_cast<int>(cross->k.rows()), 6);
+    QCOMPARE(self->positionBias.rows() > 0, t5);
+    QCOMPARE(cross->positionBias.rows(), 0);
+    const int hd = self->headDim;
+    for (int h = 0; h < decoded.decoder.nHeads(); ++h) {
+        for (int i = 0; i < 4; ++i) {
+            ATTNVIZ_UNWRAP(row, core::explainRow(*self, decoded.decoder, h, i));
+            for (int j = 0; j < 4; ++j) {
+                QCOMPARE(row.probabilities[j], decoded.decoder.prob(1, h, i, j));
+                QCOMPARE(row.visible[j] != 0, j <= i);  // causal
+                const float kernel = decoded.decoder.rawScores(1, h)[i * 4 + j];
+                QVERIFY2(std::abs(row.scaled[j] - kernel) <= 1e-5 * std::max(1.0f, std::abs(kernel)),
+                         qPrintable(QString("%1 decoder H%2 q%3 k%4: %5 vs %6").arg(preset).arg(h).arg(i).arg(j).arg(row.scaled[j]).arg(kernel)));
+            }
+            for (int d = 0; d < hd; ++d) QVERIFY(std::abs(row.output[d] - self->context(i, h * hd + d)) <= 1e-5f);
+            ATTNVIZ_UNWRAP(crossRow, core::explainCrossRow(*cross, decoded.cross, h, i));
+            QCOMPARE(crossRow.keys, 6);
+            // Nothing masked; the softmax of the scaled scores is the cross row.
+            const float top = *std::max_element(crossRow.scaled.begin(), crossRow.scaled.end());
+            double total = 0;
+            for (float v : crossRow.scaled) total += std::exp(static_cast<double>(v - top));
+            for (int j = 0; j < 6; ++j) {
+                QVERIFY(crossRow.visible[j] != 0);
+                QCOMPARE(crossRow.probabilities[j], decoded.cross.prob(1, h, i, j));
+                const double softmax = std::exp(static_cast<double>(crossRow.scaled[j] - top)) / total;
+                QVERIFY2(std::abs(softmax - crossRow.probabilities[j]) <= 1e-5,
+                         qPrintable(QString("%1 cross H%2 q%3 k%4: softmax %5 vs %6").arg(preset).arg(h).arg(i).arg(j).arg(softmax).arg(crossRow.probabilities[j])));
+            }
+            for (int d = 0; d < hd; ++d) QVERIFY(std::abs(crossRow.output[d] - cross->context(i, h * hd + d)) <= 1e-5f);
+        }
+    }
+    QVERIFY(!core::explainCrossRow(*cross, decoded.cross, 0, 4));  // 4 decoder rows
+
+    for (const auto& [which, name] : {std::pair{0, "encoder layer 9"}, {1, "decoder layer 9"}, {2, "cross-attention layer 9"}}) {
+        core::Seq2SeqRunOptions bad;
+        (which == 0 ? bad.captureEncoderLayers : which == 1 ? bad.captureDecoderLayers : bad.captureCrossLayers) = {9};
+        auto refused = model->run(source, std::vector<std::int32_t>{model->config().decoderStartTokenId}, bad);
+        QVERIFY2(!refused && refused.error().find(name) != std::string::npos, refused ? "ran" : refused.error().c_str());
+    }
 }
 
 void TestLayerCapture::prefixReuseCapturesEveryRow() {

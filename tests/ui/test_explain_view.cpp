@@ -1,12 +1,16 @@
 // The Explain view (issue 21): the row it draws is the trace's own row and
 // the capture's own q, k and v; clicking a key makes it the query; the
-// products mode sorts dimensions by one key's score; the window captures the
-// chosen layer only while the tab is open; the figure exports.
+// products mode sorts dimensions by one key's score; encoder-decoder models
+// explain their encoder, decoder and cross-attention rows; the window
+// captures the chosen layer only while the tab is open; the figure exports.
 #include "ui_fixture.h"
 
+#include "support/fixture_models.h"
 #include "support/test_settings.h"
 
 #include "attnviz/core/layer_capture.h"
+#include "attnviz/core/seq2seq_session.h"
+#include "attnviz/ui/session/seq2seq_compute.h"
 #include "attnviz/ui/export/painted_figure.h"
 #include "attnviz/ui/session/session_model.h"
 #include "attnviz/ui/session/session_result.h"
@@ -42,6 +46,7 @@ private slots:
     void clickingAKeyMakesItTheQuery();
     void productsSortDimensions();
     void messagesAndExport();
+    void encoderDecoderAttentions();
     void windowCapturesWhileOpen();
 
 private:
@@ -201,6 +206,64 @@ void TestExplainView::messagesAndExport() {
     QCOMPARE(p.size(), 3);
     for (int j = 0; j < 3; ++j) QCOMPARE(static_cast<float>(p.at(j).toDouble()), view.data().row.probabilities[j]);
     QCOMPARE(o.value(QStringLiteral("tokens")).toArray().size(), 3);
+}
+
+void TestExplainView::encoderDecoderAttentions() {
+    // One run captures the layer in all three attentions: switching between
+    // them needs no new run.
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, "tiny-t5"));
+    ATTNVIZ_UNWRAP(session, core::Seq2SeqSession::open(dir));
+    ui::RunFeatures features;
+    features.captureLayer = 1;
+    const std::vector<core::Token> source = test::idTokens({3, 9, 4, 1, 5});
+    const std::vector<core::Token> decoder = test::idTokens({0, 6, 7});
+    ATTNVIZ_UNWRAP(views, ui::runSeq2SeqTokens(*session, source, decoder, core::MaskMode::defaultMode(),
+                                               core::MaskMode::defaultMode(), {}, nullptr, features));
+    for (ui::AttentionKind kind : {ui::AttentionKind::Encoder, ui::AttentionKind::Decoder, ui::AttentionKind::Cross}) {
+        const auto& r = views->at(kind);
+        const bool cross = kind == ui::AttentionKind::Cross;
+        ui::ExplainView view;
+        view.resize(900, 700);
+        view.setResult(r);
+        view.setHead({1, 1});
+        view.setQuery(1);
+        QVERIFY2(view.message().isEmpty(), qPrintable(ui::attentionKindName(kind) + ": " + view.message()));
+        const core::ExplainedRow& row = view.data().row;
+        QCOMPARE(row.query, 1);
+        QCOMPARE(row.keys, kind == ui::AttentionKind::Decoder ? 3 : 5);
+        QCOMPARE(view.data().cross, cross);
+        for (int j = 0; j < row.keys; ++j) {
+            QCOMPARE(row.probabilities[j], cross ? r->cross->prob(1, 1, 1, j) : r->trace->prob(1, 1, 1, j));
+        }
+        QVERIFY(view.figureTitle().contains(ui::attentionKindTitle(kind)));
+        QCOMPARE(view.data().queryLabel, r->labels({1}).value(0));
+        // Decoder self-attention: causal, key 2 hidden from query 1.
+        if (kind == ui::AttentionKind::Decoder) QCOMPARE(row.visible[2], static_cast<unsigned char>(0));
+        if (!cross) continue;
+        // The keys are source tokens: clicking one does not make it the query.
+        QCOMPARE(view.data().labels, r->colLabels({0, 1, 2, 3, 4}));
+        QSignalSpy chosen(&view, &ui::ExplainView::queryChosen);
+        const QSize size = view.canvasSize();
+        bool clicked = false;
+        for (int y = 0; y < size.height() && !clicked; ++y) {
+            const ui::ExplainHit hit = view.figure().hitTest(size, QPointF(20, y));
+            if (hit.part == ui::ExplainHit::Part::Token) {
+                QVERIFY(view.hoverAt(QPointF(20, y)).contains(QStringLiteral("decoder token")));
+                view.clickAt(QPointF(20, y));
+                clicked = true;
+            }
+        }
+        QVERIFY(clicked);
+        QCOMPARE(chosen.count(), 0);
+        const QString jsonPath = m_tmp.filePath(QStringLiteral("cross.json"));
+        QVERIFY(view.exportJson(jsonPath).ok());
+        QFile jsonFile(jsonPath);
+        QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(jsonFile.readAll()).object();
+        QCOMPARE(o.value(QStringLiteral("attention")).toString(), QStringLiteral("cross"));
+        QCOMPARE(o.value(QStringLiteral("tokens")).toArray().size(), 5);
+        QCOMPARE(o.value(QStringLiteral("query_tokens")).toArray().size(), 3);
+    }
 }
 
 void TestExplainView::windowCapturesWhileOpen() {

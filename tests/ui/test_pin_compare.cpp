@@ -2,7 +2,8 @@
 // sentence, and the Difference tab shows live and pinned on one colour scale,
 // their signed difference, and every head ranked by mean Jensen-Shannon
 // divergence (the core's numbers, tests/analysis/test_run_comparison checks
-// those against numpy); an edited sentence is aligned by character spans.
+// those against numpy), exported as CSV; an edited sentence is aligned by
+// character spans.
 #include "ui_fixture.h"
 
 #include "support/test_settings.h"
@@ -19,6 +20,7 @@
 #include "window/view_state.h"
 
 #include <QAction>
+#include <QFile>
 #include <QPlainTextEdit>
 #include <QTreeWidget>
 #include <QtTest>
@@ -123,10 +125,29 @@ void TestPinCompare::pinThenChangeTheMask() {
     QCOMPARE(window->viewState()->head(), (ui::HeadRef{ranked[0].layer, ranked[0].head}));
     QVERIFY(view->figureSubtitle().contains(QStringLiteral("the same")));
     QVERIFY(!view->figureFormula().isEmpty());
-    // Unpinning says how to pin.
+    // The ranking as CSV: the same heads in the same order, the core's JSD.
+    const QString csvPath = m_settings.filePath(QStringLiteral("head-changes.csv"));
+    ATTNVIZ_VERIFY_OK(page->exportRanking(csvPath));
+    QFile csv(csvPath);
+    QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), static_cast<int>(ranked.size()) + 1);
+    QCOMPARE(lines[0], QStringLiteral("rank,layer,head,mean_jsd"));
+    for (std::size_t k = 0; k < ranked.size(); ++k) {
+        const QStringList f = lines[static_cast<int>(k) + 1].split(QLatin1Char(','));
+        QCOMPARE(f.size(), 4);
+        QCOMPARE(f[0].toInt(), static_cast<int>(k) + 1);
+        QCOMPARE(f[1].toInt(), ranked[k].layer);
+        QCOMPARE(f[2].toInt(), ranked[k].head);
+        QVERIFY(std::abs(f[3].toDouble() - ranked[k].meanJsd) <= 1e-9 * std::max(1.0, ranked[k].meanJsd));
+    }
+    // Unpinning says how to pin; there is nothing to export then.
     page->setPinned(nullptr);
     QVERIFY(view->colorMap(0) == nullptr);
     QCOMPARE(list->topLevelItemCount(), 0);
+    const core::Status none = page->exportRanking(m_settings.filePath(QStringLiteral("none.csv")));
+    QVERIFY(!none && none.error().find("no ranking") != std::string::npos);
+    QVERIFY(!QFile::exists(m_settings.filePath(QStringLiteral("none.csv"))));
 }
 
 void TestPinCompare::pinThenEditTheSentence() {

@@ -284,7 +284,7 @@ void TestSeq2SeqWindow::selectorSwitchesAndIsRemembered() {
     QVERIFY2(window, qPrintable(m_failure));
     ui::SessionModel* session = window->session();
     QComboBox* combo = window->controls()->attentionKindCombo();
-    QVERIFY(combo->isVisibleTo(window->controls()));
+    QVERIFY(window->controls()->attentionKindShown());
     QVERIFY(window->inputPanel()->targetEdit()->isVisibleTo(window->inputPanel()));
     const auto views = session->seq2seqViews();
     const int S = static_cast<int>(views->run->sourceTokens.size());
@@ -371,7 +371,7 @@ void TestSeq2SeqWindow::decoderOnlyModelsUnchanged() {
     window.session()->setText(QStringLiteral("3 14 15 9"));
     window.session()->recompute();
     QVERIFY(ready.wait(10000));
-    QVERIFY(!window.controls()->attentionKindCombo()->isVisibleTo(window.controls()));
+    QVERIFY(!window.controls()->attentionKindShown());
     QVERIFY(!window.inputPanel()->targetEdit()->isVisibleTo(window.inputPanel()));
     const auto r = window.session()->result();
     QVERIFY(!r->kind && !r->isCross());

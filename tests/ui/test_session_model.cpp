@@ -242,7 +242,7 @@ void TestSessionModel::globalTokensField() {
     ui::MainWindow window;
     ui::SessionModel* session = window.session();
     QSignalSpy ready(session, &ui::SessionModel::resultReady);
-    auto* field = window.controls()->findChild<QLineEdit*>(QStringLiteral("globalTokensEdit"));
+    auto* field = window.findChild<QLineEdit*>(QStringLiteral("globalTokensEdit"));
     QVERIFY(field != nullptr);
     ATTNVIZ_UNWRAP(gpt2, test::loadFixture(m_tmp, "tiny-gpt2"));
     session->setModel(std::move(gpt2));

@@ -13,6 +13,8 @@
 #include "support/verify_result.h"
 
 #include <QLabel>
+#include <QToolBar>
+#include <QToolButton>
 #include <QMenu>
 #include <QMenuBar>
 #include <QSettings>
@@ -68,6 +70,7 @@ private slots:
     void viewsRedrawOnThemeChange();
     void textRolesReadable();
     void themeMenuRemembered();
+    void toolbarExtensionReadable();
 
 private:
     QTemporaryDir m_settings;
@@ -160,6 +163,33 @@ void TestTheme::themeMenuRemembered() {
     QVERIFY(ui::isDarkPalette(QApplication::palette()));
     QSettings("attnviz", "attnviz").clear();
     QCOMPARE(ui::savedTheme(), ui::Theme::System);
+}
+
+void TestTheme::toolbarExtensionReadable() {
+    // The toolbar's extension button (the controls that do not fit a narrow
+    // window) draws its arrows in the palette's text colour in both themes.
+    ui::MainWindow window;
+    window.resize(900, 600);
+    window.show();
+    auto* toolbar = window.findChild<QToolBar*>(QStringLiteral("viewToolbar"));
+    QVERIFY(toolbar != nullptr);
+    auto* button = toolbar->findChild<QToolButton*>(QStringLiteral("qt_toolbar_ext_button"));
+    QVERIFY(button != nullptr);
+    for (ui::Theme theme : {ui::Theme::Dark, ui::Theme::Light}) {
+        ui::applyTheme(theme);
+        QVERIFY(QTest::qWaitFor([&] {
+            const QImage icon = button->icon().pixmap(QSize(12, 12)).toImage();
+            const QColor background = toolbar->palette().color(QPalette::Window);
+            double best = 0;
+            for (int y = 0; y < icon.height(); ++y) {
+                for (int x = 0; x < icon.width(); ++x) {
+                    const QColor c = icon.pixelColor(x, y);
+                    if (c.alpha() > 200) best = std::max(best, contrast(c, background));
+                }
+            }
+            return best >= 4.5;
+        }, 2000));
+    }
 }
 
 QTEST_MAIN(TestTheme)

@@ -5,7 +5,8 @@
 # view must reproduce. The tensors are taken where transformers computes the
 # scores: each modeling module's eager_attention_forward is wrapped to record
 # its query, key and value arguments (post-RoPE, before repeat_kv); BERT's
-# come from forward hooks on its query/key/value Linear layers.
+# come from forward hooks on its query/key/value Linear layers, and so do
+# the three attentions of the encoder-decoder fixtures (T5, BART).
 #
 #   . ../shared/oracle/env.sh   # or wherever the oracle is set up
 #   $PY tools/oracle/explain_qkv_reference.py ../shared/golden > tests/data/explain_qkv.json
@@ -36,7 +37,9 @@ CASES = [
 
 out = {"how": "tools/oracle/explain_qkv_reference.py: transformers " + transformers.__version__ +
               ", float32, eager attention, input_ids " + json.dumps(IDS) +
-              "; q/k/v recorded at eager_attention_forward (post-RoPE) or, for BERT, from the query/key/value Linear outputs",
+              "; q/k/v recorded at eager_attention_forward (post-RoPE) or, for BERT and the encoder, decoder and cross-attention "
+              "of the T5 and BART fixtures (input_ids the first 8, decoder_input_ids [start, 5, 9, 14, 3]), from the "
+              "query/key/value Linear outputs",
        "ids": IDS, "cases": []}
 for folder, module_name, layer, head, query in CASES:
     print(folder, file=sys.stderr)
@@ -97,34 +100,55 @@ for folder, module_name, layer, head, query in CASES:
         "q": [float(x) for x in q], "k": [[float(x) for x in row] for row in k],
         "v": [[float(x) for x in row] for row in v], "probabilities": [float(x) for x in probs],
     })
-# Encoder self-attention of the encoder-decoder fixtures: q, k, v from forward
-# hooks on the projections (BART scales q after q_proj; the hook sees it
-# before, as attnviz keeps it), the probabilities from encoder_attentions.
-for folder, layer, head, query in [("encdec/fixtures/t5", 1, 1, 4), ("encdec/fixtures/bart", 1, 2, 5)]:
+# The encoder-decoder fixtures: the encoder's self-attention, the decoder's
+# self-attention and its cross-attention (queries: decoder rows; keys and
+# values: the encoder output's rows). q, k, v from forward hooks on the
+# projections (BART scales q after q_proj; the hook sees it before, as
+# attnviz keeps it), the probabilities from encoder_attentions,
+# decoder_attentions and cross_attentions.
+def projections(block, is_t5):
+    names = (("q", "q"), ("k", "k"), ("v", "v")) if is_t5 else (("q_proj", "q"), ("k_proj", "k"), ("v_proj", "v"))
+    return [(getattr(block, name), key) for name, key in names]
+
+
+for folder, layer, head, enc_query, dec_query in [("encdec/fixtures/t5", 1, 1, 4, 3), ("encdec/fixtures/bart", 1, 2, 5, 2)]:
     print(folder, file=sys.stderr)
     model = AutoModelForSeq2SeqLM.from_pretrained(golden / folder, attn_implementation="eager", torch_dtype=torch.float32).eval()
     cfg = model.config
     is_t5 = cfg.model_type == "t5"
     n_heads = cfg.num_heads if is_t5 else cfg.encoder_attention_heads
     hd = (cfg.d_kv if is_t5 else cfg.d_model // n_heads)
-    block = model.get_encoder().block[layer].layer[0].SelfAttention if is_t5 else model.get_encoder().layers[layer].self_attn
-    got = {}
-    hooks = [getattr(block, name).register_forward_hook(lambda m, i, r, n=key: got.__setitem__(n, r.detach()[0]))
-             for name, key in ((("q", "q"), ("k", "k"), ("v", "v")) if is_t5 else
-                               (("q_proj", "q"), ("k_proj", "k"), ("v_proj", "v")))]
+    enc = model.get_encoder()
+    dec = model.get_decoder()
+    blocks = {
+        "encoder": enc.block[layer].layer[0].SelfAttention if is_t5 else enc.layers[layer].self_attn,
+        "decoder": dec.block[layer].layer[0].SelfAttention if is_t5 else dec.layers[layer].self_attn,
+        "cross": dec.block[layer].layer[1].EncDecAttention if is_t5 else dec.layers[layer].encoder_attn,
+    }
+    got = {stack: {} for stack in blocks}
+    hooks = []
+    for stack, block in blocks.items():
+        for module, key in projections(block, is_t5):
+            hooks.append(module.register_forward_hook(
+                lambda m, i, r, st=stack, n=key: got[st].__setitem__(n, r.detach()[0])))
     ids = IDS[:8]
+    decoder_ids = [cfg.decoder_start_token_id, 5, 9, 14, 3]
     with torch.no_grad():
-        result = model(input_ids=torch.tensor([ids]), decoder_input_ids=torch.tensor([[cfg.decoder_start_token_id, 5, 9]]),
+        result = model(input_ids=torch.tensor([ids]), decoder_input_ids=torch.tensor([decoder_ids]),
                        output_attentions=True, use_cache=False)
     for h in hooks:
         h.remove()
-    out["cases"].append({
-        "fixture": folder, "model_type": cfg.model_type, "stack": "encoder", "ids": ids, "layer": layer, "head": head,
-        "query": query, "kv_head": head,
-        "q": [float(x) for x in got["q"][query, head * hd:(head + 1) * hd]],
-        "k": [[float(x) for x in row] for row in got["k"][:, head * hd:(head + 1) * hd]],
-        "v": [[float(x) for x in row] for row in got["v"][:, head * hd:(head + 1) * hd]],
-        "probabilities": [float(x) for x in result.encoder_attentions[layer][0, head, query]],
-    })
+    probs = {"encoder": result.encoder_attentions, "decoder": result.decoder_attentions, "cross": result.cross_attentions}
+    for stack in ("encoder", "decoder", "cross"):
+        query = enc_query if stack == "encoder" else dec_query
+        g = got[stack]
+        out["cases"].append({
+            "fixture": folder, "model_type": cfg.model_type, "stack": stack, "ids": ids,
+            "decoder_ids": decoder_ids, "layer": layer, "head": head, "query": query, "kv_head": head,
+            "q": [float(x) for x in g["q"][query, head * hd:(head + 1) * hd]],
+            "k": [[float(x) for x in row] for row in g["k"][:, head * hd:(head + 1) * hd]],
+            "v": [[float(x) for x in row] for row in g["v"][:, head * hd:(head + 1) * hd]],
+            "probabilities": [float(x) for x in probs[stack][layer][0, head, query]],
+        })
 json.dump(out, sys.stdout, indent=None)
 sys.stdout.write("\n")

@@ -25,10 +25,16 @@ def added_tokens_decoder(pairs):
                      "single_word": False, "special": True} for i, c, ls in pairs}
 
 
+def tokenizer_file(kind):
+    return "tokenizer.model" if kind == "gpt" else "spiece.model"
+
+
 def write_model_folder(args, out_dir, tok_path, kind, cfg, st):
     with open(tok_path, "rb") as fh:
         tok_bytes = fh.read()
-    with open(os.path.join(out_dir, "tokenizer.model"), "wb") as fh:
+    # Each tokenizer class's own file name: LlamaTokenizer reads tokenizer.model,
+    # AlbertTokenizer spiece.model (AutoTokenizer finds no other).
+    with open(os.path.join(out_dir, tokenizer_file(kind)), "wb") as fh:
         fh.write(tok_bytes)
     if kind == "gpt":
         tc = {
@@ -145,7 +151,7 @@ def model_card(args, out_dir, kind, cfg, st):
         ("`tokenizer.model` (SentencePiece BPE, byte fallback, identity normalisation) loaded as `LlamaTokenizer` "
          "(`legacy: true`): ids = `<s>` + SentencePiece ids of the text; no `</s>` appended."
          if kind == "gpt" else
-         "`tokenizer.model` (SentencePiece BPE, byte fallback, identity normalisation) loaded as `AlbertTokenizer` "
+         "`spiece.model` (SentencePiece BPE, byte fallback, identity normalisation) loaded as `AlbertTokenizer` "
          "(`do_lower_case: false`, `keep_accents: true`, `remove_space: true`): `[CLS] A [SEP]` or "
          "`[CLS] A [SEP] B [SEP]` (token_type_ids 0 for `[CLS] A [SEP]`, 1 for `B [SEP]`); `[MASK]` typed in text "
          "is the mask token."),

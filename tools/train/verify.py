@@ -260,8 +260,8 @@ def check_model(folder, ref_path, errors):
     print(f"{name}: {len(W)} tensors, {nparams} parameters, names and shapes OK")
     ref = json.load(open(ref_path))
     import sentencepiece as spm
-    sp = spm.SentencePieceProcessor(model_file=os.path.join(folder, "tokenizer.model"))
     gpt = cfg["model_type"] == "gpt2"
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(folder, "tokenizer.model" if gpt else "spiece.model"))
     worst = 0.0
     for s in ref["sentences"]:
         if gpt:

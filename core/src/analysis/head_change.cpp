@@ -106,4 +106,15 @@ std::vector<HeadChange> rankHeadChanges(const AttentionTrace& a, const Attention
     return out;
 }
 
+bool writeHeadChangesCsv(std::FILE* out, std::span<const HeadChange> ranking) {
+    std::fputs("rank,layer,head,mean_jsd\n", out);
+    for (std::size_t i = 0; i < ranking.size(); ++i) {
+        const HeadChange& h = ranking[i];
+        std::fprintf(out, "%zu,%d,%d,", i + 1, h.layer, h.head);
+        if (!std::isnan(h.meanJsd)) std::fprintf(out, "%.9g", h.meanJsd);
+        std::fputc('\n', out);
+    }
+    return std::ferror(out) == 0;
+}
+
 }  // namespace attnviz::core

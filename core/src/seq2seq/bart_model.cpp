@@ -18,6 +18,8 @@ constexpr int kBartPositionOffset = 2;
 
 bool stopRequested(const std::atomic<bool>* cancel) { return cancel != nullptr && cancel->load(); }
 
+constexpr const char* kPostLnRule = "norm(x + attention(x)): post-LN, x is the residual stream itself";
+
 }  // namespace
 
 std::vector<float> marianSinusoids(int rows, int width) {
@@ -156,7 +158,7 @@ Status BartModel::encode(std::span<const std::int32_t> ids, const std::atomic<bo
             const HeadLayout heads{c.encoder.nHeads, c.encoder.nHeads, c.encoder.headDim, scale};
             captureAttention(*captured, x, {q.data(), k.data(), v.data(), c.dModel, c.dModel, c.dModel}, S, heads, context,
                              inverseSqrtRule(c.encoder.headDim),
-                             "norm(x + attention(x)): post-LN, x is the residual stream itself");
+                             kPostLnRule);
         }
         linear(context, layer.self.out, o);
         if (captured != nullptr) captureOutput(*captured, o, layer.self.out);
@@ -201,12 +203,27 @@ Status BartModel::decode(std::span<const std::int32_t> ids, DecoderCache& cache,
             !st) {
             return st;
         }
+        const HeadLayout heads{H, H, c.decoder.headDim, scale};
+        const DecoderLayerCache& lc = cache.layers[static_cast<std::size_t>(l)];
+        LayerCapture* captured = cache.selfCapture(l);
+        if (captured != nullptr) {
+            captureAttention(*captured, x, {q.data(), lc.selfK.data(), lc.selfV.data(), c.dModel, c.dModel, c.dModel}, n, keys,
+                             heads, context, inverseSqrtRule(c.decoder.headDim), kPostLnRule);
+        }
         linear(context, layer.self.out, o);
+        if (captured != nullptr) captureOutput(*captured, o, layer.self.out);
         x += o;
         layerNorm(x, layer.selfNorm.gain, layer.selfNorm.bias, eps);
         linear(x, layer.cross.q, q);
         if (Status st = attendCachedCross(step, cache, q, crossProbs + l * crossPerLayer, context); !st) return st;
+        captured = cache.crossCapture(l);
+        if (captured != nullptr) {
+            captureAttention(*captured, x, {q.data(), lc.crossK.data(), lc.crossV.data(), c.dModel, c.dModel, c.dModel}, n, S,
+                             heads, context, inverseSqrtRule(c.decoder.headDim),
+                             "norm(x + cross_attention(x, encoder output)): post-LN, x is the residual stream itself");
+        }
         linear(context, layer.cross.out, o);
+        if (captured != nullptr) captureOutput(*captured, o, layer.cross.out);
         x += o;
         layerNorm(x, layer.crossNorm.gain, layer.crossNorm.bias, eps);
         feedForward(x, layer);

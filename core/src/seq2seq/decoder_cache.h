@@ -3,6 +3,7 @@
 // keys and values of the source (computed once from the encoder output).
 #pragma once
 
+#include "attnviz/core/layer_capture.h"
 #include "attnviz/core/layer_mask.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/result.h"
@@ -25,9 +26,21 @@ struct DecoderCache {
     int length = 0;      // decoder positions cached
     int sourceLen = 0;   // S
     LayerMask selfMask;  // the decoder self-attention's mask (causal by default)
+    // Per layer, where to keep its self- and cross-attention inputs
+    // (layer_capture.h), or null; empty = none. Only for a pass that starts
+    // at position 0, so the capture holds every row.
+    std::vector<LayerCapture*> selfCaptures;
+    std::vector<LayerCapture*> crossCaptures;
 
     // Room for `rows` more positions in every layer's self keys and values.
     void reserve(int rows);
+    LayerCapture* selfCapture(int layer) const { return pick(selfCaptures, layer); }
+    LayerCapture* crossCapture(int layer) const { return pick(crossCaptures, layer); }
+
+private:
+    static LayerCapture* pick(const std::vector<LayerCapture*>& captures, int layer) {
+        return layer < static_cast<int>(captures.size()) ? captures[static_cast<std::size_t>(layer)] : nullptr;
+    }
 };
 
 // A cache for a decoder whose layers project the encoder output with

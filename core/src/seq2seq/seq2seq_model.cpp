@@ -30,7 +30,24 @@ void prepareTrace(AttentionTrace& trace, int nLayers, MaskMode mask, MaskMode tr
     trace.tokenIds.assign(ids.begin(), ids.end());
 }
 
+// Every layer in `layers` is one of the stack's `nLayers`, or an error naming it.
+Status checkCaptureLayers(const std::vector<int>& layers, int nLayers, const char* stack) {
+    for (int l : layers) {
+        if (l < 0 || l >= nLayers) {
+            return makeError(ErrorCode::InvalidInput, std::string(stack) + " layer " + std::to_string(l) +
+                                                          " to capture is outside its layers (0.." +
+                                                          std::to_string(nLayers - 1) + ")");
+        }
+    }
+    return {};
+}
+
 }  // namespace
+
+const LayerCapture* Seq2SeqTrace::crossCapture(int layer) const {
+    if (layer < 0 || layer >= static_cast<int>(crossCaptures.size())) return nullptr;
+    return crossCaptures[static_cast<std::size_t>(layer)].get();
+}
 
 Status Seq2SeqModel::encodeSource(std::span<const std::int32_t> source, MaskMode mask, bool captureScores,
                                   bool captureValueNorms, const std::vector<int>& captureLayers,
@@ -40,12 +57,7 @@ Status Seq2SeqModel::encodeSource(std::span<const std::int32_t> source, MaskMode
     trace = AttentionTrace::forOverwrite(c.encoder.nLayers, c.encoder.nHeads, static_cast<int>(source.size()),
                                          captureScores, captureValueNorms);
     prepareTrace(trace, c.encoder.nLayers, resolved(mask, MaskMode::bidirectional()), MaskMode::bidirectional(), source);
-    for (int l : captureLayers) {
-        if (l < 0 || l >= c.encoder.nLayers) {
-            return makeError(ErrorCode::InvalidInput, "encoder layer " + std::to_string(l) + " to capture is outside its layers (0.." +
-                                                          std::to_string(c.encoder.nLayers - 1) + ")");
-        }
-    }
+    if (Status s = checkCaptureLayers(captureLayers, c.encoder.nLayers, "encoder"); !s) return s;
     trace.requestCaptures(captureLayers);
     if (Status s = encode(source, cancel, trace, hidden); !s) return s;
     if (const auto [layer, head] = trace.firstNonFiniteScores(); layer >= 0) {
@@ -95,6 +107,10 @@ Result<Seq2SeqTrace> Seq2SeqModel::run(std::span<const std::int32_t> source, std
         }
         wanted[static_cast<std::size_t>(p)] = 1;
     }
+    if (Status s = checkCaptureLayers(options.captureDecoderLayers, c.decoder.nLayers, "decoder"); !s) return s.takeError();
+    if (Status s = checkCaptureLayers(options.captureCrossLayers, c.decoder.nLayers, "cross-attention"); !s) {
+        return s.takeError();
+    }
     const std::uint64_t copies = options.captureScores ? 2 : 1;
     const std::uint64_t traceBytes = sizeof(float) * (copies * c.encoder.nLayers * c.encoder.nHeads * S * S +
                                                       copies * c.decoder.nLayers * c.decoder.nHeads * T * T +
@@ -121,10 +137,25 @@ Result<Seq2SeqTrace> Seq2SeqModel::run(std::span<const std::int32_t> source, std
         prepareTrace(trace.decoder, c.decoder.nLayers, decoderMask, MaskMode::causal(), decoderInput);
         trace.cross = AttentionBlock(c.decoder.nLayers, c.decoder.nHeads, static_cast<int>(T), static_cast<int>(S));
         auto cache = startDecoder(encoded, static_cast<int>(T), trace.decoder.layerMask(0));
+        trace.decoder.requestCaptures(options.captureDecoderLayers);
+        std::vector<std::shared_ptr<LayerCapture>> crossCaptures;
+        if (!options.captureDecoderLayers.empty() || !options.captureCrossLayers.empty()) {
+            cache->selfCaptures.assign(static_cast<std::size_t>(c.decoder.nLayers), nullptr);
+            cache->crossCaptures.assign(static_cast<std::size_t>(c.decoder.nLayers), nullptr);
+            crossCaptures.resize(static_cast<std::size_t>(c.decoder.nLayers));
+        }
+        for (int l : options.captureDecoderLayers) cache->selfCaptures[static_cast<std::size_t>(l)] = trace.decoder.captureFor(l);
+        for (int l : options.captureCrossLayers) {
+            auto& slot = crossCaptures[static_cast<std::size_t>(l)];
+            if (!slot) slot = std::make_shared<LayerCapture>();
+            slot->layer = l;
+            cache->crossCaptures[static_cast<std::size_t>(l)] = slot.get();
+        }
         RowMatrix hidden;  // (T, dModel)
         Status s = decode(decoderInput, *cache, trace.decoder.probs(0, 0),
                           options.captureScores ? trace.decoder.rawScores(0, 0) : nullptr, trace.cross.data(), hidden);
         if (!s) return s.takeError();
+        trace.crossCaptures.assign(crossCaptures.begin(), crossCaptures.end());
         for (int l = 0; options.captureValueNorms && l < c.decoder.nLayers; ++l) {
             // The cache holds every decoder position's values.
             recordLayerValueNorms(cache->layers[static_cast<std::size_t>(l)].selfV, static_cast<int>(T),

@@ -15,6 +15,8 @@ namespace {
 
 bool stopRequested(const std::atomic<bool>* cancel) { return cancel != nullptr && cancel->load(); }
 
+constexpr const char* kT5ScaleRule = "none: T5 does not scale q\u00b7k; it adds its relative position bias instead";
+
 std::string layerBase(const char* stack, int layer) { return std::string(stack) + ".block." + std::to_string(layer) + ".layer."; }
 
 }  // namespace
@@ -133,7 +135,7 @@ Status T5Model::encode(std::span<const std::int32_t> ids, const std::atomic<bool
         if (captured != nullptr) {
             const HeadLayout heads{c.encoder.nHeads, c.encoder.nHeads, c.encoder.headDim, 1.0f};
             captureAttention(*captured, h, {q.data(), k.data(), v.data(), in.qStride, in.kStride, in.vStride}, S, heads,
-                             context, "none: T5 does not scale q\u00b7k; it adds its relative position bias instead",
+                             context, kT5ScaleRule,
                              "x + attention(RMSNorm(x)): pre-norm, added to the residual stream");
             captured->positionBias = Eigen::Map<const RowMatrix>(bias.data(), c.encoder.nHeads,
                                                                  static_cast<Eigen::Index>(S) * S);  // (He, S S)
@@ -184,13 +186,31 @@ Status T5Model::decode(std::span<const std::int32_t> ids, DecoderCache& cache, f
             !st) {
             return st;
         }
+        const HeadLayout heads{H, H, c.decoder.headDim, 1.0f};
+        const DecoderLayerCache& lc = cache.layers[static_cast<std::size_t>(l)];
+        LayerCapture* captured = cache.selfCapture(l);
+        if (captured != nullptr) {
+            captureAttention(*captured, h, {q.data(), lc.selfK.data(), lc.selfV.data(), static_cast<int>(q.cols()),
+                                            static_cast<int>(lc.selfK.cols()), static_cast<int>(lc.selfV.cols())},
+                             n, keys, heads, context, kT5ScaleRule, "x + attention(RMSNorm(x)): pre-norm, added to the residual stream");
+            captured->positionBias = Eigen::Map<const RowMatrix>(bias.data(), H, static_cast<Eigen::Index>(n) * keys);  // (Hd, n keys)
+        }
         linear(context, layer.self.o, o);
+        if (captured != nullptr) captureOutput(*captured, o, layer.self.o);
         x += o;
         // cross-attention over the source: no position bias, no scaling
         rmsNorm(x, layer.crossNorm, eps, h);
         linear(h, layer.cross.q, q);
         if (Status st = attendCachedCross(step, cache, q, crossProbs + l * crossPerLayer, context); !st) return st;
+        captured = cache.crossCapture(l);
+        if (captured != nullptr) {
+            captureAttention(*captured, h, {q.data(), lc.crossK.data(), lc.crossV.data(), static_cast<int>(q.cols()),
+                                            static_cast<int>(lc.crossK.cols()), static_cast<int>(lc.crossV.cols())},
+                             n, S, heads, context, "none: T5 does not scale q\u00b7k, and its cross-attention adds no position bias",
+                             "x + cross_attention(RMSNorm(x), encoder output): pre-norm, added to the residual stream");
+        }
         linear(context, layer.cross.o, o);
+        if (captured != nullptr) captureOutput(*captured, o, layer.cross.o);
         x += o;
         feedForward(x, layer.ffnNorm, layer.ffn);
     }

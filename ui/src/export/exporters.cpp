@@ -207,6 +207,11 @@ core::Status exportHeadStatsCsv(std::span<const core::HeadStats> stats, const QS
                           [&](std::FILE* out) { return core::writeHeadStatsCsv(out, stats); });
 }
 
+core::Status exportHeadChangesCsv(std::span<const core::HeadChange> ranking, const QString& path) {
+    return saveFromStream(path, QStringLiteral("the ranking of changed heads"),
+                          [&](std::FILE* out) { return core::writeHeadChangesCsv(out, ranking); });
+}
+
 core::Status exportArrays(const SessionResult& result, const QString& path, ExportFormat format, HeadRef head,
                           bool allHeads) {
     core::AttentionArrays arrays;

@@ -1,10 +1,16 @@
 #include "panels/difference_page.h"
 
+#include "attnviz/ui/export/exporters.h"
 #include "attnviz/ui/session/pinned_run.h"
 #include "attnviz/ui/views/difference_view.h"
 #include "attnviz/ui/window/theme.h"
+#include "window/app_settings.h"
 
 #include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMessageBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -53,12 +59,21 @@ DifferencePage::DifferencePage(QWidget* parent) : QWidget(parent) {
     m_ranking->setRootIsDecorated(false);
     m_ranking->setToolTip(headChangeFormula());
     m_ranking->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_ranking->setVisible(false);
-    m_ranking->setMinimumWidth(120);
-    m_ranking->setMaximumWidth(170);
+    m_exportRanking = new QPushButton(tr("Export CSV..."), this);
+    m_exportRanking->setObjectName(QStringLiteral("exportHeadChanges"));
+    m_exportRanking->setToolTip(tr("Save the ranking as CSV: rank, layer, head, mean JSD"));
+    m_rankingPane = new QWidget(this);
+    auto* pane = new QVBoxLayout(m_rankingPane);
+    pane->setContentsMargins(0, 0, 0, 0);
+    pane->setSpacing(2);
+    pane->addWidget(m_ranking, 1);
+    pane->addWidget(m_exportRanking);
+    m_rankingPane->setVisible(false);
+    m_rankingPane->setMinimumWidth(120);
+    m_rankingPane->setMaximumWidth(170);
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(m_view);
-    split->addWidget(m_ranking);
+    split->addWidget(m_rankingPane);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 0);
     split->setCollapsible(0, false);
@@ -71,7 +86,7 @@ DifferencePage::DifferencePage(QWidget* parent) : QWidget(parent) {
     connect(m_source, &QComboBox::currentIndexChanged, this, [this] {
         const auto source = static_cast<DifferenceView::Source>(m_source->currentData().toInt());
         m_view->setSource(source);
-        m_ranking->setVisible(source == DifferenceView::Source::PinnedRun);
+        m_rankingPane->setVisible(source == DifferenceView::Source::PinnedRun);
         updateRanking();
     });
     connect(m_pin, &QPushButton::clicked, this, &DifferencePage::pinRequested);
@@ -79,7 +94,28 @@ DifferencePage::DifferencePage(QWidget* parent) : QWidget(parent) {
     connect(m_ranking, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) {
         emit headChosen(HeadRef{item->data(0, Qt::UserRole).toInt(), item->data(0, Qt::UserRole + 1).toInt()});
     });
+    connect(m_exportRanking, &QPushButton::clicked, this, [this] {
+        AppSettings settings;
+        QString dir = settings.exportDir();
+        if (dir.isEmpty() || !QFileInfo(dir).isDir()) dir = QDir::homePath();
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the Ranking of Changed Heads"),
+                                                          QDir(dir).filePath(QStringLiteral("head-changes.csv")),
+                                                          tr("CSV (*.csv)"));
+        if (path.isEmpty()) return;
+        settings.setExportDir(QFileInfo(path).absolutePath());
+        if (const core::Status written = exportRanking(path); !written) {
+            QMessageBox::warning(this, tr("Export failed"), QString::fromStdString(written.error()));
+        }
+    });
     connect(m_view, &PlotView::redrawn, this, &DifferencePage::updateRanking);
+}
+
+core::Status DifferencePage::exportRanking(const QString& path) const {
+    if (!m_ranked || m_ranked->ranking.empty()) {
+        return core::makeError(core::ErrorCode::InvalidInput, "there is no ranking yet: pin a run, then change the "
+                                                              "sentence, the mask or the model");
+    }
+    return exportHeadChangesCsv(m_ranked->ranking, path);
 }
 
 void DifferencePage::setPinned(const PinnedRun* pinned) {
@@ -98,9 +134,10 @@ void DifferencePage::showSource(int source) {
 
 void DifferencePage::updateRanking() {
     const auto c = m_view->source() == DifferenceView::Source::PinnedRun ? m_view->comparison() : nullptr;
-    if (c.get() == m_rankedFor) return;
-    m_rankedFor = c.get();
+    if (c == m_ranked) return;
+    m_ranked = c;
     m_ranking->clear();
+    m_exportRanking->setEnabled(c != nullptr && !c->ranking.empty());
     if (!c) return;
     for (const core::HeadChange& h : c->ranking) {
         auto* item = new QTreeWidgetItem(m_ranking);

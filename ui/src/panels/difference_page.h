@@ -4,9 +4,12 @@
 // ranked by how much they changed beside it.
 #pragma once
 
+#include "attnviz/core/result.h"
 #include "attnviz/ui/session/head_ref.h"
 
 #include <QWidget>
+
+#include <memory>
 
 class QComboBox;
 class QLabel;
@@ -17,6 +20,7 @@ namespace attnviz::ui {
 
 class DifferenceView;
 struct PinnedRun;
+struct RunComparison;
 
 class DifferencePage : public QWidget {
     Q_OBJECT
@@ -33,6 +37,9 @@ public:
     QTreeWidget* ranking() const { return m_ranking; }
     // Fills the ranking from the view's comparison (after each redraw).
     void updateRanking();
+    // Writes the ranking shown as CSV (exportHeadChangesCsv); an error when
+    // there is none yet.
+    core::Status exportRanking(const QString& path) const;
 
 signals:
     void pinRequested();
@@ -45,7 +52,9 @@ private:
     QPushButton* m_unpin = nullptr;
     QLabel* m_pinned = nullptr;
     QTreeWidget* m_ranking = nullptr;
-    const void* m_rankedFor = nullptr;  // the comparison the ranking shows
+    QPushButton* m_exportRanking = nullptr;
+    QWidget* m_rankingPane = nullptr;  // the list and its export button
+    std::shared_ptr<const RunComparison> m_ranked;  // the comparison the ranking shows
 };
 
 }  // namespace attnviz::ui

@@ -1,4 +1,6 @@
 #include "panels/view_controls.h"
+
+#include "panels/elided_label.h"
 #include "attnviz/ui/window/theme.h"
 
 #include "plot/lod_image.h"
@@ -17,6 +19,11 @@
 #include <QPainter>
 #include <QSignalBlocker>
 #include <QSpinBox>
+#include <QAction>
+#include <QEvent>
+#include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
 
 namespace attnviz::ui {
 namespace {
@@ -80,15 +87,13 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
                             "their local window."));
     m_global->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9, ]*")), m_global));
     m_globalCaption = caption(tr("Global"), this);
-    m_maskWarning = new QLabel(this);
+    // The status bar says it too: a long one is shortened with an ellipsis
+    // (the tooltip keeps it whole) rather than widen the window.
+    m_maskWarning = new ElidedLabel(this, 12);
     m_maskWarning->setObjectName(QStringLiteral("maskWarning"));
     m_maskWarning->setStyleSheet(QStringLiteral("QLabel { font-weight: bold; }"));
     setTextRole(m_maskWarning, TextRole::Warning);
-    m_maskWarning->setVisible(false);
-    // The warning takes the room left (the status bar says it too): a
-    // long one must not push the window wider than the screen.
-    m_maskWarning->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_maskWarning->setMinimumWidth(0);
+    m_maskWarning->setMaximumWidth(420);
 
     m_colormap = new QComboBox(this);
     m_colormap->setObjectName(QStringLiteral("colormapCombo"));
@@ -130,36 +135,25 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     }
     m_maskCaption = caption(tr("Mask"), this);
 
-    auto* layout = new QHBoxLayout(this);
-    layout->setContentsMargins(6, 2, 6, 2);
-    layout->setSpacing(6);
-    layout->addWidget(m_kindCaption);
-    layout->addWidget(m_kind);
-    layout->addSpacing(12);
-    layout->addWidget(caption(tr("Head"), this));
-    layout->addWidget(m_layer);
-    layout->addWidget(m_head);
-    layout->addSpacing(12);
-    layout->addWidget(m_maskCaption);
-    layout->addWidget(m_mask);
-    layout->addWidget(m_window);
-    layout->addWidget(m_globalCaption);
-    layout->addWidget(m_global);
-    layout->addSpacing(12);
-    layout->addWidget(caption(tr("Colours"), this));
-    layout->addWidget(m_colormap);
-    layout->addWidget(m_range);
-    layout->addSpacing(12);
-    layout->addWidget(m_hideSpecial);
     m_lodMean = new QCheckBox(tr("Mean per pixel"), this);
     m_lodMean->setObjectName(QStringLiteral("lodMeanCheck"));
     m_lodMean->setToolTip(tr("A head of more than %1 tokens is drawn with one value per screen pixel: the max of the "
                              "cells it covers (unchecked, no strong link disappears) or their mean (checked)")
                               .arg(kMinLodSide));
-    layout->addWidget(m_lodMean);
-    layout->addWidget(m_steps);
-    layout->addSpacing(12);
-    layout->addWidget(m_maskWarning);
+
+    // Groups that stay together; a toolbar narrower than all of them puts the
+    // last ones behind its extension button (moveInto).
+    m_kindGroup = group({m_kindCaption, m_kind});
+    group({caption(tr("Head"), this), m_layer, m_head});
+    group({m_maskCaption, m_mask, m_window, m_globalCaption, m_global});
+    group({caption(tr("Colours"), this), m_colormap, m_range});
+    group({m_hideSpecial, m_lodMean, m_steps});
+    m_warningGroup = group({m_maskWarning});
+    m_warningGroup->setVisible(false);
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    for (QWidget* g : m_groups) layout->addWidget(g);
     layout->addStretch(1);
 
     const auto headChangedSlot = [this] {
@@ -192,10 +186,86 @@ ViewControls::ViewControls(QWidget* parent) : QWidget(parent) {
     setEncoderDecoder(false);
 }
 
+QWidget* ViewControls::group(std::initializer_list<QWidget*> widgets) {
+    auto* g = new QWidget(this);
+    auto* row = new QHBoxLayout(g);
+    row->setContentsMargins(6, 2, 6, 2);
+    row->setSpacing(6);
+    for (QWidget* w : widgets) row->addWidget(w);
+    m_groups.push_back(g);
+    return g;
+}
+
+void ViewControls::updateExtensionIcon() {
+    auto* button = m_toolbar ? m_toolbar->findChild<QToolButton*>(QStringLiteral("qt_toolbar_ext_button")) : nullptr;
+    if (button == nullptr) return;
+    const qreal ratio = button->devicePixelRatioF();
+    const int side = 12;
+    QPixmap pixmap(QSize(side, side) * ratio);
+    pixmap.setDevicePixelRatio(ratio);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(QPen(m_toolbar->palette().color(QPalette::WindowText), 1.6, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    const bool vertical = m_toolbar->orientation() == Qt::Vertical;
+    for (const double at : {2.0, 7.0}) {
+        // ">>" (or "v v" when the toolbar stands upright)
+        const QPolygonF chevron = vertical ? QPolygonF{{2, at}, {6, at + 3.5}, {10, at}}
+                                           : QPolygonF{{at, 2}, {at + 3.5, 6}, {at, 10}};
+        p.drawPolyline(chevron);
+    }
+    p.end();
+    button->setIcon(QIcon(pixmap));
+}
+
+bool ViewControls::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_toolbar && (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange)) {
+        // After the toolbar's own handling, which may reset the icon.
+        QTimer::singleShot(0, this, &ViewControls::updateExtensionIcon);
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void ViewControls::moveInto(QToolBar* toolbar) {
+    // The style draws the extension button's arrows in a fixed dark grey,
+    // unreadable on a dark palette: draw them in the palette's text colour.
+    m_toolbar = toolbar;
+    toolbar->installEventFilter(this);
+    connect(toolbar, &QToolBar::orientationChanged, this,
+            [this] { QTimer::singleShot(0, this, &ViewControls::updateExtensionIcon); });
+    updateExtensionIcon();
+    for (QWidget* g : m_groups) {
+        g->setVisible(true);  // from now on its action says
+        m_groupActions.push_back(toolbar->addWidget(g));
+    }
+    hide();
+    setGroupVisible(m_kindGroup, m_encoderDecoder);
+    setGroupVisible(m_warningGroup, !m_maskWarning->text().isEmpty());
+}
+
+void ViewControls::setGroupVisible(QWidget* g, bool visible) {
+    // A widget in a toolbar shows and hides through its action.
+    for (std::size_t i = 0; i < m_groupActions.size(); ++i) {
+        if (m_groups[i] == g) {
+            m_groupActions[i]->setVisible(visible);
+            return;
+        }
+    }
+    g->setVisible(visible);
+}
+
+bool ViewControls::groupVisible(const QWidget* g) const {
+    for (std::size_t i = 0; i < m_groupActions.size(); ++i) {
+        if (m_groups[i] == g) return m_groupActions[i]->isVisible();
+    }
+    return !g->isHidden();
+}
+
+bool ViewControls::attentionKindShown() const { return groupVisible(m_kindGroup); }
+
 void ViewControls::setEncoderDecoder(bool on) {
     m_encoderDecoder = on;
-    m_kindCaption->setVisible(on);
-    m_kind->setVisible(on);
+    setGroupVisible(m_kindGroup, on);
     m_maskCaption->setText(tr("Mask"));  // both self-attentions (the tooltip says so)
     if (on) m_mask->setItemText(kModelDefault, tr("model default"));
     // "model default" of an encoder-decoder model: each stack its own.
@@ -319,10 +389,11 @@ void ViewControls::setShowSteps(bool show) {
 }
 
 void ViewControls::setMaskWarning(const QString& text) {
-    m_maskWarning->setText(text);
-    m_maskWarning->setToolTip(text);
-    m_maskWarning->setVisible(!text.isEmpty());
+    m_maskWarning->setFullText(text);
+    setGroupVisible(m_warningGroup, !text.isEmpty());
 }
+
+QString ViewControls::maskWarning() const { return m_maskWarning->fullText(); }
 
 void ViewControls::emitMask() {
     if (!m_updating) emit maskChanged(mask());

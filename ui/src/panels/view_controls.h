@@ -10,6 +10,7 @@
 
 #include <QWidget>
 
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -18,8 +19,12 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
+class QToolBar;
+class QAction;
 
 namespace attnviz::ui {
+
+class ElidedLabel;
 
 class ViewControls : public QWidget {
     Q_OBJECT
@@ -54,6 +59,17 @@ public:
     AttentionKind attentionKind() const;
     void setAttentionKind(AttentionKind kind);
     QComboBox* attentionKindCombo() const { return m_kind; }
+    // The Attention box is offered (encoder-decoder models).
+    bool attentionKindShown() const;
+    QString maskWarning() const;
+    // Adds the controls to `toolbar` as separate groups (attention, head,
+    // mask, colours, options, warning), so a narrow window shows the last
+    // ones behind the toolbar's extension button; this widget itself then
+    // stays hidden, still the place to read and set them.
+    void moveInto(QToolBar* toolbar);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 signals:
     void headChanged(attnviz::ui::HeadRef head);
@@ -66,6 +82,17 @@ signals:
 private:
     void emitMask();
     void emitStyle();
+    QWidget* group(std::initializer_list<QWidget*> widgets);
+    void setGroupVisible(QWidget* group, bool visible);
+    bool groupVisible(const QWidget* group) const;
+    void updateExtensionIcon();
+
+    QToolBar* m_toolbar = nullptr;  // after moveInto
+
+    std::vector<QWidget*> m_groups;
+    std::vector<QAction*> m_groupActions;  // after moveInto: each group's action, in order
+    QWidget* m_kindGroup = nullptr;
+    QWidget* m_warningGroup = nullptr;
 
     QLabel* m_kindCaption = nullptr;
     QComboBox* m_kind = nullptr;
@@ -75,7 +102,7 @@ private:
     QSpinBox* m_head = nullptr;
     QComboBox* m_mask = nullptr;
     QSpinBox* m_window = nullptr;
-    QLabel* m_maskWarning = nullptr;
+    ElidedLabel* m_maskWarning = nullptr;
     QLabel* m_globalCaption = nullptr;
     QLineEdit* m_global = nullptr;
     bool m_globalAvailable = false;

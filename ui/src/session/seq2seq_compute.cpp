@@ -163,8 +163,13 @@ core::Result<std::shared_ptr<const Seq2SeqViews>> runSeq2SeqTokens(const core::S
     options.captureValueNorms = true;  // value-weighted analyses of both self-attentions
     options.computeLogits = features.predictions;
     options.cancel = cancel;
-    if (features.captureLayer >= 0 && features.captureLayer < session.model().config().encoder.nLayers) {
-        options.captureEncoderLayers = {features.captureLayer};  // the Explain view (encoder self-attention)
+    // The Explain view: the layer in each of the three attentions, so that
+    // switching between them needs no new run.
+    const int capture = features.captureLayer;
+    if (capture >= 0 && capture < session.model().config().encoder.nLayers) options.captureEncoderLayers = {capture};
+    if (capture >= 0 && capture < session.model().config().decoder.nLayers) {
+        options.captureDecoderLayers = {capture};
+        options.captureCrossLayers = {capture};
     }
     if (decoder && features.predictions && !decoder->empty()) {
         options.logitPositions = {static_cast<int>(decoder->size()) - 1};

@@ -178,10 +178,9 @@ void SessionModel::setFeatures(const RunFeatures& features) {
     const bool more = features.predictions && !m_features.predictions;
     const bool otherGlobals = features.globalTokens != m_features.globalTokens;
     // A layer the result on screen did not capture (the Explain view).
-    const bool capture = features.captureLayer >= 0 && m_result && !m_trace && !m_result->isCross() &&
-                         m_result->kind != AttentionKind::Decoder &&
+    const bool capture = features.captureLayer >= 0 && m_result && !m_trace &&
                          features.captureLayer < m_result->trace->nLayers() &&
-                         m_result->trace->capture(features.captureLayer) == nullptr;
+                         m_result->capture(features.captureLayer) == nullptr;
     m_features = features;
     if (otherGlobals || capture || (more && m_result && !m_result->predictionsComputed)) {
         recompute();

@@ -74,6 +74,11 @@ QStringList SessionResult::colLabels(const std::vector<int>& indices) const {
     return out;
 }
 
+const core::LayerCapture* SessionResult::capture(int layer) const {
+    if (!isCross()) return trace->capture(layer);
+    return seq2seq ? seq2seq->trace.crossCapture(layer) : nullptr;
+}
+
 QString SessionResult::kindPrefix() const {
     return kind ? attentionKindTitle(*kind) + QStringLiteral(" \u00b7 ") : QString();
 }

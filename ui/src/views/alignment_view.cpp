@@ -238,13 +238,16 @@ AlignmentView::AlignmentView(QWidget* parent) : QWidget(parent) {
     m_kind->addItem(QStringLiteral("Mean of a layer's heads"));
     m_kind->addItem(QStringLiteral("Mean of all layers"));
     m_kind->setToolTip(QStringLiteral("Which cross-attention weights the lines show"));
+    // Narrow windows shorten the choice's text rather than the plot.
+    m_kind->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_kind->setMinimumContentsLength(10);
     m_layer = new QSpinBox;
     m_layer->setPrefix(QStringLiteral("layer "));
     m_head = new QSpinBox;
     m_head->setPrefix(QStringLiteral("head "));
     m_slider = new QSlider(Qt::Horizontal);
     m_slider->setRange(0, kThresholdSteps);
-    m_slider->setMinimumWidth(160);
+    m_slider->setMinimumWidth(80);
     m_slider->setToolTip(QStringLiteral("Links with a smaller weight are hidden"));
     m_thresholdLabel = new QLabel;
     m_thresholdLabel->setMinimumWidth(48);

@@ -89,8 +89,10 @@ QString ExplainFigure::title() const {
     const core::ExplainedRow& r = m_data.row;
     QString head = QStringLiteral("L%1 H%2").arg(r.layer).arg(r.head);
     if (!m_data.kvGroup.isEmpty()) head += QStringLiteral(" · ") + m_data.kvGroup;
-    const QString token = r.query < m_data.labels.size() ? m_data.labels[r.query] : QString();
-    return QStringLiteral("%1 · %2 · query %3 \u201c%4\u201d").arg(m_data.modelName, head).arg(r.query).arg(token);
+    return QStringLiteral("%1 · %2 · %3 %4 \u201c%5\u201d")
+        .arg(m_data.modelName, head, m_data.cross ? QStringLiteral("decoder query") : QStringLiteral("query"))
+        .arg(r.query)
+        .arg(m_data.queryLabel);
 }
 
 QString ExplainFigure::subtitle() const {
@@ -100,6 +102,7 @@ QString ExplainFigure::subtitle() const {
     if (r.softcap > 0) rule = QStringLiteral("scaled = %1 \u00b7 tanh(%2 \u00b7 q\u00b7k / %1)").arg(num(r.softcap, 1), num(r.scale, 5));
     if (!r.positionBias.empty()) rule += QStringLiteral(" + b_ij (position bias)");
     QString text = QStringLiteral("a_ij = softmax_j(scaled + mask), %1 (scale: %2)").arg(rule, QString::fromStdString(r.scaleRule));
+    if (m_data.cross) text += QStringLiteral("\nThe keys k_j and values v_j come from the encoder's output, one per source token; nothing is masked.");
     if (m_options.keyColumn == KeyColumn::Products) {
         text += m_options.sortKey >= 0 && m_options.sortKey < r.keys
                     ? QStringLiteral("\nq \u2299 k_j (each row sums to q\u00b7k_j), dimensions sorted by their share of q\u00b7k for key %1")
@@ -218,8 +221,9 @@ void ExplainFigure::render(QPainter& painter, QSize size, QRectF exposed) const 
 
     // 1. x_i, 2. q_i.
     const int dm = static_cast<int>(r.x.size());
-    caption(l.xCaption, QStringLiteral("1 · x_i: the attention block's input for “%1” after its norm (d_model = %2)")
-                            .arg(m_data.labels.value(r.query))
+    caption(l.xCaption, (m_data.cross ? QStringLiteral("1 · x_i: the decoder's state for “%1” entering cross-attention (d_model = %2)")
+                                      : QStringLiteral("1 · x_i: the attention block's input for “%1” after its norm (d_model = %2)"))
+                            .arg(m_data.queryLabel)
                             .arg(dm));
     strip(l.xStrip, r.x.data(), dm, maxAbs(r.x), nullptr);
     const float qRange = std::max(maxAbs(r.q), r.qBeforeRope.empty() ? 0.0f : maxAbs(r.qBeforeRope));
@@ -240,7 +244,7 @@ void ExplainFigure::render(QPainter& painter, QSize size, QRectF exposed) const 
     const auto head = [&](double x, double w, const QString& text, Qt::Alignment a = Qt::AlignRight) {
         painter.drawText(QRectF(x, l.header.top(), w, l.header.height()), a | Qt::AlignVCenter, text);
     };
-    head(l.labelX, l.labelW, QStringLiteral("key j"), Qt::AlignLeft);
+    head(l.labelX, l.labelW, m_data.cross ? QStringLiteral("source key j") : QStringLiteral("key j"), Qt::AlignLeft);
     head(l.kX, l.stripW, products ? QStringLiteral("q \u2299 k_j") : QStringLiteral("k_j"), Qt::AlignLeft);
     head(l.scoreX, kNumber, QStringLiteral("q\u00b7k_j"));
     head(l.scaledX, kNumber, QStringLiteral("scaled"));
@@ -257,7 +261,7 @@ void ExplainFigure::render(QPainter& painter, QSize size, QRectF exposed) const 
         const QRectF row = l.rowRect(j);
         if (!row.adjusted(-4, -2, 4, 2).intersects(exposed)) continue;
         const bool visible = r.visible[j] != 0;
-        if (j == r.query) {
+        if (j == r.query && !m_data.cross) {
             painter.setPen(QPen(colors.accent, 1.5));
             painter.setBrush(Qt::NoBrush);
             painter.drawRect(row.adjusted(-3, 0, 3, 0));
@@ -360,7 +364,8 @@ QString ExplainFigure::hitText(const ExplainHit& h) const {
     switch (h.part) {
     case ExplainHit::Part::None: return {};
     case ExplainHit::Part::Token:
-        return QStringLiteral("key %1: click to make it the query").arg(key);
+        return m_data.cross ? QStringLiteral("source key %1 (the query is a decoder token: choose it in the views above)").arg(key)
+                            : QStringLiteral("key %1: click to make it the query").arg(key);
     case ExplainHit::Part::X: return QStringLiteral("x_i[%1] = %2").arg(h.dimension).arg(num(r.x[h.dimension], 6));
     case ExplainHit::Part::QBeforeRope:
         return QStringLiteral("(x_i W_Q)[%1] = %2 before RoPE").arg(h.dimension).arg(num(r.qBeforeRope[h.dimension], 6));

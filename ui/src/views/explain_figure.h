@@ -30,6 +30,11 @@ namespace attnviz::ui {
 struct ExplainData {
     core::ExplainedRow row;
     QStringList labels;        // (keys) the tokens as shown
+    // The query's token: one of `labels` in self-attention; in cross-
+    // attention (cross) a decoder token, the keys being the source's.
+    QString queryLabel;
+    int queries = 0;           // how many rows the query can move over
+    bool cross = false;
     QString modelName;
     int nHeads = 0;
     int dModel = 0;

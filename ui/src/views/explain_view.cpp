@@ -62,7 +62,7 @@ protected:
         const int q = m_view->query();
         if (e->key() == Qt::Key_Up && q > 0) {
             emit m_view->queryChosen(q - 1);
-        } else if (e->key() == Qt::Key_Down && q + 1 < m_view->m_figure->data().row.keys) {
+        } else if (e->key() == Qt::Key_Down && q + 1 < m_view->m_figure->data().queries) {
             emit m_view->queryChosen(q + 1);
         } else {
             QWidget::keyPressEvent(e);
@@ -174,38 +174,38 @@ void ExplainView::rebuild() {
                        "model itself to see a row computed."));
         return;
     }
-    if (r.isCross() || r.kind == AttentionKind::Decoder) {
-        showMessage(tr("Choose encoder attention above: for encoder-decoder models the Explain view shows the encoder's "
-                       "self-attention (the decoder computes its rows step by step with a cache it does not keep)."));
-        return;
-    }
     if (m_head.isMean()) {
         showMessage(tr("Choose one head: a layer's mean over heads has no single q, k and v."));
         return;
     }
-    const core::AttentionTrace& trace = *r.trace;
+    const core::AttentionTrace& trace = *r.trace;  // the decoder's for cross-attention (its rows are the queries)
     if (m_head.layer < 0 || m_head.layer >= trace.nLayers() || m_head.head < 0 || m_head.head >= trace.nHeads()) {
         showMessage(tr("This model has no head L%1 H%2.").arg(m_head.layer).arg(m_head.head));
         return;
     }
-    const core::LayerCapture* capture = trace.capture(m_head.layer);
+    const core::LayerCapture* capture = r.capture(m_head.layer);
     if (capture == nullptr) {
         showMessage(tr("Computing layer %1's q, k and v...").arg(m_head.layer));
         return;
     }
-    const int T = trace.seqLen();
-    const int query = m_query >= 0 && m_query < T ? m_query : T - 1;
-    auto row = core::explainRow(*capture, trace, m_head.head, query);
+    const int queries = trace.seqLen();
+    const int keys = r.isCross() ? r.cross->cols() : queries;
+    const int query = m_query >= 0 && m_query < queries ? m_query : queries - 1;
+    auto row = r.isCross() ? core::explainCrossRow(*capture, *r.cross, m_head.head, query)
+                           : core::explainRow(*capture, trace, m_head.head, query);
     if (!row) {
         showMessage(QString::fromStdString(row.error()));
         return;
     }
     ExplainData data;
     data.row = std::move(row.value());
-    std::vector<int> all(static_cast<std::size_t>(T));
+    std::vector<int> all(static_cast<std::size_t>(keys));
     std::iota(all.begin(), all.end(), 0);
-    data.labels = r.labels(all);
-    data.modelName = r.modelName;
+    data.labels = r.isCross() ? r.colLabels(all) : r.labels(all);
+    data.queryLabel = r.labels({query}).value(0);
+    data.queries = queries;
+    data.cross = r.isCross();
+    data.modelName = r.kind ? r.modelName + QStringLiteral(" \u00b7 ") + attentionKindTitle(*r.kind) : r.modelName;
     data.nHeads = capture->nHeads;
     data.dModel = capture->dModel;
     data.kvGroup = kvGroupText(m_head.head, capture->nHeads, capture->nKvHeads);
@@ -215,7 +215,7 @@ void ExplainView::rebuild() {
     }
     if (capture->blockOutput.rows() > query) data.blockOutput = capture->blockOutput.row(query).norm();
     ExplainOptions o = m_figure->options();
-    if (o.sortKey >= T) o.sortKey = -1;
+    if (o.sortKey >= keys) o.sortKey = -1;
     m_figure->setOptions(o);
     m_figure->setData(std::move(data));
     m_message.clear();
@@ -243,7 +243,7 @@ QString ExplainView::hoverAt(QPointF p) {
 
 void ExplainView::clickAt(QPointF p) {
     const ExplainHit hit = m_figure->hitTest(m_canvas->size(), p);
-    if (hit.part == ExplainHit::Part::Token) {
+    if (hit.part == ExplainHit::Part::Token && !m_figure->data().cross) {
         emit queryChosen(hit.key);
     } else if (hit.part == ExplainHit::Part::Products) {
         setSortKey(m_figure->options().sortKey == hit.key ? -1 : hit.key);
@@ -264,6 +264,11 @@ core::Status ExplainView::exportJson(const QString& path) const {
     header.model = m_result->modelName.toStdString();
     for (const QString& l : m_figure->data().labels) header.tokens.push_back(l.toStdString());
     header.mask = m_result->trace->mask().toString();
+    if (m_result->kind) header.attention = attentionKindName(*m_result->kind).toStdString();
+    if (m_result->isCross()) {
+        header.mask = "none (cross-attention)";
+        for (const QString& l : m_result->labels(m_result->visibleTokens(false))) header.queryTokens.push_back(l.toStdString());
+    }
     return core::writeFileAtomically(path.toStdString(), [&](std::FILE* out, std::string&) {
         return core::writeExplainJson(out, header, m_figure->data().row);
     });

@@ -42,6 +42,8 @@ GenerationPanel::GenerationPanel(SessionModel* session, QWidget* parent)
     m_seed->setObjectName(QStringLiteral("seed"));
     m_seed->setRange(0, 1 << 30);
     m_seed->setToolTip(tr("Sampling: the same seed gives the same text"));
+    // Room for 7 digits when the window is narrow (it grows when there is room).
+    m_seed->setMinimumWidth(m_seed->fontMetrics().horizontalAdvance(QStringLiteral("0000000")) + 40);
     m_generate = new QPushButton(tr("Generate"), this);
     m_generate->setObjectName(QStringLiteral("generateButton"));
     m_generate->setToolTip(tr("Generate after the text (Ctrl+G)"));
@@ -55,14 +57,12 @@ GenerationPanel::GenerationPanel(SessionModel* session, QWidget* parent)
     const auto caption = [this](const QString& text) { return new QLabel(text, this); };
     row->addWidget(caption(tr("New tokens:")));
     row->addWidget(m_maxNew);
-    row->addSpacing(8);
     row->addWidget(caption(tr("Temperature:")));
     row->addWidget(m_temperature);
     row->addWidget(caption(tr("Top-k:")));
     row->addWidget(m_topK);
     row->addWidget(caption(tr("Seed:")));
     row->addWidget(m_seed);
-    row->addSpacing(8);
     row->addWidget(m_generate);
     row->addStretch(1);
     auto* layout = new QVBoxLayout(this);

@@ -107,7 +107,7 @@ void MainWindow::buildDocks() {
     auto* toolbar = new QToolBar(tr("View"), this);
     toolbar->setObjectName(QStringLiteral("viewToolbar"));
     toolbar->setMovable(true);
-    toolbar->addWidget(m_controls);
+    m_controls->moveInto(toolbar);
     addToolBar(Qt::TopToolBarArea, toolbar);
 
     // Head statistics on the right, next to whatever view is open: selecting

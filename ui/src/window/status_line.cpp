@@ -1,4 +1,6 @@
 #include "window/status_line.h"
+
+#include "panels/elided_label.h"
 #include "attnviz/ui/window/theme.h"
 
 #include "attnviz/ui/session/session_model.h"
@@ -12,11 +14,14 @@
 namespace attnviz::ui {
 
 StatusLine::StatusLine(QStatusBar* bar, SessionModel* session) : QObject(bar), m_bar(bar), m_session(session) {
-    m_model = new QLabel(tr("no model"), bar);
+    // The model's and the mask's lines give up width first (an ellipsis; the
+    // tooltip keeps the rest) so the status bar never widens the window.
+    m_model = new ElidedLabel(bar, 16);
+    m_model->setText(tr("no model"));
     m_tokens = new QLabel(bar);
     m_time = new QLabel(bar);
     m_time->setObjectName(QStringLiteral("runTimeLabel"));
-    m_mask = new QLabel(bar);
+    m_mask = new ElidedLabel(bar, 12);
     m_mask->setObjectName(QStringLiteral("maskStatus"));
     m_progress = new QProgressBar(bar);
     m_progress->setRange(0, 100);
@@ -25,7 +30,7 @@ StatusLine::StatusLine(QStatusBar* bar, SessionModel* session) : QObject(bar), m
     m_cancelLoad = new QPushButton(tr("Cancel"), bar);
     m_cancelLoad->setVisible(false);
     m_cancelLoad->setShortcut(QKeySequence(Qt::Key_Escape));
-    for (QLabel* l : {m_mask, m_model, m_tokens, m_time}) l->setContentsMargins(10, 0, 10, 0);
+    for (QLabel* l : std::initializer_list<QLabel*>{m_mask, m_model, m_tokens, m_time}) l->setContentsMargins(10, 0, 10, 0);
     bar->setStyleSheet(QStringLiteral("QStatusBar::item { border: none; }"));
     for (QWidget* w : std::initializer_list<QWidget*>{m_progress, m_cancelLoad, m_mask, m_model, m_tokens, m_time}) {
         bar->addPermanentWidget(w);

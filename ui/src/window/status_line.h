@@ -13,6 +13,7 @@ class QStatusBar;
 
 namespace attnviz::ui {
 
+class ElidedLabel;
 class SessionModel;
 struct SessionResult;
 
@@ -36,10 +37,10 @@ private:
 
     QStatusBar* m_bar = nullptr;
     SessionModel* m_session = nullptr;
-    QLabel* m_model = nullptr;
+    ElidedLabel* m_model = nullptr;
     QLabel* m_tokens = nullptr;
     QLabel* m_time = nullptr;
-    QLabel* m_mask = nullptr;
+    ElidedLabel* m_mask = nullptr;
     QProgressBar* m_progress = nullptr;
     QPushButton* m_cancelLoad = nullptr;
 };

@@ -12,6 +12,8 @@
 #include "attnviz/core/run_alignment.h"
 
 #include <atomic>
+#include <cstdio>
+#include <span>
 #include <vector>
 
 namespace attnviz::core {
@@ -37,5 +39,9 @@ struct HeadChange {
 // head). Heads left when *cancel turns true are NaN (the caller drops the result).
 std::vector<HeadChange> rankHeadChanges(const AttentionTrace& a, const AttentionTrace& b, const RunAlignment& alignment,
                                         const std::atomic<bool>* cancel = nullptr);
+
+// The ranking as CSV, "rank,layer,head,mean_jsd" then one line per head in
+// its order (rank from 1; an empty mean_jsd for a NaN). False on a write error.
+bool writeHeadChangesCsv(std::FILE* out, std::span<const HeadChange> ranking);
 
 }  // namespace attnviz::core

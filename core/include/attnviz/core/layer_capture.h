@@ -7,6 +7,7 @@
 // the notes write it: q . k_j, scaled, masked, softmax, sum_j a_j v_j.
 #pragma once
 
+#include "attnviz/core/attention_block.h"
 #include "attnviz/core/attention_trace.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/result.h"
@@ -30,13 +31,15 @@ struct LayerCapture {
     float softcap = 0.0f;
     std::string scaleRule;  // how the model chose `scale`, e.g. "1/sqrt(d_head)", "none (T5)", "query_pre_attn_scalar = 256"
 
-    RowMatrix x;        // (seqLen, dModel) the attention block's input after its norm (the residual stream for post-LN models)
-    RowMatrix q;        // (seqLen, nHeads headDim) as it enters the dot product (after RoPE, before the scale)
-    RowMatrix k;        // (seqLen, nKvHeads headDim) likewise
-    RowMatrix v;        // (seqLen, nKvHeads headDim)
+    RowMatrix x;        // (queries, dModel) the attention block's input after its norm (the residual stream for post-LN models)
+    // Queries and keys are the same tokens in self-attention; in cross-
+    // attention the queries are the target's rows and the keys the source's.
+    RowMatrix q;        // (queries, nHeads headDim) as it enters the dot product (after RoPE, before the scale)
+    RowMatrix k;        // (keys, nKvHeads headDim) likewise
+    RowMatrix v;        // (keys, nKvHeads headDim)
     RowMatrix qBeforeRope;  // (seqLen, nHeads headDim); empty when the model has no rotary embedding
     RowMatrix kBeforeRope;  // (seqLen, nKvHeads headDim); likewise
-    // Added to the scaled scores, (nHeads, seqLen * seqLen) row-major per
+    // Added to the scaled scores, (nHeads, queries * keys) row-major per
     // head; empty when the model adds none.
     RowMatrix positionBias;
     // Where the heads' outputs go next: the concatenation of every head's
@@ -54,13 +57,13 @@ struct LayerCapture {
     std::string unexplainedReason;
 };
 
-// One query row of one head, step by step.
+// One query row of one head, step by step (self- or cross-attention).
 struct ExplainedRow {
     int layer = 0;
     int head = 0;
     int query = 0;
     int kvHead = 0;
-    int keys = 0;                  // seqLen
+    int keys = 0;                  // seqLen; the source's length in cross-attention
     std::vector<float> x;          // (dModel)
     std::vector<float> q;          // (headDim) as it enters the dot product
     std::vector<float> k;          // (keys * headDim) row j = k_j
@@ -81,6 +84,9 @@ struct ExplainedRow {
 // The row (head, query) of `capture`, with the probabilities taken from
 // `trace` (which must hold that row). Errors name what is out of range.
 Result<ExplainedRow> explainRow(const LayerCapture& capture, const AttentionTrace& trace, int head, int query);
+// The same for a cross-attention capture: the query is a target row, the
+// keys are the source tokens (none masked); probabilities from `cross`.
+Result<ExplainedRow> explainCrossRow(const LayerCapture& capture, const AttentionBlock& cross, int head, int query);
 
 // q * k_j elementwise, (keys * headDim) row j = key j: which dimensions drive
 // a large score (bertviz's neuron view); each row sums to scores[j].

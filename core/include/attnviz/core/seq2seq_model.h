@@ -35,9 +35,12 @@ struct Seq2SeqRunOptions {
     bool captureValueNorms = false;  // ||v_j W_O^h|| of both self-attentions
     bool computeLogits = false;  // the LM head at the decoder positions
     std::vector<int> logitPositions;  // with computeLogits: these decoder positions; empty = all
-    // Encoder layers whose attention inputs to keep (layer_capture.h) in the
-    // encoder's trace; the decoder's are not captured.
+    // Layers whose attention inputs to keep (layer_capture.h): the encoder's
+    // self-attention (in trace.encoder), the decoder's self-attention (in
+    // trace.decoder) and its cross-attention (Seq2SeqTrace::crossCapture).
     std::vector<int> captureEncoderLayers;
+    std::vector<int> captureDecoderLayers;
+    std::vector<int> captureCrossLayers;
     const std::atomic<bool>* cancel = nullptr;  // stop between layers
 };
 
@@ -46,6 +49,9 @@ struct Seq2SeqTrace {
     AttentionTrace encoder;  // (Le, He, S, S); tokenIds = the source ids
     AttentionTrace decoder;  // (Ld, Hd, T, T); tokenIds = the decoder input; logits here when asked
     AttentionBlock cross;    // (Ld, Hd, T, S)
+    // The cross-attention captures asked for, (Ld) or empty; null where not.
+    std::vector<std::shared_ptr<const LayerCapture>> crossCaptures;
+    const LayerCapture* crossCapture(int layer) const;
 };
 
 // Step s: the decoder query at position s (fed decoderIds[s]) emitted

@@ -7,6 +7,7 @@
 // half-written file behind.
 #pragma once
 
+#include "attnviz/core/head_change.h"
 #include "attnviz/core/head_stats.h"
 #include "attnviz/core/result.h"
 #include "attnviz/ui/session/head_ref.h"
@@ -50,6 +51,9 @@ core::Status exportCrossJson(const SessionResult& result, const QString& path);
 core::Status exportAnalysisJson(const SessionResult& result, const QString& path);
 // Head statistics in the given order through core::writeHeadStatsCsv.
 core::Status exportHeadStatsCsv(std::span<const core::HeadStats> stats, const QString& path);
+// The heads of a pinned-run comparison ranked by how much they changed
+// (core::writeHeadChangesCsv): "rank,layer,head,mean_jsd".
+core::Status exportHeadChangesCsv(std::span<const core::HeadChange> ranking, const QString& path);
 // The attention probabilities as NPY or safetensors (core/array_export.h):
 // one head, the heads of one layer (`head.isMean()`) or, with `allHeads`,
 // every head; of the result's kind (cross-attention: target x source).

@@ -86,6 +86,10 @@ struct SessionResult {
     std::vector<TokenLabel> colTokens;  // the columns of `cross`
 
     bool isCross() const { return cross != nullptr; }
+    // The q, k and v this result's attention came from at `layer`
+    // (core::LayerCapture; RunFeatures::captureLayer), null when not kept:
+    // the trace's own, or the cross-attention's.
+    const core::LayerCapture* capture(int layer) const;
     // "encoder self-attention · " etc., "" for single-stack models.
     QString kindPrefix() const;
 
