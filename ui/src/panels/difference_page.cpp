@@ -1,6 +1,7 @@
 #include "panels/difference_page.h"
 
 #include "attnviz/ui/export/exporters.h"
+#include "panels/elided_label.h"
 #include "attnviz/ui/session/pinned_run.h"
 #include "attnviz/ui/views/difference_view.h"
 #include "attnviz/ui/window/theme.h"
@@ -38,10 +39,12 @@ DifferencePage::DifferencePage(QWidget* parent) : QWidget(parent) {
                          "model (Ctrl+P)"));
     m_unpin = new QPushButton(tr("Unpin"), this);
     m_unpin->setVisible(false);
-    m_pinned = new QLabel(this);
+    // On its own line under the controls (shown while a run is pinned); a
+    // long one ends in an ellipsis rather than widen the window.
+    m_pinned = new ElidedLabel(this, 16);
     m_pinned->setObjectName(QStringLiteral("pinnedLabel"));
-    // A long label must not widen the window: it gets what is left.
-    m_pinned->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_pinned->setContentsMargins(8, 0, 8, 0);
+    m_pinned->setVisible(false);
     setTextRole(m_pinned, TextRole::Muted);
     auto* row = new QHBoxLayout;
     row->setContentsMargins(6, 4, 6, 0);
@@ -50,7 +53,7 @@ DifferencePage::DifferencePage(QWidget* parent) : QWidget(parent) {
     row->addSpacing(12);
     row->addWidget(m_pin);
     row->addWidget(m_unpin);
-    row->addWidget(m_pinned, 1);
+    row->addStretch(1);
 
     m_ranking = new QTreeWidget(this);
     m_ranking->setObjectName(QStringLiteral("headChanges"));
@@ -82,6 +85,7 @@ DifferencePage::DifferencePage(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
     layout->addLayout(row);
+    layout->addWidget(m_pinned);
     layout->addWidget(split, 1);
     connect(m_source, &QComboBox::currentIndexChanged, this, [this] {
         const auto source = static_cast<DifferenceView::Source>(m_source->currentData().toInt());
@@ -121,8 +125,8 @@ core::Status DifferencePage::exportRanking(const QString& path) const {
 void DifferencePage::setPinned(const PinnedRun* pinned) {
     m_view->setPinned(pinned);
     m_unpin->setVisible(pinned != nullptr);
-    m_pinned->setText(pinned ? tr("Pinned: %1").arg(pinned->label()) : QString());
-    m_pinned->setToolTip(m_pinned->text());
+    m_pinned->setFullText(pinned ? tr("Pinned: %1").arg(pinned->label()) : QString());
+    m_pinned->setVisible(pinned != nullptr);
     if (pinned) showSource(static_cast<int>(DifferenceView::Source::PinnedRun));
     updateRanking();
 }

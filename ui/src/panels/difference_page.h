@@ -19,6 +19,7 @@ class QTreeWidget;
 namespace attnviz::ui {
 
 class DifferenceView;
+class ElidedLabel;
 struct PinnedRun;
 struct RunComparison;
 
@@ -50,7 +51,7 @@ private:
     QComboBox* m_source = nullptr;
     QPushButton* m_pin = nullptr;
     QPushButton* m_unpin = nullptr;
-    QLabel* m_pinned = nullptr;
+    ElidedLabel* m_pinned = nullptr;
     QTreeWidget* m_ranking = nullptr;
     QPushButton* m_exportRanking = nullptr;
     QWidget* m_rankingPane = nullptr;  // the list and its export button
