@@ -6,6 +6,10 @@
 #include "attnviz/core/prefix_cache.h"
 #include "attnviz/core/weight_store.h"
 #include "models/architectures.h"
+#include "models/gemma_model.h"
+#include "models/gpt2_model.h"
+#include "models/gpt_neox_model.h"
+#include "models/llama_model.h"
 #include "models/tensor_binder.h"
 #include "out_of_memory.h"
 
@@ -23,8 +27,6 @@ namespace {
 constexpr std::uint64_t kMaxTraceBytes = 4ull << 30;
 
 bool cancelled(const RunOptions& options) { return options.cancel != nullptr && options.cancel->load(); }
-
-Error cancelledError() { return makeError(ErrorCode::Cancelled, "cancelled"); }
 
 constexpr const char* kWhatOpens =
     "attnviz opens Hugging Face model folders (config.json with model.safetensors) and .gguf files";
@@ -65,6 +67,14 @@ std::optional<Error> notAModelFolder(const std::filesystem::path& path) {
                                                       "') and no config.json; open the .gguf file itself");
     }
     return makeError(ErrorCode::Io, "no config.json in " + quoted + "; " + kWhatOpens);
+}
+
+// The families whose forward pass leases each layer (and layer nLayers for
+// the embedding and head) before reading that layer's own weights: the ones
+// GGUF files run through, whose weights may be filled lazily.
+bool leasesEveryLayer(const ArchitectureInfo& info) {
+    return info.create == &LlamaModel::create || info.create == &GemmaModel::create ||
+           info.create == &Gpt2Model::create || info.create == &GptNeoXModel::create;
 }
 
 }  // namespace
@@ -301,6 +311,13 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
     auto store = WeightStore::open(dir);
     if (!store) return store.takeError();
     auto owned = std::make_unique<WeightStore>(std::move(store.value()));
+    if (leasesEveryLayer(architectureInfo(config->architecture))) {
+        // F16/BF16 weights become float32 a layer at a time while a forward
+        // pass reaches them, kept when they all fit, else streamed through a
+        // bounded cache: opening costs no conversion, and an 8B model does not
+        // need 32 GB of float32.
+        owned->convertLayersLazily(LazyLayers::defaultBudget(owned->convertedMatrixBytes()));
+    }
     const std::string weightsOnDisk = byteSizeText(owned->totalBytes());
     const std::string weightsSource = owned->source().string();
 

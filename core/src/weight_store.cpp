@@ -91,6 +91,40 @@ Result<WeightStore> WeightStore::derived(std::filesystem::path source, std::shar
     return store;
 }
 
+namespace {
+
+// Float32 in place from the mapping: nothing to convert.
+bool usableInPlace(const TensorInfo& t) {
+    return t.dtype == DType::F32 && reinterpret_cast<std::uintptr_t>(t.data) % alignof(float) == 0;
+}
+
+}  // namespace
+
+void WeightStore::convertLayersLazily(std::uint64_t budgetBytes) {
+    if (m_derived.empty() && budgetBytes > 0) m_lazy = std::make_unique<LazyLayers>(budgetBytes);
+}
+
+void WeightStore::planLazy(const std::string& name, int layer, const std::vector<std::int64_t>& shape) {
+    if (!convertsLazily() || shape.size() < 2 || layer < 0 || m_lazyIndex.count(name) != 0) return;
+    auto it = m_byName.find(name);
+    if (it == m_byName.end() || it->second->shape != shape || usableInPlace(*it->second)) return;
+    const TensorInfo* t = it->second;
+    m_lazyIndex[name] = m_lazy->add(layer, t->numel, [t](float* out) { convertToFloat(t->dtype, t->data, t->numel, out); });
+}
+
+Status WeightStore::reserveLazy() {
+    if (!convertsLazily() || m_lazy->reserve()) return {};
+    return makeError(ErrorCode::OutOfMemory, "could not reserve address space for the layers of '" + m_source.string() + "'");
+}
+
+std::uint64_t WeightStore::convertedMatrixBytes() const {
+    std::uint64_t bytes = 0;
+    for (const auto& [name, t] : m_byName) {
+        if (t->shape.size() >= 2 && !usableInPlace(*t)) bytes += t->numel * sizeof(float);
+    }
+    return bytes;
+}
+
 std::string WeightStore::describe(const std::string& name) const {
     auto it = m_sourceNames.find(name);
     return it == m_sourceNames.end() ? "'" + name + "'" : "'" + it->second + "' (" + name + ")";
@@ -135,6 +169,7 @@ Result<const float*> WeightStore::floats(std::string_view name, const std::vecto
                                                      shapeText(expected));
     }
     if (auto c = m_converted.find(key); c != m_converted.end()) return c->second;
+    if (auto lazy = m_lazyIndex.find(key); lazy != m_lazyIndex.end()) return m_lazy->data(lazy->second);
     const bool aligned = reinterpret_cast<std::uintptr_t>(t.data) % alignof(float) == 0;
     if (t.dtype == DType::F32 && aligned) {
         return reinterpret_cast<const float*>(t.data);  // zero copy from the mapping

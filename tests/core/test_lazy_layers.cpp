@@ -3,7 +3,8 @@
 // same values when filled again; a GGUF model run with a budget that forces
 // every layer out between runs gives bit-identical attention, and a NaN in
 // a layer's weights is found and named (by its GGUF name) even when that
-// layer has been given back by the time the run looks for it.
+// layer has been given back by the time the run looks for it; F16/BF16
+// safetensors converted a layer at a time give the float32 model's numbers.
 #include "support/test_paths.h"
 #include "support/verify_result.h"
 
@@ -12,6 +13,8 @@
 #include "attnviz/core/lazy_layers.h"
 #include "attnviz/core/model.h"
 #include "attnviz/core/random_model.h"
+#include "attnviz/core/safetensors_file.h"
+#include "attnviz/core/safetensors_writer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,11 +38,29 @@ private slots:
     void ggufRunsIdenticalWhateverTheBudget();
     void ggufNanIsNamedWhateverTheBudget_data();
     void ggufNanIsNamedWhateverTheBudget();
+    void halfPrecisionSafetensorsPerLayer_data();
+    void halfPrecisionSafetensorsPerLayer();
 };
 
 namespace {
 constexpr std::uint64_t kCount = 4096;  // 16 KiB per tensor, page-aligned layers
+
+// A float32 copy of the model folder `from` (config.json and every tensor,
+// each value converted once) in `to`: what the stored F16/BF16 numbers are.
+Status writeFloat32Copy(const std::filesystem::path& from, const std::filesystem::path& to) {
+    std::filesystem::create_directories(to);
+    std::filesystem::copy_file(from / "config.json", to / "config.json", std::filesystem::copy_options::overwrite_existing);
+    auto file = SafetensorsFile::open(from / "model.safetensors");
+    if (!file) return file.takeError();
+    std::vector<SafetensorsWriter::Entry> entries;
+    for (const TensorInfo& t : file->tensors()) entries.push_back({t.name, DType::F32, t.shape});
+    return SafetensorsWriter::write(to / "model.safetensors", entries, [&](std::size_t i, std::vector<float>& out) {
+        const TensorInfo& t = file->tensors()[i];
+        out.resize(t.numel);
+        convertToFloat(t.dtype, t.data, t.numel, out.data());
+    });
 }
+}  // namespace
 
 void TestLazyLayers::fillsOnLeaseAndEvictsBeyondBudget() {
     std::atomic<int> fills{0};
@@ -157,6 +178,60 @@ void TestLazyLayers::ggufNanIsNamedWhateverTheBudget() {
                      error.contains("tensor 'blk.1.attn_q.weight' (model.layers.1.self_attn.q_proj.weight) in '") &&
                      error.contains("nan.gguf' holds NaN at index 0"),
                  trace.error().c_str());
+    }
+}
+
+void TestLazyLayers::halfPrecisionSafetensorsPerLayer_data() {
+    QTest::addColumn<QString>("preset");
+    QTest::addColumn<int>("dtype");
+    // The families whose F16/BF16 weights are converted a layer at a time,
+    // and BERT (converted whole when bound) as a control.
+    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-phi3", "tiny-gemma", "tiny-gemma2", "tiny-gpt2",
+                               "tiny-gpt-neox", "tiny-bert"}) {
+        for (const auto& [name, dtype] : {std::pair{"bf16", DType::BF16}, {"f16", DType::F16}}) {
+            QTest::newRow((std::string(preset) + " " + name).c_str()) << QString(preset) << static_cast<int>(dtype);
+        }
+    }
+}
+
+void TestLazyLayers::halfPrecisionSafetensorsPerLayer() {
+    // The same numbers as the model stored as float32, bit for bit: attention
+    // and logits, with every layer kept or with every layer given back and
+    // converted again on each run.
+    QFETCH(QString, preset);
+    QFETCH(int, dtype);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const std::filesystem::path half = std::filesystem::path(tmp.path().toStdString()) / "half";
+    const std::filesystem::path full = std::filesystem::path(tmp.path().toStdString()) / "full";
+    ATTNVIZ_UNWRAP(config, randomModelConfig(preset.toStdString()));
+    RandomModelOptions options;
+    options.dtype = static_cast<DType>(dtype);
+    options.qkScale = 8.0f;
+    ATTNVIZ_VERIFY_OK(writeRandomModel(config, half, options));
+    ATTNVIZ_VERIFY_OK(writeFloat32Copy(half, full));
+    const std::vector<std::int32_t> ids = {3, 14, 15, 9, 26, 5, 35, 8, 9, 7};
+    RunOptions run;
+    run.computeLogits = true;
+    ATTNVIZ_UNWRAP(reference, loadModel(full));
+    ATTNVIZ_UNWRAP(expected, reference->run(ids, run));
+    QVERIFY(!expected.logits.empty());
+    for (const char* cacheMb : {"", "1"}) {
+        if (*cacheMb) qputenv("ATTNVIZ_WEIGHT_CACHE_MB", cacheMb);
+        auto loaded = loadModel(half);
+        qunsetenv("ATTNVIZ_WEIGHT_CACHE_MB");
+        QVERIFY2(loaded.ok(), ATTNVIZ_RESULT_MESSAGE(loaded));
+        for (int round = 0; round < 2; ++round) {
+            ATTNVIZ_UNWRAP(got, (*loaded)->run(ids, run));
+            const std::size_t bytes = static_cast<std::size_t>(got.seqLen()) * got.seqLen() * sizeof(float);
+            for (int l = 0; l < got.nLayers(); ++l) {
+                for (int h = 0; h < got.nHeads(); ++h) {
+                    QVERIFY2(std::memcmp(got.probs(l, h), expected.probs(l, h), bytes) == 0,
+                             qPrintable(QString("cache '%1' round %2: L%3 H%4 differs").arg(cacheMb).arg(round).arg(l).arg(h)));
+                }
+            }
+            QVERIFY(got.logits == expected.logits);
+        }
     }
 }
 

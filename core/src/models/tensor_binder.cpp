@@ -118,6 +118,19 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
         if (spec.need != TensorNeed::Ignored) bound.m_shapes[spec.role] = spec.shape;
     }
     bound.m_store = &store;
+    if (store.convertsLazily()) {
+        // Each converted matrix belongs to its layer; the token embedding and
+        // the LM head are leased as layer nLayers. Planned before any
+        // floats() so every pointer handed out stays valid.
+        for (const TensorSlot& slot : slots) {
+            const TensorRole role = slot.spec->role;
+            const bool modelWide = role == TensorRole::TokenEmbedding || role == TensorRole::LmHeadWeight;
+            if (slot.spec->need == TensorNeed::Ignored || (slot.layer < 0 && !modelWide)) continue;
+            store.planLazy(tensorName(table, *prefix, role, slot.layer), slot.layer >= 0 ? slot.layer : config.nLayers,
+                           slot.spec->shape);
+        }
+        if (Status s = store.reserveLazy(); !s) return s.takeError();
+    }
     std::set<std::string> used;  // bound or known to be ignored
     for (std::size_t i = 0; i < slots.size(); ++i) {
         const TensorSpec& spec = *slots[i].spec;

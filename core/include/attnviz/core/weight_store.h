@@ -61,6 +61,22 @@ public:
     // model.safetensors, or the index that lists the shards.
     const std::filesystem::path& source() const { return m_source; }
 
+    // F16/BF16 matrices converted to float32 only while a forward pass
+    // leases their layer (LazyLayers, keeping about `budgetBytes` of them),
+    // instead of whole when the model is bound; for families whose forward
+    // pass leases each layer before reading its weights. Binding then plans
+    // each matrix's layer (planLazy), reserves (reserveLazy), and floats()
+    // hands out pointers that stay valid.
+    void convertLayersLazily(std::uint64_t budgetBytes);
+    bool convertsLazily() const { return m_lazy != nullptr && m_derived.empty(); }
+    // `name` (of `shape`) belongs to `layer` (the model-wide token embedding
+    // and LM head: nLayers); a no-op for float32 tensors, vectors and
+    // names or shapes that do not match (floats() reports those).
+    void planLazy(const std::string& name, int layer, const std::vector<std::int64_t>& shape);
+    Status reserveLazy();
+    // Bytes of float32 the stored F16/BF16 matrices make.
+    std::uint64_t convertedMatrixBytes() const;
+
     // The tensor as float32, checked against the expected shape.
     // Errors name the tensor, the file and the shapes.
     Result<const float*> floats(std::string_view name, const std::vector<std::int64_t>& expectedShape);
