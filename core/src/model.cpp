@@ -6,10 +6,14 @@
 #include "attnviz/core/prefix_cache.h"
 #include "attnviz/core/weight_store.h"
 #include "models/architectures.h"
+#include "models/falcon_model.h"
 #include "models/gemma_model.h"
 #include "models/gpt2_model.h"
+#include "models/gpt_neo_model.h"
 #include "models/gpt_neox_model.h"
 #include "models/llama_model.h"
+#include "models/modernbert_model.h"
+#include "models/opt_model.h"
 #include "models/tensor_binder.h"
 #include "out_of_memory.h"
 
@@ -70,11 +74,15 @@ std::optional<Error> notAModelFolder(const std::filesystem::path& path) {
 }
 
 // The families whose forward pass leases each layer (and layer nLayers for
-// the embedding and head) before reading that layer's own weights: the ones
-// GGUF files run through, whose weights may be filled lazily.
+// the token embedding and LM head) before reading that layer's own weights,
+// so those weights may be filled lazily. Not BertModel: ALBERT's layers share
+// one set of weights.
 bool leasesEveryLayer(const ArchitectureInfo& info) {
-    return info.create == &LlamaModel::create || info.create == &GemmaModel::create ||
-           info.create == &Gpt2Model::create || info.create == &GptNeoXModel::create;
+    for (const auto create : {&LlamaModel::create, &GemmaModel::create, &Gpt2Model::create, &GptNeoXModel::create,
+                              &FalconModel::create, &OptModel::create, &GptNeoModel::create, &ModernBertModel::create}) {
+        if (info.create == create) return true;
+    }
+    return false;
 }
 
 }  // namespace

@@ -185,9 +185,10 @@ void TestLazyLayers::halfPrecisionSafetensorsPerLayer_data() {
     QTest::addColumn<QString>("preset");
     QTest::addColumn<int>("dtype");
     // The families whose F16/BF16 weights are converted a layer at a time,
-    // and BERT (converted whole when bound) as a control.
-    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-phi3", "tiny-gemma", "tiny-gemma2", "tiny-gpt2",
-                               "tiny-gpt-neox", "tiny-bert"}) {
+    // and BERT and ALBERT (converted whole when bound) as controls.
+    for (const char* preset : {"tiny-llama", "tiny-mistral", "tiny-qwen2", "tiny-phi3", "tiny-gemma", "tiny-gemma2",
+                               "tiny-gpt2", "tiny-gpt-neox", "tiny-falcon", "tiny-opt", "tiny-opt-350m", "tiny-gpt-neo",
+                               "tiny-modernbert", "tiny-bert", "tiny-albert"}) {
         for (const auto& [name, dtype] : {std::pair{"bf16", DType::BF16}, {"f16", DType::F16}}) {
             QTest::newRow((std::string(preset) + " " + name).c_str()) << QString(preset) << static_cast<int>(dtype);
         }
