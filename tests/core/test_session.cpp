@@ -7,12 +7,16 @@
 
 #include "attnviz/core/induction.h"
 #include "attnviz/core/predictions.h"
+#include "attnviz/core/random_model.h"
 #include "attnviz/core/session.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
+#include <filesystem>
 
 using namespace attnviz;
 
@@ -28,6 +32,7 @@ private slots:
     void predictionsMatchTheLmHead();
     void maskedModelWithoutMaskExplains();
     void limitsAndEmptyInput();
+    void longInputsUpToTheTraceLimit();
     void cancelledRunReportsCancelled();
     void progressNamesEachStage();
 
@@ -273,6 +278,40 @@ void TestSession::limitsAndEmptyInput() {
     QVERIFY2(accents.error().find("is not a number") != std::string::npos, accents.error().c_str());
     session->setLimits(core::SessionLimits::none());
     QVERIFY(session->run(idTokens(*session, {1, 2, 3, 4}), core::RunRequest{}).ok());
+}
+
+void TestSession::longInputsUpToTheTraceLimit() {
+    // No fixed token count: 2000 tokens run when the model has the positions
+    // and the trace fits; a trace over the limit is refused, naming its size
+    // and the limit.
+    const auto sessionOf = [&](const char* name, int layers, int heads) -> std::shared_ptr<core::Session> {
+        auto preset = core::randomModelConfig("tiny-llama");
+        if (!preset) return nullptr;
+        nlohmann::json config = nlohmann::json::parse(*preset);
+        config.merge_patch({{"max_position_embeddings", 4096}, {"num_hidden_layers", layers},
+                            {"num_attention_heads", heads}, {"num_key_value_heads", heads},
+                            {"hidden_size", 8 * heads}, {"head_dim", 8}});
+        const std::filesystem::path dir = std::filesystem::path(m_root.path().toStdString()) / name;
+        if (!core::writeRandomModel(config.dump(), dir, core::RandomModelOptions{})) return nullptr;
+        auto session = core::Session::open(dir);
+        return session ? session.value() : nullptr;
+    };
+    std::vector<std::int32_t> ids(2000);
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int32_t>(1 + i * 7 % 40);
+    auto small = sessionOf("long-small", 2, 2);
+    QVERIFY(small);
+    auto run = small->run(idTokens(*small, ids), core::RunRequest{});
+    QVERIFY2(run.ok(), run.ok() ? "" : run.error().c_str());
+    QCOMPARE((*run)->trace->seqLen(), 2000);
+    // 16 x 32 heads x 2000^2 float32 = 8.2 GB > 4 GiB.
+    auto wide = sessionOf("long-wide", 16, 32);
+    QVERIFY(wide);
+    auto refused = wide->run(idTokens(*wide, ids), core::RunRequest{});
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.code(), core::ErrorCode::OutOfMemory);
+    QVERIFY2(refused.error().find("2000 tokens") != std::string::npos &&
+                 refused.error().find("limit 4") != std::string::npos,
+             refused.error().c_str());
 }
 
 void TestSession::cancelledRunReportsCancelled() {

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -35,7 +36,10 @@ namespace attnviz::core {
 
 // Limits that keep an interactive run responsive; longer inputs get a message.
 struct SessionLimits {
-    int maxTokens = 1024;
+    // No fixed count: the model's positions and the trace's memory limit
+    // (Model::run) decide, each with a message naming it. Tests and callers
+    // may set a smaller one.
+    int maxTokens = std::numeric_limits<int>::max();
     std::size_t maxTextChars = 200000;  // Unicode code points of text + pair
     // The LM head writes (tokens x vocabulary) logits: above this many the
     // predictions are skipped with a message (256 MB of floats).
