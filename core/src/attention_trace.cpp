@@ -1,5 +1,7 @@
 #include "attnviz/core/attention_trace.h"
 
+#include "attnviz/core/lazy_attention.h"
+
 #include "attnviz/core/layer_capture.h"
 
 #include <algorithm>
@@ -26,6 +28,17 @@ AttentionTrace AttentionTrace::forOverwrite(int nLayers, int nHeads, int seqLen,
     if (withScores) t.m_scores.resize(n);
     if (withValueNorms) t.m_valueNorms.resize(static_cast<std::size_t>(nLayers) * nHeads * seqLen);
     t.m_nonFinite.assign(static_cast<std::size_t>(nLayers) * nHeads, 0);
+    return t;
+}
+
+AttentionTrace AttentionTrace::lazyFor(int nLayers, int nHeads, int seqLen, bool withValueNorms) {
+    AttentionTrace t;
+    t.m_nLayers = nLayers;
+    t.m_nHeads = nHeads;
+    t.m_seqLen = seqLen;
+    if (withValueNorms) t.m_valueNorms.resize(static_cast<std::size_t>(nLayers) * nHeads * seqLen);
+    t.m_nonFinite.assign(static_cast<std::size_t>(nLayers) * nHeads, 0);
+    t.m_lazy = std::make_shared<LazyAttention>(nLayers, nHeads, seqLen);
     return t;
 }
 

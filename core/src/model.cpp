@@ -1,5 +1,7 @@
 #include "attnviz/core/model.h"
 
+#include "attnviz/core/lazy_attention.h"
+
 #include "attnviz/core/gguf_model.h"
 #include "attnviz/core/model_discovery.h"
 
@@ -176,9 +178,29 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
                                                       std::to_string(options.recordRowsFrom) +
                                                       " is outside the input (0.." + std::to_string(T - 1) + ")");
     }
+    if (options.lazyTrace) {
+        const char* conflict = options.captureScores           ? "the scores before the softmax"
+                               : !options.captureLayers.empty() ? "layer captures"
+                               : options.recordRowsFrom > 0     ? "recording only the last rows"
+                               : (options.prefixCache != nullptr &&
+                                  options.prefixCache->reuse() == PrefixCache::Reuse::NewRowsOnly)
+                                   ? "a generation prefix cache"
+                                   : nullptr;
+        if (conflict != nullptr) {
+            return makeError(ErrorCode::InvalidInput,
+                             std::string("a lazy attention trace cannot keep ") + conflict + "; run it eagerly");
+        }
+        if (!keepsLazyTraces()) {
+            return makeError(ErrorCode::Unsupported, c.modelType + " models (global attention) cannot keep a lazy "
+                                                                   "attention trace; shorten the text to run it eagerly");
+        }
+    }
     const std::uint64_t heldRows = static_cast<std::uint64_t>(T - options.recordRowsFrom);
-    const std::uint64_t traceBytes = static_cast<std::uint64_t>(c.nLayers) * c.nHeads * heldRows * T *
-                                     sizeof(float) * (options.captureScores ? 2 : 1);
+    const std::uint64_t traceBytes =
+        options.lazyTrace
+            ? LazyAttention::bytesFor(c.nLayers, c.nHeads, c.nKvHeads, c.headDim, static_cast<int>(T))
+            : static_cast<std::uint64_t>(c.nLayers) * c.nHeads * heldRows * T * sizeof(float) *
+                  (options.captureScores ? 2 : 1);
     if (traceBytes > kMaxTraceBytes) {
         return makeError(ErrorCode::OutOfMemory, "the input has " + std::to_string(T) +
                                                      " tokens; recording every head's attention would need " +
@@ -249,9 +271,11 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
                              (options.computeLogits ? std::string(" and logits") : std::string()) + ")";
     auto result = guardAllocation(what, traceBytes + logitsBytes, [&]() -> Result<AttentionTrace> {
         // forward() writes every probability, score and norm of the trace.
-        AttentionTrace trace = AttentionTrace::forOverwrite(c.nLayers, c.nHeads, static_cast<int>(T),
-                                                            options.captureScores, options.captureValueNorms,
-                                                            options.recordRowsFrom);
+        AttentionTrace trace =
+            options.lazyTrace
+                ? AttentionTrace::lazyFor(c.nLayers, c.nHeads, static_cast<int>(T), options.captureValueNorms)
+                : AttentionTrace::forOverwrite(c.nLayers, c.nHeads, static_cast<int>(T), options.captureScores,
+                                               options.captureValueNorms, options.recordRowsFrom);
         trace.setMask(mask);
         trace.setLayers(c.allLayerKinds(), globalTokens);
         trace.setMaskIsModelDefault(mask == defaultMask());
@@ -275,6 +299,15 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
             // its message, that is a cancellation.
             if (cancelled(options)) return cancelledError();
             return s.takeError();
+        }
+        if (trace.isLazy()) {
+            for (int l = 0; l < c.nLayers; ++l) {
+                if (!trace.lazy()->hasLayer(l)) {
+                    return makeError(ErrorCode::Internal, "layer " + std::to_string(l) +
+                                                              " left nothing in the lazy attention trace");
+                }
+            }
+            trace.lazy()->finishPass();
         }
         if (const auto [layer, head] = trace.firstNonFiniteScores(); layer >= 0) {
             if (options.prefixCache != nullptr) options.prefixCache->clear();

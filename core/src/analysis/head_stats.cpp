@@ -1,6 +1,7 @@
 #include "attnviz/core/head_stats.h"
 
 #include "attnviz/core/induction.h"
+#include "attnviz/core/lazy_attention.h"
 
 #include <cassert>
 #include <cmath>
@@ -119,22 +120,46 @@ double diagonalAttention(const float* probs, int seqLen) {
     return total / seqLen;
 }
 
+void HeadStatsAccumulator::addRows(const float* rows, int row0, int n) {
+    const int T = m_seqLen;
+    for (int r = 0; r < n; ++r) {
+        const int i = row0 + r;
+        const float* a = row(rows, T, r);
+        double h = 0.0;
+        for (int j = 0; j < T; ++j) {
+            if (a[j] > 0.0f) h -= static_cast<double>(a[j]) * std::log(static_cast<double>(a[j]));
+        }
+        m_entropy += h;
+        for (int j = 0; j < T; ++j) m_distance += static_cast<double>(a[j]) * std::abs(i - j);
+        m_sink += a[0];
+        if (i >= 1) m_prevToken += a[i - 1];
+        m_diagonal += a[i];
+    }
+}
+
+HeadStats HeadStatsAccumulator::result(int layer, int head) const {
+    HeadStats s;
+    s.layer = layer;
+    s.head = head;
+    if (m_seqLen < 1) return s;
+    s.entropy = m_entropy / m_seqLen;
+    s.meanDistance = m_distance / m_seqLen;
+    s.sink = m_sink / m_seqLen;
+    s.prevToken = m_seqLen < 2 ? HeadStats::kUndefined : m_prevToken / (m_seqLen - 1);
+    s.diagonal = m_diagonal / m_seqLen;
+    return s;
+}
+
 std::vector<HeadStats> computeHeadStats(const AttentionTrace& trace) {
+    if (trace.isLazy()) return trace.lazy()->allStats();
     std::vector<HeadStats> out;
     out.reserve(static_cast<std::size_t>(trace.nLayers()) * trace.nHeads());
     const int T = trace.seqLen();
     for (int l = 0; l < trace.nLayers(); ++l) {
         for (int h = 0; h < trace.nHeads(); ++h) {
-            const float* a = trace.probs(l, h);  // (seqLen, seqLen)
-            HeadStats s;
-            s.layer = l;
-            s.head = h;
-            s.entropy = attentionEntropy(a, T);
-            s.meanDistance = meanAttentionDistance(a, T);
-            s.sink = sinkAttention(a, T);
-            s.prevToken = previousTokenAttention(a, T);
-            s.diagonal = diagonalAttention(a, T);
-            out.push_back(s);
+            HeadStatsAccumulator sums(T);
+            sums.addRows(trace.probs(l, h), 0, T);  // (seqLen, seqLen)
+            out.push_back(sums.result(l, h));
         }
     }
     return out;

@@ -25,6 +25,8 @@ public:
 protected:
     Status forward(std::span<const std::int32_t> ids, std::span<const std::int32_t> types,
                    const RunOptions& options, AttentionTrace& trace) const override;
+    // Longformer's global rows are computed apart from the kernel.
+    bool keepsLazyTraces() const override { return !config().globalAttention; }
 
 private:
     struct Layer {

@@ -20,6 +20,7 @@
 namespace attnviz::core {
 
 struct LayerCapture;
+class LazyAttention;
 
 class AttentionTrace {
 public:
@@ -33,6 +34,14 @@ public:
     static AttentionTrace forOverwrite(int nLayers, int nHeads, int seqLen, bool withScores, bool withValueNorms,
                                        int firstRow = 0);
 
+    // A trace that keeps no probabilities: the forward pass fills `lazy()`
+    // (lazy_attention.h), which computes any head on request. Value norms as
+    // in an eager trace; no scores.
+    static AttentionTrace lazyFor(int nLayers, int nHeads, int seqLen, bool withValueNorms);
+    bool isLazy() const { return m_lazy != nullptr; }
+    // Null for an eager trace. Shared by the trace's copies.
+    const std::shared_ptr<LazyAttention>& lazy() const { return m_lazy; }
+
     int nLayers() const { return m_nLayers; }
     int nHeads() const { return m_nHeads; }
     int seqLen() const { return m_seqLen; }
@@ -45,7 +54,8 @@ public:
     int firstComputedRow() const { return m_firstComputedRow; }
     void setFirstComputedRow(int row) { m_firstComputedRow = row; }
 
-    // (heldRows, seqLen), row-major, row r = query firstRow + r.
+    // (heldRows, seqLen), row-major, row r = query firstRow + r. Eager
+    // traces only (a lazy trace holds none: lazy()->head()).
     const float* probs(int layer, int head) const { return m_probs.data() + offset(layer, head); }
     float* probs(int layer, int head) { return m_probs.data() + offset(layer, head); }
     // query >= firstRow().
@@ -137,6 +147,7 @@ private:
     OverwriteVector<float> m_valueNorms;  // (nLayers, nHeads, seqLen) or empty
     std::vector<int> m_captureLayers;     // sorted, unique
     std::vector<std::shared_ptr<LayerCapture>> m_captures;  // (nLayers) or empty; null where not captured
+    std::shared_ptr<LazyAttention> m_lazy;  // lazy traces only
 };
 
 }  // namespace attnviz::core

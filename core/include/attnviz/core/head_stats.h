@@ -57,6 +57,27 @@ double sinkAttention(const float* probs, int seqLen);
 double previousTokenAttention(const float* probs, int seqLen);  // NaN when seqLen < 2
 double diagonalAttention(const float* probs, int seqLen);
 
+// The same statistics summed a block of rows at a time (rows in order from
+// 0), in the same order as the functions above, so the result is equal to
+// theirs bit for bit: what a lazy trace folds in while each block of a
+// head's rows is in hand.
+class HeadStatsAccumulator {
+public:
+    explicit HeadStatsAccumulator(int seqLen = 0) : m_seqLen(seqLen) {}
+    // Rows [row0, row0 + n), (n, seqLen) row-major.
+    void addRows(const float* rows, int row0, int n);
+    // Every statistic but induction (NaN).
+    HeadStats result(int layer, int head) const;
+
+private:
+    int m_seqLen = 0;
+    double m_entropy = 0.0;
+    double m_distance = 0.0;
+    double m_sink = 0.0;
+    double m_prevToken = 0.0;
+    double m_diagonal = 0.0;
+};
+
 // Every statistic except induction for every head, layer-major
 // (index = layer * nHeads + head); induction is left NaN.
 std::vector<HeadStats> computeHeadStats(const AttentionTrace& trace);

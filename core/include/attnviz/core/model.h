@@ -76,6 +76,9 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const = 0;
     // True for the causal families whose forward honours a PrefixCache.
     virtual bool reusesPrefixes() const { return false; }
+    // True when every layer's attention goes through multiHeadAttention()
+    // (attention_kernel.h), which fills a lazy trace.
+    virtual bool keepsLazyTraces() const { return true; }
 
 private:
     // `options` with the prefix cache started for this run, or without it

@@ -38,6 +38,12 @@ struct RunOptions {
     // the context, the block's output: layer_capture.h) in the trace. Every
     // row is computed afresh (a prefix cache serves no rows to such a run).
     std::vector<int> captureLayers;
+    // Keep no probabilities: the trace's lazy() holds each layer's queries and
+    // keys and computes a head when asked (lazy_attention.h), for inputs whose
+    // full trace would not fit. Not with captureScores, captureLayers,
+    // recordRowsFrom or a generation prefix cache; every family but
+    // Longformer.
+    bool lazyTrace = false;
 };
 
 }  // namespace attnviz::core

@@ -1,0 +1,186 @@
+#include "attnviz/core/lazy_attention.h"
+
+#include "attention_rows.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+namespace attnviz::core {
+
+LazyAttention::LazyAttention(int nLayers, int nHeads, int seqLen)
+    : m_nLayers(nLayers), m_nHeads(nHeads), m_seqLen(seqLen), m_cells(std::min(seqLen, kThumbnailCells)) {
+    const std::size_t heads = static_cast<std::size_t>(nLayers) * nHeads;
+    const std::size_t cells = static_cast<std::size_t>(m_cells) * m_cells;
+    m_layers.resize(static_cast<std::size_t>(nLayers));
+    m_sums.assign(heads, HeadStatsAccumulator(seqLen));
+    m_stats.resize(heads);
+    m_cellSums.assign(heads * cells, 0.0);
+    m_thumbMean.assign(heads * cells, 0.0f);
+    m_thumbMax.assign(heads * cells, 0.0f);
+}
+
+std::uint64_t LazyAttention::bytesFor(int nLayers, int nHeads, int nKvHeads, int headDim, int seqLen) {
+    const std::uint64_t cells = static_cast<std::uint64_t>(std::min(seqLen, kThumbnailCells));
+    const std::uint64_t perLayer = static_cast<std::uint64_t>(seqLen) * (static_cast<std::uint64_t>(nHeads) + nKvHeads) *
+                                   static_cast<std::uint64_t>(headDim) * sizeof(float);
+    // Thumbnails: the mean and the maximum, plus the sums while the pass runs.
+    const std::uint64_t perHead = cells * cells * (2 * sizeof(float) + sizeof(double));
+    return static_cast<std::uint64_t>(nLayers) * (perLayer + static_cast<std::uint64_t>(nHeads) * perHead);
+}
+
+int LazyAttention::cellStart(int cell) const {
+    return static_cast<int>(static_cast<std::int64_t>(cell) * m_seqLen / m_cells);
+}
+
+int LazyAttention::cellOf(int position) const {
+    // The largest a with cellStart(a) <= position.
+    int a = static_cast<int>((static_cast<std::int64_t>(position) * m_cells) / m_seqLen);
+    while (a + 1 < m_cells && cellStart(a + 1) <= position) ++a;
+    while (a > 0 && cellStart(a) > position) --a;
+    return a;
+}
+
+void LazyAttention::keepLayer(int layer, const QkvView& qkv, const HeadLayout& layout, const LayerMask& mask) {
+    assert(qkv.qFirstRow == 0);
+    Layer& L = m_layers[static_cast<std::size_t>(layer)];
+    const int T = m_seqLen;
+    const std::size_t qWidth = static_cast<std::size_t>(layout.nHeads) * layout.headDim;
+    const std::size_t kWidth = static_cast<std::size_t>(layout.nKvHeads) * layout.headDim;
+    L.q.resize(qWidth * T);
+    L.k.resize(kWidth * T);
+    for (int t = 0; t < T; ++t) {
+        std::memcpy(L.q.data() + t * qWidth, qkv.q + static_cast<std::ptrdiff_t>(t) * qkv.qStride, qWidth * sizeof(float));
+        std::memcpy(L.k.data() + t * kWidth, qkv.k + static_cast<std::ptrdiff_t>(t) * qkv.kStride, kWidth * sizeof(float));
+    }
+    L.layout = layout;
+    L.mask = mask;
+    L.kept = true;
+}
+
+bool LazyAttention::hasLayer(int layer) const {
+    return layer >= 0 && layer < m_nLayers && m_layers[static_cast<std::size_t>(layer)].kept;
+}
+
+void LazyAttention::addRows(int layer, int head, int row0, int n, const float* probs) {
+    const std::size_t index = headIndex(layer, head);
+    m_sums[index].addRows(probs, row0, n);
+    const int T = m_seqLen;
+    const std::size_t cells = static_cast<std::size_t>(m_cells);
+    double* sums = m_cellSums.data() + index * cells * cells;
+    float* maxima = m_thumbMax.data() + index * cells * cells;
+    std::vector<int> starts(cells + 1);
+    for (std::size_t c = 0; c <= cells; ++c) starts[c] = cellStart(static_cast<int>(c));
+    for (int r = 0; r < n; ++r) {
+        const float* row = probs + static_cast<std::ptrdiff_t>(r) * T;
+        const std::size_t a = static_cast<std::size_t>(cellOf(row0 + r));
+        for (std::size_t c = 0; c < cells; ++c) {
+            float sum = 0.0f;
+            float top = 0.0f;
+            for (int j = starts[c]; j < starts[c + 1]; ++j) {
+                sum += row[j];
+                top = std::max(top, row[j]);
+            }
+            sums[a * cells + c] += sum;
+            maxima[a * cells + c] = std::max(maxima[a * cells + c], top);
+        }
+    }
+}
+
+void LazyAttention::finishPass() {
+    const std::size_t cells = static_cast<std::size_t>(m_cells);
+    for (int l = 0; l < m_nLayers; ++l) {
+        for (int h = 0; h < m_nHeads; ++h) {
+            const std::size_t index = headIndex(l, h);
+            m_stats[index] = m_sums[index].result(l, h);
+            for (std::size_t a = 0; a < cells; ++a) {
+                const double rows = cellStart(static_cast<int>(a) + 1) - cellStart(static_cast<int>(a));
+                for (std::size_t c = 0; c < cells; ++c) {
+                    const double cols = cellStart(static_cast<int>(c) + 1) - cellStart(static_cast<int>(c));
+                    const std::size_t at = index * cells * cells + a * cells + c;
+                    m_thumbMean[at] = static_cast<float>(m_cellSums[at] / (rows * cols));
+                }
+            }
+        }
+    }
+    std::vector<HeadStatsAccumulator>().swap(m_sums);
+    std::vector<double>().swap(m_cellSums);
+}
+
+void LazyAttention::computeHead(int layer, int head, float* out) const {
+    const Layer& L = m_layers[static_cast<std::size_t>(layer)];
+    assert(L.kept);
+    const int T = m_seqLen;
+    const HeadLayout& layout = L.layout;
+    const int hd = layout.headDim;
+    const int g = head / (layout.nHeads / layout.nKvHeads);
+    const int qStride = layout.nHeads * hd;
+    const int kStride = layout.nKvHeads * hd;
+    const float* q = L.q.data() + static_cast<std::ptrdiff_t>(head) * hd;
+    const float* k = L.k.data() + static_cast<std::ptrdiff_t>(g) * hd;
+    // The forward pass's blocks, threaded when its heads were: inside a
+    // parallel region each BLAS call runs on its own thread there as here.
+    const double work = static_cast<double>(layout.nHeads) * T * T * hd;
+    const bool parallel = work >= kParallelAttentionWork;
+    const int blocks = (T + kAttentionRowBlock - 1) / kAttentionRowBlock;
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
+    for (int b = 0; b < blocks; ++b) {
+        const int row0 = b * kAttentionRowBlock;
+        const int n = std::min(kAttentionRowBlock, T - row0);
+        headProbabilityRows(q + static_cast<std::ptrdiff_t>(row0) * qStride, qStride, k, kStride, row0, n, T, layout,
+                            L.mask, out + static_cast<std::ptrdiff_t>(row0) * T, nullptr);
+    }
+}
+
+std::shared_ptr<const std::vector<float>> LazyAttention::head(int layer, int head) const {
+    const std::size_t index = headIndex(layer, head);
+    {
+        std::lock_guard lock(m_cacheMutex);
+        for (auto it = m_cache.begin(); it != m_cache.end(); ++it) {
+            if (it->first == index) {
+                m_cache.splice(m_cache.begin(), m_cache, it);
+                return m_cache.front().second;
+            }
+        }
+    }
+    auto matrix = std::make_shared<std::vector<float>>(static_cast<std::size_t>(m_seqLen) * m_seqLen);  // (seqLen, seqLen)
+    computeHead(layer, head, matrix->data());
+    std::lock_guard lock(m_cacheMutex);
+    m_cache.emplace_front(index, matrix);
+    // Keep the newest, then as many as fit.
+    std::size_t used = 0;
+    for (auto it = m_cache.begin(); it != m_cache.end();) {
+        const std::size_t size = it->second->size() * sizeof(float);
+        if (it != m_cache.begin() && used + size > m_cacheBytes) {
+            it = m_cache.erase(it);
+        } else {
+            used += size;
+            ++it;
+        }
+    }
+    return matrix;
+}
+
+void LazyAttention::setCacheBytes(std::size_t bytes) {
+    std::lock_guard lock(m_cacheMutex);
+    m_cacheBytes = bytes;
+}
+
+const float* LazyAttention::thumbnailMean(int layer, int head) const {
+    return m_thumbMean.data() + headIndex(layer, head) * static_cast<std::size_t>(m_cells) * m_cells;
+}
+
+const float* LazyAttention::thumbnailMax(int layer, int head) const {
+    return m_thumbMax.data() + headIndex(layer, head) * static_cast<std::size_t>(m_cells) * m_cells;
+}
+
+const HeadStats& LazyAttention::stats(int layer, int head) const { return m_stats[headIndex(layer, head)]; }
+
+std::uint64_t LazyAttention::bytes() const {
+    std::uint64_t total = 0;
+    for (const Layer& L : m_layers) total += (L.q.size() + L.k.size()) * sizeof(float);
+    total += (m_thumbMean.size() + m_thumbMax.size()) * sizeof(float) + m_cellSums.size() * sizeof(double);
+    return total;
+}
+
+}  // namespace attnviz::core
