@@ -42,6 +42,11 @@ AttentionTrace AttentionTrace::lazyFor(int nLayers, int nHeads, int seqLen, bool
     return t;
 }
 
+HeadMatrix AttentionTrace::headProbs(int layer, int head) const {
+    if (m_lazy) return HeadMatrix(m_lazy->head(layer, head));
+    return HeadMatrix(probs(layer, head));
+}
+
 LayerKind AttentionTrace::layerKind(int layer) const {
     if (layer < 0 || layer >= static_cast<int>(m_layerKinds.size())) return LayerKind::global();
     return m_layerKinds[static_cast<std::size_t>(layer)];

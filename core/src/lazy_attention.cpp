@@ -64,7 +64,8 @@ bool LazyAttention::hasLayer(int layer) const {
 
 void LazyAttention::addRows(int layer, int head, int row0, int n, const float* probs) {
     const std::size_t index = headIndex(layer, head);
-    m_sums[index].addRows(probs, row0, n);
+    const LayerMask& mask = m_layers[static_cast<std::size_t>(layer)].mask;
+    m_sums[index].addRows(probs, row0, n, mask.globalTokens.empty() ? &mask : nullptr);
     const int T = m_seqLen;
     const std::size_t cells = static_cast<std::size_t>(m_cells);
     double* sums = m_cellSums.data() + index * cells * cells;

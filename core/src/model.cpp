@@ -30,8 +30,6 @@
 namespace attnviz::core {
 namespace {
 
-constexpr std::uint64_t kMaxTraceBytes = 4ull << 30;
-
 bool cancelled(const RunOptions& options) { return options.cancel != nullptr && options.cancel->load(); }
 
 constexpr const char* kWhatOpens =
@@ -157,6 +155,25 @@ RunOptions Model::withPrefixCache(std::span<const std::int32_t> ids, const Atten
     return served;
 }
 
+std::uint64_t traceMemoryBudget() {
+    constexpr std::uint64_t kDefault = 2ull << 30;
+    const char* text = std::getenv("ATTNVIZ_TRACE_BUDGET_MB");
+    if (text == nullptr || *text == '\0') return kDefault;
+    char* end = nullptr;
+    const unsigned long long mb = std::strtoull(text, &end, 10);
+    if (*end != '\0' || mb == 0 || mb > (1ull << 40)) return kDefault;
+    return static_cast<std::uint64_t>(mb) << 20;
+}
+
+std::uint64_t Model::traceBytes(int seqLen, const RunOptions& options) const {
+    const ModelConfig& c = m_config;
+    const auto T = static_cast<std::uint64_t>(seqLen);
+    if (options.lazyTrace) return LazyAttention::bytesFor(c.nLayers, c.nHeads, c.nKvHeads, c.headDim, seqLen);
+    const std::uint64_t heldRows = T - static_cast<std::uint64_t>(std::clamp(options.recordRowsFrom, 0, seqLen));
+    return static_cast<std::uint64_t>(c.nLayers) * c.nHeads * heldRows * T * sizeof(float) *
+           (options.captureScores ? 2 : 1);
+}
+
 Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOptions& options) const {
     const ModelConfig& c = m_config;
     const auto T = static_cast<std::int64_t>(ids.size());
@@ -195,17 +212,15 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
                                                                    "attention trace; shorten the text to run it eagerly");
         }
     }
-    const std::uint64_t heldRows = static_cast<std::uint64_t>(T - options.recordRowsFrom);
-    const std::uint64_t traceBytes =
-        options.lazyTrace
-            ? LazyAttention::bytesFor(c.nLayers, c.nHeads, c.nKvHeads, c.headDim, static_cast<int>(T))
-            : static_cast<std::uint64_t>(c.nLayers) * c.nHeads * heldRows * T * sizeof(float) *
-                  (options.captureScores ? 2 : 1);
-    if (traceBytes > kMaxTraceBytes) {
-        return makeError(ErrorCode::OutOfMemory, "the input has " + std::to_string(T) +
-                                                     " tokens; recording every head's attention would need " +
-                                                     byteSizeText(traceBytes) + " (limit " +
-                                                     byteSizeText(kMaxTraceBytes) + "): shorten the text");
+    const std::uint64_t traceBytes = this->traceBytes(static_cast<int>(T), options);
+    if (const std::uint64_t budget = traceMemoryBudget(); traceBytes > budget) {
+        return makeError(ErrorCode::OutOfMemory,
+                         "the input has " + std::to_string(T) + " tokens; " +
+                             (options.lazyTrace ? "keeping every layer's queries and keys"
+                                                : "recording every head's attention") +
+                             " would need " + byteSizeText(traceBytes) + " (budget " + byteSizeText(budget) +
+                             (options.lazyTrace || !keepsLazyTraces() ? std::string("): shorten the text")
+                                                                       : std::string("): shorten the text, or compute the heads on request (lazy trace)")));
     }
 
     std::vector<std::int32_t> types;

@@ -37,10 +37,11 @@ namespace {
 // where masked).
 void writeHeadRows(std::FILE* out, const AttentionTrace& trace, int l, int h, bool scores) {
     const int T = trace.seqLen();
+    const HeadMatrix probs = scores ? HeadMatrix() : trace.headProbs(l, h);  // (seqLen, seqLen)
     for (int i = 0; i < T; ++i) {
         std::fputs(i ? ",[" : "[", out);
         for (int j = 0; j < T; ++j) {
-            const float v = scores ? trace.maskedScore(l, h, i, j) : trace.prob(l, h, i, j);
+            const float v = scores ? trace.maskedScore(l, h, i, j) : probs.data()[static_cast<std::size_t>(i) * T + j];
             if (j) std::fputc(',', out);
             if (std::isfinite(v)) std::fprintf(out, "%.9g", static_cast<double>(v));
             else std::fputs("null", out);
@@ -93,7 +94,10 @@ void writeAttentionArray(std::FILE* out, int nLayers, int nHeads, int rows, int 
 
 void writeAttentionArray(std::FILE* out, const AttentionTrace& trace) {
     writeAttentionArray(out, trace.nLayers(), trace.nHeads(), trace.seqLen(), trace.seqLen(),
-                        [&](int l, int h) { return trace.probs(l, h); });
+                        [&trace, held = HeadMatrix()](int l, int h) mutable {
+                            held = trace.headProbs(l, h);  // kept until the next head is asked for
+                            return held.data();
+                        });
 }
 
 void appendLayerKindsJson(std::string& out, const AttentionTrace& trace) {

@@ -365,14 +365,15 @@ void TestModelLoading::cancelStopsLoading() {
 
 void TestModelLoading::traceCapIsOutOfMemory() {
     // tiny-llama has no learned positions, so only the trace cap stops 16500
-    // tokens: 2 layers x 2 heads x 16500^2 floats is 4.1 GiB, over the 4 GiB.
+    // tokens: 2 layers x 2 heads x 16500^2 floats is 4.1 GiB, over the 2 GiB
+    // budget (traceMemoryBudget).
     QTemporaryDir tmp;
     ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-llama"));
     auto m = core::loadModel(dir);
     QVERIFY(m.ok());
     auto r = (*m)->run(std::vector<std::int32_t>(16500, 1), core::RunOptions{});
     QVERIFY(!r.ok());
-    QVERIFY2(QString::fromStdString(r.error()).contains("would need 4.1 GiB (limit 4.0 GiB)"), r.error().c_str());
+    QVERIFY2(QString::fromStdString(r.error()).contains("would need 4.1 GiB (budget 2.0 GiB)"), r.error().c_str());
     QCOMPARE(codeName(r.code()), codeName(ErrorCode::OutOfMemory));
 }
 
@@ -384,14 +385,14 @@ void TestModelLoading::failedAllocationIsOutOfMemory() {
     QSKIP("AddressSanitizer reserves the address space this test limits");
 #endif
 #endif
-    // 12000 tokens of tiny-llama: 2 x 2 x 12000^2 floats = 2.1 GiB of trace,
-    // under the cap, with the address space limited to 512 MiB more than the
+    // 9000 tokens of tiny-llama: 2 x 2 x 9000^2 floats = 1.2 GiB of trace,
+    // under the budget, with the address space limited to 512 MiB more than the
     // process holds. The allocation fails; the run must say so, not throw.
     QTemporaryDir tmp;
     ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-llama"));
     auto m = core::loadModel(dir);
     QVERIFY(m.ok());
-    const std::vector<std::int32_t> ids(12000, 1);
+    const std::vector<std::int32_t> ids(9000, 1);
     const std::uint64_t used = addressSpaceBytes();
     QVERIFY(used > 0);
     rlimit saved{};
@@ -404,9 +405,9 @@ void TestModelLoading::failedAllocationIsOutOfMemory() {
     QVERIFY(::setrlimit(RLIMIT_AS, &saved) == 0);
     QVERIFY2(!r.ok(), "the trace should not fit under the limit");
     QCOMPARE(codeName(r.code()), codeName(ErrorCode::OutOfMemory));
-    QVERIFY2(QString::fromStdString(r.error()).contains("not enough memory for a run of 12000 tokens"),
+    QVERIFY2(QString::fromStdString(r.error()).contains("not enough memory for a run of 9000 tokens"),
              r.error().c_str());
-    QVERIFY2(QString::fromStdString(r.error()).contains("2.1 GiB asked for"), r.error().c_str());
+    QVERIFY2(QString::fromStdString(r.error()).contains("1.2 GiB asked for"), r.error().c_str());
     // With the memory back the same run succeeds: the failure left nothing behind.
     QVERIFY((*m)->run(std::vector<std::int32_t>{1, 2, 3}, core::RunOptions{}).ok());
 }

@@ -303,15 +303,33 @@ void TestSession::longInputsUpToTheTraceLimit() {
     auto run = small->run(idTokens(*small, ids), core::RunRequest{});
     QVERIFY2(run.ok(), run.ok() ? "" : run.error().c_str());
     QCOMPARE((*run)->trace->seqLen(), 2000);
-    // 16 x 32 heads x 2000^2 float32 = 8.2 GB > 4 GiB.
+    // 16 x 32 heads x 2000^2 float32 = 8.2 GB, over the 2 GiB budget.
     auto wide = sessionOf("long-wide", 16, 32);
     QVERIFY(wide);
     auto refused = wide->run(idTokens(*wide, ids), core::RunRequest{});
     QVERIFY(!refused.ok());
     QCOMPARE(refused.code(), core::ErrorCode::OutOfMemory);
     QVERIFY2(refused.error().find("2000 tokens") != std::string::npos &&
-                 refused.error().find("limit 4") != std::string::npos,
+                 refused.error().find("budget 2") != std::string::npos &&
+                 refused.error().find("lazy trace") != std::string::npos,
              refused.error().c_str());
+    // Kept lazily when large: each layer's queries and keys (16 x 2000 x
+    // 512 floats), a head computed when asked.
+    core::RunRequest whenLarge;
+    whenLarge.keeping = core::RunRequest::Keeping::WhenLarge;
+    whenLarge.headStatistics = true;
+    auto lazy = wide->run(idTokens(*wide, ids), whenLarge);
+    QVERIFY2(lazy.ok(), lazy.ok() ? "" : lazy.error().c_str());
+    QVERIFY((*lazy)->trace->isLazy());
+    QCOMPARE((*lazy)->headStats.size(), std::size_t{16 * 32});
+    const core::HeadMatrix head = (*lazy)->trace->headProbs(15, 31);  // (2000, 2000)
+    double row = 0.0;
+    for (int j = 0; j < 2000; ++j) row += head.data()[1999 * 2000 + j];
+    QVERIFY(std::abs(row - 1.0) < 1e-4);
+    // A short text stays eager under the same request.
+    auto eager = small->run(idTokens(*small, ids), whenLarge);
+    QVERIFY(eager.ok());
+    QVERIFY(!(*eager)->trace->isLazy());
 }
 
 void TestSession::cancelledRunReportsCancelled() {

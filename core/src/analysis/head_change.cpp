@@ -93,8 +93,8 @@ std::vector<HeadChange> rankHeadChanges(const AttentionTrace& a, const Attention
             out[static_cast<std::size_t>(k)] = {l, h, std::numeric_limits<double>::quiet_NaN()};
             continue;
         }
-        const std::vector<float> pa = unitAttentionWith(a.probs(l, h), a.seqLen(), alignment, true, unitOfA);
-        const std::vector<float> pb = unitAttentionWith(b.probs(l, h), b.seqLen(), alignment, false, unitOfB);
+        const std::vector<float> pa = unitAttentionWith(a.headProbs(l, h).data(), a.seqLen(), alignment, true, unitOfA);
+        const std::vector<float> pb = unitAttentionWith(b.headProbs(l, h).data(), b.seqLen(), alignment, false, unitOfB);
         out[static_cast<std::size_t>(k)] = {l, h, meanRowJensenShannon(pa, pb, n)};
     }
     std::stable_sort(out.begin(), out.end(), [](const HeadChange& x, const HeadChange& y) {

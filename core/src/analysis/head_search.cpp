@@ -35,8 +35,10 @@ double jensenShannonDivergence(const float* p, const float* q, int n) {
 double headSimilarity(const AttentionTrace& trace, int layerA, int headA, int layerB, int headB) {
     const int T = trace.seqLen();
     assert(T > 0);
-    const float* a = trace.probs(layerA, headA);  // (seqLen, seqLen)
-    const float* b = trace.probs(layerB, headB);  // (seqLen, seqLen)
+    const HeadMatrix heldA = trace.headProbs(layerA, headA);
+    const HeadMatrix heldB = trace.headProbs(layerB, headB);
+    const float* a = heldA.data();  // (seqLen, seqLen)
+    const float* b = heldB.data();  // (seqLen, seqLen)
     double total = 0.0;
     for (int i = 0; i < T; ++i) {
         const std::size_t offset = static_cast<std::size_t>(i) * T;

@@ -3,6 +3,11 @@
 #include "attnviz/core/induction.h"
 #include "attnviz/core/lazy_attention.h"
 
+#include "attnviz/core/aligned_buffer.h"
+
+#include <Eigen/Core>
+
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstddef>
@@ -120,17 +125,25 @@ double diagonalAttention(const float* probs, int seqLen) {
     return total / seqLen;
 }
 
-void HeadStatsAccumulator::addRows(const float* rows, int row0, int n) {
+void HeadStatsAccumulator::addRows(const float* rows, int row0, int n, const LayerMask* mask) {
     const int T = m_seqLen;
+    thread_local AlignedVector<float> scratch;
+    thread_local AlignedVector<float> distances;
+    if (scratch.size() < static_cast<std::size_t>(T)) scratch.resize(static_cast<std::size_t>(T));
+    if (distances.size() < static_cast<std::size_t>(T)) distances.resize(static_cast<std::size_t>(T));
     for (int r = 0; r < n; ++r) {
         const int i = row0 + r;
         const float* a = row(rows, T, r);
-        double h = 0.0;
-        for (int j = 0; j < T; ++j) {
-            if (a[j] > 0.0f) h -= static_cast<double>(a[j]) * std::log(static_cast<double>(a[j]));
-        }
-        m_entropy += h;
-        for (int j = 0; j < T; ++j) m_distance += static_cast<double>(a[j]) * std::abs(i - j);
+        // Keys outside [begin, end) hold 0 and add nothing to any sum.
+        const auto [begin, end] = mask != nullptr ? mask->band(i, T) : std::pair<int, int>{0, T};
+        const int width = end - begin;
+        std::copy(a + begin, a + end, scratch.data());
+        const Eigen::Map<const Eigen::ArrayXf, Eigen::Aligned64> p(scratch.data(), width);
+        // 0 ln 0 = 0: masked keys and probabilities that underflowed.
+        m_entropy -= static_cast<double>((p > 0.0f).select(p * p.log(), 0.0f).sum());
+        for (int j = begin; j < end; ++j) distances[static_cast<std::size_t>(j - begin)] = static_cast<float>(std::abs(i - j));
+        const Eigen::Map<const Eigen::ArrayXf, Eigen::Aligned64> d(distances.data(), width);
+        m_distance += static_cast<double>((p * d).sum());
         m_sink += a[0];
         if (i >= 1) m_prevToken += a[i - 1];
         m_diagonal += a[i];
@@ -156,9 +169,11 @@ std::vector<HeadStats> computeHeadStats(const AttentionTrace& trace) {
     out.reserve(static_cast<std::size_t>(trace.nLayers()) * trace.nHeads());
     const int T = trace.seqLen();
     for (int l = 0; l < trace.nLayers(); ++l) {
+        // The band a lazy trace reads too, so both give the same bits.
+        const LayerMask mask = trace.layerMask(l);
         for (int h = 0; h < trace.nHeads(); ++h) {
             HeadStatsAccumulator sums(T);
-            sums.addRows(trace.probs(l, h), 0, T);  // (seqLen, seqLen)
+            sums.addRows(trace.probs(l, h), 0, T, mask.globalTokens.empty() ? &mask : nullptr);  // (seqLen, seqLen)
             out.push_back(sums.result(l, h));
         }
     }

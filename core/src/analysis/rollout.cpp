@@ -8,7 +8,7 @@ DoubleMatrix residualMixing(const AttentionTrace& trace, int layer) {
     const int T = trace.seqLen();
     DoubleMatrix b = DoubleMatrix::Zero(T, T);  // (seqLen, seqLen)
     for (int h = 0; h < trace.nHeads(); ++h) {
-        b += Eigen::Map<const RowMatrix>(trace.probs(layer, h), T, T).cast<double>();
+        b += Eigen::Map<const RowMatrix>(trace.headProbs(layer, h).data(), T, T).cast<double>();
     }
     b *= 0.5 / trace.nHeads();
     b.diagonal().array() += 0.5;

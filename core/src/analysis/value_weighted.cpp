@@ -17,7 +17,8 @@ Result<RowMatrix> valueWeightedNorms(const AttentionTrace& trace, int layer, int
                                                       " layers x " + std::to_string(trace.nHeads()) + " heads");
     }
     const int T = trace.seqLen();
-    const Eigen::Map<const RowMatrix> a(trace.probs(layer, head), T, T);               // (seqLen, seqLen)
+    const HeadMatrix held = trace.headProbs(layer, head);
+    const Eigen::Map<const RowMatrix> a(held.data(), T, T);                              // (seqLen, seqLen)
     const Eigen::Map<const Eigen::RowVectorXf> norms(trace.valueNorms(layer, head), T);  // (seqLen)
     const std::uint64_t bytes = static_cast<std::uint64_t>(T) * T * sizeof(float);
     return guardAllocation("the value-weighted attention of one head", bytes, [&]() -> Result<RowMatrix> {

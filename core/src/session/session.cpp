@@ -151,6 +151,13 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
     if (m_model->hasTokenTypes()) {
         for (const Token& t : tokens) options.tokenTypeIds.push_back(t.typeId);
     }
+    const bool lazyFits = m_model->keepsLazyTraces() && request.captureLayers.empty();
+    if (request.keeping == RunRequest::Keeping::Lazy ||
+        (request.keeping == RunRequest::Keeping::WhenLarge && lazyFits &&
+         m_model->traceBytes(static_cast<int>(tokens.size()), options) > traceMemoryBudget())) {
+        options.lazyTrace = true;
+        options.captureScores = false;
+    }
     std::vector<int> positions;
     if (request.predictions) predict(tokens, options, *result, positions);
 
@@ -230,6 +237,7 @@ Result<std::shared_ptr<const RunResult>> Session::run(const std::vector<Token>& 
                 report(RunStage::DefaultMask);
                 t = Clock::now();
                 RunOptions defaults;
+                defaults.lazyTrace = options.lazyTrace;
                 defaults.tokenTypeIds = options.tokenTypeIds;
                 defaults.globalTokens = options.globalTokens;
                 defaults.cancel = control.cancel;

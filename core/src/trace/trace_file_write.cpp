@@ -71,7 +71,7 @@ Status writeTraceFile(std::FILE* out, const std::string& name, const TraceFileHe
         [&](std::size_t layer, std::vector<float>& values) {
             // (n_heads, seq_len, seq_len): the trace's own layout for one layer.
             for (int h = 0; h < H; ++h) {
-                std::memcpy(values.data() + h * perHead, trace.probs(static_cast<int>(layer), h), perHead * sizeof(float));
+                std::memcpy(values.data() + h * perHead, trace.headProbs(static_cast<int>(layer), h).data(), perHead * sizeof(float));
             }
         },
         {{kTraceMetadataKey, *json}});

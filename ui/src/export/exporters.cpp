@@ -220,7 +220,10 @@ core::Status exportArrays(const SessionResult& result, const QString& path, Expo
         arrays = {b.nLayers(), b.nHeads(), b.rows(), b.cols(), [&b](int l, int h) { return b.probs(l, h); }};
     } else {
         const core::AttentionTrace& t = *result.trace;
-        arrays = {t.nLayers(), t.nHeads(), t.seqLen(), t.seqLen(), [&t](int l, int h) { return t.probs(l, h); }};
+        arrays = {t.nLayers(), t.nHeads(), t.seqLen(), t.seqLen(), [&t, held = core::HeadMatrix()](int l, int h) mutable {
+                      held = t.headProbs(l, h);  // kept until the next head is asked for
+                      return held.data();
+                  }};
     }
     core::ArraySelection selection;
     selection.scope = allHeads ? core::ArraySelection::Scope::All

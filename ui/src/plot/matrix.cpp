@@ -14,7 +14,8 @@ Matrix attentionMatrix(const core::AttentionTrace& trace, int layer, int head) {
     const int T = trace.seqLen();
     Matrix m(T, T);
     if (head >= 0) {
-        const float* p = trace.probs(layer, head);
+        const core::HeadMatrix held = trace.headProbs(layer, head);
+        const float* p = held.data();
         for (int i = 0; i < T; ++i) {
             for (int j = 0; j < T; ++j) m.at(i, j) = p[static_cast<std::size_t>(i) * T + j];
         }
@@ -23,7 +24,8 @@ Matrix attentionMatrix(const core::AttentionTrace& trace, int layer, int head) {
     // Accumulate in double so the mean does not depend on the head order's rounding.
     std::vector<double> sum(static_cast<std::size_t>(T) * T, 0.0);
     for (int h = 0; h < trace.nHeads(); ++h) {
-        const float* p = trace.probs(layer, h);
+        const core::HeadMatrix held = trace.headProbs(layer, h);
+        const float* p = held.data();
         for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += p[k];
     }
     for (int i = 0; i < T; ++i) {

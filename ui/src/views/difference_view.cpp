@@ -205,8 +205,8 @@ bool DifferenceView::rebuildPinned() {
             for (int j = 0; j < n; ++j) m.at(i, j) = v[static_cast<std::size_t>(i) * n + j];
         return m;
     };
-    const std::vector<float> va = core::unitAttention(live.probs(m_head.layer, m_head.head), live.seqLen(), c.alignment, true);
-    const std::vector<float> vb = core::unitAttention(pinned.probs(m_head.layer, m_head.head), pinned.seqLen(), c.alignment, false);
+    const std::vector<float> va = core::unitAttention(live.headProbs(m_head.layer, m_head.head).data(), live.seqLen(), c.alignment, true);
+    const std::vector<float> vb = core::unitAttention(pinned.headProbs(m_head.layer, m_head.head).data(), pinned.seqLen(), c.alignment, false);
     const Matrix a = toMatrix(va);
     const Matrix b = toMatrix(vb);
     const double jsd = core::meanRowJensenShannon(va, vb, n);

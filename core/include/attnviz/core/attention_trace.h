@@ -22,6 +22,21 @@ namespace attnviz::core {
 struct LayerCapture;
 class LazyAttention;
 
+// One head's (heldRows, seqLen) probabilities, valid while this object
+// lives: an eager trace's own rows, or the matrix a lazy trace computed.
+class HeadMatrix {
+public:
+    HeadMatrix() = default;
+    explicit HeadMatrix(const float* data) : m_data(data) {}
+    explicit HeadMatrix(std::shared_ptr<const std::vector<float>> computed)
+        : m_keep(std::move(computed)), m_data(m_keep->data()) {}
+    const float* data() const { return m_data; }
+
+private:
+    std::shared_ptr<const std::vector<float>> m_keep;
+    const float* m_data = nullptr;
+};
+
 class AttentionTrace {
 public:
     AttentionTrace() = default;
@@ -58,8 +73,11 @@ public:
     // traces only (a lazy trace holds none: lazy()->head()).
     const float* probs(int layer, int head) const { return m_probs.data() + offset(layer, head); }
     float* probs(int layer, int head) { return m_probs.data() + offset(layer, head); }
-    // query >= firstRow().
+    // Any trace, eager or lazy: what the views, analyses and exports read.
+    HeadMatrix headProbs(int layer, int head) const;
+    // query >= firstRow(); any trace (a lazy one computes the head, cached).
     float prob(int layer, int head, int query, int key) const {
+        if (m_lazy) return headProbs(layer, head).data()[static_cast<std::size_t>(query) * m_seqLen + key];
         return probs(layer, head)[static_cast<std::size_t>(query - m_firstRow) * m_seqLen + key];
     }
 

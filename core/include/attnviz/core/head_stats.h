@@ -9,6 +9,7 @@
 #pragma once
 
 #include "attnviz/core/attention_trace.h"
+#include "attnviz/core/layer_mask.h"
 
 #include <array>
 #include <limits>
@@ -58,14 +59,18 @@ double previousTokenAttention(const float* probs, int seqLen);  // NaN when seqL
 double diagonalAttention(const float* probs, int seqLen);
 
 // The same statistics summed a block of rows at a time (rows in order from
-// 0), in the same order as the functions above, so the result is equal to
-// theirs bit for bit: what a lazy trace folds in while each block of a
-// head's rows is in hand.
+// 0): what computeHeadStats() uses and a lazy trace folds in while each
+// block of a head's rows is in hand, so both give the same bits. Each row is
+// reduced with float vector arithmetic in aligned scratch (the bits do not
+// depend on where the row lies) and added to double totals.
+
 class HeadStatsAccumulator {
 public:
     explicit HeadStatsAccumulator(int seqLen = 0) : m_seqLen(seqLen) {}
-    // Rows [row0, row0 + n), (n, seqLen) row-major.
-    void addRows(const float* rows, int row0, int n);
+    // Rows [row0, row0 + n), (n, seqLen) row-major. With `mask`, only the
+    // keys of each row's band are read (the others must be 0: an attention
+    // kernel's rows under that mask without global tokens).
+    void addRows(const float* rows, int row0, int n, const LayerMask* mask = nullptr);
     // Every statistic but induction (NaN).
     HeadStats result(int layer, int head) const;
 

@@ -61,6 +61,13 @@ public:
     // Validates the ids, token types and length, then runs the forward pass.
     // Thread-safe: several runs may go on at once.
     Result<AttentionTrace> run(std::span<const std::int32_t> ids, const RunOptions& options) const;
+    // What run()'s trace of seqLen tokens takes, checked against
+    // traceMemoryBudget(): the eager probabilities (and scores), or a lazy
+    // trace's queries and keys.
+    std::uint64_t traceBytes(int seqLen, const RunOptions& options) const;
+    // True when every layer's attention goes through multiHeadAttention()
+    // (attention_kernel.h), which fills a lazy trace.
+    virtual bool keepsLazyTraces() const { return true; }
 
 protected:
     explicit Model(ModelConfig config) : m_config(std::move(config)) {}
@@ -76,9 +83,6 @@ protected:
                    const RunOptions& options, AttentionTrace& trace) const = 0;
     // True for the causal families whose forward honours a PrefixCache.
     virtual bool reusesPrefixes() const { return false; }
-    // True when every layer's attention goes through multiHeadAttention()
-    // (attention_kernel.h), which fills a lazy trace.
-    virtual bool keepsLazyTraces() const { return true; }
 
 private:
     // `options` with the prefix cache started for this run, or without it

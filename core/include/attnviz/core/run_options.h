@@ -12,6 +12,12 @@ namespace attnviz::core {
 
 class PrefixCache;
 
+// The memory a run's attention trace may take: 2 GiB, or
+// ATTNVIZ_TRACE_BUDGET_MB megabytes when that is set to a positive integer.
+// An eager trace over it is refused (naming both sizes); a lazy one
+// (RunOptions::lazyTrace) keeps queries and keys instead, far less.
+std::uint64_t traceMemoryBudget();
+
 struct RunOptions {
     MaskMode mask;                            // Default: the model's own mask
     std::vector<std::int32_t> tokenTypeIds;   // BERT segments; empty = all 0

@@ -71,6 +71,13 @@ struct RunRequest {
     // Layers whose attention inputs to keep (RunOptions::captureLayers; the
     // Explain view, `attnviz-cli explain`).
     std::vector<int> captureLayers;
+    // How the attention is kept (RunOptions::lazyTrace): every probability
+    // (Eager), each layer's queries and keys with heads computed on request
+    // (Lazy), or lazily only when the eager trace would exceed
+    // traceMemoryBudget() and the model can (WhenLarge). A lazy run drops
+    // the scores; the Explain view's captures keep a run eager.
+    enum class Keeping { Eager, Lazy, WhenLarge };
+    Keeping keeping = Keeping::Eager;
 
     // What the desktop views draw: the scores (the steps view), value norms
     // and statistics (the analyses), the run under the model's own mask (the
