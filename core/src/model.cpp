@@ -219,8 +219,7 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
                              (options.lazyTrace ? "keeping every layer's queries and keys"
                                                 : "recording every head's attention") +
                              " would need " + byteSizeText(traceBytes) + " (budget " + byteSizeText(budget) +
-                             (options.lazyTrace || !keepsLazyTraces() ? std::string("): shorten the text")
-                                                                       : std::string("): shorten the text, or compute the heads on request (lazy trace)")));
+                             "): shorten the text");
     }
 
     std::vector<std::int32_t> types;

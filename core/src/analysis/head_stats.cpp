@@ -77,53 +77,23 @@ double HeadStats::value(HeadStatistic statistic) const {
     return kUndefined;
 }
 
-double attentionEntropy(const float* probs, int seqLen) {
+namespace {
+
+// Every statistic of one whole matrix, by the one accumulator.
+HeadStats matrixStats(const float* probs, int seqLen) {
     assert(seqLen > 0);
-    double total = 0.0;
-    for (int i = 0; i < seqLen; ++i) {
-        const float* a = row(probs, seqLen, i);
-        double h = 0.0;
-        for (int j = 0; j < seqLen; ++j) {
-            // Masked keys are exactly 0 and a visible key whose probability
-            // underflowed to 0 contributes lim p->0 of p ln p = 0 too.
-            if (a[j] > 0.0f) h -= static_cast<double>(a[j]) * std::log(static_cast<double>(a[j]));
-        }
-        total += h;
-    }
-    return total / seqLen;
+    HeadStatsAccumulator sums(seqLen);
+    sums.addRows(probs, 0, seqLen);
+    return sums.result(0, 0);
 }
 
-double meanAttentionDistance(const float* probs, int seqLen) {
-    assert(seqLen > 0);
-    double total = 0.0;
-    for (int i = 0; i < seqLen; ++i) {
-        const float* a = row(probs, seqLen, i);
-        for (int j = 0; j < seqLen; ++j) total += static_cast<double>(a[j]) * std::abs(i - j);
-    }
-    return total / seqLen;
-}
+}  // namespace
 
-double sinkAttention(const float* probs, int seqLen) {
-    assert(seqLen > 0);
-    double total = 0.0;
-    for (int i = 0; i < seqLen; ++i) total += row(probs, seqLen, i)[0];
-    return total / seqLen;
-}
-
-double previousTokenAttention(const float* probs, int seqLen) {
-    assert(seqLen > 0);
-    if (seqLen < 2) return HeadStats::kUndefined;
-    double total = 0.0;
-    for (int i = 1; i < seqLen; ++i) total += row(probs, seqLen, i)[i - 1];
-    return total / (seqLen - 1);
-}
-
-double diagonalAttention(const float* probs, int seqLen) {
-    assert(seqLen > 0);
-    double total = 0.0;
-    for (int i = 0; i < seqLen; ++i) total += row(probs, seqLen, i)[i];
-    return total / seqLen;
-}
+double attentionEntropy(const float* probs, int seqLen) { return matrixStats(probs, seqLen).entropy; }
+double meanAttentionDistance(const float* probs, int seqLen) { return matrixStats(probs, seqLen).meanDistance; }
+double sinkAttention(const float* probs, int seqLen) { return matrixStats(probs, seqLen).sink; }
+double previousTokenAttention(const float* probs, int seqLen) { return matrixStats(probs, seqLen).prevToken; }
+double diagonalAttention(const float* probs, int seqLen) { return matrixStats(probs, seqLen).diagonal; }
 
 void HeadStatsAccumulator::addRows(const float* rows, int row0, int n, const LayerMask* mask) {
     const int T = m_seqLen;
