@@ -132,6 +132,12 @@ int runAttention(const std::vector<std::string>& argv) {
         request.mask = opened->mask;
         request.globalTokens = opened->globalTokens;
         request.scores = args->has("--scores");
+        // --heads asks for a few heads: keep each layer's queries and keys
+        // and compute only those (so it works at thousands of tokens); the
+        // whole trace goes lazy only when it would pass the memory budget.
+        // Scores exist only in an eager trace (over the budget: refused).
+        using Keeping = core::RunRequest::Keeping;
+        request.keeping = request.scores ? Keeping::Eager : args->has("--heads") ? Keeping::Lazy : Keeping::WhenLarge;
         auto run = opened->session->run(opened->tokens, request);
         if (!run) return fail(run.error());
         result = std::move(run.value());

@@ -8,12 +8,14 @@
 #include "attnviz/ui/views/head_view.h"
 #include "plot/lod_image.h"
 #include "plot/token_ticker.h"
+#include "plot/view_data.h"
 #include "support/verify_result.h"
 
 #include <QtTest>
 #include <qcustomplot.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace attnviz;
@@ -60,6 +62,7 @@ private slots:
     void largeHeatmapVisibleRange();
     void overviewAtSixteenByThirtyTwo();
     void gqaGrouping();
+    void overviewOfALazyTrace();
 
 private:
     QTemporaryDir m_tmp;
@@ -247,6 +250,84 @@ void TestViewsRealSize::gqaGrouping() {
     QVERIFY(!view.groupByKvAvailable());
     QCOMPARE(view.columnLabel(1), QStringLiteral("H1"));
     QVERIFY(!view.findChild<QCheckBox*>(QStringLiteral("groupByKvBox"))->isEnabled());
+}
+
+// An input past the trace budget runs lazily in the window (WhenLarge): the
+// overview draws the forward pass's block thumbnails, which equal the eager
+// overview's block max / mean of the same run, and the shared colour range
+// is the same.
+void TestViewsRealSize::overviewOfALazyTrace() {
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "lazygrid", llamaConfig(2, 4, 2, 16, 512)));
+    std::vector<int> ids;
+    for (int i = 0; i < 600; ++i) ids.push_back((i * 7 + 3) % 50);
+    ATTNVIZ_UNWRAP(eager, test::runIds(model, ids));
+    QVERIFY(!eager->trace->isLazy());
+    // (2 x 4 heads, 600 x 600) probabilities and scores: 23 MB, over a 4 MiB budget.
+    qputenv("ATTNVIZ_TRACE_BUDGET_MB", "4");
+    auto lazyRun = test::runIds(model, ids);
+    qunsetenv("ATTNVIZ_TRACE_BUDGET_MB");
+    ATTNVIZ_UNWRAP(lazy, std::move(lazyRun));
+    QVERIFY(lazy->trace->isLazy());
+    QVERIFY(!lazy->trace->hasScores());
+
+    ui::ViewStyle meanStyle;
+    meanStyle.lodMean = true;
+    ui::HeadGridView eagerMeans;
+    eagerMeans.resize(900, 500);
+    eagerMeans.setViewStyle(meanStyle);
+    eagerMeans.setResult(eager);
+    for (const bool mean : {false, true}) {
+        ui::ViewStyle style;
+        style.lodMean = mean;
+        ui::HeadGridView a;
+        ui::HeadGridView b;
+        for (ui::HeadGridView* v : {&a, &b}) {
+            v->resize(900, 500);
+            v->setViewStyle(style);
+        }
+        a.setResult(eager);
+        b.setResult(lazy);
+        QCOMPARE(ui::sharedMaximum(*lazy, *lazy->trace, style), ui::sharedMaximum(*eager, *eager->trace, style));
+        const int cells = ui::HeadGridView::kMaxThumbnailCells;
+        for (int l = 0; l < 2; ++l) {
+            for (int h = -1; h < 4; ++h) {
+                // The layer mean of a lazy trace is the mean of block means in both modes.
+                const bool exactMax = !mean && h >= 0;
+                QCPColorMap* want = exactMax ? a.colorMap({l, h}) : eagerMeans.colorMap({l, h});
+                QCPColorMap* got = b.colorMap({l, h});
+                QCOMPARE(got->data()->keySize(), cells);
+                QCOMPARE(got->data()->valueSize(), cells);
+                QCOMPARE(want->data()->keySize(), cells);
+                for (int q = 0; q < cells; ++q) {
+                    for (int k = 0; k < cells; ++k) {
+                        const double w = test::cellAt(want, q, k);
+                        const double g = test::cellAt(got, q, k);
+                        if (exactMax) {
+                            QCOMPARE(g, w);  // the max of the same floats
+                        } else {
+                            QVERIFY2(std::abs(g - w) <= 1e-6, qPrintable(QStringLiteral("L%1 H%2 (%3, %4): %5 vs %6")
+                                                                         .arg(l).arg(h).arg(q).arg(k).arg(g).arg(w)));
+                        }
+                    }
+                }
+            }
+        }
+        QVERIFY(b.figureSubtitle().contains(QStringLiteral("thumbnails from the forward pass")));
+        QCOMPARE(b.figureSubtitle().contains(QStringLiteral("mean column: block means")), !mean);
+        QVERIFY(!a.figureSubtitle().contains(QStringLiteral("forward pass")));
+    }
+    // A head opened from the lazy trace is computed then: the eager run's
+    // probabilities, bit for bit; the steps need scores, which it lacks.
+    ui::HeadView view;
+    view.resize(800, 700);
+    view.setShowSteps(true);
+    view.setResult(lazy);
+    view.setHead({1, 2});
+    QVERIFY(view.stepMap(0) == nullptr);
+    QVERIFY(view.figureSubtitle().contains(QStringLiteral("no steps: a long input keeps no scores")));
+    const core::HeadMatrix want = eager->trace->headProbs(1, 2);
+    const core::HeadMatrix got = lazy->trace->headProbs(1, 2);
+    QVERIFY(std::memcmp(want.data(), got.data(), sizeof(float) * 600 * 600) == 0);
 }
 
 QTEST_MAIN(TestViewsRealSize)

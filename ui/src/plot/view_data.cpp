@@ -2,6 +2,8 @@
 
 #include "plot/heatmap_panel.h"
 
+#include "attnviz/core/lazy_attention.h"
+
 #include <algorithm>
 #include <mutex>
 
@@ -104,8 +106,23 @@ float sharedMaximum(const SessionResult& result, const core::AttentionTrace& tra
         }
     }
     float best = 0.0f;
-    for (int l = 0; l < trace.nLayers(); ++l) {
-        for (int h = 0; h < trace.nHeads(); ++h) best = std::max(best, maxFinite(shownAttention(result, trace, {l, h}, style)));
+    if (trace.isLazy() && !result.cross) {
+        // The pass's block maxima cover every probability (special tokens
+        // included): no head is computed for the range.
+        const core::LazyAttention& lazy = *trace.lazy();
+        const std::size_t cells = static_cast<std::size_t>(lazy.thumbnailCells()) * lazy.thumbnailCells();
+        for (int l = 0; l < trace.nLayers(); ++l) {
+            for (int h = 0; h < trace.nHeads(); ++h) {
+                const float* top = lazy.thumbnailMax(l, h);  // (cells, cells)
+                for (std::size_t k = 0; k < cells; ++k) best = std::max(best, top[k]);
+            }
+        }
+    } else {
+        for (int l = 0; l < trace.nLayers(); ++l) {
+            for (int h = 0; h < trace.nHeads(); ++h) {
+                best = std::max(best, maxFinite(shownAttention(result, trace, {l, h}, style)));
+            }
+        }
     }
     const std::shared_ptr<const core::AttentionTrace>& owner =
         &trace == result.trace.get() ? result.trace : result.defaultTrace;

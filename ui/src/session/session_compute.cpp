@@ -28,6 +28,9 @@ core::Result<std::shared_ptr<const SessionResult>> runSession(const LoadedModel&
     core::RunRequest request = core::RunRequest::forViews(mask, features.predictions, features.topK);
     request.headStatistics = features.statistics;
     request.globalTokens = features.globalTokens;
+    // Inputs whose full trace would pass the memory budget keep each layer's
+    // queries and keys instead; the views compute the heads they show.
+    request.keeping = core::RunRequest::Keeping::WhenLarge;
     if (features.captureLayer >= 0) request.captureLayers = {features.captureLayer};
     auto run = model.session->run(tokens, request, control);
     if (!run) return run.takeError();

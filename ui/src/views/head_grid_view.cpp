@@ -5,7 +5,10 @@
 #include "plot/plot_canvas.h"
 #include "plot/qcp_style.h"
 #include "plot/stretch.h"
+#include "plot/thumbnail.h"
 #include "plot/view_data.h"
+
+#include "attnviz/core/lazy_attention.h"
 
 #include <QCheckBox>
 #include <QGuiApplication>
@@ -25,6 +28,8 @@ constexpr double kGap = 0.08;       // between thumbnails, in thumbnail sizes
 constexpr double kMeanGap = 0.25;   // extra room before the mean column
 constexpr double kGroupGap = 0.22;  // extra room between KV groups (grouped by KV head)
 constexpr double kZoomStep = 1.25;
+// A lazy trace's thumbnails are drawn as they are.
+static_assert(HeadGridView::kMaxThumbnailCells == core::LazyAttention::kThumbnailCells);
 
 }  // namespace
 
@@ -34,15 +39,14 @@ struct HeadGridView::Impl {
     QCPItemRect* currentBox = nullptr;
     QCPItemRect* hoverBox = nullptr;
     std::vector<QCPColorMap*> maps;  // (layer, column) row-major; column nHeads is the mean
-    std::vector<Matrix> shown;       // the full-resolution matrices behind the thumbnails
-    std::vector<bool> pooled;
+    std::vector<Thumbnail> thumbs;   // (layer, column) as maps: what each thumbnail draws
     int nLayers = 0;
     int nHeads = 0;
     int nKvHeads = 0;       // the model's KV heads (0: unknown)
     bool grouped = false;   // columns grouped by KV head (drawn so only when the model has GQA)
-    QStringList labels;     // the shown rows
+    QStringList labels;     // the rows the thumbnails index (Thumbnail::rowTokens)
     QStringList rowLabels;  // the layers' tick labels
-    QStringList colLabels;  // the shown columns (source tokens of cross-attention)
+    QStringList colLabels;  // the columns they index (source tokens of cross-attention)
 
     // Zoom and scroll: pixels per thumbnail (0: the default) and the plot
     // coordinates at the top-left corner of the plot area.
@@ -263,27 +267,23 @@ void HeadGridView::rebuild() {
                                          : tr("Only for models with grouped-query attention (fewer KV heads than query heads)"));
     }
     d->setTickers(std::max(1, d->xLabelStep), std::max(1, d->yLabelStep));
-    const std::vector<int> keep = shownTokens(*r, style);
-    d->labels = r->labels(keep);
-    d->colLabels = r->colLabels(shownColTokens(*r, style));
-    d->shown.assign(d->maps.size(), Matrix());
-    d->pooled.assign(d->maps.size(), false);
+    d->thumbs.assign(d->maps.size(), Thumbnail());
+    bool lazy = false;
+    bool meanOfMeans = false;
     for (int l = 0; l < d->nLayers; ++l) {
         for (int c = 0; c <= d->nHeads; ++c) {
             const std::size_t i = static_cast<std::size_t>(l) * (d->nHeads + 1) + c;
             const HeadRef ref{l, c == d->nHeads ? -1 : c};
-            d->shown[i] = shownAttention(*r, trace, ref, style);
-            // Longer inputs: the max (or mean, as the heatmap) of each block, at most kMaxThumbnailCells a side.
-            const Matrix& full = d->shown[i];
-            const Matrix thumb = full.rows() <= kMaxThumbnailCells && full.cols() <= kMaxThumbnailCells
-                                     ? full
-                                     : reduceBlocks(full, {0, full.rows()}, {0, full.cols()}, kMaxThumbnailCells,
-                                                    kMaxThumbnailCells, style.lodMean ? LodMode::Mean : LodMode::Max);
-            d->pooled[i] = thumb.rows() != d->shown[i].rows() || thumb.cols() != d->shown[i].cols();
+            // Longer inputs: the max (or mean, as the heatmap) of each block,
+            // at most kMaxThumbnailCells a side; only that much is kept.
+            Thumbnail& thumb = d->thumbs[i];
+            thumb = headThumbnail(*r, trace, ref, style, kMaxThumbnailCells);
+            lazy = lazy || thumb.lazy;
+            meanOfMeans = meanOfMeans || thumb.meanOfMeans;
             QCPColorMapData* data = d->maps[i]->data();
             // (rows, cols): square for self-attention, target x source for cross.
-            const int nr = thumb.rows();
-            const int nc = thumb.cols();
+            const int nr = std::max(thumb.values.rows(), 1);
+            const int nc = std::max(thumb.values.cols(), 1);
             data->setSize(nc, nr);
             const double x0 = d->columnX(c);
             const double y0 = d->rowY(l);
@@ -291,10 +291,14 @@ void HeadGridView::rebuild() {
             const double halfY = 0.5 / nr;
             data->setRange(nc > 1 ? QCPRange(x0 + halfX, x0 + 1 - halfX) : QCPRange(x0, x0 + 1),
                            nr > 1 ? QCPRange(y0 + halfY, y0 + 1 - halfY) : QCPRange(y0, y0 + 1));
-            for (int q = 0; q < nr; ++q) {
-                for (int k = 0; k < nc; ++k) data->setCell(k, q, thumb.at(q, k));
+            for (int q = 0; q < thumb.values.rows(); ++q) {
+                for (int k = 0; k < thumb.values.cols(); ++k) data->setCell(k, q, thumb.values.at(q, k));
             }
         }
+    }
+    if (!d->thumbs.empty()) {
+        d->labels = r->labels(d->thumbs.front().rowTokens);
+        d->colLabels = r->colLabels(d->thumbs.front().colTokens);
     }
     d->scale->setGradient(makeGradient(style.colormap));
     const float shared = sharedMaximum(*r, trace, style);
@@ -307,6 +311,12 @@ void HeadGridView::rebuild() {
     if (r->layersDiffer()) subtitle += QStringLiteral("   ·   rows: each layer's reach (local N: a window of N keys; +g: global tokens)");
     if (style.range == RangeMode::Head) subtitle += QStringLiteral(" (per-head ranges apply to the head view)");
     if (r->isCross()) subtitle += QStringLiteral("   ·   each thumbnail: target rows x source columns");
+    if (lazy) {
+        // A lazy trace (long inputs): the forward pass's block thumbnails.
+        subtitle += QStringLiteral("   ·   long input: thumbnails from the forward pass, every token");
+        if (style.hideSpecial) subtitle += QStringLiteral(" (special tokens included)");
+        if (meanOfMeans) subtitle += QStringLiteral("; mean column: block means");
+    }
     setTitles(QStringLiteral("%1 · %2all %3 layers x %4 heads").arg(r->modelName, r->kindPrefix()).arg(d->nLayers).arg(d->nHeads),
               subtitle);
     setFormula(QStringLiteral("Column \u201cmean\u201d: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)));
@@ -356,15 +366,30 @@ void HeadGridView::hover(const QPointF& pos) {
     QString text = h.isMean() ? QStringLiteral("layer %1, mean over heads").arg(h.layer) : h.label();
     if (!h.isMean() && d->gqa()) text += QStringLiteral(" \u00b7 KV %1").arg(d->kvOf(h.head));
     const std::size_t i = static_cast<std::size_t>(h.layer) * (d->nHeads + 1) + d->columnOf(h);
-    const Matrix& m = d->shown[i];
+    const Thumbnail& t = d->thumbs[i];
+    const Matrix& m = t.values;
     if (!m.empty()) {
         const double x = d->rect->axis(QCPAxis::atTop)->pixelToCoord(pos.x());
         const double y = d->rect->axis(QCPAxis::atLeft)->pixelToCoord(pos.y());
         const int k = std::clamp(static_cast<int>((x - x0) * m.cols()), 0, m.cols() - 1);
         const int q = std::clamp(static_cast<int>((y - y0) * m.rows()), 0, m.rows() - 1);
-        text += QStringLiteral(": query '%1' -> key '%2': %3")
-                    .arg(d->labels.value(q), d->colLabels.value(k))
-                    .arg(m.at(q, k), 0, 'f', 4);
+        const auto span = [](const QStringList& labels, const std::vector<int>& starts, int cell) {
+            const int first = starts[static_cast<std::size_t>(cell)];
+            const int last = starts[static_cast<std::size_t>(cell) + 1] - 1;
+            if (last <= first) return QStringLiteral("'%1'").arg(labels.value(first));
+            return QStringLiteral("'%1'..'%2' (%3-%4)").arg(labels.value(first), labels.value(last)).arg(first).arg(last);
+        };
+        if (!t.pooled) {
+            text += QStringLiteral(": query '%1' -> key '%2': %3")
+                        .arg(d->labels.value(q), d->colLabels.value(k))
+                        .arg(m.at(q, k), 0, 'f', 4);
+        } else {
+            const bool mean = viewStyle().lodMean || t.meanOfMeans;
+            text += QStringLiteral(": queries %1 -> keys %2: %3 %4")
+                        .arg(span(d->labels, t.rowStarts, q), span(d->colLabels, t.colStarts, k),
+                             mean ? QStringLiteral("mean") : QStringLiteral("max"))
+                        .arg(m.at(q, k), 0, 'f', 4);
+        }
     }
     emit hoverText(text + QStringLiteral("  (click: open, Ctrl+click: add to Compare)"));
     emit headHovered(h);

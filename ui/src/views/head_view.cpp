@@ -127,6 +127,9 @@ void HeadView::rebuild() {
     if (r->isCross()) subtitle += QStringLiteral("   ·   ") + attentionKindAxes(AttentionKind::Cross);
     // Local layers: say which keys this layer lets a query see.
     if (r->layersDiffer()) subtitle += QStringLiteral("   ·   ") + r->layerDescription(m_head.layer);
+    if (m_showSteps && trace.isLazy() && !m_head.isMean()) {
+        subtitle += QStringLiteral("   ·   no steps: a long input keeps no scores (each head is computed when shown)");
+    }
     if (steps) {
         // Raw and masked scores share one colour range (that of the raw scores).
         const Matrix raw = shownScores(*r, m_head, style, false);

@@ -31,7 +31,7 @@ namespace attnviz::core {
 class LazyAttention {
 public:
     // Thumbnails are min(seqLen, kThumbnailCells) cells on a side.
-    static constexpr int kThumbnailCells = 64;
+    static constexpr int kThumbnailCells = 96;
 
     LazyAttention(int nLayers, int nHeads, int seqLen);
 

@@ -22,7 +22,8 @@ class HeadGridView : public PlotView {
     Q_OBJECT
 
 public:
-    // Thumbnails of longer inputs show block means of at most this many cells a side.
+    // Thumbnails of longer inputs show the max (or mean) of blocks, at most this
+    // many cells a side (a lazy trace's own thumbnails have as many).
     static constexpr int kMaxThumbnailCells = 96;
     // The default zoom fits the grid, with thumbnails of kMinThumbnailPx ..
     // kMaxThumbnailPx pixels (larger grids scroll); zooming spans kMinZoomPx .. kMaxZoomPx.
