@@ -11,6 +11,7 @@
 #include "attnviz/core/compute_threads.h"
 #include "attnviz/core/flop_count.h"
 #include "attnviz/core/generation.h"
+#include "attnviz/core/lazy_attention.h"
 #include "attnviz/core/seq2seq_model.h"
 #include "attnviz/core/session.h"
 
@@ -35,8 +36,13 @@ void printOpenTime(double ms) {
     std::printf("open_ms %.0f\n", ms);
 }
 
-// Bytes a trace holds: probabilities, scores and value norms as float32.
+// Bytes a trace holds: probabilities, scores and value norms as float32
+// (a lazy trace: its queries, keys and thumbnails instead of probabilities).
 std::uint64_t traceBytes(const core::AttentionTrace& t) {
+    if (t.isLazy()) {
+        const std::uint64_t norms = t.hasValueNorms() ? static_cast<std::uint64_t>(t.nLayers()) * t.nHeads() * t.seqLen() : 0;
+        return t.lazy()->bytes() + norms * sizeof(float);
+    }
     const std::uint64_t heads = static_cast<std::uint64_t>(t.nLayers()) * static_cast<std::uint64_t>(t.nHeads());
     const std::uint64_t matrix = static_cast<std::uint64_t>(t.heldRows()) * static_cast<std::uint64_t>(t.seqLen());
     std::uint64_t floats = heads * matrix * (t.hasScores() ? 2 : 1);
@@ -47,6 +53,30 @@ std::uint64_t traceBytes(const core::AttentionTrace& t) {
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+// A lazy trace: the milliseconds to compute a head on request (what opening
+// it in the window costs), over 8 heads spread over the layers and heads,
+// each computed afresh (not from the cache); the cache then holds them.
+bool benchLazyHeads(const core::AttentionTrace& trace, double& peakAnonymousMb) {
+    if (!trace.isLazy()) return false;
+    const core::LazyAttention& lazy = *trace.lazy();
+    constexpr int kHeads = 8;
+    std::vector<double> ms;
+    for (int k = 0; k < kHeads; ++k) {
+        const int layer = k * lazy.nLayers() / kHeads;
+        const int head = (k * 5 + 3) % lazy.nHeads();
+        const auto start = Clock::now();
+        const auto matrix = lazy.head(layer, head);
+        ms.push_back(msSince(start));
+        if (matrix->empty()) return false;
+        peakAnonymousMb = std::max(peakAnonymousMb, readProcessMemory().anonymousMb);
+    }
+    const double top = *std::max_element(ms.begin(), ms.end());
+    std::printf("head       %.1f ms median, %.1f ms max to compute one head on request (%d heads, %d x %d)\n",
+                median(ms), top, kHeads, lazy.seqLen(), lazy.seqLen());
+    std::printf("head_ms %.1f %.1f\n", median(ms), top);
+    return true;
 }
 
 // `count` seeded random ids below `vocab`: generation cost does not depend
@@ -197,7 +227,7 @@ int runGenerateBench(const ArgParser& args, const std::string& dir) {
 int runBench(const std::vector<std::string>& argv) {
     if (std::find(argv.begin(), argv.end(), "--typing") != argv.end()) return runTypingBench(argv);
     auto args = ArgParser::parse(argv, {{"--model"}, {"--tokens"}, {"--repeat"}, {"--threads"}, {"--mask"}, {"--scores", false},
-                                        {"--generate"}, {"--memory", false}});
+                                        {"--generate"}, {"--memory", false}, {"--lazy", false}});
     if (!args) return fail(args.error());
     auto dir = modelPath(*args);
     if (!dir) return fail(dir.error());
@@ -235,6 +265,9 @@ int runBench(const std::vector<std::string>& argv) {
     core::RunRequest request;
     request.mask = *mask;
     request.scores = args->has("--scores");
+    const bool lazy = args->has("--lazy");
+    if (lazy && request.scores) return fail("--lazy keeps no scores: drop --scores");
+    if (lazy) request.keeping = core::RunRequest::Keeping::Lazy;
 
     std::printf("model      %s (%s, %d layers x %d heads, d_model %d)\n", s.name().c_str(), c.modelType.c_str(),
                 c.nLayers, c.nHeads, c.dModel);
@@ -251,12 +284,16 @@ int runBench(const std::vector<std::string>& argv) {
     std::uint64_t heldTraceBytes = traceBytes(*(*warm)->trace);
     if ((*warm)->defaultTrace && (*warm)->defaultTrace != (*warm)->trace) heldTraceBytes += traceBytes(*(*warm)->defaultTrace);
     const double gflop = static_cast<double>(core::matmulFlopsCounted() - flopsBefore) / 1e9;
+    // One result held at a time, as the window holds one.
+    std::shared_ptr<const core::RunResult> held = std::move(warm.value());
     std::vector<double> ms;
     for (int r = 0; r < *repeat; ++r) {
+        held.reset();
         const auto start = Clock::now();
         auto result = s.run(*input, request);
         ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
         if (!result) return fail(result.error());
+        held = std::move(result.value());
         peakAnonymousMb = std::max(peakAnonymousMb, readProcessMemory().anonymousMb);
     }
     std::sort(ms.begin(), ms.end());
@@ -271,6 +308,9 @@ int runBench(const std::vector<std::string>& argv) {
     const double bandwidth = measureReadBandwidth();
     std::printf("floor      %.2f ms: %.0f MB of layer weights at %.1f GB/s measured read bandwidth\n",
                 weightMb / bandwidth, weightMb, bandwidth);
+    if (lazy) {
+        if (!benchLazyHeads(*held->trace, peakAnonymousMb)) return fail("the run kept no lazy trace");
+    }
     const ProcessMemory mem = readProcessMemory();
     std::printf("memory     %.0f MB peak resident; %.0f MB anonymous at most after a run (beyond mapped files), "
                 "%.0f MB of mapped files resident now\n",

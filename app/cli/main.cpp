@@ -52,7 +52,9 @@ commands:
   predict    --model DIR (--text T [--pair P] | --ids 1,2,3) [--top K] [--mask M] [--json]
              causal models: the top-K next tokens after the text; masked LMs: the top-K
              fillers of every [MASK] (or <mask>) in the text; probabilities = softmax(logits)
-  bench      --model DIR --tokens N [--repeat K] [--threads N] [--mask M] [--memory]
+  bench      --model DIR --tokens N [--repeat K] [--threads N] [--mask M] [--memory] [--lazy]
+             --lazy: keep each layer's queries and keys (the trace long inputs get), then
+             time computing heads on request: head_ms (median, max over 8 spread heads)
   bench      --model DIR --typing FILE [--threads N] [--mask M] [--no-reuse]
              FILE's text typed one character at a time through the GUI's pipeline (tokenize,
              run with what the views draw, no debounce): p50, p95 and max ms per keystroke,

@@ -40,24 +40,55 @@ void recordLayerValueNorms(const RowMatrix& v, int keys, const Linear& outProjec
     }
 }
 
+namespace {
+
+// [first, last) of the keys any query of rows [row0, row0 + n) may see:
+// bands move right with the query; global tokens see and are seen by all.
+std::pair<int, int> blockKeys(const LayerMask& mask, int row0, int n, int seqLen) {
+    if (!mask.globalTokens.empty()) return {0, seqLen};
+    return {mask.band(row0, seqLen).first, mask.band(row0 + n - 1, seqLen).second};
+}
+
+}  // namespace
+
 bool headProbabilityRows(const float* q, int qStride, const float* k, int kStride, int row0, int n, int seqLen,
                          const HeadLayout& layout, const LayerMask& mask, float* probs, float* scores) {
     const int T = seqLen;
-    Eigen::Map<RowMatrix> p(probs, n, T);  // (n, seqLen)
-    // 1. scores = Q K^T * scale (OpenBLAS; inside a parallel loop it runs on
-    //    the calling thread)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, T, layout.headDim, layout.scale, q, qStride, k, kStride,
-                0.0f, probs, T);
-    if (layout.softcap > 0.0f) {
-        const float cap = layout.softcap;
-        p = (p.array() / cap).tanh() * cap;
+    const int hd = layout.headDim;
+    using Block = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+    // 1. scores = Q K^T * scale over the keys the block's rows can see
+    //    (OpenBLAS; inside a parallel loop it runs on the calling thread).
+    //    BLAS rounds an entry differently depending on how many columns the
+    //    call has, so the visible keys get a call of their own, whose width
+    //    depends on the block alone, not on how many tokens follow it: the
+    //    probabilities of a query never change when text is appended (prefix
+    //    reuse compares them bit for bit with a fresh run).
+    const auto [k0, k1] = blockKeys(mask, row0, n, T);
+    auto scaledScores = [&](int c0, int c1, float* out) {  // columns [c0, c1) of (n, seqLen) `out`
+        if (c1 <= c0) return true;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, c1 - c0, hd, layout.scale, q, qStride,
+                    k + static_cast<std::ptrdiff_t>(c0) * kStride, kStride, 0.0f, out + c0, T);
+        Block b(out + c0, n, c1 - c0, Eigen::OuterStride<>(T));  // (n, c1 - c0)
+        if (layout.softcap > 0.0f) {
+            const float cap = layout.softcap;
+            b = (b.array() / cap).tanh() * cap;
+        }
+        // NaN or Inf here (from the hidden state or the weights) would turn
+        // into rows of NaN; the run reports it instead (Model::run). x * 0 is
+        // NaN exactly for NaN and +-Inf, so one vectorised sum finds any
+        // (allFinite() costs several times more at long inputs).
+        return std::isfinite((b.array() * 0.0f).sum());
+    };
+    bool finite = scaledScores(k0, k1, probs);
+    if (scores != nullptr) {
+        // The scores view shows the hidden keys' scores too.
+        for (int r = 0; r < n; ++r) {
+            const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(r) * T;
+            std::copy(probs + at + k0, probs + at + k1, scores + at + k0);
+        }
+        finite = scaledScores(0, k0, scores) && finite;
+        finite = scaledScores(k1, T, scores) && finite;
     }
-    // NaN or Inf here (from the hidden state or the weights) would turn into
-    // rows of NaN; the run reports it instead (Model::run). x * 0 is NaN
-    // exactly for NaN and +-Inf, so one vectorised sum finds any (allFinite()
-    // costs several times more at long inputs).
-    const bool finite = std::isfinite((p.array() * 0.0f).sum());
-    if (scores != nullptr) std::copy(probs, probs + static_cast<std::ptrdiff_t>(n) * T, scores);
     for (int r = 0; r < n; ++r) {
         const int i = row0 + r;  // the query
         float* row = probs + static_cast<std::ptrdiff_t>(r) * T;
@@ -138,9 +169,15 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
                 if (scores != nullptr) std::copy(scores + skip, scores + skip + count, trace.rawScores(layer, h));
             }
             if (lazy != nullptr) lazy->addRows(layer, h, row0, n, probs);
-            // 4. context of these rows of this head = P V
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, T, 1.0f, probs, T, v.data(), qkv.vStride,
-                        0.0f, context.data() + static_cast<std::ptrdiff_t>(row0) * context.cols() + h * hd,
+            // 4. context of these rows of this head = P V, over the keys the
+            //    block's rows can see (the rest of P is exactly 0): for a
+            //    causal mask the sum then does not depend on how many tokens
+            //    follow, which prefix reuse needs (BLAS splits a long sum
+            //    into chunks by its length), and takes half the work.
+            const auto [k0, k1] = blockKeys(mask, row0, n, T);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, k1 - k0, 1.0f, probs + k0, T,
+                        v.data() + static_cast<std::ptrdiff_t>(k0) * qkv.vStride, qkv.vStride, 0.0f,
+                        context.data() + static_cast<std::ptrdiff_t>(row0) * context.cols() + h * hd,
                         static_cast<int>(context.cols()));
         }
         if (!finite) trace.markNonFiniteScores(layer, h);
@@ -148,7 +185,15 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
             headOutputNorms(v, *outProjection, h, hd, trace.valueNorms(layer, h));
         }
     }
-    countMatmulFlops(2ULL * layout.nHeads * R, T, hd);
+    // Q K^T over every key, P V over each block's keys.
+    std::uint64_t pvKeys = 0;  // (row, key) pairs of P V, summed over the blocks
+    for (int row0 = first; row0 < T; row0 += kAttentionRowBlock) {
+        const int n = std::min(kAttentionRowBlock, T - row0);
+        const auto [k0, k1] = blockKeys(mask, row0, n, T);
+        pvKeys += static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k1 - k0);
+    }
+    countMatmulFlops(static_cast<std::uint64_t>(layout.nHeads) * R, T, hd);
+    countMatmulFlops(layout.nHeads, pvKeys, hd);
 }
 
 }  // namespace attnviz::core

@@ -133,7 +133,7 @@ void LazyAttention::computeHead(int layer, int head, float* out) const {
     }
 }
 
-std::shared_ptr<const std::vector<float>> LazyAttention::head(int layer, int head) const {
+std::shared_ptr<const HeadBuffer> LazyAttention::head(int layer, int head) const {
     const std::size_t index = headIndex(layer, head);
     {
         std::lock_guard lock(m_cacheMutex);
@@ -144,7 +144,7 @@ std::shared_ptr<const std::vector<float>> LazyAttention::head(int layer, int hea
             }
         }
     }
-    auto matrix = std::make_shared<std::vector<float>>(static_cast<std::size_t>(m_seqLen) * m_seqLen);  // (seqLen, seqLen)
+    auto matrix = std::make_shared<HeadBuffer>(static_cast<std::size_t>(m_seqLen) * m_seqLen);  // (seqLen, seqLen)
     computeHead(layer, head, matrix->data());
     std::lock_guard lock(m_cacheMutex);
     m_cache.emplace_front(index, matrix);

@@ -55,6 +55,9 @@ RowBlockedLinear::~RowBlockedLinear() {
     t_firstRow = m_previousFirst;
 }
 
+bool RowBlockedLinear::active() { return t_rowBlocks; }
+int RowBlockedLinear::currentFirstRow() { return t_firstRow; }
+
 void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y) {
     const int rows = static_cast<int>(x.rows());
     y.resize(rows, layer.out);

@@ -28,6 +28,7 @@ private slots:
     void editsMatchFreshRuns_data();
     void editsMatchFreshRuns();
     void midSizeLlamaMatchesFreshRuns();
+    void longInputsMatchFreshRuns();
     void logitsMatchFreshRuns();
     void bidirectionalModelRunsFresh();
     void cancelledRunLeavesNextRunExact();
@@ -167,6 +168,25 @@ void TestPrefixReuse::midSizeLlamaMatchesFreshRuns() {
         replay(dir, editSequence(100, 1000, 140), core::RunRequest::forViews(core::MaskMode{}, true), reused);
     QVERIFY2(diff.empty(), diff.c_str());
     QVERIFY(reused >= 5);
+}
+
+void TestPrefixReuse::longInputsMatchFreshRuns() {
+    // Long inputs: BLAS rounds Q K^T differently by the number of keys, and
+    // past 2048 rows the MLP runs in chunks (forward_steps.cpp); an edit in
+    // the middle recomputes from a row that is no chunk boundary.
+    const std::string config =
+        R"({"model_type":"llama","hidden_size":16,"num_hidden_layers":2,"num_attention_heads":2,)"
+        R"("num_key_value_heads":1,"intermediate_size":32,"hidden_act":"silu","max_position_embeddings":4096,)"
+        R"("rms_norm_eps":1e-05,"rope_theta":10000.0,"tie_word_embeddings":true,"vocab_size":50})";
+    ATTNVIZ_UNWRAP(dir, test::writeConfigFixture(m_tmp, "long-llama", config));
+    int reused = 0;
+    const std::vector<Ids> steps = editSequence(2100, 50, 2400);
+    const std::string diff = replay(dir, steps, core::RunRequest{}, reused);
+    QVERIFY2(diff.empty(), diff.c_str());
+    QVERIFY(reused >= 5);
+    // With the scores the steps view shows (every key's, hidden ones too).
+    const std::string views = replay(dir, steps, core::RunRequest::forViews(core::MaskMode{}, true), reused);
+    QVERIFY2(views.empty(), views.c_str());
 }
 
 void TestPrefixReuse::logitsMatchFreshRuns() {

@@ -3,6 +3,7 @@
 #include "attnviz/core/prefix_cache.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace attnviz::core {
 
@@ -111,21 +112,62 @@ bool cancelRequested(const RunOptions& options) { return options.cancel != nullp
 
 Error cancelledError() { return makeError(ErrorCode::Cancelled, "cancelled"); }
 
+namespace {
+
+// The MLP's inner activations are a pass's largest matrices: at 8k tokens a
+// 1B Llama's gate and up are 268 MB each. Rows are independent there, so
+// long inputs go through in chunks of this many rows (a multiple of the
+// row grid's 256, see rowBlockEnd).
+constexpr int kFeedForwardRows = 2048;
+
+// y (rows, outWidth) = mlp(h) chunk by chunk. Under a RowBlockedLinear the
+// chunks end at multiples of kFeedForwardRows of the absolute row, which
+// are row grid boundaries, so every BLAS call multiplies the rows it would
+// have without chunks (prefix reuse stays bit-identical to a fresh run).
+template <typename Mlp>
+void inRowChunks(const RowMatrix& h, int outWidth, RowMatrix& y, Mlp mlp) {
+    const int rows = static_cast<int>(h.rows());
+    if (rows <= kFeedForwardRows) {
+        mlp(h, y);
+        return;
+    }
+    const bool blocked = RowBlockedLinear::active();
+    const int first = blocked ? RowBlockedLinear::currentFirstRow() : 0;
+    y.resize(rows, outWidth);
+    RowMatrix hc, yc;  // (chunk, dModel), (chunk, outWidth)
+    for (int r = 0; r < rows;) {
+        const int absolute = first + r;
+        const int n = std::min(rows - r, (absolute / kFeedForwardRows + 1) * kFeedForwardRows - absolute);
+        hc = h.middleRows(r, n);
+        std::optional<RowBlockedLinear> scope;
+        if (blocked) scope.emplace(absolute);
+        mlp(hc, yc);
+        y.middleRows(r, n) = yc;
+        r += n;
+    }
+}
+
+}  // namespace
+
 void feedForward(const RowMatrix& h, const Linear& in, Activation act, const Linear& out, RowMatrix& y) {
-    RowMatrix inner;  // (seqLen, dFF)
-    linear(h, in, inner);
-    applyActivation(inner, act);
-    linear(inner, out, y);
+    inRowChunks(h, out.out, y, [&](const RowMatrix& x, RowMatrix& result) {
+        RowMatrix inner;  // (rows, dFF)
+        linear(x, in, inner);
+        applyActivation(inner, act);
+        linear(inner, out, result);
+    });
 }
 
 void gatedFeedForward(const RowMatrix& h, const Linear& gate, const Linear& up, Activation act,
                       const Linear& down, RowMatrix& y) {
-    RowMatrix g, u;  // (seqLen, dFF) each
-    linear(h, gate, g);
-    linear(h, up, u);
-    applyActivation(g, act);
-    g.array() *= u.array();
-    linear(g, down, y);
+    inRowChunks(h, down.out, y, [&](const RowMatrix& x, RowMatrix& result) {
+        RowMatrix g, u;  // (rows, dFF) each
+        linear(x, gate, g);
+        linear(x, up, u);
+        applyActivation(g, act);
+        g.array() *= u.array();
+        linear(g, down, result);
+    });
 }
 
 LayerNormLayer bindLayerNormLayer(const BoundTensors& w, int layer, WeightLayout layout) {

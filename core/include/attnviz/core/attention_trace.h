@@ -22,18 +22,23 @@ namespace attnviz::core {
 struct LayerCapture;
 class LazyAttention;
 
+// A head's matrix as a lazy trace computes it: written in full, so never
+// zeroed first, and a large one reuses a released buffer's pages
+// (aligned_buffer.h) instead of faulting in fresh ones.
+using HeadBuffer = OverwriteVector<float>;
+
 // One head's (heldRows, seqLen) probabilities, valid while this object
 // lives: an eager trace's own rows, or the matrix a lazy trace computed.
 class HeadMatrix {
 public:
     HeadMatrix() = default;
     explicit HeadMatrix(const float* data) : m_data(data) {}
-    explicit HeadMatrix(std::shared_ptr<const std::vector<float>> computed)
+    explicit HeadMatrix(std::shared_ptr<const HeadBuffer> computed)
         : m_keep(std::move(computed)), m_data(m_keep->data()) {}
     const float* data() const { return m_data; }
 
 private:
-    std::shared_ptr<const std::vector<float>> m_keep;
+    std::shared_ptr<const HeadBuffer> m_keep;
     const float* m_data = nullptr;
 };
 

@@ -11,7 +11,7 @@
 //
 //   RunOptions o; o.lazyTrace = true;
 //   AttentionTrace t = *model.run(ids, o);
-//   std::shared_ptr<const std::vector<float>> p = t.lazy()->head(3, 7);  // (seqLen, seqLen)
+//   std::shared_ptr<const HeadBuffer> p = t.lazy()->head(3, 7);  // (seqLen, seqLen)
 #pragma once
 
 #include "attnviz/core/attention_kernel.h"
@@ -62,7 +62,7 @@ public:
     void computeHead(int layer, int head, float* out) const;
     // The same, through a cache of the most recently used heads (at most
     // cacheBytes(), and always the one returned). Thread-safe.
-    std::shared_ptr<const std::vector<float>> head(int layer, int head) const;
+    std::shared_ptr<const HeadBuffer> head(int layer, int head) const;
     void setCacheBytes(std::size_t bytes);
     std::size_t cacheBytes() const { return m_cacheBytes; }
 
@@ -97,7 +97,7 @@ private:
     std::vector<float> m_thumbMean;                 // (nLayers nHeads, cells, cells)
     std::vector<float> m_thumbMax;                  // (nLayers nHeads, cells, cells)
 
-    using Cached = std::pair<std::size_t, std::shared_ptr<const std::vector<float>>>;  // (head index, matrix)
+    using Cached = std::pair<std::size_t, std::shared_ptr<const HeadBuffer>>;  // (head index, matrix)
     mutable std::mutex m_cacheMutex;
     mutable std::list<Cached> m_cache;  // most recent first
     std::size_t m_cacheBytes = std::size_t{512} << 20;

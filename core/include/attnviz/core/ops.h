@@ -45,6 +45,9 @@ public:
     ~RowBlockedLinear();
     RowBlockedLinear(const RowBlockedLinear&) = delete;
     RowBlockedLinear& operator=(const RowBlockedLinear&) = delete;
+    // Whether one lives on this thread, and the row it names.
+    static bool active();
+    static int currentFirstRow();
 
 private:
     bool m_previous;
