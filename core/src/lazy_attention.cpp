@@ -106,6 +106,22 @@ void LazyAttention::finishPass() {
     }
     std::vector<HeadStatsAccumulator>().swap(m_sums);
     std::vector<double>().swap(m_cellSums);
+    // The first heads a view opens (as many as the cache holds, at most 4)
+    // get these buffers' pages from the pool of released large buffers
+    // (aligned_buffer.h): faulting in fresh ones costs as much as computing
+    // a head (0.4 s at 8k tokens); the pass that ends here takes minutes at
+    // that length. Later heads reuse the pages of the ones they evict.
+    const std::size_t n = static_cast<std::size_t>(m_seqLen) * m_seqLen;
+    const std::size_t bytes = n * sizeof(float);
+    if (bytes >= OverwriteAllocator<float>::kHugeBytes) {
+        const std::size_t count = std::clamp<std::size_t>(m_cacheBytes / bytes, 1, 4);
+        std::vector<HeadBuffer> warm(count);
+        for (HeadBuffer& b : warm) {
+            b.resize(n);
+            volatile float* touch = b.data();
+            for (std::size_t i = 0; i < n; i += 1024) touch[i] = 0.0f;
+        }
+    }
 }
 
 void LazyAttention::computeHead(int layer, int head, float* out) const {
@@ -144,7 +160,20 @@ std::shared_ptr<const HeadBuffer> LazyAttention::head(int layer, int head) const
             }
         }
     }
-    auto matrix = std::make_shared<HeadBuffer>(static_cast<std::size_t>(m_seqLen) * m_seqLen);  // (seqLen, seqLen)
+    const std::size_t n = static_cast<std::size_t>(m_seqLen) * m_seqLen;
+    {
+        // Room first: an evicted matrix nobody holds gives its pages to the
+        // new one (aligned_buffer.h) instead of the new one faulting in fresh
+        // pages, which costs as much as computing it.
+        std::lock_guard lock(m_cacheMutex);
+        std::size_t used = 0;
+        for (const Cached& c : m_cache) used += c.second->size() * sizeof(float);
+        while (!m_cache.empty() && used + n * sizeof(float) > m_cacheBytes) {
+            used -= m_cache.back().second->size() * sizeof(float);
+            m_cache.pop_back();
+        }
+    }
+    auto matrix = std::make_shared<HeadBuffer>(n);  // (seqLen, seqLen)
     computeHead(layer, head, matrix->data());
     std::lock_guard lock(m_cacheMutex);
     m_cache.emplace_front(index, matrix);
