@@ -185,15 +185,16 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
             headOutputNorms(v, *outProjection, h, hd, trace.valueNorms(layer, h));
         }
     }
-    // Q K^T over every key, P V over each block's keys.
-    std::uint64_t pvKeys = 0;  // (row, key) pairs of P V, summed over the blocks
+    // P V over each block's keys; Q K^T too, or over every key when the
+    // scores of hidden keys are recorded.
+    std::uint64_t blockPairs = 0;  // (query, key) pairs of the blocks' visible keys
     for (int row0 = first; row0 < T; row0 += kAttentionRowBlock) {
         const int n = std::min(kAttentionRowBlock, T - row0);
         const auto [k0, k1] = blockKeys(mask, row0, n, T);
-        pvKeys += static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k1 - k0);
+        blockPairs += static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k1 - k0);
     }
-    countMatmulFlops(static_cast<std::uint64_t>(layout.nHeads) * R, T, hd);
-    countMatmulFlops(layout.nHeads, pvKeys, hd);
+    const std::uint64_t scorePairs = trace.hasScores() ? static_cast<std::uint64_t>(R) * T : blockPairs;
+    countMatmulFlops(layout.nHeads, blockPairs + scorePairs, hd);
 }
 
 }  // namespace attnviz::core
