@@ -282,8 +282,8 @@ void HeadGridView::rebuild() {
             meanOfMeans = meanOfMeans || thumb.meanOfMeans;
             QCPColorMapData* data = d->maps[i]->data();
             // (rows, cols): square for self-attention, target x source for cross.
-            const int nr = std::max(thumb.values.rows(), 1);
-            const int nc = std::max(thumb.values.cols(), 1);
+            const int nr = thumb.values.rows();
+            const int nc = thumb.values.cols();
             data->setSize(nc, nr);
             const double x0 = d->columnX(c);
             const double y0 = d->rowY(l);
