@@ -45,23 +45,29 @@ Thumbnail lazyThumbnail(const core::LazyAttention& lazy, HeadRef head, LodMode m
     t.rowStarts.resize(static_cast<std::size_t>(cells) + 1);
     for (int a = 0; a <= cells; ++a) t.rowStarts[a] = lazy.cellStart(a);
     t.colStarts = t.rowStarts;
-    t.rowTokens.resize(static_cast<std::size_t>(lazy.seqLen()));
-    std::iota(t.rowTokens.begin(), t.rowTokens.end(), 0);
-    t.colTokens = t.rowTokens;
     t.pooled = cells < lazy.seqLen();
     t.lazy = true;
     return t;
 }
 
+bool fromLazyTrace(const SessionResult& result, const core::AttentionTrace& trace) {
+    return trace.isLazy() && !result.cross;
+}
+
 }  // namespace
+
+ThumbnailTokens thumbnailTokens(const SessionResult& result, const core::AttentionTrace& trace, const ViewStyle& style) {
+    if (!fromLazyTrace(result, trace)) return {shownTokens(result, style), shownColTokens(result, style)};
+    std::vector<int> all(static_cast<std::size_t>(trace.seqLen()));
+    std::iota(all.begin(), all.end(), 0);
+    return {all, all};
+}
 
 Thumbnail headThumbnail(const SessionResult& result, const core::AttentionTrace& trace, HeadRef head,
                         const ViewStyle& style, int cells) {
     const LodMode mode = style.lodMean ? LodMode::Mean : LodMode::Max;
-    if (trace.isLazy() && !result.cross) return lazyThumbnail(*trace.lazy(), head, mode);
+    if (fromLazyTrace(result, trace)) return lazyThumbnail(*trace.lazy(), head, mode);
     Thumbnail t;
-    t.rowTokens = shownTokens(result, style);
-    t.colTokens = shownColTokens(result, style);
     const Matrix full = shownAttention(result, trace, head, style);  // (shown rows, shown columns)
     if (full.empty()) return t;
     const int rows = std::min(full.rows(), cells);

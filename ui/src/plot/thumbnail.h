@@ -18,12 +18,19 @@ struct Thumbnail {
     Matrix values;              // (cellRows, cellCols)
     std::vector<int> rowStarts; // (cellRows + 1): cell r covers rows rowStarts[r] .. rowStarts[r + 1] - 1
     std::vector<int> colStarts; // (cellCols + 1), likewise
-    std::vector<int> rowTokens; // the run-token index of each row the cells index
-    std::vector<int> colTokens; // the same for the columns
     bool pooled = false;        // a cell covers more than one (query, key) pair
     bool lazy = false;          // from a lazy trace: every token, special ones included
     bool meanOfMeans = false;   // a layer mean from a lazy trace under LodMode::Max: block means all the same
 };
+
+// The run-token index of each row and column the cells' starts count in:
+// the shown tokens, or every token for a lazy trace. The same for every
+// head of one trace.
+struct ThumbnailTokens {
+    std::vector<int> rows;
+    std::vector<int> cols;
+};
+ThumbnailTokens thumbnailTokens(const SessionResult& result, const core::AttentionTrace& trace, const ViewStyle& style);
 
 // At most `cells` a side; the max or the mean of each block by style.lodMean.
 Thumbnail headThumbnail(const SessionResult& result, const core::AttentionTrace& trace, HeadRef head,

@@ -44,7 +44,7 @@ struct HeadGridView::Impl {
     int nHeads = 0;
     int nKvHeads = 0;       // the model's KV heads (0: unknown)
     bool grouped = false;   // columns grouped by KV head (drawn so only when the model has GQA)
-    QStringList labels;     // the rows the thumbnails index (Thumbnail::rowTokens)
+    QStringList labels;     // the rows the thumbnails index (thumbnailTokens)
     QStringList rowLabels;  // the layers' tick labels
     QStringList colLabels;  // the columns they index (source tokens of cross-attention)
 
@@ -296,10 +296,9 @@ void HeadGridView::rebuild() {
             }
         }
     }
-    if (!d->thumbs.empty()) {
-        d->labels = r->labels(d->thumbs.front().rowTokens);
-        d->colLabels = r->colLabels(d->thumbs.front().colTokens);
-    }
+    const ThumbnailTokens tokens = thumbnailTokens(*r, trace, style);
+    d->labels = r->labels(tokens.rows);
+    d->colLabels = r->colLabels(tokens.cols);
     d->scale->setGradient(makeGradient(style.colormap));
     const float shared = sharedMaximum(*r, trace, style);
     const auto [lo, hi] = attentionRange(style.range == RangeMode::Fixed ? RangeMode::Fixed : RangeMode::Shared,
