@@ -76,9 +76,10 @@ std::unique_ptr<ui::PlotView> makeView(const ExportSettings& s, std::shared_ptr<
     view->setViewStyle(s.style);
     view->setResult(std::move(result));
     if (auto* analysis = dynamic_cast<ui::AnalysisView*>(view.get())) {
-        // Attention flow is computed off the GUI thread: wait for it.
+        // Attention flow, and any aggregate too slow for the GUI thread, is
+        // computed off it: wait for it.
         analysis->ensureCurrent();
-        while (analysis->flowPending()) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
+        while (analysis->computing()) QApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
     }
     return view;
 }

@@ -3,12 +3,15 @@
 #include "hand_trace.h"
 
 #include "attnviz/core/aggregates.h"
+#include "attnviz/core/attention_flow.h"
 #include "attnviz/core/rollout.h"
 #include "attnviz/core/value_weighted.h"
 
 #include <QtTest>
 
+#include <atomic>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -34,8 +37,9 @@ bool matrixNear(const RowMatrix& m, std::initializer_list<std::initializer_list<
     return i == m.rows();
 }
 
-// A trace of random causal rows: every row a softmax over keys 0..i.
-AttentionTrace randomCausalTrace(int nLayers, int nHeads, int T, unsigned seed) {
+// A trace of random causal rows: every row a softmax over keys 0..i (over
+// every key when not `causal`).
+AttentionTrace randomCausalTrace(int nLayers, int nHeads, int T, unsigned seed, bool causal = true) {
     std::mt19937 rng(seed);
     std::normal_distribution<float> n(0.0f, 2.0f);
     AttentionTrace t(nLayers, nHeads, T, false);
@@ -44,8 +48,9 @@ AttentionTrace randomCausalTrace(int nLayers, int nHeads, int T, unsigned seed) 
             for (int i = 0; i < T; ++i) {
                 float* row = t.probs(l, h) + static_cast<std::size_t>(i) * T;
                 double sum = 0.0;
-                for (int j = 0; j <= i; ++j) sum += (row[j] = std::exp(n(rng)));
-                for (int j = 0; j <= i; ++j) row[j] = static_cast<float>(row[j] / sum);
+                const int keys = causal ? i + 1 : T;
+                for (int j = 0; j < keys; ++j) sum += (row[j] = std::exp(n(rng)));
+                for (int j = 0; j < keys; ++j) row[j] = static_cast<float>(row[j] / sum);
             }
     return t;
 }
@@ -89,6 +94,7 @@ private slots:
     void rolloutMatchesNaiveLoop();
     void valueWeightedHandExample();
     void valueWeightedNeedsNorms();
+    void controlReportsAndCancels();
 };
 
 void TestAggregates::meanAndMaxOverHeads() {
@@ -137,10 +143,15 @@ void TestAggregates::rolloutMatchesNaiveLoop_data() {
     QTest::addColumn<int>("heads");
     QTest::addColumn<int>("tokens");
     QTest::addColumn<int>("lastLayer");
-    QTest::newRow("1x1x1") << 1 << 1 << 1 << -1;
-    QTest::newRow("3x2x5") << 3 << 2 << 5 << -1;
-    QTest::newRow("6x4x9") << 6 << 4 << 9 << -1;
-    QTest::newRow("6x4x9 up to layer 2") << 6 << 4 << 9 << 2;
+    QTest::addColumn<bool>("causal");
+    QTest::newRow("1x1x1") << 1 << 1 << 1 << -1 << true;
+    QTest::newRow("3x2x5") << 3 << 2 << 5 << -1 << true;
+    QTest::newRow("6x4x9") << 6 << 4 << 9 << -1 << true;
+    QTest::newRow("6x4x9 up to layer 2") << 6 << 4 << 9 << 2 << true;
+    // Past Eigen's blocking sizes: the triangular product of causal layers
+    // and the full product of bidirectional ones.
+    QTest::newRow("3x2x300 causal") << 3 << 2 << 300 << -1 << true;
+    QTest::newRow("3x2x300 bidirectional") << 3 << 2 << 300 << -1 << false;
 }
 
 void TestAggregates::rolloutMatchesNaiveLoop() {
@@ -148,7 +159,8 @@ void TestAggregates::rolloutMatchesNaiveLoop() {
     QFETCH(int, heads);
     QFETCH(int, tokens);
     QFETCH(int, lastLayer);
-    const AttentionTrace t = randomCausalTrace(layers, heads, tokens, 11u * layers + tokens);
+    QFETCH(bool, causal);
+    const AttentionTrace t = randomCausalTrace(layers, heads, tokens, 11u * layers + tokens, causal);
     const RowMatrix r = core::attentionRollout(t, lastLayer);
     const auto ref = naiveRollout(t, lastLayer < 0 ? layers - 1 : lastLayer);
     QCOMPARE(r.rows(), Eigen::Index(tokens));
@@ -195,6 +207,36 @@ void TestAggregates::valueWeightedNeedsNorms() {
     auto bad = core::valueWeightedNorms(withNorms, 1, 0);
     QVERIFY(!bad.ok());
     QVERIFY(bad.error().find("no head 1:0") != std::string::npos);
+}
+
+// Every aggregate reports its progress up to 1000 thousandths, and reads
+// nothing once cancelled: the progress stays where it was.
+void TestAggregates::controlReportsAndCancels() {
+    const AttentionTrace t = randomCausalTrace(3, 2, 6, 5u);
+    const std::vector<std::function<void(const core::AnalysisControl&)>> runs{
+        [&](const core::AnalysisControl& c) { core::meanOverHeads(t, 1, c); },
+        [&](const core::AnalysisControl& c) { core::maxOverHeads(t, 2, c); },
+        [&](const core::AnalysisControl& c) { core::meanOverLayers(t, c); },
+        [&](const core::AnalysisControl& c) { core::attentionRollout(t, -1, c); },
+        [&](const core::AnalysisControl& c) { QVERIFY(static_cast<bool>(core::attentionFlow(t, 1, c)) != c.cancelled()); },
+    };
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        std::atomic<bool> cancel{false};
+        std::atomic<int> permille{0};
+        runs[i]({&cancel, &permille});
+        QVERIFY2(permille.load() == 1000, qPrintable(QString("run %1: %2").arg(i).arg(permille.load())));
+        cancel = true;
+        permille = 0;
+        runs[i]({&cancel, &permille});
+        QVERIFY2(permille.load() == 0, qPrintable(QString("cancelled run %1: %2").arg(i).arg(permille.load())));
+    }
+    // A part of a control reports inside its share of the whole.
+    std::atomic<int> permille{0};
+    const core::AnalysisControl whole{nullptr, &permille};
+    whole.part(0.5, 0.25).progress(1.0);
+    QCOMPARE(permille.load(), 750);
+    whole.part(0.5, 0.25).part(0.5, 0.5).progress(0.5);
+    QCOMPARE(permille.load(), 687);  // 0.5 + 0.25 * (0.5 + 0.5 * 0.5)
 }
 
 QTEST_APPLESS_MAIN(TestAggregates)

@@ -123,7 +123,7 @@ void TestAttentionFlow::cancel() {
     core::AttentionTrace trace(1, 1, 2, false);
     QVERIFY(test::setHead(trace, 0, 0, {{1, 0}, {0.5f, 0.5f}}));
     std::atomic<bool> stop{true};
-    auto flow = core::attentionFlow(trace, -1, &stop);
+    auto flow = core::attentionFlow(trace, -1, {&stop});
     QVERIFY(!flow.ok());
     QCOMPARE(flow.code(), core::ErrorCode::Cancelled);
 }

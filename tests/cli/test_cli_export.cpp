@@ -208,7 +208,7 @@ void TestCliExport::aggregatesSameAsGui() {
     }
     ui::AnalysisView* target = page->view();
     target->ensureCurrent();
-    QTRY_VERIFY_WITH_TIMEOUT(!target->flowPending(), 20000);  // flow is computed off the GUI thread
+    QTRY_VERIFY_WITH_TIMEOUT(!target->computing(), 20000);  // flow is computed off the GUI thread
     QVERIFY2(target->exportProblem().isEmpty(), qPrintable(target->exportProblem()));
     const auto fmt = *ui::exportFormatFromName(format);
     const QString guiPath = m_out.filePath(QStringLiteral("%1-%2-gui.%3").arg(view, QTest::currentDataTag(), format));

@@ -120,8 +120,8 @@ void TestAnalysisViews::cellsEqualCore() {
     view.setResult(result);
     if (kind == ui::AnalysisKind::Flow) {
         // Computed off the GUI thread: a message first, the map when done.
-        QVERIFY(view.flowPending() || view.message().isEmpty());
-        QTRY_VERIFY_WITH_TIMEOUT(!view.flowPending(), 20000);
+        QVERIFY(view.computing() || view.message().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(!view.computing(), 20000);
     }
     QVERIFY2(view.message().isEmpty(), qPrintable(view.message()));
     QCPColorMap* map = view.colorMap();
@@ -199,7 +199,7 @@ void TestAnalysisViews::formulaInTooltipAndFigure() {
         ui::AnalysisView view;
         view.setKind(kind);
         view.setResult(result);
-        QTRY_VERIFY_WITH_TIMEOUT(!view.flowPending(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!view.computing(), 20000);
         const QString formula = ui::analysisFormula(kind);
         QVERIFY(!formula.isEmpty());
         // Wrapped into lines: compare with the whitespace collapsed.
@@ -298,7 +298,7 @@ void TestAnalysisViews::flowFollowsTheLatestRun() {
     view.setKind(ui::AnalysisKind::Flow);
     view.setResult(first);
     view.setResult(second);
-    QTRY_VERIFY_WITH_TIMEOUT(!view.flowPending(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!view.computing(), 20000);
     QVERIFY2(view.message().isEmpty(), qPrintable(view.message()));
     QCPColorMap* map = view.colorMap();
     QVERIFY(map != nullptr);
@@ -310,7 +310,7 @@ void TestAnalysisViews::flowFollowsTheLatestRun() {
     // And it is kept: going back to rollout and to flow does not recompute.
     view.setKind(ui::AnalysisKind::Rollout);
     view.setKind(ui::AnalysisKind::Flow);
-    QVERIFY(!view.flowPending());
+    QVERIFY(!view.computing());
     QVERIFY(view.colorMap() != nullptr);
 }
 

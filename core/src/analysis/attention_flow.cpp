@@ -115,17 +115,21 @@ private:
 
 }  // namespace
 
-Result<RowMatrix> attentionFlow(const AttentionTrace& trace, int lastLayer, const std::atomic<bool>* cancel) {
+Result<RowMatrix> attentionFlow(const AttentionTrace& trace, int lastLayer, const AnalysisControl& control) {
     assert(trace.nLayers() > 0 && trace.nHeads() > 0 && lastLayer < trace.nLayers());
     const int T = trace.seqLen();
     const int last = lastLayer < 0 ? trace.nLayers() - 1 : lastLayer;
     std::vector<DoubleMatrix> capacities;
-    for (int l = 0; l <= last; ++l) capacities.push_back(residualMixing(trace, l));
+    // The T^2 maximum flows take nearly all of the time; reading the heads a tenth at most.
+    for (int l = 0; l <= last; ++l) {
+        capacities.push_back(residualMixing(trace, l, control.part(0.1 * l / (last + 1), 0.1 / (last + 1))));
+    }
     LayerFlow graph(std::move(capacities), T);
     RowMatrix out(T, T);  // (seqLen, seqLen)
     std::vector<double> row(static_cast<std::size_t>(T));
     for (int i = 0; i < T; ++i) {
-        if (cancel != nullptr && cancel->load()) return makeError(ErrorCode::Cancelled, "cancelled");
+        if (control.cancelled()) return makeError(ErrorCode::Cancelled, "cancelled");
+        control.progress(0.1 + 0.9 * i / T);
         double sum = 0.0;
         for (int j = 0; j < T; ++j) {
             row[static_cast<std::size_t>(j)] = graph.maxFlow(i, j);
@@ -133,6 +137,7 @@ Result<RowMatrix> attentionFlow(const AttentionTrace& trace, int lastLayer, cons
         }
         for (int j = 0; j < T; ++j) out(i, j) = static_cast<float>(sum > 0 ? row[static_cast<std::size_t>(j)] / sum : 0.0);
     }
+    control.progress(1.0);
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include "plot/plot_canvas.h"
 #include "plot/qcp_style.h"
 #include "plot/stretch.h"
+#include "plot/work_page.h"
 
 #include <QKeyEvent>
 #include <QLabel>
@@ -188,11 +189,27 @@ void PlotView::setPlaceholder(const QString& text) {
 void PlotView::setMessage(const QString& message) {
     m_message = message;
     if (m_result && m_message.isEmpty()) {
+        m_showsWork = false;
         m_stack->setCurrentWidget(m_canvas);
+    } else if (m_result && m_showsWork) {
+        m_stack->setCurrentWidget(m_work);
     } else {
+        m_showsWork = false;
         m_placeholder->setText(m_result ? m_message : m_placeholderText);
         m_stack->setCurrentWidget(m_placeholder);
     }
+}
+
+void PlotView::setWork(const QString& text, int permille, const QString& button) {
+    if (m_work == nullptr) {
+        m_work = new WorkPage(this);
+        m_stack->addWidget(m_work);
+        connect(m_work, &WorkPage::buttonClicked, this, [this] { workButton(); });
+        applyColors();
+    }
+    m_work->showWork(text, permille, button);
+    m_showsWork = true;
+    setMessage(text);
 }
 
 void PlotView::redraw() {
@@ -201,6 +218,7 @@ void PlotView::redraw() {
         return;
     }
     m_stale = false;
+    m_showsWork = false;
     m_message.clear();
     if (m_result) rebuild();
     setMessage(m_message);
@@ -220,6 +238,10 @@ void PlotView::applyColors() {
     f.setPixelSize(15);
     m_placeholder->setFont(f);
     m_placeholder->setContentsMargins(24, 24, 24, 24);
+    if (m_work != nullptr) {
+        m_work->setPalette(pal);
+        m_work->setFont(f);
+    }
 }
 
 void PlotView::changeEvent(QEvent* event) {

@@ -116,7 +116,8 @@ bool analysisRowsSumToOne(AnalysisKind kind) {
     return kind != AnalysisKind::ValueNorms && kind != AnalysisKind::MaxOverHeads;
 }
 
-core::Result<Matrix> analysisMatrix(const core::AttentionTrace& trace, AnalysisKind kind, HeadRef head) {
+core::Result<Matrix> analysisMatrix(const core::AttentionTrace& trace, AnalysisKind kind, HeadRef head,
+                                    const core::AnalysisControl& control) {
     if (trace.nLayers() == 0 || trace.seqLen() == 0) {
         return core::makeError(core::ErrorCode::InvalidInput, "the run is empty");
     }
@@ -126,12 +127,12 @@ core::Result<Matrix> analysisMatrix(const core::AttentionTrace& trace, AnalysisK
                                                                   std::to_string(trace.nLayers() - 1));
     }
     switch (kind) {
-    case AnalysisKind::MeanOverHeads: return fromCore(core::meanOverHeads(trace, head.layer));
-    case AnalysisKind::MaxOverHeads: return fromCore(core::maxOverHeads(trace, head.layer));
-    case AnalysisKind::MeanOverLayers: return fromCore(core::meanOverLayers(trace));
-    case AnalysisKind::Rollout: return fromCore(core::attentionRollout(trace, head.layer));
+    case AnalysisKind::MeanOverHeads: return fromCore(core::meanOverHeads(trace, head.layer, control));
+    case AnalysisKind::MaxOverHeads: return fromCore(core::maxOverHeads(trace, head.layer, control));
+    case AnalysisKind::MeanOverLayers: return fromCore(core::meanOverLayers(trace, control));
+    case AnalysisKind::Rollout: return fromCore(core::attentionRollout(trace, head.layer, control));
     case AnalysisKind::Flow: {
-        auto flow = core::attentionFlow(trace, head.layer);
+        auto flow = core::attentionFlow(trace, head.layer, control);
         if (!flow) return flow.takeError();
         return fromCore(*flow);
     }

@@ -9,11 +9,16 @@
 #include "plot/stretch.h"
 #include "plot/token_ticker.h"
 #include "plot/view_data.h"
+#include "plot/work_page.h"
+#include "views/analysis_task.h"
 
 #include <QApplication>
+#include <QElapsedTimer>
+#include <QTimer>
 #include <QPointer>
 
 #include <atomic>
+#include <deque>
 #include <thread>
 
 namespace attnviz::ui {
@@ -29,57 +34,167 @@ Matrix shownPart(const Matrix& full, const std::vector<int>& keep, AnalysisKind 
 // panels(): one panel, made by the first rebuild that has a matrix.
 struct AnalysisView::Impl {
     QCPColorScale* scale = nullptr;
-    // The largest shown value over every layer / head of the current kind,
-    // remembered per (trace, kind, hideSpecial).
-    mutable std::shared_ptr<const core::AttentionTrace> sharedTrace;
-    mutable AnalysisKind sharedKind = AnalysisKind::Rollout;
-    mutable bool sharedHide = false;
-    mutable float sharedValue = 0.0f;
 
-    // Attention flow solves seqLen^2 maximum flows, too slow for the GUI
-    // thread past a few dozen tokens: a worker thread computes it, the view
-    // says so meanwhile and redraws when it is done.
-    std::shared_ptr<const core::AttentionTrace> flowTrace;  // what `flow` / the running job is of
-    int flowLayer = -1;
-    std::optional<Matrix> flow;
-    QString flowError;
-    std::shared_ptr<std::atomic<bool>> flowCancel;  // of the running job, null when none runs
+    // Matrices computed lately, newest first, within kKeptBytes (the newest
+    // always kept): going back to a kind or layer does not recompute it.
+    struct Kept {
+        std::shared_ptr<const core::AttentionTrace> trace;
+        AnalysisKind kind;
+        HeadRef at;
+        core::Result<Matrix> matrix;
+    };
+    static constexpr std::size_t kKeptBytes = std::size_t{256} << 20;
+    std::deque<Kept> kept;
+
+    // The shared maximum, remembered per (trace, kind, hideSpecial).
+    struct Shared {
+        std::shared_ptr<const core::AttentionTrace> trace;
+        AnalysisKind kind;
+        bool hide;
+        float value;
+    };
+    std::optional<Shared> shared;
+
+    // The task on a worker thread, if any.
+    struct Job {
+        AnalysisTask task;
+        bool hide = false;
+        std::shared_ptr<std::atomic<bool>> cancel;
+        std::shared_ptr<std::atomic<int>> permille;
+        QElapsedTimer clock;
+    };
+    std::optional<Job> job;
+    QTimer* progressTimer = nullptr;
+    // A task the user cancelled: shown as stopped, with a button to compute
+    // it, until the figure asks for something else.
+    std::optional<AnalysisTask> stopped;
 
     ~Impl() {
-        if (flowCancel) flowCancel->store(true);
+        if (job) job->cancel->store(true);
+    }
+
+    const core::Result<Matrix>* keptMatrix(const std::shared_ptr<const core::AttentionTrace>& trace,
+                                           AnalysisKind kind, HeadRef at) const {
+        for (const Kept& k : kept) {
+            if (k.trace == trace && k.kind == kind && k.at == at) return &k.matrix;
+        }
+        return nullptr;
+    }
+
+    void keep(const AnalysisTask& task, core::Result<Matrix> matrix) {
+        std::erase_if(kept, [&](const Kept& k) { return k.trace == task.trace && k.kind == task.kind && k.at == task.at; });
+        kept.push_front({task.trace, task.kind, task.at, std::move(matrix)});
+        std::size_t bytes = 0;
+        for (auto it = kept.begin(); it != kept.end(); ++it) {
+            bytes += it->matrix ? static_cast<std::size_t>(it->matrix->rows()) * it->matrix->cols() * sizeof(float) : 0;
+            if (it != kept.begin() && bytes > kKeptBytes) {
+                kept.erase(it, kept.end());
+                break;
+            }
+        }
+    }
+
+    std::optional<float> sharedValue(const std::shared_ptr<const core::AttentionTrace>& trace, AnalysisKind kind,
+                                     bool hide) const {
+        if (shared && shared->trace == trace && shared->kind == kind && shared->hide == hide) return shared->value;
+        return std::nullopt;
     }
 };
 
-void AnalysisView::startFlow(const std::shared_ptr<const core::AttentionTrace>& trace, int lastLayer) {
-    if (d->flowCancel) d->flowCancel->store(true);  // a job for another run or layer
-    d->flowTrace = trace;
-    d->flowLayer = lastLayer;
-    d->flow.reset();
-    d->flowError.clear();
-    auto cancel = std::make_shared<std::atomic<bool>>(false);
-    d->flowCancel = cancel;
-    QPointer<AnalysisView> self(this);
-    std::thread([self, trace, lastLayer, cancel] {
-        auto flow = core::attentionFlow(*trace, lastLayer, cancel.get());
-        if (cancel->load()) return;
-        QMetaObject::invokeMethod(qApp, [self, trace, lastLayer, cancel, flow = std::move(flow)]() mutable {
-            if (!self || cancel->load() || self->d->flowTrace != trace || self->d->flowLayer != lastLayer) return;
-            self->d->flowCancel.reset();
-            if (flow) {
-                Matrix m(static_cast<int>(flow->rows()), static_cast<int>(flow->cols()));
-                for (int i = 0; i < m.rows(); ++i) {
-                    for (int j = 0; j < m.cols(); ++j) m.at(i, j) = (*flow)(i, j);
-                }
-                self->d->flow = std::move(m);
-            } else {
-                self->d->flowError = QString::fromStdString(flow.error());
+namespace {
+
+// True when `running` computes everything `wanted` asks for.
+bool covers(const AnalysisTask& running, const AnalysisTask& wanted) {
+    if (running.trace != wanted.trace || running.kind != wanted.kind) return false;
+    if (wanted.wantMatrix && !(running.wantMatrix && running.at == wanted.at)) return false;
+    return !wanted.wantShared || (running.wantShared && running.keep == wanted.keep);
+}
+
+}  // namespace
+
+double AnalysisView::s_backgroundCost = 3e7;
+
+void AnalysisView::setBackgroundCost(double cost) { s_backgroundCost = cost; }
+
+void AnalysisView::startJob(const AnalysisTask& task) {
+    if (d->job) d->job->cancel->store(true);  // a job for another figure
+    d->job.emplace();
+    Impl::Job& job = *d->job;
+    job.task = task;
+    job.hide = viewStyle().hideSpecial;
+    job.cancel = std::make_shared<std::atomic<bool>>(false);
+    job.permille = std::make_shared<std::atomic<int>>(0);
+    job.clock.start();
+    if (!d->progressTimer) {
+        d->progressTimer = new QTimer(this);
+        d->progressTimer->setInterval(150);
+        connect(d->progressTimer, &QTimer::timeout, this, [this] {
+            if (!d->job) {
+                d->progressTimer->stop();
+                return;
             }
-            self->redraw();
+            if (showsWork()) workPage()->showWork(jobText(), d->job->permille->load(), tr("Cancel"));
+        });
+    }
+    d->progressTimer->start();
+    QPointer<AnalysisView> self(this);
+    std::thread([self, task, cancel = job.cancel, permille = job.permille] {
+        AnalysisOutcome outcome = runAnalysisTask(task, {cancel.get(), permille.get()});
+        if (cancel->load()) return;
+        QMetaObject::invokeMethod(qApp, [self, cancel, outcome = std::move(outcome)]() mutable {
+            if (!self || cancel->load() || !self->d->job || self->d->job->cancel != cancel) return;
+            self->finishJob(std::move(outcome));
         }, Qt::QueuedConnection);
     }).detach();
 }
 
-bool AnalysisView::flowPending() const { return d->flowCancel != nullptr; }
+void AnalysisView::finishJob(AnalysisOutcome outcome) {
+    const Impl::Job job = std::move(*d->job);
+    d->job.reset();
+    if (outcome.matrix) d->keep(job.task, std::move(*outcome.matrix));
+    if (outcome.shared) d->shared = Impl::Shared{job.task.trace, job.task.kind, job.hide, *outcome.shared};
+    redraw();
+}
+
+void AnalysisView::workButton() {
+    if (d->job) {
+        // Cancel: the figure stays stopped until asked again or changed.
+        d->job->cancel->store(true);
+        d->stopped = d->job->task;
+        d->job.reset();
+    } else {
+        d->stopped.reset();
+    }
+    redraw();
+}
+
+bool AnalysisView::computing() const { return d->job.has_value(); }
+
+QString AnalysisView::taskText(const AnalysisTask& task) const {
+    const core::AttentionTrace& trace = *task.trace;
+    QString what = analysisKindLabel(task.kind);
+    if (!task.wantMatrix) what = tr("the shared colour range of %1").arg(what.toLower());
+    else if (task.wantShared) what = tr("%1 and its shared colour range").arg(what);
+    QString text = tr("%1 over %2 tokens: %3 heads to read%4")
+                       .arg(what)
+                       .arg(trace.seqLen())
+                       .arg(analysisHeadReads(task))
+                       .arg(trace.isLazy() ? tr(", each computed anew from the run's queries and keys") : QString());
+    if (task.kind == AnalysisKind::Flow && task.wantMatrix) {
+        text += QLatin1Char('\n') + tr("Attention flow solves %1 x %1 maximum flows: about a second at 64 tokens, a "
+                                       "minute or more past 150.")
+                                        .arg(trace.seqLen());
+    }
+    return text;
+}
+
+QString AnalysisView::jobText() const {
+    if (!d->job) return {};
+    QString text = tr("Computing %1…").arg(taskText(d->job->task));
+    const qint64 seconds = d->job->clock.elapsed() / 1000;
+    if (seconds > 0) text += QLatin1Char('\n') + tr("%1 s so far").arg(seconds);
+    return text;
+}
 
 AnalysisView::AnalysisView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -128,32 +243,6 @@ HeadRef AnalysisView::matrixHead(int nLayers) const {
     return {std::clamp(m_head.layer, 0, std::max(0, nLayers - 1)), m_head.head};
 }
 
-float AnalysisView::sharedMaximum(const SessionResult& r) const {
-    const core::AttentionTrace& trace = *r.trace;
-    const bool hide = viewStyle().hideSpecial;
-    if (d->sharedTrace == r.trace && d->sharedKind == m_kind && d->sharedHide == hide) return d->sharedValue;
-    const std::vector<int> keep = shownTokens(r, viewStyle());
-    float best = 0.0f;
-    const auto consider = [&](HeadRef h) {
-        auto m = analysisMatrix(trace, m_kind, h);
-        if (m) best = std::max(best, maxFinite(shownPart(*m, keep, m_kind)));
-    };
-    if (analysisUsesHead(m_kind)) {
-        for (int l = 0; l < trace.nLayers(); ++l) {
-            for (int h = 0; h < trace.nHeads(); ++h) consider({l, h});
-        }
-    } else if (analysisUsesLayer(m_kind) && !analysisChainsLayers(m_kind)) {
-        for (int l = 0; l < trace.nLayers(); ++l) consider({l, 0});
-    } else {
-        consider(matrixHead(trace.nLayers()));
-    }
-    d->sharedTrace = r.trace;
-    d->sharedKind = m_kind;
-    d->sharedHide = hide;
-    d->sharedValue = best;
-    return best;
-}
-
 void AnalysisView::rebuild() {
     const auto& r = result();
     if (!r) return;
@@ -166,23 +255,42 @@ void AnalysisView::rebuild() {
                        .arg(analysisKindLabel(m_kind)));
         return;
     }
+    const ViewStyle& style = viewStyle();
+    const std::vector<int> keep = shownTokens(*r, style);
     const HeadRef at = matrixHead(trace.nLayers());
-    core::Result<Matrix> full = core::makeError(core::ErrorCode::Internal, "");
-    if (m_kind == AnalysisKind::Flow) {
-        if (d->flowTrace != r->trace || d->flowLayer != at.layer) startFlow(r->trace, at.layer);
-        if (flowPending()) {
-            setFormula(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), analysisFormula(m_kind)));
-            setMessage(tr("Computing attention flow over layers 0..%1: %2 x %2 maximum flows (about a second at 64 "
-                          "tokens, a minute or more past 150)…")
-                           .arg(at.layer)
-                           .arg(trace.seqLen()));
+
+    // What is not computed yet: the matrix, and the shared maximum when it
+    // reads other matrices than this one (flow has a colour range of its own).
+    AnalysisTask task;
+    task.trace = r->trace;
+    task.kind = m_kind;
+    task.at = at;
+    task.keep = keep;
+    task.wantMatrix = d->keptMatrix(r->trace, m_kind, at) == nullptr;
+    task.wantShared = style.range == RangeMode::Shared && m_kind != AnalysisKind::Flow && sharedReadsOthers(m_kind) &&
+                      !d->sharedValue(r->trace, m_kind, style.hideSpecial);
+    if (task.wantMatrix || task.wantShared) {
+        if (d->job && !covers(d->job->task, task)) {
+            d->job->cancel->store(true);
+            d->job.reset();
+        }
+        if (d->stopped && !(covers(*d->stopped, task) && covers(task, *d->stopped))) d->stopped.reset();
+        if (d->stopped) {
+            setFormula(QString());
+            setWork(tr("Stopped: %1.").arg(taskText(task)), -1, tr("Compute"));
             return;
         }
-        if (d->flow) full = *d->flow;
-        else full = core::makeError(core::ErrorCode::InvalidInput, d->flowError.toStdString());
-    } else {
-        full = analysisMatrix(trace, m_kind, at);
+        if (!d->job && (analysisCost(task) > s_backgroundCost || m_kind == AnalysisKind::Flow)) startJob(task);
+        if (d->job) {
+            setFormula(QString());
+            setWork(jobText(), d->job->permille->load(), tr("Cancel"));
+            return;
+        }
+        AnalysisOutcome outcome = runAnalysisTask(task);
+        if (outcome.matrix) d->keep(task, std::move(*outcome.matrix));
+        if (outcome.shared) d->shared = Impl::Shared{task.trace, m_kind, style.hideSpecial, *outcome.shared};
     }
+    const core::Result<Matrix>& full = *d->keptMatrix(r->trace, m_kind, at);
     if (!full) {
         setFormula(QString());
         if (!r->run->traceFile.empty() && !trace.hasValueNorms()) {
@@ -206,8 +314,6 @@ void AnalysisView::rebuild() {
             {Stretch::Margin, Stretch::Fill, Stretch::Fixed, Stretch::Margin}));
     }
 
-    const ViewStyle& style = viewStyle();
-    const std::vector<int> keep = shownTokens(*r, style);
     const Matrix shown = shownPart(*full, keep, m_kind);
     const float own = maxFinite(shown);
     double upper = own;
@@ -216,7 +322,10 @@ void AnalysisView::rebuild() {
     case RangeMode::Head: break;
     case RangeMode::Shared:
         // Flow is computed for one layer range at a time; its rows sum to 1.
-        if (m_kind != AnalysisKind::Flow) upper = sharedMaximum(*r);
+        // Rollout and the mean over layers have one matrix: their own maximum.
+        if (m_kind != AnalysisKind::Flow && sharedReadsOthers(m_kind)) {
+            if (auto value = d->sharedValue(r->trace, m_kind, style.hideSpecial)) upper = *value;
+        }
         break;
     case RangeMode::Fixed:
         if (analysisIsBounded(m_kind)) {

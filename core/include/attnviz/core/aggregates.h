@@ -7,6 +7,7 @@
 //   std::string_view tip = kMeanOverHeadsFormula;
 #pragma once
 
+#include "attnviz/core/analysis_control.h"
 #include "attnviz/core/attention_trace.h"
 #include "attnviz/core/ops.h"
 
@@ -22,9 +23,10 @@ inline constexpr std::string_view kMeanOverLayersFormula =
     "M[i][j] = (1/L) * sum_l (1/H) * sum_h A_lh[i][j]  (mean over the L layers of the head means)";
 
 // (seqLen, seqLen) for layer `layer` of `trace`; row = query, column = key.
-RowMatrix meanOverHeads(const AttentionTrace& trace, int layer);
-RowMatrix maxOverHeads(const AttentionTrace& trace, int layer);
+// Cancelled through `control`, they return an incomplete matrix.
+RowMatrix meanOverHeads(const AttentionTrace& trace, int layer, const AnalysisControl& control = {});
+RowMatrix maxOverHeads(const AttentionTrace& trace, int layer, const AnalysisControl& control = {});
 // (seqLen, seqLen) over every layer of `trace`.
-RowMatrix meanOverLayers(const AttentionTrace& trace);
+RowMatrix meanOverLayers(const AttentionTrace& trace, const AnalysisControl& control = {});
 
 }  // namespace attnviz::core

@@ -9,6 +9,7 @@
 //   auto f = attentionFlow(trace);   // (seqLen, seqLen), rows sum to 1
 #pragma once
 
+#include "attnviz/core/analysis_control.h"
 #include "attnviz/core/attention_trace.h"
 #include "attnviz/core/ops.h"
 #include "attnviz/core/result.h"
@@ -25,8 +26,8 @@ inline constexpr std::string_view kAttentionFlowFormula =
 
 // F over layers 0..lastLayer (all layers when lastLayer < 0), in double
 // precision: (seqLen, seqLen), row = query position, column = input token.
-// It solves seqLen^2 maximum-flow problems; `cancel` is polled between rows.
+// It solves seqLen^2 maximum-flow problems; `control` is polled between rows.
 Result<RowMatrix> attentionFlow(const AttentionTrace& trace, int lastLayer = -1,
-                                const std::atomic<bool>* cancel = nullptr);
+                                const AnalysisControl& control = {});
 
 }  // namespace attnviz::core

@@ -5,6 +5,7 @@
 //   RowMatrix r = attentionRollout(trace);   // (seqLen, seqLen), rows sum to 1
 #pragma once
 
+#include "attnviz/core/analysis_control.h"
 #include "attnviz/core/attention_trace.h"
 #include "attnviz/core/ops.h"
 
@@ -19,10 +20,10 @@ inline constexpr std::string_view kRolloutFormula =
 using DoubleMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // B_l of `layer`: (seqLen, seqLen) in double, rows sum to 1.
-DoubleMatrix residualMixing(const AttentionTrace& trace, int layer);
+DoubleMatrix residualMixing(const AttentionTrace& trace, int layer, const AnalysisControl& control = {});
 
 // R over layers 0..lastLayer (all layers when lastLayer < 0), computed in
 // double precision. (seqLen, seqLen), row = query position, column = input token.
-RowMatrix attentionRollout(const AttentionTrace& trace, int lastLayer = -1);
+RowMatrix attentionRollout(const AttentionTrace& trace, int lastLayer = -1, const AnalysisControl& control = {});
 
 }  // namespace attnviz::core

@@ -32,6 +32,7 @@ namespace attnviz::ui {
 
 class HeatmapPanels;
 class PlotCanvas;
+class WorkPage;
 
 // One matrix with its labels, for CSV export.
 struct LabeledMatrix {
@@ -86,6 +87,10 @@ public:
     const QString& message() const { return m_message; }
     // Why there is nothing to export ("" when there is).
     virtual QString exportProblem() const;
+    // The work page shown while the view computes off the GUI thread (null
+    // until a view first shows it; hidden when the view shows anything else).
+    WorkPage* workPage() const { return m_work; }
+    bool showsWork() const { return m_showsWork; }
 
     QImage renderImage(QSize size, double scale);
     bool writeSvg(QIODevice* device, QSize size);
@@ -112,6 +117,10 @@ protected:
     // Replaces the plot by a message while there is nothing to draw for this
     // view ("" shows the plot again).
     void setMessage(const QString& message);
+    // Like setMessage(text), but on the work page: a progress bar at
+    // `permille` (< 0: none) and a button `button` that calls workButton().
+    void setWork(const QString& text, int permille, const QString& button);
+    virtual void workButton() {}
     // The subtitle notes every view shares (mask, hidden special tokens).
     QString standardNotes(bool renormalised) const;
 
@@ -166,6 +175,8 @@ private:
     QString m_placeholderText;
     PlotCanvas* m_canvas = nullptr;
     QLabel* m_placeholder = nullptr;
+    WorkPage* m_work = nullptr;
+    bool m_showsWork = false;
     QStackedLayout* m_stack = nullptr;
     QCPTextElement* m_title = nullptr;
     QCPTextElement* m_subtitle = nullptr;

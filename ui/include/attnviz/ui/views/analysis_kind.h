@@ -4,6 +4,7 @@
 // themselves from a trace.
 #pragma once
 
+#include "attnviz/core/analysis_control.h"
 #include "attnviz/core/result.h"
 #include "attnviz/ui/plot/matrix.h"
 #include "attnviz/ui/session/head_ref.h"
@@ -68,6 +69,8 @@ QString wrapToolTip(const QString& text, int maxChars = 100);
 // included) and the head (value norms). Errors name what is missing (a
 // mean "head" for value norms, a run without value norms). Flow solves
 // seqLen^2 maximum flows: the GUI runs it off the GUI thread (AnalysisView).
-core::Result<Matrix> analysisMatrix(const core::AttentionTrace& trace, AnalysisKind kind, HeadRef head);
+// Cancelled through `control`, the result is incomplete: drop it.
+core::Result<Matrix> analysisMatrix(const core::AttentionTrace& trace, AnalysisKind kind, HeadRef head,
+                                    const core::AnalysisControl& control = {});
 
 }  // namespace attnviz::ui

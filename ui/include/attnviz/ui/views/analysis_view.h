@@ -12,6 +12,9 @@ class QCPColorMap;
 
 namespace attnviz::ui {
 
+struct AnalysisTask;
+struct AnalysisOutcome;
+
 class AnalysisView : public PlotView {
     Q_OBJECT
 
@@ -28,9 +31,14 @@ public:
     void setRolloutLastLayer(int lastLayer);
     int rolloutLastLayer() const { return m_rolloutLast; }
 
-    // True while attention flow is being computed (off the GUI thread); the
-    // view redraws when it is done.
-    bool flowPending() const;
+    // True while the figure is computed off the GUI thread (attention flow
+    // always; the others when they would stall the window: a lazy trace of
+    // thousands of tokens recomputes every head they read). The view shows
+    // progress and a Cancel button meanwhile and redraws when it is done.
+    bool computing() const;
+    // The cost (in float reads of an eager trace) above which a figure is
+    // computed off the GUI thread; tests lower it.
+    static void setBackgroundCost(double cost);
 
     // The heatmap (null while the view shows a message).
     QCPColorMap* colorMap() const;
@@ -47,12 +55,17 @@ public:
 protected:
     void rebuild() override;
     void hover(const QPointF& pos) override;
+    void workButton() override;
 
 private:
     // What the matrix call reads for the current kind.
     HeadRef matrixHead(int nLayers) const;
-    float sharedMaximum(const SessionResult& result) const;
-    void startFlow(const std::shared_ptr<const core::AttentionTrace>& trace, int lastLayer);
+    void startJob(const AnalysisTask& task);
+    void finishJob(AnalysisOutcome outcome);
+    QString taskText(const AnalysisTask& task) const;
+    QString jobText() const;
+
+    static double s_backgroundCost;
 
     struct Impl;
     std::unique_ptr<Impl> d;
