@@ -1,9 +1,12 @@
 // Views at real sizes (issue 19): the LOD reduction equals a brute-force one,
 // the large heatmap draws the visible range at one value per pixel and names
 // its tokens only once readable, and the overview of 16 x 32 heads keeps
-// thumbnails of 48 px or more, zooms, and groups GQA heads by KV head.
+// thumbnails of 48 px or more, zooms, and groups GQA heads by KV head. The
+// Aggregates heatmap of a long input is drawn the same way.
 #include "ui_fixture.h"
 
+#include "attnviz/core/aggregates.h"
+#include "attnviz/ui/views/analysis_view.h"
 #include "attnviz/ui/views/head_grid_view.h"
 #include "attnviz/ui/views/head_view.h"
 #include "plot/lod_image.h"
@@ -63,6 +66,7 @@ private slots:
     void overviewAtSixteenByThirtyTwo();
     void gqaGrouping();
     void overviewOfALazyTrace();
+    void aggregateOfALongInput();
 
 private:
     QTemporaryDir m_tmp;
@@ -173,6 +177,50 @@ void TestViewsRealSize::largeHeatmapVisibleRange() {
     for (int i = 0; i < mb; i += 53) {
         for (int j = 0; j < mk; j += 47) {
             QVERIFY(std::abs(map->data()->cell(j, i) - bruteBin(full, 0, T, 0, T, mb, mk, i, j, false)) <= 1e-6);
+        }
+    }
+}
+
+void TestViewsRealSize::aggregateOfALongInput() {
+    // The Aggregates heatmap at 700 tokens: the same LOD image, max or mean
+    // per pixel as the toolbar says, and the subtitle names it.
+    const int T = 700;
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "longagg", llamaConfig(1, 2, 2, 8, 1024)));
+    std::vector<int> ids;
+    for (int i = 0; i < T; ++i) ids.push_back((i * 5 + 1) % 50);
+    ATTNVIZ_UNWRAP(result, test::runIds(model, ids));
+    ui::AnalysisView view;
+    view.resize(900, 800);
+    view.show();
+    view.setKind(ui::AnalysisKind::MeanOverHeads);
+    view.setHead({0, 0});
+    view.setResult(result);
+    QTRY_VERIFY_WITH_TIMEOUT(!view.computing(), 20000);
+    view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    const core::RowMatrix mean = core::meanOverHeads(*result->trace, 0);  // (T, T)
+    ui::Matrix full(T, T);  // (T, T)
+    for (int q = 0; q < T; ++q) {
+        for (int k = 0; k < T; ++k) full.at(q, k) = mean(q, k);
+    }
+    for (const bool meanPerPixel : {false, true}) {
+        ui::ViewStyle style;
+        style.lodMean = meanPerPixel;
+        view.setViewStyle(style);
+        view.plot()->replot(QCustomPlot::rpImmediateRefresh);
+        QCPColorMap* map = view.colorMap();
+        QVERIFY(map != nullptr);
+        const int wpx = map->data()->keySize();
+        const int bins = map->data()->valueSize();
+        QVERIFY(wpx < T && bins < T);
+        QVERIFY2(view.figureSubtitle().contains(QStringLiteral("700 x 700 shown as %1 x %2 px, %3 per pixel")
+                                                    .arg(wpx)
+                                                    .arg(bins)
+                                                    .arg(meanPerPixel ? "mean" : "max")),
+                 qPrintable(view.figureSubtitle()));
+        for (int i = 0; i < bins; i += 37) {
+            for (int j = 0; j < wpx; j += 41) {
+                QVERIFY(std::abs(map->data()->cell(j, i) - bruteBin(full, 0, T, 0, T, bins, wpx, i, j, !meanPerPixel)) <= 1e-6);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 #include "attnviz/ui/plot/plot_view.h"
 
+#include "plot/heatmap_panel.h"
 #include "plot/heatmap_panels.h"
 #include "plot/plot_canvas.h"
 #include "plot/qcp_style.h"
@@ -198,6 +199,18 @@ void PlotView::setMessage(const QString& message) {
         m_placeholder->setText(m_result ? m_message : m_placeholderText);
         m_stack->setCurrentWidget(m_placeholder);
     }
+}
+
+bool PlotView::noteLod(const QString& title, const QString& subtitle) {
+    const HeatmapPanel* last = m_panels->back();
+    if (!last || title.isEmpty()) return false;
+    const QString note = last->lod().note();
+    const QString full = note.isEmpty() ? subtitle
+                                        : (subtitle.isEmpty() ? note : subtitle + QStringLiteral("   ·   ") + note);
+    if (full == figureSubtitle()) return false;
+    setTitles(title, full);
+    refresh();  // once more, for the prepare hook to wrap the new subtitle
+    return true;
 }
 
 void PlotView::setWork(const QString& text, int permille, const QString& button) {

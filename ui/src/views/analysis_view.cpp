@@ -3,7 +3,9 @@
 #include "attnviz/core/attention_flow.h"
 #include "attnviz/core/trace_file.h"
 
+#include "plot/heatmap_panel.h"
 #include "plot/heatmap_panels.h"
+#include "plot/lod_image.h"
 #include "plot/plot_canvas.h"
 #include "plot/qcp_style.h"
 #include "plot/stretch.h"
@@ -14,8 +16,8 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
-#include <QTimer>
 #include <QPointer>
+#include <QTimer>
 
 #include <atomic>
 #include <deque>
@@ -34,6 +36,9 @@ Matrix shownPart(const Matrix& full, const std::vector<int>& keep, AnalysisKind 
 // panels(): one panel, made by the first rebuild that has a matrix.
 struct AnalysisView::Impl {
     QCPColorScale* scale = nullptr;
+    // The titles of the figure drawn, without the LOD note (added after each layout).
+    QString title;
+    QString subtitle;
 
     // Matrices computed lately, newest first, within kKeptBytes (the newest
     // always kept): going back to a kind or layer does not recompute it.
@@ -198,6 +203,11 @@ QString AnalysisView::jobText() const {
 
 AnalysisView::AnalysisView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>()) {
     canvas()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    canvas()->setLayoutHooks([this] { panels().clearSizeLimits(); },
+                             [this] {
+                                 const bool changed = panels().fitLayout();
+                                 return noteLod(d->title, d->subtitle) || changed;
+                             });
     setPlaceholder(tr("Open a model and type a sentence to see attention rollout, value-weighted norms and the "
                       "means over heads and layers."));
 }
@@ -338,6 +348,7 @@ void AnalysisView::rebuild() {
     if (!(upper > 0.0)) upper = 1.0;
 
     HeatmapPanel* panel = panels().back();
+    panel->setLodMode(style.lodMean ? LodMode::Mean : LodMode::Max);
     panel->setData(shown, r->labels(keep), keep);
     panel->setColorScale(d->scale);
     panel->setAxisTitles(true);
@@ -373,7 +384,9 @@ void AnalysisView::rebuild() {
     QString subtitle = standardNotes(analysisRowsSumToOne(m_kind));
     if (!rangeNote.isEmpty()) subtitle += QStringLiteral("   ·   ") + rangeNote;
     if (r->kind) subtitle += QStringLiteral("   ·   computed over the ") + attentionKindTitle(*r->kind);
-    setTitles(QStringLiteral("%1 · %2%3").arg(r->modelName, r->kindPrefix(), what), subtitle);
+    d->title = QStringLiteral("%1 · %2%3").arg(r->modelName, r->kindPrefix(), what);
+    d->subtitle = subtitle;
+    setTitles(d->title, d->subtitle);
     setFormula(QStringLiteral("%1: %2").arg(analysisKindLabel(m_kind), analysisFormula(m_kind)));
     applyHighlight();
 }

@@ -34,16 +34,7 @@ HeadView::HeadView(QWidget* parent) : PlotView(parent), d(std::make_unique<Impl>
     canvas()->setLayoutHooks([this] { panels().clearSizeLimits(); },
                              [this] {
                                  const bool changed = panels().fitLayout();
-                                 const HeatmapPanel* probs = panels().back();
-                                 if (!probs || d->title.isEmpty()) return changed;
-                                 const QString note = probs->lod().note();
-                                 const QString subtitle =
-                                     note.isEmpty() ? d->subtitle
-                                                    : (d->subtitle.isEmpty() ? note : d->subtitle + QStringLiteral("   ·   ") + note);
-                                 if (subtitle == figureSubtitle()) return changed;
-                                 setTitles(d->title, subtitle);
-                                 refresh();  // once more, for the prepare hook to wrap the new subtitle
-                                 return true;
+                                 return noteLod(d->title, d->subtitle) || changed;
                              });
 }
 

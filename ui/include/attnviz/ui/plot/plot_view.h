@@ -113,6 +113,11 @@ protected:
     // rebuild() when there is a result, then show the plot or the view's message.
     void redraw();
     void setTitles(const QString& title, const QString& subtitle);
+    // For a layout hook, after the panels' fitting: sets the titles to
+    // `title` and `subtitle` plus how the last panel's LOD image shows its
+    // matrix at the size it got ("3913 x 3913 shown as 510 x 510 px, max
+    // per pixel"). True when the subtitle changed.
+    bool noteLod(const QString& title, const QString& subtitle);
     void setFormula(const QString& formula);
     // Replaces the plot by a message while there is nothing to draw for this
     // view ("" shows the plot again).
