@@ -103,6 +103,27 @@ void TestViewsRealSize::lodEqualsBruteForce() {
     // The all-NaN block of the first case (bins over rows 0-3, columns 30-36) is NaN.
     const ui::Matrix nanBlock = ui::reduceBlocks(m, {0, 4}, {30, 7}, 1, 1, ui::LodMode::Max);
     QVERIFY(std::isnan(nanBlock.at(0, 0)));
+    // A reduction of a million cells or more runs on two threads, each over
+    // half of the bin rows: every bin still equals the brute-force one.
+    ui::Matrix big(1100, 1030);  // (1100, 1030), causal-style NaN above the diagonal
+    for (int r = 0; r < big.rows(); ++r) {
+        for (int c = 0; c < big.cols(); ++c) {
+            big.at(r, c) = c > r ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(((r * 13 + c * 7) % 101) / 101.0);
+        }
+    }
+    for (bool max : {true, false}) {
+        const ui::Matrix out = ui::reduceBlocks(big, {0, 1100}, {0, 1030}, 301, 257, max ? ui::LodMode::Max : ui::LodMode::Mean);
+        QCOMPARE(out.rows(), 301);
+        QCOMPARE(out.cols(), 257);
+        for (int i = 0; i < 301; ++i) {
+            for (int j = 0; j < 257; ++j) {
+                const float want = bruteBin(big, 0, 1100, 0, 1030, 301, 257, i, j, max);
+                const float got = out.at(i, j);
+                const bool same = std::isnan(want) ? std::isnan(got) : std::abs(got - want) <= 1e-6f;
+                if (!same) QFAIL(qPrintable(QStringLiteral("big bin %1,%2: %3 vs %4").arg(i).arg(j).arg(got).arg(want)));
+            }
+        }
+    }
     // Out-of-range spans give nothing.
     QVERIFY(ui::reduceBlocks(m, {20, 10}, {0, 37}, 2, 2, ui::LodMode::Max).empty());
 }

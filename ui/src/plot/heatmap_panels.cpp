@@ -41,13 +41,22 @@ void HeatmapPanels::resetZoom() {
 
 void HeatmapPanels::clearSizeLimits() {
     for (const auto& p : m_panels) p->clearSizeLimit();
+    m_lodDeferred = 0;
 }
 
 bool HeatmapPanels::fitLayout() {
     bool changed = false;
     for (const auto& p : m_panels) changed |= p->fitSquare();
     for (const auto& p : m_panels) changed |= p->fitLabels();
-    // The LOD images follow the final layout; they change no sizes.
+    // The LOD images follow the final layout (they change no sizes): not
+    // built for a size that is about to change (every replot's first pass
+    // lays out before the panels are square, and the reduction of 4k x 4k
+    // cells is most of a replot), unless the layout keeps changing (the
+    // canvas stops after four passes).
+    if (changed && m_lodDeferred < 3) {
+        ++m_lodDeferred;
+        return true;
+    }
     for (const auto& p : m_panels) p->fitLod();
     return changed;
 }

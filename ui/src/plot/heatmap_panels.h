@@ -46,6 +46,7 @@ public:
 
 private:
     std::vector<std::unique_ptr<HeatmapPanel>> m_panels;
+    int m_lodDeferred = 0;  // fitLayout calls since clearSizeLimits that left the LOD images for later
 };
 
 }  // namespace attnviz::ui

@@ -76,13 +76,15 @@ Matrix subtract(const Matrix& a, const Matrix& b) {
     return out;
 }
 
-float maxFinite(const Matrix& m) {
+float maxFinite(const float* values, std::size_t count) {
     float best = -std::numeric_limits<float>::infinity();
-    for (float v : m.values()) {
-        if (std::isfinite(v)) best = std::max(best, v);
+    for (std::size_t k = 0; k < count; ++k) {
+        if (std::isfinite(values[k])) best = std::max(best, values[k]);
     }
     return std::isfinite(best) ? best : 0.0f;
 }
+
+float maxFinite(const Matrix& m) { return maxFinite(m.values().data(), m.values().size()); }
 
 float minFinite(const Matrix& m) {
     float best = std::numeric_limits<float>::infinity();

@@ -117,6 +117,15 @@ float sharedMaximum(const SessionResult& result, const core::AttentionTrace& tra
                 for (std::size_t k = 0; k < cells; ++k) best = std::max(best, top[k]);
             }
         }
+    } else if (!result.cross && static_cast<int>(shownTokens(result, style).size()) == trace.seqLen()) {
+        // Every token shown: the trace's own rows, not a copy of each head
+        // (at 4k tokens a copy is 64 MB).
+        const std::size_t cells = static_cast<std::size_t>(trace.seqLen()) * trace.seqLen();
+        for (int l = 0; l < trace.nLayers(); ++l) {
+            for (int h = 0; h < trace.nHeads(); ++h) {
+                best = std::max(best, maxFinite(trace.headProbs(l, h).data(), cells));
+            }
+        }
     } else {
         for (int l = 0; l < trace.nLayers(); ++l) {
             for (int h = 0; h < trace.nHeads(); ++h) {

@@ -44,6 +44,7 @@ Matrix subtract(const Matrix& a, const Matrix& b);
 
 // Largest / smallest finite value and largest |value| (0 for an empty matrix).
 float maxFinite(const Matrix& m);
+float maxFinite(const float* values, std::size_t count);
 float minFinite(const Matrix& m);
 float maxAbsFinite(const Matrix& m);
 
