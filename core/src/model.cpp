@@ -14,6 +14,7 @@
 #include "models/gpt_neo_model.h"
 #include "models/gpt_neox_model.h"
 #include "models/llama_model.h"
+#include "models/bert_model.h"
 #include "models/modernbert_model.h"
 #include "models/opt_model.h"
 #include "models/tensor_binder.h"
@@ -74,15 +75,17 @@ std::optional<Error> notAModelFolder(const std::filesystem::path& path) {
 }
 
 // The families whose forward pass leases each layer (and layer nLayers for
-// the token embedding and LM head) before reading that layer's own weights,
-// so those weights may be filled lazily. Not BertModel: ALBERT's layers share
-// one set of weights.
+// the model-wide weights: embeddings, projections, LM head) before reading
+// that layer's own weights, so those weights may be filled lazily. BertModel
+// too (BERT, RoBERTa, DistilBERT, ELECTRA, Longformer), but not for ALBERT,
+// whose layers share one set of weights: a lease of layer 1 would not hold
+// them.
 bool leasesEveryLayer(const ArchitectureInfo& info) {
     for (const auto create : {&LlamaModel::create, &GemmaModel::create, &Gpt2Model::create, &GptNeoXModel::create,
                               &FalconModel::create, &OptModel::create, &GptNeoModel::create, &ModernBertModel::create}) {
         if (info.create == create) return true;
     }
-    return false;
+    return info.create == &BertModel::create && info.architecture != Architecture::Albert;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "attnviz/core/random_model.h"
 #include "attnviz/core/safetensors_file.h"
 #include "attnviz/core/safetensors_writer.h"
+#include "attnviz/core/weight_store.h"
 
 #include <nlohmann/json.hpp>
 
@@ -184,11 +185,13 @@ void TestLazyLayers::ggufNanIsNamedWhateverTheBudget() {
 void TestLazyLayers::halfPrecisionSafetensorsPerLayer_data() {
     QTest::addColumn<QString>("preset");
     QTest::addColumn<int>("dtype");
-    // The families whose F16/BF16 weights are converted a layer at a time,
-    // and BERT and ALBERT (converted whole when bound) as controls.
+    // The families whose F16/BF16 weights are converted a layer at a time
+    // (the BERT family included), and ALBERT (converted whole when bound: its
+    // layers share one set of weights) as the control.
     for (const char* preset : {"tiny-llama", "tiny-mistral", "tiny-qwen2", "tiny-phi3", "tiny-gemma", "tiny-gemma2",
                                "tiny-gpt2", "tiny-gpt-neox", "tiny-falcon", "tiny-opt", "tiny-opt-350m", "tiny-gpt-neo",
-                               "tiny-modernbert", "tiny-bert", "tiny-albert"}) {
+                               "tiny-modernbert", "tiny-bert", "tiny-roberta", "tiny-distilbert", "tiny-electra",
+                               "tiny-longformer", "tiny-albert"}) {
         for (const auto& [name, dtype] : {std::pair{"bf16", DType::BF16}, {"f16", DType::F16}}) {
             QTest::newRow((std::string(preset) + " " + name).c_str()) << QString(preset) << static_cast<int>(dtype);
         }
@@ -222,6 +225,9 @@ void TestLazyLayers::halfPrecisionSafetensorsPerLayer() {
         auto loaded = loadModel(half);
         qunsetenv("ATTNVIZ_WEIGHT_CACHE_MB");
         QVERIFY2(loaded.ok(), ATTNVIZ_RESULT_MESSAGE(loaded));
+        const WeightStore* store = (*loaded)->weightStore();
+        QVERIFY(store != nullptr);
+        QCOMPARE(store->convertsLazily(), preset != QStringLiteral("tiny-albert"));
         for (int round = 0; round < 2; ++round) {
             ATTNVIZ_UNWRAP(got, (*loaded)->run(ids, run));
             const std::size_t bytes = static_cast<std::size_t>(got.seqLen()) * got.seqLen() * sizeof(float);

@@ -78,16 +78,17 @@ Status BertModel::forward(std::span<const std::int32_t> ids, std::span<const std
     //    and ELECTRA then map the width E to dModel.
     RowMatrix x;  // (seqLen, E)
     {
+        // Every table and the projection here are model-wide weights.
         const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
         x = embedTokens(m_wordEmbedding, ids, e);
-    }
-    addPositionEmbeddings(x, m_positionEmbedding, c.positionOffset);
-    if (m_typeEmbedding != nullptr) x += embedTokens(m_typeEmbedding, types, e);  // (seqLen, E)
-    layerNorm(x, m_embedNormGain, m_embedNormBias, static_cast<float>(c.normEps));
-    if (m_embedProject.weight != nullptr) {
-        RowMatrix projected;  // (seqLen, dModel)
-        linear(x, m_embedProject, projected);
-        x = std::move(projected);
+        addPositionEmbeddings(x, m_positionEmbedding, c.positionOffset);
+        if (m_typeEmbedding != nullptr) x += embedTokens(m_typeEmbedding, types, e);  // (seqLen, E)
+        layerNorm(x, m_embedNormGain, m_embedNormBias, static_cast<float>(c.normEps));
+        if (m_embedProject.weight != nullptr) {
+            RowMatrix projected;  // (seqLen, dModel)
+            linear(x, m_embedProject, projected);
+            x = std::move(projected);
+        }
     }
 
     const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, 1.0f / std::sqrt(static_cast<float>(c.headDim))};

@@ -38,8 +38,8 @@ Status Gpt2Model::forward(std::span<const std::int32_t> ids, std::span<const std
     {
         const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
         x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);
+        addPositionEmbeddings(x, m_weights.positionEmbedding, first);  // a model-wide table too
     }
-    addPositionEmbeddings(x, m_weights.positionEmbedding, first);
 
     RowMatrix h;        // (seqLen - first, dModel) normalised input of a block
     RowMatrix qkv;      // (seqLen - first, 3 dModel): q | k | v

@@ -36,8 +36,8 @@ Status GptNeoModel::forward(std::span<const std::int32_t> ids, std::span<const s
     {
         const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
         x = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), d);
+        addPositionEmbeddings(x, m_weights.positionEmbedding, first);  // a model-wide table too
     }
-    addPositionEmbeddings(x, m_weights.positionEmbedding, first);
 
     // GPT-Neo does not divide the scores by sqrt(headDim): scale 1.
     const HeadLayout heads{c.nHeads, c.nHeads, c.headDim, 1.0f};

@@ -38,18 +38,18 @@ Status OptModel::forward(std::span<const std::int32_t> ids, std::span<const std:
 
     // 1. Token embeddings (width word_embed_proj_dim), project_in to dModel
     //    when narrower, plus the learned position of token t at row t + 2.
-    RowMatrix tokens;  // (seqLen - first, wordEmbedProjDim)
-    {
-        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
-        tokens = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), e);
-    }
     RowMatrix x;  // (seqLen - first, dModel)
-    if (m_projectIn.weight != nullptr) {
-        linear(tokens, m_projectIn, x);
-    } else {
-        x = std::move(tokens);
+    {
+        // The projection and the position table are model-wide weights too.
+        const LayerLease leased = m_store->leaseLayer(c.nLayers);  // embeddings and head (lazy stores)
+        RowMatrix tokens = embedTokens(m_weights.tokenEmbedding, ids.subspan(first), e);  // (seqLen - first, wordEmbedProjDim)
+        if (m_projectIn.weight != nullptr) {
+            linear(tokens, m_projectIn, x);
+        } else {
+            x = std::move(tokens);
+        }
+        addPositionEmbeddings(x, m_weights.positionEmbedding, c.positionOffset + first);
     }
-    addPositionEmbeddings(x, m_weights.positionEmbedding, c.positionOffset + first);
 
     // The query is scaled by headDim^-0.5 after q_proj (bias included), as
     // OPTAttention does; the scores are then q.k.

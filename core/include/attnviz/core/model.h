@@ -56,6 +56,8 @@ public:
     // What loading noticed without failing, one line each, for the caller to
     // show: e.g. tensors in the file that the architecture does not use.
     const std::vector<std::string>& loadWarnings() const { return m_loadWarnings; }
+    // Where the weights live (null for a family that keeps its own copies).
+    const WeightStore* weightStore() const { return m_weightStore; }
     void addLoadWarning(std::string line) { m_loadWarnings.push_back(std::move(line)); }
 
     // Validates the ids, token types and length, then runs the forward pass.
