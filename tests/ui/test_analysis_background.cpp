@@ -24,14 +24,6 @@ Q_DECLARE_METATYPE(ui::AnalysisKind)
 
 namespace {
 
-std::string llamaConfig(int layers, int heads, int kv, int hidden, int positions) {
-    return "{\"model_type\":\"llama\",\"hidden_size\":" + std::to_string(hidden) + ",\"num_hidden_layers\":" +
-           std::to_string(layers) + ",\"num_attention_heads\":" + std::to_string(heads) +
-           ",\"num_key_value_heads\":" + std::to_string(kv) +
-           ",\"intermediate_size\":32,\"hidden_act\":\"silu\",\"max_position_embeddings\":" + std::to_string(positions) +
-           ",\"rms_norm_eps\":1e-05,\"rope_theta\":10000.0,\"tie_word_embeddings\":true,\"vocab_size\":50}";
-}
-
 void clickWorkButton(ui::AnalysisView& view) {
     QVERIFY(view.workPage() != nullptr);
     auto* button = view.workPage()->findChild<QPushButton*>();
@@ -115,16 +107,13 @@ private:
 };
 
 void TestAnalysisBackground::initTestCase() {
-    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "lazy", llamaConfig(3, 4, 2, 16, 512)));
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "lazy", test::llamaConfig(3, 4, 2, 16, 512)));
     std::vector<int> ids;
     for (int i = 0; i < 300; ++i) ids.push_back((i * 7 + 3) % 50);
     ATTNVIZ_UNWRAP(eager, test::runIds(model, ids));
     QVERIFY(!eager->trace->isLazy());
     // (3 x 4 heads, 300 x 300) probabilities and scores: 8.6 MB, over a 2 MiB budget.
-    qputenv("ATTNVIZ_TRACE_BUDGET_MB", "2");
-    auto lazyRun = test::runIds(model, ids);
-    qunsetenv("ATTNVIZ_TRACE_BUDGET_MB");
-    ATTNVIZ_UNWRAP(lazy, std::move(lazyRun));
+    ATTNVIZ_UNWRAP(lazy, test::runIdsUnderBudget(model, ids, 2));
     QVERIFY(lazy->trace->isLazy());
     m_eager = eager;
     m_lazy = lazy;

@@ -47,13 +47,6 @@ float bruteBin(const ui::Matrix& m, int r0, int rn, int c0, int cn, int bins_r, 
     return static_cast<float>(max ? best : sum / n);
 }
 
-std::string llamaConfig(int layers, int heads, int kv, int hidden, int positions) {
-    return "{\"model_type\":\"llama\",\"hidden_size\":" + std::to_string(hidden) + ",\"num_hidden_layers\":" +
-           std::to_string(layers) + ",\"num_attention_heads\":" + std::to_string(heads) +
-           ",\"num_key_value_heads\":" + std::to_string(kv) +
-           ",\"intermediate_size\":32,\"hidden_act\":\"silu\",\"max_position_embeddings\":" + std::to_string(positions) +
-           ",\"rms_norm_eps\":1e-05,\"rope_theta\":10000.0,\"tie_word_embeddings\":true,\"vocab_size\":50}";
-}
 
 }  // namespace
 
@@ -130,7 +123,7 @@ void TestViewsRealSize::lodEqualsBruteForce() {
 
 void TestViewsRealSize::largeHeatmapVisibleRange() {
     const int T = 700;  // > kMinLodSide: drawn through the LOD image
-    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "long", llamaConfig(1, 2, 2, 8, 1024)));
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "long", test::llamaConfig(1, 2, 2, 8, 1024)));
     std::vector<int> ids;
     for (int i = 0; i < T; ++i) ids.push_back((i * 7 + 3) % 50);
     ATTNVIZ_UNWRAP(result, test::runIds(model, ids));
@@ -206,7 +199,7 @@ void TestViewsRealSize::aggregateOfALongInput() {
     // The Aggregates heatmap at 700 tokens: the same LOD image, max or mean
     // per pixel as the toolbar says, and the subtitle names it.
     const int T = 700;
-    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "longagg", llamaConfig(1, 2, 2, 8, 1024)));
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "longagg", test::llamaConfig(1, 2, 2, 8, 1024)));
     std::vector<int> ids;
     for (int i = 0; i < T; ++i) ids.push_back((i * 5 + 1) % 50);
     ATTNVIZ_UNWRAP(result, test::runIds(model, ids));
@@ -247,7 +240,7 @@ void TestViewsRealSize::aggregateOfALongInput() {
 }
 
 void TestViewsRealSize::overviewAtSixteenByThirtyTwo() {
-    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "grid", llamaConfig(16, 32, 8, 64, 64)));
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "grid", test::llamaConfig(16, 32, 8, 64, 64)));
     ATTNVIZ_UNWRAP(result, test::runIds(model, {3, 17, 5, 42, 8, 23}));
     ui::HeadGridView view;
     view.resize(580, 690);  // the overview tab of the default 1280 x 800 window, with its docks
@@ -289,7 +282,7 @@ void TestViewsRealSize::overviewAtSixteenByThirtyTwo() {
 }
 
 void TestViewsRealSize::gqaGrouping() {
-    ATTNVIZ_UNWRAP(gqa, test::loadConfigModel(m_tmp, "gqa", llamaConfig(2, 8, 2, 16, 64)));
+    ATTNVIZ_UNWRAP(gqa, test::loadConfigModel(m_tmp, "gqa", test::llamaConfig(2, 8, 2, 16, 64)));
     ATTNVIZ_UNWRAP(result, test::runIds(gqa, {3, 17, 5, 42}));
     ui::HeadGridView view;
     view.resize(900, 500);
@@ -312,7 +305,7 @@ void TestViewsRealSize::gqaGrouping() {
     view.setGroupByKv(false);
     QCOMPARE(view.columnLabel(5), QStringLiteral("H5"));
     // Without GQA (as many KV heads as heads) the option is off.
-    ATTNVIZ_UNWRAP(mha, test::loadConfigModel(m_tmp, "mha", llamaConfig(2, 4, 4, 16, 64)));
+    ATTNVIZ_UNWRAP(mha, test::loadConfigModel(m_tmp, "mha", test::llamaConfig(2, 4, 4, 16, 64)));
     ATTNVIZ_UNWRAP(r2, test::runIds(mha, {3, 17, 5}));
     view.setGroupByKv(true);
     view.setResult(r2);
@@ -326,16 +319,13 @@ void TestViewsRealSize::gqaGrouping() {
 // overview's block max / mean of the same run, and the shared colour range
 // is the same.
 void TestViewsRealSize::overviewOfALazyTrace() {
-    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "lazygrid", llamaConfig(2, 4, 2, 16, 512)));
+    ATTNVIZ_UNWRAP(model, test::loadConfigModel(m_tmp, "lazygrid", test::llamaConfig(2, 4, 2, 16, 512)));
     std::vector<int> ids;
     for (int i = 0; i < 600; ++i) ids.push_back((i * 7 + 3) % 50);
     ATTNVIZ_UNWRAP(eager, test::runIds(model, ids));
     QVERIFY(!eager->trace->isLazy());
     // (2 x 4 heads, 600 x 600) probabilities and scores: 23 MB, over a 4 MiB budget.
-    qputenv("ATTNVIZ_TRACE_BUDGET_MB", "4");
-    auto lazyRun = test::runIds(model, ids);
-    qunsetenv("ATTNVIZ_TRACE_BUDGET_MB");
-    ATTNVIZ_UNWRAP(lazy, std::move(lazyRun));
+    ATTNVIZ_UNWRAP(lazy, test::runIdsUnderBudget(model, ids, 4));
     QVERIFY(lazy->trace->isLazy());
     QVERIFY(!lazy->trace->hasScores());
 

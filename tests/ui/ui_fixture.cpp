@@ -52,6 +52,22 @@ core::Result<std::shared_ptr<const ui::SessionResult>> runIds(const ui::LoadedMo
     return result;
 }
 
+std::string llamaConfig(int layers, int heads, int kvHeads, int hidden, int positions) {
+    return "{\"model_type\":\"llama\",\"hidden_size\":" + std::to_string(hidden) + ",\"num_hidden_layers\":" +
+           std::to_string(layers) + ",\"num_attention_heads\":" + std::to_string(heads) +
+           ",\"num_key_value_heads\":" + std::to_string(kvHeads) +
+           ",\"intermediate_size\":32,\"hidden_act\":\"silu\",\"max_position_embeddings\":" + std::to_string(positions) +
+           ",\"rms_norm_eps\":1e-05,\"rope_theta\":10000.0,\"tie_word_embeddings\":true,\"vocab_size\":50}";
+}
+
+core::Result<std::shared_ptr<const ui::SessionResult>> runIdsUnderBudget(const ui::LoadedModel& model,
+                                                                         const std::vector<int>& ids, int budgetMb) {
+    qputenv("ATTNVIZ_TRACE_BUDGET_MB", QByteArray::number(budgetMb));
+    auto result = runIds(model, ids);
+    qunsetenv("ATTNVIZ_TRACE_BUDGET_MB");
+    return result;
+}
+
 core::Result<std::shared_ptr<const ui::SessionResult>> runText(const ui::LoadedModel& model, const QString& text,
                                                                const ui::RunFeatures& features) {
     auto tokens = ui::tokenizeInput(model, ui::SessionInput{text, {}, false, {}});

@@ -33,9 +33,16 @@ core::Result<ui::LoadedModel> loadConfigModel(const QTemporaryDir& root, const s
 // Token ids 0..n-1 spread over the vocabulary (no tokenizer needed).
 std::vector<core::Token> idTokens(const std::vector<int>& ids);
 
+// The config.json of a small random Llama (intermediate size 32, vocabulary 50).
+std::string llamaConfig(int layers, int heads, int kvHeads, int hidden, int positions);
+
 // runSession on `ids` with `mask`.
 core::Result<std::shared_ptr<const ui::SessionResult>> runIds(const ui::LoadedModel& model, const std::vector<int>& ids,
                                                               core::MaskMode mask = core::MaskMode::defaultMode());
+// runIds under a trace budget of `budgetMb` MiB (ATTNVIZ_TRACE_BUDGET_MB),
+// so a run past it keeps a lazy trace.
+core::Result<std::shared_ptr<const ui::SessionResult>> runIdsUnderBudget(const ui::LoadedModel& model,
+                                                                         const std::vector<int>& ids, int budgetMb);
 // runSession on the tokenizer's encoding of `text`, with `features`.
 core::Result<std::shared_ptr<const ui::SessionResult>> runText(const ui::LoadedModel& model, const QString& text,
                                                                const ui::RunFeatures& features = {});
