@@ -7,6 +7,8 @@
 
 #include <QtTest>
 
+#include <atomic>
+
 #include <cmath>
 
 using namespace attnviz;
@@ -83,6 +85,17 @@ void TestHeadSearch::rankBySimilarity() {
     const auto like11 = core::rankHeadsBySimilarity(t, 1, 1);
     QCOMPARE(order(like11), QString("1:1 1:0 0:0 0:1"));
     QVERIFY(std::abs(like11[1].value - (1.0 - kHalfJsd / 2.0)) < 1e-12);
+
+    // Through a control: the same ranking, progress up to 1000 thousandths;
+    // cancelled before it starts, it compares no head.
+    std::atomic<bool> cancel{false};
+    std::atomic<int> permille{0};
+    QCOMPARE(order(core::rankHeadsBySimilarity(t, 1, 1, {&cancel, &permille})), order(like11));
+    QCOMPARE(permille.load(), 1000);
+    cancel = true;
+    permille = 0;
+    QVERIFY(core::rankHeadsBySimilarity(t, 1, 1, {&cancel, &permille}).empty());
+    QCOMPARE(permille.load(), 0);
 }
 
 void TestHeadSearch::rankByStatistic() {

@@ -47,11 +47,17 @@ double headSimilarity(const AttentionTrace& trace, int layerA, int headA, int la
     return 1.0 - total / T;
 }
 
-std::vector<HeadScore> rankHeadsBySimilarity(const AttentionTrace& trace, int layer, int head) {
+std::vector<HeadScore> rankHeadsBySimilarity(const AttentionTrace& trace, int layer, int head,
+                                             const AnalysisControl& control) {
     std::vector<HeadScore> out;
-    out.reserve(static_cast<std::size_t>(trace.nLayers()) * trace.nHeads());
-    for (int l = 0; l < trace.nLayers(); ++l)
-        for (int h = 0; h < trace.nHeads(); ++h) out.push_back({l, h, headSimilarity(trace, layer, head, l, h)});
+    const std::size_t heads = static_cast<std::size_t>(trace.nLayers()) * trace.nHeads();
+    out.reserve(heads);
+    for (int l = 0; l < trace.nLayers(); ++l) {
+        for (int h = 0; h < trace.nHeads() && !control.cancelled(); ++h) {
+            out.push_back({l, h, headSimilarity(trace, layer, head, l, h)});
+            control.progress(static_cast<double>(out.size()) / static_cast<double>(heads));
+        }
+    }
     std::stable_sort(out.begin(), out.end(), [](const HeadScore& a, const HeadScore& b) { return a.value > b.value; });
     return out;
 }

@@ -12,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QTimer>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSet>
@@ -168,12 +169,25 @@ void HeadStatsPanel::clearSimilar() {
 
 void HeadStatsPanel::startSearch(HeadRef head, bool sortBySimilarity) {
     m_searching = true;
+    // On a long lazy trace the ranking computes every head: the status line
+    // shows how far it is.
+    m_searchProgress = std::make_shared<std::atomic<int>>(0);
+    if (!m_searchTimer) {
+        m_searchTimer = new QTimer(this);
+        m_searchTimer->setInterval(250);
+        connect(m_searchTimer, &QTimer::timeout, this, [this] {
+            if (!m_searching) m_searchTimer->stop();
+            updateControls();
+        });
+    }
+    m_searchTimer->start();
     updateControls();
     using Ranking = std::shared_ptr<const std::vector<core::HeadScore>>;
     m_search->submit<Ranking>(
-        [trace = m_result->trace, head](const std::atomic<bool>&) -> core::Result<Ranking> {
+        [trace = m_result->trace, head, progress = m_searchProgress](const std::atomic<bool>& cancel)
+            -> core::Result<Ranking> {
             return std::make_shared<const std::vector<core::HeadScore>>(
-                core::rankHeadsBySimilarity(*trace, head.layer, head.head));
+                core::rankHeadsBySimilarity(*trace, head.layer, head.head, {&cancel, progress.get()}));
         },
         [this, head, sortBySimilarity](core::Result<Ranking> ranking) {
             m_searching = false;
@@ -309,7 +323,10 @@ void HeadStatsPanel::updateControls() {
     } else {
         parts << tr("measuring induction...");
     }
-    if (m_searching) parts << tr("ranking by similarity...");
+    if (m_searching) {
+        const int permille = m_searchProgress ? m_searchProgress->load() : 0;
+        parts << (permille > 0 ? tr("ranking by similarity... %1 %").arg(permille / 10) : tr("ranking by similarity..."));
+    }
     if (!m_searchProblem.isEmpty()) parts << m_searchProblem;
     parts << tr("hover a column title for its formula");
     m_status->setText(parts.join(QStringLiteral(" · ")));

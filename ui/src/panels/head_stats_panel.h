@@ -14,6 +14,7 @@
 
 #include <QWidget>
 
+#include <atomic>
 #include <memory>
 
 class QLabel;
@@ -80,6 +81,9 @@ private:
     bool m_updatingSelection = false;
     bool m_settingResult = false;  // setResult fits the columns once at its end
     bool m_searching = false;
+    // How far the running ranking is, in thousandths (read by a timer for the status line).
+    std::shared_ptr<std::atomic<int>> m_searchProgress;
+    QTimer* m_searchTimer = nullptr;
     LatestJob* m_search = nullptr;  // the similarity ranking, off the GUI thread
     QString m_searchProblem;        // why the last ranking failed ("" otherwise)
 };

@@ -6,6 +6,7 @@
 //   auto prev = rankHeadsByStatistic(stats, HeadStatistic::PrevToken);
 #pragma once
 
+#include "attnviz/core/analysis_control.h"
 #include "attnviz/core/attention_trace.h"
 #include "attnviz/core/head_stats.h"
 
@@ -34,8 +35,10 @@ double jensenShannonDivergence(const float* p, const float* q, int n);
 double headSimilarity(const AttentionTrace& trace, int layerA, int headA, int layerB, int headB);
 
 // Every head of the trace (the reference itself included, with similarity 1)
-// by similarity to (layer, head), most similar first.
-std::vector<HeadScore> rankHeadsBySimilarity(const AttentionTrace& trace, int layer, int head);
+// by similarity to (layer, head), most similar first. Cancelled through
+// `control`, the ranking is incomplete: drop it.
+std::vector<HeadScore> rankHeadsBySimilarity(const AttentionTrace& trace, int layer, int head,
+                                             const AnalysisControl& control = {});
 
 // Every entry of `stats` by `statistic`; NaN values (undefined or not
 // measured) go last in either order.
