@@ -3,12 +3,12 @@
 #include <algorithm>
 
 namespace attnviz::ui {
-namespace {
-
-Matrix shownPart(const Matrix& full, const std::vector<int>& keep, AnalysisKind kind) {
+Matrix analysisShownPart(const Matrix& full, const std::vector<int>& keep, AnalysisKind kind) {
     if (static_cast<int>(keep.size()) == full.rows()) return full;
     return selectTokens(full, keep, analysisRowsSumToOne(kind));
 }
+
+namespace {
 
 // The matrices the shared maximum of `kind` reads besides the drawn one.
 std::vector<HeadRef> sharedHeads(const core::AttentionTrace& trace, AnalysisKind kind) {
@@ -81,7 +81,7 @@ AnalysisOutcome runAnalysisTask(const AnalysisTask& task, const core::AnalysisCo
     if (!task.wantShared) return out;
     if (!sharedReadsOthers(task.kind)) {
         // Rollout and the mean over layers: one matrix, the drawn one.
-        if (out.matrix && *out.matrix) out.shared = maxFinite(shownPart(**out.matrix, task.keep, task.kind));
+        if (out.matrix && *out.matrix) out.shared = maxFinite(analysisShownPart(**out.matrix, task.keep, task.kind));
         return out;
     }
     const std::vector<HeadRef> heads = sharedHeads(trace, task.kind);
@@ -89,7 +89,7 @@ AnalysisOutcome runAnalysisTask(const AnalysisTask& task, const core::AnalysisCo
     float best = 0.0f;
     for (std::size_t i = 0; i < heads.size() && !control.cancelled(); ++i) {
         auto m = analysisMatrix(trace, task.kind, heads[i], control.part(matrixShare + step * i, step));
-        if (m) best = std::max(best, maxFinite(shownPart(*m, task.keep, task.kind)));
+        if (m) best = std::max(best, maxFinite(analysisShownPart(*m, task.keep, task.kind)));
     }
     out.shared = best;
     return out;

@@ -33,6 +33,10 @@ struct AnalysisOutcome {
     std::optional<float> shared;                 // when wanted and computed
 };
 
+// The shown tokens' rows and columns of an aggregate's (seqLen, seqLen)
+// matrix (rows renormalised where the aggregate's rows sum to 1).
+Matrix analysisShownPart(const Matrix& full, const std::vector<int>& keep, AnalysisKind kind);
+
 // True when the shared maximum of `kind` reads other matrices than the one
 // drawn (every layer of a per-layer aggregate, every head of value norms);
 // otherwise it is the drawn matrix's own maximum.

@@ -1,7 +1,7 @@
 #include "attnviz/ui/views/analysis_view.h"
 
-#include "attnviz/core/attention_flow.h"
 #include "attnviz/core/trace_file.h"
+#include "attnviz/ui/session/latest_job.h"
 
 #include "plot/heatmap_panel.h"
 #include "plot/heatmap_panels.h"
@@ -14,24 +14,13 @@
 #include "plot/work_page.h"
 #include "views/analysis_task.h"
 
-#include <QApplication>
 #include <QElapsedTimer>
-#include <QPointer>
 #include <QTimer>
 
 #include <atomic>
 #include <deque>
-#include <thread>
 
 namespace attnviz::ui {
-namespace {
-
-Matrix shownPart(const Matrix& full, const std::vector<int>& keep, AnalysisKind kind) {
-    if (static_cast<int>(keep.size()) == full.rows()) return full;
-    return selectTokens(full, keep, analysisRowsSumToOne(kind));
-}
-
-}  // namespace
 
 // panels(): one panel, made by the first rebuild that has a matrix.
 struct AnalysisView::Impl {
@@ -60,11 +49,10 @@ struct AnalysisView::Impl {
     };
     std::optional<Shared> shared;
 
-    // The task on a worker thread, if any.
+    // The task on the worker thread, if any.
     struct Job {
         AnalysisTask task;
         bool hide = false;
-        std::shared_ptr<std::atomic<bool>> cancel;
         std::shared_ptr<std::atomic<int>> permille;
         QElapsedTimer clock;
     };
@@ -73,9 +61,13 @@ struct AnalysisView::Impl {
     // A task the user cancelled: shown as stopped, with a button to compute
     // it, until the figure asks for something else.
     std::optional<AnalysisTask> stopped;
+    // Last member, so destroyed first: cancels the running task and waits
+    // for it; delivers only the newest task's outcome.
+    std::unique_ptr<LatestJob> worker = std::make_unique<LatestJob>(QStringLiteral("attnviz aggregates"));
 
-    ~Impl() {
-        if (job) job->cancel->store(true);
+    void cancelJob() {
+        worker->cancel();
+        job.reset();
     }
 
     const core::Result<Matrix>* keptMatrix(const std::shared_ptr<const core::AttentionTrace>& trace,
@@ -122,12 +114,10 @@ double AnalysisView::s_backgroundCost = 3e7;
 void AnalysisView::setBackgroundCost(double cost) { s_backgroundCost = cost; }
 
 void AnalysisView::startJob(const AnalysisTask& task) {
-    if (d->job) d->job->cancel->store(true);  // a job for another figure
     d->job.emplace();
     Impl::Job& job = *d->job;
     job.task = task;
     job.hide = viewStyle().hideSpecial;
-    job.cancel = std::make_shared<std::atomic<bool>>(false);
     job.permille = std::make_shared<std::atomic<int>>(0);
     job.clock.start();
     if (!d->progressTimer) {
@@ -142,31 +132,32 @@ void AnalysisView::startJob(const AnalysisTask& task) {
         });
     }
     d->progressTimer->start();
-    QPointer<AnalysisView> self(this);
-    std::thread([self, task, cancel = job.cancel, permille = job.permille] {
-        AnalysisOutcome outcome = runAnalysisTask(task, {cancel.get(), permille.get()});
-        if (cancel->load()) return;
-        QMetaObject::invokeMethod(qApp, [self, cancel, outcome = std::move(outcome)]() mutable {
-            if (!self || cancel->load() || !self->d->job || self->d->job->cancel != cancel) return;
-            self->finishJob(std::move(outcome));
-        }, Qt::QueuedConnection);
-    }).detach();
+    // Submitting cancels a task still running for another figure.
+    d->worker->submit<AnalysisOutcome>(
+        [task, permille = job.permille](const std::atomic<bool>& cancel) -> core::Result<AnalysisOutcome> {
+            return runAnalysisTask(task, {&cancel, permille.get()});
+        },
+        [this](core::Result<AnalysisOutcome> outcome) { finishJob(std::move(outcome)); });
 }
 
-void AnalysisView::finishJob(AnalysisOutcome outcome) {
+void AnalysisView::finishJob(core::Result<AnalysisOutcome> outcome) {
     const Impl::Job job = std::move(*d->job);
     d->job.reset();
-    if (outcome.matrix) d->keep(job.task, std::move(*outcome.matrix));
-    if (outcome.shared) d->shared = Impl::Shared{job.task.trace, job.task.kind, job.hide, *outcome.shared};
+    if (!outcome) {
+        // Out of memory (a T x T matrix per layer at thousands of tokens): the figure says so.
+        d->keep(job.task, outcome.takeError());
+    } else {
+        if (outcome->matrix) d->keep(job.task, std::move(*outcome->matrix));
+        if (outcome->shared) d->shared = Impl::Shared{job.task.trace, job.task.kind, job.hide, *outcome->shared};
+    }
     redraw();
 }
 
 void AnalysisView::workButton() {
     if (d->job) {
         // Cancel: the figure stays stopped until asked again or changed.
-        d->job->cancel->store(true);
         d->stopped = d->job->task;
-        d->job.reset();
+        d->cancelJob();
     } else {
         d->stopped.reset();
     }
@@ -280,10 +271,7 @@ void AnalysisView::rebuild() {
     task.wantShared = style.range == RangeMode::Shared && m_kind != AnalysisKind::Flow && sharedReadsOthers(m_kind) &&
                       !d->sharedValue(r->trace, m_kind, style.hideSpecial);
     if (task.wantMatrix || task.wantShared) {
-        if (d->job && !covers(d->job->task, task)) {
-            d->job->cancel->store(true);
-            d->job.reset();
-        }
+        if (d->job && !covers(d->job->task, task)) d->cancelJob();
         if (d->stopped && !(covers(*d->stopped, task) && covers(task, *d->stopped))) d->stopped.reset();
         if (d->stopped) {
             setFormula(QString());
@@ -324,7 +312,7 @@ void AnalysisView::rebuild() {
             {Stretch::Margin, Stretch::Fill, Stretch::Fixed, Stretch::Margin}));
     }
 
-    const Matrix shown = shownPart(*full, keep, m_kind);
+    const Matrix shown = analysisShownPart(*full, keep, m_kind);
     const float own = maxFinite(shown);
     double upper = own;
     QString rangeNote;

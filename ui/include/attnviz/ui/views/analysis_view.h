@@ -61,7 +61,7 @@ private:
     // What the matrix call reads for the current kind.
     HeadRef matrixHead(int nLayers) const;
     void startJob(const AnalysisTask& task);
-    void finishJob(AnalysisOutcome outcome);
+    void finishJob(core::Result<AnalysisOutcome> outcome);
     QString taskText(const AnalysisTask& task) const;
     QString jobText() const;
 
