@@ -72,13 +72,23 @@ void LazyAttention::addRows(int layer, int head, int row0, int n, const float* p
     float* maxima = m_thumbMax.data() + index * cells * cells;
     std::vector<int> starts(cells + 1);
     for (std::size_t c = 0; c <= cells; ++c) starts[c] = cellStart(static_cast<int>(c));
+    // Without global tokens a row's nonzero keys lie in the mask's band
+    // (the first i + 1 under a causal mask); the keys outside it hold 0,
+    // which adds nothing to a cell's sum and cannot raise its maximum (both
+    // start at 0), so only the band's cells are read.
+    const bool banded = mask.globalTokens.empty();
     for (int r = 0; r < n; ++r) {
         const float* row = probs + static_cast<std::ptrdiff_t>(r) * T;
         const std::size_t a = static_cast<std::size_t>(cellOf(row0 + r));
-        for (std::size_t c = 0; c < cells; ++c) {
+        const auto [bandBegin, bandEnd] = banded ? mask.band(row0 + r, T) : std::pair<int, int>{0, T};
+        if (bandBegin >= bandEnd) continue;
+        const std::size_t firstCell = static_cast<std::size_t>(cellOf(bandBegin));
+        const std::size_t endCell = static_cast<std::size_t>(cellOf(bandEnd - 1)) + 1;
+        for (std::size_t c = firstCell; c < endCell; ++c) {
             float sum = 0.0f;
             float top = 0.0f;
-            for (int j = starts[c]; j < starts[c + 1]; ++j) {
+            const int jEnd = std::min(starts[c + 1], bandEnd);
+            for (int j = std::max(starts[c], bandBegin); j < jEnd; ++j) {
                 sum += row[j];
                 top = std::max(top, row[j]);
             }
