@@ -62,6 +62,8 @@ class TestDefaultModels : public QObject {
 private slots:
     void sentences_data();
     void sentences();
+    void longInput_data();
+    void longInput();
     void heldOutLoss_data();
     void heldOutLoss();
     void causalModelHasPreviousTokenHead();
@@ -153,6 +155,63 @@ void TestDefaultModels::sentences() {
     QVERIFY(predictions.ok());
     for (std::size_t p = 0; p < expected.size(); ++p) {
         QCOMPARE((*predictions)[p].position, expected[p]["position"].get<int>());
+        for (int r = 0; r < 5; ++r) {
+            QCOMPARE((*predictions)[p].top[r].id, expected[p]["ids"][r].get<std::int32_t>());
+            QVERIFY(std::fabs((*predictions)[p].top[r].probability - expected[p]["probs"][r].get<double>()) < 1e-5);
+        }
+    }
+}
+
+void TestDefaultModels::longInput_data() {
+    // The causal model, which the app opens; the masked model still has the
+    // first stage's 128 positions (tools/train/README.md, "Long inputs").
+    QTest::addColumn<QString>("model");
+    QTest::newRow("causal") << "attnviz-gpt2-gutenberg";
+}
+
+void TestDefaultModels::longInput() {
+    // Issue 19: the default model takes inputs of at least 1024 tokens. A
+    // full-length held-out input: the reference's attention rows (the first
+    // position, the last position of the 128-token first stage, the first
+    // new position, the middle and the end) within 1e-5, and the top-5.
+    QFETCH(QString, model);
+    ATTNVIZ_UNWRAP(loaded, load(model));
+    Loaded& m = *loaded;
+    QVERIFY2(m.reference.contains("long"), "the reference data has no 'long' input");
+    const auto& lg = m.reference["long"];
+    const auto ids = lg["input_ids"].get<std::vector<std::int32_t>>();
+    QVERIFY2(m.model->config().maxPositions >= 1024,
+             qPrintable(QString("%1 takes %2 positions; issue 19 asks for 1024").arg(model).arg(m.model->config().maxPositions)));
+    QCOMPARE(static_cast<int>(ids.size()), m.model->config().maxPositions);
+    core::RunOptions options;
+    options.computeLogits = true;
+    if (lg.contains("token_type_ids")) options.tokenTypeIds = lg["token_type_ids"].get<std::vector<std::int32_t>>();
+    auto trace = m.model->run(ids, options);
+    QVERIFY2(trace.ok(), trace.ok() ? "" : trace.error().c_str());
+    const auto queries = lg["queries"].get<std::vector<int>>();
+    const auto& rows = lg["attention_rows"];
+    QCOMPARE(static_cast<int>(rows.size()), trace->nLayers());
+    float worst = 0;
+    for (int l = 0; l < trace->nLayers(); ++l)
+        for (int h = 0; h < trace->nHeads(); ++h)
+            for (std::size_t q = 0; q < queries.size(); ++q) {
+                const auto& row = rows[l][h][q];
+                QCOMPARE(static_cast<int>(row.size()), trace->seqLen());
+                for (int k = 0; k < trace->seqLen(); ++k) {
+                    const float ref = static_cast<float>(row[k].get<double>());
+                    worst = std::max(worst, std::fabs(trace->prob(l, h, queries[q], k) - ref));
+                }
+            }
+    QVERIFY2(worst <= 1e-5f, qPrintable(QString("max |attention - PyTorch| = %1 at %2 tokens").arg(worst).arg(ids.size())));
+    std::vector<nlohmann::json> expected;
+    if (lg.contains("top5_next")) expected.push_back(lg["top5_next"]);
+    if (lg.contains("top5_mask")) for (const auto& e : lg["top5_mask"]) expected.push_back(e);
+    QVERIFY(!expected.empty());
+    std::vector<int> positions;
+    for (const auto& e : expected) positions.push_back(e["position"].get<int>());
+    auto predictions = core::topPredictions(*trace, positions, 5);
+    QVERIFY(predictions.ok());
+    for (std::size_t p = 0; p < expected.size(); ++p) {
         for (int r = 0; r < 5; ++r) {
             QCOMPARE((*predictions)[p].top[r].id, expected[p]["ids"][r].get<std::int32_t>());
             QVERIFY(std::fabs((*predictions)[p].top[r].probability - expected[p]["probs"][r].get<double>()) < 1e-5);

@@ -104,6 +104,52 @@ def gpt_schedule_note(args):
     return "".join("\n- " + p for p in parts)
 
 
+def long_stage_note(args, kind, lr):
+    """The model-card bullet of the long-context stage (long_context.py), or nothing."""
+    if not (kind in args.long_models.split(",") and args.long_ctx > args.ctx and args.long_steps > 0):
+        return []
+    return [f"- then the long-context stage, {args.long_steps} more steps: the position table grows from "
+            f"{args.ctx} to {args.long_ctx} rows (the trained rows kept, the new rows starting as the first "
+            "stage's did: the sinusoids continued); a fresh AdamW, peak learning rate "
+            f"{lr * args.long_lr_scale:g} ({lr * args.long_pos_lr_scale:g} for the position table), {args.long_warmup} warm-up steps, cosine decay to 10%; even steps "
+            f"train on first-stage batches ({args.batch} x {args.ctx} tokens{', natural text' if kind == 'gpt' else ''}), "
+            f"odd steps on {args.long_batch} sequences of {args.long_ctx} tokens built the same way"]
+
+
+def head_table(scores, L, H, thr):
+    rows = ["| layer | " + " | ".join(f"head {h}" for h in range(H)) + " |", "|---|" + "---|" * H]
+    for l in range(L):
+        rows.append(f"| {l} | " + " | ".join(("**%.3f**" if scores[l, h] >= thr else "%.3f") % scores[l, h]
+                                            for h in range(H)) + " |")
+    return rows
+
+
+def long_input_section(args, kind, st):
+    """Model-card section on full-length inputs: loss by query position and positional heads."""
+    lg = st.get("long")
+    if not lg:
+        return []
+    L, H, LT = args.layers, args.heads, args.long_ctx
+    what = (f"all {lg['windows']} windows of `<s>` + {LT} tokens cut from the held-out text"
+            if kind == "gpt" else
+            f"{lg['seqs']} held-out sequences of {LT} tokens, masked as in training ({lg['labels']:,} masked positions)")
+    out = ["", "## Long inputs", "",
+           f"Cross-entropy (nats/token) by query position over {what}:", "",
+           "| positions | " + " | ".join(f"{a}-{b - 1}" for a, b in lg["bands"]) + " | all |",
+           "|---|" + "---|" * (len(lg["bands"]) + 1),
+           "| loss | " + " | ".join(f"{v:.4f}" for v in lg["band_loss"]) + f" | {lg['loss']:.4f} |", "",
+           f"Previous-token score over the same {LT}-token inputs:", ""] + head_table(lg["scores"], L, H, args.prev_threshold)
+    if kind == "bert":
+        out += ["", "Next-token score over the same inputs:", ""] + head_table(lg["next_scores"], L, H, 2.0)
+    s1 = st.get("stage1")
+    if s1:
+        best = max((s1["scores"][l, h], l, h) for l in range(L) for h in range(H))
+        out += ["", f"After the first ({args.ctx}-token) stage alone, on the card's {args.ctx}-token windows: held-out "
+                    f"loss {s1['held_loss']:.4f}, strongest previous-token head layer {best[1]} head {best[2]} "
+                    f"({best[0]:.3f})."]
+    return out
+
+
 def model_card(args, out_dir, kind, cfg, st):
     size = os.path.getsize(os.path.join(out_dir, "model.safetensors"))
     L, H = args.layers, args.heads
@@ -136,7 +182,8 @@ def model_card(args, out_dir, kind, cfg, st):
         "",
         "## Architecture",
         "",
-        f"- {L} layers, {H} heads, d_model {args.d_model}, feed-forward {4 * args.d_model}, context {args.ctx} tokens, "
+        f"- {L} layers, {H} heads, d_model {args.d_model}, feed-forward {4 * args.d_model}, "
+        f"context {cfg['n_positions'] if kind == 'gpt' else cfg['max_position_embeddings']} tokens, "
         f"vocabulary {cfg['vocab_size']} (SentencePiece BPE, shared by both attnviz default models)",
         f"- {st['n_params']:,} parameters (embeddings tied to the output layer), stored as F16 in "
         f"`model.safetensors` ({size:,} bytes)",
@@ -186,7 +233,8 @@ def model_card(args, out_dir, kind, cfg, st):
          "- each training sequence starts at a random paragraph start: `[CLS]` + 126 tokens + `[SEP]`, or (50%) "
          "the same span split at a random point into `[CLS] A [SEP] B [SEP]` with token type 1 for `B [SEP]`; "
          "standard BERT masking: 15% of non-special positions, of which 80% `[MASK]`, 10% random token, 10% unchanged"),
-        f"- wall time {st['wall'] / 60:.1f} min with {args.threads} thread(s) (PyTorch {torch.__version__}, "
+    ] + long_stage_note(args, kind, lr) + [
+        f"- wall time {(st['wall'] + st['long_wall']) / 60:.1f} min with {args.threads} thread(s) (PyTorch {torch.__version__}, "
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})",
         "",
         "## Results (float32 arithmetic on the F16 weights as stored)",
@@ -195,6 +243,8 @@ def model_card(args, out_dir, kind, cfg, st):
         "|---|---|---|",
         f"| training data (sample) | {st['train_loss']:.4f} | {math.exp(st['train_loss']):.1f} |",
         f"| held-out 1% | {st['held_loss']:.4f} | {math.exp(st['held_loss']):.1f} |",
+    ] + ([f"| held-out 1%, after the first (128-token) stage only | {st['stage1']['held_loss']:.4f} | "
+          f"{math.exp(st['stage1']['held_loss']):.1f} |"] if st.get("stage1") else []) + [
         f"| unigram baseline on the same held-out targets | {st['uni_loss']:.4f} | {math.exp(st['uni_loss']):.1f} |",
         f"| fixed held-out evaluation sample | {st['eval_loss']:.4f} | {math.exp(st['eval_loss']):.1f} |",
         "",
@@ -228,6 +278,7 @@ def model_card(args, out_dir, kind, cfg, st):
             nrows.append(f"| {l} | " + " | ".join("%.3f" % st["next_scores"][l, h] for h in range(H)) + " |")
         lines += ["", "Next-token score (query t to key t+1) for comparison:", "",
                   "| layer | " + " | ".join(f"head {h}" for h in range(H)) + " |", "|---|" + "---|" * H] + nrows
+    lines += long_input_section(args, kind, st)
     lines += [
         "",
         "## Licence",

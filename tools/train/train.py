@@ -84,6 +84,22 @@ def main():
     ap.add_argument("--bert-pos-init", default="vaswani", choices=["vaswani", "normal"],
                     help="position table init of the masked model (see init_positions)")
     ap.add_argument("--pos-scale", type=float, default=2.0, help="sinusoid amplitude / initializer_range")
+    ap.add_argument("--long-ctx", type=int, default=1024,
+                    help="after the first stage, grow the position tables to this many rows and train on "
+                         "(long_context.py); --long-ctx 128 or --long-steps 0 skips the stage")
+    ap.add_argument("--long-models", default="gpt",
+                    help="comma list of the models that get the long-context stage (gpt,bert); the masked "
+                         "model's stage is not adopted yet (see README.md, Long inputs)")
+    ap.add_argument("--long-steps", type=int, default=4000,
+                    help="steps of the long-context stage: even steps are first-stage batches, odd steps "
+                         "--long-batch sequences of --long-ctx tokens")
+    ap.add_argument("--long-batch", type=int, default=2)
+    ap.add_argument("--long-lr-scale", type=float, default=0.2,
+                    help="peak learning rate of the long-context stage / the first stage's peak")
+    ap.add_argument("--long-pos-lr-scale", type=float, default=1.0,
+                    help="peak learning rate of the position table in the long-context stage / the first "
+                         "stage's peak (its new rows start untrained)")
+    ap.add_argument("--long-warmup", type=int, default=100)
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--eval-seqs", type=int, default=32)
     ap.add_argument("--eval-len", type=int, default=64)

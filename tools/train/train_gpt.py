@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The causal model's stage: training (with the two-stage grow schedule), F16 export, evaluation and
 reference outputs."""
+import copy
 import json
 import os
 import time
@@ -15,6 +16,8 @@ from export import dump_json, export_fp16, write_safetensors, write_text
 from gpt2_model import GPT2LMHeadModel
 from hf_folder import GPT_NAME, write_model_folder
 from log import log
+from long_context import (band_means, extend_positions, long_checkpoint, long_enabled, pick_queries,
+                          position_bands, train_long)
 from recipe import grow_bottom, init_positions, lr_at, make_optimizer
 from sentences import candidate_sentences, pick_sentences
 from tokenization import BOS, EOS, PAD
@@ -114,6 +117,69 @@ def run_gpt(args, sp, tok_path, data, held_books, seed):
                 f"held(16) {ql:.4f} prev-token L{best[1]}H{best[2]} {best[0]:.3f} {el:.0f}s ({el / (step + 1):.3f}s/step)")
     wall = time.time() - t0
     torch.save({"state": model.state_dict(), "hist": hist, "wall": wall}, ckpt)
+    uni = unigram_logprobs(train_stream, V)
+
+    def short_metrics(m):
+        """The card's figures on <s> + 128-token windows: losses and previous-token scores."""
+        m.eval()
+        with torch.no_grad():
+            def mean_loss(win):
+                tot, n = 0.0, 0
+                for i in range(0, len(win), 32):
+                    w = torch.from_numpy(win[i:i + 32])
+                    l = F.cross_entropy(m(w[:, :-1]).reshape(-1, V), w[:, 1:].reshape(-1), reduction="sum")
+                    tot += l.item()
+                    n += w[:, 1:].numel()
+                return tot / n
+            erng = np.random.RandomState(seed + 7)
+            tr_x, tr_y = gpt_batch(train_stream, starts, erng, min(len(held_win), 256), T)
+            scores = np.zeros((args.layers, args.heads))
+            nwin = min(len(held_win), 64)
+            for i in range(0, nwin, 16):
+                probs = []
+                m(torch.from_numpy(held_win[i:min(i + 16, nwin), :-1]), probs)
+                for l, p in enumerate(probs):
+                    d = torch.diagonal(p, offset=-1, dim1=-2, dim2=-1)   # [B,H,T-1]: attn[t, t-1]
+                    scores[l] += d.sum(dim=(0, 2)).numpy()
+            return dict(held_loss=mean_loss(held_win),
+                        train_loss=mean_loss(np.concatenate([tr_x.numpy(), tr_y.numpy()[:, -1:]], axis=1)),
+                        scores=scores / (nwin * (T - 1)))
+
+    stage1, long_stats, long_wall = None, None, 0.0
+    if long_enabled(args, "gpt"):
+        snap = copy.deepcopy(model)
+        export_fp16(snap)
+        stage1 = short_metrics(snap)
+        del snap
+        log(f"gpt after the first stage: held {stage1['held_loss']:.4f}")
+        LT = args.long_ctx
+        model.transformer.wpe = extend_positions(model.transformer.wpe, LT, args, "gpt")
+        for blk in model.transformer.h:
+            blk.attn.causal = torch.tril(torch.ones(LT, LT, dtype=torch.bool))
+        cfg["n_positions"] = cfg["n_ctx"] = model.cfg["n_positions"] = LT
+        long_starts = valid_starts(train_starts, len(train_stream), LT)
+        long_win = heldout_windows(held_stream, LT + 1, BOS)        # BOS + LT tokens: LT predictions
+        long_quick = torch.from_numpy(long_win[:2])
+
+        def loss_of(b):
+            return F.cross_entropy(model(b[0]).view(-1, V), b[1].reshape(-1))
+
+        def progress():
+            model.eval()
+            with torch.no_grad():
+                ql = F.cross_entropy(model(quick[:, :-1]).reshape(-1, V), quick[:, 1:].reshape(-1)).item()
+                qp = []
+                lg = model(long_quick[:, :-1], qp)
+                ce = F.cross_entropy(lg.reshape(-1, V), long_quick[:, 1:].reshape(-1), reduction="none").view(2, LT)
+                prev = torch.stack([torch.diagonal(p, offset=-1, dim1=-2, dim2=-1).mean(dim=(0, 2)) for p in qp])
+            best = max((prev[l, h].item(), l, h) for l in range(1, prev.shape[0]) for h in range(args.heads))
+            return (f"held(16x128) {ql:.4f} held(2x{LT}) <{T} {ce[:, :T].mean():.4f} >={T} {ce[:, T:].mean():.4f} "
+                    f"prev-token(long) L{best[1]}H{best[2]} {best[0]:.3f}")
+
+        long_wall = train_long(model, model.transformer.wpe.weight, "gpt", args, seed,
+                               lambda r: gpt_batch(train_stream, starts, r, args.batch, T),
+                               lambda r: gpt_batch(train_stream, long_starts, r, args.long_batch, LT),
+                               loss_of, args.gpt_lr * args.long_lr_scale, args.gpt_lr * args.long_pos_lr_scale, 0.1, long_checkpoint(args, ckpt), progress)
     n_params = sum(p.numel() for p in model.parameters())
     model.eval()
     weights = export_fp16(model)      # module now holds the fp16-rounded weights
@@ -123,31 +189,11 @@ def run_gpt(args, sp, tok_path, data, held_books, seed):
     write_text(os.path.join(out_dir, "config.json"), json.dumps(cfg, indent=2, sort_keys=True) + "\n")
 
     # ---- evaluation on the fp16-rounded weights, float32 arithmetic
-    uni = unigram_logprobs(train_stream, V)
-    with torch.no_grad():
-        def mean_loss(win):
-            tot, n = 0.0, 0
-            for i in range(0, len(win), 32):
-                w = torch.from_numpy(win[i:i + 32])
-                l = F.cross_entropy(model(w[:, :-1]).reshape(-1, V), w[:, 1:].reshape(-1), reduction="sum")
-                tot += l.item()
-                n += w[:, 1:].numel()
-            return tot / n
-        held_loss = mean_loss(held_win)
-        erng = np.random.RandomState(seed + 7)
-        tr_x, tr_y = gpt_batch(train_stream, starts, erng, min(len(held_win), 256), T)
-        train_loss = mean_loss(np.concatenate([tr_x.numpy(), tr_y.numpy()[:, -1:]], axis=1))
-        uni_loss = float(-uni[held_win[:, 1:]].mean())
-        # previous-token scores over the held-out windows
-        scores = np.zeros((args.layers, args.heads))
-        nwin = min(len(held_win), 64)
-        for i in range(0, nwin, 16):
-            probs = []
-            model(torch.from_numpy(held_win[i:min(i + 16, nwin), :-1]), probs)
-            for l, p in enumerate(probs):
-                d = torch.diagonal(p, offset=-1, dim1=-2, dim2=-1)   # [B,H,T-1]: attn[t, t-1]
-                scores[l] += d.sum(dim=(0, 2)).numpy()
-        scores /= nwin * (T - 1)
+    final = short_metrics(model)
+    train_loss, held_loss, scores = final["train_loss"], final["held_loss"], final["scores"]
+    uni_loss = float(-uni[held_win[:, 1:]].mean())
+    if long_enabled(args, "gpt"):
+        long_stats = long_metrics(model, held_stream, T, args.long_ctx, V, args)
     log(f"gpt: train {train_loss:.4f} held {held_loss:.4f} unigram {uni_loss:.4f}")
 
     # ---- reference outputs
@@ -193,10 +239,60 @@ def run_gpt(args, sp, tok_path, data, held_books, seed):
             "input_ids": ev_ids.numpy().tolist(),
         },
     }
+    if long_enabled(args, "gpt"):
+        ref["long"] = long_reference(model, sp, held_stream, held_starts, T, args.long_ctx, seed)
     os.makedirs(args.tests_out, exist_ok=True)
     write_text(os.path.join(args.tests_out, GPT_NAME + ".json"), dump_json(ref) + "\n")
     stats = dict(n_params=n_params, wall=wall, train_loss=train_loss, held_loss=held_loss, uni_loss=uni_loss,
                  scores=scores, eval_loss=ev_loss, last_train=float(np.mean(hist[-200:])),
-                 held_tokens=int(held_win[:, 1:].size), train_tokens=int(len(train_stream)))
+                 held_tokens=int(held_win[:, 1:].size), train_tokens=int(len(train_stream)),
+                 stage1=stage1, long=long_stats, long_wall=long_wall)
     write_model_folder(args, out_dir, tok_path, "gpt", cfg, stats)
     return stats
+
+
+def long_metrics(model, held_stream, T, LT, V, args):
+    """Loss by query-position band and previous-token scores over the held-out text cut into
+    <s> + LT-token windows (every window is a full-length input)."""
+    win = heldout_windows(held_stream, LT + 1, BOS)
+    ce_sum, cnt = np.zeros(LT), np.zeros(LT)
+    scores = np.zeros((args.layers, args.heads))
+    with torch.no_grad():
+        for i in range(0, len(win), 4):
+            w = torch.from_numpy(win[i:i + 4])
+            probs = []
+            lg = model(w[:, :-1], probs)
+            ce = F.cross_entropy(lg.reshape(-1, V), w[:, 1:].reshape(-1), reduction="none").view(len(w), LT)
+            ce_sum += ce.sum(dim=0).numpy()
+            cnt += len(w)
+            for l, p in enumerate(probs):
+                scores[l] += torch.diagonal(p, offset=-1, dim1=-2, dim2=-1).sum(dim=(0, 2)).numpy()
+    bands = position_bands(T, LT)
+    return dict(windows=len(win), bands=bands, band_loss=band_means(ce_sum, cnt, bands),
+                loss=float(ce_sum.sum() / cnt.sum()), scores=scores / (len(win) * (LT - 1)))
+
+
+def long_reference(model, sp, held_stream, held_starts, T, LT, seed):
+    """One full-length held-out input: <s> + LT-1 tokens from a held-out paragraph start (numpy
+    RandomState(seed+31)); the attention rows of pick_queries and the top-5 at the last position."""
+    rng = np.random.RandomState(seed + 31)
+    st = valid_starts(held_starts, len(held_stream), LT - 1)
+    s = int(st[rng.randint(0, len(st))])
+    ids = [BOS] + [int(t) for t in held_stream[s:s + LT - 1]]
+    queries = pick_queries(T, LT)
+    with torch.no_grad():
+        probs = []
+        logits = model(torch.tensor([ids]), probs)
+        top = torch.topk(torch.softmax(logits[0, -1], dim=-1), 5)
+    return {
+        "description": ("input_ids = <s> + %d held-out tokens from a held-out paragraph start (numpy "
+                        "RandomState(seed+31)); attention_rows[layer][head][i][key] is the attention row of "
+                        "query queries[i]" % (LT - 1)),
+        "input_ids": ids,
+        "queries": queries,
+        "attention_rows": [[[p[0, h, q].numpy().tolist() for q in queries] for h in range(p.shape[1])]
+                           for p in probs],
+        "top5_next": {"position": LT - 1, "ids": top.indices.tolist(),
+                      "tokens": [sp.id_to_piece(i) for i in top.indices.tolist()],
+                      "probs": [float(v) for v in top.values]},
+    }

@@ -247,6 +247,47 @@ def tok_masked(sp, text, pair):
 
 # ---------------------------------------------------------------------------- main
 
+def check_tops(name, logits, tops, errors):
+    """logits [T,V]; tops: reference top-5 entries. Returns the largest probability difference."""
+    worst = 0.0
+    for t in tops:
+        pr = softmax(logits[t["position"]].astype(np.float64))
+        top = list(np.argsort(-pr, kind="stable")[:5])
+        if top != t["ids"]:
+            errors.append(f"{name}: top-5 ids {top} vs {t['ids']} at {t['position']}")
+        pd = float(np.abs(pr[t["ids"]] - np.asarray(t["probs"])).max())
+        worst = max(worst, pd)
+        if pd > ATOL_ATTN:
+            errors.append(f"{name}: top-5 probabilities differ by {pd:.3g}")
+    return worst
+
+
+def check_long(name, W, cfg, lg, errors):
+    """The full-length reference input: the stored attention rows and top-5 entries."""
+    gpt = cfg["model_type"] == "gpt2"
+    ids = lg["input_ids"]
+    P = cfg["n_positions"] if gpt else cfg["max_position_embeddings"]
+    if len(ids) != P:
+        errors.append(f"{name}: the long reference has {len(ids)} ids, the model {P} positions")
+        return 0.0
+    if gpt:
+        logits, atts = gpt2_forward(W, cfg, [ids])
+    else:
+        logits, atts = bert_forward(W, cfg, [ids], [lg["token_type_ids"]])
+    A = np.stack([a[0] for a in atts])[:, :, lg["queries"], :]      # [L,H,Q,T]
+    R = np.asarray(lg["attention_rows"], dtype=np.float64)
+    if A.shape != R.shape:
+        errors.append(f"{name}: long attention rows shape {A.shape} vs reference {R.shape}")
+        return 0.0
+    d = float(np.abs(A - R).max())
+    if d > ATOL_ATTN:
+        errors.append(f"{name}: long input attention differs by {d:.3g}")
+    tops = [lg["top5_next"]] if gpt else lg["top5_mask"]
+    worst = max(d, check_tops(name, logits[0], tops, errors))
+    print(f"{name}: {len(ids)}-token reference input, rows {lg['queries']}, max |attention/prob diff| {worst:.3g}")
+    return worst
+
+
 def check_model(folder, ref_path, errors):
     name = os.path.basename(folder.rstrip("/"))
     cfg = json.load(open(os.path.join(folder, "config.json")))
@@ -285,16 +326,10 @@ def check_model(folder, ref_path, errors):
         worst = max(worst, d)
         if d > ATOL_ATTN:
             errors.append(f"{name}: attention differs by {d:.3g} for {s['text']!r}")
-        tops = [s["top5_next"]] if gpt else s.get("top5_mask", [])
-        for t in tops:
-            pr = softmax(logits[0, t["position"]].astype(np.float64))
-            top = list(np.argsort(-pr, kind="stable")[:5])
-            if top != t["ids"]:
-                errors.append(f"{name}: top-5 ids {top} vs {t['ids']} at {t['position']}")
-            pd = float(np.abs(pr[t["ids"]] - np.asarray(t["probs"])).max())
-            worst = max(worst, pd)
-            if pd > ATOL_ATTN:
-                errors.append(f"{name}: top-5 probabilities differ by {pd:.3g}")
+        worst = max(worst, check_tops(name, logits[0], [s["top5_next"]] if gpt else s.get("top5_mask", []), errors))
+    lg = ref.get("long")
+    if lg:
+        worst = max(worst, check_long(name, W, cfg, lg, errors))
     ev = ref["eval"]
     x = np.asarray(ev["input_ids"])
     if gpt:
