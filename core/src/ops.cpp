@@ -2,6 +2,7 @@
 
 #include "attnviz/core/aligned_buffer.h"
 #include "attnviz/core/flop_count.h"
+#include "small_rows_gemm.h"
 
 #include <cblas.h>
 #include <unsupported/Eigen/SpecialFunctions>
@@ -20,6 +21,11 @@ thread_local int t_firstRow = 0;        // its first row
 // y (rows, out) = x (rows, in) through `layer` without the bias.
 void multiply(const float* x, int rows, const Linear& layer, float* y) {
     // y = x W^T (Linear) or y = x W (Conv1D), both straight from the stored layout.
+    if (rows <= kSmallRowsMax) {
+        if (layer.inOutLayout) smallRowsTimesKN(x, rows, layer.in, layer.weight, layer.out, y);
+        else smallRowsTimesNK(x, rows, layer.in, layer.weight, layer.out, y);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.inOutLayout ? CblasNoTrans : CblasTrans, rows, layer.out, layer.in,
                 1.0f, x, layer.in, layer.weight, layer.inOutLayout ? layer.out : layer.in, 0.0f, y, layer.out);
 }
