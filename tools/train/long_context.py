@@ -3,6 +3,7 @@
 position table grows to --long-ctx rows and the model trains on, alternating steps of the first
 stage's short batches with steps of long sequences. The short steps keep what the first stage
 learned on short texts (the card's loss and positional heads); the long steps teach the new rows."""
+import copy
 import os
 import time
 
@@ -10,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from export import export_fp16
 from log import log
 from recipe import init_positions, lr_at, position_init
 
@@ -26,6 +28,15 @@ def extend_positions(emb, new_len, args, kind):
             init_positions(new.weight, args, kind)
         new.weight[:old_len] = emb.weight
     return new
+
+
+def first_stage_figures(model, metrics, kind):
+    """metrics(m) of the first stage's model as it would be saved (F16-rounded copy), for the card."""
+    snap = copy.deepcopy(model)
+    export_fp16(snap)
+    figures = metrics(snap)
+    log(f"{kind} after the first stage: held {figures['held_loss']:.4f}")
+    return figures
 
 
 def long_enabled(args, kind):

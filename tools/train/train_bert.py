@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The masked model's stage: training, F16 export, evaluation and reference outputs."""
-import copy
 import json
 import os
 import time
@@ -15,7 +14,7 @@ from bert_model import BertForMaskedLM
 from export import dump_json, export_fp16, write_safetensors, write_text
 from hf_folder import BERT_NAME, write_model_folder
 from log import log
-from long_context import (band_means, extend_positions, long_checkpoint, long_enabled, pick_queries,
+from long_context import (band_means, extend_positions, first_stage_figures, long_checkpoint, long_enabled, pick_queries,
                           position_bands, train_long)
 from recipe import init_positions, lr_at, make_optimizer
 from sentences import candidate_pairs, candidate_sentences, pick_sentences
@@ -144,11 +143,7 @@ def run_bert(args, sp, tok_path, data, held_books, seed):
 
     stage1, long_stats, long_wall = None, None, 0.0
     if long_enabled(args, "bert"):
-        snap = copy.deepcopy(model)
-        export_fp16(snap)
-        stage1 = short_metrics(snap)
-        del snap
-        log(f"bert after the first stage: held {stage1['held_loss']:.4f}")
+        stage1 = first_stage_figures(model, short_metrics, "bert")
         LT = args.long_ctx
         emb = model.bert.embeddings
         emb.position_embeddings = extend_positions(emb.position_embeddings, LT, args, "bert")

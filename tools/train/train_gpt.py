@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The causal model's stage: training (with the two-stage grow schedule), F16 export, evaluation and
 reference outputs."""
-import copy
 import json
 import os
 import time
@@ -16,7 +15,7 @@ from export import dump_json, export_fp16, write_safetensors, write_text
 from gpt2_model import GPT2LMHeadModel
 from hf_folder import GPT_NAME, write_model_folder
 from log import log
-from long_context import (band_means, extend_positions, long_checkpoint, long_enabled, pick_queries,
+from long_context import (band_means, extend_positions, first_stage_figures, long_checkpoint, long_enabled, pick_queries,
                           position_bands, train_long)
 from recipe import grow_bottom, init_positions, lr_at, make_optimizer
 from sentences import candidate_sentences, pick_sentences
@@ -147,11 +146,7 @@ def run_gpt(args, sp, tok_path, data, held_books, seed):
 
     stage1, long_stats, long_wall = None, None, 0.0
     if long_enabled(args, "gpt"):
-        snap = copy.deepcopy(model)
-        export_fp16(snap)
-        stage1 = short_metrics(snap)
-        del snap
-        log(f"gpt after the first stage: held {stage1['held_loss']:.4f}")
+        stage1 = first_stage_figures(model, short_metrics, "gpt")
         LT = args.long_ctx
         model.transformer.wpe = extend_positions(model.transformer.wpe, LT, args, "gpt")
         for blk in model.transformer.h:
