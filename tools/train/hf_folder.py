@@ -8,6 +8,7 @@ import os
 import torch
 
 from export import write_text
+from long_context import long_enabled
 from recipe import position_init
 from tokenization import BOS, CLS, EOS, MASK, PAD, SEP, UNK
 
@@ -106,7 +107,7 @@ def gpt_schedule_note(args):
 
 def long_stage_note(args, kind, lr):
     """The model-card bullet of the long-context stage (long_context.py), or nothing."""
-    if not (kind in args.long_models.split(",") and args.long_ctx > args.ctx and args.long_steps > 0):
+    if not long_enabled(args, kind):
         return []
     return [f"- then the long-context stage, {args.long_steps} more steps: the position table grows from "
             f"{args.ctx} to {args.long_ctx} rows (the trained rows kept, the new rows starting as the first "
