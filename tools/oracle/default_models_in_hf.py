@@ -19,6 +19,12 @@ import torch
 import transformers
 from transformers import AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
 
+try:  # the oracle has no Rust `tokenizers`: give transformers' fallback AddedToken the real one's semantics
+    import oracle_compat  # ../shared/oracle site folder (its README)
+    oracle_compat.apply()
+except ImportError:  # a full transformers install: nothing to fix
+    pass
+
 root = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 failures = []
 

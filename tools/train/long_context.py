@@ -16,13 +16,22 @@ from log import log
 from recipe import init_positions, lr_at, position_init
 
 
+def long_init(args, kind):
+    return args.long_init_gpt if kind == "gpt" else args.long_init_bert
+
+
 def extend_positions(emb, new_len, args, kind):
-    """A new position table of new_len rows: the trained rows keep their values, the new rows start as
-    the first stage's rows did (init_positions: the sinusoids continued past the old length)."""
+    """A new position table of new_len rows: the trained rows keep their values. The new rows start as
+    the first stage's rows did (`continue`: init_positions, the sinusoids continued past the old length)
+    or as copies of the trained rows 1..old_len-1 repeated (`tile`, as Longformer grew RoBERTa's table;
+    row 0 is left out, it only ever held [CLS] or <s>)."""
     old_len, d = emb.weight.shape
     new = nn.Embedding(new_len, d)
     with torch.no_grad():
-        if position_init(args, kind) == "normal":
+        if long_init(args, kind) == "tile":
+            src = 1 + (torch.arange(old_len, new_len) - 1) % (old_len - 1)
+            new.weight[old_len:] = emb.weight[src]
+        elif position_init(args, kind) == "normal":
             new.weight.normal_(0.0, 0.02)
         else:
             init_positions(new.weight, args, kind)
@@ -43,10 +52,11 @@ def long_enabled(args, kind):
     return kind in args.long_models.split(",") and args.long_ctx > args.ctx and args.long_steps > 0
 
 
-def long_checkpoint(args, stage1_ckpt):
+def long_checkpoint(args, stage1_ckpt, kind):
     stem, ext = os.path.splitext(stage1_ckpt)
+    init = "" if long_init(args, kind) == "continue" else f"_{long_init(args, kind)}"
     return (f"{stem}_long{args.long_ctx}x{args.long_batch}_{args.long_steps}_lr{args.long_lr_scale:g}"
-            f"pos{args.long_pos_lr_scale:g}{ext}")
+            f"pos{args.long_pos_lr_scale:g}{init}{ext}")
 
 
 def train_long(model, positions, kind, args, seed, short_batch, long_batch, loss_of, peak_lr, pos_peak_lr, wd,

@@ -100,6 +100,10 @@ def main():
                     help="peak learning rate of the position table in the long-context stage / the first "
                          "stage's peak (its new rows start untrained)")
     ap.add_argument("--long-warmup", type=int, default=100)
+    for kind, init in (("gpt", "continue"), ("bert", "tile")):
+        ap.add_argument(f"--long-init-{kind}", choices=("continue", "tile"), default=init,
+                        help=f"how the {kind} model's new position rows start: the first stage's initialisation "
+                             "continued, or the trained rows repeated (long_context.extend_positions)")
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--eval-seqs", type=int, default=32)
     ap.add_argument("--eval-len", type=int, default=64)

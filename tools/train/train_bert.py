@@ -165,7 +165,7 @@ def run_bert(args, sp, tok_path, data, held_books, seed):
         long_wall = train_long(model, emb.position_embeddings.weight, "bert", args, seed,
                                lambda r: batch(train_stream, starts, r, args.batch, T),
                                lambda r: batch(train_stream, long_starts, r, args.long_batch, LT),
-                               loss_of, args.bert_lr * args.long_lr_scale, args.bert_lr * args.long_pos_lr_scale, 0.01, long_checkpoint(args, ckpt),
+                               loss_of, args.bert_lr * args.long_lr_scale, args.bert_lr * args.long_pos_lr_scale, 0.01, long_checkpoint(args, ckpt, "bert"),
                                progress)
     n_params = sum(p.numel() for p in model.parameters())
     model.eval()

@@ -174,7 +174,7 @@ def run_gpt(args, sp, tok_path, data, held_books, seed):
         long_wall = train_long(model, model.transformer.wpe.weight, "gpt", args, seed,
                                lambda r: gpt_batch(train_stream, starts, r, args.batch, T),
                                lambda r: gpt_batch(train_stream, long_starts, r, args.long_batch, LT),
-                               loss_of, args.gpt_lr * args.long_lr_scale, args.gpt_lr * args.long_pos_lr_scale, 0.1, long_checkpoint(args, ckpt), progress)
+                               loss_of, args.gpt_lr * args.long_lr_scale, args.gpt_lr * args.long_pos_lr_scale, 0.1, long_checkpoint(args, ckpt, "gpt"), progress)
     n_params = sum(p.numel() for p in model.parameters())
     model.eval()
     weights = export_fp16(model)      # module now holds the fp16-rounded weights
