@@ -3,6 +3,9 @@
 #include "attention_rows.h"
 #include "attnviz/core/flop_count.h"
 #include "attnviz/core/lazy_attention.h"
+#include "attnviz/core/ops.h"
+#include "exact_rows_gemm.h"
+#include "parallel_for.h"
 
 #include <cblas.h>
 
@@ -12,6 +15,9 @@
 #include <vector>
 
 namespace attnviz::core {
+
+// Prefix reuse's runs start at row 0 here: the first block is the exact rows.
+static_assert(kAttentionRowBlock == kExactRowsEnd);
 
 void headOutputNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>& rows, const Linear& out, int head,
                      int headDim, float* norms) {
@@ -52,7 +58,7 @@ std::pair<int, int> blockKeys(const LayerMask& mask, int row0, int n, int seqLen
 }  // namespace
 
 bool headProbabilityRows(const float* q, int qStride, const float* k, int kStride, int row0, int n, int seqLen,
-                         const HeadLayout& layout, const LayerMask& mask, float* probs, float* scores) {
+                         const HeadLayout& layout, const LayerMask& mask, bool exactRows, float* probs, float* scores) {
     const int T = seqLen;
     const int hd = layout.headDim;
     using Block = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
@@ -66,9 +72,15 @@ bool headProbabilityRows(const float* q, int qStride, const float* k, int kStrid
     const auto [k0, k1] = blockKeys(mask, row0, n, T);
     auto scaledScores = [&](int c0, int c1, float* out) {  // columns [c0, c1) of (n, seqLen) `out`
         if (c1 <= c0) return true;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, c1 - c0, hd, layout.scale, q, qStride,
-                    k + static_cast<std::ptrdiff_t>(c0) * kStride, kStride, 0.0f, out + c0, T);
-        Block b(out + c0, n, c1 - c0, Eigen::OuterStride<>(T));  // (n, c1 - c0)
+        const float* keys = k + static_cast<std::ptrdiff_t>(c0) * kStride;  // (c1 - c0, headDim)
+        Block b(out + c0, n, c1 - c0, Eigen::OuterStride<>(T));              // (n, c1 - c0)
+        if (exactRows && row0 + n <= kExactRowsEnd) {
+            exactRowsTimesNK(q, qStride, n, hd, keys, kStride, c1 - c0, out + c0, T);
+            b *= layout.scale;
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, c1 - c0, hd, layout.scale, q, qStride, keys, kStride,
+                        0.0f, out + c0, T);
+        }
         if (layout.softcap > 0.0f) {
             const float cap = layout.softcap;
             b = (b.array() / cap).tanh() * cap;
@@ -119,7 +131,11 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
     context.resize(T, static_cast<Eigen::Index>(layout.nHeads) * hd);  // rows [first, T) written
     LazyAttention* lazy = trace.lazy().get();
     const LayerMask mask = trace.layerMask(layer);
-    if (lazy != nullptr) lazy->keepLayer(layer, qkv, layout, mask);
+    // Under prefix reuse the scores and context rows below kExactRowsEnd are kept for
+    // later runs of more tokens: each must not depend on the rows or keys
+    // that follow it (exact_rows_gemm.h), as in their linear layers.
+    const bool exactRows = RowBlockedLinear::active();
+    if (lazy != nullptr) lazy->keepLayer(layer, qkv, layout, mask, exactRows);
 
     // Threads only pay off for real work: a short sentence runs on one thread
     // (starting and joining a team costs more than its heads). Heads are
@@ -127,8 +143,7 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
     // holds up one head, not half of them.
     const double work = static_cast<double>(layout.nHeads) * R * T * hd;
     const bool parallel = work >= kParallelAttentionWork;
-#pragma omp parallel for schedule(dynamic, 1) if (parallel)
-    for (int h = 0; h < layout.nHeads; ++h) {
+    forEachIndex(layout.nHeads, parallel, [&](int h) {
         const int g = h / group;
         const float* qHead = qkv.q + static_cast<std::ptrdiff_t>(first - qkv.qFirstRow) * qkv.qStride + h * hd;
         const float* kHead = qkv.k + g * hd;
@@ -159,7 +174,7 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
                 }
             }
             finite = headProbabilityRows(qHead + static_cast<std::ptrdiff_t>(row0 - first) * qkv.qStride, qkv.qStride,
-                                         kHead, qkv.kStride, row0, n, T, layout, mask, probs, scores) &&
+                                         kHead, qkv.kStride, row0, n, T, layout, mask, exactRows, probs, scores) &&
                      finite;
             if (!direct && lazy == nullptr && row0 + n > held) {
                 // The block straddles the first recorded row.
@@ -174,17 +189,22 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
             //    causal mask the sum then does not depend on how many tokens
             //    follow, which prefix reuse needs (BLAS splits a long sum
             //    into chunks by its length), and takes half the work.
+            //    The exact kernel's sums gain only zeros with more keys.
             const auto [k0, k1] = blockKeys(mask, row0, n, T);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, k1 - k0, 1.0f, probs + k0, T,
-                        v.data() + static_cast<std::ptrdiff_t>(k0) * qkv.vStride, qkv.vStride, 0.0f,
-                        context.data() + static_cast<std::ptrdiff_t>(row0) * context.cols() + h * hd,
-                        static_cast<int>(context.cols()));
+            const float* vRows = v.data() + static_cast<std::ptrdiff_t>(k0) * qkv.vStride;  // (k1 - k0, headDim)
+            float* out = context.data() + static_cast<std::ptrdiff_t>(row0) * context.cols() + h * hd;
+            if (exactRows && row0 + n <= kExactRowsEnd) {
+                exactRowsTimesKN(probs + k0, T, n, k1 - k0, vRows, qkv.vStride, hd, out, static_cast<int>(context.cols()));
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, k1 - k0, 1.0f, probs + k0, T, vRows,
+                            qkv.vStride, 0.0f, out, static_cast<int>(context.cols()));
+            }
         }
         if (!finite) trace.markNonFiniteScores(layer, h);
         if (outProjection != nullptr && trace.hasValueNorms()) {
             headOutputNorms(v, *outProjection, h, hd, trace.valueNorms(layer, h));
         }
-    }
+    });
     // P V over each block's keys; Q K^T too, or over every key when the
     // scores of hidden keys are recorded.
     std::uint64_t blockPairs = 0;  // (query, key) pairs of the blocks' visible keys

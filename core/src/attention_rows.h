@@ -23,8 +23,10 @@ inline constexpr double kParallelAttentionWork = 1 << 20;
 // Writes the (n, seqLen) probabilities into `probs` (masked keys exactly 0)
 // and, when `scores` is not null, the scaled (and soft-capped) scores before
 // the mask into `scores` (n, seqLen). Returns false when a score is NaN or
-// infinite.
+// infinite. exactRows (prefix reuse): a block below kExactRowsEnd computes
+// Q K^T with the exact kernel (exact_rows_gemm.h), so a row's scores do not
+// depend on how many rows and keys the block has.
 bool headProbabilityRows(const float* q, int qStride, const float* k, int kStride, int row0, int n, int seqLen,
-                         const HeadLayout& layout, const LayerMask& mask, float* probs, float* scores);
+                         const HeadLayout& layout, const LayerMask& mask, bool exactRows, float* probs, float* scores);
 
 }  // namespace attnviz::core

@@ -1,6 +1,7 @@
 #include "attnviz/core/lazy_attention.h"
 
 #include "attention_rows.h"
+#include "parallel_for.h"
 
 #include <algorithm>
 #include <cassert>
@@ -41,7 +42,8 @@ int LazyAttention::cellOf(int position) const {
     return a;
 }
 
-void LazyAttention::keepLayer(int layer, const QkvView& qkv, const HeadLayout& layout, const LayerMask& mask) {
+void LazyAttention::keepLayer(int layer, const QkvView& qkv, const HeadLayout& layout, const LayerMask& mask,
+                              bool exactRows) {
     assert(qkv.qFirstRow == 0);
     Layer& L = m_layers[static_cast<std::size_t>(layer)];
     const int T = m_seqLen;
@@ -55,6 +57,7 @@ void LazyAttention::keepLayer(int layer, const QkvView& qkv, const HeadLayout& l
     }
     L.layout = layout;
     L.mask = mask;
+    L.exactRows = exactRows;
     L.kept = true;
 }
 
@@ -150,13 +153,12 @@ void LazyAttention::computeHead(int layer, int head, float* out) const {
     const double work = static_cast<double>(layout.nHeads) * T * T * hd;
     const bool parallel = work >= kParallelAttentionWork;
     const int blocks = (T + kAttentionRowBlock - 1) / kAttentionRowBlock;
-#pragma omp parallel for schedule(dynamic, 1) if (parallel)
-    for (int b = 0; b < blocks; ++b) {
+    forEachIndex(blocks, parallel, [&](int b) {
         const int row0 = b * kAttentionRowBlock;
         const int n = std::min(kAttentionRowBlock, T - row0);
         headProbabilityRows(q + static_cast<std::ptrdiff_t>(row0) * qStride, qStride, k, kStride, row0, n, T, layout,
-                            L.mask, out + static_cast<std::ptrdiff_t>(row0) * T, nullptr);
-    }
+                            L.mask, L.exactRows, out + static_cast<std::ptrdiff_t>(row0) * T, nullptr);
+    });
 }
 
 std::shared_ptr<const HeadBuffer> LazyAttention::head(int layer, int head) const {

@@ -154,7 +154,9 @@ RunOptions Model::withPrefixCache(std::span<const std::int32_t> ids, const Atten
     // A captured layer keeps every row's q, k and v: all rows are computed
     // (and the cache refilled for the next run).
     if (!options.captureLayers.empty()) lastNeeded = 0;
-    cache->begin(ids, trace.tokenTypeIds, trace.mask(), lastNeeded);
+    const ModelConfig& c = config();
+    cache->begin(ids, trace.tokenTypeIds, trace.mask(), lastNeeded,
+                 alignedRowStep({c.dModel, c.dFF, c.headDim, c.embeddingSize}));
     return served;
 }
 

@@ -2,7 +2,7 @@
 
 #include "attnviz/core/aligned_buffer.h"
 #include "attnviz/core/flop_count.h"
-#include "small_rows_gemm.h"
+#include "exact_rows_gemm.h"
 
 #include <cblas.h>
 #include <unsupported/Eigen/SpecialFunctions>
@@ -18,12 +18,18 @@ namespace {
 thread_local bool t_rowBlocks = false;  // a RowBlockedLinear is active
 thread_local int t_firstRow = 0;        // its first row
 
-// y (rows, out) = x (rows, in) through `layer` without the bias.
+// y (rows, out) = x (rows, in) through `layer` without the bias, each row's
+// result independent of the others (exact_rows_gemm.h).
+void multiplyExact(const float* x, int rows, const Linear& layer, float* y) {
+    if (layer.inOutLayout) exactRowsTimesKN(x, rows, layer.in, layer.weight, layer.out, y);
+    else exactRowsTimesNK(x, rows, layer.in, layer.weight, layer.out, y);
+}
+
+// The same product, fastest: sgemm from kSmallRowsMax rows on.
 void multiply(const float* x, int rows, const Linear& layer, float* y) {
     // y = x W^T (Linear) or y = x W (Conv1D), both straight from the stored layout.
     if (rows <= kSmallRowsMax) {
-        if (layer.inOutLayout) smallRowsTimesKN(x, rows, layer.in, layer.weight, layer.out, y);
-        else smallRowsTimesNK(x, rows, layer.in, layer.weight, layer.out, y);
+        multiplyExact(x, rows, layer, y);
         return;
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.inOutLayout ? CblasNoTrans : CblasTrans, rows, layer.out, layer.in,
@@ -32,25 +38,15 @@ void multiply(const float* x, int rows, const Linear& layer, float* y) {
 
 }  // namespace
 
-int rowBlockEnd(int row) {
-    constexpr int kFirst = 32, kLargest = 256;
-    if (row < kLargest) {
-        int end = kFirst;
-        while (end <= row) end *= 2;
-        return end;
-    }
-    return (row / kLargest + 1) * kLargest;
-}
+namespace {
 
-int rowBlockStart(int row) {
-    if (row < 32) return 0;
-    if (row < 256) {
-        int start = 32;
-        while (start * 2 <= row) start *= 2;
-        return start;
-    }
-    return row / 256 * 256;
-}
+int rowBlockSize(int row) { return row < kExactRowsEnd ? 1 : 256; }
+
+}  // namespace
+
+int rowBlockEnd(int row) { return (row / rowBlockSize(row) + 1) * rowBlockSize(row); }
+
+int rowBlockStart(int row) { return row / rowBlockSize(row) * rowBlockSize(row); }
 
 RowBlockedLinear::RowBlockedLinear(int firstRow) : m_previous(t_rowBlocks), m_previousFirst(t_firstRow) {
     t_rowBlocks = true;
@@ -71,8 +67,14 @@ void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y) {
     if (!t_rowBlocks) {
         multiply(x.data(), rows, layer, y.data());
     } else {
-        // Whole blocks of the fixed row grid, row 0 of x being row t_firstRow.
-        for (int r = 0; r < rows;) {
+        // The rows below kExactRowsEnd in one call of the exact kernel, then
+        // whole blocks of the grid, row 0 of x being row t_firstRow.
+        int r = 0;
+        if (t_firstRow < kExactRowsEnd) {
+            r = std::min(rows, kExactRowsEnd - t_firstRow);
+            multiplyExact(x.data(), r, layer, y.data());
+        }
+        while (r < rows) {
             const int n = std::min(rowBlockEnd(t_firstRow + r) - t_firstRow, rows) - r;
             multiply(x.data() + static_cast<std::ptrdiff_t>(r) * layer.in, n, layer,
                      y.data() + static_cast<std::ptrdiff_t>(r) * layer.out);

@@ -1,11 +1,21 @@
 #include "attnviz/core/prefix_cache.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace attnviz::core {
 
+int alignedRowStep(std::initializer_list<int> widths) {
+    constexpr int kPacketFloats = 16;  // 64 bytes
+    int g = kPacketFloats;
+    for (int w : widths) {
+        if (w > 0) g = std::gcd(g, w);
+    }
+    return kPacketFloats / g;
+}
+
 int PrefixCache::begin(std::span<const std::int32_t> ids, std::span<const std::int32_t> types, MaskMode mask,
-                       int lastNeeded) {
+                       int lastNeeded, int rowStep) {
     const int T = static_cast<int>(ids.size());
     int common = 0;
     if (m_valid && mask == m_mask && std::equal(types.begin(), types.end(), m_types.begin(), m_types.end())) {
@@ -20,7 +30,9 @@ int PrefixCache::begin(std::span<const std::int32_t> ids, std::span<const std::i
     // NewRowsOnly: every shared row; rows past it are overwritten by the run.
     const int limit = std::min({common, T - 1, lastNeeded});
     if (m_reuse == Reuse::NewRowsOnly) m_firstRow = std::max(limit, 0);
-    else m_firstRow = limit <= 0 ? 0 : rowBlockStart(limit);
+    else if (limit <= 0) m_firstRow = 0;
+    else if (limit < kExactRowsEnd) m_firstRow = limit / std::max(rowStep, 1) * std::max(rowStep, 1);
+    else m_firstRow = rowBlockStart(limit);
     if (m_firstRow > 0) ++m_reusedRuns;
     if (m_reuse == Reuse::Exact) {
         for (auto& layer : m_rows) {

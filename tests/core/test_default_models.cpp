@@ -163,10 +163,9 @@ void TestDefaultModels::sentences() {
 }
 
 void TestDefaultModels::longInput_data() {
-    // The causal model, which the app opens; the masked model still has the
-    // first stage's 128 positions (tools/train/README.md, "Long inputs").
     QTest::addColumn<QString>("model");
     QTest::newRow("causal") << "attnviz-gpt2-gutenberg";
+    QTest::newRow("masked") << "attnviz-bert-gutenberg";
 }
 
 void TestDefaultModels::longInput() {

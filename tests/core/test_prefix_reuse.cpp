@@ -143,7 +143,7 @@ void TestPrefixReuse::editsMatchFreshRuns() {
     ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, preset.toStdString()));
     ATTNVIZ_UNWRAP(model, core::loadModel(dir));
     if (model->defaultMask() != core::MaskMode::causal()) QSKIP("bidirectional: covered by bidirectionalModelRunsFresh");
-    // 40 ids: past the first row block (32 rows, rowBlockEnd), within the tiny models' positions.
+    // 40 ids, within the tiny models' positions.
     const int maxLength = std::min(64, model->config().maxSequenceLength());
     QVERIFY(maxLength > 46);
     const std::vector<Ids> steps = editSequence(40, model->config().vocabSize, maxLength);

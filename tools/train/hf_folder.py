@@ -8,7 +8,7 @@ import os
 import torch
 
 from export import write_text
-from long_context import long_enabled
+from long_context import long_enabled, long_init
 from recipe import position_init
 from tokenization import BOS, CLS, EOS, MASK, PAD, SEP, UNK
 
@@ -109,9 +109,11 @@ def long_stage_note(args, kind, lr):
     """The model-card bullet of the long-context stage (long_context.py), or nothing."""
     if not long_enabled(args, kind):
         return []
+    start = ("starting as copies of the trained rows 1-%d repeated" % (args.ctx - 1)
+             if long_init(args, kind) == "tile" else "starting as the first stage's did: the sinusoids continued")
     return [f"- then the long-context stage, {args.long_steps} more steps: the position table grows from "
-            f"{args.ctx} to {args.long_ctx} rows (the trained rows kept, the new rows starting as the first "
-            "stage's did: the sinusoids continued); a fresh AdamW, peak learning rate "
+            f"{args.ctx} to {args.long_ctx} rows (the trained rows kept, the new rows {start}); a fresh AdamW, "
+            "peak learning rate "
             f"{lr * args.long_lr_scale:g} ({lr * args.long_pos_lr_scale:g} for the position table), {args.long_warmup} warm-up steps, cosine decay to 10%; even steps "
             f"train on first-stage batches ({args.batch} x {args.ctx} tokens{', natural text' if kind == 'gpt' else ''}), "
             f"odd steps on {args.long_batch} sequences of {args.long_ctx} tokens built the same way"]

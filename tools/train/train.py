@@ -87,9 +87,8 @@ def main():
     ap.add_argument("--long-ctx", type=int, default=1024,
                     help="after the first stage, grow the position tables to this many rows and train on "
                          "(long_context.py); --long-ctx 128 or --long-steps 0 skips the stage")
-    ap.add_argument("--long-models", default="gpt",
-                    help="comma list of the models that get the long-context stage (gpt,bert); the masked "
-                         "model's stage is not adopted yet (see README.md, Long inputs)")
+    ap.add_argument("--long-models", default="gpt,bert",
+                    help="comma list of the models that get the long-context stage (gpt,bert)")
     ap.add_argument("--long-steps", type=int, default=4000,
                     help="steps of the long-context stage: even steps are first-stage batches, odd steps "
                          "--long-batch sequences of --long-ctx tokens")

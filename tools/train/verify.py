@@ -7,7 +7,8 @@ with train.py. For each model folder it
   * parses model.safetensors by hand (u64 LE header length, JSON header, F16 data) and checks
     the layout rules (sorted, contiguous, header padded with spaces to 8, __metadata__) and the
     tensor names/shapes expected from config.json for HF GPT2LMHeadModel / BertForMaskedLM;
-  * runs a plain-numpy float32 forward pass written straight from the HF formulas and compares
+  * runs a plain-numpy forward pass in float64 (the reference is float32 arithmetic: its own
+    rounding is then all that differs) written straight from the HF formulas and compares
     attention of every layer/head (max abs diff <= 1e-5), the top-5 predictions (ids equal,
     probabilities within 1e-5) and the evaluation-sample loss (relative diff <= 1%) against the
     reference JSON written by train.py;
@@ -49,7 +50,7 @@ def read_safetensors(path):
         assert b == off, f"{name}: not contiguous"
         count = int(np.prod(h["shape"])) if h["shape"] else 1
         assert e - b == 2 * count, f"{name}: size mismatch"
-        out[name] = np.frombuffer(data[b:e], dtype="<f2").reshape(h["shape"]).astype(np.float32)
+        out[name] = np.frombuffer(data[b:e], dtype="<f2").reshape(h["shape"]).astype(np.float64)
         off = e
     assert off == len(data), "trailing bytes after last tensor"
     return out
@@ -111,7 +112,7 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def gelu_erf(x):
-    return (0.5 * x * (1.0 + _erf(x.astype(np.float64) / math.sqrt(2.0)))).astype(np.float32)
+    return (0.5 * x * (1.0 + _erf(x.astype(np.float64) / math.sqrt(2.0)))).astype(x.dtype)
 
 
 def gelu_tanh(x):

@@ -1,12 +1,14 @@
 #include "seq2seq_attention.h"
 
 #include "attnviz/core/flop_count.h"
+#include "../parallel_for.h"
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 namespace attnviz::core {
 
@@ -17,9 +19,8 @@ bool attendHeads(const AttentionInputs& in, float* probs, float* scores, RowMatr
     const std::size_t perHead = static_cast<std::size_t>(nq) * nk;
     context.resize(nq, static_cast<Eigen::Index>(in.nHeads) * hd);
     const double work = static_cast<double>(in.nHeads) * nq * nk * hd;
-    bool finite = true;
-#pragma omp parallel for schedule(dynamic, 1) if (work >= (1 << 20)) reduction(&& : finite)
-    for (int h = 0; h < in.nHeads; ++h) {
+    std::vector<char> headFinite(static_cast<std::size_t>(in.nHeads), 1);
+    forEachIndex(in.nHeads, work >= (1 << 20), [&](int h) {
         float* p = probs + h * perHead;  // (queries, keys)
         // scores = scale q k^T (+ bias)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, nk, hd, in.scale, in.q + h * hd, in.qStride,
@@ -30,7 +31,7 @@ bool attendHeads(const AttentionInputs& in, float* probs, float* scores, RowMatr
         }
         float check = 0.0f;
         for (std::size_t e = 0; e < perHead; ++e) check += p[e] * 0.0f;
-        if (!std::isfinite(check)) finite = false;
+        if (!std::isfinite(check)) headFinite[static_cast<std::size_t>(h)] = 0;
         if (scores != nullptr) std::copy(p, p + perHead, scores + h * perHead);
         for (int i = 0; i < nq; ++i) {
             float* row = p + static_cast<std::size_t>(i) * nk;
@@ -50,9 +51,9 @@ bool attendHeads(const AttentionInputs& in, float* probs, float* scores, RowMatr
         // context of this head = P V
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, hd, nk, 1.0f, p, nk, in.v + h * hd, in.vStride, 0.0f,
                     context.data() + h * hd, static_cast<int>(context.cols()));
-    }
+    });
     countMatmulFlops(2ULL * in.nHeads * nq, nk, hd);
-    return finite;
+    return std::all_of(headFinite.begin(), headFinite.end(), [](char f) { return f != 0; });
 }
 
 int t5RelativeBucket(int relative, bool bidirectional, int buckets, int maxDistance) {

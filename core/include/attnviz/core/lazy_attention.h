@@ -49,7 +49,9 @@ public:
 
     // The forward pass, once per layer before its heads: copies the layer's
     // queries and keys (every row; qkv.qFirstRow must be 0).
-    void keepLayer(int layer, const QkvView& qkv, const HeadLayout& layout, const LayerMask& mask);
+    // exactRows: the pass computed its query rows below kExactRowsEnd with
+    // the exact kernel (prefix reuse, attention_rows.h); heads computed later do too.
+    void keepLayer(int layer, const QkvView& qkv, const HeadLayout& layout, const LayerMask& mask, bool exactRows);
     bool hasLayer(int layer) const;
     // The forward pass, for each block of rows of a head in order from row 0
     // (any thread, one thread per head): folds them into the head's
@@ -82,6 +84,7 @@ private:
         std::vector<float> k;  // (seqLen, nKvHeads headDim)
         HeadLayout layout;
         LayerMask mask;
+        bool exactRows = false;
         bool kept = false;
     };
     std::size_t headIndex(int layer, int head) const { return static_cast<std::size_t>(layer) * m_nHeads + head; }

@@ -24,20 +24,24 @@ struct Linear {
 
 // y (rows, out) = x (rows, in) through `layer`; y is resized.
 void linear(const RowMatrix& x, const Linear& layer, RowMatrix& y);
-// The fixed grid of row blocks that prefix reuse multiplies in: blocks of
-// 32, 32, 64 and 128 rows up to row 256, then 256 rows each (boundaries 0,
-// 32, 64, 128, 256, 512, 768, ...). Short inputs reuse at a fine grain; long
-// ones make few BLAS calls (each packs the whole weight matrix again).
+// The fixed grid of row blocks that prefix reuse starts at: every row below
+// kExactRowsEnd is a block of its own (an edit recomputes from the row it
+// changes; PrefixCache rounds that down to a step that keeps vector
+// alignment), then blocks of 256 rows (long inputs make few BLAS calls, each
+// packs the whole weight matrix again).
 // rowBlockEnd: the first boundary after `row`; rowBlockStart: the last
 // boundary at or before it.
 int rowBlockEnd(int row);
 int rowBlockStart(int row);
+inline constexpr int kExactRowsEnd = 256;
 // While one lives, linear() on this thread multiplies x, whose row 0 is row
-// `firstRow` of the input, in the blocks of that grid (the last one
-// shorter), one BLAS call each. BLAS kernels round a row differently
-// depending on the matrix size (OpenBLAS: 12-row tiles and tail kernels,
-// small-matrix kernels, thread splits), so only this makes a row's result
-// independent of how many rows follow it, which prefix reuse (PrefixCache)
+// `firstRow` of the input (a grid boundary), in that grid: the rows below
+// kExactRowsEnd in one call of a kernel whose rows do not depend on each
+// other (exact_rows_gemm.h), each block from there on in one BLAS call (the
+// last one shorter). BLAS kernels round a row differently depending on the
+// matrix size (OpenBLAS: 12-row tiles and tail kernels, small-matrix
+// kernels, thread splits), so only this makes a row's result independent of
+// how many rows precede and follow it, which prefix reuse (PrefixCache)
 // needs.
 class RowBlockedLinear {
 public:

@@ -24,10 +24,18 @@
 #include "attnviz/core/ops.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <vector>
 
 namespace attnviz::core {
+
+// The step of first rows that keeps every row of the matrices of a run's new
+// rows (widths among `widths`) at the same offset modulo 64 bytes as in a
+// fresh run: Eigen's vectorised row sums and row functions (norms,
+// activations) start their packets at 64-byte boundaries, so a row's bits
+// depend on that offset. 1 when every width is a multiple of 16 floats.
+int alignedRowStep(std::initializer_list<int> widths);
 
 class PrefixCache {
 public:
@@ -44,13 +52,11 @@ public:
     // Rows are reused in whole blocks of a fixed grid (rowBlockStart, ops.h);
     // the forward pass multiplies its rows in the same blocks
     // (RowBlockedLinear), so a row's value does not depend on how many rows a
-    // run has.
-    // Starts a run of `ids` (and types) under the resolved `mask`; returns the
-    // first row the run must compute (0: nothing reusable) and drops the kept
-    // rows from it on. `lastNeeded`: the first row whose final hidden state
-    // the run needs (its first logits position), or seqLen when none.
+    // run has. Below kExactRowsEnd, where every row is a block, a run starts
+    // at a multiple of `rowStep`: alignedRowStep(), which keeps each row at
+    // the same vector alignment as in a fresh run.
     int begin(std::span<const std::int32_t> ids, std::span<const std::int32_t> types, MaskMode mask,
-              int lastNeeded);
+              int lastNeeded, int rowStep);
     // The row the current run starts at (begin's answer).
     int firstRow() const { return m_firstRow; }
     // Slot `slot` of layer `layer`: the kept rows [0, firstRow) followed by
