@@ -131,9 +131,10 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
     context.resize(T, static_cast<Eigen::Index>(layout.nHeads) * hd);  // rows [first, T) written
     LazyAttention* lazy = trace.lazy().get();
     const LayerMask mask = trace.layerMask(layer);
-    // Under prefix reuse the scores and context rows below kExactRowsEnd are kept for
-    // later runs of more tokens: each must not depend on the rows or keys
-    // that follow it (exact_rows_gemm.h), as in their linear layers.
+    // Under prefix reuse the context rows below kExactRowsEnd are kept for
+    // later runs of more tokens: their scores and context must not depend on
+    // the rows or keys that follow them (exact_rows_gemm.h), as in the
+    // linear layers.
     const bool exactRows = RowBlockedLinear::active();
     if (lazy != nullptr) lazy->keepLayer(layer, qkv, layout, mask, exactRows);
 

@@ -55,6 +55,10 @@ public:
     // run has. Below kExactRowsEnd, where every row is a block, a run starts
     // at a multiple of `rowStep`: alignedRowStep(), which keeps each row at
     // the same vector alignment as in a fresh run.
+    // Starts a run of `ids` (and types) under the resolved `mask`; returns the
+    // first row the run must compute (0: nothing reusable) and drops the kept
+    // rows from it on. `lastNeeded`: the first row whose final hidden state
+    // the run needs (its first logits position), or seqLen when none.
     int begin(std::span<const std::int32_t> ids, std::span<const std::int32_t> types, MaskMode mask,
               int lastNeeded, int rowStep);
     // The row the current run starts at (begin's answer).
