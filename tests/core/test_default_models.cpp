@@ -76,6 +76,17 @@ private:
     std::map<QString, Loaded> m_loaded;
 };
 
+namespace {
+
+// One row per bundled model.
+void addModelColumn() {
+    QTest::addColumn<QString>("model");
+    QTest::newRow("causal") << "attnviz-gpt2-gutenberg";
+    QTest::newRow("masked") << "attnviz-bert-gutenberg";
+}
+
+}  // namespace
+
 core::Result<Loaded*> TestDefaultModels::load(const QString& name) {
     auto& slot = m_loaded[name];
     if (!slot.model) {
@@ -162,14 +173,10 @@ void TestDefaultModels::sentences() {
     }
 }
 
-void TestDefaultModels::longInput_data() {
-    QTest::addColumn<QString>("model");
-    QTest::newRow("causal") << "attnviz-gpt2-gutenberg";
-    QTest::newRow("masked") << "attnviz-bert-gutenberg";
-}
+void TestDefaultModels::longInput_data() { addModelColumn(); }
 
 void TestDefaultModels::longInput() {
-    // Issue 19: the default model takes inputs of at least 1024 tokens. A
+    // Issue 19: the default models take inputs of at least 1024 tokens. A
     // full-length held-out input: the reference's attention rows (the first
     // position, the last position of the 128-token first stage, the first
     // new position, the middle and the end) within 1e-5, and the top-5.
@@ -218,11 +225,7 @@ void TestDefaultModels::longInput() {
     }
 }
 
-void TestDefaultModels::heldOutLoss_data() {
-    QTest::addColumn<QString>("model");
-    QTest::newRow("causal") << "attnviz-gpt2-gutenberg";
-    QTest::newRow("masked") << "attnviz-bert-gutenberg";
-}
+void TestDefaultModels::heldOutLoss_data() { addModelColumn(); }
 
 void TestDefaultModels::heldOutLoss() {
     // The fixed held-out sample: the engine's mean cross-entropy equals the
