@@ -42,6 +42,12 @@ std::size_t LazyLayers::add(int layer, std::uint64_t count, std::function<void(f
     return m_tensors.size() - 1;
 }
 
+void LazyLayers::wrapFill(std::size_t index,
+                          const std::function<std::function<void(float*)>(std::function<void(float*)>)>& wrap) {
+    std::lock_guard lock(m_mutex);
+    m_tensors[index].fill = wrap(std::move(m_tensors[index].fill));
+}
+
 bool LazyLayers::reserve() {
     const std::uint64_t page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
     std::uint64_t pos = 0;

@@ -90,6 +90,18 @@ bool leasesEveryLayer(const ArchitectureInfo& info) {
 
 }  // namespace
 
+namespace {
+
+// The index in the file of element k of a bound tensor's floats.
+std::uint64_t storedIndex(const BoundWeight& w, std::uint64_t k) {
+    if (w.transposedRows <= 0) return k;
+    const auto rows = static_cast<std::uint64_t>(w.transposedRows);
+    const std::uint64_t cols = w.count / rows;
+    return k % rows * cols + k / rows;  // floats (cols, rows): k = c * rows + r
+}
+
+}  // namespace
+
 void Model::adoptBinding(const BoundTensors& bound) {
     m_loadWarnings = bound.warnings();
     m_weights = bound.inOrder();
@@ -116,7 +128,7 @@ std::string Model::firstNonFiniteWeight(int layer) const {
                 const std::string in = weightsSource().empty() ? std::string() : " in '" + weightsSource() + "'";
                 const std::string named = m_weightStore != nullptr ? m_weightStore->describe(w.name) : "'" + w.name + "'";
                 return "tensor " + named + in + " holds " + (std::isnan(w.data[k]) ? "NaN" : "an infinite value") +
-                       " at index " + std::to_string(k);
+                       " at index " + std::to_string(storedIndex(w, k));
             }
         }
     }
@@ -375,8 +387,12 @@ Result<std::unique_ptr<Model>> loadModel(const std::filesystem::path& dir, const
         // F16/BF16 weights become float32 a layer at a time while a forward
         // pass reaches them, kept when they all fit, else streamed through a
         // bounded cache: opening costs no conversion, and an 8B model does not
-        // need 32 GB of float32.
-        owned->convertLayersLazily(LazyLayers::defaultBudget(owned->convertedMatrixBytes()));
+        // need 32 GB of float32. The layers' nn.Linear weights are kept
+        // transposed when the model is small enough
+        // (WeightStore::transposesMatrices), F32 ones included.
+        const bool transpose = WeightStore::transposesMatrices(owned->matrixBytes());
+        owned->convertLayersLazily(
+            LazyLayers::defaultBudget(transpose ? owned->matrixBytes() : owned->convertedMatrixBytes()), transpose);
     }
     const std::string weightsOnDisk = byteSizeText(owned->totalBytes());
     const std::string weightsSource = owned->source().string();

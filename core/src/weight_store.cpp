@@ -4,6 +4,9 @@
 #include "out_of_memory.h"
 #include "shape_text.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <set>
 
@@ -69,8 +72,10 @@ Result<WeightStore> WeightStore::open(const std::filesystem::path& modelDir) {
 }
 
 Result<WeightStore> WeightStore::derived(std::filesystem::path source, std::shared_ptr<const void> owner,
-                                         std::vector<DerivedTensor> tensors, std::uint64_t lazyLayerBudget) {
+                                         std::vector<DerivedTensor> tensors, std::uint64_t lazyLayerBudget,
+                                         bool transposeMatrices) {
     WeightStore store;
+    store.m_transposeMatrices = transposeMatrices;
     store.m_source = std::move(source);
     store.m_derivedOwner = std::move(owner);
     if (lazyLayerBudget > 0) store.m_lazy = std::make_unique<LazyLayers>(lazyLayerBudget);
@@ -100,16 +105,78 @@ bool usableInPlace(const TensorInfo& t) {
 
 }  // namespace
 
-void WeightStore::convertLayersLazily(std::uint64_t budgetBytes) {
-    if (m_derived.empty() && budgetBytes > 0) m_lazy = std::make_unique<LazyLayers>(budgetBytes);
+bool WeightStore::transposesMatrices(std::uint64_t floatBytes) {
+    const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || pageSize <= 0) return false;
+    return floatBytes <= std::uint64_t(pages) * std::uint64_t(pageSize) / 4;
 }
 
-void WeightStore::planLazy(const std::string& name, int layer, const std::vector<std::int64_t>& shape) {
-    if (!convertsLazily() || shape.size() < 2 || layer < 0 || m_lazyIndex.count(name) != 0) return;
+void WeightStore::convertLayersLazily(std::uint64_t budgetBytes, bool transposeMatrices) {
+    if (m_derived.empty() && budgetBytes > 0) {
+        m_lazy = std::make_unique<LazyLayers>(budgetBytes);
+        m_transposeMatrices = transposeMatrices;
+    }
+}
+
+namespace {
+
+// out (cols, rows) = the transpose of in (rows, cols), in 32 x 32 tiles so
+// reads and writes both stay in cache.
+void transposeMatrix(const float* in, std::int64_t rows, std::int64_t cols, float* out) {
+    constexpr std::int64_t kTile = 32;
+    for (std::int64_t r0 = 0; r0 < rows; r0 += kTile) {
+        const std::int64_t r1 = std::min(rows, r0 + kTile);
+        for (std::int64_t c0 = 0; c0 < cols; c0 += kTile) {
+            const std::int64_t c1 = std::min(cols, c0 + kTile);
+            for (std::int64_t c = c0; c < c1; ++c) {
+                for (std::int64_t r = r0; r < r1; ++r) out[c * rows + r] = in[r * cols + c];
+            }
+        }
+    }
+}
+
+// out (cols, rows) = the transpose of t's (rows, cols) values as float32.
+void transposeToFloat(const TensorInfo& t, std::int64_t rows, std::int64_t cols, float* out) {
+    if (usableInPlace(t)) {
+        transposeMatrix(reinterpret_cast<const float*>(t.data), rows, cols, out);
+        return;
+    }
+    AlignedVector<float> converted(t.numel);
+    convertToFloat(t.dtype, t.data, t.numel, converted.data());
+    transposeMatrix(converted.data(), rows, cols, out);
+}
+
+}  // namespace
+
+bool WeightStore::planLazy(const std::string& name, int layer, const std::vector<std::int64_t>& shape, bool transpose) {
+    const bool transposing = transpose && m_transposeMatrices && shape.size() == 2;
+    if (!m_derived.empty()) {
+        auto d = m_derived.find(name);
+        auto lazy = m_lazyIndex.find(name);
+        if (!transposing || d == m_derived.end() || d->second.shape != shape || lazy == m_lazyIndex.end()) return false;
+        if (!m_transposedNames.insert(name).second) return true;
+        const std::int64_t rows = shape[0], cols = shape[1];
+        m_lazy->wrapFill(lazy->second, [rows, cols](std::function<void(float*)> fill) {
+            return [fill = std::move(fill), rows, cols](float* out) {
+                AlignedVector<float> stored(static_cast<std::size_t>(rows * cols));
+                fill(stored.data());
+                transposeMatrix(stored.data(), rows, cols, out);
+            };
+        });
+        return true;
+    }
+    if (!convertsLazily() || shape.size() < 2 || layer < 0 || m_lazyIndex.count(name) != 0) return false;
     auto it = m_byName.find(name);
-    if (it == m_byName.end() || it->second->shape != shape || usableInPlace(*it->second)) return;
+    if (it == m_byName.end() || it->second->shape != shape) return false;
     const TensorInfo* t = it->second;
+    if (transposing) {
+        const std::int64_t rows = shape[0], cols = shape[1];
+        m_lazyIndex[name] = m_lazy->add(layer, t->numel, [t, rows, cols](float* out) { transposeToFloat(*t, rows, cols, out); });
+        return true;
+    }
+    if (usableInPlace(*t)) return false;
     m_lazyIndex[name] = m_lazy->add(layer, t->numel, [t](float* out) { convertToFloat(t->dtype, t->data, t->numel, out); });
+    return false;
 }
 
 Status WeightStore::reserveLazy() {
@@ -121,6 +188,14 @@ std::uint64_t WeightStore::convertedMatrixBytes() const {
     std::uint64_t bytes = 0;
     for (const auto& [name, t] : m_byName) {
         if (t->shape.size() >= 2 && !usableInPlace(*t)) bytes += t->numel * sizeof(float);
+    }
+    return bytes;
+}
+
+std::uint64_t WeightStore::matrixBytes() const {
+    std::uint64_t bytes = 0;
+    for (const auto& [name, t] : m_byName) {
+        if (t->shape.size() >= 2) bytes += t->numel * sizeof(float);
     }
     return bytes;
 }

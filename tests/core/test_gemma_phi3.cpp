@@ -125,7 +125,10 @@ void TestGemmaPhi3::phi3WindowAndUnsupported() {
 void TestGemmaPhi3::phi3FusedEqualsSplit() {
     // tiny-phi3's qkv_proj and gate_up_proj split by rows into a Mistral
     // checkpoint (separate q/k/v and gate/up, same window in every layer):
-    // the same attention and logits.
+    // the same attention and logits. Not bit for bit: the split matrices are
+    // kept transposed and go through another kernel (WeightStore::
+    // convertLayersLazily), whose sums round differently (1.8e-6 seen); a
+    // wrong split moves probabilities by far more than 1e-5.
     QTemporaryDir tmp;
     ATTNVIZ_UNWRAP(phi3, test::writeFixture(tmp, "tiny-phi3"));
     json mistral = presetJson("tiny-phi3");
@@ -184,7 +187,7 @@ void TestGemmaPhi3::phi3FusedEqualsSplit() {
                     QCOMPARE(pa == 0.0f, !ta.layerMask(l).allows(i, j));
                     worst = std::max(worst, std::fabs(pa - pb));
                 }
-    QVERIFY2(worst < 1e-6f, qPrintable(QString::number(worst)));
+    QVERIFY2(worst < 1e-5f, qPrintable(QString::number(worst)));
     QCOMPARE(ta.logits.size(), tb.logits.size());
     for (std::size_t i = 0; i < ta.logits.size(); ++i) QVERIFY(std::fabs(ta.logits[i] - tb.logits[i]) < 1e-5f);
 }

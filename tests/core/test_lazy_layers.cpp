@@ -4,7 +4,8 @@
 // every layer out between runs gives bit-identical attention, and a NaN in
 // a layer's weights is found and named (by its GGUF name) even when that
 // layer has been given back by the time the run looks for it; F16/BF16
-// safetensors converted a layer at a time give the float32 model's numbers.
+// safetensors converted a layer at a time give the float32 model's numbers;
+// a matrix kept transposed reads back as the transpose.
 #include "support/test_paths.h"
 #include "support/verify_result.h"
 
@@ -41,6 +42,8 @@ private slots:
     void ggufNanIsNamedWhateverTheBudget();
     void halfPrecisionSafetensorsPerLayer_data();
     void halfPrecisionSafetensorsPerLayer();
+    void transposedMatricesHoldTheTranspose_data();
+    void transposedMatricesHoldTheTranspose();
 };
 
 namespace {
@@ -228,6 +231,9 @@ void TestLazyLayers::halfPrecisionSafetensorsPerLayer() {
         const WeightStore* store = (*loaded)->weightStore();
         QVERIFY(store != nullptr);
         QCOMPARE(store->convertsLazily(), preset != QStringLiteral("tiny-albert"));
+        // Small models keep their nn.Linear weights transposed, whatever
+        // the cache budget.
+        QCOMPARE(store->keepsMatricesTransposed(), preset != QStringLiteral("tiny-albert"));
         for (int round = 0; round < 2; ++round) {
             ATTNVIZ_UNWRAP(got, (*loaded)->run(ids, run));
             const std::size_t bytes = static_cast<std::size_t>(got.seqLen()) * got.seqLen() * sizeof(float);
@@ -238,6 +244,44 @@ void TestLazyLayers::halfPrecisionSafetensorsPerLayer() {
                 }
             }
             QVERIFY(got.logits == expected.logits);
+        }
+    }
+}
+
+void TestLazyLayers::transposedMatricesHoldTheTranspose_data() {
+    QTest::addColumn<int>("dtype");
+    QTest::addColumn<bool>("transpose");
+    for (const auto& [name, dtype] : {std::pair{"f32", DType::F32}, {"f16", DType::F16}, {"bf16", DType::BF16}}) {
+        QTest::newRow((std::string(name) + " transposed").c_str()) << static_cast<int>(dtype) << true;
+        QTest::newRow((std::string(name) + " as stored").c_str()) << static_cast<int>(dtype) << false;
+    }
+}
+
+void TestLazyLayers::transposedMatricesHoldTheTranspose() {
+    // A (3, 5) layer matrix planned transposed reads back as (5, 3); with
+    // the store not transposing, as stored. Values exact in every dtype.
+    QFETCH(int, dtype);
+    QFETCH(bool, transpose);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const std::filesystem::path dir = tmp.path().toStdString();
+    constexpr int kRows = 3, kCols = 5;
+    const auto stored = [](int r, int c) { return static_cast<float>(r * 16 + c); };
+    const std::vector<SafetensorsWriter::Entry> entries{{"layers.0.w", static_cast<DType>(dtype), {kRows, kCols}}};
+    ATTNVIZ_VERIFY_OK(SafetensorsWriter::write(dir / "model.safetensors", entries, [&](std::size_t, std::vector<float>& out) {
+        out.resize(kRows * kCols);
+        for (int r = 0; r < kRows; ++r)
+            for (int c = 0; c < kCols; ++c) out[r * kCols + c] = stored(r, c);
+    }));
+    ATTNVIZ_UNWRAP(store, WeightStore::open(dir));
+    store.convertLayersLazily(1 << 20, transpose);
+    QCOMPARE(store.planLazy("layers.0.w", 0, {kRows, kCols}, true), transpose);
+    ATTNVIZ_VERIFY_OK(store.reserveLazy());
+    ATTNVIZ_UNWRAP(data, store.floats("layers.0.w", {kRows, kCols}));
+    const LayerLease lease = store.leaseLayer(0);
+    for (int r = 0; r < kRows; ++r) {
+        for (int c = 0; c < kCols; ++c) {
+            QCOMPARE(data[transpose ? c * kRows + r : r * kCols + c], stored(r, c));
         }
     }
 }

@@ -8,6 +8,7 @@
 #include "support/verify_result.h"
 
 #include "attnviz/core/model.h"
+#include "attnviz/core/weight_store.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -32,6 +33,7 @@ private slots:
     void normGainRefusedAtLoad();
     void matrixStopsTheRunAtItsLayer_data();
     void matrixStopsTheRunAtItsLayer();
+    void transposedMatrixNamesTheStoredIndex();
     void overflowIsNotBlamedOnAWeight();
     void nanLogits();
 
@@ -91,6 +93,23 @@ void TestNonFinite::matrixStopsTheRunAtItsLayer() {
     const QString error = QString::fromStdString(trace.error());
     QVERIFY2(error.contains(QStringLiteral("tensor '%1' in '").arg(tensor)) &&
                  error.contains(QStringLiteral("model.safetensors' holds NaN at index 0")),
+             trace.error().c_str());
+}
+
+void TestNonFinite::transposedMatrixNamesTheStoredIndex() {
+    // tiny-bert's key matrix (8, 8) is kept transposed (WeightStore::
+    // convertLayersLazily); one NaN at row 1, column 5 of the file is still
+    // named at index 13, where it is in the file (41 in the transposed copy).
+    QTemporaryDir tmp;
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(tmp, "tiny-bert"));
+    const std::string tensor = "bert.encoder.layer.1.attention.self.key.weight";
+    test::editTensor(dir, tensor, [](std::vector<float>& v) { v[1 * 8 + 5] = kNaN; });
+    ATTNVIZ_UNWRAP(model, core::loadModel(dir));
+    QVERIFY(model->weightStore() != nullptr && model->weightStore()->keepsMatricesTransposed());
+    auto trace = model->run(std::vector<std::int32_t>{3, 1, 4, 1, 5}, core::RunOptions{});
+    QVERIFY(!trace.ok());
+    QVERIFY2(trace.error().find("tensor '" + tensor + "' in '") != std::string::npos &&
+                 trace.error().find("model.safetensors' holds NaN at index 13") != std::string::npos,
              trace.error().c_str());
 }
 

@@ -225,7 +225,10 @@ Result<std::unique_ptr<Model>> loadGgufModel(const std::filesystem::path& path, 
         for (auto dim : d.shape) n *= static_cast<std::uint64_t>(dim);
         floatBytes += n;
     }
-    auto derived = WeightStore::derived(path, file, std::move(tensors), LazyLayers::defaultBudget(floatBytes));
+    // The nn.Linear matrices kept transposed as for safetensors folders
+    // (WeightStore::transposesMatrices).
+    auto derived = WeightStore::derived(path, file, std::move(tensors), LazyLayers::defaultBudget(floatBytes),
+                                        WeightStore::transposesMatrices(floatBytes));
     if (!derived) return derived.takeError();
     auto store = std::make_unique<WeightStore>(std::move(derived.value()));
     store->setSourceNames(std::move(ggufNames));

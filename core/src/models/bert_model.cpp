@@ -13,7 +13,7 @@ using R = TensorRole;
 
 Result<std::unique_ptr<Model>> BertModel::create(ModelConfig config, std::unique_ptr<WeightStore> store,
                                                  const ProgressFn& progress) {
-    auto bound = bindTensors(*store, config, progress);
+    auto bound = bindTensors(*store, config, progress, wholeLinearRoles());
     if (!bound) return bound.takeError();
     const BoundTensors& w = bound.value();
     const ModelConfig& c = config;

@@ -20,7 +20,7 @@ void softcap(RowMatrix& x, float cap) { x = (x.array() / cap).tanh() * cap; }
 
 Result<std::unique_ptr<Model>> GemmaModel::create(ModelConfig config, std::unique_ptr<WeightStore> store,
                                                   const ProgressFn& progress) {
-    auto bound = bindTensors(*store, config, progress);
+    auto bound = bindTensors(*store, config, progress, wholeLinearRoles());
     if (!bound) return bound.takeError();
     const BoundTensors& w = bound.value();
     const ModelConfig& c = config;

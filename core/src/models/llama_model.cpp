@@ -27,7 +27,11 @@ Linear rowsOf(const Linear& fused, int first, int count) {
 Result<std::unique_ptr<Model>> LlamaModel::create(ModelConfig config, std::unique_ptr<WeightStore> store,
                                                   const ProgressFn& progress) {
     if (config.mlpBias) return makeError(ErrorCode::Unsupported, "mlp_bias=true is not supported");
-    auto bound = bindTensors(*store, config, progress);
+    // Phi-3's fused qkv_proj and gate_up_proj are split by rows (rowsOf), so
+    // they stay as stored.
+    std::vector<TensorRole> transposable = wholeLinearRoles();
+    std::erase(transposable, R::AttnQkvWeight);
+    auto bound = bindTensors(*store, config, progress, transposable);
     if (!bound) return bound.takeError();
     const BoundTensors& w = bound.value();
     const ModelConfig& c = config;

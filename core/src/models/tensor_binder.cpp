@@ -85,6 +85,7 @@ Linear BoundTensors::linear(TensorRole weight, TensorRole bias, int layer) const
     l.in = static_cast<int>(shape->second[1]);
     l.weight = get(weight, layer);
     l.bias = get(bias, layer);
+    l.inOutLayout = m_transposed.count({weight, layer}) > 0;
     return l;
 }
 
@@ -106,7 +107,8 @@ Linear BoundTensors::conv1d(TensorRole weight, TensorRole bias, int layer) const
     return l;
 }
 
-Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, const ProgressFn& progress) {
+Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, const ProgressFn& progress,
+                                 const std::vector<TensorRole>& transposable) {
     const WeightNameTable& table = weightNameTable(config.architecture);
     const std::vector<TensorSpec> specs = architectureTensors(config);
     auto prefix = detectPrefix(store, table, specs);
@@ -118,7 +120,7 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
         if (spec.need != TensorNeed::Ignored) bound.m_shapes[spec.role] = spec.shape;
     }
     bound.m_store = &store;
-    if (store.convertsLazily()) {
+    if (store.hasLazyLayers()) {
         // Each converted matrix belongs to its layer; the token embedding and
         // the LM head are leased as layer nLayers. Planned before any
         // floats() so every pointer handed out stays valid.
@@ -126,8 +128,12 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
             const TensorRole role = slot.spec->role;
             const bool modelWide = role == TensorRole::TokenEmbedding || role == TensorRole::LmHeadWeight;
             if (slot.spec->need == TensorNeed::Ignored || (slot.layer < 0 && !modelWide)) continue;
-            store.planLazy(tensorName(table, *prefix, role, slot.layer), slot.layer >= 0 ? slot.layer : config.nLayers,
-                           slot.spec->shape);
+            const bool transpose =
+                slot.layer >= 0 && std::find(transposable.begin(), transposable.end(), role) != transposable.end();
+            if (store.planLazy(tensorName(table, *prefix, role, slot.layer), slot.layer >= 0 ? slot.layer : config.nLayers,
+                               slot.spec->shape, transpose)) {
+                bound.m_transposed.insert({role, slot.layer});
+            }
         }
         if (Status s = store.reserveLazy(); !s) return s.takeError();
     }
@@ -165,7 +171,8 @@ Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, 
                 bound.m_tensors[{spec.role, layer}] = data.value();
                 std::uint64_t count = 1;
                 for (const std::int64_t d : spec.shape) count *= static_cast<std::uint64_t>(d);
-                bound.m_order.push_back({name, layer, data.value(), count});
+                const bool transposed = bound.m_transposed.count({spec.role, layer}) > 0;
+                bound.m_order.push_back({name, layer, data.value(), count, transposed ? spec.shape[0] : 0});
                 used.insert(name);
             } else if (spec.need == TensorNeed::Required) {
                 return makeError(ErrorCode::CorruptFile, "tensor " + store.describe(name) + " is missing from " +

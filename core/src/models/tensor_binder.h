@@ -13,6 +13,7 @@
 #include "attnviz/core/weight_store.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,17 +39,33 @@ public:
     const WeightStore* store() const { return m_store; }
 
 private:
-    friend Result<BoundTensors> bindTensors(WeightStore&, const ModelConfig&, const ProgressFn&);
+    friend Result<BoundTensors> bindTensors(WeightStore&, const ModelConfig&, const ProgressFn&,
+                                            const std::vector<TensorRole>&);
 
     std::map<std::pair<TensorRole, int>, const float*> m_tensors;
     std::map<TensorRole, std::vector<std::int64_t>> m_shapes;
+    std::set<std::pair<TensorRole, int>> m_transposed;  // held as (in, out)
     std::vector<std::string> m_warnings;
     std::vector<BoundWeight> m_order;
     const WeightStore* m_store = nullptr;
 };
 
+// The per-layer nn.Linear weights a family multiplies only whole (through
+// BoundTensors::linear and ops.h linear()), so they may be kept transposed.
+inline const std::vector<TensorRole>& wholeLinearRoles() {
+    static const std::vector<TensorRole> roles{TensorRole::AttnQWeight,   TensorRole::AttnKWeight,
+                                               TensorRole::AttnVWeight,   TensorRole::AttnQkvWeight,
+                                               TensorRole::AttnOutWeight, TensorRole::FfnGateWeight,
+                                               TensorRole::FfnUpWeight,   TensorRole::FfnDownWeight};
+    return roles;
+}
+
 // Binds architectureTensors(config); progress is called after each layer and
-// may cancel (ErrorCode::Cancelled).
-Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, const ProgressFn& progress);
+// may cancel (ErrorCode::Cancelled). The per-layer matrices of the roles in
+// `transposable` (nn.Linear weights, (out, in)) are kept as (in, out) when
+// the store transposes (WeightStore::convertLayersLazily); linear() then
+// hands them out with inOutLayout set.
+Result<BoundTensors> bindTensors(WeightStore& store, const ModelConfig& config, const ProgressFn& progress,
+                                 const std::vector<TensorRole>& transposable = {});
 
 }  // namespace attnviz::core

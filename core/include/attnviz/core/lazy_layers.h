@@ -48,6 +48,10 @@ public:
     // Registers `count` floats of `layer` that `fill` writes; all add()
     // calls come before reserve(). Returns the tensor's index.
     std::size_t add(int layer, std::uint64_t count, std::function<void(float*)> fill);
+    // Wraps tensor `index`'s fill: `wrap` gets the old fill and returns the
+    // new one, which writes the same count. Before its layer's first lease.
+    void wrapFill(std::size_t index,
+                  const std::function<std::function<void(float*)>(std::function<void(float*)>)>& wrap);
     // Reserves the address space (no memory is committed); false when the
     // system refuses the reservation.
     bool reserve();

@@ -30,6 +30,9 @@ struct BoundWeight {
     int layer = -1;  // -1: not a per-layer tensor (embeddings, final norm, head)
     const float* data = nullptr;
     std::uint64_t count = 0;
+    // > 0: data holds the transpose of the stored (transposedRows, count /
+    // transposedRows) matrix (WeightStore::convertLayersLazily).
+    std::int64_t transposedRows = 0;
 };
 
 // Called with (done, total); return false to cancel.

@@ -15,6 +15,7 @@
 #include <functional>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,8 +40,10 @@ public:
     // With `lazyLayerBudget` > 0 the per-layer tensors are filled only while
     // a forward pass leases their layer (LazyLayers), keeping at most about
     // that many bytes of them filled; the others are filled on first use.
+    // With `transposeMatrices`, as in convertLayersLazily.
     static Result<WeightStore> derived(std::filesystem::path source, std::shared_ptr<const void> owner,
-                                       std::vector<DerivedTensor> tensors, std::uint64_t lazyLayerBudget = 0);
+                                       std::vector<DerivedTensor> tensors, std::uint64_t lazyLayerBudget = 0,
+                                       bool transposeMatrices = false);
 
     // Keeps layer `layer`'s weights filled while the lease lives (a no-op
     // for stores without lazy layers). Every forward pass takes one on each
@@ -67,15 +70,34 @@ public:
     // pass leases each layer before reading its weights. Binding then plans
     // each matrix's layer (planLazy), reserves (reserveLazy), and floats()
     // hands out pointers that stay valid.
-    void convertLayersLazily(std::uint64_t budgetBytes);
+    // With `transposeMatrices`, the matrices planned with `transpose` (below)
+    // are kept as float32 transposed, F32 ones included: a stored (out, in)
+    // nn.Linear weight becomes (in, out), which products on fewer than 256
+    // rows read row by row with no packing step (ops.h).
+    void convertLayersLazily(std::uint64_t budgetBytes, bool transposeMatrices = false);
+    // Whether a model whose matrices make `floatBytes` of float32 keeps them
+    // transposed: up to a quarter of the machine's memory. Every fill pays
+    // for the transposition, which a model streamed through the cache would
+    // pay on every run. It depends on the machine alone, not on the cache
+    // budget, so a run's numbers do not depend on ATTNVIZ_WEIGHT_CACHE_MB
+    // or on free memory.
+    static bool transposesMatrices(std::uint64_t floatBytes);
     bool convertsLazily() const { return m_lazy != nullptr && m_derived.empty(); }
+    // Per-layer matrices filled while leased, converted or derived.
+    bool hasLazyLayers() const { return m_lazy != nullptr; }
+    bool keepsMatricesTransposed() const { return m_lazy != nullptr && m_transposeMatrices; }
     // `name` (of `shape`) belongs to `layer` (the model-wide token embedding
-    // and LM head: nLayers); a no-op for float32 tensors, vectors and
-    // names or shapes that do not match (floats() reports those).
-    void planLazy(const std::string& name, int layer, const std::vector<std::int64_t>& shape);
+    // and LM head: nLayers); a no-op for float32 tensors not to be
+    // transposed, vectors and names or shapes that do not match (floats()
+    // reports those). Returns whether floats(name) will be the transpose.
+    // Derived stores plan their layers when made; here they only choose
+    // the transposition.
+    bool planLazy(const std::string& name, int layer, const std::vector<std::int64_t>& shape, bool transpose = false);
     Status reserveLazy();
     // Bytes of float32 the stored F16/BF16 matrices make.
     std::uint64_t convertedMatrixBytes() const;
+    // Bytes of float32 all stored matrices make, F32 ones included.
+    std::uint64_t matrixBytes() const;
 
     // The tensor as float32, checked against the expected shape.
     // Errors name the tensor, the file and the shapes.
@@ -95,6 +117,8 @@ private:
     std::unique_ptr<LazyLayers> m_lazy;
     std::unordered_map<std::string, std::string> m_sourceNames;  // HF name -> name in the file
     std::unordered_map<std::string, std::size_t> m_lazyIndex;  // name -> LazyLayers tensor
+    bool m_transposeMatrices = false;
+    std::set<std::string> m_transposedNames;  // derived tensors whose fill transposes
 };
 
 }  // namespace attnviz::core
