@@ -135,15 +135,25 @@ void transposeMatrix(const float* in, std::int64_t rows, std::int64_t cols, floa
     }
 }
 
-// out (cols, rows) = the transpose of t's (rows, cols) values as float32.
+// out (cols, rows) = the transpose of t's (rows, cols) values as float32,
+// converted a 32 x 32 tile at a time (no buffer the size of the matrix).
 void transposeToFloat(const TensorInfo& t, std::int64_t rows, std::int64_t cols, float* out) {
-    if (usableInPlace(t)) {
-        transposeMatrix(reinterpret_cast<const float*>(t.data), rows, cols, out);
-        return;
+    constexpr std::int64_t kTile = 32;
+    const std::size_t size = dtypeSize(t.dtype);
+    float tile[kTile][kTile];  // (rows, cols) of one tile
+    for (std::int64_t r0 = 0; r0 < rows; r0 += kTile) {
+        const std::int64_t r1 = std::min(rows, r0 + kTile);
+        for (std::int64_t c0 = 0; c0 < cols; c0 += kTile) {
+            const std::int64_t c1 = std::min(cols, c0 + kTile);
+            for (std::int64_t r = r0; r < r1; ++r) {
+                convertToFloat(t.dtype, t.data + static_cast<std::size_t>(r * cols + c0) * size,
+                               static_cast<std::size_t>(c1 - c0), tile[r - r0]);
+            }
+            for (std::int64_t c = c0; c < c1; ++c) {
+                for (std::int64_t r = r0; r < r1; ++r) out[c * rows + r] = tile[r - r0][c - c0];
+            }
+        }
     }
-    AlignedVector<float> converted(t.numel);
-    convertToFloat(t.dtype, t.data, t.numel, converted.data());
-    transposeMatrix(converted.data(), rows, cols, out);
 }
 
 }  // namespace
@@ -158,9 +168,9 @@ bool WeightStore::planLazy(const std::string& name, int layer, const std::vector
         const std::int64_t rows = shape[0], cols = shape[1];
         m_lazy->wrapFill(lazy->second, [rows, cols](std::function<void(float*)> fill) {
             return [fill = std::move(fill), rows, cols](float* out) {
-                AlignedVector<float> stored(static_cast<std::size_t>(rows * cols));
-                fill(stored.data());
-                transposeMatrix(stored.data(), rows, cols, out);
+                const std::unique_ptr<float[]> stored(new float[static_cast<std::size_t>(rows * cols)]);
+                fill(stored.get());
+                transposeMatrix(stored.get(), rows, cols, out);
             };
         });
         return true;

@@ -44,7 +44,7 @@ void addShapes() {
     QTest::addColumn<bool>("kn");
     QTest::addColumn<int>("k");
     QTest::addColumn<int>("n");
-    // Inner sizes below, at and past one block of 256; widths with a narrow last tile.
+    // Inner sizes below, at and past one block of 128 and of 256; widths with a narrow last tile.
     for (const bool kn : {true, false}) {
         const char* layout = kn ? "KN" : "NK";
         QTest::addRow("%s k 7 n 5", layout) << kn << 7 << 5;
@@ -63,7 +63,7 @@ void TestExactRowsGemm::matchesDoubleSums() {
     QFETCH(int, k);
     QFETCH(int, n);
     std::mt19937 rng(7);
-    const int rows = 13;  // two groups of six and a single row
+    const int rows = 31;  // five groups of six and a single row (above the few-rows path's 24)
     const std::vector<float> x = randomFloats(static_cast<std::size_t>(rows) * k, rng);  // (rows, k)
     const std::vector<float> w = randomFloats(static_cast<std::size_t>(k) * n, rng);     // (k, n) or (n, k)
     const std::vector<float> y = product(kn, x, rows, k, w, n);                          // (rows, n)
@@ -89,7 +89,9 @@ void TestExactRowsGemm::rowsDoNotDependOnEachOther() {
     QFETCH(int, k);
     QFETCH(int, n);
     std::mt19937 rng(11);
-    const int rows = 17;
+    // 31 rows go through the many-rows order, suffixes of 24 rows or fewer
+    // through the few-rows one (whole weight rows in blocks of 128).
+    const int rows = 31;
     const std::vector<float> x = randomFloats(static_cast<std::size_t>(rows) * k, rng);
     const std::vector<float> w = randomFloats(static_cast<std::size_t>(k) * n, rng);
     setComputeThreads(1);
