@@ -4,6 +4,7 @@
 #include "attnviz/core/flop_count.h"
 #include "attnviz/core/lazy_attention.h"
 #include "attnviz/core/ops.h"
+#include "attnviz/core/prefix_cache.h"
 #include "exact_rows_gemm.h"
 #include "parallel_for.h"
 
@@ -21,17 +22,20 @@ static_assert(kAttentionRowBlock == kExactRowsEnd);
 
 void headOutputNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>& rows, const Linear& out, int head,
                      int headDim, float* norms) {
-    RowMatrix f;  // (rows, dModel)
+    // Through the exact kernels, so a row's norm does not depend on the
+    // other rows: prefix reuse keeps the norms of the kept rows.
+    const int n = static_cast<int>(rows.rows());
+    if (n == 0) return;
+    RowMatrix f(n, out.out);  // (rows, dModel)
+    const int ldx = static_cast<int>(rows.outerStride());
     if (out.inOutLayout) {
-        // Conv1D (in, out): the head's rows.
-        const Eigen::Map<const RowMatrix> w(out.weight + static_cast<std::ptrdiff_t>(head) * headDim * out.out, headDim,
-                                            out.out);  // (headDim, dModel)
-        f.noalias() = rows * w;
+        // (in, out): the head's rows, (headDim, dModel).
+        exactRowsTimesKN(rows.data(), ldx, n, headDim, out.weight + static_cast<std::ptrdiff_t>(head) * headDim * out.out,
+                         out.out, out.out, f.data(), out.out);
     } else {
-        // nn.Linear (out, in): the head's columns.
-        const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>> w(out.weight + static_cast<std::ptrdiff_t>(head) * headDim,
-                                                                     out.out, headDim, Eigen::OuterStride<>(out.in));  // (dModel, headDim)
-        f.noalias() = rows * w.transpose();
+        // (out, in): the head's columns, (dModel, headDim) rows `in` apart.
+        exactRowsTimesNK(rows.data(), ldx, n, headDim, out.weight + static_cast<std::ptrdiff_t>(head) * headDim, out.in,
+                         out.out, f.data(), out.out);
     }
     for (Eigen::Index j = 0; j < f.rows(); ++j) norms[j] = f.row(j).norm();
 }
@@ -142,6 +146,11 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
     // (starting and joining a team costs more than its heads). Heads are
     // handed out one at a time, so a thread the OS delays on a busy machine
     // holds up one head, not half of them.
+    // Value norms: under exact prefix reuse the kept rows' come from the
+    // last run (PrefixCache::keepNorms).
+    const bool recordNorms = outProjection != nullptr && trace.hasValueNorms();
+    PrefixCache* cache = exactRows ? PrefixCache::active() : nullptr;
+    const int keptNorms = recordNorms && cache != nullptr ? cache->keptNormRows(layer) : 0;
     const double work = static_cast<double>(layout.nHeads) * R * T * hd;
     const bool parallel = work >= kParallelAttentionWork;
     forEachIndex(layout.nHeads, parallel, [&](int h) {
@@ -202,10 +211,18 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
             }
         }
         if (!finite) trace.markNonFiniteScores(layer, h);
-        if (outProjection != nullptr && trace.hasValueNorms()) {
-            headOutputNorms(v, *outProjection, h, hd, trace.valueNorms(layer, h));
+        if (recordNorms) {
+            // The kept rows' norms from the last run, the others computed.
+            float* norms = trace.valueNorms(layer, h);
+            for (int j = 0; j < keptNorms; ++j) norms[j] = cache->keptNorm(layer, h, j);
+            const Strided fresh(v.data() + static_cast<std::ptrdiff_t>(keptNorms) * qkv.vStride, T - keptNorms, hd,
+                                Eigen::OuterStride<>(qkv.vStride));  // (seqLen - kept, headDim)
+            headOutputNorms(fresh, *outProjection, h, hd, norms + keptNorms);
         }
     });
+    if (recordNorms && cache != nullptr) {
+        cache->keepNorms(layer, layout.nHeads, T, [&](int h) { return trace.valueNorms(layer, h); });
+    }
     // P V over each block's keys; Q K^T too, or over every key when the
     // scores of hidden keys are recorded.
     std::uint64_t blockPairs = 0;  // (query, key) pairs of the blocks' visible keys

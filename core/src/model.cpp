@@ -319,9 +319,14 @@ Result<AttentionTrace> Model::run(std::span<const std::int32_t> ids, const RunOp
         // first run as well as the next; generation computes its new rows
         // only, attention included.
         std::optional<RowBlockedLinear> blocks;
+        std::optional<PrefixCache::ActiveScope> active;
         if (served.prefixCache != nullptr) {
-            if (served.prefixCache->reuse() == PrefixCache::Reuse::Exact) blocks.emplace(served.prefixCache->firstRow());
-            else trace.setFirstComputedRow(served.prefixCache->firstRow());
+            if (served.prefixCache->reuse() == PrefixCache::Reuse::Exact) {
+                blocks.emplace(served.prefixCache->firstRow());
+                active.emplace(served.prefixCache);
+            } else {
+                trace.setFirstComputedRow(served.prefixCache->firstRow());
+            }
         }
         Status s = forward(ids, types, served, trace);
         if (!s && options.prefixCache != nullptr) options.prefixCache->clear();

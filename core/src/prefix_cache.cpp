@@ -38,8 +38,12 @@ int PrefixCache::begin(std::span<const std::int32_t> ids, std::span<const std::i
         for (auto& layer : m_rows) {
             for (RowMatrix& slot : layer) slot.conservativeResize(std::min<Eigen::Index>(slot.rows(), m_firstRow), slot.cols());
         }
+        for (LayerNorms& n : m_norms) n.valid = std::min(n.valid, m_firstRow);
     }
-    if (m_firstRow == 0) m_rows.clear();
+    if (m_firstRow == 0) {
+        m_rows.clear();
+        m_norms.clear();
+    }
     m_ids.assign(ids.begin(), ids.end());
     m_types.assign(types.begin(), types.end());
     m_mask = mask;
@@ -70,11 +74,30 @@ const RowMatrix& PrefixCache::extend(int layer, int slot, const RowMatrix& fresh
     return all;
 }
 
+namespace {
+thread_local PrefixCache* t_active = nullptr;
+}  // namespace
+
+PrefixCache::ActiveScope::ActiveScope(PrefixCache* cache) : m_previous(t_active) { t_active = cache; }
+PrefixCache::ActiveScope::~ActiveScope() { t_active = m_previous; }
+PrefixCache* PrefixCache::active() { return t_active; }
+
+int PrefixCache::keptNormRows(int layer) const {
+    if (m_reuse != Reuse::Exact || layer < 0 || layer >= static_cast<int>(m_norms.size())) return 0;
+    return std::min(m_firstRow, m_norms[static_cast<std::size_t>(layer)].valid);
+}
+
+float PrefixCache::keptNorm(int layer, int head, int row) const {
+    const LayerNorms& n = m_norms[static_cast<std::size_t>(layer)];
+    return n.values[static_cast<std::size_t>(head) * static_cast<std::size_t>(n.stride) + static_cast<std::size_t>(row)];
+}
+
 void PrefixCache::clear() {
     m_valid = false;
     m_ids.clear();
     m_types.clear();
     m_rows.clear();
+    m_norms.clear();
     m_firstRow = 0;
 }
 

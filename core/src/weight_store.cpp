@@ -159,12 +159,13 @@ void transposeToFloat(const TensorInfo& t, std::int64_t rows, std::int64_t cols,
 }  // namespace
 
 bool WeightStore::planLazy(const std::string& name, int layer, const std::vector<std::int64_t>& shape, bool transpose) {
+    if (m_transposedNames.count(name) != 0) return true;  // planned before
     const bool transposing = transpose && m_transposeMatrices && shape.size() == 2;
     if (!m_derived.empty()) {
         auto d = m_derived.find(name);
         auto lazy = m_lazyIndex.find(name);
         if (!transposing || d == m_derived.end() || d->second.shape != shape || lazy == m_lazyIndex.end()) return false;
-        if (!m_transposedNames.insert(name).second) return true;
+        m_transposedNames.insert(name);
         const std::int64_t rows = shape[0], cols = shape[1];
         m_lazy->wrapFill(lazy->second, [rows, cols](std::function<void(float*)> fill) {
             return [fill = std::move(fill), rows, cols](float* out) {
@@ -182,6 +183,7 @@ bool WeightStore::planLazy(const std::string& name, int layer, const std::vector
     if (transposing) {
         const std::int64_t rows = shape[0], cols = shape[1];
         m_lazyIndex[name] = m_lazy->add(layer, t->numel, [t, rows, cols](float* out) { transposeToFloat(*t, rows, cols, out); });
+        m_transposedNames.insert(name);
         return true;
     }
     if (usableInPlace(*t)) return false;

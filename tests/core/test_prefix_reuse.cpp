@@ -27,6 +27,7 @@ private slots:
     void initTestCase();
     void editsMatchFreshRuns_data();
     void editsMatchFreshRuns();
+    void valueNormsAfterARunWithout();
     void midSizeLlamaMatchesFreshRuns();
     void longInputsMatchFreshRuns();
     void logitsMatchFreshRuns();
@@ -101,11 +102,12 @@ std::vector<Ids> editSequence(int start, int vocab, int maxLength) {
     return steps;
 }
 
-// Runs `steps` through one session and each through a fresh one; "" when
-// every result matched, else the first difference. `reused` counts the runs
+// Runs `steps` through one session and each through a fresh one, step s
+// with requests[s mod size]; "" when every result matched, else the first
+// difference. `reused` counts the runs
 // that took rows from the previous one.
-std::string replay(const std::filesystem::path& dir, const std::vector<Ids>& steps, const core::RunRequest& request,
-                   int& reused) {
+std::string replay(const std::filesystem::path& dir, const std::vector<Ids>& steps,
+                   const std::vector<core::RunRequest>& requests, int& reused) {
     auto typing = core::Session::open(dir);
     if (!typing) return typing.error();
     reused = 0;
@@ -114,6 +116,7 @@ std::string replay(const std::filesystem::path& dir, const std::vector<Ids>& ste
         if (!fresh) return fresh.error();
         auto tokens = (*typing)->tokensFromIds(steps[s]);
         if (!tokens) return tokens.error();
+        const core::RunRequest& request = requests[s % requests.size()];
         auto got = (*typing)->run(*tokens, request);
         auto want = (*fresh)->run(*tokens, request);
         if (!got || !want) return "step " + std::to_string(s) + ": " + (got ? want.error() : got.error());
@@ -148,12 +151,36 @@ void TestPrefixReuse::editsMatchFreshRuns() {
     QVERIFY(maxLength > 46);
     const std::vector<Ids> steps = editSequence(40, model->config().vocabSize, maxLength);
     int reused = 0;
-    const std::string diff = replay(dir, steps, core::RunRequest::forViews(core::MaskMode{}, true), reused);
+    const std::string diff = replay(dir, steps, {core::RunRequest::forViews(core::MaskMode{}, true)}, reused);
     QVERIFY2(diff.empty(), diff.c_str());
     QVERIFY2(reused >= 5, ("only " + std::to_string(reused) + " runs reused rows").c_str());
     // Without scores, norms or predictions as well.
-    const std::string plain = replay(dir, steps, core::RunRequest{}, reused);
+    const std::string plain = replay(dir, steps, {core::RunRequest{}}, reused);
     QVERIFY2(plain.empty(), plain.c_str());
+    // Value norms every other run: the kept rows' norms come from the last
+    // run that recorded them, which must not serve rows a run without them
+    // changed.
+    const std::string alternating =
+        replay(dir, steps, {core::RunRequest::forViews(core::MaskMode{}, true), core::RunRequest{}}, reused);
+    QVERIFY2(alternating.empty(), alternating.c_str());
+}
+
+void TestPrefixReuse::valueNormsAfterARunWithout() {
+    // Norms, then a middle edit run without them, then more text with them:
+    // the kept rows' norms must not come from the first run past the edit.
+    ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, "tiny-gpt2"));
+    Ids first;
+    for (int i = 0; i < 30; ++i) first.push_back((7 * i + 3) % 50);
+    Ids edited = first;
+    edited[10] = (edited[10] + 1) % 50;
+    Ids longer = edited;
+    longer.push_back(5);
+    longer.push_back(9);
+    const core::RunRequest views = core::RunRequest::forViews(core::MaskMode{}, true);
+    int reused = 0;
+    const std::string diff = replay(dir, {first, edited, longer}, {views, core::RunRequest{}, views}, reused);
+    QVERIFY2(diff.empty(), diff.c_str());
+    QCOMPARE(reused, 2);
 }
 
 void TestPrefixReuse::midSizeLlamaMatchesFreshRuns() {
@@ -165,7 +192,7 @@ void TestPrefixReuse::midSizeLlamaMatchesFreshRuns() {
     ATTNVIZ_UNWRAP(dir, test::writeConfigFixture(m_tmp, "mid-llama", config));
     int reused = 0;
     const std::string diff =
-        replay(dir, editSequence(100, 1000, 140), core::RunRequest::forViews(core::MaskMode{}, true), reused);
+        replay(dir, editSequence(100, 1000, 140), {core::RunRequest::forViews(core::MaskMode{}, true)}, reused);
     QVERIFY2(diff.empty(), diff.c_str());
     QVERIFY(reused >= 5);
 }
@@ -181,11 +208,11 @@ void TestPrefixReuse::longInputsMatchFreshRuns() {
     ATTNVIZ_UNWRAP(dir, test::writeConfigFixture(m_tmp, "long-llama", config));
     int reused = 0;
     const std::vector<Ids> steps = editSequence(2100, 50, 2400);
-    const std::string diff = replay(dir, steps, core::RunRequest{}, reused);
+    const std::string diff = replay(dir, steps, {core::RunRequest{}}, reused);
     QVERIFY2(diff.empty(), diff.c_str());
     QVERIFY(reused >= 5);
     // With the scores the steps view shows (every key's, hidden ones too).
-    const std::string views = replay(dir, steps, core::RunRequest::forViews(core::MaskMode{}, true), reused);
+    const std::string views = replay(dir, steps, {core::RunRequest::forViews(core::MaskMode{}, true)}, reused);
     QVERIFY2(views.empty(), views.c_str());
 }
 
@@ -217,13 +244,13 @@ void TestPrefixReuse::logitsMatchFreshRuns() {
 void TestPrefixReuse::bidirectionalModelRunsFresh() {
     ATTNVIZ_UNWRAP(dir, test::writeFixture(m_tmp, "tiny-bert"));
     int reused = 0;
-    const std::string diff = replay(dir, editSequence(40, 50, 64), core::RunRequest::forViews(core::MaskMode{}, true), reused);
+    const std::string diff = replay(dir, editSequence(40, 50, 64), {core::RunRequest::forViews(core::MaskMode{}, true)}, reused);
     QVERIFY2(diff.empty(), diff.c_str());
     QCOMPARE(reused, 0);
     // A causal model under a bidirectional override: nothing reused either.
     ATTNVIZ_UNWRAP(gpt2, test::writeFixture(m_tmp, "tiny-gpt2"));
     const std::string overridden =
-        replay(gpt2, editSequence(40, 50, 64), core::RunRequest::forViews(core::MaskMode::bidirectional(), false), reused);
+        replay(gpt2, editSequence(40, 50, 64), {core::RunRequest::forViews(core::MaskMode::bidirectional(), false)}, reused);
     QVERIFY2(overridden.empty(), overridden.c_str());
     QCOMPARE(reused, 0);
 }

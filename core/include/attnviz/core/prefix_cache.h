@@ -23,6 +23,7 @@
 #include "attnviz/core/mask_mode.h"
 #include "attnviz/core/ops.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <span>
@@ -68,6 +69,38 @@ public:
     // kept for the next run. NewRowsOnly: the matrix may have more rows
     // (room reserved); rows from seqLen on mean nothing.
     const RowMatrix& extend(int layer, int slot, const RowMatrix& fresh);
+    // Value norms (attention_kernel.h): how many leading rows of layer
+    // `layer`'s norms the current run may take from the last one (the kept
+    // rows whose norms were recorded), and head `head`'s norm of row `row`.
+    int keptNormRows(int layer) const;
+    float keptNorm(int layer, int head, int row) const;
+    // Keeps the current run's norms of `layer`: norms(h) is head h's
+    // (seqLen) array.
+    template <class NormsOfHead>
+    void keepNorms(int layer, int nHeads, int seqLen, NormsOfHead norms) {
+        if (static_cast<int>(m_norms.size()) <= layer) m_norms.resize(static_cast<std::size_t>(layer) + 1);
+        LayerNorms& kept = m_norms[static_cast<std::size_t>(layer)];
+        kept.stride = kept.valid = seqLen;
+        kept.values.resize(static_cast<std::size_t>(nHeads) * static_cast<std::size_t>(seqLen));  // (nHeads, seqLen)
+        for (int h = 0; h < nHeads; ++h) {
+            const float* n = norms(h);
+            std::copy(n, n + seqLen, kept.values.begin() + static_cast<std::ptrdiff_t>(h) * seqLen);
+        }
+    }
+    // While one lives, PrefixCache::active() on this thread is `cache`
+    // (Model::run sets it for exact reuse, so that attention can take the
+    // kept rows' value norms).
+    class ActiveScope {
+    public:
+        explicit ActiveScope(PrefixCache* cache);
+        ~ActiveScope();
+        ActiveScope(const ActiveScope&) = delete;
+        ActiveScope& operator=(const ActiveScope&) = delete;
+
+    private:
+        PrefixCache* m_previous;
+    };
+    static PrefixCache* active();
     // Forgets everything (a run that failed or was cancelled, or a model or
     // mask this cache cannot serve).
     void clear();
@@ -86,6 +119,12 @@ private:
     int m_firstRow = 0;
     int m_reusedRuns = 0;
     std::vector<std::vector<RowMatrix>> m_rows;  // [layer][slot] (seqLen, cols)
+    struct LayerNorms {
+        int stride = 0;             // the run's seqLen
+        int valid = 0;              // leading rows that hold for the ids kept
+        std::vector<float> values;  // (nHeads, stride)
+    };
+    std::vector<LayerNorms> m_norms;  // [layer], empty when not recorded
 };
 
 }  // namespace attnviz::core

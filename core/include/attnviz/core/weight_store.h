@@ -118,7 +118,7 @@ private:
     std::unordered_map<std::string, std::string> m_sourceNames;  // HF name -> name in the file
     std::unordered_map<std::string, std::size_t> m_lazyIndex;  // name -> LazyLayers tensor
     bool m_transposeMatrices = false;
-    std::set<std::string> m_transposedNames;  // derived tensors whose fill transposes
+    std::set<std::string> m_transposedNames;  // tensors whose fill transposes
 };
 
 }  // namespace attnviz::core
