@@ -6,9 +6,13 @@
 // size (OpenBLAS: 12-row tiles, tail and small-matrix kernels), so rows that
 // must not depend on their neighbours go through here: prefix reuse
 // (RowBlockedLinear, ops.h) recomputes only the rows after an edit and must
-// match a fresh run bit for bit. A few rows go through here too, for speed:
-// there is no packing step (an sgemm packs the whole weight matrix on every
-// call, 26 ms for GPT-2 small's LM head at one row against 8 ms here).
+// match a fresh run bit for bit. Products of fewer than 256 rows on (in, out)
+// weights go through here in every run, and a few rows on (out, in) ones,
+// for speed: there is no packing step (an sgemm packs the whole weight
+// matrix on every call, 26 ms for GPT-2 small's LM head at one row against
+// 8 ms here). Small models keep their nn.Linear weights as (in, out) for this
+// (WeightStore::transposesMatrices). Value norms go through here too, so
+// prefix reuse can keep the kept rows' (attention_kernel.cpp).
 #pragma once
 
 namespace attnviz::core {

@@ -43,7 +43,10 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
 
 // ||r_i W_O^h|| for every row r_i of `rows` (n, headDim): the size of what
 // head h's slice of `out` (nHeads headDim -> dModel, bias excluded) makes of
-// each row (value norms, a head's share of the block output). n floats.
+// each row (value norms, a head's share of the block output). n floats. A
+// row's norm does not depend on the other rows (exact_rows_gemm.h), so
+// under exact prefix reuse multiHeadAttention takes the kept rows' norms
+// from the last run (PrefixCache::keepNorms).
 void headOutputNorms(const Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>& rows, const Linear& out, int head,
                      int headDim, float* norms);
 
