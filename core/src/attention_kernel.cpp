@@ -142,15 +142,16 @@ void multiHeadAttention(const QkvView& qkv, int seqLen, const HeadLayout& layout
     const bool exactRows = RowBlockedLinear::active();
     if (lazy != nullptr) lazy->keepLayer(layer, qkv, layout, mask, exactRows);
 
-    // Threads only pay off for real work: a short sentence runs on one thread
-    // (starting and joining a team costs more than its heads). Heads are
-    // handed out one at a time, so a thread the OS delays on a busy machine
-    // holds up one head, not half of them.
     // Value norms: under exact prefix reuse the kept rows' come from the
     // last run (PrefixCache::keepNorms).
     const bool recordNorms = outProjection != nullptr && trace.hasValueNorms();
     PrefixCache* cache = exactRows ? PrefixCache::active() : nullptr;
     const int keptNorms = recordNorms && cache != nullptr ? cache->keptNormRows(layer) : 0;
+
+    // Threads only pay off for real work: a short sentence runs on one thread
+    // (starting and joining a team costs more than its heads). Heads are
+    // handed out one at a time, so a thread the OS delays on a busy machine
+    // holds up one head, not half of them.
     const double work = static_cast<double>(layout.nHeads) * R * T * hd;
     const bool parallel = work >= kParallelAttentionWork;
     forEachIndex(layout.nHeads, parallel, [&](int h) {

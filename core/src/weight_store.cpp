@@ -120,40 +120,38 @@ void WeightStore::convertLayersLazily(std::uint64_t budgetBytes, bool transposeM
 
 namespace {
 
-// out (cols, rows) = the transpose of in (rows, cols), in 32 x 32 tiles so
-// reads and writes both stay in cache.
-void transposeMatrix(const float* in, std::int64_t rows, std::int64_t cols, float* out) {
+// out (cols, rows) = the transpose of a (rows, cols) matrix whose row
+// segments readRow(r, c0, count, dst) writes as float32, in 32 x 32 tiles
+// so reads and writes both stay in cache (no buffer the size of the matrix).
+template <class ReadRow>
+void transposeTiles(std::int64_t rows, std::int64_t cols, ReadRow readRow, float* out) {
     constexpr std::int64_t kTile = 32;
-    for (std::int64_t r0 = 0; r0 < rows; r0 += kTile) {
-        const std::int64_t r1 = std::min(rows, r0 + kTile);
-        for (std::int64_t c0 = 0; c0 < cols; c0 += kTile) {
-            const std::int64_t c1 = std::min(cols, c0 + kTile);
-            for (std::int64_t c = c0; c < c1; ++c) {
-                for (std::int64_t r = r0; r < r1; ++r) out[c * rows + r] = in[r * cols + c];
-            }
-        }
-    }
-}
-
-// out (cols, rows) = the transpose of t's (rows, cols) values as float32,
-// converted a 32 x 32 tile at a time (no buffer the size of the matrix).
-void transposeToFloat(const TensorInfo& t, std::int64_t rows, std::int64_t cols, float* out) {
-    constexpr std::int64_t kTile = 32;
-    const std::size_t size = dtypeSize(t.dtype);
     float tile[kTile][kTile];  // (rows, cols) of one tile
     for (std::int64_t r0 = 0; r0 < rows; r0 += kTile) {
         const std::int64_t r1 = std::min(rows, r0 + kTile);
         for (std::int64_t c0 = 0; c0 < cols; c0 += kTile) {
             const std::int64_t c1 = std::min(cols, c0 + kTile);
-            for (std::int64_t r = r0; r < r1; ++r) {
-                convertToFloat(t.dtype, t.data + static_cast<std::size_t>(r * cols + c0) * size,
-                               static_cast<std::size_t>(c1 - c0), tile[r - r0]);
-            }
+            for (std::int64_t r = r0; r < r1; ++r) readRow(r, c0, c1 - c0, tile[r - r0]);
             for (std::int64_t c = c0; c < c1; ++c) {
                 for (std::int64_t r = r0; r < r1; ++r) out[c * rows + r] = tile[r - r0][c - c0];
             }
         }
     }
+}
+
+// out (cols, rows) = the transpose of in (rows, cols).
+void transposeMatrix(const float* in, std::int64_t rows, std::int64_t cols, float* out) {
+    transposeTiles(rows, cols, [&](std::int64_t r, std::int64_t c0, std::int64_t n, float* dst) {
+        std::copy_n(in + r * cols + c0, n, dst);
+    }, out);
+}
+
+// out (cols, rows) = the transpose of t's (rows, cols) values as float32.
+void transposeToFloat(const TensorInfo& t, std::int64_t rows, std::int64_t cols, float* out) {
+    const std::size_t size = dtypeSize(t.dtype);
+    transposeTiles(rows, cols, [&](std::int64_t r, std::int64_t c0, std::int64_t n, float* dst) {
+        convertToFloat(t.dtype, t.data + static_cast<std::size_t>(r * cols + c0) * size, static_cast<std::size_t>(n), dst);
+    }, out);
 }
 
 }  // namespace
