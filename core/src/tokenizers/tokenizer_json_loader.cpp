@@ -39,6 +39,21 @@ public:
         const auto it = j.find(key);
         return it != j.end() && it->is_boolean() ? it->get<bool>() : fallback;
     }
+    // `key` of `what` as a whole number from 0 to 2^31 - 1; `fallback` when
+    // absent (a float or an out-of-range number is an error, not a cast).
+    Result<std::int64_t> count(const Json& j, const char* key, std::int64_t fallback, const std::string& what) const {
+        constexpr std::int64_t kMax = 2147483647;
+        const auto it = j.find(key);
+        if (it == j.end() || it->is_null()) return fallback;
+        if (it->is_number_unsigned() && it->get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)) {
+            return static_cast<std::int64_t>(it->get<std::uint64_t>());
+        }
+        if (it->is_number_integer() && !it->is_number_unsigned() && it->get<std::int64_t>() >= 0 &&
+            it->get<std::int64_t>() <= kMax) {
+            return it->get<std::int64_t>();
+        }
+        return broken(what + " \"" + key + "\" is not a whole number from 0 to 2147483647");
+    }
     static std::optional<std::string> string(const Json& j, const char* key) {
         const auto it = j.find(key);
         if (it == j.end() || !it->is_string()) return std::nullopt;
@@ -289,8 +304,12 @@ Status readDecoder(JsonReader& r, const Json& j, TokenDecoder& out, int depth = 
     } else if (type == "Strip") {
         step.kind = K::Strip;
         step.content = JsonReader::string(j, "content").value_or(" ");
-        step.start = j.value("start", 0u);
-        step.stop = j.value("stop", 0u);
+        auto start = r.count(j, "start", 0, "decoder Strip");
+        if (!start) return start.takeError();
+        auto stop = r.count(j, "stop", 0, "decoder Strip");
+        if (!stop) return stop.takeError();
+        step.start = static_cast<unsigned>(*start);
+        step.stop = static_cast<unsigned>(*stop);
     } else if (type == "BPEDecoder") {
         step.kind = K::BpeSuffix;
         step.pattern = JsonReader::string(j, "suffix").value_or("</w>");
@@ -322,13 +341,17 @@ Status readTemplate(JsonReader& r, const Json& j, std::vector<PostProcessor::Ite
         PostProcessor::Item item;
         if (const auto s = piece.find("SpecialToken"); s != piece.end() && s->is_object()) {
             item.special = JsonReader::string(*s, "id").value_or("");
-            item.typeId = s->value("type_id", 0);
+            auto typeId = r.count(*s, "type_id", 0, "template SpecialToken");
+            if (!typeId) return typeId.takeError();
+            item.typeId = static_cast<std::int32_t>(*typeId);
         } else if (const auto q = piece.find("Sequence"); q != piece.end() && q->is_object()) {
             const std::string which = JsonReader::string(*q, "id").value_or("A");
             if (which != "A" && which != "B") return r.broken("template sequence id must be A or B");
             item.isSequence = true;
             item.sequence = which == "A" ? 0 : 1;
-            item.typeId = q->value("type_id", 0);
+            auto typeId = r.count(*q, "type_id", 0, "template Sequence");
+            if (!typeId) return typeId.takeError();
+            item.typeId = static_cast<std::int32_t>(*typeId);
         } else {
             return r.broken("template entry is neither SpecialToken nor Sequence");
         }
@@ -435,9 +458,11 @@ Result<std::unique_ptr<SubwordModel>> readModel(JsonReader& r, const Json& model
         for (const auto& [token, id] : vocab.value()) maxId = std::max(maxId, id);
         std::vector<std::string> byId(static_cast<std::size_t>(maxId) + 1);
         for (const auto& [token, id] : vocab.value()) byId[static_cast<std::size_t>(id)] = token;
+        auto maxChars = r.count(model, "max_input_chars_per_word", 100, "WordPiece model");
+        if (!maxChars) return maxChars.takeError();
         auto created = WordPieceModel::create(std::move(byId), JsonReader::string(model, "unk_token").value_or("[UNK]"),
                                               JsonReader::string(model, "continuing_subword_prefix").value_or("##"),
-                                              model.value("max_input_chars_per_word", 100u));
+                                              static_cast<unsigned>(*maxChars));
         if (!created) return prefixError("'" + r.source() + "': ", created.takeError());
         kind = "wordpiece";
         return std::unique_ptr<SubwordModel>(std::move(created.value()));
