@@ -140,8 +140,7 @@ void PlotView::setResult(std::shared_ptr<const SessionResult> result) {
 }
 
 void PlotView::updateResult(std::shared_ptr<const SessionResult> result) {
-    if (!m_result || !result || result->trace != m_result->trace || result->defaultTrace != m_result->defaultTrace ||
-        result->tokens.size() != m_result->tokens.size()) {
+    if (!m_result || !result || !result->sameAttention(*m_result)) {
         setResult(std::move(result));
         return;
     }

@@ -158,9 +158,11 @@ bool DifferenceView::rebuildPinned() {
         setMessage(problem);
         return false;
     }
-    if (!m_comparison || m_comparison->live != r || m_comparison->pinned != m_pinned->result) {
+    // A live result that only gained extras (induction) keeps its comparison.
+    const auto sameLive = [&r](const std::shared_ptr<const SessionResult>& s) { return s && s->sameAttention(*r); };
+    if (!m_comparison || !sameLive(m_comparison->live) || m_comparison->pinned != m_pinned->result) {
         // Every head of both runs: on the worker, the view says so meanwhile.
-        if (m_comparingLive != r || m_comparingPinned != m_pinned->result) {
+        if (!sameLive(m_comparingLive) || m_comparingPinned != m_pinned->result) {
             m_comparingLive = r;
             m_comparingPinned = m_pinned->result;
             m_compareError.clear();

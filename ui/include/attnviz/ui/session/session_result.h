@@ -94,6 +94,13 @@ struct SessionResult {
     QString kindPrefix() const;
 
     int tokenCount() const { return static_cast<int>(tokens.size()); }
+    // The same attention as `other` (the same traces and tokens): a result
+    // that only gained extras later, such as induction, shows the same
+    // figures and keeps what was computed from them.
+    bool sameAttention(const SessionResult& other) const {
+        return trace == other.trace && defaultTrace == other.defaultTrace && cross == other.cross &&
+               tokens.size() == other.tokens.size();
+    }
     bool maskIsDefault() const { return trace->maskIsModelDefault(); }
     bool hasSpecialTokens() const;
 
