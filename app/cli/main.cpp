@@ -1,6 +1,8 @@
 // attnviz-cli: tokens, attention, benchmarks and exports without a window.
 #include "commands.h"
 
+#include "attnviz/core/allocator.h"
+
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -112,6 +114,7 @@ Every error: exit status 1 and one line on stderr.
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnviz::core::keepFreedMemoryForReuse();
     if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
         std::fputs(kUsage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

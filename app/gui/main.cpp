@@ -1,4 +1,5 @@
 // attnviz: type a sentence, see every attention head.
+#include "attnviz/core/allocator.h"
 #include "attnviz/ui/window/main_window.h"
 #include "attnviz/ui/window/theme.h"
 
@@ -6,6 +7,7 @@
 #include <QCommandLineParser>
 
 int main(int argc, char** argv) {
+    attnviz::core::keepFreedMemoryForReuse();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("attnviz"));
     QApplication::setOrganizationName(QStringLiteral("attnviz"));

@@ -63,7 +63,7 @@ void TestExactRowsGemm::matchesDoubleSums() {
     QFETCH(int, k);
     QFETCH(int, n);
     std::mt19937 rng(7);
-    const int rows = 31;  // five groups of six and a single row (above the few-rows path's 24)
+    const int rows = 31;  // six row groups made even (5, 5, 5, 5, 5, 6), above the few-rows path's 24
     const std::vector<float> x = randomFloats(static_cast<std::size_t>(rows) * k, rng);  // (rows, k)
     const std::vector<float> w = randomFloats(static_cast<std::size_t>(k) * n, rng);     // (k, n) or (n, k)
     const std::vector<float> y = product(kn, x, rows, k, w, n);                          // (rows, n)
