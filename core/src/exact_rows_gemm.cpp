@@ -27,8 +27,9 @@ constexpr int kStreamK = 128;
 // 64-byte aligned, read from memory; 2 tiles ahead beat 1 and 4).
 constexpr int kPrefetchAhead = 2;
 
-// The weight rows a tile prefetches: `rows` rows from `w`, ldw apart, in
-// row groups that each take every `every`-th row from `phase` on.
+// The weight block a tile prefetches (w null: none), its rows ldw apart;
+// the tile takes every `every`-th row of it from `phase` on (one row group
+// of `every`).
 struct Prefetch {
     const float* w = nullptr;
     int ldw = 0;
