@@ -89,7 +89,7 @@ Result<ModelConfig> configFromParsed(const json& j, const std::string& source) {
     if (r.error()) return *r.error();
 
     auto bad = [&](const std::string& what) {
-        return makeError(ErrorCode::CorruptFile, source + " (model_type \"" + t + "\"): " + what);
+        return makeError(ErrorCode::CorruptFile, source + " (model_type " + quotedForMessage(t) + "): " + what);
     };
     if (c.nLayers <= 0 || c.nHeads <= 0 || c.dModel <= 0 || c.dFF <= 0 || c.vocabSize <= 0 || c.maxPositions <= 0) {
         return bad("layers, heads, hidden size, FFN size, vocab size and positions must all be positive");

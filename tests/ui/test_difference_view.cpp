@@ -18,6 +18,7 @@ private slots:
     void twoHeads();
     void maskAgainstDefault();
     void defaultMaskHasNoDifference();
+    void identicalHeadsSaySo();
     void layoutFollowsTheWindow();
 
 private:
@@ -86,6 +87,30 @@ void TestDifferenceView::defaultMaskHasNoDifference() {
     QVERIFY(view.message().contains(QStringLiteral("model's own")));
     QVERIFY(!view.exportProblem().isEmpty());
     QCOMPARE(view.colorMap(2), nullptr);
+}
+
+void TestDifferenceView::identicalHeadsSaySo() {
+    // A head minus itself: every cell 0, the bar a plain +-1, the subtitle
+    // says the heads are identical instead of "max |A - B| = 0.0000".
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-bert"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {2, 30, 4, 11, 27, 9}));
+    ui::DifferenceView view;
+    view.setSource(ui::DifferenceView::Source::TwoHeads);
+    view.setHeads({1, 0}, {1, 0});
+    view.setResult(result);
+    QVERIFY(view.colorMap(2) != nullptr);
+    for (int q = 0; q < 6; ++q) {
+        for (int k = 0; k < 6; ++k) QCOMPARE(test::cellAt(view.colorMap(2), q, k), 0.0);
+    }
+    const QCPRange range = view.colorMap(2)->dataRange();
+    QCOMPARE(range.lower, -1.0);
+    QCOMPARE(range.upper, 1.0);
+    QVERIFY(view.figureSubtitle().contains(QStringLiteral("A\u00a0and\u00a0B\u00a0are\u00a0identical")));
+    QVERIFY(!view.figureSubtitle().contains(QStringLiteral("max")));
+
+    view.setHeads({1, 0}, {1, 1});
+    QVERIFY(view.figureSubtitle().contains(QStringLiteral("max\u00a0|A")));
+    QVERIFY(!view.figureSubtitle().contains(QStringLiteral("identical")));
 }
 
 void TestDifferenceView::layoutFollowsTheWindow() {

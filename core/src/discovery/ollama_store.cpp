@@ -4,6 +4,7 @@
 #include "discovery/discovery_walk.h"
 
 #include "json_file.h"
+#include "message_text.h"
 
 #include <algorithm>
 #include <vector>
@@ -35,8 +36,8 @@ Result<fs::path> blobOf(const fs::path& root, const std::string& digest, const f
                            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                        });
     if (!isHex) {
-        return makeError(ErrorCode::CorruptFile, "manifest " + quoted(manifest) + ": digest \"" + digest +
-                                                     "\" is not sha256:<64 hex digits>");
+        return makeError(ErrorCode::CorruptFile, "manifest " + quoted(manifest) + ": digest " + quotedForMessage(digest) +
+                                                     " is not sha256:<64 hex digits>");
     }
     return root / "blobs" / ("sha256-" + hex);
 }

@@ -3,6 +3,8 @@
 // gguf-py constants: LLM_KV_* and MODEL_TENSOR names).
 #include "gguf_architectures.h"
 
+#include "../message_text.h"
+
 #include <algorithm>
 
 namespace attnviz::core {
@@ -80,8 +82,8 @@ Status rotaryDecoder(const GgufFile& f, const std::string& arch, json& out) {
     if (scaling->has_value() && **scaling != "none") {
         if (**scaling != "linear") {
             return makeError(ErrorCode::Unsupported, "'" + f.path().string() + "': metadata \"" + arch +
-                                                         ".rope.scaling.type\" is \"" + **scaling +
-                                                         "\"; attnviz supports none and linear");
+                                                         ".rope.scaling.type\" is " + quotedForMessage(**scaling) +
+                                                         "; attnviz supports none and linear");
         }
         auto factor = f.number(arch + ".rope.scaling.factor");
         if (!factor) return factor.takeError();

@@ -7,6 +7,7 @@
 #include "gguf_row_order.h"
 #include "../models/architectures.h"
 #include "../models/weight_names.h"
+#include "../message_text.h"
 
 #include "attnviz/core/weight_store.h"
 
@@ -36,8 +37,8 @@ Result<const GgufArchitecture*> architectureOf(const GgufFile& f) {
     if (!a) {
         std::string list;
         for (const auto& n : ggufArchitectureNames()) list += (list.empty() ? "" : ", ") + n;
-        return makeError(ErrorCode::Unsupported, where(f) + ": GGUF architecture \"" + *name +
-                                                     "\" is not supported (supported: " + list + ")");
+        return makeError(ErrorCode::Unsupported, where(f) + ": GGUF architecture " + quotedForMessage(*name) +
+                                                     " is not supported (supported: " + list + ")");
     }
     return a;
 }

@@ -1,6 +1,7 @@
 #include "attnviz/core/gguf_tokenizer.h"
 
 #include "gguf_pre_tokenizers.h"
+#include "../message_text.h"
 
 #include "../tokenizers/sentencepiece_tokenizer.h"
 #include "../tokenizers/tokenizer_config.h"
@@ -206,8 +207,8 @@ Result<std::unique_ptr<Tokenizer>> byteLevelBpeFromMetadata(const GgufFile& file
     if (!preTokenizer) {
         std::string known;
         for (const auto& name : ggufPreTokenizerNames()) known += (known.empty() ? "" : ", ") + name;
-        return makeError(ErrorCode::Unsupported, m.where() + ": metadata \"tokenizer.ggml.pre\" is \"" + preName +
-                                                     "\", a pre-tokenizer attnviz does not know (it knows " + known +
+        return makeError(ErrorCode::Unsupported, m.where() + ": metadata \"tokenizer.ggml.pre\" is " + quotedForMessage(preName) +
+                                                     ", a pre-tokenizer attnviz does not know (it knows " + known +
                                                      "); run the model from token ids");
     }
     auto tokens = m.tokens();
@@ -391,8 +392,8 @@ Result<std::unique_ptr<Tokenizer>> loadGgufTokenizer(const GgufFile& file) {
     } else if (**model == "bert") {
         tok = wordPieceFromMetadata(m);
     } else {
-        return makeError(ErrorCode::Unsupported, m.where() + ": metadata \"tokenizer.ggml.model\" is \"" + **model +
-                                                     "\"; attnviz reads \"llama\" (SentencePiece), \"gpt2\" "
+        return makeError(ErrorCode::Unsupported, m.where() + ": metadata \"tokenizer.ggml.model\" is " + quotedForMessage(**model) +
+                                                     "; attnviz reads \"llama\" (SentencePiece), \"gpt2\" "
                                                      "(byte-level BPE) and \"bert\" (WordPiece) tokenizers from GGUF "
                                                      "files");
     }

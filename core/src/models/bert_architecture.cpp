@@ -245,7 +245,7 @@ void readBertEncoderConfig(ConfigReader& r, ModelConfig& c, const char* defaultA
 void requireAbsolutePositions(ConfigReader& r) {
     const std::string pos = r.optionalString("position_embedding_type", "absolute");
     if (pos != "absolute") {
-        r.unsupported("position_embedding_type \"" + pos + "\" is not supported (only \"absolute\")");
+        r.unsupported("position_embedding_type " + quotedForMessage(pos) + " is not supported (only \"absolute\")");
     }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "attnviz/core/model_config.h"
+#include "../message_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -125,7 +126,7 @@ public:
             if (value == a) return;
             all += (all.empty() ? "" : ", ") + std::string(a);
         }
-        unsupported(std::string(field) + " \"" + value + "\" is not supported (" + (shown ? shown : all) + ")");
+        unsupported(std::string(field) + " " + quotedForMessage(value) + " is not supported (" + (shown ? shown : all) + ")");
     }
 
     void fail(const std::string& what) { keep(ErrorCode::CorruptFile, what); }
@@ -133,7 +134,7 @@ public:
 
 private:
     void keep(ErrorCode code, const std::string& what) {
-        if (!m_error) m_error = makeError(code, m_source + " (model_type \"" + m_type + "\"): " + what);
+        if (!m_error) m_error = makeError(code, m_source + " (model_type " + quotedForMessage(m_type) + "): " + what);
     }
 
     int atLeastOne(const char* key, int value) {

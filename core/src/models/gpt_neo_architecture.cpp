@@ -143,7 +143,7 @@ void readGptNeoConfig(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) 
             // Query i sees keys i - window_size < j <= i.
             c.layerKinds.push_back(LayerKind::causalWindow(window));
         } else {
-            r.unsupported("attention type \"" + type + "\" is not supported (global, local)");
+            r.unsupported("attention type " + quotedForMessage(type) + " is not supported (global, local)");
             return;
         }
     }

@@ -74,7 +74,7 @@ void readPhi3Config(const nlohmann::json& j, ConfigReader& r, ModelConfig& c) {
                 if (it->contains(key) && (*it)[key].is_string()) type = (*it)[key].get<std::string>();
             }
         }
-        r.unsupported("rope_scaling type \"" + type + "\" is not supported for phi3 (only rope_scaling null)");
+        r.unsupported("rope_scaling type " + quotedForMessage(type) + " is not supported for phi3 (only rope_scaling null)");
     }
     // Rotary on part of each head (Phi-4-mini) is not implemented.
     if (const double partial = r.optionalDouble("partial_rotary_factor", 1.0); partial != 1.0) {

@@ -45,7 +45,7 @@ void readRopeScaling(const json& j, ConfigReader& r, ModelConfig& c) {
             r.fail("rope_scaling: high_freq_factor must exceed low_freq_factor");
         }
     } else {
-        r.unsupported("rope_scaling type \"" + type + "\" is not supported (linear, llama3)");
+        r.unsupported("rope_scaling type " + quotedForMessage(type) + " is not supported (linear, llama3)");
         return;
     }
     c.ropeScaling.factor = number("factor", 1.0);

@@ -36,7 +36,7 @@ void readT5(ConfigReader& r, Seq2SeqConfig& c) {
     const auto dash = proj.find('-');
     c.gatedFeedForward = dash != std::string::npos && proj.substr(0, dash) == "gated";
     if (dash != std::string::npos && !c.gatedFeedForward) {
-        r.unsupported("feed_forward_proj \"" + proj + "\" is not supported (relu, gelu, gated-gelu, gated-relu, gated-silu)");
+        r.unsupported("feed_forward_proj " + quotedForMessage(proj) + " is not supported (relu, gelu, gated-gelu, gated-relu, gated-silu)");
     }
     c.activation = c.gatedFeedForward ? proj.substr(dash + 1) : proj;
     if (proj == "gated-gelu") c.activation = "gelu_new";

@@ -5,6 +5,7 @@
 
 #include "attnviz/core/safetensors_file.h"
 #include "json_file.h"
+#include "message_text.h"
 #include "out_of_memory.h"
 #include "trace_layer_kind.h"
 
@@ -64,7 +65,7 @@ public:
         auto text = string(key);
         if (!text) return text.takeError();
         auto mode = MaskMode::parse(*text);
-        if (!mode) return fail(key, "is '" + *text + "', not a mask (causal, bidirectional or window:N)");
+        if (!mode) return fail(key, "is " + quotedForMessage(*text) + ", not a mask (causal, bidirectional or window:N)");
         if (concrete && mode->kind == MaskMode::Kind::Default) return fail(key, "must be the mask used, not 'default'");
         return *mode;
     }
@@ -161,7 +162,7 @@ Result<TraceFile> readTraceFile(const std::filesystem::path& path) {
     out.path = path;
     TraceFileHeader& h = out.header;
     TRACE_TRY(format, r.string("format"));
-    if (format != "attnviz-trace") return r.fail("format", "is '" + format + "', expected 'attnviz-trace'");
+    if (format != "attnviz-trace") return r.fail("format", "is " + quotedForMessage(format) + ", expected \"attnviz-trace\"");
     {
         auto v = r.field("version");
         if (!v) return v.takeError();
@@ -184,7 +185,7 @@ Result<TraceFile> readTraceFile(const std::filesystem::path& path) {
     TRACE_TRY(dtypeText, r.string("dtype"));
     const auto dtype = parseDType(dtypeText);
     if (!dtype || (*dtype != DType::F32 && *dtype != DType::F16)) {
-        return r.fail("dtype", "is '" + dtypeText + "'; trace files store F32 or F16");
+        return r.fail("dtype", "is " + quotedForMessage(dtypeText) + "; trace files store F32 or F16");
     }
     out.dtype = *dtype;
     TRACE_TRY(nLayers, r.integer("n_layers", 1, kMaxLayers));

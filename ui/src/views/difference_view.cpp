@@ -9,6 +9,16 @@
 #include "plot/view_data.h"
 
 namespace attnviz::ui {
+namespace {
+
+// The subtitle's part on the size of A - B; no-break spaces keep it on one
+// line when the subtitle wraps.
+QString differenceNote(float biggest) {
+    if (biggest == 0) return QStringLiteral("A\u00a0and\u00a0B\u00a0are\u00a0identical");
+    return QStringLiteral("max\u00a0|A\u00a0\u2212\u00a0B|\u00a0=\u00a0%1").arg(biggest, 0, 'f', 4);
+}
+
+}  // namespace
 
 // panels(): A, B, A - B.
 struct DifferenceView::Impl {
@@ -122,8 +132,7 @@ void DifferenceView::rebuild() {
     setShownData(*panels().at(2), *r, diff, style);
     const float biggest = styleTriptych(a, b, diff, QStringLiteral("A: %1").arg(d->nameA), QStringLiteral("B: %1").arg(d->nameB));
     QString subtitle = standardNotes(true);
-    // No-break spaces: a wrapped subtitle keeps "max |A - B| = x" on one line.
-    subtitle += QStringLiteral("   ·   max\u00a0|A\u00a0\u2212\u00a0B|\u00a0=\u00a0%1").arg(biggest, 0, 'f', 4);
+    subtitle += QStringLiteral("   ·   ") + differenceNote(biggest);
     setTitles(title, subtitle);
     const bool anyMean = m_source == Source::MaskVsDefault ? m_head.isMean() : (m_a.isMean() || m_b.isMean());
     setFormula(anyMean ? QStringLiteral("Layer mean: %1").arg(analysisFormula(AnalysisKind::MeanOverHeads)) : QString());
@@ -223,9 +232,7 @@ bool DifferenceView::rebuildPinned() {
     const float biggest = styleTriptych(a, b, diff, tr("A: live · %1").arg(maskLabel(live.mask())),
                                         tr("B: pinned · %1").arg(maskLabel(pinned.mask())));
     QString subtitle = QString::fromStdString(c.alignment.description());
-    subtitle += QStringLiteral("   ·   mean\u00a0JSD\u00a0=\u00a0%1   ·   max\u00a0|A\u00a0\u2212\u00a0B|\u00a0=\u00a0%2")
-                    .arg(jsd, 0, 'f', 4)
-                    .arg(biggest, 0, 'f', 4);
+    subtitle += QStringLiteral("   ·   mean\u00a0JSD\u00a0=\u00a0%1   ·   ").arg(jsd, 0, 'f', 4) + differenceNote(biggest);
     const QString pinnedModel = m_pinned->result->modelName == r->modelName ? QString() : QStringLiteral(" (%1)").arg(m_pinned->result->modelName);
     setTitles(QStringLiteral("%1 · %2%3 · live \u2212 pinned%4").arg(r->modelName, r->kindPrefix(), m_head.label(), pinnedModel),
               subtitle);
@@ -246,9 +253,11 @@ float DifferenceView::styleTriptych(const Matrix& a, const Matrix& b, const Matr
     panels().at(2)->setColorScale(d->diffScale);
     d->valueScale->setGradient(makeGradient(style.colormap));
     d->valueScale->setDataRange(QCPRange(lo, hi));
-    // Centred at 0 so white means "no change" and the colours are comparable in sign.
+    // Centred at 0 so white means "no change" and the colours are comparable
+    // in sign. Identical heads get +-1 and the subtitle says so (a bar of
+    // +-1e-6 over an all-white panel read as a tiny difference).
     const float biggest = maxAbsFinite(diff);
-    const double limit = style.range == RangeMode::Fixed ? 1.0 : (biggest > 0 ? biggest : 1e-6);
+    const double limit = style.range == RangeMode::Fixed || biggest == 0 ? 1.0 : biggest;
     d->diffScale->setGradient(makeGradient(Colormap::Diverging));
     d->diffScale->setDataRange(QCPRange(-limit, limit));
     panels().at(0)->setTitle(titleA);
