@@ -446,7 +446,8 @@ void TestEncdecTokenizers::badMarianFolders_data() {
     QTest::newRow("vocab.json negative id") << "vocab {\"</s>\": 0, \"<unk>\": -4, \"<pad>\": 2}" << false
                                             << "vocab.json': the id of \"<unk>\" is -4" << corrupt;
     QTest::newRow("vocab.json huge id") << "vocab {\"</s>\": 0, \"<unk>\": 1, \"<pad>\": 2000000000}" << false
-                                        << "vocab.json': the id of \"<pad>\" is 2000000000; ids must be below" << corrupt;
+                                        << "vocab.json': the id of \"<pad>\" is 2000000000; a vocabulary of 3 pieces uses ids up to 65542"
+                                        << corrupt;
 }
 
 void TestEncdecTokenizers::badMarianFolders() {

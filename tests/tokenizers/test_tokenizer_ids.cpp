@@ -82,9 +82,12 @@ void TestTokenizerIds::outOfRangeIdsAreRefused_data() {
     };
     row("model.vocab 2^32+5", json("vocab", "4294967301"), "tokenizer.json", "model.vocab: the id of '[SEP]' is 4294967301" + range);
     // In range for an id, but the vocabulary is a table indexed by id: a
-    // sparse id near 2^31 would allocate 64 GB (WordPiece and BPE alike).
+    // sparse id near 2^31 would allocate 64 GB (WordPiece and BPE alike), and
+    // one of 66,666,144 in a tiny file 2 GB (found by fuzz_tokenizer_json).
     row("model.vocab sparse id", json("vocab", "2147483646"), "tokenizer.json",
-        "model.vocab: the id of '[SEP]' is 2147483646; vocabulary ids must be at most 67108864");
+        "model.vocab: the id of '[SEP]' is 2147483646; a vocabulary of 4 tokens uses ids up to 65544");
+    row("model.vocab id 66666144", json("vocab", "66666144"), "tokenizer.json",
+        "model.vocab: the id of '[SEP]' is 66666144; a vocabulary of 4 tokens uses ids up to 65544");
     row("model.vocab negative", json("vocab", "-2"), "tokenizer.json", "model.vocab: the id of '[SEP]' is -2" + range);
     row("added_tokens 2^32+5", json("added", "4294967301"), "tokenizer.json", "added_tokens: the id of '<x>' is 4294967301" + range);
     row("added_tokens negative", json("added", "-1"), "tokenizer.json", "added_tokens: the id of '<x>' is -1" + range);

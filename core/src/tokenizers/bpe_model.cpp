@@ -1,6 +1,8 @@
 #include "bpe_model.h"
 
+#include "token_id.h"
 #include "unicode_text.h"
+#include "../message_text.h"
 
 #include <cstdio>
 #include <mutex>
@@ -13,12 +15,14 @@ Result<std::unique_ptr<BpeModel>> BpeModel::create(const std::vector<std::pair<s
                                                    Options options, const std::string& source) {
     std::unique_ptr<BpeModel> model(new BpeModel());
     std::int32_t maxId = -1;
-    // Ids index a table: refuse values no real vocabulary uses.
-    constexpr std::int32_t kMaxId = 1 << 26;
+    // Ids index a table: refuse a table mostly empty.
+    const std::int32_t maxAllowed = maxVocabTableId(vocab.size());
     for (const auto& [token, id] : vocab) {
-        if (id < 0 || id > kMaxId) {
-            return makeError(ErrorCode::CorruptFile, source + ": token '" + token + "' has id " + std::to_string(id) +
-                                                         ", outside 0.." + std::to_string(kMaxId));
+        if (id < 0 || id > maxAllowed) {
+            return makeError(ErrorCode::CorruptFile, source + ": token " + quotedForMessage(token) + " has id " +
+                                                         std::to_string(id) + ", outside 0.." +
+                                                         std::to_string(maxAllowed) + " (a vocabulary of " +
+                                                         std::to_string(vocab.size()) + " tokens)");
         }
         maxId = std::max(maxId, id);
     }

@@ -60,10 +60,11 @@ Result<Vocabulary> readVocabulary(const std::filesystem::path& path) {
             return makeError(ErrorCode::CorruptFile,
                              name + ": the id of " + quotedForMessage(piece) + " " + badTokenIdText(value));
         }
-        if (*id >= kMaxVocabTableId) {
+        if (*id > maxVocabTableId(json->size())) {
             return makeError(ErrorCode::CorruptFile, name + ": the id of " + quotedForMessage(piece) + " is " +
-                                                         std::to_string(*id) + "; ids must be below " +
-                                                         std::to_string(kMaxVocabTableId));
+                                                         std::to_string(*id) + "; a vocabulary of " +
+                                                         std::to_string(json->size()) + " pieces uses ids up to " +
+                                                         std::to_string(maxVocabTableId(json->size())));
         }
         const auto at = static_cast<std::size_t>(*id);
         if (at >= byId.size()) byId.resize(at + 1, nullptr);

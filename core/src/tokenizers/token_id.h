@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -20,6 +22,13 @@ inline constexpr std::int32_t kMaxTokenId = std::numeric_limits<std::int32_t>::m
 // vocabulary comes near this, and a sparse id beyond it would allocate
 // gigabytes. Added tokens are kept in maps and may use any id.
 inline constexpr std::int32_t kMaxVocabTableId = 1 << 26;
+// A vocabulary of `entries` tokens may leave gaps in its ids, but not so
+// many that its table is mostly empty: a few bytes of file naming id 2^26
+// would otherwise ask for 2 GB.
+inline std::int32_t maxVocabTableId(std::size_t entries) {
+    const std::uint64_t sparse = 2 * static_cast<std::uint64_t>(entries) + 65536;
+    return static_cast<std::int32_t>(std::min<std::uint64_t>(sparse, kMaxVocabTableId));
+}
 
 // The id `v` holds, or nullopt when it is not an integer in [0, kMaxTokenId]
 // (a float, a string, a negative or too large number).

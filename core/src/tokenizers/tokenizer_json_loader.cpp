@@ -434,12 +434,14 @@ Result<std::vector<std::pair<std::string, std::int32_t>>> readVocab(JsonReader& 
     if (it == model.end() || !it->is_object()) return r.broken("model.vocab is not an object of token -> id");
     std::vector<std::pair<std::string, std::int32_t>> vocab;
     vocab.reserve(it->size());
+    const std::int32_t maxId = maxVocabTableId(it->size());
     for (const auto& [token, id] : it->items()) {
         const auto checked = tokenIdFrom(id);
         if (!checked) return r.broken("model.vocab: the id of '" + token + "' " + badTokenIdText(id));
-        if (*checked > kMaxVocabTableId) {
+        if (*checked > maxId) {
             return r.broken("model.vocab: the id of '" + token + "' is " + std::to_string(*checked) +
-                            "; vocabulary ids must be at most " + std::to_string(kMaxVocabTableId));
+                            "; a vocabulary of " + std::to_string(it->size()) + " tokens uses ids up to " +
+                            std::to_string(maxId));
         }
         vocab.emplace_back(token, *checked);
     }

@@ -3,6 +3,7 @@
 #include "attnviz/ui/plot/figure_colors.h"
 #include "plot/plot_canvas.h"
 #include "plot/token_ticker.h"
+#include "plot/wrap_text.h"
 
 #include <cmath>
 
@@ -102,7 +103,10 @@ void HeatmapPanel::setData(const Matrix& matrix, const QStringList& rowLabels, c
     if (!sameShape) resetZoom();
 }
 
-void HeatmapPanel::setTitle(const QString& title) { m_rect->axis(QCPAxis::atTop)->setLabel(title); }
+void HeatmapPanel::setTitle(const QString& title) {
+    m_title = title;
+    m_rect->axis(QCPAxis::atTop)->setLabel(title);
+}
 
 void HeatmapPanel::setAxisTitles(bool show) {
     m_rect->axis(QCPAxis::atBottom)->setLabel(show ? QStringLiteral("key (attended to)") : QString());
@@ -147,6 +151,14 @@ bool HeatmapPanel::fitLabels() {
             ticker->setStep(step);
             changed = true;
         }
+    }
+    // A title wider than the panel wraps (side by side, one-line titles of
+    // narrow panels ran into each other).
+    QCPAxis* top = m_rect->axis(QCPAxis::atTop);
+    const QString title = wrapText(m_title, top->labelFont(), std::max(40, m_rect->width() + 8));
+    if (title != top->label()) {
+        top->setLabel(title);
+        changed = true;
     }
     // Token texts for large matrices only once they are readable.
     const bool readable = !m_lod->active() || (m_xTicker->step() <= kMaxLabelStep && m_yTicker->step() <= kMaxLabelStep);

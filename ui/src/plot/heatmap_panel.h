@@ -96,6 +96,7 @@ private:
     QStringList m_colLabels;
     std::vector<int> m_colTokenIndex;
     bool m_separateColumns = false;
+    QString m_title;  // unwrapped; the top axis holds it wrapped to the panel's width
     std::unique_ptr<LodMap> m_lod;
     QSharedPointer<QCPAxisTicker> m_positionTicker;  // token positions, while token labels would not be readable
     bool m_tokenLabels = true;

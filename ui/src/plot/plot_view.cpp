@@ -6,6 +6,7 @@
 #include "plot/qcp_style.h"
 #include "plot/stretch.h"
 #include "plot/work_page.h"
+#include "plot/wrap_text.h"
 
 #include <QKeyEvent>
 #include <QLabel>
@@ -19,26 +20,6 @@ namespace attnviz::ui {
 namespace {
 
 constexpr int kFormulaFont = 11;
-
-// Greedy word wrap to `width` pixels; a word longer than a line gets its own.
-// Text that fits stays as it is (runs of spaces included).
-QString wrapText(const QString& text, const QFont& font, int width) {
-    const QFontMetrics fm(font);
-    if (!text.contains(QLatin1Char('\n')) && fm.horizontalAdvance(text) <= width) return text;
-    QStringList lines;
-    QString line;
-    for (const QString& word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
-        const QString candidate = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
-        if (!line.isEmpty() && fm.horizontalAdvance(candidate) > width) {
-            lines << line;
-            line = word;
-        } else {
-            line = candidate;
-        }
-    }
-    if (!line.isEmpty()) lines << line;
-    return lines.join(QLatin1Char('\n'));
-}
 
 }  // namespace
 
@@ -61,6 +42,8 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent), m_panels(std::make_unique
     root->setRowSpacing(0);
     m_title = new QCPTextElement(m_canvas, QString(), PlotCanvas::font(15, true));
     m_title->setMargins(QMargins(8, 6, 8, 0));
+    m_title->setTextFlags(Qt::AlignCenter);
+    m_title->setMinimumSize(1, 0);  // wrapped like the subtitle (prepare hook below)
     m_subtitle = new QCPTextElement(m_canvas, QString(), PlotCanvas::font(12));
     setFigureRole(m_subtitle, FigureRole::Subtitle);
     m_subtitle->setMargins(QMargins(8, 2, 8, 4));
@@ -108,7 +91,8 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent), m_panels(std::make_unique
     m_canvas->setLayoutHooks([this] { m_panels->clearSizeLimits(); }, [this] { return m_panels->fitLayout(); });
     m_canvas->setPrepareHook([this] {
         const int width = std::max(200, m_canvas->viewport().width() - 40);
-        for (auto [element, text] : {std::pair{m_subtitle, &m_subtitleText}, std::pair{m_formula, &m_formulaText}}) {
+        for (auto [element, text] : {std::pair{m_title, &m_titleText}, std::pair{m_subtitle, &m_subtitleText},
+                                     std::pair{m_formula, &m_formulaText}}) {
             if (text->isEmpty()) continue;
             const QString wrapped = wrapText(*text, element->font(), width);
             if (wrapped != element->text()) element->setText(wrapped);
@@ -296,6 +280,7 @@ void PlotView::clearHover() { m_panels->clearMarkers(); }
 void PlotView::applyHighlight() { m_panels->setHighlightToken(m_highlight); }
 
 void PlotView::setTitles(const QString& title, const QString& subtitle) {
+    m_titleText = title;
     m_title->setText(title);
     m_subtitleText = subtitle;
     m_subtitle->setText(subtitle);
@@ -325,7 +310,7 @@ void PlotView::setFormula(const QString& formula) {
     }
 }
 
-QString PlotView::figureTitle() const { return m_title->text(); }
+QString PlotView::figureTitle() const { return m_titleText; }
 
 QString PlotView::figureSubtitle() const { return m_subtitleText; }
 

@@ -187,6 +187,7 @@ private:
     QCPTextElement* m_subtitle = nullptr;
     QCPTextElement* m_formula = nullptr;
     QString m_formulaText;
+    QString m_titleText;     // unwrapped; the element holds it wrapped to the width
     QString m_subtitleText;  // unwrapped; the element holds it wrapped to the width
     QCPLayoutGrid* m_body = nullptr;
     std::unique_ptr<HeatmapPanels> m_panels;
