@@ -20,6 +20,7 @@ private slots:
     void defaultMaskHasNoDifference();
     void identicalHeadsSaySo();
     void layoutFollowsTheWindow();
+    void narrowPanelsWrapTheirTitles();
 
 private:
     QTemporaryDir m_tmp;
@@ -147,6 +148,31 @@ void TestDifferenceView::layoutFollowsTheWindow() {
     checkCells();
     view.resize(600, 700);
     QCOMPARE(view.columns(), 2);
+}
+
+void TestDifferenceView::narrowPanelsWrapTheirTitles() {
+    // Side by side, one-line titles wider than their panels ran into each
+    // other: in a narrow view they wrap, in a wide one they stay on one line.
+    ATTNVIZ_UNWRAP(model, test::loadFixture(m_tmp, "tiny-llama"));
+    ATTNVIZ_UNWRAP(result, test::runIds(model, {8, 1, 44, 3, 20, 6, 15}, core::MaskMode::bidirectional()));
+    ui::DifferenceView view;
+    view.resize(330, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setHead({1, 0});
+    view.setResult(result);
+    const auto titleOf = [&](int panel) { return view.colorMap(panel)->keyAxis()->axisRect()->axis(QCPAxis::atTop)->label(); };
+    const auto widthOf = [&](int panel) { return view.colorMap(panel)->keyAxis()->axisRect()->width(); };
+    QTRY_VERIFY(titleOf(1).contains(QLatin1Char('\n')));
+    const QString b = titleOf(1);
+    QCOMPARE(QString(b).replace(QLatin1Char('\n'), QLatin1Char(' ')), QStringLiteral("B: causal (model's own)"));
+    const QFontMetrics fm(view.colorMap(1)->keyAxis()->axisRect()->axis(QCPAxis::atTop)->labelFont());
+    for (const QString& line : b.split(QLatin1Char('\n'))) QVERIFY(fm.horizontalAdvance(line) <= widthOf(1) + 8);
+    QVERIFY(!view.figureTitle().contains(QLatin1Char('\n')));  // the figure's title is the text itself
+
+    view.resize(1600, 700);
+    QTRY_COMPARE(titleOf(1), QStringLiteral("B: causal (model's own)"));
+    QCOMPARE(titleOf(0), QStringLiteral("A: bidirectional"));
 }
 
 QTEST_MAIN(TestDifferenceView)
