@@ -1,6 +1,8 @@
 // Text read from a file, made fit to quote in a one-line error message.
 #pragma once
 
+#include "attnviz/core/result.h"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -19,5 +21,15 @@ std::string quotedForMessage(std::string_view text, std::size_t maxBytes = 80);
 // The same escaping without the quotes (quotes and backslashes kept as
 // they are), for a library's message that may carry a file's bytes.
 std::string escapedForMessage(std::string_view text, std::size_t maxBytes = 300);
+
+// The net below a loader's quoting: an error whose message holds a control
+// character (a file's text put in raw) comes back escaped to one line.
+template <class T>
+Result<T> oneLineError(Result<T> result) {
+    if (result) return result;
+    Error error = result.takeError();
+    if (hasControlCharacter(error.message)) error.message = escapedForMessage(error.message, error.message.size());
+    return error;
+}
 
 }  // namespace attnviz::core

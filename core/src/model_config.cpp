@@ -48,7 +48,7 @@ Result<ModelConfig> configFromParsed(const json& j, const std::string& source);
 Result<ModelConfig> ModelConfig::fromJson(std::string_view text, const std::string& source) {
     auto j = parseJsonText(text, source);
     if (!j) return j.takeError();
-    return configFromParsed(*j, source);
+    return oneLineError(configFromParsed(*j, source));
 }
 
 Result<ModelConfig> ModelConfig::fromFile(const std::filesystem::path& path) {
@@ -58,7 +58,7 @@ Result<ModelConfig> ModelConfig::fromFile(const std::filesystem::path& path) {
     }
     auto j = readJsonFile(path);
     if (!j) return j.takeError();
-    return configFromParsed(*j, "'" + path.string() + "'");
+    return oneLineError(configFromParsed(*j, "'" + path.string() + "'"));
 }
 
 namespace {

@@ -135,7 +135,7 @@ std::vector<std::string> Seq2SeqConfig::supportedTypes() { return {"bart", "mari
 Result<Seq2SeqConfig> Seq2SeqConfig::fromJson(std::string_view text, const std::string& source) {
     auto j = parseJsonText(text, source);
     if (!j) return j.takeError();
-    return fromParsed(*j, source);
+    return oneLineError(fromParsed(*j, source));
 }
 
 Result<Seq2SeqConfig> Seq2SeqConfig::fromFile(const std::filesystem::path& path) {
@@ -145,7 +145,7 @@ Result<Seq2SeqConfig> Seq2SeqConfig::fromFile(const std::filesystem::path& path)
     }
     auto j = readJsonFile(path);
     if (!j) return j.takeError();
-    return fromParsed(*j, "'" + path.string() + "'");
+    return oneLineError(fromParsed(*j, "'" + path.string() + "'"));
 }
 
 namespace {

@@ -170,12 +170,9 @@ Result<std::unique_ptr<Tokenizer>> loadTokenizerOfFormat(const std::filesystem::
 std::string loadingWhat(const std::filesystem::path& dir) { return "the tokenizer of '" + dir.string() + "'"; }
 
 // An error is one line whatever text of the files it quotes: the loaders
-// quote names and patterns with quotedForMessage; this is the net below them.
+// quote names and patterns with quotedForMessage; oneLineError is the net.
 Result<std::unique_ptr<Tokenizer>> oneLine(Result<std::unique_ptr<Tokenizer>> result) {
-    if (result) return result;
-    Error error = result.takeError();
-    if (hasControlCharacter(error.message)) error.message = escapedForMessage(error.message, error.message.size());
-    return error;
+    return oneLineError(std::move(result));
 }
 
 }  // namespace
