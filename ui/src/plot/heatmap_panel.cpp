@@ -155,7 +155,7 @@ bool HeatmapPanel::fitLabels() {
     // A title wider than the panel wraps (side by side, one-line titles of
     // narrow panels ran into each other).
     QCPAxis* top = m_rect->axis(QCPAxis::atTop);
-    const QString title = wrapText(m_title, top->labelFont(), std::max(40, m_rect->width() + 8));
+    const QString title = wrapText(m_title, top->labelFont(), std::max(40, m_rect->width() + 8), WrapAt::Phrases);
     if (title != top->label()) {
         top->setLabel(title);
         changed = true;

@@ -94,7 +94,8 @@ PlotView::PlotView(QWidget* parent) : QWidget(parent), m_panels(std::make_unique
         for (auto [element, text] : {std::pair{m_title, &m_titleText}, std::pair{m_subtitle, &m_subtitleText},
                                      std::pair{m_formula, &m_formulaText}}) {
             if (text->isEmpty()) continue;
-            const QString wrapped = wrapText(*text, element->font(), width);
+            const QString wrapped =
+                wrapText(*text, element->font(), width, element == m_title ? WrapAt::Phrases : WrapAt::Words);
             if (wrapped != element->text()) element->setText(wrapped);
         }
     });

@@ -6,8 +6,12 @@
 
 namespace attnviz::ui {
 
-// Greedy word wrap of `text` to `width` pixels in `font`; a word longer than
-// a line gets its own. Text that fits stays as it is (runs of spaces included).
-QString wrapText(const QString& text, const QFont& font, int width);
+enum class WrapAt { Words, Phrases };
+
+// `text` wrapped to `width` pixels in `font`, greedily. WrapAt::Phrases (for
+// titles) makes lines of whole phrases where they fit (a comma or a
+// separator such as "·" ends one), else of words; a word longer than a line
+// gets its own. Text that fits stays as it is (runs of spaces included).
+QString wrapText(const QString& text, const QFont& font, int width, WrapAt at = WrapAt::Words);
 
 }  // namespace attnviz::ui

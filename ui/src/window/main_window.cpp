@@ -197,7 +197,9 @@ void MainWindow::wire() {
         PinnedRun pinned{r, m_session->resultInput()};
         differencePage()->setPinned(&pinned);
         m_tabs->setCurrentWidget(differencePage());
-        m_status->showMessage(tr("Pinned: %1. Change the sentence, the mask or the model to compare.").arg(pinned.label()), 6000);
+        // The Difference tab names the pinned run; the status bar, squeezed by
+        // its permanent fields, has room for the hint only.
+        m_status->showMessage(tr("Run pinned: change the sentence, the mask or the model to compare."), 6000);
     };
     connect(m_menus, &WindowMenus::pinRequested, this, pin);
     connect(differencePage(), &DifferencePage::pinRequested, this, pin);
