@@ -305,6 +305,10 @@ void TestGgufModels::metadataErrorsNameTheKey_data() {
                                     << "tensor 'blk.1.ffn_down.weight' (model.layers.1.mlp.down_proj.weight) is "
                                        "missing from 'meta6.gguf' (expected shape [32, 32])"
                                     << int(ErrorCode::CorruptFile);
+    // The file's own text is quoted with its control characters escaped: the
+    // message stays one line and cannot drive a terminal.
+    QTest::newRow("architecture with a newline") << 7 << "GGUF architecture \"mam\\nba\\x1B[2J\" is not supported"
+                                                 << int(ErrorCode::Unsupported);
 }
 
 void TestGgufModels::metadataErrorsNameTheKey() {
@@ -313,7 +317,7 @@ void TestGgufModels::metadataErrorsNameTheKey() {
     QFETCH(int, code);
     const std::uint64_t d = 32, f = 32, v = 16;
     GgufBuilder b;
-    if (kind != 0) b.string("general.architecture", kind == 1 ? "mamba" : "llama");
+    if (kind != 0) b.string("general.architecture", kind == 1 ? "mamba" : kind == 7 ? "mam\nba\x1b[2J" : "llama");
     if (kind == 3) b.string("llama.block_count", "two");
     else if (kind != 2) b.u32("llama.block_count", 2);
     b.u32("llama.embedding_length", d).u32("llama.feed_forward_length", f).u32("llama.attention.head_count", 2);
